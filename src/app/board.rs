@@ -1,0 +1,222 @@
+//! The board derived from state: lanes as columns, cards sorted by what needs attention. Rebuilt
+//! only when the data or the filter changed, so drawing a frame never sorts.
+use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::collections::{BTreeMap, HashSet};
+
+/// Identifies a card across rebuilds (selection follows the object, not the index).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CardId {
+    Run(ObjectKey),
+    WorkItem(ObjectKey),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub id: CardId,
+    pub phase: Phase,
+}
+
+/// Per-phase card counts, in [`Phase::COUNTED`] order.
+pub type PhaseCounts = [u32; Phase::COUNTED.len()];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// `None` is the Unassigned column.
+    pub lane: Option<String>,
+    pub title: String,
+    pub cards: Vec<Card>,
+    pub counts: PhaseCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Board {
+    pub columns: Vec<Column>,
+}
+
+pub const UNASSIGNED: &str = "Unassigned";
+
+impl Board {
+    pub fn build(
+        plan: &Plan,
+        runs: &BTreeMap<ObjectKey, Run>,
+        items: &BTreeMap<ObjectKey, WorkItem>,
+        filter: &str,
+    ) -> Board {
+        let mut columns: Vec<Column> = plan
+            .lanes
+            .iter()
+            .map(|l| Column::new(Some(l.id.clone()), format!("{} · {}", l.id, l.title)))
+            .collect();
+        let mut unassigned = Column::new(None, UNASSIGNED.to_owned());
+        let mut matcher = CardMatcher::new(filter);
+        let discover_lanes = plan.lanes.is_empty();
+
+        let mut launched: HashSet<(&str, &str)> = HashSet::new();
+        let mut place = |lane: Option<&str>, card: Card, columns: &mut Vec<Column>| {
+            let lane = lane.map(str::trim).filter(|l| !l.is_empty());
+            let idx = match lane {
+                Some(id) => match columns.iter().position(|c| c.lane.as_deref() == Some(id)) {
+                    Some(i) => Some(i),
+                    None if discover_lanes => {
+                        columns.push(Column::new(Some(id.to_owned()), id.to_owned()));
+                        Some(columns.len() - 1)
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            match idx {
+                Some(i) => columns[i].push(card),
+                None => unassigned.push(card),
+            }
+        };
+
+        for run in runs.values() {
+            let item = run
+                .work_item
+                .as_ref()
+                .and_then(|n| items.get(&ObjectKey::new(run.key.namespace.clone(), n.clone())));
+            if let Some(name) = &run.work_item {
+                launched.insert((run.key.namespace.as_str(), name.as_str()));
+            }
+            if !matcher.matches_run(run, item) {
+                continue;
+            }
+            let lane = run
+                .lane
+                .as_deref()
+                .or_else(|| item.and_then(|i| i.lane.as_deref()));
+            let card = Card {
+                id: CardId::Run(run.key.clone()),
+                phase: run.phase.clone(),
+            };
+            place(lane, card, &mut columns);
+        }
+        for item in items.values() {
+            if launched.contains(&(item.key.namespace.as_str(), item.key.name.as_str())) {
+                continue;
+            }
+            if !matcher.matches_item(item) {
+                continue;
+            }
+            let card = Card {
+                id: CardId::WorkItem(item.key.clone()),
+                phase: Phase::NotLaunched,
+            };
+            place(item.lane.as_deref(), card, &mut columns);
+        }
+
+        if discover_lanes {
+            columns.sort_by(|a, b| a.lane.cmp(&b.lane));
+        }
+        if !unassigned.cards.is_empty() || columns.is_empty() {
+            columns.push(unassigned);
+        }
+        for column in &mut columns {
+            column.cards.sort_by(|a, b| {
+                (a.phase.attention_rank(), &a.id).cmp(&(b.phase.attention_rank(), &b.id))
+            });
+        }
+        Board { columns }
+    }
+
+    pub fn card(&self, lane: usize, idx: usize) -> Option<&Card> {
+        self.columns.get(lane)?.cards.get(idx)
+    }
+
+    /// Where a card sits now (after a rebuild moved it).
+    pub fn position(&self, id: &CardId) -> Option<(usize, usize)> {
+        self.columns.iter().enumerate().find_map(|(li, col)| {
+            col.cards
+                .iter()
+                .position(|c| &c.id == id)
+                .map(|ci| (li, ci))
+        })
+    }
+}
+
+impl Column {
+    fn new(lane: Option<String>, title: String) -> Column {
+        Column {
+            lane,
+            title,
+            cards: Vec::new(),
+            counts: [0; Phase::COUNTED.len()],
+        }
+    }
+
+    fn push(&mut self, card: Card) {
+        let key = card.phase.theme_key();
+        if let Some(i) = Phase::COUNTED.iter().position(|k| *k == key) {
+            self.counts[i] += 1;
+        }
+        self.cards.push(card);
+    }
+}
+
+/// Fuzzy filter over what an operator would type: name, work item, summary, head branch, phase, lane.
+struct CardMatcher {
+    pattern: Option<Pattern>,
+    matcher: Matcher,
+    buf: Vec<char>,
+}
+
+impl CardMatcher {
+    fn new(filter: &str) -> CardMatcher {
+        let filter = filter.trim();
+        CardMatcher {
+            pattern: (!filter.is_empty()).then(|| {
+                Pattern::new(
+                    filter,
+                    CaseMatching::Smart,
+                    Normalization::Smart,
+                    AtomKind::Fuzzy,
+                )
+            }),
+            matcher: Matcher::new(Config::DEFAULT),
+            buf: Vec::new(),
+        }
+    }
+
+    fn matches_run(&mut self, run: &Run, item: Option<&WorkItem>) -> bool {
+        if self.pattern.is_none() {
+            return true;
+        }
+        let haystack = format!(
+            "{} {} {} {} {} {}",
+            run.key.name,
+            run.work_item.as_deref().unwrap_or(""),
+            item.map(|i| i.summary.as_str())
+                .or(run.inline_summary.as_deref())
+                .unwrap_or(""),
+            run.head_branch.as_deref().unwrap_or(""),
+            run.phase.label(),
+            run.lane.as_deref().unwrap_or(""),
+        );
+        self.matches(&haystack)
+    }
+
+    fn matches_item(&mut self, item: &WorkItem) -> bool {
+        if self.pattern.is_none() {
+            return true;
+        }
+        let haystack = format!(
+            "{} {} {} {}",
+            item.key.name,
+            item.summary,
+            item.head().unwrap_or(""),
+            item.lane.as_deref().unwrap_or("")
+        );
+        self.matches(&haystack)
+    }
+
+    fn matches(&mut self, haystack: &str) -> bool {
+        let Some(pattern) = &self.pattern else {
+            return true;
+        };
+        let hay = Utf32Str::new(haystack, &mut self.buf);
+        pattern.score(hay, &mut self.matcher).is_some()
+    }
+}

@@ -1,0 +1,14 @@
+//! The pure heart of the cockpit: one `State`, one `Msg` enum, and `update` returning effects as
+//! data. Nothing here awaits, touches the network or the terminal.
+pub mod board;
+pub mod effect;
+pub mod keymap;
+pub mod layout;
+pub mod msg;
+pub mod state;
+pub mod update;
+
+pub use effect::Effect;
+pub use msg::{ConnState, Msg, Resource, SourceEvent};
+pub use state::State;
+pub use update::update;

@@ -1,0 +1,198 @@
+//! Everything the cockpit knows, owned in one place and changed only by `update`.
+use super::board::{Board, CardId};
+use super::keymap::Keymap;
+use super::msg::ConnState;
+use crate::domain::{ObjectKey, Plan, PullRequest, ResourceKind, Run, WorkItem, pr::PrKey};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Where the data comes from, for the status line.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// Kube context name, or `demo`.
+    pub context: String,
+    /// `None` watches all namespaces.
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Board,
+    Detail,
+    Help,
+}
+
+/// Everything about the screen that is not data.
+#[derive(Debug, Clone, Default)]
+pub struct Ui {
+    pub mode: Mode,
+    /// Selected column index.
+    pub lane: usize,
+    /// Selected card index within the lane.
+    pub card: usize,
+    /// Identity of the selected card, so the selection survives the board being rebuilt.
+    pub selected: Option<CardId>,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub detail_scroll: u16,
+    pub help_scroll: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub now: DateTime<Utc>,
+    pub origin: Origin,
+    pub plan: Plan,
+    pub runs: BTreeMap<ObjectKey, Run>,
+    pub items: BTreeMap<ObjectKey, WorkItem>,
+    pub prs: HashMap<PrKey, PullRequest>,
+    pub connection: BTreeMap<ResourceKind, ConnState>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub keymap: Keymap,
+    pub ui: Ui,
+    /// Objects seen since a (re)list began, per kind; the rest are dropped when it ends.
+    pub(super) resync: BTreeMap<ResourceKind, HashSet<ObjectKey>>,
+    pub(super) board: Board,
+    pub(super) board_dirty: bool,
+    /// Set when something visible changed; the runtime draws only then.
+    pub needs_redraw: bool,
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(plan: Plan, origin: Origin, now: DateTime<Utc>) -> State {
+        State {
+            now,
+            origin,
+            plan,
+            runs: BTreeMap::new(),
+            items: BTreeMap::new(),
+            prs: HashMap::new(),
+            connection: ResourceKind::ALL
+                .iter()
+                .map(|k| (*k, ConnState::Connecting))
+                .collect(),
+            last_event_at: None,
+            keymap: Keymap::default(),
+            ui: Ui {
+                width: 80,
+                height: 24,
+                ..Ui::default()
+            },
+            resync: BTreeMap::new(),
+            board: Board::default(),
+            board_dirty: true,
+            needs_redraw: true,
+            quitting: false,
+        }
+    }
+
+    /// The board, rebuilt first if data or filter changed since the last call.
+    pub fn board(&mut self) -> &Board {
+        self.ensure_board();
+        &self.board
+    }
+
+    /// The board as last built; call [`State::ensure_board`] after changes (the runtime does so
+    /// before every draw).
+    pub fn board_view(&self) -> &Board {
+        &self.board
+    }
+
+    pub fn ensure_board(&mut self) {
+        if !self.board_dirty {
+            return;
+        }
+        self.board = Board::build(&self.plan, &self.runs, &self.items, &self.ui.filter);
+        self.board_dirty = false;
+        self.reselect();
+    }
+
+    /// Keeps the selection on the same object after a rebuild, else clamps the indices.
+    fn reselect(&mut self) {
+        let found = self
+            .ui
+            .selected
+            .as_ref()
+            .and_then(|id| self.board.position(id));
+        match found {
+            Some((lane, card)) => {
+                self.ui.lane = lane;
+                self.ui.card = card;
+            }
+            None => {
+                let lanes = self.board.columns.len();
+                self.ui.lane = self.ui.lane.min(lanes.saturating_sub(1));
+                let cards = self
+                    .board
+                    .columns
+                    .get(self.ui.lane)
+                    .map_or(0, |c| c.cards.len());
+                self.ui.card = self.ui.card.min(cards.saturating_sub(1));
+                self.ui.selected = self
+                    .board
+                    .card(self.ui.lane, self.ui.card)
+                    .map(|c| c.id.clone());
+            }
+        }
+    }
+
+    pub fn selected_card(&self) -> Option<&CardId> {
+        self.ui.selected.as_ref()
+    }
+
+    pub fn selected_run(&self) -> Option<&Run> {
+        match self.ui.selected.as_ref()? {
+            CardId::Run(key) => self.runs.get(key),
+            CardId::WorkItem(_) => None,
+        }
+    }
+
+    /// The work item of a card: the item itself, or the one its run executes.
+    pub fn work_item_of(&self, id: &CardId) -> Option<&WorkItem> {
+        match id {
+            CardId::WorkItem(key) => self.items.get(key),
+            CardId::Run(key) => {
+                let run = self.runs.get(key)?;
+                let name = run.work_item.as_ref()?;
+                self.items
+                    .get(&ObjectKey::new(run.key.namespace.clone(), name.clone()))
+            }
+        }
+    }
+
+    pub fn pr_for_run(&self, run: &Run) -> Option<&PullRequest> {
+        let repo = run.repository.as_ref()?;
+        let head = run.head_branch.as_ref()?;
+        self.prs.get(&(repo.clone(), head.clone()))
+    }
+
+    pub(super) fn mark_board_dirty(&mut self) {
+        self.board_dirty = true;
+        self.needs_redraw = true;
+    }
+
+    /// A summary of the watch connections for the status line.
+    pub fn overall_connection(&self) -> ConnState {
+        let states: Vec<&ConnState> = self.connection.values().collect();
+        if let Some(ConnState::Failed(e)) =
+            states.iter().find(|s| matches!(s, ConnState::Failed(_)))
+        {
+            return ConnState::Failed(e.clone());
+        }
+        if let Some(ConnState::Reconnecting(e)) = states
+            .iter()
+            .find(|s| matches!(s, ConnState::Reconnecting(_)))
+        {
+            return ConnState::Reconnecting(e.clone());
+        }
+        if states.iter().all(|s| **s == ConnState::Connected) {
+            ConnState::Connected
+        } else {
+            ConnState::Connecting
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! `update`: the only place state changes. Synchronous and pure; returns effects as data.
+use super::board::CardId;
+use super::effect::Effect;
+use super::keymap::Action;
+use super::layout;
+use super::msg::{Msg, Resource, SourceEvent};
+use super::state::{Mode, State};
+use crate::domain::ResourceKind;
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            // Ages are shown in whole seconds: redraw only when one would change.
+            if now.timestamp() != state.now.timestamp() {
+                state.needs_redraw = true;
+            }
+            state.now = now;
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            state.ui.width = width;
+            state.ui.height = height;
+            state.needs_redraw = true;
+            Vec::new()
+        }
+        Msg::Source(event) => {
+            on_source(state, event);
+            Vec::new()
+        }
+        Msg::Key(key) => on_key(state, key),
+        Msg::Mouse(mouse) => on_mouse(state, mouse),
+    }
+}
+
+fn on_source(state: &mut State, event: SourceEvent) {
+    match event {
+        SourceEvent::Applied(resource) => {
+            state.last_event_at = Some(state.now);
+            let kind = resource.kind();
+            if let Some(seen) = state.resync.get_mut(&kind) {
+                seen.insert(resource.key().clone());
+            }
+            match resource {
+                Resource::Run(run) => {
+                    state.runs.insert(run.key.clone(), *run);
+                }
+                Resource::WorkItem(item) => {
+                    state.items.insert(item.key.clone(), *item);
+                }
+            }
+            state.mark_board_dirty();
+        }
+        SourceEvent::Deleted(kind, key) => {
+            state.last_event_at = Some(state.now);
+            let removed = match kind {
+                ResourceKind::AgentRun => state.runs.remove(&key).is_some(),
+                ResourceKind::ImplementationSpec => state.items.remove(&key).is_some(),
+            };
+            if removed {
+                state.mark_board_dirty();
+            }
+        }
+        SourceEvent::ResyncStarted(kind) => {
+            state.resync.insert(kind, Default::default());
+        }
+        SourceEvent::ResyncDone(kind) => {
+            let Some(seen) = state.resync.remove(&kind) else {
+                return;
+            };
+            let before = (state.runs.len(), state.items.len());
+            match kind {
+                ResourceKind::AgentRun => state.runs.retain(|k, _| seen.contains(k)),
+                ResourceKind::ImplementationSpec => state.items.retain(|k, _| seen.contains(k)),
+            }
+            if before != (state.runs.len(), state.items.len()) {
+                state.mark_board_dirty();
+            }
+            state.last_event_at = Some(state.now);
+            state.needs_redraw = true;
+        }
+        SourceEvent::Connection(kind, conn) => {
+            if state.connection.get(&kind) != Some(&conn) {
+                state.connection.insert(kind, conn);
+                state.needs_redraw = true;
+            }
+        }
+        SourceEvent::PullRequest(pr) => {
+            state.last_event_at = Some(state.now);
+            state
+                .prs
+                .insert((pr.repository.clone(), pr.head_branch.clone()), *pr);
+            state.needs_redraw = true;
+        }
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let action = state.keymap.action(&key);
+    if action == Some(Action::Quit) {
+        return quit(state);
+    }
+    state.needs_redraw = true;
+    if state.ui.filter_editing {
+        edit_filter(state, key);
+        return Vec::new();
+    }
+    let Some(action) = action else {
+        state.needs_redraw = false;
+        return Vec::new();
+    };
+    match state.ui.mode {
+        Mode::Help => match action {
+            Action::Help | Action::Back | Action::Close => state.ui.mode = Mode::Board,
+            Action::Down => state.ui.help_scroll = state.ui.help_scroll.saturating_add(1),
+            Action::Up => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
+            Action::Top => state.ui.help_scroll = 0,
+            _ => {}
+        },
+        Mode::Detail => match action {
+            Action::Back | Action::Close => state.ui.mode = Mode::Board,
+            Action::Help => open_help(state),
+            Action::Down => state.ui.detail_scroll = state.ui.detail_scroll.saturating_add(1),
+            Action::Up => state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(1),
+            Action::PageDown => state.ui.detail_scroll = state.ui.detail_scroll.saturating_add(10),
+            Action::PageUp => state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(10),
+            Action::Top => state.ui.detail_scroll = 0,
+            Action::Bottom => state.ui.detail_scroll = u16::MAX,
+            _ => {}
+        },
+        Mode::Board => return board_action(state, action),
+    }
+    Vec::new()
+}
+
+fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
+    state.ensure_board();
+    match action {
+        Action::LaneLeft => select_lane(state, state.ui.lane.saturating_sub(1)),
+        Action::LaneRight => select_lane(state, state.ui.lane + 1),
+        Action::Down => select_card(state, state.ui.card.saturating_add(1)),
+        Action::Up => select_card(state, state.ui.card.saturating_sub(1)),
+        Action::Top => select_card(state, 0),
+        Action::Bottom => select_card(state, usize::MAX),
+        Action::PageDown => {
+            let page = page_size(state);
+            select_card(state, state.ui.card.saturating_add(page));
+        }
+        Action::PageUp => {
+            let page = page_size(state);
+            select_card(state, state.ui.card.saturating_sub(page));
+        }
+        Action::OpenDetail => {
+            if state.ui.selected.is_some() {
+                state.ui.mode = Mode::Detail;
+                state.ui.detail_scroll = 0;
+            }
+        }
+        Action::Filter => state.ui.filter_editing = true,
+        Action::Help => open_help(state),
+        Action::Back => set_filter(state, String::new()),
+        Action::Close | Action::Quit => return quit(state),
+    }
+    Vec::new()
+}
+
+fn edit_filter(state: &mut State, key: KeyEvent) {
+    match key.code {
+        KeyCode::Esc => {
+            state.ui.filter_editing = false;
+            set_filter(state, String::new());
+        }
+        KeyCode::Enter => state.ui.filter_editing = false,
+        KeyCode::Backspace => {
+            let mut f = state.ui.filter.clone();
+            f.pop();
+            set_filter(state, f);
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
+            let mut f = state.ui.filter.clone();
+            f.push(c);
+            set_filter(state, f);
+        }
+        _ => state.needs_redraw = false,
+    }
+}
+
+fn set_filter(state: &mut State, filter: String) {
+    if state.ui.filter != filter {
+        state.ui.filter = filter;
+        state.mark_board_dirty();
+        state.ensure_board();
+    }
+}
+
+fn open_help(state: &mut State) {
+    state.ui.mode = Mode::Help;
+    state.ui.help_scroll = 0;
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quitting = true;
+    vec![Effect::Quit]
+}
+
+fn select_lane(state: &mut State, lane: usize) {
+    let lanes = state.board_view().columns.len();
+    if lanes == 0 {
+        return;
+    }
+    state.ui.lane = lane.min(lanes - 1);
+    select_card(state, state.ui.card);
+}
+
+fn select_card(state: &mut State, card: usize) {
+    let board = &state.board;
+    let len = board
+        .columns
+        .get(state.ui.lane)
+        .map_or(0, |c| c.cards.len());
+    let card = card.min(len.saturating_sub(1));
+    state.ui.selected = board.card(state.ui.lane, card).map(|c| c.id.clone());
+    state.ui.card = card;
+}
+
+fn page_size(state: &State) -> usize {
+    visible_columns(state)
+        .first()
+        .map_or(1, |(_, rect)| layout::cards_per_page(*rect).max(1))
+}
+
+fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
+    let (_, board, _) = layout::screen(Rect::new(0, 0, state.ui.width, state.ui.height));
+    layout::columns(board, state.board_view().columns.len(), state.ui.lane)
+}
+
+fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
+    match (state.ui.mode.clone(), mouse.kind) {
+        (Mode::Board, MouseEventKind::Down(MouseButton::Left)) => {
+            state.ensure_board();
+            if let Some((lane, card)) = hit_card(state, mouse.column, mouse.row) {
+                let already = state.ui.lane == lane && state.ui.card == card;
+                state.ui.lane = lane;
+                select_card(state, card);
+                if already && state.ui.selected.is_some() {
+                    state.ui.mode = Mode::Detail;
+                    state.ui.detail_scroll = 0;
+                }
+                state.needs_redraw = true;
+            }
+            Vec::new()
+        }
+        (Mode::Board, MouseEventKind::ScrollDown) => board_action(state, Action::Down),
+        (Mode::Board, MouseEventKind::ScrollUp) => board_action(state, Action::Up),
+        (Mode::Detail, MouseEventKind::ScrollDown) => {
+            state.ui.detail_scroll = state.ui.detail_scroll.saturating_add(3);
+            state.needs_redraw = true;
+            Vec::new()
+        }
+        (Mode::Detail, MouseEventKind::ScrollUp) => {
+            state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(3);
+            state.needs_redraw = true;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Which card (lane, index) is drawn at a screen cell, using the same layout as the view.
+fn hit_card(state: &State, x: u16, y: u16) -> Option<(usize, usize)> {
+    let pos = Position::new(x, y);
+    let (lane, rect) = visible_columns(state)
+        .into_iter()
+        .find(|(_, r)| r.contains(pos))?;
+    let area = layout::cards_area(rect);
+    if !area.contains(pos) {
+        return None;
+    }
+    let per_page = layout::cards_per_page(rect);
+    let selected_in_lane = if lane == state.ui.lane {
+        state.ui.card
+    } else {
+        0
+    };
+    let offset = layout::page_offset(selected_in_lane, per_page);
+    let idx = offset + usize::from((y - area.y) / layout::card_height(rect));
+    let len = state.board_view().columns.get(lane)?.cards.len();
+    (idx < len).then_some((lane, idx))
+}
+
+/// The id of the card under the selection (for views and effects).
+pub fn selected_id(state: &State) -> Option<&CardId> {
+    state.ui.selected.as_ref()
+}

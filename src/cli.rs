@@ -1,0 +1,48 @@
+//! Command line (clap). Every flag has a config-file key of the same name (see README).
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "swarm",
+    version,
+    about = "Terminal cockpit for a swarm of coding agents (AgentRuns) on Kubernetes"
+)]
+pub struct Cli {
+    /// Config file [default: <config dir>/config.toml]
+    #[arg(long, global = true, env = "SWARM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme: built-in name (default, light, high-contrast), a name in <config dir>/themes, or a path
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Plan file with lanes and waves [default: <config dir>/plan.toml; the demo uses the Torghut plan]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Kubeconfig file [default: $KUBECONFIG or ~/.kube/config]
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context [default: the current context]
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Namespace to watch [default: the context's namespace]
+    #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+    /// Watch all namespaces
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the cockpit on the embedded demo swarm (no cluster needed)
+    Demo {
+        /// Seed for the simulated timings (same seed, same story)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Simulated seconds per real second; 0 freezes the opening state
+        #[arg(long)]
+        speed: Option<f64>,
+    },
+}

@@ -1,0 +1,119 @@
+//! The config file (`config.toml` in the config dir): defaults for every command-line option.
+//! Command-line flags win over the file; the file wins over built-in defaults.
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Theme name (built-in or in `themes/` of the config dir) or path to a theme file.
+    pub theme: Option<String>,
+    /// Plan file with lanes and waves.
+    pub plan: Option<PathBuf>,
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub all_namespaces: bool,
+    #[serde(default)]
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    pub seed: Option<u64>,
+    pub speed: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{file}:{line}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl Config {
+    /// Loads `path`; a missing file is the empty config unless it was named explicitly.
+    pub fn load(path: &Path, explicit: bool) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError {
+                file: path.display().to_string(),
+                line: 0,
+                message: format!("cannot read config file: {e}"),
+            }),
+        }
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_owned(),
+            line: e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            }),
+            message: e.message().trim().to_owned(),
+        })?;
+        if let Some(speed) = config.demo.speed
+            && !(speed.is_finite() && speed >= 0.0)
+        {
+            return Err(ConfigError {
+                file: file.to_owned(),
+                line: line_of_key(text, "speed"),
+                message: format!("demo.speed: must be a number ≥ 0, got {speed}"),
+            });
+        }
+        Ok(config)
+    }
+}
+
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map_or(0, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_config_parses() {
+        let c = Config::parse(
+            "theme = \"light\"\nplan = \"/p/plan.toml\"\ncontext = \"kind\"\nnamespace = \"agents\"\nall_namespaces = false\n[demo]\nseed = 7\nspeed = 2.5\n",
+            "c.toml",
+        )
+        .expect("valid");
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(
+            c.demo,
+            DemoConfig {
+                seed: Some(7),
+                speed: Some(2.5)
+            }
+        );
+    }
+
+    #[test]
+    fn bad_config_names_line_and_field() {
+        let e =
+            Config::parse("theme = \"x\"\nnamespce = \"a\"\n", "c.toml").expect_err("unknown key");
+        assert_eq!((e.line, e.file.as_str()), (2, "c.toml"));
+        assert!(e.message.contains("namespce"), "{e}");
+        let e = Config::parse("[demo]\nspeed = -1.0\n", "c.toml").expect_err("negative");
+        assert_eq!(e.line, 2);
+        let e = Config::parse("all_namespaces = \"yes\"\n", "c.toml").expect_err("type");
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn missing_default_file_is_empty_but_missing_explicit_file_is_an_error() {
+        let p = Path::new("/nonexistent/swarm/config.toml");
+        assert_eq!(Config::load(p, false), Ok(Config::default()));
+        assert!(Config::load(p, true).is_err());
+    }
+}

@@ -1,0 +1,294 @@
+//! The AgentRun view-model: only what the cockpit shows or reasons about, already made safe to
+//! display. Built leniently from the object's JSON (see [`super::fields`]).
+use super::fields::{Meta, Reader};
+use super::labels;
+use super::phase::Phase;
+use super::resource::ObjectKey;
+use super::sanitize;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Longest message kept per condition/status: enough to read, bounded so a 128 KiB message does
+/// not cost memory in every card.
+const MAX_MESSAGE_CHARS: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub type_: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub last_transition: Option<DateTime<Utc>>,
+}
+
+impl Condition {
+    pub fn is_true(&self) -> bool {
+        self.status.eq_ignore_ascii_case("true")
+    }
+}
+
+/// Where the run's workload lives (`status.runtimeRef`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RuntimeRef {
+    pub type_: Option<String>,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub key: ObjectKey,
+    pub uid: Option<String>,
+    pub resource_version: Option<String>,
+    pub created: Option<DateTime<Utc>>,
+    /// Lane label; `None` means the work item's lane (or Unassigned) decides.
+    pub lane: Option<String>,
+    pub wave: Option<String>,
+    /// The ImplementationSpec this run executes (`spec.implementationSpecRef.name` or the label).
+    pub work_item: Option<String>,
+    /// Summary of an inline implementation, when the run carries one.
+    pub inline_summary: Option<String>,
+    pub agent: Option<String>,
+    pub runtime_type: Option<String>,
+    /// The phase shown: the controller's, refined by conditions (Pending + Blocked → Blocked).
+    pub phase: Phase,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub conditions: Vec<Condition>,
+    pub parameters: BTreeMap<String, String>,
+    pub repository: Option<String>,
+    pub head_branch: Option<String>,
+    pub runtime_ref: Option<RuntimeRef>,
+    pub required_keys: Vec<String>,
+    pub missing_keys: Vec<String>,
+    pub artifact_urls: Vec<String>,
+    pub is_template: bool,
+    /// Fields that could not be read, each naming its path: shown on the card and in the detail pane.
+    pub problems: Vec<String>,
+}
+
+impl Run {
+    /// Reads an AgentRun object (as served by the API server) into the view-model. Never fails:
+    /// unreadable fields become [`Run::problems`].
+    pub fn from_json(obj: &Value) -> Run {
+        let mut r = Reader::default();
+        let meta = Meta::read(&mut r, obj);
+        let conditions = read_conditions(&mut r, obj);
+        let parameters: BTreeMap<String, String> = r
+            .string_map(obj, "spec.parameters")
+            .into_iter()
+            .map(|(k, v)| (sanitize::one_line(&k), sanitize::one_line(&v)))
+            .collect();
+        let raw_phase = r.string(obj, "status.phase");
+        let is_template = meta
+            .annotations
+            .get(labels::TEMPLATE)
+            .is_some_and(|v| v == "true");
+        let phase = derive_phase(raw_phase.as_deref(), &conditions);
+        let work_item = r
+            .string(obj, "spec.implementationSpecRef.name")
+            .or_else(|| meta.labels.get(labels::WORK_ITEM).cloned());
+        let runtime_ref = r.at(obj, "status.runtimeRef").map(|_| RuntimeRef {
+            type_: r.string(obj, "status.runtimeRef.type"),
+            name: r.string(obj, "status.runtimeRef.name"),
+            namespace: r.string(obj, "status.runtimeRef.namespace"),
+        });
+        let artifact_urls = r
+            .array(obj, "status.artifacts")
+            .iter()
+            .filter_map(|a| a.get("url").and_then(Value::as_str))
+            .map(sanitize::one_line)
+            .collect();
+        let repository = r
+            .string(obj, "status.vcs.repository")
+            .or_else(|| parameters.get("repository").cloned());
+        let head_branch = r
+            .string(obj, "status.vcs.headBranch")
+            .or_else(|| parameters.get("head").cloned());
+        Run {
+            key: ObjectKey::new(meta.namespace, meta.name),
+            uid: meta.uid,
+            resource_version: meta.resource_version,
+            created: meta.created,
+            lane: meta.labels.get(labels::LANE).map(|s| s.trim().to_owned()),
+            wave: meta.labels.get(labels::WAVE).cloned(),
+            work_item,
+            inline_summary: r
+                .string(obj, "spec.implementation.inline.summary")
+                .map(|s| short(&s)),
+            agent: r.string(obj, "spec.agentRef.name"),
+            runtime_type: r.string(obj, "spec.runtime.type"),
+            phase,
+            reason: r.string(obj, "status.reason").map(|s| short(&s)),
+            message: r.string(obj, "status.message").map(|s| long(&s)),
+            started_at: r.time(obj, "status.startedAt"),
+            finished_at: r.time(obj, "status.finishedAt"),
+            updated_at: r.time(obj, "status.updatedAt"),
+            conditions,
+            parameters,
+            repository: repository.map(|s| sanitize::one_line(&s)),
+            head_branch: head_branch.map(|s| sanitize::one_line(&s)),
+            runtime_ref,
+            required_keys: r.string_list(obj, "status.contract.requiredKeys"),
+            missing_keys: r.string_list(obj, "status.contract.missingKeys"),
+            artifact_urls,
+            is_template,
+            problems: r.problems,
+        }
+    }
+
+    /// Age for active runs, duration for finished ones; `None` without timestamps.
+    pub fn elapsed(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        let start = self.started_at.or(self.created)?;
+        let end = if self.phase.is_terminal() {
+            self.finished_at.unwrap_or(now)
+        } else {
+            now
+        };
+        Some(end - start)
+    }
+
+    /// The most telling condition for a card: a true Blocked/InvalidSpec/Failed, else none.
+    pub fn headline_condition(&self) -> Option<&Condition> {
+        const TELLING: [&str; 4] = ["InvalidSpec", "Blocked", "Failed", "Cancelled"];
+        TELLING.iter().find_map(|t| {
+            self.conditions
+                .iter()
+                .find(|c| c.type_ == *t && c.is_true())
+        })
+    }
+}
+
+fn derive_phase(raw: Option<&str>, conditions: &[Condition]) -> Phase {
+    let phase = Phase::parse(raw);
+    let blocked = conditions
+        .iter()
+        .any(|c| c.type_ == "Blocked" && c.is_true());
+    if phase == Phase::Pending && blocked {
+        Phase::Blocked
+    } else {
+        phase
+    }
+}
+
+fn read_conditions(r: &mut Reader, obj: &Value) -> Vec<Condition> {
+    let items = r.array(obj, "status.conditions").to_vec();
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let path = |f: &str| format!("status.conditions[{i}].{f}");
+            let mut sub = Reader::default();
+            let type_ = sub.string(c, "type");
+            let cond = type_.map(|t| Condition {
+                type_: short(&t),
+                status: sub.string(c, "status").unwrap_or_else(|| "Unknown".into()),
+                reason: sub.string(c, "reason").map(|s| short(&s)),
+                message: sub.string(c, "message").map(|s| long(&s)),
+                last_transition: sub.time(c, "lastTransitionTime"),
+            });
+            if cond.is_none() {
+                r.problems.push(format!("{}: missing", path("type")));
+            }
+            r.problems.extend(
+                sub.problems
+                    .into_iter()
+                    .map(|p| format!("status.conditions[{i}].{p}")),
+            );
+            cond
+        })
+        .collect()
+}
+
+fn short(s: &str) -> String {
+    sanitize::one_line(&sanitize::truncate_chars(s, 120))
+}
+
+fn long(s: &str) -> String {
+    sanitize::display(&sanitize::truncate_chars(s, MAX_MESSAGE_CHARS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(status: Value) -> Run {
+        Run::from_json(&json!({
+            "metadata": {"name": "r1", "namespace": "agents",
+                         "labels": {"swarm.proompteng.ai/lane": "A"},
+                         "creationTimestamp": "2026-02-10T10:00:00Z"},
+            "spec": {"agentRef": {"name": "codex"}, "implementationSpecRef": {"name": "order-firewall"},
+                     "runtime": {"type": "workflow"},
+                     "parameters": {"repository": "proompteng/lab", "head": "codex/swarm/lane-a/x"}},
+            "status": status
+        }))
+    }
+
+    #[test]
+    fn reads_a_running_run() {
+        let r = run(json!({"phase": "Running", "startedAt": "2026-02-10T10:01:00Z"}));
+        assert_eq!(r.phase, Phase::Running);
+        assert_eq!(r.lane.as_deref(), Some("A"));
+        assert_eq!(r.work_item.as_deref(), Some("order-firewall"));
+        assert_eq!(r.head_branch.as_deref(), Some("codex/swarm/lane-a/x"));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn blocked_condition_refines_pending() {
+        let r = run(json!({"phase": "Pending", "conditions": [
+            {"type": "Blocked", "status": "True", "reason": "ConcurrencyLimit", "message": "limit 2"}]}));
+        assert_eq!(r.phase, Phase::Blocked);
+        assert_eq!(
+            r.headline_condition().and_then(|c| c.reason.as_deref()),
+            Some("ConcurrencyLimit")
+        );
+    }
+
+    #[test]
+    fn missing_status_is_pending_without_problems() {
+        let r = Run::from_json(&json!({"metadata": {"name": "r", "namespace": "n"}, "spec": {}}));
+        assert_eq!(r.phase, Phase::Pending);
+        assert!(r.problems.is_empty());
+    }
+
+    #[test]
+    fn wrong_types_are_reported_by_path_and_the_rest_is_kept() {
+        let r = run(json!({"phase": 7, "startedAt": "yesterday", "conditions": "nope"}));
+        assert_eq!(r.phase, Phase::Pending);
+        assert_eq!(r.key.name, "r1");
+        assert_eq!(
+            r.problems,
+            vec![
+                "status.conditions: expected a list, got a string",
+                "status.phase: expected a string, got a number",
+                "status.startedAt: expected an RFC 3339 time, got \"yesterday\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn status_vcs_wins_over_parameters_and_control_chars_are_inert() {
+        let r = run(
+            json!({"vcs": {"repository": "o/r", "headBranch": "codex/\u{1b}[2Jevil"},
+                           "message": "line\u{7}bell"}),
+        );
+        assert_eq!(r.repository.as_deref(), Some("o/r"));
+        assert_eq!(r.head_branch.as_deref(), Some("codex/␛[2Jevil"));
+        assert_eq!(r.message.as_deref(), Some("line␇bell"));
+    }
+
+    #[test]
+    fn huge_messages_are_bounded() {
+        let r = run(json!({"message": "x".repeat(128 * 1024)}));
+        assert_eq!(
+            r.message.map(|m| m.chars().count()),
+            Some(MAX_MESSAGE_CHARS + 1)
+        );
+    }
+}

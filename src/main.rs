@@ -1,0 +1,134 @@
+use clap::Parser;
+use color_eyre::eyre::{WrapErr, eyre};
+use std::path::PathBuf;
+use swarm_cockpit::app::State;
+use swarm_cockpit::app::state::Origin;
+use swarm_cockpit::cli::{Cli, Command};
+use swarm_cockpit::config::Config;
+use swarm_cockpit::domain::Plan;
+use swarm_cockpit::domain::plan::TORGHUT_PLAN;
+use swarm_cockpit::sources::{demo, kube};
+use swarm_cockpit::ui::Theme;
+use swarm_cockpit::{paths, runtime};
+use tokio::sync::mpsc;
+
+fn main() {
+    if let Err(e) = runtime::install_hooks() {
+        eprintln!("swarm: cannot install error hooks: {e}");
+    }
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("swarm: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> color_eyre::Result<()> {
+    let config_dir = paths::config_dir();
+    let config = match (&cli.config, &config_dir) {
+        (Some(path), _) => Config::load(path, true)?,
+        (None, Some(dir)) => Config::load(&dir.join("config.toml"), false)?,
+        (None, None) => Config::default(),
+    };
+    let _log_guard = init_logging();
+    let theme_name = cli
+        .theme
+        .clone()
+        .or(config.theme.clone())
+        .unwrap_or_else(|| "default".into());
+    let theme = Theme::resolve(
+        &theme_name,
+        config_dir.as_ref().map(|d| d.join("themes")).as_deref(),
+    )?;
+    let plan_path = cli.plan.clone().or(config.plan.clone());
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (tx, rx) = mpsc::channel(runtime::CHANNEL);
+    let exit = match &cli.command {
+        Some(Command::Demo { seed, speed }) => {
+            let plan = match &plan_path {
+                Some(p) => Plan::load(p)?,
+                None => Plan::parse(TORGHUT_PLAN, "examples/torghut/plan.toml")?,
+            };
+            let seed = seed.or(config.demo.seed).unwrap_or(1);
+            let speed = speed.or(config.demo.speed).unwrap_or(1.0);
+            if !(speed.is_finite() && speed >= 0.0) {
+                return Err(eyre!("--speed must be a number ≥ 0, got {speed}"));
+            }
+            let origin = Origin {
+                context: "demo".into(),
+                namespace: Some(demo::NAMESPACE.into()),
+            };
+            let state = State::new(plan.clone(), origin, chrono::Utc::now());
+            rt.block_on(async move {
+                let _demo = demo::spawn(plan, seed, speed, tx);
+                runtime::run(state, theme, rx).await
+            })?
+        }
+        None => {
+            let plan = match plan_path {
+                Some(p) => Plan::load(&p)?,
+                None => default_plan(config_dir)?,
+            };
+            let target = kube::Target {
+                kubeconfig: cli.kubeconfig.clone().or(config.kubeconfig.clone()),
+                context: cli.context.clone().or(config.context.clone()),
+                namespace: cli.namespace.clone().or(config.namespace.clone()),
+                all_namespaces: cli.all_namespaces
+                    || (cli.namespace.is_none() && config.all_namespaces),
+            };
+            rt.block_on(async move {
+                let conn = target
+                    .connect()
+                    .await
+                    .wrap_err("cannot configure the Kubernetes client")?;
+                let origin = Origin {
+                    context: conn.context.clone(),
+                    namespace: conn.namespace.clone(),
+                };
+                let state = State::new(plan, origin, chrono::Utc::now());
+                let _watchers = kube::spawn_watchers(&conn, tx);
+                runtime::run(state, theme, rx).await
+            })?
+        }
+    };
+    tracing::info!(?exit, "cockpit exited");
+    // Watchers may be mid-request: do not wait for them once the operator has left.
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    Ok(())
+}
+
+/// The plan in the config dir if there is one; otherwise lanes are discovered from run labels.
+fn default_plan(config_dir: Option<PathBuf>) -> color_eyre::Result<Plan> {
+    match config_dir.map(|d| Plan::default_path(&d)) {
+        Some(path) if path.is_file() => Ok(Plan::load(&path)?),
+        _ => Ok(Plan::default()),
+    }
+}
+
+/// Logs go to `<state dir>/swarm.log`, never to the terminal the UI draws on.
+fn init_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = paths::state_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "swarm.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SWARM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

@@ -1,0 +1,510 @@
+//! The embedded demo swarm: the seed's Torghut lanes and first-wave work items, with runs moving
+//! Pending → Running → Succeeded/Failed, a Blocked (ConcurrencyLimit) run, an InvalidSpec run and
+//! PRs that open, go green and merge. It builds the same JSON the API server serves and converts it
+//! with the same code as the real source, then sends the same messages.
+//!
+//! [`DemoSwarm`] is a pure, seeded script (testable without time); [`spawn`] drives it in real time.
+use crate::app::msg::{ConnState, Msg, Resource, SourceEvent};
+use crate::domain::plan::PlannedItem;
+use crate::domain::{
+    ChecksRollup, Plan, PrState, PullRequest, ResourceKind, ReviewDecision, Run, WorkItem, labels,
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+pub const NAMESPACE: &str = "agents";
+
+/// One scripted change, due at a simulated second since the demo started.
+#[derive(Debug, Clone)]
+struct Step {
+    at: f64,
+    change: Change,
+}
+
+#[derive(Debug, Clone)]
+enum Change {
+    /// Create or update a run: phase plus optional reason/message and condition.
+    Run {
+        name: String,
+        item: String,
+        phase: &'static str,
+        condition: Option<(&'static str, &'static str, String)>,
+    },
+    Pr {
+        item: String,
+        number: u64,
+        state: PrState,
+        checks: ChecksRollup,
+        review: Option<ReviewDecision>,
+    },
+}
+
+pub struct DemoSwarm {
+    plan: Plan,
+    steps: Vec<Step>,
+    next: usize,
+    runs: BTreeMap<String, Value>,
+    /// Items announced at start (all plan items).
+    started: bool,
+    repository: String,
+}
+
+impl DemoSwarm {
+    pub fn new(plan: Plan, seed: u64) -> DemoSwarm {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut jitter = move |secs: f64| secs * (0.7 + rng.f64() * 0.6);
+        let item = |name: &str| {
+            plan.items
+                .iter()
+                .find(|i| i.name == name)
+                .map(|i| i.name.clone())
+        };
+        let mut steps = Vec::new();
+        let mut run = |at: f64,
+                       name: &str,
+                       item: &str,
+                       phase: &'static str,
+                       cond: Option<(&'static str, &'static str, String)>| {
+            steps.push(Step {
+                at,
+                change: Change::Run {
+                    name: name.into(),
+                    item: item.into(),
+                    phase,
+                    condition: cond,
+                },
+            });
+        };
+        // Only items the plan has take part, so a custom --plan still gets a coherent demo.
+        let checks = |passing, failing, pending| ChecksRollup {
+            passing,
+            failing,
+            pending,
+        };
+        let mut prs = Vec::new();
+        let mut pr = |at: f64,
+                      item: &str,
+                      number: u64,
+                      state: PrState,
+                      c: ChecksRollup,
+                      review: Option<ReviewDecision>| {
+            prs.push(Step {
+                at,
+                change: Change::Pr {
+                    item: item.into(),
+                    number,
+                    state,
+                    checks: c,
+                    review,
+                },
+            });
+        };
+
+        // Already underway when the cockpit opens (t = 0).
+        if let Some(i) = item("kill-switch-runbook") {
+            run(0.0, "kill-switch-runbook-e1", &i, "Succeeded", None);
+            pr(
+                0.0,
+                &i,
+                98,
+                PrState::Merged,
+                checks(6, 0, 0),
+                Some(ReviewDecision::Approved),
+            );
+        }
+        if let Some(i) = item("order-firewall") {
+            run(0.0, "order-firewall-a1", &i, "Running", None);
+            pr(0.0, &i, 101, PrState::Draft, checks(0, 0, 0), None);
+            let t = jitter(40.0);
+            pr(
+                t,
+                &i,
+                101,
+                PrState::Open,
+                checks(2, 0, 4),
+                Some(ReviewDecision::ReviewRequired),
+            );
+            let t = t + jitter(60.0);
+            run(t, "order-firewall-a1", &i, "Succeeded", None);
+            pr(
+                t + jitter(20.0),
+                &i,
+                101,
+                PrState::Open,
+                checks(6, 0, 0),
+                Some(ReviewDecision::ReviewRequired),
+            );
+            let t = t + jitter(90.0);
+            pr(
+                t,
+                &i,
+                101,
+                PrState::Open,
+                checks(6, 0, 0),
+                Some(ReviewDecision::Approved),
+            );
+            pr(
+                t + jitter(30.0),
+                &i,
+                101,
+                PrState::Merged,
+                checks(6, 0, 0),
+                Some(ReviewDecision::Approved),
+            );
+        }
+        if let Some(i) = item("kill-switch-gitops") {
+            run(
+                0.0,
+                "kill-switch-gitops-c1",
+                &i,
+                "Failed",
+                Some((
+                    "Failed",
+                    "JobFailed",
+                    "step implement: helm lint failed on kill-switch values".into(),
+                )),
+            );
+            run(0.0, "kill-switch-gitops-c2", &i, "Pending", None);
+            let t = jitter(20.0);
+            run(t, "kill-switch-gitops-c2", &i, "Running", None);
+            pr(
+                t + jitter(30.0),
+                &i,
+                104,
+                PrState::Open,
+                checks(1, 0, 3),
+                Some(ReviewDecision::ReviewRequired),
+            );
+            let t = t + jitter(150.0);
+            pr(
+                t,
+                &i,
+                104,
+                PrState::Open,
+                checks(3, 1, 0),
+                Some(ReviewDecision::ChangesRequested),
+            );
+            run(t + jitter(10.0), "kill-switch-gitops-c2", &i, "Failed", Some(("Failed", "JobFailed", "validation: kubeconform rejected argocd/applications/torghut/kill-switch/app.yaml".into())));
+        }
+        if let Some(i) = item("replay-harness") {
+            run(0.0, "replay-harness-d1", &i, "Running", None);
+            pr(
+                0.0,
+                &i,
+                103,
+                PrState::Open,
+                checks(1, 0, 5),
+                Some(ReviewDecision::ReviewRequired),
+            );
+            let t = jitter(60.0);
+            pr(
+                t,
+                &i,
+                103,
+                PrState::Open,
+                checks(6, 0, 0),
+                Some(ReviewDecision::ReviewRequired),
+            );
+            let t = t + jitter(60.0);
+            run(t, "replay-harness-d1", &i, "Succeeded", None);
+            pr(
+                t + jitter(30.0),
+                &i,
+                103,
+                PrState::Open,
+                checks(6, 0, 0),
+                Some(ReviewDecision::Approved),
+            );
+            pr(
+                t + jitter(90.0),
+                &i,
+                103,
+                PrState::Merged,
+                checks(6, 0, 0),
+                Some(ReviewDecision::Approved),
+            );
+        }
+        if let Some(i) = item("cost-model") {
+            run(
+                0.0,
+                "cost-model-a1",
+                &i,
+                "Pending",
+                Some((
+                    "Blocked",
+                    "ConcurrencyLimit",
+                    "lane A has 1 run in flight (limit 1)".into(),
+                )),
+            );
+            let t = jitter(120.0);
+            run(t, "cost-model-a1", &i, "Running", None);
+            pr(
+                t + jitter(40.0),
+                &i,
+                105,
+                PrState::Draft,
+                checks(0, 0, 0),
+                None,
+            );
+            let t = t + jitter(200.0);
+            run(t, "cost-model-a1", &i, "Succeeded", None);
+            pr(
+                t + jitter(20.0),
+                &i,
+                105,
+                PrState::Open,
+                checks(7, 0, 0),
+                Some(ReviewDecision::ReviewRequired),
+            );
+        }
+        if let Some(i) = item("research-ledger") {
+            run(
+                0.0,
+                "research-ledger-a1",
+                &i,
+                "Failed",
+                Some((
+                    "InvalidSpec",
+                    "MissingRequiredMetadata",
+                    "missing required parameters: head".into(),
+                )),
+            );
+        }
+        if let Some(i) = item("ta-slippage-features") {
+            let t = jitter(150.0);
+            run(t, "ta-slippage-features-b1", &i, "Pending", None);
+            let t = t + jitter(30.0);
+            run(t, "ta-slippage-features-b1", &i, "Running", None);
+            run(
+                t + jitter(240.0),
+                "ta-slippage-features-b1",
+                &i,
+                "Succeeded",
+                None,
+            );
+        }
+        steps.extend(prs);
+        // Stable order: by time, then as scripted.
+        steps.sort_by(|a, b| a.at.total_cmp(&b.at));
+        let repository = plan
+            .repository
+            .clone()
+            .unwrap_or_else(|| "proompteng/lab".into());
+        DemoSwarm {
+            plan,
+            steps,
+            next: 0,
+            runs: BTreeMap::new(),
+            started: false,
+            repository,
+        }
+    }
+
+    /// Simulated seconds until the next scripted change, if any is left.
+    pub fn next_due(&self) -> Option<f64> {
+        self.steps.get(self.next).map(|s| s.at)
+    }
+
+    /// Everything due by `elapsed` simulated seconds; object timestamps are `now`.
+    pub fn advance(&mut self, elapsed: f64, now: DateTime<Utc>) -> Vec<SourceEvent> {
+        let mut out = Vec::new();
+        let opening = !self.started;
+        if opening {
+            self.started = true;
+            for kind in ResourceKind::ALL {
+                out.push(SourceEvent::Connection(kind, ConnState::Connected));
+                out.push(SourceEvent::ResyncStarted(kind));
+            }
+            for item in &self.plan.items {
+                let obj = work_item_json(item, &self.plan, now);
+                out.push(SourceEvent::Applied(Resource::WorkItem(Box::new(
+                    WorkItem::from_json(&obj),
+                ))));
+            }
+            out.push(SourceEvent::ResyncDone(ResourceKind::ImplementationSpec));
+            // The template run has no lane: it shows in the Unassigned column.
+            let template = json!({
+                "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+                "metadata": {"name": "swarm-worker-template", "namespace": NAMESPACE,
+                             "creationTimestamp": now.to_rfc3339(),
+                             "annotations": {labels::TEMPLATE: "true"}},
+                "spec": {"agentRef": {"name": "codex-agent"}, "runtime": {"type": "workflow"},
+                         "implementation": {"inline": {"text": "template", "summary": "Worker template for swarm lanes"}}},
+                "status": {"phase": "Template"}
+            });
+            out.push(SourceEvent::Applied(Resource::Run(Box::new(
+                Run::from_json(&template),
+            ))));
+        }
+        while let Some(step) = self.steps.get(self.next) {
+            if step.at > elapsed {
+                break;
+            }
+            let step = step.clone();
+            self.next += 1;
+            out.push(self.apply(step.change, now));
+        }
+        if opening {
+            out.push(SourceEvent::ResyncDone(ResourceKind::AgentRun));
+        }
+        out
+    }
+
+    fn apply(&mut self, change: Change, now: DateTime<Utc>) -> SourceEvent {
+        match change {
+            Change::Run {
+                name,
+                item,
+                phase,
+                condition,
+            } => {
+                let planned = self.plan.items.iter().find(|i| i.name == item);
+                let lane = planned.map(|i| i.lane.clone()).unwrap_or_default();
+                let wave = planned.map(|i| i.wave.to_string()).unwrap_or_default();
+                let head = planned
+                    .and_then(|i| i.head.clone())
+                    .unwrap_or_else(|| format!("codex/swarm/{item}"));
+                let repository = self.repository.clone();
+                let obj = self.runs.entry(name.clone()).or_insert_with(|| {
+                    let mut params = json!({"repository": repository, "base": "main", "head": head, "stage": "implementation"});
+                    if condition.as_ref().is_some_and(|c| c.0 == "InvalidSpec") {
+                        params.as_object_mut().map(|p| p.remove("head"));
+                    }
+                    json!({
+                        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+                        "metadata": {"name": name, "namespace": NAMESPACE, "creationTimestamp": now.to_rfc3339(),
+                                     "labels": {labels::LANE: lane, labels::WAVE: wave, labels::WORK_ITEM: item}},
+                        "spec": {"agentRef": {"name": "codex-agent"}, "implementationSpecRef": {"name": item},
+                                 "runtime": {"type": "workflow"}, "parameters": params,
+                                 "workflow": {"steps": [{"name": "implement", "timeoutSeconds": 7200}]}},
+                        "status": {}
+                    })
+                });
+                let status = obj["status"].as_object().cloned().unwrap_or_default();
+                let mut status = Value::Object(status);
+                status["phase"] = json!(phase);
+                status["updatedAt"] = json!(now.to_rfc3339());
+                if phase == "Running" && status.get("startedAt").is_none() {
+                    status["startedAt"] = json!(now.to_rfc3339());
+                    status["runtimeRef"] = json!({"type": "workflow", "name": format!("{name}-step-1-attempt-1"), "namespace": NAMESPACE});
+                }
+                if matches!(phase, "Succeeded" | "Failed") {
+                    if status.get("startedAt").is_none() {
+                        status["startedAt"] = json!(now.to_rfc3339());
+                    }
+                    status["finishedAt"] = json!(now.to_rfc3339());
+                }
+                let mut conditions = vec![
+                    json!({"type": "Accepted", "status": "True", "reason": "Submitted", "lastTransitionTime": now.to_rfc3339()}),
+                ];
+                match &condition {
+                    Some((kind, reason, message)) => {
+                        conditions.push(json!({"type": kind, "status": "True", "reason": reason, "message": message, "lastTransitionTime": now.to_rfc3339()}));
+                        status["reason"] = json!(reason);
+                        status["message"] = json!(message);
+                        if *kind == "InvalidSpec" {
+                            status["contract"] = json!({"requiredKeys": ["repository", "base", "head", "stage"], "missingKeys": ["head"]});
+                        }
+                    }
+                    None => {
+                        if let Some(s) = status.as_object_mut() {
+                            s.remove("reason");
+                            s.remove("message");
+                        }
+                    }
+                }
+                if phase == "Succeeded" {
+                    conditions.push(json!({"type": "Succeeded", "status": "True", "reason": "Completed", "lastTransitionTime": now.to_rfc3339()}));
+                }
+                status["conditions"] = Value::Array(conditions);
+                status["vcs"] = json!({"provider": "github", "repository": self.repository, "headBranch": head, "baseBranch": "main", "mode": "read-write"});
+                obj["status"] = status;
+                SourceEvent::Applied(Resource::Run(Box::new(Run::from_json(obj))))
+            }
+            Change::Pr {
+                item,
+                number,
+                state,
+                checks,
+                review,
+            } => {
+                let planned = self.plan.items.iter().find(|i| i.name == item);
+                let head = planned
+                    .and_then(|i| i.head.clone())
+                    .unwrap_or_else(|| format!("codex/swarm/{item}"));
+                let title = planned
+                    .map(|i| i.summary.clone())
+                    .unwrap_or_else(|| item.clone());
+                SourceEvent::PullRequest(Box::new(PullRequest {
+                    url: format!("https://github.com/{}/pull/{number}", self.repository),
+                    repository: self.repository.clone(),
+                    head_branch: head,
+                    number,
+                    title,
+                    state,
+                    checks,
+                    review,
+                    mergeable: Some(checks.failing == 0),
+                    fetched_at: now,
+                }))
+            }
+        }
+    }
+}
+
+/// The ImplementationSpec a planned item becomes, in the seed's template.
+pub fn work_item_json(item: &PlannedItem, plan: &Plan, now: DateTime<Utc>) -> Value {
+    let repository = plan
+        .repository
+        .clone()
+        .unwrap_or_else(|| "proompteng/lab".into());
+    let base = plan.base.clone().unwrap_or_else(|| "main".into());
+    let head = item
+        .head
+        .clone()
+        .unwrap_or_else(|| format!("codex/swarm/{}", item.name));
+    let paths: String = item.paths.iter().map(|p| format!("- `{p}`\n")).collect();
+    let text = format!(
+        "## Objective\n{summary}\n\n## In-scope paths\n{paths}\n## Out-of-scope constraints\n- No changes outside lane {lane}'s paths\n- No live trading enablement; paper trading stays the default\n\n## Acceptance criteria\n- Unit tests cover the new code\n- Lint and format pass\n\n## Validation commands\n- `make test`\n\n## Safety gates\n- paper-only\n- no credentials changes\n\n## Parameters\n- repository: {repository}\n- base: {base}\n- head: {head}\n- stage: implementation\n",
+        summary = item.summary,
+        lane = item.lane,
+    );
+    let labels_map = json!({labels::LANE: item.lane, labels::WAVE: item.wave.to_string()});
+    // Label values cannot hold commas: the dependency list is an annotation.
+    let annotations = json!({labels::DEPENDS_ON: item.depends_on.join(",")});
+    json!({
+        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "ImplementationSpec",
+        "metadata": {"name": item.name, "namespace": NAMESPACE, "creationTimestamp": now.to_rfc3339(),
+                     "labels": labels_map, "annotations": annotations},
+        "spec": {"text": text, "summary": item.summary, "source": {"provider": "manual"},
+                 "acceptanceCriteria": ["Unit tests cover the new code", "Lint and format pass"],
+                 "contract": {"requiredKeys": ["repository", "base", "head", "stage"]}}
+    })
+}
+
+/// Runs the demo in real time: `speed` simulated seconds per wall second (0 freezes it after the
+/// opening state).
+pub fn spawn(plan: Plan, seed: u64, speed: f64, tx: mpsc::Sender<Msg>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut demo = DemoSwarm::new(plan, seed);
+        let start = tokio::time::Instant::now();
+        loop {
+            let elapsed = start.elapsed().as_secs_f64() * speed;
+            for event in demo.advance(elapsed, Utc::now()) {
+                if tx.send(Msg::Source(event)).await.is_err() {
+                    return;
+                }
+            }
+            let Some(due) = demo.next_due() else { return };
+            if speed <= 0.0 {
+                return;
+            }
+            let wait = ((due - elapsed) / speed).clamp(0.01, 1.0);
+            tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+        }
+    })
+}

@@ -1,0 +1,414 @@
+//! The board: one column per lane, cards sorted by what needs attention.
+use super::fmt::{duration, fit};
+use super::theme::Theme;
+use crate::app::board::{Card, CardId, Column};
+use crate::app::layout;
+use crate::app::msg::ConnState;
+use crate::app::state::{Mode, State};
+use crate::domain::{Phase, PrState, PullRequest};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let board = state.board_view();
+    let total_cards: usize = board.columns.iter().map(|c| c.cards.len()).sum();
+    for (idx, rect) in layout::columns(area, board.columns.len(), state.ui.lane) {
+        let focused = idx == state.ui.lane && state.ui.mode == Mode::Board;
+        draw_column(
+            frame,
+            rect,
+            &board.columns[idx],
+            idx == state.ui.lane,
+            focused,
+            state,
+            theme,
+        );
+    }
+    if total_cards == 0 {
+        draw_empty_notice(frame, area, state, theme);
+    }
+}
+
+fn draw_column(
+    frame: &mut Frame,
+    rect: Rect,
+    column: &Column,
+    selected_lane: bool,
+    focused: bool,
+    state: &State,
+    theme: &Theme,
+) {
+    let border = if focused {
+        theme.border_focused
+    } else {
+        theme.border
+    };
+    let title_style = if selected_lane {
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::default().fg(theme.foreground)
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(Style::default().fg(border))
+        .title(Span::styled(
+            format!(
+                " {} ",
+                fit(&column.title, usize::from(rect.width.saturating_sub(4)))
+            ),
+            title_style,
+        ));
+    frame.render_widget(block, rect);
+
+    let inner = Rect {
+        x: rect.x + 1,
+        y: rect.y + 1,
+        width: rect.width.saturating_sub(2),
+        height: rect.height.saturating_sub(2),
+    };
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let header = Line::from(counts_spans(column, theme));
+    frame.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
+    if inner.height >= 2 {
+        let rule = "─".repeat(usize::from(inner.width));
+        frame.render_widget(
+            Paragraph::new(Span::styled(rule, Style::default().fg(theme.border))),
+            Rect {
+                y: inner.y + 1,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+
+    let cards_area = layout::cards_area(rect);
+    if cards_area.height == 0 {
+        return;
+    }
+    if column.cards.is_empty() {
+        let text = if state.ui.filter.is_empty() {
+            "no runs"
+        } else {
+            "no match"
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.muted())).alignment(Alignment::Center),
+            Rect {
+                height: 1,
+                ..cards_area
+            },
+        );
+        return;
+    }
+    let per_page = layout::cards_per_page(rect);
+    let card_h = layout::card_height(rect);
+    let selected_idx = if selected_lane { state.ui.card } else { 0 };
+    let offset = layout::page_offset(selected_idx, per_page);
+    for (i, card) in column.cards.iter().skip(offset).take(per_page).enumerate() {
+        let y = cards_area.y + i as u16 * card_h;
+        let height = card_h.min(3).min(cards_area.y + cards_area.height - y);
+        let card_rect = Rect {
+            y,
+            height,
+            ..cards_area
+        };
+        let is_selected = selected_lane && offset + i == state.ui.card;
+        draw_card(frame, card_rect, card, is_selected, state, theme);
+    }
+    if offset + per_page < column.cards.len() && cards_area.height > 0 {
+        let more = format!("↓ {} more", column.cards.len() - offset - per_page);
+        let y = rect.y + rect.height - 1;
+        let w = (more.chars().count() as u16).min(rect.width.saturating_sub(2));
+        frame.render_widget(
+            Paragraph::new(Span::styled(more, theme.muted())),
+            Rect {
+                x: rect.x + rect.width.saturating_sub(w + 2),
+                y,
+                width: w,
+                height: 1,
+            },
+        );
+    }
+}
+
+fn counts_spans<'a>(column: &Column, theme: &Theme) -> Vec<Span<'a>> {
+    let mut spans = Vec::new();
+    for (key, count) in Phase::COUNTED.iter().zip(column.counts.iter()) {
+        if *count == 0 {
+            continue;
+        }
+        let phase = phase_for_key(key);
+        let style = theme.phase(&phase);
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled(
+            format!("{}{}", style.symbol, count),
+            Style::default().fg(style.color),
+        ));
+    }
+    if spans.is_empty() {
+        spans.push(Span::styled("empty", theme.muted()));
+    }
+    spans
+}
+
+fn phase_for_key(key: &str) -> Phase {
+    match key {
+        "running" => Phase::Running,
+        "pending" => Phase::Pending,
+        "blocked" => Phase::Blocked,
+        "failed" => Phase::Failed,
+        "succeeded" => Phase::Succeeded,
+        "cancelled" => Phase::Cancelled,
+        "template" => Phase::Template,
+        "not_launched" => Phase::NotLaunched,
+        _ => Phase::Unknown(String::new()),
+    }
+}
+
+/// What a card shows, whether it is a run or a not-yet-launched work item.
+struct CardText {
+    name: String,
+    age: String,
+    detail: String,
+    detail_style: Style,
+    branch: String,
+    badge: Vec<Span<'static>>,
+}
+
+fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
+    let phase_style = theme.phase(&card.phase);
+    match &card.id {
+        CardId::Run(key) => {
+            let Some(run) = state.runs.get(key) else {
+                return CardText::missing(&key.name, theme);
+            };
+            let item = state.work_item_of(&card.id);
+            let (detail, detail_style) = if let Some(problem) = run.problems.first() {
+                (format!("⚠ {problem}"), Style::default().fg(theme.warning))
+            } else if let Some(c) = run.headline_condition() {
+                let reason = c.reason.as_deref().unwrap_or(&c.type_);
+                let text = match &c.message {
+                    Some(m) => format!("{reason}: {m}"),
+                    None => reason.to_owned(),
+                };
+                (
+                    crate::domain::sanitize::one_line(&text),
+                    Style::default().fg(phase_style.color),
+                )
+            } else {
+                let summary = item
+                    .map(|i| i.summary.clone())
+                    .or_else(|| run.inline_summary.clone())
+                    .unwrap_or_default();
+                (summary, theme.muted())
+            };
+            CardText {
+                name: run.key.name.clone(),
+                age: run.elapsed(state.now).map(duration).unwrap_or_default(),
+                detail,
+                detail_style,
+                branch: run.head_branch.clone().unwrap_or_default(),
+                badge: pr_badge(state.pr_for_run(run), state, theme),
+            }
+        }
+        CardId::WorkItem(key) => {
+            let Some(item) = state.items.get(key) else {
+                return CardText::missing(&key.name, theme);
+            };
+            CardText {
+                name: item.key.name.clone(),
+                age: item
+                    .created
+                    .map(|c| duration(state.now - c))
+                    .unwrap_or_default(),
+                detail: item.summary.clone(),
+                detail_style: theme.muted(),
+                branch: item.head().unwrap_or_default().to_owned(),
+                badge: vec![Span::styled("not launched", theme.muted())],
+            }
+        }
+    }
+}
+
+impl CardText {
+    fn missing(name: &str, theme: &Theme) -> CardText {
+        CardText {
+            name: name.to_owned(),
+            age: String::new(),
+            detail: String::new(),
+            detail_style: theme.muted(),
+            branch: String::new(),
+            badge: Vec::new(),
+        }
+    }
+}
+
+/// Compact PR state: `#12 open ✔4 ✘1 ◌2 approved`. Stale data (older than 10 min) is marked `~`.
+pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<Span<'static>> {
+    let Some(pr) = pr else {
+        return vec![Span::styled("PR —", theme.muted())];
+    };
+    let state_color = match pr.state {
+        PrState::Draft => theme.muted,
+        PrState::Open => theme.accent,
+        PrState::Merged => theme.ok,
+        PrState::Closed => theme.error,
+    };
+    let mut spans = vec![Span::styled(
+        format!("#{} {}", pr.number, pr.state.label()),
+        Style::default().fg(state_color),
+    )];
+    let c = pr.checks;
+    if c.failing > 0 {
+        spans.push(Span::styled(
+            format!(" ✘{}", c.failing),
+            Style::default().fg(theme.error),
+        ));
+    }
+    if c.pending > 0 {
+        spans.push(Span::styled(
+            format!(" ◌{}", c.pending),
+            Style::default().fg(theme.warning),
+        ));
+    }
+    if c.passing > 0 && c.failing == 0 && c.pending == 0 {
+        spans.push(Span::styled(
+            format!(" ✔{}", c.passing),
+            Style::default().fg(theme.ok),
+        ));
+    }
+    if let Some(review) = pr.review {
+        let color = match review {
+            crate::domain::ReviewDecision::Approved => theme.ok,
+            crate::domain::ReviewDecision::ChangesRequested => theme.error,
+            crate::domain::ReviewDecision::ReviewRequired => theme.muted,
+        };
+        let short = match review {
+            crate::domain::ReviewDecision::Approved => " ✓rev",
+            crate::domain::ReviewDecision::ChangesRequested => " ±rev",
+            crate::domain::ReviewDecision::ReviewRequired => " ?rev",
+        };
+        spans.push(Span::styled(short, Style::default().fg(color)));
+    }
+    if state.now - pr.fetched_at > chrono::Duration::minutes(10) {
+        spans.push(Span::styled(" ~", theme.muted()));
+    }
+    spans
+}
+
+fn draw_card(
+    frame: &mut Frame,
+    rect: Rect,
+    card: &Card,
+    selected: bool,
+    state: &State,
+    theme: &Theme,
+) {
+    let text = card_text(card, state, theme);
+    let phase = theme.phase(&card.phase);
+    let width = usize::from(rect.width);
+    let base = if selected {
+        theme.selected()
+    } else {
+        Style::default()
+    };
+    let age_w = text.age.chars().count();
+    let name_w = width.saturating_sub(age_w + 3);
+    let name = fit(&text.name, name_w);
+    let pad = width.saturating_sub(2 + name.chars().count() + age_w);
+    let first = Line::from(vec![
+        Span::styled(
+            format!("{} ", phase.symbol),
+            Style::default().fg(phase.color),
+        ),
+        Span::styled(name, Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(text.age.clone(), theme.muted()),
+    ]);
+    let mut lines = vec![first];
+    if rect.height >= 3 {
+        // Unknown phases are shown verbatim: the symbol alone would hide what the controller said.
+        let detail = match &card.phase {
+            Phase::Unknown(raw) => format!("{raw} · {}", text.detail),
+            _ => text.detail.clone(),
+        };
+        lines.push(Line::from(Span::styled(
+            format!("  {}", fit(&detail, width.saturating_sub(2))),
+            text.detail_style,
+        )));
+        let badge_w: usize = text.badge.iter().map(|s| s.width()).sum();
+        let branch_w = width.saturating_sub(badge_w + 5);
+        let branch = if text.branch.is_empty() {
+            String::new()
+        } else {
+            format!("⎇ {}", fit(&text.branch, branch_w.saturating_sub(2)))
+        };
+        let pad = width.saturating_sub(2 + branch.chars().count() + badge_w);
+        let mut third = vec![
+            Span::raw("  "),
+            Span::styled(branch, theme.muted()),
+            Span::raw(" ".repeat(pad)),
+        ];
+        third.extend(text.badge);
+        lines.push(Line::from(third));
+    }
+    frame.render_widget(Paragraph::new(lines).style(base), rect);
+}
+
+fn draw_empty_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let (title, body, color) = match state.overall_connection() {
+        ConnState::Failed(e) => ("Cannot watch the cluster", e, theme.error),
+        ConnState::Reconnecting(e) => ("Reconnecting", e, theme.warning),
+        ConnState::Connecting => (
+            "Connecting",
+            "listing AgentRuns and ImplementationSpecs…".into(),
+            theme.muted,
+        ),
+        ConnState::Connected if !state.ui.filter.is_empty() => (
+            "No match",
+            format!(
+                "no card matches {:?}; esc clears the filter",
+                state.ui.filter
+            ),
+            theme.muted,
+        ),
+        ConnState::Connected => (
+            "No runs yet",
+            "no AgentRuns or ImplementationSpecs in this namespace (try --all-namespaces)".into(),
+            theme.muted,
+        ),
+    };
+    let rect = layout::centered(area, 64, 6);
+    if rect.height < 3 || rect.width < 10 {
+        return;
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(crate::domain::sanitize::display(&body))
+            .wrap(Wrap { trim: true })
+            .style(theme.base())
+            .block(
+                Block::bordered()
+                    .border_style(Style::default().fg(color))
+                    .title(Span::styled(
+                        format!(" {title} "),
+                        Style::default().fg(color),
+                    )),
+            ),
+        rect,
+    );
+}

@@ -1,0 +1,271 @@
+//! The detail pane of the selected card: everything the cluster says about a run and its work item.
+use super::board::pr_badge;
+use super::fmt::timestamp;
+use super::theme::Theme;
+use crate::app::board::CardId;
+use crate::app::state::State;
+use crate::domain::sanitize;
+use crate::domain::{Run, WorkItem};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+/// Longest slice of a work item's text the pane shows (the editor shows all of it).
+const TEXT_PREVIEW_LINES: usize = 60;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(id) = state.selected_card() else {
+        return;
+    };
+    let lines = detail_lines(id, state, theme);
+    let title = match id {
+        CardId::Run(k) => format!(" AgentRun {k} "),
+        CardId::WorkItem(k) => format!(" ImplementationSpec {k} "),
+    };
+    let rect = if area.width >= 100 {
+        Rect {
+            x: area.x + area.width / 3,
+            width: area.width - area.width / 3,
+            ..area
+        }
+    } else {
+        area
+    };
+    let inner_h = rect.height.saturating_sub(2);
+    let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((state.ui.detail_scroll.min(max_scroll), 0))
+            .style(theme.base())
+            .block(
+                Block::bordered()
+                    .border_type(BorderType::Thick)
+                    .border_style(Style::default().fg(theme.border_focused))
+                    .title(Span::styled(
+                        title,
+                        Style::default()
+                            .fg(theme.accent)
+                            .add_modifier(Modifier::BOLD),
+                    ))
+                    .title_bottom(Span::styled(" j/k scroll · esc back ", theme.muted())),
+            ),
+        rect,
+    );
+}
+
+fn detail_lines(id: &CardId, state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let CardId::Run(key) = id {
+        match state.runs.get(key) {
+            Some(run) => run_lines(&mut out, run, state, theme),
+            None => out.push(Line::from("this run was deleted")),
+        }
+    }
+    if let Some(item) = state.work_item_of(id) {
+        item_lines(&mut out, item, state, theme);
+    } else if let CardId::WorkItem(_) = id {
+        out.push(Line::from("this work item was deleted"));
+    }
+    out
+}
+
+fn section(out: &mut Vec<Line<'static>>, title: &str, theme: &Theme) {
+    if !out.is_empty() {
+        out.push(Line::default());
+    }
+    out.push(Line::from(Span::styled(
+        title.to_owned(),
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD),
+    )));
+}
+
+fn field(out: &mut Vec<Line<'static>>, name: &str, value: impl Into<String>, theme: &Theme) {
+    out.push(Line::from(vec![
+        Span::styled(format!("{name:<14}"), theme.muted()),
+        Span::raw(sanitize::display(&value.into())),
+    ]));
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "—".into())
+}
+
+fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Theme) {
+    let phase = theme.phase(&run.phase);
+    section(out, "Run", theme);
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<14}", "Phase"), theme.muted()),
+        Span::styled(
+            format!("{} {}", phase.symbol, run.phase.label()),
+            Style::default().fg(phase.color),
+        ),
+    ]));
+    field(out, "Reason", opt(&run.reason), theme);
+    field(out, "Message", opt(&run.message), theme);
+    field(out, "Lane", opt(&run.lane), theme);
+    field(out, "Wave", opt(&run.wave), theme);
+    field(out, "Work item", opt(&run.work_item), theme);
+    field(out, "Agent", opt(&run.agent), theme);
+    field(out, "Runtime", opt(&run.runtime_type), theme);
+    let job = run.runtime_ref.as_ref().map(|r| {
+        format!(
+            "{} {}{}",
+            r.type_.as_deref().unwrap_or("?"),
+            r.namespace
+                .as_deref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default(),
+            r.name.as_deref().unwrap_or("?")
+        )
+    });
+    field(out, "Runtime job", opt(&job), theme);
+    field(out, "Repository", opt(&run.repository), theme);
+    field(out, "Head branch", opt(&run.head_branch), theme);
+
+    section(out, "Timestamps", theme);
+    field(out, "Created", timestamp(run.created, state.now), theme);
+    field(out, "Started", timestamp(run.started_at, state.now), theme);
+    field(
+        out,
+        "Finished",
+        timestamp(run.finished_at, state.now),
+        theme,
+    );
+    field(out, "Updated", timestamp(run.updated_at, state.now), theme);
+
+    section(out, "Parameters", theme);
+    if run.parameters.is_empty() {
+        out.push(Line::from(Span::styled("none", theme.muted())));
+    }
+    for (k, v) in &run.parameters {
+        field(out, k, v.clone(), theme);
+    }
+
+    section(out, "Contract", theme);
+    field(out, "Required keys", join(&run.required_keys), theme);
+    let missing = Line::from(vec![
+        Span::styled(format!("{:<14}", "Missing keys"), theme.muted()),
+        Span::styled(
+            join(&run.missing_keys),
+            if run.missing_keys.is_empty() {
+                Style::default()
+            } else {
+                Style::default().fg(theme.error)
+            },
+        ),
+    ]);
+    out.push(missing);
+
+    section(out, "Conditions", theme);
+    if run.conditions.is_empty() {
+        out.push(Line::from(Span::styled("none reported", theme.muted())));
+    }
+    for c in &run.conditions {
+        let color = if c.is_true() {
+            theme.foreground
+        } else {
+            theme.muted
+        };
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{:<12}", c.type_),
+                Style::default().fg(color).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(" {:<7} ", c.status)),
+            Span::raw(c.reason.clone().unwrap_or_default()),
+            Span::styled(
+                c.last_transition
+                    .map(|t| format!("  {} ago", super::fmt::duration(state.now - t)))
+                    .unwrap_or_default(),
+                theme.muted(),
+            ),
+        ]));
+        if let Some(m) = &c.message {
+            out.push(Line::from(Span::styled(format!("  {m}"), theme.muted())));
+        }
+    }
+
+    section(out, "Pull request", theme);
+    match state.pr_for_run(run) {
+        Some(pr) => {
+            let mut badge = vec![Span::styled(format!("{:<14}", "State"), theme.muted())];
+            badge.extend(pr_badge(Some(pr), state, theme));
+            out.push(Line::from(badge));
+            field(out, "Title", pr.title.clone(), theme);
+            field(out, "URL", pr.url.clone(), theme);
+        }
+        None => out.push(Line::from(Span::styled(
+            "no pull request linked yet",
+            theme.muted(),
+        ))),
+    }
+    for url in &run.artifact_urls {
+        field(out, "Artifact", url.clone(), theme);
+    }
+
+    if !run.problems.is_empty() {
+        section(out, "Problems reading this object", theme);
+        for p in &run.problems {
+            out.push(Line::from(Span::styled(
+                format!("⚠ {p}"),
+                Style::default().fg(theme.warning),
+            )));
+        }
+    }
+}
+
+fn item_lines(out: &mut Vec<Line<'static>>, item: &WorkItem, state: &State, theme: &Theme) {
+    section(out, "Work item", theme);
+    field(out, "Name", item.key.to_string(), theme);
+    field(out, "Summary", item.summary.clone(), theme);
+    field(out, "Lane", opt(&item.lane), theme);
+    field(out, "Wave", opt(&item.wave), theme);
+    field(out, "Depends on", join(&item.depends_on), theme);
+    field(out, "Source", opt(&item.source_provider), theme);
+    field(out, "Created", timestamp(item.created, state.now), theme);
+    field(
+        out,
+        "Criteria",
+        item.acceptance_criteria.len().to_string(),
+        theme,
+    );
+    field(out, "Required keys", join(&item.required_keys), theme);
+    for (k, v) in &item.parameters {
+        field(out, k, v.clone(), theme);
+    }
+    for p in &item.problems {
+        out.push(Line::from(Span::styled(
+            format!("⚠ {p}"),
+            Style::default().fg(theme.warning),
+        )));
+    }
+    section(out, "Text", theme);
+    let total = item.text.lines().count();
+    for line in item.text.lines().take(TEXT_PREVIEW_LINES) {
+        out.push(Line::from(sanitize::display(line)));
+    }
+    if total > TEXT_PREVIEW_LINES {
+        out.push(Line::from(Span::styled(
+            format!(
+                "… {} more lines ({} characters in all)",
+                total - TEXT_PREVIEW_LINES,
+                item.text.chars().count()
+            ),
+            theme.muted(),
+        )));
+    }
+}
+
+fn join(items: &[String]) -> String {
+    if items.is_empty() {
+        "—".into()
+    } else {
+        items.join(", ")
+    }
+}

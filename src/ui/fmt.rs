@@ -1,0 +1,86 @@
+//! Small formatting helpers shared by the views.
+use chrono::{DateTime, Duration, Utc};
+use unicode_width::UnicodeWidthChar;
+
+/// `42s`, `5m`, `3h12m`, `2d4h`: compact like kubectl's AGE column.
+pub fn duration(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => {
+            let m = (s % 3600) / 60;
+            if m == 0 {
+                format!("{}h", s / 3600)
+            } else {
+                format!("{}h{}m", s / 3600, m)
+            }
+        }
+        _ => {
+            let h = (s % 86_400) / 3600;
+            if h == 0 {
+                format!("{}d", s / 86_400)
+            } else {
+                format!("{}d{}h", s / 86_400, h)
+            }
+        }
+    }
+}
+
+/// `2026-02-10 10:01:00Z (5m ago)`.
+pub fn timestamp(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match t {
+        None => "—".into(),
+        Some(t) => format!(
+            "{} ({} ago)",
+            t.format("%Y-%m-%d %H:%M:%SZ"),
+            duration(now - t)
+        ),
+    }
+}
+
+/// Cuts `text` to `width` terminal columns, ending in `…` when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut used = 0;
+    let mut out = String::new();
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return out;
+    }
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_compact() {
+        assert_eq!(duration(Duration::seconds(-5)), "0s");
+        assert_eq!(duration(Duration::seconds(59)), "59s");
+        assert_eq!(duration(Duration::seconds(61)), "1m");
+        assert_eq!(duration(Duration::seconds(3600)), "1h");
+        assert_eq!(duration(Duration::seconds(3600 + 720)), "1h12m");
+        assert_eq!(duration(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d4h");
+    }
+
+    #[test]
+    fn fit_counts_columns() {
+        assert_eq!(fit("hello", 5), "hello");
+        assert_eq!(fit("hello", 4), "hel…");
+        assert_eq!(fit("日本語", 4), "日…");
+        assert_eq!(fit("abc", 0), "");
+    }
+}

@@ -1,0 +1,54 @@
+//! `?`: every key binding, generated from the keymap that dispatches them.
+use super::theme::Theme;
+use crate::app::layout;
+use crate::app::state::State;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let rows = state.keymap.help_rows();
+    let key_w = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
+        "Board",
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD),
+    ))];
+    for (keys, what) in rows {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {keys:<key_w$}"),
+                Style::default().fg(theme.accent),
+            ),
+            Span::raw(what),
+        ]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "Mouse: click a card to select it, click it again for details; wheel scrolls.",
+        theme.muted(),
+    )));
+    let rect = layout::centered(area, 72, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .scroll((state.ui.help_scroll, 0))
+            .style(theme.base())
+            .block(
+                Block::bordered()
+                    .border_type(BorderType::Thick)
+                    .border_style(Style::default().fg(theme.border_focused))
+                    .title(Span::styled(" Help ", Style::default().fg(theme.accent)))
+                    .title_bottom(Span::styled(" esc / ? close ", theme.muted())),
+            ),
+        rect,
+    );
+}

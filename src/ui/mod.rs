@@ -1,0 +1,29 @@
+//! Read-only views: each takes `&State` (and the theme) and draws; nothing here changes state.
+pub mod board;
+pub mod detail;
+pub mod fmt;
+pub mod help;
+pub mod status;
+pub mod theme;
+
+use crate::app::State;
+use crate::app::layout;
+use crate::app::state::Mode;
+use ratatui::Frame;
+use ratatui::widgets::Block;
+pub use theme::Theme;
+
+/// Draws the whole screen. Call `State::ensure_board` first (the runtime does).
+pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.base()), area);
+    let (title, board_area, status_area) = layout::screen(area);
+    status::draw_title(frame, title, state, theme);
+    board::draw(frame, board_area, state, theme);
+    status::draw_status(frame, status_area, state, theme);
+    match state.ui.mode {
+        Mode::Board => {}
+        Mode::Detail => detail::draw(frame, board_area, state, theme),
+        Mode::Help => help::draw(frame, area, state, theme),
+    }
+}

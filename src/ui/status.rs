@@ -1,0 +1,79 @@
+//! Title bar (plan, filter) and status line (context, namespace, connection, last event).
+use super::fmt::{duration, fit};
+use super::theme::Theme;
+use crate::app::msg::ConnState;
+use crate::app::state::State;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let style = Style::default().fg(theme.title_fg).bg(theme.title_bg);
+    let mut spans = vec![Span::styled(
+        " swarm cockpit",
+        style.add_modifier(Modifier::BOLD),
+    )];
+    if !state.plan.name.is_empty() {
+        spans.push(Span::styled(format!(" · plan {}", state.plan.name), style));
+    }
+    if state.ui.filter_editing || !state.ui.filter.is_empty() {
+        let cursor = if state.ui.filter_editing { "▏" } else { "" };
+        spans.push(Span::styled(
+            format!(
+                "  /{}{cursor}",
+                crate::domain::sanitize::one_line(&state.ui.filter)
+            ),
+            style.fg(theme.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
+}
+
+pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let style = Style::default().fg(theme.status_fg).bg(theme.status_bg);
+    let ns = state
+        .origin
+        .namespace
+        .as_deref()
+        .unwrap_or("all namespaces");
+    let (dot, conn_text, conn_color) = match state.overall_connection() {
+        ConnState::Connected => ("●", "connected".to_owned(), theme.ok),
+        ConnState::Connecting => ("◌", "connecting…".to_owned(), theme.warning),
+        ConnState::Reconnecting(e) => ("◌", format!("reconnecting: {e}"), theme.warning),
+        ConnState::Failed(e) => ("✘", format!("error: {e}"), theme.error),
+    };
+    let last = match state.last_event_at {
+        Some(t) => format!("last event {} ago", duration(state.now - t)),
+        None => "no events yet".into(),
+    };
+    let counts = format!("{} runs · {} items", state.runs.len(), state.items.len());
+    let right = " ?:help q:quit ";
+    let left = format!(" {} · {} ", state.origin.context, ns);
+    let width = usize::from(area.width);
+    let fixed = left.chars().count()
+        + 2
+        + last.chars().count()
+        + counts.chars().count()
+        + 6
+        + right.chars().count();
+    let conn = fit(
+        &crate::domain::sanitize::one_line(&conn_text),
+        width.saturating_sub(fixed).max(12),
+    );
+    let line = Line::from(vec![
+        Span::styled(left, style.add_modifier(Modifier::BOLD)),
+        Span::styled(format!("{dot} "), style.fg(conn_color)),
+        Span::styled(conn, style.fg(conn_color)),
+        Span::styled(format!(" │ {last} │ {counts} │"), style),
+        Span::styled(right, style.fg(theme.muted)),
+    ]);
+    frame.render_widget(Paragraph::new(line).style(style), area);
+}
