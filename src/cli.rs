@@ -44,5 +44,9 @@ pub enum Command {
         /// Simulated seconds per real second; 0 freezes the opening state
         #[arg(long)]
         speed: Option<f64>,
+        /// Test hook: panic in a background task after this many milliseconds (end-to-end tests
+        /// check that a panic restores the terminal).
+        #[arg(long, hide = true, value_name = "MS")]
+        debug_panic_after_ms: Option<u64>,
     },
 }

@@ -55,7 +55,11 @@ fn run(cli: Cli) -> color_eyre::Result<()> {
         .build()?;
     let (tx, rx) = mpsc::channel(runtime::CHANNEL);
     let exit = match &cli.command {
-        Some(Command::Demo { seed, speed }) => {
+        Some(Command::Demo {
+            seed,
+            speed,
+            debug_panic_after_ms,
+        }) => {
             let plan = match &plan_path {
                 Some(p) => Plan::load(p)?,
                 None => Plan::parse(TORGHUT_PLAN, "examples/torghut/plan.toml")?,
@@ -70,8 +74,15 @@ fn run(cli: Cli) -> color_eyre::Result<()> {
                 namespace: Some(demo::NAMESPACE.into()),
             };
             let state = State::new(plan.clone(), origin, chrono::Utc::now());
+            let debug_panic_after_ms = *debug_panic_after_ms;
             rt.block_on(async move {
                 let _demo = demo::spawn(plan, seed, speed, tx);
+                if let Some(ms) = debug_panic_after_ms {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                        panic!("debug panic after {ms} ms (--debug-panic-after-ms)");
+                    });
+                }
                 runtime::run(state, theme, rx).await
             })?
         }

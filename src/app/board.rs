@@ -181,35 +181,36 @@ impl CardMatcher {
     }
 
     fn matches_run(&mut self, run: &Run, item: Option<&WorkItem>) -> bool {
-        if self.pattern.is_none() {
-            return true;
-        }
-        let haystack = format!(
-            "{} {} {} {} {} {}",
-            run.key.name,
-            run.work_item.as_deref().unwrap_or(""),
-            item.map(|i| i.summary.as_str())
-                .or(run.inline_summary.as_deref())
-                .unwrap_or(""),
-            run.head_branch.as_deref().unwrap_or(""),
-            run.phase.label(),
-            run.lane.as_deref().unwrap_or(""),
-        );
-        self.matches(&haystack)
+        let summary = item
+            .map(|i| i.summary.as_str())
+            .or(run.inline_summary.as_deref());
+        self.any_field(&[
+            Some(run.key.name.as_str()),
+            run.work_item.as_deref(),
+            summary,
+            run.head_branch.as_deref(),
+            Some(run.phase.label()),
+            run.lane.as_deref(),
+        ])
     }
 
     fn matches_item(&mut self, item: &WorkItem) -> bool {
+        self.any_field(&[
+            Some(item.key.name.as_str()),
+            Some(item.summary.as_str()),
+            item.head(),
+            Some(crate::domain::Phase::NotLaunched.label()),
+            item.lane.as_deref(),
+        ])
+    }
+
+    /// Each field is matched on its own: a fuzzy match spread over unrelated fields ("p" from a
+    /// name, "end" from a branch) is noise, not a hit.
+    fn any_field(&mut self, fields: &[Option<&str>]) -> bool {
         if self.pattern.is_none() {
             return true;
         }
-        let haystack = format!(
-            "{} {} {} {}",
-            item.key.name,
-            item.summary,
-            item.head().unwrap_or(""),
-            item.lane.as_deref().unwrap_or("")
-        );
-        self.matches(&haystack)
+        fields.iter().flatten().any(|f| self.matches(f))
     }
 
     fn matches(&mut self, haystack: &str) -> bool {

@@ -196,6 +196,13 @@ fn set_filter(state: &mut State, filter: String) {
         state.ui.filter = filter;
         state.mark_board_dirty();
         state.ensure_board();
+        // Typing a filter should land on a match, not leave the cursor in an emptied lane.
+        if state.ui.selected.is_none()
+            && let Some(lane) = state.board.columns.iter().position(|c| !c.cards.is_empty())
+        {
+            state.ui.lane = lane;
+            select_card(state, 0);
+        }
     }
 }
 

@@ -33,6 +33,8 @@ enum Change {
         item: String,
         phase: &'static str,
         condition: Option<(&'static str, &'static str, String)>,
+        /// For the opening state: how long ago this run was created (seconds).
+        ago: i64,
     },
     Pr {
         item: String,
@@ -76,6 +78,7 @@ impl DemoSwarm {
                     item: item.into(),
                     phase,
                     condition: cond,
+                    ago: if at == 0.0 { opening_age(name) } else { 0 },
                 },
             });
         };
@@ -361,7 +364,12 @@ impl DemoSwarm {
                 item,
                 phase,
                 condition,
+                ago,
             } => {
+                // The opening state is backdated so ages and durations look like a live swarm.
+                let created = now - chrono::Duration::seconds(ago);
+                let started = created + chrono::Duration::seconds((ago / 10).min(45));
+                let finished = now - chrono::Duration::seconds(ago / 3);
                 let planned = self.plan.items.iter().find(|i| i.name == item);
                 let lane = planned.map(|i| i.lane.clone()).unwrap_or_default();
                 let wave = planned.map(|i| i.wave.to_string()).unwrap_or_default();
@@ -376,7 +384,7 @@ impl DemoSwarm {
                     }
                     json!({
                         "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
-                        "metadata": {"name": name, "namespace": NAMESPACE, "creationTimestamp": now.to_rfc3339(),
+                        "metadata": {"name": name, "namespace": NAMESPACE, "creationTimestamp": created.to_rfc3339(),
                                      "labels": {labels::LANE: lane, labels::WAVE: wave, labels::WORK_ITEM: item}},
                         "spec": {"agentRef": {"name": "codex-agent"}, "implementationSpecRef": {"name": item},
                                  "runtime": {"type": "workflow"}, "parameters": params,
@@ -389,14 +397,14 @@ impl DemoSwarm {
                 status["phase"] = json!(phase);
                 status["updatedAt"] = json!(now.to_rfc3339());
                 if phase == "Running" && status.get("startedAt").is_none() {
-                    status["startedAt"] = json!(now.to_rfc3339());
+                    status["startedAt"] = json!(started.to_rfc3339());
                     status["runtimeRef"] = json!({"type": "workflow", "name": format!("{name}-step-1-attempt-1"), "namespace": NAMESPACE});
                 }
                 if matches!(phase, "Succeeded" | "Failed") {
                     if status.get("startedAt").is_none() {
-                        status["startedAt"] = json!(now.to_rfc3339());
+                        status["startedAt"] = json!(started.to_rfc3339());
                     }
-                    status["finishedAt"] = json!(now.to_rfc3339());
+                    status["finishedAt"] = json!(finished.to_rfc3339());
                 }
                 let mut conditions = vec![
                     json!({"type": "Accepted", "status": "True", "reason": "Submitted", "lastTransitionTime": now.to_rfc3339()}),
@@ -421,7 +429,10 @@ impl DemoSwarm {
                     conditions.push(json!({"type": "Succeeded", "status": "True", "reason": "Completed", "lastTransitionTime": now.to_rfc3339()}));
                 }
                 status["conditions"] = Value::Array(conditions);
-                status["vcs"] = json!({"provider": "github", "repository": self.repository, "headBranch": head, "baseBranch": "main", "mode": "read-write"});
+                // A run refused for its spec never reached version control.
+                if !condition.as_ref().is_some_and(|c| c.0 == "InvalidSpec") {
+                    status["vcs"] = json!({"provider": "github", "repository": self.repository, "headBranch": head, "baseBranch": "main", "mode": "read-write"});
+                }
                 obj["status"] = status;
                 SourceEvent::Applied(Resource::Run(Box::new(Run::from_json(obj))))
             }
@@ -453,6 +464,19 @@ impl DemoSwarm {
                 }))
             }
         }
+    }
+}
+
+/// How long before the cockpit opened each already-underway run was created (seconds).
+fn opening_age(run: &str) -> i64 {
+    match run {
+        "kill-switch-runbook-e1" => 2400,
+        "kill-switch-gitops-c1" => 1500,
+        "research-ledger-a1" => 900,
+        "order-firewall-a1" => 720,
+        "cost-model-a1" => 480,
+        "replay-harness-d1" => 360,
+        _ => 60,
     }
 }
 

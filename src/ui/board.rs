@@ -1,5 +1,5 @@
 //! The board: one column per lane, cards sorted by what needs attention.
-use super::fmt::{duration, fit};
+use super::fmt::{duration, fit, fit_tail};
 use super::theme::Theme;
 use crate::app::board::{Card, CardId, Column};
 use crate::app::layout;
@@ -351,11 +351,11 @@ fn draw_card(
             text.detail_style,
         )));
         let badge_w: usize = text.badge.iter().map(|s| s.width()).sum();
-        let branch_w = width.saturating_sub(badge_w + 5);
+        let branch_w = width.saturating_sub(badge_w + 3);
         let branch = if text.branch.is_empty() {
             String::new()
         } else {
-            format!("⎇ {}", fit(&text.branch, branch_w.saturating_sub(2)))
+            format!("⎇ {}", fit_tail(&text.branch, branch_w.saturating_sub(2)))
         };
         let pad = width.saturating_sub(2 + branch.chars().count() + badge_w);
         let mut third = vec![

@@ -33,7 +33,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
-        "Mouse: click a card to select it, click it again for details; wheel scrolls.",
+        "Mouse: click a card to select it, click again for details;",
+        theme.muted(),
+    )));
+    lines.push(Line::from(Span::styled(
+        "the wheel scrolls.",
         theme.muted(),
     )));
     let rect = layout::centered(area, 72, lines.len() as u16 + 2);

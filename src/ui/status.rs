@@ -55,25 +55,33 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         None => "no events yet".into(),
     };
     let counts = format!("{} runs · {} items", state.runs.len(), state.items.len());
-    let right = " ?:help q:quit ";
     let left = format!(" {} · {} ", state.origin.context, ns);
+    // Optional segments, dropped from the right when the line is too narrow; the connection
+    // state is never dropped (it may be cut).
+    let mut tail = vec![
+        format!(" │ {last}"),
+        format!(" │ {counts}"),
+        " │ ?:help q:quit".to_owned(),
+    ];
     let width = usize::from(area.width);
-    let fixed = left.chars().count()
-        + 2
-        + last.chars().count()
-        + counts.chars().count()
-        + 6
-        + right.chars().count();
+    let conn_min = conn_text.chars().count().min(24) + 2;
+    while !tail.is_empty()
+        && left.chars().count() + conn_min + tail.iter().map(|t| t.chars().count()).sum::<usize>()
+            > width
+    {
+        tail.pop();
+    }
+    let used = left.chars().count() + 2 + tail.iter().map(|t| t.chars().count()).sum::<usize>();
     let conn = fit(
         &crate::domain::sanitize::one_line(&conn_text),
-        width.saturating_sub(fixed).max(12),
+        width.saturating_sub(used),
     );
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(left, style.add_modifier(Modifier::BOLD)),
         Span::styled(format!("{dot} "), style.fg(conn_color)),
         Span::styled(conn, style.fg(conn_color)),
-        Span::styled(format!(" │ {last} │ {counts} │"), style),
-        Span::styled(right, style.fg(theme.muted)),
-    ]);
+    ];
+    spans.extend(tail.into_iter().map(|t| Span::styled(t, style)));
+    let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line).style(style), area);
 }

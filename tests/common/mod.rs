@@ -1,0 +1,119 @@
+//! Fixtures shared by the pure tests: runs and work items built from the JSON the API server
+//! serves, through the same parsers the real source uses.
+#![allow(dead_code)]
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use swarm_cockpit::app::state::Origin;
+use swarm_cockpit::app::{Msg, Resource, SourceEvent, State, update};
+use swarm_cockpit::domain::{Plan, Run, WorkItem};
+
+pub const PLAN: &str = r#"
+name = "test-plan"
+repository = "proompteng/lab"
+
+[[lane]]
+id = "A"
+title = "Trading service core"
+owns = ["services/torghut/app/trading/**"]
+
+[[lane]]
+id = "B"
+title = "Data"
+owns = ["services/dorvud/**"]
+
+[[lane]]
+id = "C"
+title = "Infra"
+owns = ["kubernetes/**"]
+"#;
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 10, 12, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub fn plan() -> Plan {
+    Plan::parse(PLAN, "test-plan.toml").expect("test plan parses")
+}
+
+pub fn state() -> State {
+    State::new(
+        plan(),
+        Origin {
+            context: "kind-swarm".into(),
+            namespace: Some("agents".into()),
+        },
+        t0(),
+    )
+}
+
+pub fn run_json(name: &str, lane: Option<&str>, phase: Option<&str>) -> Value {
+    let mut labels = json!({});
+    if let Some(l) = lane {
+        labels["swarm.proompteng.ai/lane"] = json!(l);
+    }
+    let mut obj = json!({
+        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+        "metadata": {"name": name, "namespace": "agents", "labels": labels,
+                     "creationTimestamp": "2026-02-10T11:50:00Z"},
+        "spec": {"agentRef": {"name": "codex-agent"}, "implementationSpecRef": {"name": format!("{name}-spec")},
+                 "runtime": {"type": "workflow"},
+                 "parameters": {"repository": "proompteng/lab", "base": "main",
+                                "head": format!("codex/swarm/{name}"), "stage": "implementation"}}
+    });
+    if let Some(p) = phase {
+        obj["status"] = json!({"phase": p, "startedAt": "2026-02-10T11:55:00Z"});
+    }
+    obj
+}
+
+pub fn run(name: &str, lane: Option<&str>, phase: Option<&str>) -> Run {
+    Run::from_json(&run_json(name, lane, phase))
+}
+
+pub fn item(name: &str, lane: Option<&str>, summary: &str) -> WorkItem {
+    let mut labels = json!({});
+    if let Some(l) = lane {
+        labels["swarm.proompteng.ai/lane"] = json!(l);
+    }
+    WorkItem::from_json(&json!({
+        "metadata": {"name": name, "namespace": "agents", "labels": labels,
+                     "creationTimestamp": "2026-02-10T11:00:00Z"},
+        "spec": {"text": format!("## Objective\n{summary}\n\n## Parameters\n- head: codex/swarm/{name}\n"),
+                 "summary": summary, "source": {"provider": "manual"}}
+    }))
+}
+
+pub fn apply_run(state: &mut State, run: Run) {
+    update(
+        state,
+        Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(run)))),
+    );
+}
+
+pub fn apply_item(state: &mut State, item: WorkItem) {
+    update(
+        state,
+        Msg::Source(SourceEvent::Applied(Resource::WorkItem(Box::new(item)))),
+    );
+}
+
+/// A board with runs in lanes A (3), B (1), and one unassigned.
+pub fn populated() -> State {
+    let mut s = state();
+    apply_run(&mut s, run("a-failed", Some("A"), Some("Failed")));
+    apply_run(&mut s, run("a-running", Some("A"), Some("Running")));
+    apply_run(&mut s, run("a-done", Some("A"), Some("Succeeded")));
+    apply_run(&mut s, run("b-pending", Some("B"), None));
+    apply_run(&mut s, run("stray", Some("Z"), Some("Running")));
+    s.ensure_board();
+    s
+}
+
+pub fn selected_name(state: &State) -> Option<String> {
+    use swarm_cockpit::app::board::CardId;
+    state.selected_card().map(|id| match id {
+        CardId::Run(k) | CardId::WorkItem(k) => k.name.clone(),
+    })
+}

@@ -1,0 +1,325 @@
+//! View snapshots: the real draw code on ratatui's TestBackend at fixed sizes and a fixed clock.
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
+use swarm_cockpit::domain::{
+    ChecksRollup, PrState, PullRequest, ResourceKind, ReviewDecision, Run,
+};
+use swarm_cockpit::sources::demo::DemoSwarm;
+use swarm_cockpit::ui::{self, Theme};
+
+fn render(state: &mut State, width: u16, height: u16) -> String {
+    update(state, Msg::Resize { width, height });
+    state.ensure_board();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    let theme = Theme::default();
+    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
+    // TestBackend cannot print an empty buffer; drawing into it is what is under test there.
+    if width == 0 || height == 0 {
+        return String::new();
+    }
+    terminal.backend().to_string()
+}
+
+fn keys(state: &mut State, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn connected(state: &mut State) {
+    for kind in ResourceKind::ALL {
+        update(
+            state,
+            Msg::Source(SourceEvent::Connection(kind, ConnState::Connected)),
+        );
+    }
+}
+
+/// The demo's opening state, as an operator first sees it.
+fn demo_state() -> State {
+    let plan =
+        swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
+            .expect("plan");
+    let mut state = State::new(
+        plan.clone(),
+        swarm_cockpit::app::state::Origin {
+            context: "demo".into(),
+            namespace: Some("agents".into()),
+        },
+        t0(),
+    );
+    let mut demo = DemoSwarm::new(plan, 1);
+    for event in demo.advance(0.0, t0()) {
+        update(&mut state, Msg::Source(event));
+    }
+    update(&mut state, Msg::Tick(t0() + chrono::Duration::seconds(5)));
+    state
+}
+
+#[test]
+fn board_80x24() {
+    let mut s = demo_state();
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn board_200x60() {
+    let mut s = demo_state();
+    insta::assert_snapshot!(render(&mut s, 200, 60));
+}
+
+#[test]
+fn board_200x60_later_in_the_demo() {
+    let plan = swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "p")
+        .expect("plan");
+    let mut s = demo_state();
+    let mut demo = DemoSwarm::new(plan, 1);
+    demo.advance(0.0, t0());
+    for event in demo.advance(10_000.0, t0() + chrono::Duration::minutes(12)) {
+        update(&mut s, Msg::Source(event));
+    }
+    update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(12)));
+    insta::assert_snapshot!(render(&mut s, 200, 60));
+}
+
+#[test]
+fn board_40x10_degrades_to_one_lane_and_compact_cards() {
+    let mut s = demo_state();
+    insta::assert_snapshot!(render(&mut s, 40, 10));
+}
+
+#[test]
+fn detail_pane_of_a_blocked_run() {
+    let mut s = demo_state();
+    keys(&mut s, "j\n");
+    insta::assert_snapshot!(render(&mut s, 120, 40));
+}
+
+#[test]
+fn detail_pane_of_an_invalid_spec_run_at_80x24() {
+    let mut s = demo_state();
+    keys(&mut s, "\n");
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn detail_pane_of_a_work_item() {
+    let mut s = demo_state();
+    keys(&mut s, "l\n");
+    insta::assert_snapshot!(render(&mut s, 120, 40));
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = demo_state();
+    keys(&mut s, "?");
+    insta::assert_snapshot!(render(&mut s, 100, 30));
+}
+
+#[test]
+fn filter_in_progress() {
+    let mut s = demo_state();
+    keys(&mut s, "/kill");
+    insta::assert_snapshot!(render(&mut s, 120, 24));
+}
+
+#[test]
+fn empty_board_while_connecting() {
+    let mut s = state();
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn empty_board_connected() {
+    let mut s = state();
+    connected(&mut s);
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn error_state_when_the_crd_is_missing() {
+    let mut s = state();
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::Connection(
+            ResourceKind::AgentRun,
+            ConnState::Failed(
+                "agentruns is not served: is the CRD agentruns.agents.proompteng.ai installed? (kubectl apply -f examples/crds/)".into(),
+            ),
+        )),
+    );
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn reconnecting_keeps_the_last_known_board() {
+    let mut s = populated();
+    connected(&mut s);
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::Connection(
+            ResourceKind::AgentRun,
+            ConnState::Reconnecting(
+                "error trying to connect: tcp connect error: Connection refused (os error 111)"
+                    .into(),
+            ),
+        )),
+    );
+    update(&mut s, Msg::Tick(t0() + chrono::Duration::seconds(42)));
+    insta::assert_snapshot!(render(&mut s, 120, 24));
+}
+
+#[test]
+fn hostile_and_odd_objects_render_inert() {
+    let mut s = state();
+    connected(&mut s);
+    let mut weird = run_json("weird", Some("A"), Some("Hibernating"));
+    weird["status"]["message"] = json!("evil \u{1b}[2J\u{1b}]0;pwned\u{7} done");
+    apply_run(&mut s, Run::from_json(&weird));
+    let mut malformed = run_json("malformed", Some("A"), None);
+    malformed["status"] = json!({"phase": ["Running"], "startedAt": "soon"});
+    apply_run(&mut s, Run::from_json(&malformed));
+    apply_item(
+        &mut s,
+        item(
+            "weird-spec",
+            Some("A"),
+            "ユニコード summary — ✓ \u{1b}[31mred",
+        ),
+    );
+    let mut long = run_json("long-text", Some("B"), Some("Running"));
+    long["spec"]["parameters"]["head"] = json!(format!("codex/{}", "x".repeat(300)));
+    apply_run(&mut s, Run::from_json(&long));
+    let out = render(&mut s, 120, 24);
+    assert!(!out.contains('\u{1b}'), "no raw escape reaches the screen");
+    insta::assert_snapshot!(out);
+    keys(&mut s, "\n");
+    let detail = render(&mut s, 120, 40);
+    assert!(!detail.contains('\u{1b}'));
+    insta::assert_snapshot!("hostile_detail", detail);
+}
+
+#[test]
+fn pr_badges_cover_every_state() {
+    let mut s = state();
+    connected(&mut s);
+    let states = [
+        ("draft", PrState::Draft, ChecksRollup::default(), None),
+        (
+            "open-pending",
+            PrState::Open,
+            ChecksRollup {
+                passing: 2,
+                failing: 0,
+                pending: 3,
+            },
+            Some(ReviewDecision::ReviewRequired),
+        ),
+        (
+            "open-failing",
+            PrState::Open,
+            ChecksRollup {
+                passing: 2,
+                failing: 1,
+                pending: 0,
+            },
+            Some(ReviewDecision::ChangesRequested),
+        ),
+        (
+            "open-green",
+            PrState::Open,
+            ChecksRollup {
+                passing: 6,
+                failing: 0,
+                pending: 0,
+            },
+            Some(ReviewDecision::Approved),
+        ),
+        (
+            "merged",
+            PrState::Merged,
+            ChecksRollup {
+                passing: 6,
+                failing: 0,
+                pending: 0,
+            },
+            Some(ReviewDecision::Approved),
+        ),
+        ("closed", PrState::Closed, ChecksRollup::default(), None),
+    ];
+    for (i, (name, state, checks, review)) in states.into_iter().enumerate() {
+        apply_run(&mut s, run(name, Some("A"), Some("Running")));
+        let pr = PullRequest {
+            repository: "proompteng/lab".into(),
+            head_branch: format!("codex/swarm/{name}"),
+            number: 100 + i as u64,
+            title: name.into(),
+            url: String::new(),
+            state,
+            checks,
+            review,
+            mergeable: None,
+            fetched_at: if name == "closed" {
+                t0() - chrono::Duration::hours(1)
+            } else {
+                t0()
+            },
+        };
+        update(&mut s, Msg::Source(SourceEvent::PullRequest(Box::new(pr))));
+    }
+    insta::assert_snapshot!(render(&mut s, 100, 30));
+}
+
+#[test]
+fn every_size_down_to_1x1_draws_without_panicking() {
+    let mut s = demo_state();
+    for (w, h) in [
+        (40, 10),
+        (39, 9),
+        (20, 5),
+        (10, 3),
+        (1, 1),
+        (0, 0),
+        (300, 2),
+        (2, 300),
+    ] {
+        let _ = render(&mut s, w, h);
+        keys(&mut s, "\n");
+        let _ = render(&mut s, w, h);
+        keys(&mut s, "\x1b?");
+        let _ = render(&mut s, w, h);
+        keys(&mut s, "\x1b");
+    }
+}
+
+#[test]
+fn built_in_themes_draw_the_same_layout() {
+    for name in ["default", "light", "high-contrast"] {
+        let theme = Theme::resolve(name, None).expect("theme");
+        let mut s = demo_state();
+        update(
+            &mut s,
+            Msg::Resize {
+                width: 120,
+                height: 30,
+            },
+        );
+        s.ensure_board();
+        let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("backend");
+        terminal.draw(|f| ui::draw(f, &s, &theme)).expect("draw");
+        let text = terminal.backend().to_string();
+        assert!(text.contains("A · Trading"), "{name}");
+        assert!(text.contains("cost-model-a1"), "{name}");
+    }
+}
