@@ -1,4 +1,5 @@
 //! Pure domain types: no I/O, no terminal, no Kubernetes client.
+pub mod checks;
 pub mod fields;
 pub mod labels;
 pub mod phase;
@@ -7,6 +8,7 @@ pub mod pr;
 pub mod resource;
 pub mod run;
 pub mod sanitize;
+pub mod template;
 pub mod work_item;
 
 pub use phase::Phase;

@@ -1,0 +1,604 @@
+//! Checks: the heart of "parallel execution without merge conflicts and without violating safety".
+//! Each check returns structured findings (what, where, why, how to fix) that the editor, the board
+//! and the headless `swarm validate` share.
+use super::plan::Plan;
+use super::run::Run;
+use super::template::{SectionKind, Template};
+use super::work_item::WorkItem;
+use globset::{Glob, GlobMatcher};
+use serde::Serialize;
+use std::fmt;
+
+/// The CRD's limits on an ImplementationSpec.
+pub const MAX_TEXT_CHARS: usize = 131_072;
+pub const MAX_CRITERIA: usize = 50;
+pub const MAX_SUMMARY_CHARS: usize = 256;
+/// Keys a PR-producing run must carry (the seed's list; `gitopsPath` only where relevant).
+pub const REQUIRED_KEYS: [&str; 4] = ["repository", "base", "head", "stage"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable identifier of the check (`lane-ownership`, `head-unique`, …).
+    pub check: &'static str,
+    /// The work item (or `plan`) the finding is about.
+    pub item: String,
+    /// Template section, when the finding points into the text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// 1-based line in the work item's text (or the plan file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub message: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}[{}] {}", self.check, self.item)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(section) = &self.section {
+            write!(f, " ({section})")?;
+        }
+        write!(f, ": {} — fix: {}", self.message, self.fix)
+    }
+}
+
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// What the item checks need besides the item itself.
+pub struct Context<'a> {
+    pub plan: &'a Plan,
+    /// Every other work item (head branches must be unique across them).
+    pub items: &'a [&'a WorkItem],
+    /// Runs in flight (their head branches are taken).
+    pub in_flight: &'a [&'a Run],
+    /// Head branches must start with this (the seed's workers push `codex/...`).
+    pub head_prefix: &'a str,
+    /// The operator explicitly chose to override the spec text with a prompt parameter.
+    pub allow_prompt_override: bool,
+}
+
+struct Out<'a> {
+    item: &'a str,
+    findings: Vec<Finding>,
+}
+
+impl Out<'_> {
+    fn push(
+        &mut self,
+        severity: Severity,
+        check: &'static str,
+        section: Option<SectionKind>,
+        line: Option<usize>,
+        message: String,
+        fix: impl Into<String>,
+    ) {
+        self.findings.push(Finding {
+            severity,
+            check,
+            item: self.item.to_owned(),
+            section: section.map(|s| s.title().to_owned()),
+            line,
+            message,
+            fix: fix.into(),
+        });
+    }
+}
+
+/// All checks of one work item.
+pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
+    let template = Template::parse(&item.text);
+    let mut out = Out { item: &item.key.name, findings: Vec::new() };
+    check_sections(&template, &mut out);
+    check_limits(item, &template, &mut out);
+    check_lane(item, &template, ctx, &mut out);
+    check_parameters(item, &template, ctx, &mut out);
+    check_safety(&template, &mut out);
+    check_dependencies(item, ctx, &mut out);
+    out.findings
+}
+
+fn check_sections(t: &Template, out: &mut Out) {
+    for kind in SectionKind::ALL {
+        let line = t.section(kind).map(|s| s.line);
+        if t.section(kind).is_none() {
+            out.push(
+                Severity::Error,
+                "template-section",
+                Some(kind),
+                None,
+                format!("the section \"{}\" is missing", kind.title()),
+                format!("add a `## {}` heading with its content", kind.title()),
+            );
+            continue;
+        }
+        let listy = !matches!(kind, SectionKind::Objective | SectionKind::OutOfScope);
+        let empty = if listy { t.items(kind).is_empty() } else { t.text_of(kind).is_empty() };
+        if empty {
+            out.push(
+                Severity::Error,
+                "template-section",
+                Some(kind),
+                line,
+                format!("the section \"{}\" is empty", kind.title()),
+                if listy { "add at least one `- ` list item" } else { "write at least one sentence" },
+            );
+        }
+    }
+}
+
+fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
+    let chars = item.text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        out.push(
+            Severity::Error,
+            "size-limit",
+            None,
+            None,
+            format!("the text has {chars} characters; the CRD allows {MAX_TEXT_CHARS}"),
+            "split the work item: each must fit one PR",
+        );
+    }
+    let criteria = t.items(SectionKind::AcceptanceCriteria);
+    if criteria.len() > MAX_CRITERIA {
+        out.push(
+            Severity::Error,
+            "size-limit",
+            Some(SectionKind::AcceptanceCriteria),
+            criteria.get(MAX_CRITERIA).map(|c| c.0),
+            format!("{} acceptance criteria; the CRD allows {MAX_CRITERIA}", criteria.len()),
+            "merge or drop criteria, or split the work item",
+        );
+    }
+    let summary = item.summary.chars().count();
+    if summary > MAX_SUMMARY_CHARS {
+        out.push(
+            Severity::Error,
+            "size-limit",
+            None,
+            None,
+            format!("the summary has {summary} characters; the CRD allows {MAX_SUMMARY_CHARS}"),
+            "shorten the summary (the objective holds the details)",
+        );
+    }
+}
+
+fn check_lane(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
+    let Some(lane_id) = item.lane.as_deref().filter(|l| !l.is_empty()) else {
+        out.push(
+            Severity::Error,
+            "lane",
+            None,
+            None,
+            "the work item has no lane".into(),
+            "set the label swarm.proompteng.ai/lane to one of the plan's lanes",
+        );
+        return;
+    };
+    let Some(lane) = ctx.plan.lane(lane_id) else {
+        if !ctx.plan.lanes.is_empty() {
+            let known: Vec<&str> = ctx.plan.lanes.iter().map(|l| l.id.as_str()).collect();
+            out.push(
+                Severity::Error,
+                "lane",
+                None,
+                None,
+                format!("lane {lane_id:?} is not in the plan"),
+                format!("use one of {}", known.join(", ")),
+            );
+        }
+        return;
+    };
+    let owned: Vec<GlobMatcher> = lane
+        .owns
+        .iter()
+        .filter_map(|g| Glob::new(g).ok().map(|g| g.compile_matcher()))
+        .collect();
+    for (line, path) in t.items(SectionKind::InScopePaths) {
+        if Glob::new(&path).is_err() {
+            out.push(
+                Severity::Error,
+                "lane-ownership",
+                Some(SectionKind::InScopePaths),
+                Some(line),
+                format!("{path:?} is not a valid path or glob"),
+                "write a repository path such as `services/torghut/app/trading/firewall/**`",
+            );
+            continue;
+        }
+        let probe = probe_path(&path);
+        if !owned.iter().any(|m| m.is_match(&probe)) {
+            out.push(
+                Severity::Error,
+                "lane-ownership",
+                Some(SectionKind::InScopePaths),
+                Some(line),
+                format!("{path} is outside lane {lane_id}'s paths ({})", lane.owns.join(", ")),
+                "narrow the path to the lane's ownership, or move the work item to the lane that owns it",
+            );
+        }
+    }
+}
+
+fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
+    let params = t.parameters();
+    let section_line = t.section(SectionKind::Parameters).map(|s| s.line);
+    for key in REQUIRED_KEYS {
+        match params.get(key) {
+            None => out.push(
+                Severity::Error,
+                "required-keys",
+                Some(SectionKind::Parameters),
+                section_line,
+                format!("the required key `{key}` is missing"),
+                format!("add `- {key}: <value>` under Parameters"),
+            ),
+            Some((line, v)) if v.is_empty() => out.push(
+                Severity::Error,
+                "required-keys",
+                Some(SectionKind::Parameters),
+                Some(*line),
+                format!("the required key `{key}` is empty"),
+                format!("give `{key}` a value"),
+            ),
+            _ => {}
+        }
+    }
+    let touches_gitops = t
+        .items(SectionKind::InScopePaths)
+        .iter()
+        .any(|(_, p)| p.starts_with("argocd/") || p.starts_with("kubernetes/") || p.starts_with("charts/"));
+    if touches_gitops && !params.contains_key("gitopsPath") {
+        out.push(
+            Severity::Warning,
+            "required-keys",
+            Some(SectionKind::Parameters),
+            section_line,
+            "the work item changes GitOps paths but declares no `gitopsPath`".into(),
+            "add `- gitopsPath: <path of the app's manifests>` under Parameters",
+        );
+    }
+    if let Some((line, _)) = params.get("prompt") {
+        if !ctx.allow_prompt_override {
+            out.push(
+                Severity::Error,
+                "prompt-precedence",
+                Some(SectionKind::Parameters),
+                Some(*line),
+                "a `prompt` parameter overrides the spec text (prompt precedence); current upstream schemas reject it".into(),
+                "remove `prompt` and put the instructions in the text; use the explicit prompt-override action if you really mean it",
+            );
+        }
+    }
+    if let Some((line, head)) = params.get("head").filter(|(_, h)| !h.is_empty()) {
+        if let Some(problem) = ref_format_problem(head) {
+            out.push(
+                Severity::Error,
+                "head-format",
+                Some(SectionKind::Parameters),
+                Some(*line),
+                format!("head {head:?} is not a valid branch name: {problem}"),
+                "use a branch like codex/swarm/lane-a/<work-item>",
+            );
+        } else if !head.starts_with(ctx.head_prefix) {
+            out.push(
+                Severity::Error,
+                "head-format",
+                Some(SectionKind::Parameters),
+                Some(*line),
+                format!("head {head:?} does not start with {:?}", ctx.head_prefix),
+                format!("name the branch {}swarm/lane-<lane>/{}", ctx.head_prefix, item.key.name),
+            );
+        }
+        for other in ctx.items {
+            if other.key != item.key && other.head() == Some(head.as_str()) {
+                out.push(
+                    Severity::Error,
+                    "head-unique",
+                    Some(SectionKind::Parameters),
+                    Some(*line),
+                    format!("head {head:?} is also the head of work item {}", other.key.name),
+                    "give each work item its own branch",
+                );
+            }
+        }
+        for run in ctx.in_flight {
+            let own_run = run.work_item.as_deref() == Some(item.key.name.as_str());
+            if !own_run && run.head_branch.as_deref() == Some(head.as_str()) {
+                out.push(
+                    Severity::Error,
+                    "head-unique",
+                    Some(SectionKind::Parameters),
+                    Some(*line),
+                    format!("head {head:?} is in use by the in-flight run {}", run.key.name),
+                    "pick another branch, or wait for that run to finish",
+                );
+            }
+        }
+    }
+}
+
+fn check_safety(t: &Template, out: &mut Out) {
+    let Some(section) = t.section(SectionKind::SafetyGates) else {
+        return;
+    };
+    let gates: Vec<String> = t
+        .items(SectionKind::SafetyGates)
+        .into_iter()
+        .map(|(_, g)| g.to_lowercase())
+        .collect();
+    let declared = |needle: &[&str]| gates.iter().any(|g| needle.iter().any(|n| g.contains(n)));
+    if !declared(&["paper-only", "paper only", "paper trading"]) {
+        out.push(
+            Severity::Error,
+            "safety-gates",
+            Some(SectionKind::SafetyGates),
+            Some(section.line),
+            "the paper-only gate is not declared".into(),
+            "add `- paper-only` (paper trading is the default; no live enablement)",
+        );
+    }
+    if !declared(&["no credential", "no credentials", "credential-less", "no secrets"]) {
+        out.push(
+            Severity::Error,
+            "safety-gates",
+            Some(SectionKind::SafetyGates),
+            Some(section.line),
+            "the no-credentials-changes gate is not declared".into(),
+            "add `- no credentials changes`",
+        );
+    }
+}
+
+fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
+    let wave_of = |w: &WorkItem| w.wave.as_deref().and_then(|w| w.parse::<u32>().ok());
+    for dep in &item.depends_on {
+        match ctx.items.iter().find(|i| &i.key.name == dep) {
+            None => out.push(
+                Severity::Warning,
+                "dependency-order",
+                None,
+                None,
+                format!("depends on {dep:?}, which is not a known work item"),
+                "fix the name in swarm.proompteng.ai/depends-on, or create that work item",
+            ),
+            Some(other) => {
+                if let (Some(mine), Some(theirs)) = (wave_of(item), wave_of(other))
+                    && theirs > mine
+                {
+                    out.push(
+                        Severity::Error,
+                        "dependency-order",
+                        None,
+                        None,
+                        format!("depends on {dep} (wave {theirs}) but is planned in the earlier wave {mine}"),
+                        "move this work item to a later wave, or drop the dependency",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Lane globs must not overlap unless the plan declares it.
+pub fn check_plan(plan: &Plan) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (i, a) in plan.lanes.iter().enumerate() {
+        for b in &plan.lanes[i + 1..] {
+            let declared = plan
+                .declared_overlaps
+                .iter()
+                .any(|(x, y)| (x == &a.id && y == &b.id) || (x == &b.id && y == &a.id));
+            if declared {
+                continue;
+            }
+            for ga in &a.owns {
+                for gb in &b.owns {
+                    if globs_overlap(ga, gb) {
+                        findings.push(Finding {
+                            severity: Severity::Error,
+                            check: "lane-overlap",
+                            item: "plan".into(),
+                            section: None,
+                            line: None,
+                            message: format!("lane {} owns {ga} and lane {} owns {gb}: they overlap", a.id, b.id),
+                            fix: format!(
+                                "narrow one of the globs, or declare it: [[overlap]] lanes = [\"{}\", \"{}\"]",
+                                a.id, b.id
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// A concrete path that a path-or-glob stands for: the glob's literal prefix plus a file name.
+fn probe_path(pattern: &str) -> String {
+    match pattern.find(['*', '?', '[', '{']) {
+        None => pattern.to_owned(),
+        Some(i) => format!("{}swarm-probe", &pattern[..i]),
+    }
+}
+
+fn globs_overlap(a: &str, b: &str) -> bool {
+    let matches = |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
+    matches(a, &probe_path(b)) || matches(b, &probe_path(a))
+}
+
+/// Git's branch-name rules (`git check-ref-format --branch`), as a reason when broken.
+pub fn ref_format_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if name.chars().any(|c| c.is_control() || c == ' ') {
+        return Some("it contains spaces or control characters");
+    }
+    if name.contains(['~', '^', ':', '?', '*', '[', '\\']) {
+        return Some("it contains one of ~ ^ : ? * [ \\");
+    }
+    if name.contains("..") || name.contains("@{") || name.contains("//") {
+        return Some("it contains `..`, `@{` or `//`");
+    }
+    if name.starts_with('/') || name.ends_with('/') || name.ends_with('.') || name == "@" {
+        return Some("it starts or ends with `/`, or ends with `.`");
+    }
+    if name.ends_with(".lock") || name.split('/').any(|c| c.starts_with('.') || c.ends_with(".lock")) {
+        return Some("a component starts with `.` or ends with `.lock`");
+    }
+    if name.starts_with('-') {
+        return Some("it starts with `-`");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::plan::TORGHUT_PLAN;
+    use serde_json::json;
+
+    fn plan() -> Plan {
+        Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan")
+    }
+
+    fn item(name: &str, lane: &str, text: &str) -> WorkItem {
+        WorkItem::from_json(&json!({
+            "metadata": {"name": name, "namespace": "agents", "labels": {"swarm.proompteng.ai/lane": lane, "swarm.proompteng.ai/wave": "1"}},
+            "spec": {"text": text, "summary": "s"}
+        }))
+    }
+
+    fn good(head: &str) -> String {
+        Template::new_item("A", &["services/torghut/app/trading/firewall/**".into()], "proompteng/lab", "main", head)
+            .replace("What this work item changes, in one or two sentences.", "Add the firewall.")
+    }
+
+    fn ctx<'a>(plan: &'a Plan, items: &'a [&'a WorkItem], runs: &'a [&'a Run]) -> Context<'a> {
+        Context { plan, items, in_flight: runs, head_prefix: "codex/", allow_prompt_override: false }
+    }
+
+    fn checks(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.check).collect()
+    }
+
+    #[test]
+    fn a_good_item_has_no_findings() {
+        let plan = plan();
+        let w = item("fw", "A", &good("codex/swarm/lane-a/fw"));
+        let f = check_item(&w, &ctx(&plan, &[], &[]));
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn paths_outside_the_lane_are_errors_with_their_line() {
+        let plan = plan();
+        let text = good("codex/swarm/lane-a/fw").replace(
+            "- `services/torghut/app/trading/firewall/**`",
+            "- `services/torghut/app/trading/firewall/**`\n- `kubernetes/torghut/**`\n- services/**",
+        );
+        let w = item("fw", "A", &text);
+        let f = check_item(&w, &ctx(&plan, &[], &[]));
+        let own: Vec<_> = f.iter().filter(|f| f.check == "lane-ownership").collect();
+        assert_eq!(own.len(), 2, "{f:#?}");
+        assert_eq!(own[0].line, Some(6));
+        assert_eq!(own[0].section.as_deref(), Some("In-scope paths"));
+        assert!(own[0].message.contains("outside lane A"));
+    }
+
+    #[test]
+    fn missing_sections_keys_and_gates_are_reported() {
+        let plan = plan();
+        let w = item("x", "A", "## Objective\nDo it.\n## Safety gates\n- be careful\n## Parameters\n- head: main\n- prompt: do X\n");
+        let f = check_item(&w, &ctx(&plan, &[], &[]));
+        let c = checks(&f);
+        for expected in ["template-section", "required-keys", "safety-gates", "prompt-precedence", "head-format"] {
+            assert!(c.contains(&expected), "{expected} in {c:?}");
+        }
+        let prompt = f.iter().find(|f| f.check == "prompt-precedence").expect("prompt");
+        assert_eq!(prompt.line, Some(7));
+        let ok = Context { allow_prompt_override: true, ..ctx(&plan, &[], &[]) };
+        assert!(!checks(&check_item(&w, &ok)).contains(&"prompt-precedence"));
+    }
+
+    #[test]
+    fn head_must_be_unique_across_items_and_in_flight_runs() {
+        let plan = plan();
+        let a = item("a", "A", &good("codex/swarm/lane-a/shared"));
+        let b = item("b", "A", &good("codex/swarm/lane-a/shared"));
+        let run = Run::from_json(&json!({"metadata": {"name": "r", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "other"}, "parameters": {"head": "codex/swarm/lane-a/shared"}},
+            "status": {"phase": "Running"}}));
+        let own = Run::from_json(&json!({"metadata": {"name": "r2", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "a"}, "parameters": {"head": "codex/swarm/lane-a/shared"}}}));
+        let items = [&a, &b];
+        let runs = [&run, &own];
+        let f = check_item(&a, &ctx(&plan, &items, &runs));
+        let unique: Vec<_> = f.iter().filter(|f| f.check == "head-unique").map(|f| f.message.clone()).collect();
+        assert_eq!(unique.len(), 2, "{unique:?}");
+        assert!(unique[0].contains("work item b"));
+        assert!(unique[1].contains("in-flight run r"));
+    }
+
+    #[test]
+    fn limits_of_the_crd() {
+        let plan = plan();
+        let criteria: String = (0..51).map(|i| format!("- criterion {i}\n")).collect();
+        let text = good("codex/swarm/lane-a/fw").replace("- Unit tests cover the new code\n", &criteria)
+            + &"x".repeat(MAX_TEXT_CHARS);
+        let f = check_item(&item("big", "A", &text), &ctx(&plan, &[], &[]));
+        assert_eq!(f.iter().filter(|f| f.check == "size-limit").count(), 2, "{f:#?}");
+    }
+
+    #[test]
+    fn unknown_lane_and_wave_order() {
+        let plan = plan();
+        let f = check_item(&item("x", "Q", &good("codex/a")), &ctx(&plan, &[], &[]));
+        assert!(f.iter().any(|f| f.check == "lane" && f.message.contains("\"Q\"")));
+        let later = WorkItem::from_json(&json!({"metadata": {"name": "later", "namespace": "agents",
+            "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "3"}}, "spec": {"text": ""}}));
+        let mut first = item("first", "A", &good("codex/swarm/lane-a/first"));
+        first.depends_on = vec!["later".into(), "ghost".into()];
+        let items = [&later];
+        let f = check_item(&first, &ctx(&plan, &items, &[]));
+        let deps: Vec<_> = f.iter().filter(|f| f.check == "dependency-order").collect();
+        assert_eq!(deps.len(), 2);
+        assert_eq!(deps[0].severity, Severity::Error);
+        assert_eq!(deps[1].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn plan_overlaps_need_a_declaration() {
+        assert!(check_plan(&plan()).is_empty(), "the Torghut plan declares its overlaps");
+        let mut p = plan();
+        p.declared_overlaps.clear();
+        let f = check_plan(&p);
+        assert!(f.iter().any(|f| f.message.contains("lane B") && f.message.contains("lane C")), "{f:#?}");
+    }
+
+    #[test]
+    fn branch_names_follow_git_rules() {
+        assert_eq!(ref_format_problem("codex/swarm/lane-a/x"), None);
+        for bad in ["", "a b", "a..b", "a/", "/a", "a.lock", "a/.b", "x~1", "-x", "a//b"] {
+            assert!(ref_format_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+}
