@@ -12,7 +12,14 @@ use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::{Plan, Run};
 use swarm_cockpit::ui::{self, Theme};
 
-const PHASES: [&str; 6] = ["Running", "Pending", "Succeeded", "Failed", "Cancelled", "Hibernating"];
+const PHASES: [&str; 6] = [
+    "Running",
+    "Pending",
+    "Succeeded",
+    "Failed",
+    "Cancelled",
+    "Hibernating",
+];
 
 fn run(i: usize) -> Run {
     let lane = ["A", "B", "C", "D", "E"][i % 5];
@@ -29,12 +36,31 @@ fn run(i: usize) -> Run {
 
 fn state_with(n: usize) -> State {
     let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
-    let now = Utc.with_ymd_and_hms(2026, 2, 10, 12, 0, 0).single().expect("time");
-    let mut state = State::new(plan, Origin { context: "bench".into(), namespace: Some("agents".into()) }, now);
+    let now = Utc
+        .with_ymd_and_hms(2026, 2, 10, 12, 0, 0)
+        .single()
+        .expect("time");
+    let mut state = State::new(
+        plan,
+        Origin {
+            context: "bench".into(),
+            namespace: Some("agents".into()),
+        },
+        now,
+    );
     for i in 0..n {
-        update(&mut state, Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(run(i))))));
+        update(
+            &mut state,
+            Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(run(i))))),
+        );
     }
-    update(&mut state, Msg::Resize { width: 200, height: 60 });
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 200,
+            height: 60,
+        },
+    );
     state.ensure_board();
     state
 }
@@ -59,9 +85,14 @@ fn bench(c: &mut Criterion) {
             i += 1;
             let mut changed = run(i % 10_000);
             changed.phase = swarm_cockpit::domain::Phase::parse(Some(PHASES[i % 4]));
-            update(&mut state, Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(changed)))));
+            update(
+                &mut state,
+                Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(changed)))),
+            );
             state.ensure_board();
-            terminal.draw(|f| ui::draw(f, &state, &theme)).expect("draw");
+            terminal
+                .draw(|f| ui::draw(f, &state, &theme))
+                .expect("draw");
         })
     });
 

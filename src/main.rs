@@ -18,7 +18,7 @@ fn main() {
     }
     let cli = Cli::parse();
     let code = match run(cli) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("swarm: {e}");
             for cause in e.chain().skip(1) {
@@ -30,7 +30,7 @@ fn main() {
     std::process::exit(code);
 }
 
-fn run(cli: Cli) -> color_eyre::Result<()> {
+fn run(cli: Cli) -> color_eyre::Result<i32> {
     let config_dir = paths::config_dir();
     let config = match (&cli.config, &config_dir) {
         (Some(path), _) => Config::load(path, true)?,
@@ -77,13 +77,17 @@ fn run(cli: Cli) -> color_eyre::Result<()> {
             let debug_panic_after_ms = *debug_panic_after_ms;
             rt.block_on(async move {
                 let _demo = demo::spawn(plan, seed, speed, tx);
-                if let Some(ms) = debug_panic_after_ms {
-                    tokio::spawn(async move {
-                        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-                        panic!("debug panic after {ms} ms (--debug-panic-after-ms)");
-                    });
+                let ui = runtime::run(state, theme, rx);
+                let Some(ms) = debug_panic_after_ms else {
+                    return ui.await;
+                };
+                // Test hook: a panic in the UI loop's own task (as in `update` or a view). A
+                // `tokio::spawn`ed task would not do: tokio keeps its panic in the JoinHandle.
+                let timer = tokio::time::sleep(std::time::Duration::from_millis(ms));
+                tokio::select! {
+                    exit = ui => exit,
+                    () = timer => panic!("debug panic after {ms} ms (--debug-panic-after-ms)"),
                 }
-                runtime::run(state, theme, rx).await
             })?
         }
         None => {
@@ -116,7 +120,7 @@ fn run(cli: Cli) -> color_eyre::Result<()> {
     tracing::info!(?exit, "cockpit exited");
     // Watchers may be mid-request: do not wait for them once the operator has left.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
-    Ok(())
+    Ok(exit.code())
 }
 
 /// The plan in the config dir if there is one; otherwise lanes are discovered from run labels.

@@ -53,6 +53,9 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         panic_hook(info);
+        // A panic in any task (a watcher, the demo) must end the cockpit: tokio would otherwise
+        // keep a half-alive UI drawing over the report on a terminal no longer in raw mode.
+        std::process::exit(101);
     }));
     Ok(())
 }
@@ -63,6 +66,18 @@ pub enum Exit {
     Quit,
     Signal(&'static str),
     TerminalClosed,
+}
+
+impl Exit {
+    /// Process exit status: 0 for a quit, 128 + signal number for a signal (shell convention).
+    pub fn code(&self) -> i32 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal("SIGHUP") | Exit::TerminalClosed => 129,
+            Exit::Signal("SIGINT") => 130,
+            Exit::Signal(_) => 143,
+        }
+    }
 }
 
 /// Runs the cockpit until quit, a terminating signal, or the terminal going away.
@@ -80,7 +95,12 @@ pub async fn run(
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    // A plain clear: `Terminal::clear` asks the terminal for the cursor position, and a terminal
+    // that does not answer would stall startup.
+    execute!(
+        io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
     let size = terminal.size()?;
     update(
         &mut state,

@@ -93,11 +93,9 @@ pub fn cards_per_page(column: Rect) -> usize {
 
 /// First visible card: pages, so the selection is always on screen and the view does not jitter.
 pub fn page_offset(selected: usize, per_page: usize) -> usize {
-    if per_page == 0 {
-        0
-    } else {
-        selected / per_page * per_page
-    }
+    selected
+        .checked_div(per_page)
+        .map_or(0, |page| page * per_page)
 }
 
 /// A centered overlay, at most `max_w`×`max_h`, never larger than the screen.

@@ -104,7 +104,10 @@ impl Out<'_> {
 /// All checks of one work item.
 pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
     let template = Template::parse(&item.text);
-    let mut out = Out { item: &item.key.name, findings: Vec::new() };
+    let mut out = Out {
+        item: &item.key.name,
+        findings: Vec::new(),
+    };
     check_sections(&template, &mut out);
     check_limits(item, &template, &mut out);
     check_lane(item, &template, ctx, &mut out);
@@ -129,7 +132,11 @@ fn check_sections(t: &Template, out: &mut Out) {
             continue;
         }
         let listy = !matches!(kind, SectionKind::Objective | SectionKind::OutOfScope);
-        let empty = if listy { t.items(kind).is_empty() } else { t.text_of(kind).is_empty() };
+        let empty = if listy {
+            t.items(kind).is_empty()
+        } else {
+            t.text_of(kind).is_empty()
+        };
         if empty {
             out.push(
                 Severity::Error,
@@ -137,7 +144,11 @@ fn check_sections(t: &Template, out: &mut Out) {
                 Some(kind),
                 line,
                 format!("the section \"{}\" is empty", kind.title()),
-                if listy { "add at least one `- ` list item" } else { "write at least one sentence" },
+                if listy {
+                    "add at least one `- ` list item"
+                } else {
+                    "write at least one sentence"
+                },
             );
         }
     }
@@ -162,7 +173,10 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
             "size-limit",
             Some(SectionKind::AcceptanceCriteria),
             criteria.get(MAX_CRITERIA).map(|c| c.0),
-            format!("{} acceptance criteria; the CRD allows {MAX_CRITERIA}", criteria.len()),
+            format!(
+                "{} acceptance criteria; the CRD allows {MAX_CRITERIA}",
+                criteria.len()
+            ),
             "merge or drop criteria, or split the work item",
         );
     }
@@ -260,10 +274,9 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             _ => {}
         }
     }
-    let touches_gitops = t
-        .items(SectionKind::InScopePaths)
-        .iter()
-        .any(|(_, p)| p.starts_with("argocd/") || p.starts_with("kubernetes/") || p.starts_with("charts/"));
+    let touches_gitops = t.items(SectionKind::InScopePaths).iter().any(|(_, p)| {
+        p.starts_with("argocd/") || p.starts_with("kubernetes/") || p.starts_with("charts/")
+    });
     if touches_gitops && !params.contains_key("gitopsPath") {
         out.push(
             Severity::Warning,
@@ -303,7 +316,10 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
                 Some(SectionKind::Parameters),
                 Some(*line),
                 format!("head {head:?} does not start with {:?}", ctx.head_prefix),
-                format!("name the branch {}swarm/lane-<lane>/{}", ctx.head_prefix, item.key.name),
+                format!(
+                    "name the branch {}swarm/lane-<lane>/{}",
+                    ctx.head_prefix, item.key.name
+                ),
             );
         }
         for other in ctx.items {
@@ -313,7 +329,10 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
                     "head-unique",
                     Some(SectionKind::Parameters),
                     Some(*line),
-                    format!("head {head:?} is also the head of work item {}", other.key.name),
+                    format!(
+                        "head {head:?} is also the head of work item {}",
+                        other.key.name
+                    ),
                     "give each work item its own branch",
                 );
             }
@@ -326,7 +345,10 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
                     "head-unique",
                     Some(SectionKind::Parameters),
                     Some(*line),
-                    format!("head {head:?} is in use by the in-flight run {}", run.key.name),
+                    format!(
+                        "head {head:?} is in use by the in-flight run {}",
+                        run.key.name
+                    ),
                     "pick another branch, or wait for that run to finish",
                 );
             }
@@ -354,7 +376,12 @@ fn check_safety(t: &Template, out: &mut Out) {
             "add `- paper-only` (paper trading is the default; no live enablement)",
         );
     }
-    if !declared(&["no credential", "no credentials", "credential-less", "no secrets"]) {
+    if !declared(&[
+        "no credential",
+        "no credentials",
+        "credential-less",
+        "no secrets",
+    ]) {
         out.push(
             Severity::Error,
             "safety-gates",
@@ -440,7 +467,8 @@ fn probe_path(pattern: &str) -> String {
 }
 
 fn globs_overlap(a: &str, b: &str) -> bool {
-    let matches = |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
+    let matches =
+        |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
     matches(a, &probe_path(b)) || matches(b, &probe_path(a))
 }
 
@@ -461,7 +489,11 @@ pub fn ref_format_problem(name: &str) -> Option<&'static str> {
     if name.starts_with('/') || name.ends_with('/') || name.ends_with('.') || name == "@" {
         return Some("it starts or ends with `/`, or ends with `.`");
     }
-    if name.ends_with(".lock") || name.split('/').any(|c| c.starts_with('.') || c.ends_with(".lock")) {
+    if name.ends_with(".lock")
+        || name
+            .split('/')
+            .any(|c| c.starts_with('.') || c.ends_with(".lock"))
+    {
         return Some("a component starts with `.` or ends with `.lock`");
     }
     if name.starts_with('-') {
@@ -488,12 +520,27 @@ mod tests {
     }
 
     fn good(head: &str) -> String {
-        Template::new_item("A", &["services/torghut/app/trading/firewall/**".into()], "proompteng/lab", "main", head)
-            .replace("What this work item changes, in one or two sentences.", "Add the firewall.")
+        Template::new_item(
+            "A",
+            &["services/torghut/app/trading/firewall/**".into()],
+            "proompteng/lab",
+            "main",
+            head,
+        )
+        .replace(
+            "What this work item changes, in one or two sentences.",
+            "Add the firewall.",
+        )
     }
 
     fn ctx<'a>(plan: &'a Plan, items: &'a [&'a WorkItem], runs: &'a [&'a Run]) -> Context<'a> {
-        Context { plan, items, in_flight: runs, head_prefix: "codex/", allow_prompt_override: false }
+        Context {
+            plan,
+            items,
+            in_flight: runs,
+            head_prefix: "codex/",
+            allow_prompt_override: false,
+        }
     }
 
     fn checks(findings: &[Finding]) -> Vec<&'static str> {
@@ -527,15 +574,31 @@ mod tests {
     #[test]
     fn missing_sections_keys_and_gates_are_reported() {
         let plan = plan();
-        let w = item("x", "A", "## Objective\nDo it.\n## Safety gates\n- be careful\n## Parameters\n- head: main\n- prompt: do X\n");
+        let w = item(
+            "x",
+            "A",
+            "## Objective\nDo it.\n## Safety gates\n- be careful\n## Parameters\n- head: main\n- prompt: do X\n",
+        );
         let f = check_item(&w, &ctx(&plan, &[], &[]));
         let c = checks(&f);
-        for expected in ["template-section", "required-keys", "safety-gates", "prompt-precedence", "head-format"] {
+        for expected in [
+            "template-section",
+            "required-keys",
+            "safety-gates",
+            "prompt-precedence",
+            "head-format",
+        ] {
             assert!(c.contains(&expected), "{expected} in {c:?}");
         }
-        let prompt = f.iter().find(|f| f.check == "prompt-precedence").expect("prompt");
+        let prompt = f
+            .iter()
+            .find(|f| f.check == "prompt-precedence")
+            .expect("prompt");
         assert_eq!(prompt.line, Some(7));
-        let ok = Context { allow_prompt_override: true, ..ctx(&plan, &[], &[]) };
+        let ok = Context {
+            allow_prompt_override: true,
+            ..ctx(&plan, &[], &[])
+        };
         assert!(!checks(&check_item(&w, &ok)).contains(&"prompt-precedence"));
     }
 
@@ -552,7 +615,11 @@ mod tests {
         let items = [&a, &b];
         let runs = [&run, &own];
         let f = check_item(&a, &ctx(&plan, &items, &runs));
-        let unique: Vec<_> = f.iter().filter(|f| f.check == "head-unique").map(|f| f.message.clone()).collect();
+        let unique: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == "head-unique")
+            .map(|f| f.message.clone())
+            .collect();
         assert_eq!(unique.len(), 2, "{unique:?}");
         assert!(unique[0].contains("work item b"));
         assert!(unique[1].contains("in-flight run r"));
@@ -562,19 +629,29 @@ mod tests {
     fn limits_of_the_crd() {
         let plan = plan();
         let criteria: String = (0..51).map(|i| format!("- criterion {i}\n")).collect();
-        let text = good("codex/swarm/lane-a/fw").replace("- Unit tests cover the new code\n", &criteria)
+        let text = good("codex/swarm/lane-a/fw")
+            .replace("- Unit tests cover the new code\n", &criteria)
             + &"x".repeat(MAX_TEXT_CHARS);
         let f = check_item(&item("big", "A", &text), &ctx(&plan, &[], &[]));
-        assert_eq!(f.iter().filter(|f| f.check == "size-limit").count(), 2, "{f:#?}");
+        assert_eq!(
+            f.iter().filter(|f| f.check == "size-limit").count(),
+            2,
+            "{f:#?}"
+        );
     }
 
     #[test]
     fn unknown_lane_and_wave_order() {
         let plan = plan();
         let f = check_item(&item("x", "Q", &good("codex/a")), &ctx(&plan, &[], &[]));
-        assert!(f.iter().any(|f| f.check == "lane" && f.message.contains("\"Q\"")));
-        let later = WorkItem::from_json(&json!({"metadata": {"name": "later", "namespace": "agents",
-            "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "3"}}, "spec": {"text": ""}}));
+        assert!(
+            f.iter()
+                .any(|f| f.check == "lane" && f.message.contains("\"Q\""))
+        );
+        let later = WorkItem::from_json(
+            &json!({"metadata": {"name": "later", "namespace": "agents",
+            "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "3"}}, "spec": {"text": ""}}),
+        );
         let mut first = item("first", "A", &good("codex/swarm/lane-a/first"));
         first.depends_on = vec!["later".into(), "ghost".into()];
         let items = [&later];
@@ -587,17 +664,26 @@ mod tests {
 
     #[test]
     fn plan_overlaps_need_a_declaration() {
-        assert!(check_plan(&plan()).is_empty(), "the Torghut plan declares its overlaps");
+        assert!(
+            check_plan(&plan()).is_empty(),
+            "the Torghut plan declares its overlaps"
+        );
         let mut p = plan();
         p.declared_overlaps.clear();
         let f = check_plan(&p);
-        assert!(f.iter().any(|f| f.message.contains("lane B") && f.message.contains("lane C")), "{f:#?}");
+        assert!(
+            f.iter()
+                .any(|f| f.message.contains("lane B") && f.message.contains("lane C")),
+            "{f:#?}"
+        );
     }
 
     #[test]
     fn branch_names_follow_git_rules() {
         assert_eq!(ref_format_problem("codex/swarm/lane-a/x"), None);
-        for bad in ["", "a b", "a..b", "a/", "/a", "a.lock", "a/.b", "x~1", "-x", "a//b"] {
+        for bad in [
+            "", "a b", "a..b", "a/", "/a", "a.lock", "a/.b", "x~1", "-x", "a//b",
+        ] {
             assert!(ref_format_problem(bad).is_some(), "{bad:?}");
         }
     }

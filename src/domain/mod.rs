@@ -1,7 +1,9 @@
 //! Pure domain types: no I/O, no terminal, no Kubernetes client.
+pub mod approval;
 pub mod checks;
 pub mod fields;
 pub mod labels;
+pub mod manifest;
 pub mod phase;
 pub mod plan;
 pub mod pr;

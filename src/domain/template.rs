@@ -115,7 +115,11 @@ impl Template {
             if content.trim_start().starts_with("```") || content.trim_start().starts_with("~~~") {
                 in_fence = !in_fence;
             }
-            let title = if in_fence { None } else { heading_title(content) };
+            let title = if in_fence {
+                None
+            } else {
+                heading_title(content)
+            };
             match title {
                 Some(title) if !content.trim_start().starts_with("```") => {
                     template.sections.push(Section {
@@ -155,7 +159,9 @@ impl Template {
 
     /// The body of a section, trimmed; empty when absent.
     pub fn text_of(&self, kind: SectionKind) -> String {
-        self.section(kind).map(|s| s.body.trim().to_owned()).unwrap_or_default()
+        self.section(kind)
+            .map(|s| s.body.trim().to_owned())
+            .unwrap_or_default()
     }
 
     /// List items of a section with the line each is on (backticks around an item are dropped).
@@ -200,8 +206,12 @@ impl Template {
                 // The new heading must start on a line of its own.
                 match self.sections.last_mut() {
                     Some(last) if !last.heading_newline => last.heading_newline = true,
-                    Some(last) if !last.body.is_empty() && !last.body.ends_with('\n') => last.body.push('\n'),
-                    None if !self.preamble.is_empty() && !self.preamble.ends_with('\n') => self.preamble.push('\n'),
+                    Some(last) if !last.body.is_empty() && !last.body.ends_with('\n') => {
+                        last.body.push('\n')
+                    }
+                    None if !self.preamble.is_empty() && !self.preamble.ends_with('\n') => {
+                        self.preamble.push('\n')
+                    }
                     _ => {}
                 }
                 let rendered = self.render();
@@ -219,7 +229,13 @@ impl Template {
     }
 
     /// The pre-filled template for a new work item in `lane`.
-    pub fn new_item(lane: &str, owns: &[String], repository: &str, base: &str, head: &str) -> String {
+    pub fn new_item(
+        lane: &str,
+        owns: &[String],
+        repository: &str,
+        base: &str,
+        head: &str,
+    ) -> String {
         let paths: String = if owns.is_empty() {
             "- `path/to/change/**`\n".to_owned()
         } else {
@@ -286,8 +302,14 @@ mod tests {
                 None
             ]
         );
-        assert_eq!(t.items(SectionKind::InScopePaths), [(6, "a/**".into()), (7, "b.py".into())]);
-        assert_eq!(t.items(SectionKind::AcceptanceCriteria), [(10, "works".into()), (11, "tested".into())]);
+        assert_eq!(
+            t.items(SectionKind::InScopePaths),
+            [(6, "a/**".into()), (7, "b.py".into())]
+        );
+        assert_eq!(
+            t.items(SectionKind::AcceptanceCriteria),
+            [(10, "works".into()), (11, "tested".into())]
+        );
         let params = t.parameters();
         assert_eq!(params["repository"], (17, "o/r".into()));
         assert_eq!(params["head"], (18, "codex/x".into()));
@@ -297,7 +319,15 @@ mod tests {
 
     #[test]
     fn render_is_lossless() {
-        for text in [SAMPLE, "", "\n", "## A", "## A\n", "no headings\r\nat all", "#\n##\n#######x\n"] {
+        for text in [
+            SAMPLE,
+            "",
+            "\n",
+            "## A",
+            "## A\n",
+            "no headings\r\nat all",
+            "#\n##\n#######x\n",
+        ] {
             assert_eq!(Template::parse(text).render(), text);
         }
     }
@@ -308,15 +338,27 @@ mod tests {
         t.set_body(SectionKind::Objective, "new");
         t.set_body(SectionKind::Parameters, "- head: codex/y");
         let text = t.render();
-        assert_eq!(text, "## Objective\nnew\n\n## Safety gates\n- paper-only\n## Parameters\n- head: codex/y\n\n");
+        assert_eq!(
+            text,
+            "## Objective\nnew\n\n## Safety gates\n- paper-only\n## Parameters\n- head: codex/y\n\n"
+        );
         let again = Template::parse(&text);
         assert_eq!(again.parameters()["head"].1, "codex/y");
-        assert_eq!(again.section(SectionKind::Parameters).map(|s| s.line), Some(6));
+        assert_eq!(
+            again.section(SectionKind::Parameters).map(|s| s.line),
+            Some(6)
+        );
     }
 
     #[test]
     fn the_new_item_template_has_every_section() {
-        let text = Template::new_item("A", &["x/**".into()], "o/r", "main", "codex/swarm/lane-a/new");
+        let text = Template::new_item(
+            "A",
+            &["x/**".into()],
+            "o/r",
+            "main",
+            "codex/swarm/lane-a/new",
+        );
         let t = Template::parse(&text);
         for kind in SectionKind::ALL {
             assert!(t.section(kind).is_some(), "{kind:?}");

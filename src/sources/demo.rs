@@ -430,7 +430,7 @@ impl DemoSwarm {
                 }
                 status["conditions"] = Value::Array(conditions);
                 // A run refused for its spec never reached version control.
-                if !condition.as_ref().is_some_and(|c| c.0 == "InvalidSpec") {
+                if condition.as_ref().is_none_or(|c| c.0 != "InvalidSpec") {
                     status["vcs"] = json!({"provider": "github", "repository": self.repository, "headBranch": head, "baseBranch": "main", "mode": "read-write"});
                 }
                 obj["status"] = status;

@@ -160,6 +160,9 @@ async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sende
         })
         .boxed();
     let mut connected = false;
+    // True from the start of a (re)list until its end: the board is still filling then, so the
+    // probe below must not announce "connected" (only `InitDone` does).
+    let mut listing = true;
     let mut probe = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
@@ -170,11 +173,17 @@ async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sende
                         let mut out = Vec::with_capacity(2);
                         let now_connected = !matches!(event, Event::Init | Event::InitApply(_));
                         match event {
-                            Event::Init => out.push(SourceEvent::ResyncStarted(kind)),
+                            Event::Init => {
+                                listing = true;
+                                out.push(SourceEvent::ResyncStarted(kind));
+                            }
                             Event::InitApply(obj) | Event::Apply(obj) => {
                                 out.push(SourceEvent::Applied(to_resource(kind, &obj)));
                             }
-                            Event::InitDone => out.push(SourceEvent::ResyncDone(kind)),
+                            Event::InitDone => {
+                                listing = false;
+                                out.push(SourceEvent::ResyncDone(kind));
+                            }
                             Event::Delete(obj) => out.push(SourceEvent::Deleted(kind, key_of(&obj))),
                         }
                         if now_connected && !connected {
@@ -197,7 +206,7 @@ async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sende
             }
             // The watcher resumes silently after a drop: a cheap list tells when the server is
             // back, so the status line does not say "reconnecting" forever on a quiet cluster.
-            _ = probe.tick(), if !connected => {
+            _ = probe.tick(), if !connected && !listing => {
                 if api.list(&ListParams::default().limit(1)).await.is_ok() && !connected {
                     connected = true;
                     if !send(SourceEvent::Connection(kind, ConnState::Connected)).await {

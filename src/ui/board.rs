@@ -352,7 +352,8 @@ fn draw_card(
         )));
         let badge_w: usize = text.badge.iter().map(|s| s.width()).sum();
         let branch_w = width.saturating_sub(badge_w + 3);
-        let branch = if text.branch.is_empty() {
+        // A branch cut to nothing would leave a bare ⎇: drop it instead.
+        let branch = if text.branch.is_empty() || branch_w < 6 {
             String::new()
         } else {
             format!("⎇ {}", fit_tail(&text.branch, branch_w.saturating_sub(2)))
