@@ -49,4 +49,28 @@ pub enum Command {
         #[arg(long, hide = true, value_name = "MS")]
         debug_panic_after_ms: Option<u64>,
     },
+    /// Check work items (files or the cluster's) against the plan and the swarm's rules; exits
+    /// 0 when clean (warnings allowed), 1 when any check fails, 2 when it cannot run
+    Validate {
+        /// ImplementationSpec manifests (.yaml, multi-document) or work item texts (.md)
+        #[arg(value_name = "PATH", required_unless_present = "cluster")]
+        paths: Vec<PathBuf>,
+        /// Check the ImplementationSpecs in the cluster instead (uses --context/-n/-A)
+        #[arg(long, conflicts_with = "paths")]
+        cluster: bool,
+        /// Lane of Markdown work items (YAML manifests carry theirs as a label)
+        #[arg(long)]
+        lane: Option<String>,
+        /// Head branches must start with this
+        #[arg(long, default_value = "codex/")]
+        head_prefix: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Json,
 }

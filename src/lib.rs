@@ -13,3 +13,4 @@ pub mod paths;
 pub mod runtime;
 pub mod sources;
 pub mod ui;
+pub mod validate;

@@ -3,13 +3,13 @@ use color_eyre::eyre::{WrapErr, eyre};
 use std::path::PathBuf;
 use swarm_cockpit::app::State;
 use swarm_cockpit::app::state::Origin;
-use swarm_cockpit::cli::{Cli, Command};
+use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::sources::{demo, kube};
 use swarm_cockpit::ui::Theme;
-use swarm_cockpit::{paths, runtime};
+use swarm_cockpit::{paths, runtime, validate};
 use tokio::sync::mpsc;
 
 fn main() {
@@ -55,6 +55,24 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         .build()?;
     let (tx, rx) = mpsc::channel(runtime::CHANNEL);
     let exit = match &cli.command {
+        Some(Command::Validate {
+            paths,
+            cluster,
+            lane,
+            head_prefix,
+            output,
+        }) => {
+            let plan = match &plan_path {
+                Some(p) => Plan::load(p)?,
+                None => default_plan(config_dir)?,
+            };
+            let target = cluster.then(|| target(&cli, &config));
+            let source = match &target {
+                Some(t) => ValidateSource::Cluster(t),
+                None => ValidateSource::Files(paths, lane.as_deref()),
+            };
+            return Ok(rt.block_on(run_validate(&plan, source, head_prefix, *output)));
+        }
         Some(Command::Demo {
             seed,
             speed,
@@ -95,13 +113,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 Some(p) => Plan::load(&p)?,
                 None => default_plan(config_dir)?,
             };
-            let target = kube::Target {
-                kubeconfig: cli.kubeconfig.clone().or(config.kubeconfig.clone()),
-                context: cli.context.clone().or(config.context.clone()),
-                namespace: cli.namespace.clone().or(config.namespace.clone()),
-                all_namespaces: cli.all_namespaces
-                    || (cli.namespace.is_none() && config.all_namespaces),
-            };
+            let target = target(&cli, &config);
             rt.block_on(async move {
                 let conn = target
                     .connect()
@@ -121,6 +133,56 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     // Watchers may be mid-request: do not wait for them once the operator has left.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(exit.code())
+}
+
+fn target(cli: &Cli, config: &Config) -> kube::Target {
+    kube::Target {
+        kubeconfig: cli.kubeconfig.clone().or(config.kubeconfig.clone()),
+        context: cli.context.clone().or(config.context.clone()),
+        namespace: cli.namespace.clone().or(config.namespace.clone()),
+        all_namespaces: cli.all_namespaces || (cli.namespace.is_none() && config.all_namespaces),
+    }
+}
+
+enum ValidateSource<'a> {
+    Files(&'a [PathBuf], Option<&'a str>),
+    Cluster(&'a kube::Target),
+}
+
+/// `swarm validate`: prints the report; exit 0 clean, 1 failing checks, 2 unable to check.
+async fn run_validate(
+    plan: &Plan,
+    source: ValidateSource<'_>,
+    head_prefix: &str,
+    output: OutputFormat,
+) -> i32 {
+    let loaded = match source {
+        ValidateSource::Files(paths, lane) => validate::read_items(paths, lane, "default")
+            .map(|items| (items, Vec::new()))
+            .map_err(|e| e.to_string()),
+        ValidateSource::Cluster(target) => {
+            kube::list_all(target).await.map_err(|e| format!("{e:#}"))
+        }
+    };
+    let (items, runs) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("swarm validate: {e}");
+            return 2;
+        }
+    };
+    let report = validate::validate(plan, &items, &runs, head_prefix);
+    match output {
+        OutputFormat::Human => print!("{}", report.human()),
+        OutputFormat::Json => match serde_json::to_string_pretty(&report) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("swarm validate: {e}");
+                return 2;
+            }
+        },
+    }
+    report.exit_code()
 }
 
 /// The plan in the config dir if there is one; otherwise lanes are discovered from run labels.

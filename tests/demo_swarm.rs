@@ -20,7 +20,11 @@ fn story(seed: u64) -> Vec<(u64, String, String)> {
     loop {
         for e in demo.advance(elapsed, t0()) {
             if let SourceEvent::Applied(Resource::Run(r)) = e {
-                out.push((elapsed as u64, r.key.name.clone(), r.phase.label().to_owned()));
+                out.push((
+                    elapsed as u64,
+                    r.key.name.clone(),
+                    r.phase.label().to_owned(),
+                ));
             }
         }
         match demo.next_due() {
@@ -59,7 +63,11 @@ fn same_seed_same_story_other_seed_other_timing() {
 #[test]
 fn the_opening_state_shows_every_kind_of_card() {
     let mut s = state_after(1, 0.0);
-    assert_eq!(s.items.len(), plan().items.len(), "every planned work item is an ImplementationSpec");
+    assert_eq!(
+        s.items.len(),
+        plan().items.len(),
+        "every planned work item is an ImplementationSpec"
+    );
     assert_eq!(phase(&s, "cost-model-a1"), Phase::Blocked);
     assert_eq!(phase(&s, "order-firewall-a1"), Phase::Running);
     assert_eq!(phase(&s, "kill-switch-runbook-e1"), Phase::Succeeded);
@@ -67,10 +75,19 @@ fn the_opening_state_shows_every_kind_of_card() {
     assert_eq!(phase(&s, "swarm-worker-template"), Phase::Template);
     let invalid = &s.runs[&ObjectKey::new("agents", "research-ledger-a1")];
     assert_eq!(invalid.missing_keys, ["head"]);
-    assert!(invalid.conditions.iter().any(|c| c.type_ == "InvalidSpec" && c.is_true()));
+    assert!(
+        invalid
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "InvalidSpec" && c.is_true())
+    );
     let board = s.board();
     let titles: Vec<&str> = board.columns.iter().map(|c| c.title.as_str()).collect();
-    assert_eq!(titles.len(), 6, "lanes A-E and Unassigned (the template): {titles:?}");
+    assert_eq!(
+        titles.len(),
+        6,
+        "lanes A-E and Unassigned (the template): {titles:?}"
+    );
     assert_eq!(board.columns[5].cards.len(), 1);
     assert!(s.overall_connection() == swarm_cockpit::app::ConnState::Connected);
 }
@@ -79,13 +96,26 @@ fn the_opening_state_shows_every_kind_of_card() {
 fn runs_move_through_their_phases_in_order() {
     let story = story(3);
     let phases_of = |name: &str| -> Vec<String> {
-        let mut v: Vec<String> = story.iter().filter(|e| e.1 == name).map(|e| e.2.clone()).collect();
+        let mut v: Vec<String> = story
+            .iter()
+            .filter(|e| e.1 == name)
+            .map(|e| e.2.clone())
+            .collect();
         v.dedup();
         v
     };
-    assert_eq!(phases_of("ta-slippage-features-b1"), ["Pending", "Running", "Succeeded"]);
-    assert_eq!(phases_of("cost-model-a1"), ["Blocked", "Running", "Succeeded"]);
-    assert_eq!(phases_of("kill-switch-gitops-c2"), ["Pending", "Running", "Failed"]);
+    assert_eq!(
+        phases_of("ta-slippage-features-b1"),
+        ["Pending", "Running", "Succeeded"]
+    );
+    assert_eq!(
+        phases_of("cost-model-a1"),
+        ["Blocked", "Running", "Succeeded"]
+    );
+    assert_eq!(
+        phases_of("kill-switch-gitops-c2"),
+        ["Pending", "Running", "Failed"]
+    );
     assert_eq!(phases_of("order-firewall-a1"), ["Running", "Succeeded"]);
 }
 
@@ -97,6 +127,13 @@ fn prs_open_go_green_and_merge() {
     assert_eq!(pr.state, PrState::Merged);
     assert_eq!((pr.checks.failing, pr.checks.pending), (0, 0));
     let gitops = &s.runs[&ObjectKey::new("agents", "kill-switch-gitops-c2")];
-    assert!(s.pr_for_run(gitops).expect("gitops PR").checks.failing > 0, "one PR goes red");
-    assert!(s.runs.values().all(|r| !matches!(r.phase, Phase::Pending | Phase::Running | Phase::Blocked)));
+    assert!(
+        s.pr_for_run(gitops).expect("gitops PR").checks.failing > 0,
+        "one PR goes red"
+    );
+    assert!(
+        s.runs
+            .values()
+            .all(|r| !matches!(r.phase, Phase::Pending | Phase::Running | Phase::Blocked))
+    );
 }

@@ -287,9 +287,10 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             "add `- gitopsPath: <path of the app's manifests>` under Parameters",
         );
     }
-    if let Some((line, _)) = params.get("prompt") {
-        if !ctx.allow_prompt_override {
-            out.push(
+    if let Some((line, _)) = params.get("prompt")
+        && !ctx.allow_prompt_override
+    {
+        out.push(
                 Severity::Error,
                 "prompt-precedence",
                 Some(SectionKind::Parameters),
@@ -297,7 +298,6 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
                 "a `prompt` parameter overrides the spec text (prompt precedence); current upstream schemas reject it".into(),
                 "remove `prompt` and put the instructions in the text; use the explicit prompt-override action if you really mean it",
             );
-        }
     }
     if let Some((line, head)) = params.get("head").filter(|(_, h)| !h.is_empty()) {
         if let Some(problem) = ref_format_problem(head) {

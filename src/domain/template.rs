@@ -107,9 +107,8 @@ impl Template {
     pub fn parse(text: &str) -> Template {
         let mut template = Template::default();
         let mut in_fence = false;
-        let mut line_no = 0;
-        for line in text.split_inclusive('\n') {
-            line_no += 1;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let line_no = index + 1;
             let content = line.strip_suffix('\n').unwrap_or(line);
             let content = content.strip_suffix('\r').unwrap_or(content);
             if content.trim_start().starts_with("```") || content.trim_start().starts_with("~~~") {

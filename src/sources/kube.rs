@@ -103,6 +103,26 @@ pub fn spawn_watchers(conn: &Connection, tx: mpsc::Sender<Msg>) -> Vec<JoinHandl
         .collect()
 }
 
+/// Lists every work item and run once (for headless commands).
+pub async fn list_all(target: &Target) -> color_eyre::Result<(Vec<WorkItem>, Vec<Run>)> {
+    let conn = target.connect().await?;
+    let mut items = Vec::new();
+    let mut runs = Vec::new();
+    for kind in ResourceKind::ALL {
+        let list = api(&conn.client, conn.namespace.as_deref(), kind)
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| color_eyre::eyre::eyre!("cannot list {}: {e}", kind.crd_name()))?;
+        for obj in &list.items {
+            match to_resource(kind, obj) {
+                Resource::Run(r) => runs.push(*r),
+                Resource::WorkItem(w) => items.push(*w),
+            }
+        }
+    }
+    Ok((items, runs))
+}
+
 /// Converts one served object into its view-model.
 pub fn to_resource(kind: ResourceKind, obj: &DynamicObject) -> Resource {
     let json = serde_json::to_value(obj).unwrap_or_default();
@@ -160,6 +180,9 @@ async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sende
         })
         .boxed();
     let mut connected = false;
+    // Once served, a 404 is most likely the API server still coming back (custom resources are
+    // served a moment after the core API), not a missing CRD.
+    let mut ever_connected = false;
     // True from the start of a (re)list until its end: the board is still filling then, so the
     // probe below must not announce "connected" (only `InitDone` does).
     let mut listing = true;
@@ -188,6 +211,7 @@ async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sende
                         }
                         if now_connected && !connected {
                             connected = true;
+                            ever_connected = true;
                             out.push(SourceEvent::Connection(kind, ConnState::Connected));
                         }
                         out
@@ -195,7 +219,7 @@ async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sende
                     Err(err) => {
                         connected = false;
                         tracing::warn!(%kind, error = %err, "watch error");
-                        vec![SourceEvent::Connection(kind, classify(kind, &err))]
+                        vec![SourceEvent::Connection(kind, classify(kind, &err, ever_connected))]
                     }
                 };
                 for e in events {
@@ -227,7 +251,7 @@ fn watcher(
 }
 
 /// Errors retrying cannot fix are `Failed` (shown red with a hint); the rest are `Reconnecting`.
-fn classify(kind: ResourceKind, err: &watcher::Error) -> ConnState {
+fn classify(kind: ResourceKind, err: &watcher::Error, ever_connected: bool) -> ConnState {
     let api_status = match err {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))
@@ -236,6 +260,10 @@ fn classify(kind: ResourceKind, err: &watcher::Error) -> ConnState {
         _ => None,
     };
     match api_status {
+        Some((404, _)) if ever_connected => ConnState::Reconnecting(format!(
+            "{} not served right now (API server restarting, or the CRD was removed)",
+            kind.plural()
+        )),
         Some((404, _)) => ConnState::Failed(format!(
             "{} is not served: is the CRD {} installed? (kubectl apply -f examples/crds/)",
             kind.plural(),

@@ -1,0 +1,151 @@
+//! `swarm validate`: the checks, headless — usable as the CI gate the seed asks for on strategy
+//! edits. Reads ImplementationSpec manifests (YAML, multi-document) or Markdown work item texts.
+use crate::domain::checks::{self, Context, Finding, Severity};
+use crate::domain::{Plan, Run, WorkItem};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// A work item source that could not be read: file and, where known, line.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct InputError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Reads work items from files: `.md`/`.markdown` texts (name = file stem), else YAML manifests.
+pub fn read_items(
+    paths: &[impl AsRef<Path>],
+    lane: Option<&str>,
+    namespace: &str,
+) -> Result<Vec<WorkItem>, InputError> {
+    let mut items = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| InputError {
+            file: file.clone(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        let is_markdown = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("md" | "markdown")
+        );
+        if is_markdown {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("work-item");
+            let mut labels = json!({});
+            if let Some(l) = lane {
+                labels[crate::domain::labels::LANE] = json!(l);
+            }
+            items.push(WorkItem::from_json(&json!({
+                "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                "spec": {"text": text}
+            })));
+            continue;
+        }
+        for doc in serde_norway::Deserializer::from_str(&text) {
+            let value: Value = serde::Deserialize::deserialize(doc).map_err(|e| InputError {
+                file: file.clone(),
+                line: e.location().map(|l| l.line()),
+                message: format!("not valid YAML: {e}"),
+            })?;
+            if value.is_null() {
+                continue;
+            }
+            match value.get("kind").and_then(Value::as_str) {
+                Some("ImplementationSpec") => items.push(WorkItem::from_json(&value)),
+                Some(_) => {}
+                None => {
+                    return Err(InputError {
+                        file: file.clone(),
+                        line: None,
+                        message: "a document without `kind` (expected kind: ImplementationSpec)"
+                            .into(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(items)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub items: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn exit_code(&self) -> i32 {
+        if self.errors > 0 { 1 } else { 0 }
+    }
+
+    pub fn human(&self) -> String {
+        let mut out: String = self.findings.iter().map(|f| format!("{f}\n")).collect();
+        out.push_str(&format!(
+            "{} work item(s) checked: {} error(s), {} warning(s)\n",
+            self.items, self.errors, self.warnings
+        ));
+        out
+    }
+}
+
+/// Runs the plan check and every item's checks.
+pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], head_prefix: &str) -> Report {
+    let mut findings = checks::check_plan(plan);
+    if plan.lanes.is_empty() {
+        findings.push(Finding {
+            severity: Severity::Warning,
+            check: "lane",
+            item: "plan".into(),
+            section: None,
+            line: None,
+            message: "no plan with lanes: lane ownership is not checked".into(),
+            fix: "pass --plan FILE (the Torghut plan is examples/torghut/plan.toml)".into(),
+        });
+    }
+    let all: Vec<&WorkItem> = items.iter().collect();
+    let runs: Vec<&Run> = in_flight
+        .iter()
+        .filter(|r| r.phase.is_in_flight())
+        .collect();
+    let ctx = Context {
+        plan,
+        items: &all,
+        in_flight: &runs,
+        head_prefix,
+        allow_prompt_override: false,
+    };
+    for item in items {
+        for problem in &item.problems {
+            findings.push(Finding {
+                severity: Severity::Error,
+                check: "malformed",
+                item: item.key.name.clone(),
+                section: None,
+                line: None,
+                message: problem.clone(),
+                fix: "fix the field's type in the manifest".into(),
+            });
+        }
+        findings.extend(checks::check_item(item, &ctx));
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    Report {
+        items: items.len(),
+        errors,
+        warnings: findings.len() - errors,
+        findings,
+    }
+}
