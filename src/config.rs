@@ -15,8 +15,24 @@ pub struct Config {
     pub namespace: Option<String>,
     #[serde(default)]
     pub all_namespaces: bool,
+    /// Who approvals and launches are recorded as [default: $USER].
+    pub operator: Option<String>,
+    /// Head branches must start with this [default: "codex/"].
+    pub head_prefix: Option<String>,
     #[serde(default)]
     pub demo: DemoConfig,
+    #[serde(default)]
+    pub github: GitHubConfig,
+}
+
+/// `[github]`: where PR status comes from.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubConfig {
+    /// REST API root [default: https://api.github.com]; GitHub Enterprise: `https://HOST/api/v3`.
+    pub api_url: Option<String>,
+    /// Seconds between PR refreshes [default: 60]; 0 refreshes only on `r`.
+    pub refresh_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -58,6 +74,15 @@ impl Config {
             }),
             message: e.message().trim().to_owned(),
         })?;
+        if let Some(url) = &config.github.api_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError {
+                file: file.to_owned(),
+                line: line_of_key(text, "api_url"),
+                message: format!("github.api_url: must be an http(s) URL, got {url:?}"),
+            });
+        }
         if let Some(speed) = config.demo.speed
             && !(speed.is_finite() && speed >= 0.0)
         {

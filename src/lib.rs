@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod effects;
 pub mod paths;
 pub mod runtime;
 pub mod sources;

@@ -7,7 +7,9 @@ use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
-use swarm_cockpit::sources::{demo, kube};
+use swarm_cockpit::effects::{Backend, Executor};
+use swarm_cockpit::sources::drafts::DraftStore;
+use swarm_cockpit::sources::{demo, github, kube};
 use swarm_cockpit::ui::Theme;
 use swarm_cockpit::{paths, runtime, validate};
 use tokio::sync::mpsc;
@@ -91,11 +93,13 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 context: "demo".into(),
                 namespace: Some(demo::NAMESPACE.into()),
             };
-            let state = State::new(plan.clone(), origin, chrono::Utc::now());
+            let mut state = State::new(plan.clone(), origin, chrono::Utc::now());
+            configure(&mut state, &config);
             let debug_panic_after_ms = *debug_panic_after_ms;
             rt.block_on(async move {
+                let executor = Executor::new(tx.clone(), Backend::demo(), draft_store());
                 let _demo = demo::spawn(plan, seed, speed, tx);
-                let ui = runtime::run(state, theme, rx);
+                let ui = runtime::run_with_github(state, theme, rx, None, Some(executor));
                 let Some(ms) = debug_panic_after_ms else {
                     return ui.await;
                 };
@@ -123,9 +127,16 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     context: conn.context.clone(),
                     namespace: conn.namespace.clone(),
                 };
-                let state = State::new(plan, origin, chrono::Utc::now());
+                let mut state = State::new(plan, origin, chrono::Utc::now());
+                configure(&mut state, &config);
+                let (github, _poller) = start_github(&config, &mut state, tx.clone());
+                let executor = Executor::new(
+                    tx.clone(),
+                    Backend::Kube(conn.client.clone()),
+                    draft_store(),
+                );
                 let _watchers = kube::spawn_watchers(&conn, tx);
-                runtime::run(state, theme, rx).await
+                runtime::run_with_github(state, theme, rx, github, Some(executor)).await
             })?
         }
     };
@@ -133,6 +144,53 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     // Watchers may be mid-request: do not wait for them once the operator has left.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(exit.code())
+}
+
+/// Starts the GitHub poller when a token is found; otherwise the status line says how to get one.
+fn start_github(
+    config: &Config,
+    state: &mut State,
+    tx: mpsc::Sender<swarm_cockpit::app::Msg>,
+) -> (
+    Option<github::GitHubLink>,
+    Option<tokio::task::JoinHandle<()>>,
+) {
+    use swarm_cockpit::app::github::GitHubStatus;
+    let options = github::GitHubOptions::new(
+        config.github.api_url.as_deref(),
+        config.github.refresh_seconds,
+    );
+    let Some((token, source)) = github::resolve_token(&options.host()) else {
+        tracing::info!(host = %options.host(), "no GitHub token: PR status off");
+        state.github.status = Some(GitHubStatus::off("no token (set GH_TOKEN)"));
+        return (None, None);
+    };
+    match github::GitHubClient::new(&options.api_url, token) {
+        Ok(client) => {
+            tracing::info!(%source, api = %options.api_url, "GitHub poller started");
+            let (link, handle) = github::spawn(github::Poller::new(client), &options, tx);
+            (Some(link), Some(handle))
+        }
+        Err(e) => {
+            state.github.status = Some(GitHubStatus::off(format!("client setup failed: {e}")));
+            (None, None)
+        }
+    }
+}
+
+/// Settings from the config file that live in the state.
+fn configure(state: &mut State, config: &Config) {
+    if let Some(operator) = &config.operator {
+        state.operator = operator.clone();
+    }
+    if let Some(prefix) = &config.head_prefix {
+        state.head_prefix = prefix.clone();
+    }
+}
+
+/// Drafts live in `<state dir>/drafts`.
+fn draft_store() -> Option<DraftStore> {
+    paths::state_dir().map(|d| DraftStore::new(d.join("drafts")))
 }
 
 fn target(cli: &Cli, config: &Config) -> kube::Target {

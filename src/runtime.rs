@@ -1,6 +1,10 @@
 //! Terminal setup/restore and the event loop: drain every pending message, then draw once
 //! (at most ~60 Hz, and not at all when nothing visible changed).
+use crate::app::msg::OpResult;
 use crate::app::{Effect, Msg, State, update};
+use crate::effects::Executor;
+use crate::sources::browser;
+use crate::sources::github::GitHubLink;
 use crate::ui::{self, Theme};
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -81,10 +85,18 @@ impl Exit {
 }
 
 /// Runs the cockpit until quit, a terminating signal, or the terminal going away.
-pub async fn run(
+pub async fn run(state: State, theme: Theme, rx: mpsc::Receiver<Msg>) -> color_eyre::Result<Exit> {
+    run_with_github(state, theme, rx, None, None).await
+}
+
+/// [`run`], telling a GitHub poller which PRs the board links (after each batch of messages, when
+/// that changed) and passing `r` on to it.
+pub async fn run_with_github(
     mut state: State,
     theme: Theme,
     mut rx: mpsc::Receiver<Msg>,
+    github: Option<GitHubLink>,
+    executor: Option<Executor>,
 ) -> color_eyre::Result<Exit> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -116,6 +128,18 @@ pub async fn run(
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - FRAME;
     let mut sources_open = true;
+    // Results of effects run in the background (a browser that could not start) come back here.
+    let (notices_tx, mut notices_rx) = mpsc::unbounded_channel::<Msg>();
+    if let Some(executor) = &executor {
+        executor.offer_drafts();
+    }
+    let effects = Effects {
+        github,
+        notices: notices_tx,
+        executor,
+    };
+    let mut terminal_effects: Vec<Effect> = Vec::new();
+    let mut wanted_fingerprint = None;
 
     loop {
         if state.needs_redraw && last_draw.elapsed() >= FRAME {
@@ -144,32 +168,111 @@ pub async fn run(
                     continue;
                 }
             },
+            Some(msg) = notices_rx.recv() => msg,
             _ = clock.tick() => Msg::Tick(Utc::now()),
             _ = tokio::time::sleep_until(next_frame), if state.needs_redraw => continue,
             _ = sigterm.recv() => return Ok(Exit::Signal("SIGTERM")),
             _ = sighup.recv() => return Ok(Exit::Signal("SIGHUP")),
             _ = sigint.recv() => return Ok(Exit::Signal("SIGINT")),
         };
-        update(&mut state, Msg::Tick(Utc::now()));
-        if apply(&mut state, first) {
-            return Ok(Exit::Quit);
-        }
+        let tick = Msg::Tick(Utc::now());
+        apply(&mut state, tick, &effects, &mut terminal_effects);
+        apply(&mut state, first, &effects, &mut terminal_effects);
         for _ in 0..MAX_BATCH {
+            if !terminal_effects.is_empty() {
+                break;
+            }
             match rx.try_recv() {
-                Ok(msg) => {
-                    if apply(&mut state, msg) {
-                        return Ok(Exit::Quit);
-                    }
-                }
+                Ok(msg) => apply(&mut state, msg, &effects, &mut terminal_effects),
                 Err(_) => break,
             }
+        }
+        for effect in terminal_effects.drain(..) {
+            match effect {
+                Effect::Quit => return Ok(Exit::Quit),
+                Effect::ExternalEdit { text } => {
+                    // The editor owns the terminal meanwhile: stop reading input, leave the
+                    // alternate screen, and take both back afterwards.
+                    drop(events);
+                    restore_terminal();
+                    let result = external_edit(&text);
+                    enable_raw_mode()?;
+                    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+                    execute!(
+                        io::stdout(),
+                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                    )?;
+                    terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+                    events = EventStream::new();
+                    let msg = match result {
+                        Ok(text) => OpResult::ExternalEditDone(text),
+                        Err(e) => OpResult::ExternalEditFailed(e),
+                    };
+                    apply(&mut state, Msg::Op(msg), &effects, &mut Vec::new());
+                    state.needs_redraw = true;
+                }
+                other => tracing::warn!(?other, "effect not handled by the runtime"),
+            }
+        }
+        if let Some(github) = &effects.github {
+            github.publish(&state, &mut wanted_fingerprint);
         }
     }
 }
 
-/// Applies one message; true when the app asked to quit.
-fn apply(state: &mut State, msg: Msg) -> bool {
-    update(state, msg).into_iter().any(|e| e == Effect::Quit)
+/// What effects need from outside the pure app.
+struct Effects {
+    github: Option<GitHubLink>,
+    notices: mpsc::UnboundedSender<Msg>,
+    executor: Option<Executor>,
+}
+
+/// Applies one message and runs its effects; those that need the terminal (quit, `$EDITOR`) are
+/// queued for the loop.
+fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut Vec<Effect>) {
+    for effect in update(state, msg) {
+        let effect = match &effects.executor {
+            Some(executor) => match executor.execute(effect) {
+                Some(rest) => rest,
+                None => continue,
+            },
+            None => effect,
+        };
+        match effect {
+            Effect::Quit | Effect::ExternalEdit { .. } => terminal_effects.push(effect),
+            Effect::OpenUrl(url) => browser::open(url, effects.notices.clone()),
+            Effect::RefreshPullRequests => {
+                if let Some(github) = &effects.github {
+                    github.refresh.notify_one();
+                }
+            }
+            other => tracing::warn!(?other, "effect without an executor (headless?)"),
+        }
+    }
+}
+
+/// Edits `text` in `$VISUAL`/`$EDITOR` (else `vi`) through a temporary file.
+fn external_edit(text: &str) -> Result<String, String> {
+    let path = std::env::temp_dir().join(format!("swarm-work-item-{}.md", std::process::id()));
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    // `$EDITOR` may carry arguments (`code --wait`).
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(&path)
+        .status()
+        .map_err(|e| format!("cannot start {program:?}: {e}"));
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path).map_err(|e| e.to_string()),
+        Ok(s) => Err(format!("{program} exited with {s}; the text is unchanged")),
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 fn to_msg(event: Event) -> Option<Msg> {

@@ -414,6 +414,7 @@ fn pull_requests_attach_to_runs_by_repository_and_head() {
         review: Some(ReviewDecision::ReviewRequired),
         mergeable: Some(true),
         fetched_at: t0(),
+        ..PullRequest::new("", "", 0, PrState::Open, t0())
     };
     update(&mut s, Msg::Source(SourceEvent::PullRequest(Box::new(pr))));
     let run = s

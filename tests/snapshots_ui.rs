@@ -275,6 +275,7 @@ fn pr_badges_cover_every_state() {
             } else {
                 t0()
             },
+            ..PullRequest::new("", "", 0, PrState::Open, t0())
         };
         update(&mut s, Msg::Source(SourceEvent::PullRequest(Box::new(pr))));
     }

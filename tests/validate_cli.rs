@@ -31,8 +31,16 @@ fn the_shipped_examples_pass() {
         dir.path(),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("2 work item(s) checked: 0 error(s)"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("2 work item(s) checked: 0 error(s)"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -45,13 +53,32 @@ fn a_bad_markdown_item_fails_with_findings_in_json() {
     )
     .expect("write");
     let out = swarm(
-        &["validate", "--plan", PLAN, "--lane", "A", "--output", "json", item.to_str().expect("utf8")],
+        &[
+            "validate",
+            "--plan",
+            PLAN,
+            "--lane",
+            "A",
+            "--output",
+            "json",
+            item.to_str().expect("utf8"),
+        ],
         dir.path(),
     );
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
     let findings = report["findings"].as_array().expect("findings");
-    let by_check = |c: &str| findings.iter().filter(|f| f["check"] == c).collect::<Vec<_>>();
+    let by_check = |c: &str| {
+        findings
+            .iter()
+            .filter(|f| f["check"] == c)
+            .collect::<Vec<_>>()
+    };
     let outside = by_check("lane-ownership");
     assert_eq!(outside.len(), 1, "{findings:#?}");
     assert_eq!(outside[0]["line"], 6);
@@ -61,7 +88,11 @@ fn a_bad_markdown_item_fails_with_findings_in_json() {
     assert_eq!(by_check("head-format").len(), 1);
     assert_eq!(report["items"], 1);
     assert!(report["errors"].as_u64().expect("count") >= 5);
-    assert!(findings.iter().all(|f| f["fix"].as_str().is_some_and(|s| !s.is_empty())));
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["fix"].as_str().is_some_and(|s| !s.is_empty()))
+    );
 }
 
 #[test]
@@ -69,7 +100,17 @@ fn human_output_names_item_line_and_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
     let item = dir.path().join("thin.md");
     std::fs::write(&item, "## Objective\nSomething.\n").expect("write");
-    let out = swarm(&["validate", "--plan", PLAN, "--lane", "A", item.to_str().expect("utf8")], dir.path());
+    let out = swarm(
+        &[
+            "validate",
+            "--plan",
+            PLAN,
+            "--lane",
+            "A",
+            item.to_str().expect("utf8"),
+        ],
+        dir.path(),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -82,12 +123,22 @@ fn human_output_names_item_line_and_fix() {
 fn unreadable_input_exits_2_naming_file_and_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, "kind: ImplementationSpec\nmetadata:\n  name: [unclosed\n").expect("write");
-    let out = swarm(&["validate", "--plan", PLAN, bad.to_str().expect("utf8")], dir.path());
+    std::fs::write(
+        &bad,
+        "kind: ImplementationSpec\nmetadata:\n  name: [unclosed\n",
+    )
+    .expect("write");
+    let out = swarm(
+        &["validate", "--plan", PLAN, bad.to_str().expect("utf8")],
+        dir.path(),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("bad.yaml:"), "{stderr}");
-    let missing = swarm(&["validate", "--plan", PLAN, "/nonexistent/x.yaml"], dir.path());
+    let missing = swarm(
+        &["validate", "--plan", PLAN, "/nonexistent/x.yaml"],
+        dir.path(),
+    );
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.yaml: cannot read"));
 }
@@ -104,12 +155,25 @@ fn undeclared_lane_overlap_in_the_plan_is_an_error() {
     let item = dir.path().join("x.md");
     std::fs::write(&item, "## Objective\nx\n").expect("write");
     let out = swarm(
-        &["validate", "--plan", plan_path.to_str().expect("utf8"), "--lane", "A", "--output", "json", item.to_str().expect("utf8")],
+        &[
+            "validate",
+            "--plan",
+            plan_path.to_str().expect("utf8"),
+            "--lane",
+            "A",
+            "--output",
+            "json",
+            item.to_str().expect("utf8"),
+        ],
         dir.path(),
     );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(
-        report["findings"].as_array().expect("findings").iter().any(|f| f["check"] == "lane-overlap" && f["item"] == "plan"),
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["check"] == "lane-overlap" && f["item"] == "plan"),
         "{report:#}"
     );
 }

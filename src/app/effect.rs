@@ -1,7 +1,53 @@
 //! What `update` asks the runtime to do. Effects are data so tests can assert them.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::domain::WorkItem;
+use crate::domain::manifest::ItemDraft;
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Create (new) or update a work item; an update carries the resourceVersion it started from,
+    /// so a concurrent change is a 409 conflict, never a silent overwrite.
+    SaveWorkItem {
+        draft: Box<ItemDraft>,
+        create: bool,
+    },
+    /// Merge-patch a work item's metadata (approve / revoke), preconditioned on its
+    /// resourceVersion. `item` is the version the patch was made from.
+    PatchWorkItem {
+        item: Box<WorkItem>,
+        patch: serde_json::Value,
+        what: &'static str,
+    },
+    /// Persist an editor's draft in the state dir (survives a crash, a quit, a failed save).
+    WriteDraft(Box<ItemDraft>),
+    /// Keep a copy of the operator's text aside (when they took someone else's version).
+    WriteBackup(Box<ItemDraft>),
+    DeleteDraft {
+        namespace: String,
+        name: String,
+    },
+    /// Suspend the UI and edit the text in `$EDITOR`.
+    ExternalEdit {
+        text: String,
+    },
     /// Leave the cockpit (terminal restored by the runtime).
     Quit,
+    /// Watch a run's pods for the log view (replaces any earlier watch).
+    WatchPods(crate::app::logs::PodQuery),
+    /// Stream one pod's log (replaces any earlier stream).
+    StreamLogs(crate::app::logs::LogRequest),
+    /// Stop the log view's pod watch and stream.
+    StopLogs,
+    /// Write the log buffer (or its filtered lines) to a new file.
+    SaveLogs {
+        path: std::path::PathBuf,
+        contents: String,
+        lines: usize,
+    },
+    /// Put text on the terminal's clipboard (OSC 52, base64 payload).
+    Copy(String),
+    /// Open a URL in the browser (`o` on a run with a PR); the runtime shows it when it cannot.
+    OpenUrl(String),
+    /// Refresh pull requests now (`r`).
+    RefreshPullRequests,
 }

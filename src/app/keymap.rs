@@ -14,6 +14,15 @@ pub enum Action {
     PageUp,
     OpenDetail,
     Filter,
+    OpenPr,
+    Refresh,
+    NewItem,
+    EditItem,
+    ExternalEdit,
+    Approve,
+    Revoke,
+    Validate,
+    Logs,
     Help,
     Back,
     Close,
@@ -24,7 +33,7 @@ impl Action {
     pub fn description(self) -> &'static str {
         match self {
             Action::LaneLeft => "previous lane",
-            Action::LaneRight => "next lane",
+            Action::LaneRight => "next lane (in a run's details: its logs)",
             Action::Down => "next card / scroll down",
             Action::Up => "previous card / scroll up",
             Action::Top => "first card / top",
@@ -33,6 +42,15 @@ impl Action {
             Action::PageUp => "page up",
             Action::OpenDetail => "open the selected card's details",
             Action::Filter => "filter cards (fuzzy); enter keeps, esc clears",
+            Action::OpenPr => "open the selected run's pull request in the browser",
+            Action::Refresh => "refresh pull requests from GitHub now",
+            Action::NewItem => "new work item in the selected lane",
+            Action::EditItem => "edit the selected work item",
+            Action::ExternalEdit => "edit the selected work item in $EDITOR",
+            Action::Approve => "approve the selected work item (refused while checks fail)",
+            Action::Revoke => "revoke the selected work item's approval",
+            Action::Validate => "run the checks on the selected work item",
+            Action::Logs => "logs of the selected run (also l in its details)",
             Action::Help => "this help",
             Action::Back => "back / close / clear the filter",
             Action::Close => "close; on the board: quit",
@@ -126,6 +144,15 @@ impl Default for Keymap {
             (p(PageUp), Action::PageUp),
             (p(Enter), Action::OpenDetail),
             (c('/'), Action::Filter),
+            (c('o'), Action::OpenPr),
+            (c('r'), Action::Refresh),
+            (c('n'), Action::NewItem),
+            (c('e'), Action::EditItem),
+            (c('E'), Action::ExternalEdit),
+            (c('a'), Action::Approve),
+            (c('A'), Action::Revoke),
+            (c('v'), Action::Validate),
+            (c('L'), Action::Logs),
             (c('?'), Action::Help),
             (c('q'), Action::Close),
             (p(Esc), Action::Back),
@@ -176,7 +203,7 @@ mod tests {
     #[test]
     fn help_lists_every_action_once() {
         let rows = Keymap::default().help_rows();
-        assert_eq!(rows.len(), 14);
+        assert_eq!(rows.len(), 23);
         assert_eq!(rows[0], ("h / ←".to_owned(), "previous lane"));
     }
 }

@@ -1,12 +1,16 @@
 //! The pure heart of the cockpit: one `State`, one `Msg` enum, and `update` returning effects as
 //! data. Nothing here awaits, touches the network or the terminal.
 pub mod board;
+pub mod editor;
 pub mod effect;
+pub mod github;
 pub mod keymap;
 pub mod layout;
+pub mod logs;
 pub mod msg;
 pub mod state;
 pub mod update;
+pub mod workitems;
 
 pub use effect::Effect;
 pub use msg::{ConnState, Msg, Resource, SourceEvent};

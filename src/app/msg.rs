@@ -15,6 +15,34 @@ pub enum Msg {
     /// The wall clock moved (ages on cards, "last event" in the status line).
     Tick(DateTime<Utc>),
     Source(SourceEvent),
+    /// From the log view's sources (pods, lines, stream state) and its save effect.
+    Log(crate::app::logs::LogEvent),
+    /// The outcome of an effect the runtime carried out.
+    Op(OpResult),
+}
+
+/// Outcomes of mutating effects and of draft storage.
+#[derive(Debug, Clone)]
+pub enum OpResult {
+    Saved(Box<WorkItem>),
+    /// Someone else changed the item since the edit began (HTTP 409).
+    SaveConflict(Box<WorkItem>),
+    /// Refused (422 schema validation, 409 AlreadyExists on create, …) or failed: the message says
+    /// which, in the server's words.
+    SaveFailed(String),
+    Patched {
+        what: String,
+        item: Box<WorkItem>,
+    },
+    PatchFailed {
+        what: String,
+        message: String,
+    },
+    /// Drafts left by an earlier session (crash, quit, failed save).
+    DraftsFound(Vec<crate::domain::manifest::ItemDraft>),
+    DraftWriteFailed(String),
+    ExternalEditDone(String),
+    ExternalEditFailed(String),
 }
 
 /// An object as the sources deliver it, already trimmed to its view-model.
@@ -61,4 +89,10 @@ pub enum SourceEvent {
     ResyncDone(ResourceKind),
     Connection(ResourceKind, ConnState),
     PullRequest(Box<PullRequest>),
+    /// One GitHub refresh: each PR replaces the one under its key.
+    PullRequests(Vec<PullRequest>),
+    /// What the GitHub poller last said (status line).
+    GitHub(super::github::GitHubStatus),
+    /// A short message for the status line (e.g. the URL `o` could not open).
+    Notice(String),
 }

@@ -21,6 +21,22 @@ pub enum Mode {
     Board,
     Detail,
     Help,
+    /// The work item editor (`State::editor`).
+    Editor,
+    /// A list of check findings (`State::findings_view`).
+    Findings,
+    /// The offer to restore drafts left by an earlier session.
+    Drafts,
+    /// The log view of a run (`State::logs`).
+    Logs,
+}
+
+/// Findings shown in their own pane (validate, refused approval).
+#[derive(Debug, Clone)]
+pub struct FindingsView {
+    pub title: String,
+    pub findings: Vec<crate::domain::checks::Finding>,
+    pub scroll: u16,
 }
 
 /// Everything about the screen that is not data.
@@ -49,6 +65,19 @@ pub struct State {
     pub runs: BTreeMap<ObjectKey, Run>,
     pub items: BTreeMap<ObjectKey, WorkItem>,
     pub prs: HashMap<PrKey, PullRequest>,
+    /// The open work item editor.
+    pub editor: Option<Box<super::editor::Editor>>,
+    pub findings_view: Option<FindingsView>,
+    /// Drafts from an earlier session the operator has not restored or discarded yet.
+    pub drafts_offer: Vec<crate::domain::manifest::ItemDraft>,
+    /// Who approvals are recorded as (config `operator`, else `$USER`).
+    pub operator: String,
+    /// Head branches must start with this.
+    pub head_prefix: String,
+    /// GitHub poller status and status-line notices.
+    pub github: super::github::GitHubView,
+    /// The log view: settings and the open view.
+    pub logs: super::logs::Logs,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub keymap: Keymap,
@@ -71,6 +100,13 @@ impl State {
             runs: BTreeMap::new(),
             items: BTreeMap::new(),
             prs: HashMap::new(),
+            github: Default::default(),
+            logs: Default::default(),
+            editor: None,
+            findings_view: None,
+            drafts_offer: Vec::new(),
+            operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+            head_prefix: "codex/".into(),
             connection: ResourceKind::ALL
                 .iter()
                 .map(|k| (*k, ConnState::Connecting))
@@ -164,10 +200,9 @@ impl State {
         }
     }
 
+    /// The run's PR: by repository + head branch, else by a PR URL among its artifacts.
     pub fn pr_for_run(&self, run: &Run) -> Option<&PullRequest> {
-        let repo = run.repository.as_ref()?;
-        let head = run.head_branch.as_ref()?;
-        self.prs.get(&(repo.clone(), head.clone()))
+        crate::domain::pr_link::find_pr(&self.prs, run)
     }
 
     pub(super) fn mark_board_dirty(&mut self) {

@@ -15,12 +15,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             // Ages are shown in whole seconds: redraw only when one would change.
-            if now.timestamp() != state.now.timestamp() {
-                state.needs_redraw = true;
-            }
+            let new_second = now.timestamp() != state.now.timestamp();
             state.now = now;
+            if new_second {
+                state.needs_redraw = true;
+                return super::workitems::on_tick(state);
+            }
             Vec::new()
         }
+        Msg::Op(result) => super::workitems::on_op(state, result),
+        Msg::Log(event) => super::logs::on_event(state, event),
         Msg::Resize { width, height } => {
             state.ui.width = width;
             state.ui.height = height;
@@ -95,6 +99,9 @@ fn on_source(state: &mut State, event: SourceEvent) {
                 .insert((pr.repository.clone(), pr.head_branch.clone()), *pr);
             state.needs_redraw = true;
         }
+        SourceEvent::PullRequests(prs) => super::github::apply_pull_requests(state, prs),
+        SourceEvent::GitHub(status) => super::github::apply_status(state, status),
+        SourceEvent::Notice(text) => super::github::notify(state, text),
     }
 }
 
@@ -107,6 +114,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return quit(state);
     }
     state.needs_redraw = true;
+    match state.ui.mode {
+        Mode::Editor => return super::workitems::on_editor_key(state, key),
+        Mode::Findings => {
+            super::workitems::on_findings_key(state, key);
+            return Vec::new();
+        }
+        Mode::Drafts => return super::workitems::on_drafts_key(state, key),
+        Mode::Logs => return super::logs::on_key(state, key),
+        _ => {}
+    }
     if state.ui.filter_editing {
         edit_filter(state, key);
         return Vec::new();
@@ -117,7 +134,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     };
     match state.ui.mode {
         Mode::Help => match action {
-            Action::Help | Action::Back | Action::Close => state.ui.mode = Mode::Board,
+            Action::Help | Action::Back | Action::Close => {
+                state.ui.mode = super::logs::mode_after_help(state)
+            }
             Action::Down => state.ui.help_scroll = state.ui.help_scroll.saturating_add(1),
             Action::Up => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
             Action::Top => state.ui.help_scroll = 0,
@@ -132,9 +151,18 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Action::PageUp => state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(10),
             Action::Top => state.ui.detail_scroll = 0,
             Action::Bottom => state.ui.detail_scroll = u16::MAX,
+            Action::OpenPr => return super::github::open_pr(state),
+            Action::Refresh => return super::github::refresh(state),
+            Action::EditItem => return super::workitems::edit_item(state, false),
+            Action::ExternalEdit => return super::workitems::edit_item(state, true),
+            Action::Approve => return super::workitems::approve(state),
+            Action::Revoke => return super::workitems::revoke(state),
+            Action::Validate => return super::workitems::validate(state),
+            Action::LaneRight | Action::Logs => return super::logs::open_selected(state),
             _ => {}
         },
         Mode::Board => return board_action(state, action),
+        Mode::Editor | Mode::Findings | Mode::Drafts | Mode::Logs => {}
     }
     Vec::new()
 }
@@ -166,6 +194,15 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Help => open_help(state),
         Action::Back => set_filter(state, String::new()),
         Action::Close | Action::Quit => return quit(state),
+        Action::OpenPr => return super::github::open_pr(state),
+        Action::Refresh => return super::github::refresh(state),
+        Action::NewItem => return super::workitems::new_item(state),
+        Action::EditItem => return super::workitems::edit_item(state, false),
+        Action::ExternalEdit => return super::workitems::edit_item(state, true),
+        Action::Approve => return super::workitems::approve(state),
+        Action::Revoke => return super::workitems::revoke(state),
+        Action::Validate => return super::workitems::validate(state),
+        Action::Logs => return super::logs::open_selected(state),
     }
     Vec::new()
 }
@@ -213,7 +250,10 @@ fn open_help(state: &mut State) {
 
 fn quit(state: &mut State) -> Vec<Effect> {
     state.quitting = true;
-    vec![Effect::Quit]
+    // Whatever the editor holds is written before the cockpit goes.
+    let mut effects = super::workitems::on_quit(state);
+    effects.push(Effect::Quit);
+    effects
 }
 
 fn select_lane(state: &mut State, lane: usize) {
@@ -275,6 +315,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
             state.needs_redraw = true;
             Vec::new()
         }
+        (Mode::Logs, _) => super::logs::on_mouse(state, mouse),
         _ => Vec::new(),
     }
 }

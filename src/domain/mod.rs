@@ -3,10 +3,13 @@ pub mod approval;
 pub mod checks;
 pub mod fields;
 pub mod labels;
+pub mod log_buffer;
 pub mod manifest;
 pub mod phase;
 pub mod plan;
+pub mod pod;
 pub mod pr;
+pub mod pr_link;
 pub mod resource;
 pub mod run;
 pub mod sanitize;
@@ -15,7 +18,11 @@ pub mod work_item;
 
 pub use phase::Phase;
 pub use plan::{Lane, Plan, PlanError};
-pub use pr::{ChecksRollup, PrState, PullRequest, ReviewDecision};
+pub use pr::{
+    Check, CheckState, ChecksRollup, MergeState, PrState, PullRequest, Review, ReviewDecision,
+    ReviewState,
+};
+pub use pr_link::{PrLink, PrWanted};
 pub use resource::{ObjectKey, ResourceKind};
 pub use run::{Condition, Run};
 pub use work_item::WorkItem;

@@ -7,7 +7,8 @@
 use crate::app::msg::{ConnState, Msg, Resource, SourceEvent};
 use crate::domain::plan::PlannedItem;
 use crate::domain::{
-    ChecksRollup, Plan, PrState, PullRequest, ResourceKind, ReviewDecision, Run, WorkItem, labels,
+    Check, CheckState, ChecksRollup, MergeState, Plan, PrState, PullRequest, ResourceKind, Review,
+    ReviewDecision, ReviewState, Run, WorkItem, labels,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -459,11 +460,98 @@ impl DemoSwarm {
                     state,
                     checks,
                     review,
-                    mergeable: Some(checks.failing == 0),
+                    mergeable: matches!(state, PrState::Open | PrState::Draft).then_some(true),
                     fetched_at: now,
+                    author: Some("codex-agent".into()),
+                    head_sha: Some(format!("{number:07x}{:033x}", checks.total())),
+                    updated_at: Some(now),
+                    check_runs: demo_checks(checks, now),
+                    reviews: demo_reviews(review, now),
+                    merge_state: Some(demo_merge_state(state, checks, review)),
+                    details_fetched_at: Some(now),
                 }))
             }
         }
+    }
+}
+
+/// Named checks matching a rollup: failing first, then pending (still running), then passing.
+fn demo_checks(c: ChecksRollup, now: DateTime<Utc>) -> Vec<Check> {
+    const NAMES: [&str; 7] = [
+        "lint",
+        "unit-tests",
+        "typecheck",
+        "build",
+        "helm-lint",
+        "kubeconform",
+        "integration",
+    ];
+    (0..c.total())
+        .map(|i| {
+            let state = if i < c.failing {
+                CheckState::Failing
+            } else if i < c.failing + c.pending {
+                CheckState::Pending
+            } else {
+                CheckState::Passing
+            };
+            let n = i as usize;
+            let name = match NAMES.get(n) {
+                Some(name) => (*name).to_owned(),
+                None => format!("check-{}", n + 1),
+            };
+            let secs = i64::from(i);
+            let (started_at, completed_at) = match state {
+                CheckState::Pending => (now - chrono::Duration::seconds(25 * (secs + 1)), None),
+                _ => {
+                    let start = now - chrono::Duration::seconds(300 + 40 * secs);
+                    (
+                        start,
+                        Some(start + chrono::Duration::seconds(45 + 23 * secs)),
+                    )
+                }
+            };
+            Check {
+                name,
+                state,
+                started_at: Some(started_at),
+                completed_at,
+            }
+        })
+        .collect()
+}
+
+fn demo_reviews(decision: Option<ReviewDecision>, now: DateTime<Utc>) -> Vec<Review> {
+    let review = |author: &str, state, mins| Review {
+        author: author.into(),
+        state,
+        submitted_at: Some(now - chrono::Duration::minutes(mins)),
+    };
+    match decision {
+        Some(ReviewDecision::Approved) => vec![
+            review("safety-reviewer", ReviewState::Commented, 9),
+            review("lane-lead", ReviewState::Approved, 2),
+        ],
+        Some(ReviewDecision::ChangesRequested) => {
+            vec![review("safety-reviewer", ReviewState::ChangesRequested, 1)]
+        }
+        Some(ReviewDecision::ReviewRequired) | None => Vec::new(),
+    }
+}
+
+fn demo_merge_state(
+    state: PrState,
+    checks: ChecksRollup,
+    review: Option<ReviewDecision>,
+) -> MergeState {
+    match state {
+        PrState::Draft => MergeState::Draft,
+        PrState::Merged | PrState::Closed => MergeState::Unknown,
+        PrState::Open if checks.failing > 0 => MergeState::Unstable,
+        PrState::Open if checks.pending > 0 || review != Some(ReviewDecision::Approved) => {
+            MergeState::Blocked
+        }
+        PrState::Open => MergeState::Clean,
     }
 }
 

@@ -1,4 +1,8 @@
 //! Tasks that feed the app messages: the Kubernetes watchers and the embedded demo swarm speak the
 //! same `SourceEvent`s, so the demo exercises the whole app.
+pub mod browser;
 pub mod demo;
+pub mod drafts;
+pub mod github;
 pub mod kube;
+pub mod kube_ops;

@@ -79,7 +79,12 @@ fn draw_column(
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let header = Line::from(counts_spans(column, theme));
+    let mut header = counts_spans(column, theme);
+    header.extend(super::pr::lane_pr_spans(
+        &crate::app::github::column_prs(state, column),
+        theme,
+    ));
+    let header = Line::from(header);
     frame.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
     if inner.height >= 2 {
         let rule = "─".repeat(usize::from(inner.width));
@@ -238,9 +243,22 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
                 detail: item.summary.clone(),
                 detail_style: theme.muted(),
                 branch: item.head().unwrap_or_default().to_owned(),
-                badge: vec![Span::styled("not launched", theme.muted())],
+                badge: vec![approval_badge(&item.approval(), theme)],
             }
         }
+    }
+}
+
+/// A work item's approval at a glance: approved, revoked by an edit, or not yet.
+pub fn approval_badge(
+    approval: &crate::domain::approval::Approval,
+    theme: &Theme,
+) -> Span<'static> {
+    use crate::domain::approval::Approval;
+    match approval {
+        Approval::Approved { .. } => Span::styled("✓ approved", Style::default().fg(theme.ok)),
+        Approval::Revoked { .. } => Span::styled("✗ revoked", Style::default().fg(theme.warning)),
+        Approval::NotApproved => Span::styled("not approved", theme.muted()),
     }
 }
 
@@ -257,7 +275,8 @@ impl CardText {
     }
 }
 
-/// Compact PR state: `#12 open ✔4 ✘1 ◌2 approved`. Stale data (older than 10 min) is marked `~`.
+/// Compact PR state: `#12 open ✘1 ◌2 ✓rev`; `⚠conflict` when an open PR conflicts with its
+/// base. Stale data (older than 10 min) is marked `~`.
 pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<Span<'static>> {
     let Some(pr) = pr else {
         return vec![Span::styled("PR —", theme.muted())];
@@ -303,6 +322,9 @@ pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<S
             crate::domain::ReviewDecision::ReviewRequired => " ?rev",
         };
         spans.push(Span::styled(short, Style::default().fg(color)));
+    }
+    if pr.has_conflicts() {
+        spans.push(Span::styled(" ⚠conflict", Style::default().fg(theme.error)));
     }
     if state.now - pr.fetched_at > chrono::Duration::minutes(10) {
         spans.push(Span::styled(" ~", theme.muted()));

@@ -1,5 +1,4 @@
 //! The detail pane of the selected card: everything the cluster says about a run and its work item.
-use super::board::pr_badge;
 use super::fmt::timestamp;
 use super::theme::Theme;
 use crate::app::board::CardId;
@@ -51,7 +50,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                             .fg(theme.accent)
                             .add_modifier(Modifier::BOLD),
                     ))
-                    .title_bottom(Span::styled(" j/k scroll · esc back ", theme.muted())),
+                    .title_bottom(Span::styled(
+                        match id {
+                            CardId::Run(_) => " j/k scroll · o open PR · r refresh · esc back ",
+                            CardId::WorkItem(_) => " j/k scroll · esc back ",
+                        },
+                        theme.muted(),
+                    )),
             ),
         rect,
     );
@@ -191,20 +196,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
         }
     }
 
-    section(out, "Pull request", theme);
-    match state.pr_for_run(run) {
-        Some(pr) => {
-            let mut badge = vec![Span::styled(format!("{:<14}", "State"), theme.muted())];
-            badge.extend(pr_badge(Some(pr), state, theme));
-            out.push(Line::from(badge));
-            field(out, "Title", pr.title.clone(), theme);
-            field(out, "URL", pr.url.clone(), theme);
-        }
-        None => out.push(Line::from(Span::styled(
-            "no pull request linked yet",
-            theme.muted(),
-        ))),
-    }
+    super::pr::pr_section(out, run, state, theme);
     for url in &run.artifact_urls {
         field(out, "Artifact", url.clone(), theme);
     }
@@ -228,6 +220,11 @@ fn item_lines(out: &mut Vec<Line<'static>>, item: &WorkItem, state: &State, them
     field(out, "Wave", opt(&item.wave), theme);
     field(out, "Depends on", join(&item.depends_on), theme);
     field(out, "Source", opt(&item.source_provider), theme);
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<14}", "Approval"), theme.muted()),
+        super::board::approval_badge(&item.approval(), theme),
+        Span::styled(format!("  {}", item.approval().label()), theme.muted()),
+    ]));
     field(out, "Created", timestamp(item.created, state.now), theme);
     field(
         out,

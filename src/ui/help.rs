@@ -40,6 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         "the wheel scrolls.",
         theme.muted(),
     )));
+    super::logs::add_help(&mut lines, state, theme);
     let rect = layout::centered(area, 72, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(

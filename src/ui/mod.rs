@@ -1,8 +1,12 @@
 //! Read-only views: each takes `&State` (and the theme) and draws; nothing here changes state.
 pub mod board;
 pub mod detail;
+pub mod editor;
+pub mod findings;
 pub mod fmt;
 pub mod help;
+pub mod logs;
+pub mod pr;
 pub mod status;
 pub mod theme;
 
@@ -19,11 +23,20 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     frame.render_widget(Block::default().style(theme.base()), area);
     let (title, board_area, status_area) = layout::screen(area);
     status::draw_title(frame, title, state, theme);
-    board::draw(frame, board_area, state, theme);
+    // The log view replaces the board (and stays under the help opened from it).
+    if crate::app::logs::is_open(state) {
+        logs::draw(frame, board_area, state, theme);
+    } else {
+        board::draw(frame, board_area, state, theme);
+    }
     status::draw_status(frame, status_area, state, theme);
     match state.ui.mode {
         Mode::Board => {}
         Mode::Detail => detail::draw(frame, board_area, state, theme),
         Mode::Help => help::draw(frame, area, state, theme),
+        Mode::Editor => editor::draw(frame, board_area, state, theme),
+        Mode::Findings => findings::draw_findings(frame, board_area, state, theme),
+        Mode::Drafts => findings::draw_drafts(frame, board_area, state, theme),
+        Mode::Logs => {}
     }
 }

@@ -63,6 +63,14 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         format!(" │ {counts}"),
         " │ ?:help q:quit".to_owned(),
     ];
+    let github = super::pr::status_segment(state, theme);
+    if let Some((text, _)) = &github {
+        tail.insert(0, text.clone());
+    }
+    let notice = super::pr::notice_segment(state);
+    if let Some(text) = &notice {
+        tail = vec![text.clone()];
+    }
     let width = usize::from(area.width);
     let conn_min = conn_text.chars().count().min(24) + 2;
     while !tail.is_empty()
@@ -70,6 +78,13 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
             > width
     {
         tail.pop();
+    }
+    if let Some(text) = notice.as_ref().filter(|_| tail.is_empty()) {
+        // A notice (such as the URL `o` could not open) is cut, never dropped.
+        tail.push(fit(
+            text,
+            width.saturating_sub(left.chars().count() + conn_min),
+        ));
     }
     let used = left.chars().count() + 2 + tail.iter().map(|t| t.chars().count()).sum::<usize>();
     let conn = fit(
@@ -81,7 +96,14 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         Span::styled(format!("{dot} "), style.fg(conn_color)),
         Span::styled(conn, style.fg(conn_color)),
     ];
-    spans.extend(tail.into_iter().map(|t| Span::styled(t, style)));
+    spans.extend(tail.into_iter().map(|t| {
+        let color = match &github {
+            _ if notice.is_some() => Some(theme.accent),
+            Some((text, color)) if *text == t => Some(*color),
+            _ => None,
+        };
+        Span::styled(t, color.map_or(style, |c| style.fg(c)))
+    }));
     let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line).style(style), area);
 }

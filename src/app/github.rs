@@ -1,0 +1,288 @@
+//! The GitHub side of the pure app: what the poller last said, the one-line notices (`o` with no
+//! browser), applying PR refreshes, the keys `o` and `r`, what the poller should fetch, and PR
+//! aggregates per lane (the wave gate "previous wave merged" reads [`lane_prs_merged`]).
+use super::board::{CardId, Column};
+use super::effect::Effect;
+use super::state::{Mode, State};
+use crate::domain::pr_link::{self, PrLink, PrWanted};
+use crate::domain::{ObjectKey, PullRequest, Run};
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+/// How long a notice stays in the status line.
+pub const NOTICE_SECONDS: i64 = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitHubHealth {
+    /// Not polling (no token); the message says how to fix it.
+    Off,
+    /// The last refresh worked.
+    Ok,
+    /// Partly working: GraphQL errors next to data, or rate limited with data kept.
+    Degraded,
+    /// The last refresh failed; the last good data is kept.
+    Error,
+}
+
+/// What the GitHub poller last reported, for the status line. Never carries the token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GitHubStatus {
+    pub health: GitHubHealth,
+    /// One line: `rate limited (secondary)`, `HTTP 502 from GitHub`, `no token (set GH_TOKEN)`…
+    pub message: String,
+    /// When the data on screen was last refreshed successfully.
+    pub last_ok: Option<DateTime<Utc>>,
+    /// When the poller tries again (rate limit reset, Retry-After, backoff).
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+impl GitHubStatus {
+    pub fn off(message: impl Into<String>) -> GitHubStatus {
+        GitHubStatus {
+            health: GitHubHealth::Off,
+            message: message.into(),
+            last_ok: None,
+            retry_at: None,
+        }
+    }
+}
+
+/// A short message for the status line, gone after [`NOTICE_SECONDS`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub until: DateTime<Utc>,
+}
+
+/// GitHub-related state owned by [`State`].
+#[derive(Debug, Clone, Default)]
+pub struct GitHubView {
+    /// `None`: no poller was set up (the demo feeds PRs itself).
+    pub status: Option<GitHubStatus>,
+    pub notice: Option<Notice>,
+}
+
+impl GitHubView {
+    /// The notice, while it lasts.
+    pub fn notice_at(&self, now: DateTime<Utc>) -> Option<&str> {
+        self.notice
+            .as_ref()
+            .filter(|n| n.until > now)
+            .map(|n| n.text.as_str())
+    }
+}
+
+/// Shows `text` in the status line for a few seconds.
+pub fn notify(state: &mut State, text: impl Into<String>) {
+    state.github.notice = Some(Notice {
+        text: crate::domain::sanitize::one_line(&text.into()),
+        until: state.now + chrono::Duration::seconds(NOTICE_SECONDS),
+    });
+    state.needs_redraw = true;
+}
+
+/// A batch refresh from the poller: each PR replaces the one under its key.
+pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
+    if prs.is_empty() {
+        return;
+    }
+    for pr in prs {
+        state.prs.insert(pr.key(), pr);
+    }
+    state.needs_redraw = true;
+}
+
+pub fn apply_status(state: &mut State, status: GitHubStatus) {
+    if state.github.status.as_ref() != Some(&status) {
+        state.github.status = Some(status);
+        state.needs_redraw = true;
+    }
+}
+
+/// The run a key press acts on: the selected card's run.
+fn selected_run(state: &State) -> Option<&Run> {
+    match state.ui.selected.as_ref()? {
+        CardId::Run(key) => state.runs.get(key),
+        CardId::WorkItem(_) => None,
+    }
+}
+
+/// `o`: open the selected run's PR in the browser (the runtime shows the URL if it cannot).
+pub fn open_pr(state: &mut State) -> Vec<Effect> {
+    let Some(run) = selected_run(state) else {
+        notify(state, "select a run to open its pull request");
+        return Vec::new();
+    };
+    let name = run.key.name.clone();
+    match pr_link::pr_url_for_run(&state.prs, run) {
+        Some(url) => {
+            notify(state, format!("opening {url}"));
+            vec![Effect::OpenUrl(url)]
+        }
+        None => {
+            notify(state, format!("{name}: no pull request linked yet"));
+            Vec::new()
+        }
+    }
+}
+
+/// `r`: refresh pull requests now.
+pub fn refresh(state: &mut State) -> Vec<Effect> {
+    match state.github.status.as_ref().map(|s| s.health) {
+        None => notify(state, "GitHub is not connected here (demo data)"),
+        Some(GitHubHealth::Off) => {
+            let message = state
+                .github
+                .status
+                .as_ref()
+                .map(|s| s.message.clone())
+                .unwrap_or_default();
+            notify(state, format!("GitHub: {message}"));
+        }
+        Some(_) => notify(state, "refreshing pull requests…"),
+    }
+    vec![Effect::RefreshPullRequests]
+}
+
+/// What the poller should fetch now: every run's PR link, and the details of the PR in the open
+/// detail pane.
+pub fn wanted(state: &State) -> PrWanted {
+    let links = state
+        .runs
+        .values()
+        .filter_map(pr_link::link_for_run)
+        .collect();
+    let detail = (state.ui.mode == Mode::Detail)
+        .then(|| selected_run(state))
+        .flatten()
+        // The same link the batch fetches it by: the poller finds the PR it already has.
+        .and_then(pr_link::link_for_run);
+    PrWanted { links, detail }
+}
+
+/// A cheap fingerprint of [`wanted`], so the runtime rebuilds the set only when it may differ.
+pub fn wanted_fingerprint(state: &State) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for run in state.runs.values() {
+        (
+            &run.repository,
+            &run.head_branch,
+            run.is_template,
+            run.artifact_urls.len(),
+        )
+            .hash(&mut h);
+        if run.head_branch.is_none() || run.repository.is_none() {
+            run.artifact_urls.hash(&mut h);
+        }
+    }
+    (state.ui.mode == Mode::Detail).hash(&mut h);
+    state.ui.selected.hash(&mut h);
+    h.finish()
+}
+
+/// PR counts of a lane: distinct PRs by state, and runs whose PR is not known (yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LanePrs {
+    pub merged: u32,
+    /// Open or draft.
+    pub open: u32,
+    /// Open with a failing check (also counted in `open`).
+    pub failing: u32,
+    /// Closed without merging.
+    pub closed: u32,
+    /// Runs (distinct by link) without a known PR.
+    pub none: u32,
+}
+
+impl LanePrs {
+    pub fn total_prs(&self) -> u32 {
+        self.merged + self.open + self.closed
+    }
+
+    /// Every run of the lane has a merged PR (and there is at least one).
+    pub fn all_merged(&self) -> bool {
+        self.merged > 0 && self.open == 0 && self.closed == 0 && self.none == 0
+    }
+
+    fn count<'a>(state: &State, runs: impl Iterator<Item = &'a Run>) -> LanePrs {
+        let mut counts = LanePrs::default();
+        let mut seen_prs: HashSet<(&str, u64)> = HashSet::new();
+        let mut seen_links: HashSet<PrLink> = HashSet::new();
+        let mut linked_with_pr: HashSet<PrLink> = HashSet::new();
+        let mut unlinked: Vec<&ObjectKey> = Vec::new();
+        for run in runs {
+            if run.is_template {
+                continue;
+            }
+            match state.pr_for_run(run) {
+                Some(pr) => {
+                    if let Some(link) = pr_link::link_for_run(run) {
+                        linked_with_pr.insert(link);
+                    }
+                    if !seen_prs.insert((pr.repository.as_str(), pr.number)) {
+                        continue;
+                    }
+                    match pr.state {
+                        crate::domain::PrState::Merged => counts.merged += 1,
+                        crate::domain::PrState::Closed => counts.closed += 1,
+                        crate::domain::PrState::Open | crate::domain::PrState::Draft => {
+                            counts.open += 1;
+                            if pr.is_failing() {
+                                counts.failing += 1;
+                            }
+                        }
+                    }
+                }
+                None => match pr_link::link_for_run(run) {
+                    Some(link) => {
+                        seen_links.insert(link);
+                    }
+                    None => unlinked.push(&run.key),
+                },
+            }
+        }
+        // A retried run shares its predecessor's branch: one PR, counted once.
+        counts.none = seen_links.difference(&linked_with_pr).count() as u32 + unlinked.len() as u32;
+        counts
+    }
+}
+
+/// PR counts of one board column (the cards it shows, filter applied), for its header.
+pub fn column_prs(state: &State, column: &Column) -> LanePrs {
+    let runs = column.cards.iter().filter_map(|c| match &c.id {
+        CardId::Run(key) => state.runs.get(key),
+        CardId::WorkItem(_) => None,
+    });
+    LanePrs::count(state, runs)
+}
+
+/// PR counts of every run in `lane` (all of them, filter or not), optionally of one wave only.
+/// A run's lane and wave are its labels, else its work item's.
+pub fn lane_prs(state: &State, lane: &str, wave: Option<&str>) -> LanePrs {
+    let lane = lane.trim();
+    let runs = state.runs.values().filter(|run| {
+        let item = run.work_item.as_ref().and_then(|n| {
+            state
+                .items
+                .get(&ObjectKey::new(run.key.namespace.clone(), n.clone()))
+        });
+        let run_lane = run
+            .lane
+            .as_deref()
+            .or_else(|| item.and_then(|i| i.lane.as_deref()))
+            .map(str::trim);
+        let run_wave = run
+            .wave
+            .as_deref()
+            .or_else(|| item.and_then(|i| i.wave.as_deref()))
+            .map(str::trim);
+        run_lane == Some(lane) && wave.is_none_or(|w| run_wave == Some(w.trim()))
+    });
+    LanePrs::count(state, runs)
+}
+
+/// The wave gate: has every run of `lane` (in `wave`, if given) a merged PR?
+pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<&str>) -> bool {
+    lane_prs(state, lane, wave).all_merged()
+}

@@ -1,0 +1,527 @@
+//! Work item flows on top of the editor: new, edit, save (and its conflicts), approve, revoke,
+//! validate, drafts. Pure: they change state and return effects.
+use super::board::CardId;
+use super::editor::{self, Conflict, Editor, Focus, Outcome};
+use super::effect::Effect;
+use super::msg::OpResult;
+use super::state::{FindingsView, Mode, State};
+use crate::domain::approval::Approval;
+use crate::domain::checks::{self, Context, Finding, has_errors};
+use crate::domain::manifest::ItemDraft;
+use crate::domain::template::Template;
+use crate::domain::{ObjectKey, Run, WorkItem};
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// Runs the checks of one work item against everything the cockpit knows.
+pub fn findings_for(state: &State, item: &WorkItem) -> Vec<Finding> {
+    let others: Vec<&WorkItem> = state.items.values().filter(|i| i.key != item.key).collect();
+    let in_flight: Vec<&Run> = state
+        .runs
+        .values()
+        .filter(|r| r.phase.is_in_flight())
+        .collect();
+    let ctx = Context {
+        plan: &state.plan,
+        items: &others,
+        in_flight: &in_flight,
+        head_prefix: &state.head_prefix,
+        allow_prompt_override: false,
+    };
+    checks::check_item(item, &ctx)
+}
+
+fn recheck(state: &mut State) {
+    let Some(mut editor) = state.editor.take() else {
+        return;
+    };
+    let item = editor.as_work_item();
+    let others: Vec<&WorkItem> = state.items.values().filter(|i| i.key != item.key).collect();
+    let in_flight: Vec<&Run> = state
+        .runs
+        .values()
+        .filter(|r| r.phase.is_in_flight())
+        .collect();
+    let ctx = Context {
+        plan: &state.plan,
+        items: &others,
+        in_flight: &in_flight,
+        head_prefix: &state.head_prefix,
+        allow_prompt_override: false,
+    };
+    editor.recheck(&ctx);
+    state.editor = Some(editor);
+}
+
+/// The work item behind the selected card (the item itself, or the one its run executes).
+fn selected_item(state: &State) -> Option<&WorkItem> {
+    state.selected_card().and_then(|id| state.work_item_of(id))
+}
+
+fn open_editor(state: &mut State, editor: Editor) {
+    state.editor = Some(Box::new(editor));
+    state.ui.mode = Mode::Editor;
+    recheck(state);
+    state.needs_redraw = true;
+}
+
+/// `n`: a new work item in the selected lane, pre-filled from the seed's template.
+pub fn new_item(state: &mut State) -> Vec<Effect> {
+    state.ensure_board();
+    let Some(lane) = state
+        .board_view()
+        .columns
+        .get(state.ui.lane)
+        .and_then(|c| c.lane.clone())
+    else {
+        super::github::notify(
+            state,
+            "select a lane first: new work items belong to a lane",
+        );
+        return Vec::new();
+    };
+    let namespace = state
+        .origin
+        .namespace
+        .clone()
+        .or_else(|| state.items.keys().next().map(|k| k.namespace.clone()))
+        .unwrap_or_else(|| "default".into());
+    let name = editor::suggest_name(&lane, |n| {
+        state
+            .items
+            .contains_key(&ObjectKey::new(namespace.clone(), n.to_owned()))
+    });
+    let owns = state
+        .plan
+        .lane(&lane)
+        .map(|l| l.owns.clone())
+        .unwrap_or_default();
+    let repository = state
+        .plan
+        .repository
+        .clone()
+        .unwrap_or_else(|| "owner/repo".into());
+    let base = state.plan.base.clone().unwrap_or_else(|| "main".into());
+    let head = format!(
+        "{}swarm/lane-{}/{name}",
+        state.head_prefix,
+        lane.to_ascii_lowercase()
+    );
+    let draft = ItemDraft {
+        namespace,
+        name,
+        lane: Some(lane.clone()),
+        wave: state.plan.waves.first().map(|w| w.number.to_string()),
+        depends_on: Vec::new(),
+        text: Template::new_item(&lane, &owns, &repository, &base, &head),
+        base_resource_version: None,
+    };
+    let mut editor = Editor::from_draft(draft, true);
+    // A new item starts on its name: that is what the operator types first.
+    editor.row = 0;
+    editor.focus = Focus::Text;
+    editor.changed = true;
+    editor.draft_pending = true;
+    open_editor(state, editor);
+    Vec::new()
+}
+
+/// `e` / `E`: edit the selected work item (in place, or in `$EDITOR`).
+pub fn edit_item(state: &mut State, external: bool) -> Vec<Effect> {
+    let Some(item) = selected_item(state).cloned() else {
+        super::github::notify(state, "no work item selected");
+        return Vec::new();
+    };
+    open_editor(state, Editor::open(&item));
+    if external {
+        return vec![Effect::ExternalEdit { text: item.text }];
+    }
+    Vec::new()
+}
+
+/// `v`: the checks of the selected work item.
+pub fn validate(state: &mut State) -> Vec<Effect> {
+    let Some(item) = selected_item(state).cloned() else {
+        super::github::notify(state, "no work item selected");
+        return Vec::new();
+    };
+    let findings = findings_for(state, &item);
+    let title = if findings.is_empty() {
+        format!("{}: all checks pass", item.key.name)
+    } else {
+        format!("{}: {} finding(s)", item.key.name, findings.len())
+    };
+    show_findings(state, title, findings);
+    Vec::new()
+}
+
+fn show_findings(state: &mut State, title: String, findings: Vec<Finding>) {
+    state.findings_view = Some(FindingsView {
+        title,
+        findings,
+        scroll: 0,
+    });
+    state.ui.mode = Mode::Findings;
+    state.needs_redraw = true;
+}
+
+/// `a`: approve, refused with the findings while any check fails.
+pub fn approve(state: &mut State) -> Vec<Effect> {
+    let Some(item) = selected_item(state).cloned() else {
+        super::github::notify(state, "no work item selected");
+        return Vec::new();
+    };
+    if item.approval().is_approved() {
+        super::github::notify(state, format!("{} is already approved", item.key.name));
+        return Vec::new();
+    }
+    let findings = findings_for(state, &item);
+    if has_errors(&findings) {
+        let errors = findings
+            .iter()
+            .filter(|f| f.severity == checks::Severity::Error)
+            .count();
+        show_findings(
+            state,
+            format!(
+                "Approval refused: {} has {errors} failing check(s)",
+                item.key.name
+            ),
+            findings,
+        );
+        return Vec::new();
+    }
+    let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let patch = editor::approval_patch(&item, &state.operator, &at);
+    super::github::notify(state, format!("approving {}…", item.key.name));
+    vec![Effect::PatchWorkItem {
+        item: Box::new(item),
+        patch,
+        what: "approve",
+    }]
+}
+
+/// `A`: revoke an approval (also clears a stale one).
+pub fn revoke(state: &mut State) -> Vec<Effect> {
+    let Some(item) = selected_item(state).cloned() else {
+        super::github::notify(state, "no work item selected");
+        return Vec::new();
+    };
+    if item.approval() == Approval::NotApproved {
+        super::github::notify(state, format!("{} is not approved", item.key.name));
+        return Vec::new();
+    }
+    let patch = editor::revoke_patch(&item);
+    super::github::notify(
+        state,
+        format!("revoking the approval of {}…", item.key.name),
+    );
+    vec![Effect::PatchWorkItem {
+        item: Box::new(item),
+        patch,
+        what: "revoke",
+    }]
+}
+
+/// Keys while the editor is open.
+pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(editor) = state.editor.as_mut() else {
+        state.ui.mode = Mode::Board;
+        return Vec::new();
+    };
+    state.needs_redraw = true;
+    match editor::on_key(editor, key) {
+        Outcome::Nothing => Vec::new(),
+        Outcome::Edited => {
+            editor.changed = true;
+            editor.draft_pending = true;
+            editor.message = None;
+            recheck(state);
+            Vec::new()
+        }
+        Outcome::Close => {
+            let effects = editor::persist(editor);
+            let name = editor.name();
+            state.editor = None;
+            if !effects.is_empty() {
+                super::github::notify(state, format!("unsaved changes to {name} kept as a draft"));
+            }
+            state.ui.mode = Mode::Board;
+            effects
+        }
+        Outcome::Save => save(state),
+        Outcome::ExternalEdit => vec![Effect::ExternalEdit {
+            text: editor.text(),
+        }],
+        Outcome::Overwrite => {
+            if let Some(conflict) = editor.conflict.take() {
+                editor.base_resource_version = conflict.theirs.resource_version.clone();
+            }
+            save(state)
+        }
+        Outcome::TakeTheirs => {
+            let Some(conflict) = editor.conflict.take() else {
+                return Vec::new();
+            };
+            let backup = editor.draft();
+            let mut fresh = Editor::open(&conflict.theirs);
+            fresh.message = Some("took their version; yours is kept in the drafts backup".into());
+            *editor = Box::new(fresh);
+            recheck(state);
+            vec![
+                Effect::WriteBackup(Box::new(backup)),
+                Effect::DeleteDraft {
+                    namespace: editor_ns(state),
+                    name: editor_name(state),
+                },
+            ]
+        }
+        Outcome::Merge => {
+            let Some(conflict) = editor.conflict.take() else {
+                return Vec::new();
+            };
+            let mut draft = editor.draft();
+            draft.text = editor::merge_text(&draft.text, &conflict.theirs.text);
+            draft.base_resource_version = conflict.theirs.resource_version.clone();
+            let mut merged = Editor::from_draft(draft, false);
+            merged.changed = true;
+            merged.draft_pending = true;
+            merged.message = Some(
+                "merged: settle the <<<<<<< yours / >>>>>>> theirs blocks, then ctrl-s".into(),
+            );
+            editor::reset_cursor(&mut merged);
+            *editor = Box::new(merged);
+            recheck(state);
+            Vec::new()
+        }
+    }
+}
+
+fn editor_ns(state: &State) -> String {
+    state
+        .editor
+        .as_ref()
+        .map(|e| e.namespace.clone())
+        .unwrap_or_default()
+}
+
+fn editor_name(state: &State) -> String {
+    state.editor.as_ref().map(|e| e.name()).unwrap_or_default()
+}
+
+fn save(state: &mut State) -> Vec<Effect> {
+    let Some(editor) = state.editor.as_mut() else {
+        return Vec::new();
+    };
+    if let Some(f) = editor.findings.iter().find(|f| f.check == "name") {
+        editor.message = Some(format!("cannot save: {}", f.message));
+        return Vec::new();
+    }
+    if !editor.changed && !editor.is_new {
+        editor.message = Some("nothing to save".into());
+        return Vec::new();
+    }
+    editor.saving = true;
+    editor.message = Some("saving…".into());
+    let draft = editor.draft();
+    // The draft is on disk before the request leaves: a failed save loses nothing.
+    vec![
+        Effect::WriteDraft(Box::new(draft.clone())),
+        Effect::SaveWorkItem {
+            draft: Box::new(draft),
+            create: editor.is_new,
+        },
+    ]
+}
+
+/// Once a second: write the draft if the operator typed since the last write.
+pub fn on_tick(state: &mut State) -> Vec<Effect> {
+    match state.editor.as_mut() {
+        Some(editor) if editor.draft_pending => {
+            editor.draft_pending = false;
+            vec![Effect::WriteDraft(Box::new(editor.draft()))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Leaving the cockpit with the editor open: keep what was typed.
+pub fn on_quit(state: &mut State) -> Vec<Effect> {
+    state
+        .editor
+        .as_mut()
+        .map(|e| editor::persist(e))
+        .unwrap_or_default()
+}
+
+/// Outcomes of effects.
+pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
+    state.needs_redraw = true;
+    match result {
+        OpResult::Saved(item) => {
+            let effects = vec![Effect::DeleteDraft {
+                namespace: item.key.namespace.clone(),
+                name: item.key.name.clone(),
+            }];
+            if let Some(editor) = state.editor.as_mut().filter(|e| e.name() == item.key.name) {
+                editor.saving = false;
+                editor.is_new = false;
+                editor.changed = false;
+                editor.draft_pending = false;
+                editor.base_resource_version = item.resource_version.clone();
+                let revoked = matches!(item.approval(), Approval::Revoked { .. });
+                editor.message = Some(if revoked {
+                    "saved — the earlier approval no longer matches and is revoked".into()
+                } else {
+                    "saved".into()
+                });
+            }
+            state.items.insert(item.key.clone(), *item);
+            state.mark_board_dirty();
+            recheck(state);
+            effects
+        }
+        OpResult::SaveConflict(theirs) => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.saving = false;
+                editor.message = Some(
+                    "conflict: someone else changed this work item. o overwrite theirs · t take theirs · m merge · esc decide later"
+                        .into(),
+                );
+                editor.conflict = Some(Conflict { theirs: *theirs });
+                return editor::persist(editor);
+            }
+            Vec::new()
+        }
+        OpResult::SaveFailed(message) => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.saving = false;
+                editor.message = Some(format!(
+                    "not saved: {message} — your text is kept as a draft"
+                ));
+                return editor::persist(editor);
+            }
+            super::github::notify(state, format!("not saved: {message}"));
+            Vec::new()
+        }
+        OpResult::Patched { what, item } => {
+            super::github::notify(
+                state,
+                match what.as_str() {
+                    "approve" => format!("{} approved", item.key.name),
+                    "revoke" => format!("approval of {} revoked", item.key.name),
+                    other => format!("{} {other}d", item.key.name),
+                },
+            );
+            state.items.insert(item.key.clone(), *item);
+            state.mark_board_dirty();
+            Vec::new()
+        }
+        OpResult::PatchFailed { what, message } => {
+            super::github::notify(state, format!("{what} failed: {message}"));
+            Vec::new()
+        }
+        OpResult::DraftsFound(drafts) => {
+            if !drafts.is_empty() {
+                state.drafts_offer = drafts;
+                if state.ui.mode == Mode::Board {
+                    state.ui.mode = Mode::Drafts;
+                }
+            }
+            Vec::new()
+        }
+        OpResult::DraftWriteFailed(message) => {
+            super::github::notify(state, format!("could not write the draft: {message}"));
+            Vec::new()
+        }
+        OpResult::ExternalEditDone(text) => {
+            if let Some(editor) = state.editor.as_mut() {
+                if text != editor.text() {
+                    let mut draft = editor.draft();
+                    draft.text = text;
+                    let is_new = editor.is_new;
+                    let mut fresh = Editor::from_draft(draft, is_new);
+                    fresh.changed = true;
+                    fresh.draft_pending = true;
+                    fresh.message = Some("edited in $EDITOR: ctrl-s saves".into());
+                    *editor = Box::new(fresh);
+                    recheck(state);
+                }
+            }
+            Vec::new()
+        }
+        OpResult::ExternalEditFailed(message) => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.message = Some(format!("$EDITOR failed: {message}"));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Keys on the findings pane.
+pub fn on_findings_key(state: &mut State, key: KeyEvent) {
+    let Some(view) = state.findings_view.as_mut() else {
+        state.ui.mode = Mode::Board;
+        return;
+    };
+    match key.code {
+        KeyCode::Char('j') | KeyCode::Down => view.scroll = view.scroll.saturating_add(1),
+        KeyCode::Char('k') | KeyCode::Up => view.scroll = view.scroll.saturating_sub(1),
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+            state.findings_view = None;
+            state.ui.mode = if state.editor.is_some() {
+                Mode::Editor
+            } else {
+                Mode::Board
+            };
+        }
+        _ => {}
+    }
+    state.needs_redraw = true;
+}
+
+/// Keys on the restore-drafts offer: `r` restore the first, `d` discard it, `esc` later.
+pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    state.needs_redraw = true;
+    match key.code {
+        KeyCode::Char('r') | KeyCode::Enter => {
+            if state.drafts_offer.is_empty() {
+                state.ui.mode = Mode::Board;
+                return Vec::new();
+            }
+            let draft = state.drafts_offer.remove(0);
+            let is_new = !state
+                .items
+                .contains_key(&ObjectKey::new(draft.namespace.clone(), draft.name.clone()));
+            let mut editor = Editor::from_draft(draft, is_new);
+            editor.changed = true;
+            editor.message = Some("draft restored: ctrl-s saves it".into());
+            open_editor(state, editor);
+            Vec::new()
+        }
+        KeyCode::Char('d') => {
+            if state.drafts_offer.is_empty() {
+                state.ui.mode = Mode::Board;
+                return Vec::new();
+            }
+            let draft = state.drafts_offer.remove(0);
+            if state.drafts_offer.is_empty() {
+                state.ui.mode = Mode::Board;
+            }
+            vec![Effect::DeleteDraft {
+                namespace: draft.namespace,
+                name: draft.name,
+            }]
+        }
+        KeyCode::Esc | KeyCode::Char('q') => {
+            state.ui.mode = Mode::Board;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the card is a work item the operator can act on (for hints).
+pub fn has_work_item(state: &State, id: &CardId) -> bool {
+    state.work_item_of(id).is_some()
+}

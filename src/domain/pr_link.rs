@@ -1,0 +1,312 @@
+//! How a run finds its pull request: by repository + head branch (`status.vcs`, else
+//! `spec.parameters`), or by a PR URL among its artifacts. Pure: the GitHub poller asks for the
+//! links, the views look PRs up with the same rules.
+use super::pr::{PrKey, PullRequest};
+use super::run::Run;
+use std::collections::{BTreeSet, HashMap};
+
+/// What the poller fetches for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PrLink {
+    /// The newest PR whose head is `head` in `repo` (`owner/name`).
+    Branch { repo: String, head: String },
+    /// A PR named by its URL.
+    Number { repo: String, number: u64 },
+}
+
+impl PrLink {
+    /// `owner/name`, normalized (see [`normalize_repo`]).
+    pub fn repo(&self) -> &str {
+        match self {
+            PrLink::Branch { repo, .. } | PrLink::Number { repo, .. } => repo,
+        }
+    }
+
+    pub fn owner_and_name(&self) -> (&str, &str) {
+        self.repo().split_once('/').unwrap_or((self.repo(), ""))
+    }
+
+    /// Is `pr` the one this link names?
+    pub fn matches(&self, pr: &PullRequest) -> bool {
+        match self {
+            PrLink::Branch { repo, head } => {
+                pr.repository.eq_ignore_ascii_case(repo) && &pr.head_branch == head
+            }
+            PrLink::Number { repo, number } => {
+                pr.repository.eq_ignore_ascii_case(repo) && pr.number == *number
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PrLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrLink::Branch { repo, head } => write!(f, "{repo}@{head}"),
+            PrLink::Number { repo, number } => write!(f, "{repo}#{number}"),
+        }
+    }
+}
+
+/// What the cockpit wants the poller to keep fresh: every linked PR, and the details (reviews,
+/// full check list, merge state) of the one in the open detail pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrWanted {
+    pub links: BTreeSet<PrLink>,
+    pub detail: Option<PrLink>,
+}
+
+/// `owner/name` from the spellings a run may carry: `owner/name`, `github.com/owner/name`,
+/// `https://host/owner/name(.git)`, `git@host:owner/name.git`. Lower case: GitHub repository
+/// names are case-insensitive. `None` for anything else.
+pub fn normalize_repo(raw: &str) -> Option<String> {
+    let mut s = raw.trim();
+    for scheme in ["https://", "http://", "ssh://", "git://"] {
+        if let Some(rest) = s.strip_prefix(scheme) {
+            s = rest;
+        }
+    }
+    if let Some((user_host, path)) = s.split_once(':')
+        && user_host.contains('@')
+    {
+        s = path;
+    }
+    let s = s.trim_end_matches('/');
+    let s = s.strip_suffix(".git").unwrap_or(s);
+    let parts: Vec<&str> = s.split('/').filter(|p| !p.is_empty()).collect();
+    let (owner, name) = match parts.as_slice() {
+        [owner, name] => (*owner, *name),
+        // host/owner/name
+        [_host, owner, name] => (*owner, *name),
+        _ => return None,
+    };
+    let valid = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    (valid(owner) && valid(name)).then(|| format!("{owner}/{name}").to_ascii_lowercase())
+}
+
+/// `(owner/name, number)` from a PR URL: `https://<host>/<owner>/<name>/pull/<n>` (any host, so
+/// GitHub Enterprise works; a trailing `/files`, query or fragment is allowed).
+pub fn parse_pr_url(url: &str) -> Option<(String, u64)> {
+    let rest = url
+        .trim()
+        .strip_prefix("https://")
+        .or_else(|| url.trim().strip_prefix("http://"))?;
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let _host = parts.next()?;
+    let owner = parts.next()?;
+    let name = parts.next()?;
+    if parts.next()? != "pull" {
+        return None;
+    }
+    let number: u64 = parts.next()?.parse().ok()?;
+    if number == 0 {
+        return None;
+    }
+    Some((normalize_repo(&format!("{owner}/{name}"))?, number))
+}
+
+/// The link to fetch for a run: repository + head branch when both are known, else the first PR
+/// URL among its artifacts. Templates have none.
+pub fn link_for_run(run: &Run) -> Option<PrLink> {
+    if run.is_template {
+        return None;
+    }
+    let branch = run
+        .repository
+        .as_deref()
+        .and_then(normalize_repo)
+        .zip(run.head_branch.as_deref().map(str::trim))
+        .filter(|(_, head)| !head.is_empty())
+        .map(|(repo, head)| PrLink::Branch {
+            repo,
+            head: head.to_owned(),
+        });
+    branch.or_else(|| url_link(run))
+}
+
+fn url_link(run: &Run) -> Option<PrLink> {
+    run.artifact_urls
+        .iter()
+        .find_map(|u| parse_pr_url(u))
+        .map(|(repo, number)| PrLink::Number { repo, number })
+}
+
+/// The key PRs are stored under in the cockpit's state for a branch link.
+pub fn branch_key(run: &Run) -> Option<PrKey> {
+    let repo = normalize_repo(run.repository.as_deref()?)?;
+    let head = run.head_branch.as_deref()?.trim();
+    (!head.is_empty()).then(|| (repo, head.to_owned()))
+}
+
+/// The PR of a run: by repository + head branch, else by a PR URL among its artifacts.
+pub fn find_pr<'a>(prs: &'a HashMap<PrKey, PullRequest>, run: &Run) -> Option<&'a PullRequest> {
+    if run.is_template || prs.is_empty() {
+        return None;
+    }
+    if let (Some(repo), Some(head)) = (run.repository.as_deref(), run.head_branch.as_deref()) {
+        // Fast path: the spelling the run carries is usually already `owner/name`.
+        if let Some(pr) = prs.get(&(repo.to_owned(), head.to_owned())) {
+            return Some(pr);
+        }
+        if let Some(pr) = branch_key(run).and_then(|k| prs.get(&k)) {
+            return Some(pr);
+        }
+    }
+    let (repo, number) = run.artifact_urls.iter().find_map(|u| parse_pr_url(u))?;
+    prs.values()
+        .find(|pr| pr.number == number && pr.repository.eq_ignore_ascii_case(&repo))
+}
+
+/// The URL `o` opens for a run: its PR's, else a PR URL among its artifacts.
+pub fn pr_url_for_run(prs: &HashMap<PrKey, PullRequest>, run: &Run) -> Option<String> {
+    if let Some(pr) = find_pr(prs, run).filter(|pr| is_web_url(&pr.url)) {
+        return Some(pr.url.clone());
+    }
+    run.artifact_urls
+        .iter()
+        .find(|u| parse_pr_url(u).is_some() && is_web_url(u))
+        .cloned()
+}
+
+/// Only http(s) URLs are handed to a browser: artifact URLs come from the cluster, untrusted.
+pub fn is_web_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::PrState;
+    use chrono::Utc;
+    use serde_json::json;
+
+    fn run(params: serde_json::Value, status: serde_json::Value) -> Run {
+        Run::from_json(&json!({
+            "metadata": {"name": "r1", "namespace": "agents"},
+            "spec": {"parameters": params},
+            "status": status
+        }))
+    }
+
+    #[test]
+    fn repo_spellings_normalize() {
+        for raw in [
+            "proompteng/lab",
+            "Proompteng/Lab",
+            "github.com/proompteng/lab",
+            "https://github.com/proompteng/lab.git",
+            "https://github.com/proompteng/lab/",
+            "git@github.com:proompteng/lab.git",
+            "ssh://git@github.com/proompteng/lab",
+        ] {
+            assert_eq!(
+                normalize_repo(raw).as_deref(),
+                Some("proompteng/lab"),
+                "{raw}"
+            );
+        }
+        for bad in ["", "lab", "a/b/c/d", "o/r w", "/", "o/"] {
+            assert_eq!(normalize_repo(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pr_urls_parse() {
+        assert_eq!(
+            parse_pr_url("https://github.com/proompteng/lab/pull/101"),
+            Some(("proompteng/lab".into(), 101))
+        );
+        assert_eq!(
+            parse_pr_url("https://ghe.example.com/o/r/pull/7/files?x=1#y"),
+            Some(("o/r".into(), 7))
+        );
+        for bad in [
+            "https://github.com/o/r/issues/1",
+            "https://github.com/o/r/pull/x",
+            "https://github.com/o/r/pull/0",
+            "ftp://github.com/o/r/pull/1",
+            "https://github.com/o/r",
+        ] {
+            assert_eq!(parse_pr_url(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn branch_link_wins_and_url_is_the_fallback() {
+        let r = run(
+            json!({"repository": "https://github.com/Proompteng/Lab.git", "head": "codex/a"}),
+            json!({"artifacts": [{"url": "https://github.com/proompteng/lab/pull/5"}]}),
+        );
+        assert_eq!(
+            link_for_run(&r),
+            Some(PrLink::Branch {
+                repo: "proompteng/lab".into(),
+                head: "codex/a".into()
+            })
+        );
+        let r = run(
+            json!({"repository": "proompteng/lab"}),
+            json!({"artifacts": [{"url": "https://logs.example.com/x"},
+                                 {"url": "https://github.com/proompteng/lab/pull/5"}]}),
+        );
+        assert_eq!(
+            link_for_run(&r),
+            Some(PrLink::Number {
+                repo: "proompteng/lab".into(),
+                number: 5
+            })
+        );
+        let r = run(json!({}), json!({}));
+        assert_eq!(link_for_run(&r), None);
+    }
+
+    #[test]
+    fn find_pr_by_branch_then_by_url() {
+        let now = Utc::now();
+        let mut prs = HashMap::new();
+        let mut by_branch = PullRequest::new("proompteng/lab", "codex/a", 1, PrState::Open, now);
+        by_branch.url = "https://github.com/proompteng/lab/pull/1".into();
+        let by_number = PullRequest::new("proompteng/lab", "other", 9, PrState::Merged, now);
+        prs.insert(by_branch.key(), by_branch);
+        prs.insert(by_number.key(), by_number);
+
+        let r = run(
+            json!({"repository": "git@github.com:proompteng/lab.git", "head": "codex/a"}),
+            json!({}),
+        );
+        assert_eq!(find_pr(&prs, &r).map(|p| p.number), Some(1));
+        assert_eq!(
+            pr_url_for_run(&prs, &r).as_deref(),
+            Some("https://github.com/proompteng/lab/pull/1")
+        );
+        let r = run(
+            json!({"repository": "proompteng/lab", "head": "codex/none"}),
+            json!({"artifacts": [{"url": "https://github.com/proompteng/lab/pull/9"}]}),
+        );
+        assert_eq!(find_pr(&prs, &r).map(|p| p.number), Some(9));
+        let r = run(
+            json!({"repository": "proompteng/lab", "head": "codex/none"}),
+            json!({"artifacts": [{"url": "https://github.com/proompteng/lab/pull/77"}]}),
+        );
+        assert_eq!(find_pr(&prs, &r), None);
+        // Not fetched yet: `o` still has the artifact's URL to open.
+        assert_eq!(
+            pr_url_for_run(&prs, &r).as_deref(),
+            Some("https://github.com/proompteng/lab/pull/77")
+        );
+    }
+
+    #[test]
+    fn only_plain_web_urls_are_opened() {
+        assert!(is_web_url("https://github.com/o/r/pull/1"));
+        assert!(!is_web_url("file:///etc/passwd"));
+        assert!(!is_web_url("https://x/\u{1b}[2J"));
+        assert!(!is_web_url("https://x/a b"));
+    }
+}

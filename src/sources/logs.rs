@@ -1,0 +1,527 @@
+//! Log sources for the log view: a watch on a run's pods (label
+//! `agents.proompteng.ai/agent-run=<run>`, or `job-name=<status.runtimeRef.name>`) and one pod's
+//! log stream with `Api::<Pod>::log_stream`.
+//!
+//! The stream always asks for `timestamps=true`. When the connection drops it reconnects with
+//! `sinceTime` a second before the last line's timestamp (an overlap, whatever the server rounds)
+//! and [`Dedup`] drops what it already delivered, so nothing is lost or shown twice. When the
+//! stream ends it asks the pod: deleted or terminated → "ended"; still running → reconnect.
+//! Lines are split, sanitized and batched here, off the UI thread; the app only appends batches.
+use crate::app::Effect;
+use crate::app::logs::{LogEvent, LogRequest, PodQuery, StreamState};
+use crate::app::msg::Msg;
+use crate::domain::log_buffer::{Dedup, LineBatch, LineSplitter, split_timestamp};
+use crate::domain::pod::{self, JOB_NAME, PodInfo, sort_newest_first};
+use futures::{AsyncReadExt, StreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::Client;
+use kube::api::{Api, LogParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// Bytes read per socket read; each read becomes at most one batch message.
+const READ_BUF: usize = 64 * 1024;
+/// Longest wait between reconnect attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Where log views get their data.
+pub enum Backend {
+    Kube(Client),
+    /// The demo swarm's simulated pods and logs (`speed` as in `swarm demo --speed`).
+    Demo {
+        speed: f64,
+    },
+}
+
+/// Carries out the log view's effects: at most one pod watch and one stream at a time (a new one
+/// replaces the old), and file saves. Dropping it stops its tasks.
+pub struct LogRunner {
+    backend: Backend,
+    tx: mpsc::Sender<Msg>,
+    tasks: RefCell<Tasks>,
+}
+
+#[derive(Default)]
+struct Tasks {
+    pods: Option<JoinHandle<()>>,
+    stream: Option<JoinHandle<()>>,
+}
+
+impl Tasks {
+    fn stop_pods(&mut self) {
+        if let Some(t) = self.pods.take() {
+            t.abort();
+        }
+    }
+
+    fn stop_stream(&mut self) {
+        if let Some(t) = self.stream.take() {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for LogRunner {
+    fn drop(&mut self) {
+        let tasks = self.tasks.get_mut();
+        tasks.stop_pods();
+        tasks.stop_stream();
+    }
+}
+
+impl LogRunner {
+    pub fn new(backend: Backend, tx: mpsc::Sender<Msg>) -> LogRunner {
+        LogRunner {
+            backend,
+            tx,
+            tasks: RefCell::new(Tasks::default()),
+        }
+    }
+
+    /// Runs a log effect (must be called inside a tokio runtime); other effects are ignored.
+    pub fn execute(&self, effect: Effect) {
+        let mut tasks = self.tasks.borrow_mut();
+        match effect {
+            Effect::WatchPods(query) => {
+                tasks.stop_pods();
+                let tx = self.tx.clone();
+                tasks.pods = Some(match &self.backend {
+                    Backend::Kube(client) => tokio::spawn(watch_pods(client.clone(), query, tx)),
+                    Backend::Demo { .. } => {
+                        tokio::spawn(super::demo_logs::watch_pods(query, tx))
+                    }
+                });
+            }
+            Effect::StreamLogs(request) => {
+                tasks.stop_stream();
+                let tx = self.tx.clone();
+                tasks.stream = Some(match &self.backend {
+                    Backend::Kube(client) => tokio::spawn(stream_logs(client.clone(), request, tx)),
+                    Backend::Demo { speed } => {
+                        tokio::spawn(super::demo_logs::stream_logs(request, *speed, tx))
+                    }
+                });
+            }
+            Effect::StopLogs => {
+                tasks.stop_pods();
+                tasks.stop_stream();
+            }
+            Effect::SaveLogs {
+                path,
+                contents,
+                lines,
+            } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let written =
+                        tokio::task::spawn_blocking(move || write_new_file(&path, &contents))
+                            .await;
+                    let event = match written {
+                        Ok(Ok(path)) => LogEvent::Saved { path, lines },
+                        Ok(Err((path, e))) => LogEvent::SaveFailed {
+                            path,
+                            error: e.to_string(),
+                        },
+                        Err(e) => LogEvent::SaveFailed {
+                            path: PathBuf::new(),
+                            error: e.to_string(),
+                        },
+                    };
+                    let _ = tx.send(Msg::Log(event)).await;
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Writes `contents` to `path`, or to `name-1.log`, `name-2.log`… if it exists: never overwrites.
+/// Creates the directory.
+pub fn write_new_file(path: &Path, contents: &str) -> Result<PathBuf, (PathBuf, std::io::Error)> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| (path.to_path_buf(), e))?;
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "logs".into());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    for n in 0..1000 {
+        let candidate = if n == 0 {
+            path.to_path_buf()
+        } else {
+            path.with_file_name(format!("{stem}-{n}{ext}"))
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(mut f) => {
+                return f
+                    .write_all(contents.as_bytes())
+                    .and_then(|()| f.flush())
+                    .map(|()| candidate.clone())
+                    .map_err(|e| (candidate, e));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err((candidate, e)),
+        }
+    }
+    Err((
+        path.to_path_buf(),
+        std::io::Error::other("too many files with this name"),
+    ))
+}
+
+async fn send(tx: &mpsc::Sender<Msg>, event: LogEvent) -> bool {
+    tx.send(Msg::Log(event)).await.is_ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pods
+// ---------------------------------------------------------------------------------------------
+
+/// Watches the run's pods by both selectors and sends the union, newest first, on every change.
+pub async fn watch_pods(client: Client, query: PodQuery, tx: mpsc::Sender<Msg>) {
+    let api: Api<Pod> = Api::namespaced(client, &query.run.namespace);
+    let mut selectors = vec![pod::run_selector(&query.run.name)];
+    if let Some(job) = &query.job {
+        selectors.push(format!("{JOB_NAME}={job}"));
+    }
+    let streams = selectors.iter().enumerate().map(|(i, sel)| {
+        watcher::watcher(api.clone(), watcher::Config::default().labels(sel))
+            .default_backoff()
+            .map(move |e| (i, e))
+            .boxed()
+    });
+    let mut merged = futures::stream::select_all(streams);
+    let n = selectors.len();
+    let mut known: Vec<BTreeMap<String, PodInfo>> = vec![BTreeMap::new(); n];
+    let mut listing: Vec<Option<BTreeMap<String, PodInfo>>> = vec![None; n];
+    let mut last_sent: Option<Vec<PodInfo>> = None;
+    let mut failing = false;
+    while let Some((i, event)) = merged.next().await {
+        let changed = match event {
+            Ok(Event::Init) => {
+                listing[i] = Some(BTreeMap::new());
+                false
+            }
+            Ok(Event::InitApply(p)) => {
+                let info = to_info(&p);
+                if let Some(l) = listing[i].as_mut() {
+                    l.insert(info.name.clone(), info);
+                }
+                false
+            }
+            Ok(Event::InitDone) => {
+                if let Some(l) = listing[i].take() {
+                    known[i] = l;
+                }
+                true
+            }
+            Ok(Event::Apply(p)) => {
+                let info = to_info(&p);
+                known[i].insert(info.name.clone(), info);
+                true
+            }
+            Ok(Event::Delete(p)) => {
+                known[i].remove(&p.metadata.name.unwrap_or_default());
+                true
+            }
+            Err(e) => {
+                if !failing {
+                    failing = true;
+                    let error = e.to_string();
+                    if !send(
+                        &tx,
+                        LogEvent::PodsError {
+                            run: query.run.clone(),
+                            error,
+                        },
+                    )
+                    .await
+                    {
+                        return;
+                    }
+                }
+                continue;
+            }
+        };
+        failing = false;
+        if !changed {
+            continue;
+        }
+        let mut union: BTreeMap<String, PodInfo> = BTreeMap::new();
+        for m in &known {
+            for (k, v) in m {
+                union.insert(k.clone(), v.clone());
+            }
+        }
+        let mut pods: Vec<PodInfo> = union.into_values().collect();
+        sort_newest_first(&mut pods);
+        if last_sent.as_ref() != Some(&pods) {
+            last_sent = Some(pods.clone());
+            let event = LogEvent::Pods {
+                run: query.run.clone(),
+                pods,
+            };
+            if !send(&tx, event).await {
+                return;
+            }
+        }
+    }
+}
+
+fn to_info(p: &Pod) -> PodInfo {
+    PodInfo::from_json(&serde_json::to_value(p).unwrap_or_default())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stream
+// ---------------------------------------------------------------------------------------------
+
+/// How one connection ended.
+enum Outcome {
+    /// The server closed the stream.
+    Eof,
+    /// The connection failed mid-stream.
+    Broken(String),
+    /// The app is gone.
+    Closed,
+}
+
+/// Streams one pod's log into the app until it ends for good (or the task is aborted).
+pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>) {
+    let api: Api<Pod> = Api::namespaced(client, &req.namespace);
+    let id = req.stream;
+    let state = |s: StreamState| LogEvent::State {
+        stream: id,
+        state: s,
+    };
+    let mut dedup = Dedup::default();
+    let mut splitter = LineSplitter::default();
+    let mut connected_once = false;
+    let mut backoff = Duration::from_millis(200);
+    if !send(&tx, state(StreamState::Connecting)).await {
+        return;
+    }
+    loop {
+        let params = params_for(&req, &dedup, connected_once);
+        dedup.start_replay();
+        match api.log_stream(&req.pod, &params).await {
+            Ok(reader) => {
+                connected_once = true;
+                if !send(&tx, state(StreamState::Streaming)).await {
+                    return;
+                }
+                let mut delivered = 0usize;
+                let outcome = pump(reader, &mut splitter, &mut dedup, &tx, id, &mut delivered).await;
+                if delivered > 0 {
+                    backoff = Duration::from_millis(200);
+                }
+                let why = match outcome {
+                    Outcome::Closed => return,
+                    Outcome::Eof => None,
+                    Outcome::Broken(e) => Some(e),
+                };
+                if req.previous || !req.follow {
+                    flush_partial(&mut splitter, &mut dedup, &tx, id).await;
+                    let what = if req.previous {
+                        "previous container's log read"
+                    } else {
+                        "log read"
+                    };
+                    let _ = send(&tx, state(StreamState::Ended(what.into()))).await;
+                    return;
+                }
+                // Why did it stop? Ask the pod.
+                match api.get_opt(&req.pod).await {
+                    Ok(None) => {
+                        flush_partial(&mut splitter, &mut dedup, &tx, id).await;
+                        let _ = send(&tx, state(StreamState::Ended("pod deleted".into()))).await;
+                        return;
+                    }
+                    Ok(Some(p)) => {
+                        let info = to_info(&p);
+                        if let (Some(reason), None) = (info.terminated.clone(), &why) {
+                            flush_partial(&mut splitter, &mut dedup, &tx, id).await;
+                            let _ = send(&tx, state(StreamState::Ended(reason))).await;
+                            return;
+                        }
+                        if info.finished() && why.is_none() {
+                            flush_partial(&mut splitter, &mut dedup, &tx, id).await;
+                            let _ = send(&tx, state(StreamState::Ended(info.phase))).await;
+                            return;
+                        }
+                        // Still running: the connection was cut; resume.
+                        splitter.discard();
+                        let why = why.unwrap_or_else(|| "the server closed the stream".into());
+                        if !send(&tx, state(StreamState::Reconnecting(why))).await {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        splitter.discard();
+                        if !send(&tx, state(StreamState::Reconnecting(short_error(&e)))).await {
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(e) => match classify(&e) {
+                Trouble::Gone => {
+                    let _ = send(&tx, state(StreamState::Ended("pod deleted".into()))).await;
+                    return;
+                }
+                Trouble::Fatal(why) => {
+                    let _ = send(&tx, state(StreamState::Failed(why))).await;
+                    return;
+                }
+                Trouble::NotStarted(why) => {
+                    if !send(&tx, state(StreamState::Waiting(why))).await {
+                        return;
+                    }
+                    backoff = Duration::from_secs(1);
+                }
+                Trouble::Retry(why) => {
+                    if !send(&tx, state(StreamState::Reconnecting(why))).await {
+                        return;
+                    }
+                }
+            },
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// The request for one connection: the operator's tail/since the first time; after that, from a
+/// second before the last timestamp seen (or the same request again if no line had one).
+fn params_for(req: &LogRequest, dedup: &Dedup, resuming: bool) -> LogParams {
+    let mut p = LogParams {
+        container: Some(req.container.clone()),
+        follow: req.follow,
+        previous: req.previous,
+        timestamps: true,
+        tail_lines: req.tail.map(i64::from),
+        since_seconds: req.since_seconds.map(i64::from),
+        ..LogParams::default()
+    };
+    if resuming
+        && let Some(since) = dedup.resume_since()
+        && let Some(ts) = rfc3339(since)
+        && let Ok(parsed) = ts.parse()
+    {
+        p.tail_lines = None;
+        p.since_seconds = None;
+        p.since_time = Some(parsed);
+    }
+    p
+}
+
+fn rfc3339(nanos: i64) -> Option<String> {
+    let t = chrono::DateTime::from_timestamp_nanos(nanos);
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+async fn pump<R: futures::AsyncBufRead>(
+    reader: R,
+    splitter: &mut LineSplitter,
+    dedup: &mut Dedup,
+    tx: &mpsc::Sender<Msg>,
+    stream: u64,
+    delivered: &mut usize,
+) -> Outcome {
+    let mut reader = std::pin::pin!(reader);
+    let mut buf = vec![0u8; READ_BUF];
+    loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) => return Outcome::Eof,
+            Ok(n) => n,
+            Err(e) => return Outcome::Broken(e.to_string()),
+        };
+        let mut batch = LineBatch::default();
+        splitter.feed(&buf[..n], |raw| {
+            let (ts, content) = split_timestamp(raw.bytes);
+            if dedup.admit(ts, content) {
+                batch.push(ts, content, raw.cut);
+            }
+        });
+        if !batch.is_empty() {
+            *delivered += batch.len();
+            if tx
+                .send(Msg::Log(LogEvent::Lines { stream, batch }))
+                .await
+                .is_err()
+            {
+                return Outcome::Closed;
+            }
+        }
+    }
+}
+
+/// The last line had no newline and the log is complete: deliver it.
+async fn flush_partial(
+    splitter: &mut LineSplitter,
+    dedup: &mut Dedup,
+    tx: &mpsc::Sender<Msg>,
+    stream: u64,
+) {
+    let mut batch = LineBatch::default();
+    splitter.finish(|raw| {
+        let (ts, content) = split_timestamp(raw.bytes);
+        if dedup.admit(ts, content) {
+            batch.push(ts, content, raw.cut);
+        }
+    });
+    if !batch.is_empty() {
+        let _ = tx.send(Msg::Log(LogEvent::Lines { stream, batch })).await;
+    }
+}
+
+enum Trouble {
+    /// The pod is not there.
+    Gone,
+    /// Retrying will not help (no previous container, forbidden, bad request).
+    Fatal(String),
+    /// The container has not started yet.
+    NotStarted(String),
+    /// The server is unreachable or failed: retry.
+    Retry(String),
+}
+
+fn classify(e: &kube::Error) -> Trouble {
+    match e {
+        kube::Error::Api(s) => {
+            let msg = crate::domain::sanitize::one_line(&s.message);
+            match s.code {
+                404 => Trouble::Gone,
+                400 if msg.contains("waiting to start")
+                    || msg.contains("ContainerCreating")
+                    || msg.contains("PodInitializing") =>
+                {
+                    Trouble::NotStarted(msg)
+                }
+                400 | 401 | 403 | 422 => Trouble::Fatal(msg),
+                _ => Trouble::Retry(msg),
+            }
+        }
+        other => Trouble::Retry(short_error(other)),
+    }
+}
+
+fn short_error(e: &kube::Error) -> String {
+    let text = crate::domain::sanitize::one_line(&e.to_string());
+    crate::domain::sanitize::truncate_chars(&text, 160)
+}
