@@ -119,6 +119,7 @@ pub fn new_item(state: &mut State) -> Vec<Effect> {
     // A new item starts on its name: that is what the operator types first.
     editor.row = 0;
     editor.focus = Focus::Text;
+    editor.name.move_cursor(ratatui_textarea::CursorMove::End);
     editor.changed = true;
     editor.draft_pending = true;
     open_editor(state, editor);

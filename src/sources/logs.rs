@@ -33,10 +33,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Where log views get their data.
 pub enum Backend {
     Kube(Client),
-    /// The demo swarm's simulated pods and logs (`speed` as in `swarm demo --speed`).
-    Demo {
-        speed: f64,
-    },
+    /// The demo swarm's simulated pods and logs.
+    Demo(super::demo_logs::DemoLogs),
 }
 
 /// Carries out the log view's effects: at most one pod watch and one stream at a time (a new one
@@ -93,8 +91,8 @@ impl LogRunner {
                 let tx = self.tx.clone();
                 tasks.pods = Some(match &self.backend {
                     Backend::Kube(client) => tokio::spawn(watch_pods(client.clone(), query, tx)),
-                    Backend::Demo { .. } => {
-                        tokio::spawn(super::demo_logs::watch_pods(query, tx))
+                    Backend::Demo(demo) => {
+                        tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
                     }
                 });
             }
@@ -103,8 +101,8 @@ impl LogRunner {
                 let tx = self.tx.clone();
                 tasks.stream = Some(match &self.backend {
                     Backend::Kube(client) => tokio::spawn(stream_logs(client.clone(), request, tx)),
-                    Backend::Demo { speed } => {
-                        tokio::spawn(super::demo_logs::stream_logs(request, *speed, tx))
+                    Backend::Demo(demo) => {
+                        tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
                     }
                 });
             }

@@ -2,7 +2,9 @@
 //! same `SourceEvent`s, so the demo exercises the whole app.
 pub mod browser;
 pub mod demo;
+pub mod demo_logs;
 pub mod drafts;
 pub mod github;
 pub mod kube;
 pub mod kube_ops;
+pub mod logs;
