@@ -23,6 +23,66 @@ pub struct Config {
     pub demo: DemoConfig,
     #[serde(default)]
     pub github: GitHubConfig,
+    #[serde(default)]
+    pub logs: LogsConfig,
+}
+
+/// `[logs]`: the log view of a run.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogsConfig {
+    /// Lines kept per log view before the oldest are dropped [default: 1000000].
+    pub max_lines: Option<usize>,
+    /// Bytes of log text kept per view before the oldest lines are dropped [default: 256 MiB].
+    pub max_bytes: Option<usize>,
+    /// Lines fetched from the end of the log when a view opens [default: 10000]; 0: all.
+    pub tail: Option<u32>,
+    /// Show timestamps [default: false].
+    pub timestamps: Option<bool>,
+    /// Wrap long lines [default: true].
+    pub wrap: Option<bool>,
+}
+
+impl LogsConfig {
+    /// The settings the log view uses; `save_dir` is where `ctrl-s` writes.
+    pub fn settings(&self, save_dir: Option<PathBuf>) -> crate::app::logs::LogSettings {
+        let d = crate::app::logs::LogSettings::default();
+        crate::app::logs::LogSettings {
+            max_lines: self.max_lines.unwrap_or(d.max_lines),
+            max_bytes: self.max_bytes.unwrap_or(d.max_bytes),
+            tail: match self.tail {
+                Some(0) => None,
+                Some(n) => Some(n),
+                None => d.tail,
+            },
+            timestamps: self.timestamps.unwrap_or(d.timestamps),
+            wrap: self.wrap.unwrap_or(d.wrap),
+            save_dir,
+        }
+    }
+
+    fn check(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String| ConfigError {
+            file: file.to_owned(),
+            line: line_of_key(text, key),
+            message,
+        };
+        if self.max_lines == Some(0) {
+            return Err(bad(
+                "max_lines",
+                "logs.max_lines: must be at least 1".into(),
+            ));
+        }
+        if let Some(b) = self.max_bytes
+            && b < 4096
+        {
+            return Err(bad(
+                "max_bytes",
+                format!("logs.max_bytes: must be at least 4096, got {b}"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// `[github]`: where PR status comes from.
@@ -83,6 +143,7 @@ impl Config {
                 message: format!("github.api_url: must be an http(s) URL, got {url:?}"),
             });
         }
+        config.logs.check(text, file)?;
         if let Some(speed) = config.demo.speed
             && !(speed.is_finite() && speed >= 0.0)
         {

@@ -8,7 +8,9 @@ use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::effects::{Backend, Executor};
+use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
+use swarm_cockpit::sources::logs::{Backend as LogBackend, LogRunner};
 use swarm_cockpit::sources::{demo, github, kube};
 use swarm_cockpit::ui::Theme;
 use swarm_cockpit::{paths, runtime, validate};
@@ -98,8 +100,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             let debug_panic_after_ms = *debug_panic_after_ms;
             rt.block_on(async move {
                 let executor = Executor::new(tx.clone(), Backend::demo(), draft_store());
+                let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
                 let _demo = demo::spawn(plan, seed, speed, tx);
-                let ui = runtime::run_with_github(state, theme, rx, None, Some(executor));
+                let ui = runtime::run_with_logs(state, theme, rx, None, Some(executor), Some(logs));
                 let Some(ms) = debug_panic_after_ms else {
                     return ui.await;
                 };
@@ -135,8 +138,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     Backend::Kube(conn.client.clone()),
                     draft_store(),
                 );
+                let logs = LogRunner::new(LogBackend::Kube(conn.client.clone()), tx.clone());
                 let _watchers = kube::spawn_watchers(&conn, tx);
-                runtime::run_with_github(state, theme, rx, github, Some(executor)).await
+                runtime::run_with_logs(state, theme, rx, github, Some(executor), Some(logs)).await
             })?
         }
     };
@@ -186,6 +190,9 @@ fn configure(state: &mut State, config: &Config) {
     if let Some(prefix) = &config.head_prefix {
         state.head_prefix = prefix.clone();
     }
+    state.logs.settings = config
+        .logs
+        .settings(paths::state_dir().map(|d| d.join("logs")));
 }
 
 /// Drafts live in `<state dir>/drafts`.

@@ -92,11 +92,23 @@ pub async fn run(state: State, theme: Theme, rx: mpsc::Receiver<Msg>) -> color_e
 /// [`run`], telling a GitHub poller which PRs the board links (after each batch of messages, when
 /// that changed) and passing `r` on to it.
 pub async fn run_with_github(
+    state: State,
+    theme: Theme,
+    rx: mpsc::Receiver<Msg>,
+    github: Option<GitHubLink>,
+    executor: Option<Executor>,
+) -> color_eyre::Result<Exit> {
+    run_with_logs(state, theme, rx, github, executor, None).await
+}
+
+/// [`run_with_github`], with the log view's sources (pod watch, log streams, saves).
+pub async fn run_with_logs(
     mut state: State,
     theme: Theme,
     mut rx: mpsc::Receiver<Msg>,
     github: Option<GitHubLink>,
     executor: Option<Executor>,
+    logs: Option<crate::sources::logs::LogRunner>,
 ) -> color_eyre::Result<Exit> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -137,6 +149,7 @@ pub async fn run_with_github(
         github,
         notices: notices_tx,
         executor,
+        logs,
     };
     let mut terminal_effects: Vec<Effect> = Vec::new();
     let mut wanted_fingerprint = None;
@@ -178,8 +191,10 @@ pub async fn run_with_github(
         let tick = Msg::Tick(Utc::now());
         apply(&mut state, tick, &effects, &mut terminal_effects);
         apply(&mut state, first, &effects, &mut terminal_effects);
+        let drain_started = Instant::now();
         for _ in 0..MAX_BATCH {
-            if !terminal_effects.is_empty() {
+            // A flood (a fast log) must not hold the next frame back.
+            if !terminal_effects.is_empty() || drain_started.elapsed() >= FRAME {
                 break;
             }
             match rx.try_recv() {
@@ -225,12 +240,20 @@ struct Effects {
     github: Option<GitHubLink>,
     notices: mpsc::UnboundedSender<Msg>,
     executor: Option<Executor>,
+    logs: Option<crate::sources::logs::LogRunner>,
 }
 
 /// Applies one message and runs its effects; those that need the terminal (quit, `$EDITOR`) are
 /// queued for the loop.
 fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut Vec<Effect>) {
     for effect in update(state, msg) {
+        let effect = match (&effects.logs, effect) {
+            (Some(logs), e) if crate::sources::logs::is_log_effect(&e) => {
+                logs.execute(e);
+                continue;
+            }
+            (_, e) => e,
+        };
         let effect = match &effects.executor {
             Some(executor) => match executor.execute(effect) {
                 Some(rest) => rest,
@@ -246,6 +269,7 @@ fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut 
                     github.refresh.notify_one();
                 }
             }
+            Effect::Copy(text) => crate::sources::logs::copy_to_clipboard(&text),
             other => tracing::warn!(?other, "effect without an executor (headless?)"),
         }
     }

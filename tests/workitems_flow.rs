@@ -24,7 +24,13 @@ fn ctrl(c: char) -> Msg {
 
 fn typed(text: &str) -> Vec<Msg> {
     text.chars()
-        .map(|c| if c == '\n' { key(KeyCode::Enter) } else { key(KeyCode::Char(c)) })
+        .map(|c| {
+            if c == '\n' {
+                key(KeyCode::Enter)
+            } else {
+                key(KeyCode::Char(c))
+            }
+        })
         .collect()
 }
 
@@ -36,7 +42,10 @@ fn torghut_state() -> State {
     let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
     State::new(
         plan,
-        swarm_cockpit::app::state::Origin { context: "test".into(), namespace: Some("agents".into()) },
+        swarm_cockpit::app::state::Origin {
+            context: "test".into(),
+            namespace: Some("agents".into()),
+        },
         t0(),
     )
 }
@@ -64,7 +73,14 @@ fn editor_text(state: &State) -> String {
 fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
     let mut s = torghut_state();
     s.ensure_board();
-    press(&mut s, [key(KeyCode::Char('l')), key(KeyCode::Char('l')), key(KeyCode::Char('n'))]);
+    press(
+        &mut s,
+        [
+            key(KeyCode::Char('l')),
+            key(KeyCode::Char('l')),
+            key(KeyCode::Char('n')),
+        ],
+    );
     assert_eq!(s.ui.mode, Mode::Editor);
     let editor = s.editor.as_ref().expect("editor");
     assert!(editor.is_new);
@@ -73,20 +89,40 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
     // The name field has focus: rename it.
     press(&mut s, (0..13).map(|_| key(KeyCode::Backspace)));
     press(&mut s, typed("gitops-kill-switch"));
-    assert_eq!(s.editor.as_ref().expect("editor").name(), "gitops-kill-switch");
+    assert_eq!(
+        s.editor.as_ref().expect("editor").name(),
+        "gitops-kill-switch"
+    );
     // The pre-filled template lists lane C's globs, which are valid for lane C.
-    let findings: Vec<_> = s.editor.as_ref().expect("editor").findings.iter().map(|f| f.check).collect();
+    let findings: Vec<_> = s
+        .editor
+        .as_ref()
+        .expect("editor")
+        .findings
+        .iter()
+        .map(|f| f.check)
+        .collect();
     assert!(!findings.contains(&"lane-ownership"), "{findings:?}");
     let effects = press(&mut s, [ctrl('s')]);
-    let Some(Effect::SaveWorkItem { draft, create }) = effects.iter().find(|e| matches!(e, Effect::SaveWorkItem { .. })) else {
+    let Some(Effect::SaveWorkItem { draft, create }) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::SaveWorkItem { .. }))
+    else {
         panic!("a save effect: {effects:?}");
     };
     assert!(*create);
     assert_eq!(draft.name, "gitops-kill-switch");
-    assert!(effects.iter().any(|e| matches!(e, Effect::WriteDraft(_))), "the draft is written before the request");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::WriteDraft(_))),
+        "the draft is written before the request"
+    );
     let saved = swarm_cockpit::effects::demo_saved(draft);
     let effects = press(&mut s, [Msg::Op(OpResult::Saved(Box::new(saved)))]);
-    assert!(effects.iter().any(|e| matches!(e, Effect::DeleteDraft { name, .. } if name == "gitops-kill-switch")));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::DeleteDraft { name, .. } if name == "gitops-kill-switch"))
+    );
     let editor = s.editor.as_ref().expect("editor");
     assert!(!editor.is_new && !editor.changed);
     assert_eq!(editor.message.as_deref(), Some("saved"));
@@ -100,17 +136,26 @@ fn typing_updates_findings_live_and_undo_restores() {
     apply_item(&mut s, item.clone());
     s.ensure_board();
     press(&mut s, [key(KeyCode::Char('e'))]);
-    assert!(s.editor.as_ref().expect("editor").findings.is_empty(), "{:?}", s.editor.as_ref().map(|e| &e.findings));
+    assert!(
+        s.editor.as_ref().expect("editor").findings.is_empty(),
+        "{:?}",
+        s.editor.as_ref().map(|e| &e.findings)
+    );
     // Go to Parameters (the 8th row: name + 7 sections) and add a prompt.
     press(&mut s, (0..6).map(|_| key(KeyCode::Char('j'))));
     press(&mut s, [key(KeyCode::Enter)]);
     press(&mut s, typed("- prompt: override\n"));
     let editor = s.editor.as_ref().expect("editor");
     assert!(editor.changed && editor.draft_pending);
-    assert_eq!(editor.findings.iter().map(|f| f.check).collect::<Vec<_>>(), ["prompt-precedence"]);
+    assert_eq!(
+        editor.findings.iter().map(|f| f.check).collect::<Vec<_>>(),
+        ["prompt-precedence"]
+    );
     // The next second's tick writes the draft, once.
     let effects = press(&mut s, [Msg::Tick(t0() + chrono::Duration::seconds(1))]);
-    assert!(matches!(effects.as_slice(), [Effect::WriteDraft(d)] if d.text.contains("- prompt: override")));
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteDraft(d)] if d.text.contains("- prompt: override"))
+    );
     assert!(press(&mut s, [Msg::Tick(t0() + chrono::Duration::seconds(2))]).is_empty());
     // Undo everything typed in this section.
     press(&mut s, (0..30).map(|_| ctrl('z')));
@@ -128,14 +173,20 @@ fn closing_with_changes_keeps_a_draft_and_ctrl_c_too() {
     press(&mut s, [key(KeyCode::Char('e')), key(KeyCode::Enter)]);
     press(&mut s, typed("More. "));
     let effects = press(&mut s, [key(KeyCode::Esc), key(KeyCode::Esc)]);
-    assert!(matches!(effects.as_slice(), [Effect::WriteDraft(d)] if d.text.contains("More. ")), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteDraft(d)] if d.text.contains("More. ")),
+        "{effects:?}"
+    );
     assert_eq!(s.ui.mode, Mode::Board);
     assert!(s.editor.is_none());
 
     press(&mut s, [key(KeyCode::Char('e')), key(KeyCode::Enter)]);
     press(&mut s, typed("x"));
     let effects = press(&mut s, [ctrl('c')]);
-    assert!(matches!(effects.as_slice(), [Effect::WriteDraft(_), Effect::Quit]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteDraft(_), Effect::Quit]),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -148,23 +199,45 @@ fn a_conflict_offers_overwrite_take_theirs_or_merge() {
         press(&mut s, typed("Mine. "));
         press(&mut s, [ctrl('s')]);
         let mut theirs = good_item("fw", "A", "9");
-        theirs.text = theirs.text.replace("What this work item", "Theirs: what this work item");
-        let effects = press(&mut s, [Msg::Op(OpResult::SaveConflict(Box::new(theirs.clone())))]);
-        assert!(matches!(effects.as_slice(), [Effect::WriteDraft(_)]), "typed text is kept: {effects:?}");
+        theirs.text = theirs
+            .text
+            .replace("What this work item", "Theirs: what this work item");
+        let effects = press(
+            &mut s,
+            [Msg::Op(OpResult::SaveConflict(Box::new(theirs.clone())))],
+        );
+        assert!(
+            matches!(effects.as_slice(), [Effect::WriteDraft(_)]),
+            "typed text is kept: {effects:?}"
+        );
         assert!(s.editor.as_ref().expect("editor").conflict.is_some());
         let effects = press(&mut s, [key(KeyCode::Char(choice))]);
         let editor = s.editor.as_ref().expect("editor");
         match choice {
             'o' => {
-                let Some(Effect::SaveWorkItem { draft, create: false }) = effects.iter().find(|e| matches!(e, Effect::SaveWorkItem { .. })) else {
+                let Some(Effect::SaveWorkItem {
+                    draft,
+                    create: false,
+                }) = effects
+                    .iter()
+                    .find(|e| matches!(e, Effect::SaveWorkItem { .. }))
+                else {
                     panic!("{effects:?}");
                 };
-                assert_eq!(draft.base_resource_version.as_deref(), Some("9"), "overwrite is explicit, on their version");
+                assert_eq!(
+                    draft.base_resource_version.as_deref(),
+                    Some("9"),
+                    "overwrite is explicit, on their version"
+                );
                 assert!(draft.text.contains("Mine. "));
             }
             't' => {
                 assert_eq!(editor.text(), theirs.text);
-                assert!(effects.iter().any(|e| matches!(e, Effect::WriteBackup(d) if d.text.contains("Mine. "))));
+                assert!(
+                    effects
+                        .iter()
+                        .any(|e| matches!(e, Effect::WriteBackup(d) if d.text.contains("Mine. ")))
+                );
             }
             _ => {
                 let text = editor.text();
@@ -187,8 +260,15 @@ fn a_rejected_save_shows_the_servers_message_and_keeps_the_draft() {
     let msg = "ImplementationSpec.agents.proompteng.ai \"fw\" is invalid: spec.summary: Too long (422 Invalid)";
     let effects = press(&mut s, [Msg::Op(OpResult::SaveFailed(msg.into()))]);
     assert!(matches!(effects.as_slice(), [Effect::WriteDraft(_)]));
-    let message = s.editor.as_ref().and_then(|e| e.message.clone()).expect("message");
-    assert!(message.contains("spec.summary: Too long") && message.contains("kept as a draft"), "{message}");
+    let message = s
+        .editor
+        .as_ref()
+        .and_then(|e| e.message.clone())
+        .expect("message");
+    assert!(
+        message.contains("spec.summary: Too long") && message.contains("kept as a draft"),
+        "{message}"
+    );
     assert!(s.editor.as_ref().expect("editor").changed, "still unsaved");
 }
 
@@ -210,24 +290,56 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
 
     apply_item(&mut s, good_item("fw", "A", "6"));
     let effects = press(&mut s, [key(KeyCode::Char('a'))]);
-    let Some(Effect::PatchWorkItem { item, patch, what: "approve" }) = effects.first() else {
+    let Some(Effect::PatchWorkItem {
+        item,
+        patch,
+        what: "approve",
+    }) = effects.first()
+    else {
         panic!("{effects:?}");
     };
     assert_eq!(patch["metadata"]["resourceVersion"], "6");
-    assert_eq!(patch["metadata"]["annotations"][approval::APPROVED_HASH], json!(item.content_hash()));
+    assert_eq!(
+        patch["metadata"]["annotations"][approval::APPROVED_HASH],
+        json!(item.content_hash())
+    );
     // The server answers; then an edit elsewhere (new text) makes it stale.
     let mut approved = good_item("fw", "A", "7");
-    for (k, v) in patch["metadata"]["annotations"].as_object().expect("annotations") {
-        approved.annotations.insert(k.clone(), v.as_str().expect("str").to_owned());
+    for (k, v) in patch["metadata"]["annotations"]
+        .as_object()
+        .expect("annotations")
+    {
+        approved
+            .annotations
+            .insert(k.clone(), v.as_str().expect("str").to_owned());
     }
-    press(&mut s, [Msg::Op(OpResult::Patched { what: "approve".into(), item: Box::new(approved.clone()) })]);
-    assert!(s.items.values().next().expect("item").approval().is_approved());
+    press(
+        &mut s,
+        [Msg::Op(OpResult::Patched {
+            what: "approve".into(),
+            item: Box::new(approved.clone()),
+        })],
+    );
+    assert!(
+        s.items
+            .values()
+            .next()
+            .expect("item")
+            .approval()
+            .is_approved()
+    );
     let mut edited = approved.clone();
     edited.text.push_str("\nextra\n");
     apply_item(&mut s, edited);
-    assert!(matches!(s.items.values().next().expect("item").approval(), Approval::Revoked { .. }));
+    assert!(matches!(
+        s.items.values().next().expect("item").approval(),
+        Approval::Revoked { .. }
+    ));
     let effects = press(&mut s, [key(KeyCode::Char('A'))]);
-    assert!(matches!(effects.as_slice(), [Effect::PatchWorkItem { what: "revoke", .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::PatchWorkItem { what: "revoke", .. }]
+    ));
 }
 
 #[test]
@@ -236,7 +348,10 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
     apply_item(&mut s, good_item("fw", "A", "5"));
     s.ensure_board();
     press(&mut s, [key(KeyCode::Char('v'))]);
-    assert_eq!(s.findings_view.as_ref().map(|v| v.title.as_str()), Some("fw: all checks pass"));
+    assert_eq!(
+        s.findings_view.as_ref().map(|v| v.title.as_str()),
+        Some("fw: all checks pass")
+    );
     press(&mut s, [key(KeyCode::Char('q'))]);
 
     let draft = ItemDraft {
@@ -248,7 +363,10 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
         text: "## Objective\nrecovered words\n".into(),
         base_resource_version: Some("5".into()),
     };
-    let other = ItemDraft { name: "brand-new".into(), ..draft.clone() };
+    let other = ItemDraft {
+        name: "brand-new".into(),
+        ..draft.clone()
+    };
     press(&mut s, [Msg::Op(OpResult::DraftsFound(vec![draft, other]))]);
     assert_eq!(s.ui.mode, Mode::Drafts);
     press(&mut s, [key(KeyCode::Char('r'))]);
@@ -256,8 +374,14 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
     let editor = s.editor.as_ref().expect("editor");
     assert!(!editor.is_new, "fw exists: restoring edits it");
     assert!(editor.text().contains("recovered words"));
-    assert_eq!(s.editor.as_ref().expect("editor").focus, swarm_cockpit::app::editor::Focus::Fields);
+    assert_eq!(
+        s.editor.as_ref().expect("editor").focus,
+        swarm_cockpit::app::editor::Focus::Fields
+    );
     let effects = press(&mut s, [key(KeyCode::Esc)]);
-    assert!(matches!(effects.as_slice(), [Effect::WriteDraft(_)]), "restored text stays a draft until saved: {effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteDraft(_)]),
+        "restored text stays a draft until saved: {effects:?}"
+    );
     assert_eq!(s.drafts_offer.len(), 1);
 }

@@ -233,6 +233,9 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match editor::on_key(editor, key) {
         Outcome::Nothing => Vec::new(),
         Outcome::Edited => {
+            if editor.is_new && editor.row == 0 {
+                follow_name_in_head(editor, &state.head_prefix);
+            }
             editor.changed = true;
             editor.draft_pending = true;
             editor.message = None;
@@ -294,6 +297,48 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             recheck(state);
             Vec::new()
         }
+    }
+}
+
+/// While a new item's head branch is still the generated one, renaming the item renames it too.
+fn follow_name_in_head(editor: &mut Editor, prefix: &str) {
+    let lane = editor.lane.clone().unwrap_or_default().to_ascii_lowercase();
+    let dir = format!("{prefix}swarm/lane-{lane}/");
+    let name = editor.name();
+    let Some(params) = editor
+        .sections
+        .iter_mut()
+        .find(|s| s.kind == Some(crate::domain::template::SectionKind::Parameters))
+    else {
+        return;
+    };
+    let lines: Vec<String> = params.area.lines().to_vec();
+    let mut changed = false;
+    let updated: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let generated = line
+                .trim_start()
+                .strip_prefix("- head:")
+                .map(str::trim)
+                .is_some_and(|v| {
+                    v.starts_with(&dir)
+                        && v[dir.len()..]
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                });
+            if generated && !name.is_empty() {
+                changed = true;
+                format!("- head: {dir}{name}")
+            } else {
+                line.clone()
+            }
+        })
+        .collect();
+    if changed && updated != lines {
+        let mut area = ratatui_textarea::TextArea::new(updated);
+        area.set_max_histories(200);
+        params.area = area;
     }
 }
 

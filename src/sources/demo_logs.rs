@@ -34,7 +34,10 @@ pub fn pods_for(query: &PodQuery, now: DateTime<Utc>) -> Vec<PodInfo> {
             };
             PodInfo {
                 namespace: query.run.namespace.clone(),
-                name: format!("{run}-step-1-attempt-{attempt}-{}", pod_suffix(run, attempt)),
+                name: format!(
+                    "{run}-step-1-attempt-{attempt}-{}",
+                    pod_suffix(run, attempt)
+                ),
                 created: Some(now - ChronoDuration::seconds(600 / i64::from(attempt))),
                 phase: phase.into(),
                 job: Some(format!("{run}-step-1-attempt-{attempt}")),
@@ -117,12 +120,19 @@ pub fn line_text(pod: &str, i: usize) -> String {
         _ => match i % 8 {
             0 => format!("[codex] reading services/torghut/{file}"),
             1 => format!("[codex] \u{1b}[36mplan\u{1b}[0m: tighten the order path in {file}"),
-            2 => format!("[codex] editing services/torghut/{file} (+{} -{})", i % 37, i % 11),
-            3 => format!(
-                "[tests] \u{1b}[32mPASS\u{1b}[0m services/torghut/{file}::test_case_{i}"
+            2 => format!(
+                "[codex] editing services/torghut/{file} (+{} -{})",
+                i % 37,
+                i % 11
             ),
+            3 => format!("[tests] \u{1b}[32mPASS\u{1b}[0m services/torghut/{file}::test_case_{i}"),
             4 => "[codex] running `uv run pytest tests/trading -q`".into(),
-            5 => format!("[tests] {} passed, 0 failed in {}.{}s", 40 + i % 9, i % 7, i % 10),
+            5 => format!(
+                "[tests] {} passed, 0 failed in {}.{}s",
+                40 + i % 9,
+                i % 7,
+                i % 10
+            ),
             6 => format!(
                 "[codex] \u{1b}[33mwarning\u{1b}[0m: slow test services/torghut/{file} took {}ms",
                 200 + i % 500
@@ -203,7 +213,11 @@ pub async fn stream_logs(demo: DemoLogs, req: LogRequest, tx: mpsc::Sender<Msg>)
         .map(|s| now - ChronoDuration::seconds(i64::from(s)));
     let mut raw = String::new();
     for i in first..BACKLOG {
-        raw.push_str(&raw_line(&req.pod, i, start + ChronoDuration::seconds(i as i64 * 2)));
+        raw.push_str(&raw_line(
+            &req.pod,
+            i,
+            start + ChronoDuration::seconds(i as i64 * 2),
+        ));
     }
     if finished {
         raw.push_str(&format!(

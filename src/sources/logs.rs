@@ -118,8 +118,7 @@ impl LogRunner {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let written =
-                        tokio::task::spawn_blocking(move || write_new_file(&path, &contents))
-                            .await;
+                        tokio::task::spawn_blocking(move || write_new_file(&path, &contents)).await;
                     let event = match written {
                         Ok(Ok(path)) => LogEvent::Saved { path, lines },
                         Ok(Err((path, e))) => LogEvent::SaveFailed {
@@ -137,6 +136,24 @@ impl LogRunner {
             _ => {}
         }
     }
+}
+
+/// Effects the [`LogRunner`] carries out.
+pub fn is_log_effect(effect: &Effect) -> bool {
+    matches!(
+        effect,
+        Effect::WatchPods(_) | Effect::StreamLogs(_) | Effect::StopLogs | Effect::SaveLogs { .. }
+    )
+}
+
+/// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52. The
+/// payload is base64: log text never reaches the terminal as-is.
+pub fn copy_to_clipboard(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out
+        .write_all(crate::app::logs::osc52(text).as_bytes())
+        .and_then(|()| out.flush());
 }
 
 /// Writes `contents` to `path`, or to `name-1.log`, `name-2.log`… if it exists: never overwrites.
@@ -324,7 +341,8 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                     return;
                 }
                 let mut delivered = 0usize;
-                let outcome = pump(reader, &mut splitter, &mut dedup, &tx, id, &mut delivered).await;
+                let outcome =
+                    pump(reader, &mut splitter, &mut dedup, &tx, id, &mut delivered).await;
                 if delivered > 0 {
                     backoff = Duration::from_millis(200);
                 }

@@ -89,6 +89,10 @@ impl Respond for EchoPullRequests {
 pub fn aliases(request: &Request) -> usize {
     serde_json::from_slice::<Value>(&request.body)
         .ok()
-        .and_then(|b| b["variables"].as_object().map(|v| v.keys().filter(|k| k.starts_with('o')).count()))
+        .and_then(|b| {
+            b["variables"]
+                .as_object()
+                .map(|v| v.keys().filter(|k| k.starts_with('o')).count())
+        })
         .unwrap_or(0)
 }

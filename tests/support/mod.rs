@@ -669,6 +669,7 @@ fn describe(event: &SourceEvent) -> String {
         SourceEvent::PullRequest(pr) => {
             format!("PullRequest({} {})", pr.repository, pr.head_branch)
         }
+        other => format!("{other:?}").chars().take(120).collect(),
     }
 }
 
