@@ -220,6 +220,11 @@ impl Tui {
         }
     }
 
+    /// Takes the home away (for a restart in the same home after this program is gone).
+    pub fn take_home(&mut self) -> TempDir {
+        std::mem::replace(&mut self.home, temp_home())
+    }
+
     /// The stand-in home directory.
     pub fn home(&self) -> &Path {
         self.home.path()

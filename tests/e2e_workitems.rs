@@ -1,0 +1,67 @@
+//! End to end in a pty: create a work item by keyboard in the demo, kill the process mid-edit,
+//! restart, and get the draft back — nothing typed is lost.
+mod support_pty;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use support_pty::Tui;
+
+fn drafts_containing(home: &Path, needle: &str) -> bool {
+    let dir = home.join(".local/state/swarm-cockpit/drafts");
+    std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries.flatten().any(|e| {
+                std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(needle))
+            })
+        })
+        .unwrap_or(false)
+}
+
+fn wait_for_file(home: &Path, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !drafts_containing(home, needle) {
+        assert!(Instant::now() < deadline, "no draft containing {needle:?} was written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_killed_cockpit_loses_nothing_typed() {
+    let mut tui = Tui::spawn(&["demo", "--speed", "0"], 140, 40);
+    tui.wait_for_text("order-firewall-a1");
+    tui.send("l");
+    tui.send("n");
+    tui.wait_for_text("New work item lane-b-item-1");
+    tui.send("\x7f".repeat(20));
+    tui.send("ta-spread-model");
+    tui.send("\t");
+    tui.send("\x0b"); // ctrl-k: clear the placeholder line
+    tui.send("Spread words typed before the crash");
+    tui.wait_for_text("Spread words typed before the crash");
+    // The draft reaches the disk within a second of typing.
+    let home = tui.home().to_path_buf();
+    wait_for_file(&home, "Spread words typed before the crash");
+    tui.signal("KILL");
+    tui.wait_exit(Duration::from_secs(10));
+    let home = tui.take_home();
+    drop(tui);
+
+    let mut tui = Tui::spawn_in(home, &["demo", "--speed", "0"], 140, 40);
+    tui.wait_for_text("Restore drafts?");
+    tui.wait_for_text("agents/ta-spread-model");
+    tui.send("r");
+    tui.wait_for_text("draft restored");
+    tui.send("j");
+    tui.wait_for_text("Spread words typed before the crash");
+    tui.send("\x13"); // ctrl-s
+    tui.wait_for_text("saved");
+    // A restored draft opens on the field list: esc closes the editor.
+    tui.send("\x1b");
+    tui.wait_for_no_text("Edit ta-spread-model");
+    tui.wait_for_text("· ta-spread-model");
+    tui.wait_for_no_text("Restore drafts?");
+    assert!(!drafts_containing(tui.home(), "Spread words typed"), "a saved draft is removed");
+    tui.send("q");
+    tui.wait_exit(Duration::from_secs(10));
+    tui.assert_restored();
+}
