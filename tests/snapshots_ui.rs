@@ -324,3 +324,63 @@ fn built_in_themes_draw_the_same_layout() {
         assert!(text.contains("cost-model-a1"), "{name}");
     }
 }
+
+fn with_item_in_editor(keys_after: &str) -> State {
+    let mut s = demo_state();
+    // Lane B's not-launched work item.
+    keys(&mut s, "le");
+    keys(&mut s, keys_after);
+    s
+}
+
+#[test]
+fn editor_with_findings_at_120x30() {
+    let mut s = with_item_in_editor("jjjjjj\n");
+    for c in "- prompt: override the spec\n".chars() {
+        let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
+        update(&mut s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+    insta::assert_snapshot!(render(&mut s, 120, 30));
+}
+
+#[test]
+fn editor_at_80x24() {
+    let mut s = with_item_in_editor("");
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn editor_conflict_view() {
+    let mut s = with_item_in_editor("\nMine. ");
+    let mut theirs = s.items.values().find(|i| i.key.name == "ta-slippage-features").cloned().expect("item");
+    theirs.text = theirs.text.replace("Expose", "Theirs: expose");
+    update(&mut s, Msg::Op(swarm_cockpit::app::msg::OpResult::SaveConflict(Box::new(theirs))));
+    insta::assert_snapshot!(render(&mut s, 120, 30));
+}
+
+#[test]
+fn approval_refused_findings_pane() {
+    let mut s = demo_state();
+    // Lane B's work item without its paper-only gate.
+    let mut item = s.items.values().find(|i| i.key.name == "ta-slippage-features").cloned().expect("item");
+    item.text = item.text.replace("- paper-only\n", "");
+    apply_item(&mut s, item);
+    keys(&mut s, "la");
+    insta::assert_snapshot!(render(&mut s, 100, 24));
+}
+
+#[test]
+fn drafts_offer() {
+    let mut s = demo_state();
+    let draft = swarm_cockpit::domain::manifest::ItemDraft {
+        namespace: "agents".into(),
+        name: "ta-spread-model".into(),
+        lane: Some("B".into()),
+        wave: Some("3".into()),
+        depends_on: vec![],
+        text: "## Objective\nx\n".into(),
+        base_resource_version: None,
+    };
+    update(&mut s, Msg::Op(swarm_cockpit::app::msg::OpResult::DraftsFound(vec![draft])));
+    insta::assert_snapshot!(render(&mut s, 100, 24));
+}

@@ -109,6 +109,7 @@ pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
         findings: Vec::new(),
     };
     check_sections(&template, &mut out);
+    check_conflict_markers(&item.text, &mut out);
     check_limits(item, &template, &mut out);
     check_lane(item, &template, ctx, &mut out);
     check_parameters(item, &template, ctx, &mut out);
@@ -150,6 +151,23 @@ fn check_sections(t: &Template, out: &mut Out) {
                     "write at least one sentence"
                 },
             );
+        }
+    }
+}
+
+/// A merge left unsettled must not be approved or launched.
+fn check_conflict_markers(text: &str, out: &mut Out) {
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") || line == "=======" {
+            out.push(
+                Severity::Error,
+                "conflict-markers",
+                None,
+                Some(i + 1),
+                "an unresolved merge marker is left in the text".into(),
+                "keep the lines you want between <<<<<<< and >>>>>>>, and delete the markers",
+            );
+            return;
         }
     }
 }
@@ -676,6 +694,16 @@ mod tests {
                 .any(|f| f.message.contains("lane B") && f.message.contains("lane C")),
             "{f:#?}"
         );
+    }
+
+    #[test]
+    fn merge_markers_are_errors_with_their_line() {
+        let plan = plan();
+        let text = good("codex/swarm/lane-a/fw").replace("Add the firewall.", "<<<<<<< yours\nA\n=======\nB\n>>>>>>> theirs");
+        let f = check_item(&item("fw", "A", &text), &ctx(&plan, &[], &[]));
+        let m: Vec<_> = f.iter().filter(|f| f.check == "conflict-markers").collect();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].line, Some(2));
     }
 
     #[test]

@@ -345,10 +345,12 @@ pub struct Details {
     pub not_modified: u32,
 }
 
-/// What one GraphQL batch found: one entry per link asked, `None` for "no PR (yet)".
+/// What one GraphQL batch found: one entry per link answered, `None` for "no PR (yet)".
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub found: Vec<(PrLink, Option<PullRequest>)>,
+    /// Links whose alias came back with an error (their last good data stays).
+    pub failed: Vec<PrLink>,
     /// GraphQL `errors` next to partial data (one line each).
     pub errors: Vec<String>,
     /// `rateLimit.remaining` and `rateLimit.resetAt`, when GitHub said.
@@ -617,6 +619,7 @@ fn parse_batch(
             secondary: false,
         });
     }
+    let mut failed_aliases = std::collections::BTreeSet::new();
     let error_lines: Vec<String> = errors
         .iter()
         .map(|e| {
@@ -626,9 +629,12 @@ fn parse_batch(
                 .and_then(Value::as_str)
                 .and_then(|a| a.strip_prefix("pr"))
                 .and_then(|i| i.parse::<usize>().ok())
-                .and_then(|i| links.get(i));
+                .filter(|i| *i < links.len());
             match alias {
-                Some(link) => short(&format!("{link}: {message}"), 160),
+                Some(i) => {
+                    failed_aliases.insert(i);
+                    short(&format!("{}: {message}", links[i]), 160)
+                }
                 None => short(message, 160),
             }
         })
@@ -640,9 +646,11 @@ fn parse_batch(
             .unwrap_or_else(|| "response without data".into());
         return Err(FetchError::GraphQl(first));
     };
+    let failed = failed_aliases.iter().map(|i| links[*i].clone()).collect();
     let found = links
         .iter()
         .enumerate()
+        .filter(|(i, _)| !failed_aliases.contains(i))
         .map(|(i, link)| {
             let repo = data.get(format!("pr{i}"));
             let node = match link {
@@ -657,6 +665,7 @@ fn parse_batch(
         .collect();
     Ok(Batch {
         found,
+        failed,
         errors: error_lines,
         rate_remaining: data.pointer("/rateLimit/remaining").and_then(Value::as_u64),
         rate_reset: data
@@ -881,6 +890,11 @@ impl Poller {
                             prs.push(pr.clone());
                         }
                         self.cache.insert(link, pr);
+                    }
+                    for link in batch.failed {
+                        // Keep the last good data; mark it fetched so `Scope::New` does not
+                        // ask again on every change of the board.
+                        self.cache.entry(link).or_insert(None);
                     }
                     if batch.rate_remaining == Some(0)
                         && let Some(reset) = batch.rate_reset.filter(|r| *r > now)

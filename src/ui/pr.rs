@@ -98,7 +98,7 @@ pub fn pr_lines(out: &mut Vec<Line<'static>>, pr: &PullRequest, state: &State, t
         pr.author.clone().unwrap_or_else(|| "—".into()),
         theme,
     );
-    let mut badge = vec![label("Badge", theme)];
+    let mut badge = vec![label("Status", theme)];
     badge.extend(super::board::pr_badge(Some(pr), state, theme));
     out.push(Line::from(badge));
 
