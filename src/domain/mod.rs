@@ -14,6 +14,7 @@ pub mod resource;
 pub mod run;
 pub mod sanitize;
 pub mod template;
+pub mod wave;
 pub mod work_item;
 
 pub use phase::Phase;

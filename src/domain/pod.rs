@@ -112,11 +112,11 @@ impl PodInfo {
         self.terminated.is_some() || matches!(self.phase.as_str(), "Succeeded" | "Failed")
     }
 
-    /// `step 2 (implement) · attempt 1`, or empty.
+    /// `step 2 · implement · attempt 1`, or empty.
     pub fn step_label(&self) -> String {
         let mut parts = Vec::new();
         match (&self.step_index, &self.step) {
-            (Some(i), Some(s)) => parts.push(format!("step {i} ({s})")),
+            (Some(i), Some(s)) => parts.push(format!("step {i} · {s}")),
             (Some(i), None) => parts.push(format!("step {i}")),
             (None, Some(s)) => parts.push(format!("step {s}")),
             (None, None) => {}
@@ -167,7 +167,7 @@ mod tests {
             "status": {"phase": "Running", "containerStatuses": [{"name": "agent-runner",
                 "restartCount": 1, "state": {"terminated": {"reason": "Completed", "exitCode": 0}}}]}
         }));
-        assert_eq!(p.step_label(), "step 2 (implement) · attempt 3");
+        assert_eq!(p.step_label(), "step 2 · implement · attempt 3");
         assert_eq!(p.container, "agent-runner");
         assert_eq!(p.terminated.as_deref(), Some("Completed, exit code 0"));
         assert_eq!(p.restarts, 1);

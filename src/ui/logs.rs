@@ -69,75 +69,94 @@ fn draw_header(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
         return;
     }
     let style = Style::default().fg(theme.title_fg).bg(theme.title_bg);
-    let mut spans = vec![Span::styled(
-        format!(" logs {}", sanitize::one_line(&view.run.name)),
-        style.fg(theme.accent).add_modifier(Modifier::BOLD),
-    )];
-    if let Some(pod) = &view.pod {
-        let step = pod.step_label();
-        let mut text = format!(" › {}", pod.name);
-        if !step.is_empty() {
-            text.push_str(&format!(" ({step})"));
-        }
-        if pod.container != crate::domain::pod::AGENT_CONTAINER {
-            text.push_str(&format!(" [{}]", pod.container));
-        }
-        spans.push(Span::styled(sanitize::one_line(&text), style));
-    }
-    if view.pods.len() > 1 {
-        spans.push(Span::styled(
-            format!(" · {} pods (P)", view.pods.len()),
-            style.fg(theme.muted),
-        ));
-    }
     let (badge, color) = stream_badge(view, theme);
-    spans.push(Span::styled(
-        format!("  {}", sanitize::one_line(&badge)),
-        style.fg(color).add_modifier(Modifier::BOLD),
-    ));
-    let mut flags = Vec::new();
-    if view.scroll.follow {
-        flags.push("following".to_owned());
+    let badge = fit(&sanitize::one_line(&badge), 48);
+    let follow = if view.scroll.follow {
+        "following".to_owned()
     } else if view.unseen > 0 {
-        flags.push(format!("paused, {} new (G)", thousands(view.unseen)));
+        format!("paused, {} new (G)", thousands(view.unseen))
     } else {
-        flags.push("paused (G follows)".to_owned());
-    }
+        "paused (G follows)".to_owned()
+    };
     let lines = view.buffer.len() as u64;
-    match (view.filter, view.filtering()) {
-        (FilterMode::Matching, true) => flags.push(format!(
+    let count = match (view.filter, view.filtering()) {
+        (FilterMode::Matching, true) => format!(
             "{} of {} lines match",
             thousands(view.filter_index.seqs.len() as u64),
             thousands(lines)
-        )),
-        (FilterMode::NotMatching, true) => flags.push(format!(
+        ),
+        (FilterMode::NotMatching, true) => format!(
             "{} of {} lines do not match",
             thousands(view.filter_index.seqs.len() as u64),
             thousands(lines)
-        )),
-        _ => flags.push(format!("{} lines", thousands(lines))),
-    }
-    if view.buffer.dropped() > 0 {
-        flags.push(format!("{} dropped", thousands(view.buffer.dropped())));
-    }
-    match (view.options.since_seconds, view.options.tail) {
-        (Some(s), _) => flags.push(format!(
+        ),
+        _ => format!("{} lines", thousands(lines)),
+    };
+    let range = match (view.options.since_seconds, view.options.tail) {
+        (Some(s), _) => format!(
             "since {}",
             duration(chrono::Duration::seconds(i64::from(s)))
-        )),
-        (None, Some(t)) => flags.push(format!("tail {}", thousands(u64::from(t)))),
-        (None, None) => flags.push("all".into()),
+        ),
+        (None, Some(t)) => format!("tail {}", thousands(u64::from(t))),
+        (None, None) => "whole log".into(),
+    };
+    let pod = view.pod.as_ref();
+    let step = pod.map(|p| p.step_label()).unwrap_or_default();
+    // (display position, priority, text, style): the most important segments are kept when the
+    // line is too narrow for all of them.
+    let accent = style.fg(theme.accent).add_modifier(Modifier::BOLD);
+    let muted = style.fg(theme.muted);
+    let mut segs: Vec<(u8, u8, String, Style)> = vec![
+        (0, 0, format!(" logs {}", view.run.name), accent),
+        (4, 1, format!("  {badge}"), style.fg(color).add_modifier(Modifier::BOLD)),
+        (5, 2, format!("  {follow}"), style),
+        (6, 4, format!(" · {count}"), style),
+        (8, 7, format!(" · {range}"), muted),
+    ];
+    if let Some(p) = pod {
+        segs.push((1, 3, format!(" › {}", p.name), style));
+        if !step.is_empty() {
+            segs.push((2, 5, format!(" ({step})"), muted));
+        }
+        if p.container != crate::domain::pod::AGENT_CONTAINER {
+            segs.push((2, 9, format!(" [{}]", p.container), muted));
+        }
+    }
+    if view.pods.len() > 1 {
+        segs.push((3, 8, format!(" · {} pods (P)", view.pods.len()), muted));
+    }
+    if view.buffer.dropped() > 0 {
+        segs.push((
+            7,
+            6,
+            format!(" · {} dropped", thousands(view.buffer.dropped())),
+            style.fg(theme.warning),
+        ));
     }
     if view.options.wrap {
-        flags.push("wrap".into());
+        segs.push((9, 10, " · wrap".into(), muted));
     }
     if view.options.timestamps {
-        flags.push("timestamps".into());
+        segs.push((10, 10, " · timestamps".into(), muted));
     }
-    spans.push(Span::styled(
-        format!("  {}", flags.join(" · ")),
-        style.fg(theme.title_fg),
-    ));
+    let width = usize::from(area.width);
+    let mut by_priority: Vec<usize> = (0..segs.len()).collect();
+    by_priority.sort_by_key(|i| segs[*i].1);
+    let mut keep = vec![false; segs.len()];
+    let mut used = 0;
+    for i in by_priority {
+        let w = segs[i].2.chars().count();
+        if used + w <= width || segs[i].1 <= 1 {
+            keep[i] = true;
+            used += w;
+        }
+    }
+    let mut order: Vec<usize> = (0..segs.len()).filter(|i| keep[*i]).collect();
+    order.sort_by_key(|i| segs[*i].0);
+    let spans: Vec<Span> = order
+        .into_iter()
+        .map(|i| Span::styled(sanitize::one_line(&segs[i].2), segs[i].3))
+        .collect();
     frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
 }
 
@@ -152,15 +171,17 @@ fn draw_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
         return;
     }
     let visible = view.scroll.visible(&rows, height);
+    let shows_end = visible
+        .last()
+        .is_some_and(|(i, r)| *i + 1 == rows.count() && *r + 1 == rows.rows(*i));
     let mut out: Vec<Line> = Vec::with_capacity(height);
     let at_top = visible.first().is_some_and(|(i, r)| *i == 0 && *r == 0);
     if at_top && view.buffer.dropped() > 0 {
         out.push(Line::from(Span::styled(
             format!(
-                "⋯ {} older lines dropped (buffer keeps {} lines / {} MB; [logs] max_lines, max_bytes)",
+                "⋯ {} older lines dropped: the buffer keeps {} ([logs] max_lines, max_bytes)",
                 thousands(view.buffer.dropped()),
-                thousands(view.buffer.max_lines() as u64),
-                view.buffer.max_bytes() / (1024 * 1024)
+                cap_text(view.buffer.max_lines(), view.buffer.max_bytes())
             ),
             Style::default()
                 .fg(theme.warning)
@@ -205,7 +226,25 @@ fn draw_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
         row_spans(&mut spans, &line, start, end, &matches, current, theme);
         out.push(Line::from(spans));
     }
+    // A complete log says so below its last line.
+    if let (StreamState::Ended(why), true, true) = (&view.stream, shows_end, out.len() < height) {
+        out.push(Line::from(Span::styled(
+            format!("■ end of log: {}", sanitize::one_line(why)),
+            theme.muted().add_modifier(Modifier::ITALIC),
+        )));
+    }
     frame.render_widget(Paragraph::new(out).style(theme.base()), area);
+}
+
+fn cap_text(lines: usize, bytes: usize) -> String {
+    let mut parts = Vec::new();
+    if lines < usize::MAX / 2 {
+        parts.push(format!("{} lines", thousands(lines as u64)));
+    }
+    if bytes < usize::MAX / 2 {
+        parts.push(format!("{} MiB", bytes.div_ceil(1024 * 1024)));
+    }
+    parts.join(" / ")
 }
 
 /// The byte range of `text` from column `skip` for `take` columns (no-wrap view).
@@ -420,37 +459,53 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
 
 fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, theme: &Theme) {
     let cursor = view.picker.unwrap_or(0);
-    let mut lines: Vec<Line> = Vec::new();
-    for (i, pod) in view.pods.iter().enumerate() {
-        let selected = i == cursor;
-        let age = pod
-            .created
-            .map(|t| format!("{} ago", duration(state.now - t)))
-            .unwrap_or_default();
-        let status = match &pod.terminated {
-            Some(t) => format!("{} ({t})", pod.phase),
-            None => pod.phase.clone(),
-        };
-        let text = format!(
-            "{} {:<40} {:<28} {:<22} {}",
-            if selected { "▶" } else { " " },
-            pod.name,
-            pod.step_label(),
-            status,
-            age
-        );
-        let style = if selected {
-            Style::default()
-                .fg(theme.selection_fg)
-                .bg(theme.selection_bg)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            theme.base()
-        };
-        lines.push(Line::from(Span::styled(sanitize::one_line(&text), style)));
-    }
+    let rows: Vec<[String; 4]> = view
+        .pods
+        .iter()
+        .map(|pod| {
+            let age = pod
+                .created
+                .map(|t| format!("{} ago", duration(state.now - t)))
+                .unwrap_or_default();
+            let status = match &pod.terminated {
+                Some(t) => format!("{} ({t})", pod.phase),
+                None => pod.phase.clone(),
+            };
+            [pod.name.clone(), pod.step_label(), status, age].map(|c| sanitize::one_line(&c))
+        })
+        .collect();
+    let widths: Vec<usize> = (0..4)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let selected = i == cursor;
+            let text = format!(
+                "{} {:<w0$}  {:<w1$}  {:<w2$}  {}",
+                if selected { "▶" } else { " " },
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+            );
+            let style = if selected {
+                Style::default()
+                    .fg(theme.selection_fg)
+                    .bg(theme.selection_bg)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                theme.base()
+            };
+            Line::from(Span::styled(text, style))
+        })
+        .collect();
     let widest = lines.iter().map(|l| l.width()).max().unwrap_or(20) as u16;
-    let rect = crate::app::layout::centered(area, widest + 4, lines.len() as u16 + 2);
+    let rect = crate::app::layout::centered(area, widest.max(36) + 2, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).style(theme.base()).block(
@@ -466,10 +521,7 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
                         .fg(theme.accent)
                         .add_modifier(Modifier::BOLD),
                 ))
-                .title_bottom(Span::styled(
-                    " enter open · j/k move · esc close ",
-                    theme.muted(),
-                )),
+                .title_bottom(Span::styled(" enter open · j/k move · esc close ", theme.muted())),
         ),
         rect,
     );

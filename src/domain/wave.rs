@@ -1,0 +1,523 @@
+//! Waves: approved work items launched together, one AgentRun each, in the seed's merge order
+//! (safety + order firewall → backtesting validity + cost model → execution planner + sizing →
+//! strategy). Pure: planning, the launch gates, and the exact AgentRun manifests.
+use super::approval::Approval;
+use super::checks::{self, Finding, Severity};
+use super::labels;
+use super::plan::Plan;
+use super::pr::PrState;
+use super::run::Run;
+use super::template::{SectionKind, Template};
+use super::work_item::WorkItem;
+use globset::{Glob, GlobSetBuilder};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+pub const LAUNCHED_BY: &str = "swarm.proompteng.ai/launched-by";
+pub const LAUNCHED_AT: &str = "swarm.proompteng.ai/launched-at";
+pub const COCKPIT_VERSION: &str = "swarm.proompteng.ai/cockpit-version";
+pub const CONTENT_HASH: &str = "swarm.proompteng.ai/work-item-hash";
+pub const PLAN_HASH: &str = "swarm.proompteng.ai/plan-hash";
+pub const OVERRIDE: &str = "swarm.proompteng.ai/override";
+pub const PROMPT_OVERRIDE: &str = "swarm.proompteng.ai/prompt-override";
+pub const CANCELLED_BY: &str = "swarm.proompteng.ai/cancelled-by";
+
+/// One wave of the planner: its number, the plan's title for it, and its work items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wave {
+    pub number: u32,
+    pub title: String,
+    pub items: Vec<WorkItem>,
+}
+
+/// The wave a work item is planned in: its label, else the plan's entry for it.
+pub fn wave_of(item: &WorkItem, plan: &Plan) -> Option<u32> {
+    item.wave
+        .as_deref()
+        .and_then(|w| w.trim().parse().ok())
+        .or_else(|| plan.items.iter().find(|p| p.name == item.key.name).map(|p| p.wave))
+}
+
+/// Groups work items into numbered waves, in order. Items without a wave are left out (the
+/// planner lists them apart).
+pub fn plan_waves<'a>(items: impl IntoIterator<Item = &'a WorkItem>, plan: &Plan) -> Vec<Wave> {
+    let mut by_wave: BTreeMap<u32, Vec<WorkItem>> = BTreeMap::new();
+    for item in items {
+        if let Some(n) = wave_of(item, plan) {
+            by_wave.entry(n).or_default().push(item.clone());
+        }
+    }
+    by_wave
+        .into_iter()
+        .map(|(number, mut items)| {
+            items.sort_by(|a, b| (&a.lane, &a.key).cmp(&(&b.lane, &b.key)));
+            let title = plan
+                .waves
+                .iter()
+                .find(|w| w.number == number)
+                .map(|w| w.title.clone())
+                .unwrap_or_default();
+            Wave { number, title, items }
+        })
+        .collect()
+}
+
+/// What the gates allow beyond the defaults, each chosen explicitly by the operator.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overrides {
+    /// Typed confirmation to launch although an earlier wave is not merged.
+    pub unmerged_previous_wave: bool,
+    /// The explicit prompt-override action (the `prompt` parameter overrides the spec text).
+    pub prompt: bool,
+}
+
+/// The configurable deny-list: parameters and secrets that would enable live trading or change
+/// credentials. Defaults cover the seed's guardrails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guardrails {
+    /// Glob patterns (case-insensitive) on parameter names.
+    pub deny_parameter_names: Vec<String>,
+    /// Glob patterns (case-insensitive) on parameter values.
+    pub deny_parameter_values: Vec<String>,
+    /// Secrets a run may mount; anything else is refused.
+    pub allowed_secrets: Vec<String>,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Guardrails {
+            deny_parameter_names: [
+                "*live*", "*trading_mode*", "*tradingmode*", "*credential*", "*password*", "*api_key*",
+                "*apikey*", "*secret*", "*token*", "*broker*",
+            ]
+            .map(String::from)
+            .to_vec(),
+            deny_parameter_values: ["live", "*live-trading*", "*live_trading*", "*enable-live*", "*paper=false*"]
+                .map(String::from)
+                .to_vec(),
+            allowed_secrets: vec!["codex-github-token".into()],
+        }
+    }
+}
+
+/// How runs are launched (from the config file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchSettings {
+    pub agent: String,
+    pub runtime: String,
+    pub secrets: Vec<String>,
+    pub ttl_seconds_after_finished: u64,
+    pub operator: String,
+    pub cockpit_version: String,
+}
+
+impl Default for LaunchSettings {
+    fn default() -> Self {
+        LaunchSettings {
+            agent: "codex-agent".into(),
+            runtime: "workflow".into(),
+            secrets: vec!["codex-github-token".into()],
+            ttl_seconds_after_finished: 7200,
+            operator: "operator".into(),
+            cockpit_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+/// Everything the launch gates look at.
+pub struct GateContext<'a> {
+    pub plan: &'a Plan,
+    pub all_items: &'a [&'a WorkItem],
+    pub runs: &'a [&'a Run],
+    /// The PR state of a work item's latest run (repository + head), if known.
+    pub pr_state: &'a dyn Fn(&WorkItem) -> Option<PrState>,
+    pub head_prefix: &'a str,
+    pub guardrails: &'a Guardrails,
+    pub settings: &'a LaunchSettings,
+    pub overrides: &'a Overrides,
+}
+
+fn finding(severity: Severity, check: &'static str, item: &str, message: String, fix: &str) -> Finding {
+    Finding { severity, check, item: item.to_owned(), section: None, line: None, message, fix: fix.to_owned() }
+}
+
+/// The gates before launching `wave`: refused (errors) unless every item passes.
+pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let in_flight: Vec<&Run> = ctx.runs.iter().copied().filter(|r| r.phase.is_in_flight()).collect();
+    let own_run = |item: &WorkItem, run: &Run| {
+        run.work_item.as_deref() == Some(item.key.name.as_str()) && run.key.namespace == item.key.namespace
+    };
+    // Approval, and the item's own checks.
+    for item in &wave.items {
+        match item.approval() {
+            Approval::Approved { .. } => {}
+            Approval::Revoked { .. } => out.push(finding(
+                Severity::Error,
+                "approval",
+                &item.key.name,
+                "changed since it was approved".into(),
+                "review the change and approve again (a)",
+            )),
+            Approval::NotApproved => out.push(finding(
+                Severity::Error,
+                "approval",
+                &item.key.name,
+                "not approved".into(),
+                "approve it (a) once its checks pass, or leave it out of this wave",
+            )),
+        }
+        let check_ctx = checks::Context {
+            plan: ctx.plan,
+            items: ctx.all_items,
+            in_flight: &in_flight.iter().copied().filter(|r| !own_run(item, r)).collect::<Vec<_>>(),
+            head_prefix: ctx.head_prefix,
+            allow_prompt_override: ctx.overrides.prompt,
+        };
+        out.extend(
+            checks::check_item(item, &check_ctx)
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error),
+        );
+        out.extend(guardrail_findings(item, ctx));
+    }
+    // Head branches unique within the wave.
+    let mut heads: HashMap<&str, &str> = HashMap::new();
+    for item in &wave.items {
+        if let Some(head) = item.head() {
+            if let Some(other) = heads.insert(head, &item.key.name) {
+                out.push(finding(
+                    Severity::Error,
+                    "head-unique",
+                    &item.key.name,
+                    format!("head {head:?} is also the head of {other} in this wave"),
+                    "give each work item its own branch",
+                ));
+            }
+        }
+    }
+    // Paths overlapping with in-flight work of other items.
+    for item in &wave.items {
+        let mine = in_scope(item);
+        for run in in_flight.iter().filter(|r| !own_run(item, r)) {
+            let Some(other) = run
+                .work_item
+                .as_ref()
+                .and_then(|n| ctx.all_items.iter().find(|i| &i.key.name == n && i.key.namespace == run.key.namespace))
+            else {
+                continue;
+            };
+            if let Some((a, b)) = overlapping(&mine, &in_scope(other)) {
+                out.push(finding(
+                    Severity::Error,
+                    "path-overlap",
+                    &item.key.name,
+                    format!("{a} overlaps {b}, which the in-flight run {} is changing", run.key.name),
+                    "wait for that run's PR to merge, or narrow the paths",
+                ));
+            }
+        }
+    }
+    // Earlier waves merged first.
+    for earlier in waves.iter().filter(|w| w.number < wave.number) {
+        let unmerged: Vec<&str> = earlier
+            .items
+            .iter()
+            .filter(|i| (ctx.pr_state)(i) != Some(PrState::Merged))
+            .map(|i| i.key.name.as_str())
+            .collect();
+        if !unmerged.is_empty() {
+            let severity = if ctx.overrides.unmerged_previous_wave { Severity::Warning } else { Severity::Error };
+            out.push(finding(
+                severity,
+                "merge-order",
+                "wave",
+                format!("wave {} is not merged yet: {}", earlier.number, unmerged.join(", ")),
+                "merge it first (the seed's order), or override with the typed confirmation (recorded on the runs)",
+            ));
+        }
+    }
+    out
+}
+
+fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let matcher = |patterns: &[String]| {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            if let Ok(g) = globset::GlobBuilder::new(p).case_insensitive(true).build() {
+                b.add(g);
+            }
+        }
+        b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+    };
+    let names = matcher(&ctx.guardrails.deny_parameter_names);
+    let values = matcher(&ctx.guardrails.deny_parameter_values);
+    for (key, (_, value)) in Template::parse(&item.text).parameters() {
+        if key == "prompt" {
+            continue; // prompt precedence has its own check
+        }
+        if names.is_match(&key) || values.is_match(value.as_str()) {
+            out.push(finding(
+                Severity::Error,
+                "guardrails",
+                &item.key.name,
+                format!("parameter `{key}: {value}` could enable live trading or change credentials"),
+                "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
+            ));
+        }
+    }
+    for secret in &ctx.settings.secrets {
+        if !ctx.guardrails.allowed_secrets.contains(secret) {
+            out.push(finding(
+                Severity::Error,
+                "guardrails",
+                &item.key.name,
+                format!("secret {secret:?} is not on the allowed list"),
+                "runs mount only the allowed secrets (guardrails.allowed_secrets)",
+            ));
+        }
+    }
+    out
+}
+
+fn in_scope(item: &WorkItem) -> Vec<String> {
+    Template::parse(&item.text)
+        .items(SectionKind::InScopePaths)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+fn overlapping(a: &[String], b: &[String]) -> Option<(String, String)> {
+    let probe = |p: &str| match p.find(['*', '?', '[', '{']) {
+        None => p.to_owned(),
+        Some(i) => format!("{}swarm-probe", &p[..i]),
+    };
+    let hit = |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
+    for x in a {
+        for y in b {
+            if hit(x, &probe(y)) || hit(y, &probe(x)) {
+                return Some((x.clone(), y.clone()));
+            }
+        }
+    }
+    None
+}
+
+/// A stable short hash.
+fn short_hash(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hash of the plan's meaning, recorded on runs.
+pub fn plan_hash(plan: &Plan) -> String {
+    short_hash(&[&format!("{plan:?}")])
+}
+
+/// The run name for an item in a wave: the same content launched again gets the same name (so a
+/// second launch — or a second operator's — finds it already there), ≤ 63 characters.
+pub fn run_name(item: &WorkItem, wave: u32) -> String {
+    let hash = &short_hash(&[&item.key.namespace, &item.key.name, &item.content_hash()])[..6];
+    let suffix = format!("-w{wave}-{hash}");
+    let mut base: String = item.key.name.chars().take(63 - suffix.len()).collect();
+    while base.ends_with('-') {
+        base.pop();
+    }
+    format!("{base}{suffix}")
+}
+
+/// The AgentRun for one work item of a wave: references its ImplementationSpec, carries the PR
+/// parameters, and records what makes it reproducible.
+pub fn run_manifest(item: &WorkItem, wave: u32, plan: &Plan, settings: &LaunchSettings, at: &str, overrides: &Overrides) -> Value {
+    let template = Template::parse(&item.text);
+    let params: serde_json::Map<String, Value> = template
+        .parameters()
+        .into_iter()
+        .filter(|(k, _)| matches!(k.as_str(), "repository" | "base" | "head" | "stage" | "gitopsPath") || (k == "prompt" && overrides.prompt))
+        .map(|(k, (_, v))| (k, json!(v)))
+        .collect();
+    let name = run_name(item, wave);
+    let mut annotations = json!({
+        COCKPIT_VERSION: settings.cockpit_version,
+        CONTENT_HASH: item.content_hash(),
+        PLAN_HASH: plan_hash(plan),
+        LAUNCHED_BY: settings.operator,
+        LAUNCHED_AT: at,
+    });
+    if overrides.unmerged_previous_wave {
+        annotations[OVERRIDE] = json!(format!("launched before the previous wave merged, confirmed by {}", settings.operator));
+    }
+    if overrides.prompt {
+        annotations[PROMPT_OVERRIDE] = json!(format!("prompt parameter set explicitly by {}", settings.operator));
+    }
+    json!({
+        "apiVersion": format!("{}/{}", labels::GROUP, labels::VERSION),
+        "kind": "AgentRun",
+        "metadata": {
+            "name": name,
+            "namespace": item.key.namespace,
+            "labels": {
+                labels::LANE: item.lane.clone().unwrap_or_default(),
+                labels::WAVE: wave.to_string(),
+                labels::WORK_ITEM: item.key.name,
+            },
+            "annotations": annotations,
+        },
+        "spec": {
+            "agentRef": {"name": settings.agent},
+            "implementationSpecRef": {"name": item.key.name},
+            "runtime": {"type": settings.runtime},
+            "parameters": params,
+            "secrets": settings.secrets,
+            "ttlSecondsAfterFinished": settings.ttl_seconds_after_finished,
+            "idempotencyKey": name,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+    use crate::domain::plan::TORGHUT_PLAN;
+
+    fn plan() -> Plan {
+        Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan")
+    }
+
+    fn item(name: &str, lane: &str, wave: u32, path: &str, approved: bool) -> WorkItem {
+        let text = Template::new_item(lane, &[path.into()], "proompteng/lab", "main", &format!("codex/swarm/lane-{}/{name}", lane.to_lowercase()))
+            .replace("What this work item changes, in one or two sentences.", "Do it.");
+        let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
+            "labels": {labels::LANE: lane, labels::WAVE: wave.to_string()}}, "spec": {"text": text}}));
+        if approved {
+            let hash = w.content_hash();
+            w.annotations.insert(APPROVED_BY.into(), "ana".into());
+            w.annotations.insert(APPROVED_AT.into(), "t".into());
+            w.annotations.insert(APPROVED_HASH.into(), hash);
+        }
+        w
+    }
+
+    fn gates(wave: &Wave, waves: &[Wave], items: &[&WorkItem], runs: &[&Run], merged: bool, overrides: &Overrides) -> Vec<Finding> {
+        let plan = plan();
+        let pr = move |_: &WorkItem| if merged { Some(PrState::Merged) } else { Some(PrState::Open) };
+        let ctx = GateContext {
+            plan: &plan,
+            all_items: items,
+            runs,
+            pr_state: &pr,
+            head_prefix: "codex/",
+            guardrails: &Guardrails::default(),
+            settings: &LaunchSettings::default(),
+            overrides,
+        };
+        gate_wave(wave, waves, &ctx)
+    }
+
+    #[test]
+    fn waves_group_by_label_then_plan_in_order() {
+        let a = item("b-item", "A", 2, "services/torghut/app/trading/x/**", true);
+        let b = item("a-item", "C", 1, "kubernetes/x/**", true);
+        let mut c = item("order-firewall", "A", 9, "services/torghut/app/trading/f/**", true);
+        c.wave = None;
+        let waves = plan_waves([&a, &b, &c], &plan());
+        assert_eq!(waves.iter().map(|w| w.number).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(waves[0].title, "Safety + order firewall");
+        assert_eq!(waves[0].items.len(), 2, "order-firewall takes its wave from the plan");
+    }
+
+    #[test]
+    fn a_clean_approved_wave_passes_and_unapproved_or_changed_items_do_not() {
+        let a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
+        let b = item("ks", "C", 1, "kubernetes/ks/**", true);
+        let waves = plan_waves([&a, &b], &plan());
+        let f = gates(&waves[0], &waves, &[&a, &b], &[], true, &Overrides::default());
+        assert!(f.is_empty(), "{f:#?}");
+
+        let mut changed = a.clone();
+        changed.text.push_str("\nedit\n");
+        let c = item("new", "A", 1, "services/torghut/app/trading/n/**", false);
+        let waves = plan_waves([&changed, &c], &plan());
+        let f = gates(&waves[0], &waves, &[&changed, &c], &[], true, &Overrides::default());
+        let msgs: Vec<_> = f.iter().filter(|f| f.check == "approval").map(|f| f.message.as_str()).collect();
+        assert_eq!(msgs, ["changed since it was approved", "not approved"]);
+    }
+
+    #[test]
+    fn duplicate_heads_and_overlap_with_in_flight_work_are_refused() {
+        let a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
+        let mut b = item("fw2", "A", 1, "services/torghut/app/trading/fw/sub/**", true);
+        b.text = b.text.replace("lane-a/fw2", "lane-a/fw");
+        b.parameters.insert("head".into(), "codex/swarm/lane-a/fw".into());
+        let waves = plan_waves([&a], &plan());
+        let running = Run::from_json(&json!({"metadata": {"name": "fw2-run", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "fw2"}, "parameters": {"head": "codex/swarm/lane-a/other"}},
+            "status": {"phase": "Running"}}));
+        let f = gates(&waves[0], &waves, &[&a, &b], &[&running], true, &Overrides::default());
+        assert!(f.iter().any(|f| f.check == "path-overlap" && f.message.contains("fw2-run")), "{f:#?}");
+        let both = Wave { number: 1, title: String::new(), items: vec![a.clone(), b.clone()] };
+        let f = gates(&both, &[both.clone()], &[&a, &b], &[], true, &Overrides::default());
+        assert!(f.iter().any(|f| f.check == "head-unique"), "{f:#?}");
+    }
+
+    #[test]
+    fn an_unmerged_previous_wave_needs_the_override() {
+        let a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
+        let b = item("cost", "A", 2, "services/torghut/app/trading/cost/**", true);
+        let waves = plan_waves([&a, &b], &plan());
+        let f = gates(&waves[1], &waves, &[&a, &b], &[], false, &Overrides::default());
+        let m: Vec<_> = f.iter().filter(|f| f.check == "merge-order").collect();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].severity, Severity::Error);
+        assert!(m[0].message.contains("wave 1 is not merged yet: fw"));
+        let o = Overrides { unmerged_previous_wave: true, prompt: false };
+        let f = gates(&waves[1], &waves, &[&a, &b], &[], false, &o);
+        assert!(!checks::has_errors(&f), "{f:#?}");
+        assert!(gates(&waves[1], &waves, &[&a, &b], &[], true, &Overrides::default()).is_empty());
+    }
+
+    #[test]
+    fn guardrails_refuse_live_trading_and_credential_parameters() {
+        let mut a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", false);
+        a.text = a.text.replace("- stage: implementation", "- stage: implementation\n- TRADING_MODE: paper\n- mode: live\n- prompt: x");
+        let hash = a.content_hash();
+        a.annotations.insert(APPROVED_BY.into(), "ana".into());
+        a.annotations.insert(APPROVED_HASH.into(), hash);
+        let waves = plan_waves([&a], &plan());
+        let f = gates(&waves[0], &waves, &[&a], &[], true, &Overrides::default());
+        let g: Vec<_> = f.iter().filter(|f| f.check == "guardrails").collect();
+        assert_eq!(g.len(), 2, "{g:#?}");
+        assert!(f.iter().any(|f| f.check == "prompt-precedence"));
+        let o = Overrides { unmerged_previous_wave: false, prompt: true };
+        let f = gates(&waves[0], &waves, &[&a], &[], true, &o);
+        assert!(!f.iter().any(|f| f.check == "prompt-precedence"));
+    }
+
+    #[test]
+    fn manifests_are_deterministic_and_record_reproducibility() {
+        let a = item("order-firewall", "A", 1, "services/torghut/app/trading/fw/**", true);
+        let m1 = run_manifest(&a, 1, &plan(), &LaunchSettings::default(), "t1", &Overrides::default());
+        let m2 = run_manifest(&a, 1, &plan(), &LaunchSettings::default(), "t2", &Overrides::default());
+        assert_eq!(m1["metadata"]["name"], m2["metadata"]["name"]);
+        assert_eq!(m1["spec"]["idempotencyKey"], m1["metadata"]["name"]);
+        assert_eq!(m1["spec"]["implementationSpecRef"]["name"], "order-firewall");
+        assert_eq!(m1["spec"]["parameters"]["head"], "codex/swarm/lane-a/order-firewall");
+        assert!(m1["spec"]["parameters"].get("prompt").is_none());
+        assert_eq!(m1["metadata"]["labels"][labels::WAVE], "1");
+        assert_eq!(m1["metadata"]["annotations"][CONTENT_HASH], json!(a.content_hash()));
+        let long = item(&"x".repeat(70), "A", 12, "services/torghut/app/trading/fw/**", true);
+        let name = run_name(&long, 12);
+        assert!(name.len() <= 63 && name.contains("-w12-"), "{name}");
+        let mut edited = a.clone();
+        edited.text.push('\n');
+        assert_ne!(run_name(&edited, 1), run_name(&a, 1), "new content, new run");
+    }
+}
