@@ -27,6 +27,9 @@ pub struct Cli {
     /// Namespace to watch [default: the context's namespace]
     #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
+    /// Disable every mutating action (save, approve, launch, cancel, delete)
+    #[arg(long, global = true)]
+    pub read_only: bool,
     /// Watch all namespaces
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,

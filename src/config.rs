@@ -15,6 +15,13 @@ pub struct Config {
     pub namespace: Option<String>,
     #[serde(default)]
     pub all_namespaces: bool,
+    /// Refuse every mutating action.
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub launch: LaunchConfig,
+    #[serde(default)]
+    pub guardrails: GuardrailsConfig,
     /// Who approvals and launches are recorded as [default: $USER].
     pub operator: Option<String>,
     /// Head branches must start with this [default: "codex/"].
@@ -100,6 +107,56 @@ pub struct GitHubConfig {
 pub struct DemoConfig {
     pub seed: Option<u64>,
     pub speed: Option<f64>,
+}
+
+/// `[launch]`: how AgentRuns are created.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchConfig {
+    pub agent: Option<String>,
+    pub runtime: Option<String>,
+    pub secrets: Option<Vec<String>>,
+    pub ttl_seconds_after_finished: Option<u64>,
+}
+
+impl LaunchConfig {
+    pub fn apply(&self, s: &mut crate::domain::wave::LaunchSettings) {
+        if let Some(v) = &self.agent {
+            s.agent = v.clone();
+        }
+        if let Some(v) = &self.runtime {
+            s.runtime = v.clone();
+        }
+        if let Some(v) = &self.secrets {
+            s.secrets = v.clone();
+        }
+        if let Some(v) = self.ttl_seconds_after_finished {
+            s.ttl_seconds_after_finished = v;
+        }
+    }
+}
+
+/// `[guardrails]`: the deny-list of live-trading / credential parameters and the allowed secrets.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GuardrailsConfig {
+    pub deny_parameter_names: Option<Vec<String>>,
+    pub deny_parameter_values: Option<Vec<String>>,
+    pub allowed_secrets: Option<Vec<String>>,
+}
+
+impl GuardrailsConfig {
+    pub fn apply(&self, g: &mut crate::domain::wave::Guardrails) {
+        if let Some(v) = &self.deny_parameter_names {
+            g.deny_parameter_names = v.clone();
+        }
+        if let Some(v) = &self.deny_parameter_values {
+            g.deny_parameter_values = v.clone();
+        }
+        if let Some(v) = &self.allowed_secrets {
+            g.allowed_secrets = v.clone();
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -1,9 +1,10 @@
 //! Carries out what `update` asks for: work item saves and patches (through the real API server or
 //! the demo's in-memory store), draft storage. Results come back as `Msg::Op`.
 use crate::app::Effect;
-use crate::app::msg::{Msg, OpResult, Resource, SourceEvent};
+use crate::app::msg::{LaunchOutcome, Msg, OpResult, Resource, SourceEvent};
 use crate::domain::WorkItem;
 use crate::domain::manifest::ItemDraft;
+use crate::sources::audit::AuditLog;
 use crate::sources::drafts::DraftStore;
 use crate::sources::kube_ops;
 use serde_json::{Value, json};
@@ -30,6 +31,8 @@ pub struct Executor {
     tx: mpsc::Sender<Msg>,
     backend: Backend,
     drafts: Option<DraftStore>,
+    audit: Option<AuditLog>,
+    operator: String,
 }
 
 impl Executor {
@@ -38,6 +41,21 @@ impl Executor {
             tx,
             backend,
             drafts,
+            audit: None,
+            operator: "operator".into(),
+        }
+    }
+
+    /// Records every mutating action in `audit`, as `operator`.
+    pub fn with_audit(mut self, audit: Option<AuditLog>, operator: &str) -> Executor {
+        self.audit = audit;
+        self.operator = operator.to_owned();
+        self
+    }
+
+    fn record(&self, action: &str, target: &str, outcome: &str) {
+        if let Some(audit) = &self.audit {
+            audit.record(action, target, outcome);
         }
     }
 
@@ -64,41 +82,59 @@ impl Executor {
     pub fn execute(&self, effect: Effect) -> Option<Effect> {
         match effect {
             Effect::SaveWorkItem { draft, create } => {
-                let backend = self.backend.clone();
-                let tx = self.tx.clone();
+                let this = self.clone();
                 tokio::spawn(async move {
-                    let result = match &backend {
+                    let result = match &this.backend {
                         Backend::Kube(client) => {
                             kube_ops::save_work_item(client, &draft, create).await
                         }
-                        Backend::Demo(rv) => demo_echo(&tx, demo_item(&draft.manifest(), rv)).await,
+                        Backend::Demo(rv) => {
+                            demo_echo(&this.tx, demo_item(&draft.manifest(), rv)).await
+                        }
                     };
-                    let _ = tx.send(Msg::Op(result)).await;
+                    let target = format!("{}/{}", draft.namespace, draft.name);
+                    let action = if create {
+                        "create work item"
+                    } else {
+                        "update work item"
+                    };
+                    this.record(action, &target, &outcome_text(&result));
+                    let _ = this.tx.send(Msg::Op(result)).await;
                 });
             }
             Effect::PatchWorkItem { item, patch, what } => {
-                let backend = self.backend.clone();
-                let tx = self.tx.clone();
+                let this = self.clone();
                 tokio::spawn(async move {
-                    let result = match &backend {
+                    let result = match &this.backend {
                         Backend::Kube(client) => {
                             kube_ops::patch_work_item(client, &item, &patch, what).await
                         }
                         Backend::Demo(rv) => {
                             let patched = demo_patch(&item, &patch, rv);
-                            let _ = tx
-                                .send(Msg::Source(SourceEvent::Applied(Resource::WorkItem(
-                                    Box::new(patched.clone()),
-                                ))))
-                                .await;
+                            let event =
+                                SourceEvent::Applied(Resource::WorkItem(Box::new(patched.clone())));
+                            let _ = this.tx.send(Msg::Source(event)).await;
                             OpResult::Patched {
                                 what: what.to_owned(),
                                 item: Box::new(patched),
                             }
                         }
                     };
-                    let _ = tx.send(Msg::Op(result)).await;
+                    this.record(what, &item.key.to_string(), &outcome_text(&result));
+                    let _ = this.tx.send(Msg::Op(result)).await;
                 });
+            }
+            Effect::LaunchRuns { wave, manifests } => {
+                let this = self.clone();
+                tokio::spawn(async move { this.launch(wave, manifests).await });
+            }
+            Effect::CancelRuns(runs) => {
+                let this = self.clone();
+                tokio::spawn(async move { this.change_runs(runs, false).await });
+            }
+            Effect::DeleteRuns(runs) => {
+                let this = self.clone();
+                tokio::spawn(async move { this.change_runs(runs, true).await });
             }
             Effect::WriteDraft(draft) => {
                 if let Some(store) = &self.drafts
@@ -128,6 +164,118 @@ impl Executor {
             other => return Some(other),
         }
         None
+    }
+}
+
+impl Executor {
+    /// Creates the runs in parallel, reporting each as it lands.
+    async fn launch(&self, wave: u32, manifests: Vec<Value>) {
+        use futures::StreamExt;
+        let mut pending: futures::stream::FuturesUnordered<_> = manifests
+            .into_iter()
+            .map(|m| {
+                let backend = self.backend.clone();
+                let tx = self.tx.clone();
+                async move {
+                    let name = m["metadata"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let outcome = match &backend {
+                        Backend::Kube(client) => kube_ops::create_run(client, &m).await,
+                        Backend::Demo(_) => {
+                            let mut obj = m.clone();
+                            obj["metadata"]["creationTimestamp"] =
+                                json!(chrono::Utc::now().to_rfc3339());
+                            obj["status"] = json!({"phase": "Pending"});
+                            let run = crate::domain::Run::from_json(&obj);
+                            let _ = tx
+                                .send(Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(
+                                    run,
+                                )))))
+                                .await;
+                            LaunchOutcome::Created
+                        }
+                    };
+                    (
+                        m["metadata"]["namespace"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        name,
+                        outcome,
+                    )
+                }
+            })
+            .collect();
+        while let Some((namespace, name, outcome)) = pending.next().await {
+            let text = match &outcome {
+                LaunchOutcome::Created => "created".to_owned(),
+                LaunchOutcome::Exists => "exists".to_owned(),
+                LaunchOutcome::Failed(e) => format!("failed: {e}"),
+            };
+            self.record(
+                &format!("launch wave {wave}"),
+                &format!("{namespace}/{name}"),
+                &text,
+            );
+            let _ = self
+                .tx
+                .send(Msg::Op(OpResult::Launched { name, outcome }))
+                .await;
+        }
+    }
+
+    async fn change_runs(&self, runs: Vec<crate::domain::ObjectKey>, delete: bool) {
+        let what = if delete { "delete" } else { "cancel" };
+        let mut done = 0;
+        let mut failed = Vec::new();
+        for key in runs {
+            let result = match &self.backend {
+                Backend::Kube(client) if delete => kube_ops::delete_run(client, &key).await,
+                Backend::Kube(client) => kube_ops::cancel_run(client, &key, &self.operator).await,
+                Backend::Demo(_) => {
+                    let event = if delete {
+                        SourceEvent::Deleted(crate::domain::ResourceKind::AgentRun, key.clone())
+                    } else {
+                        SourceEvent::Notice(format!(
+                            "demo: {} cancelled (its Jobs deleted)",
+                            key.name
+                        ))
+                    };
+                    let _ = self.tx.send(Msg::Source(event)).await;
+                    Ok(())
+                }
+            };
+            self.record(
+                what,
+                &key.to_string(),
+                result.as_ref().map_or_else(|e| e.as_str(), |_| "ok"),
+            );
+            match result {
+                Ok(()) => done += 1,
+                Err(e) => failed.push(format!("{}: {e}", key.name)),
+            }
+        }
+        let _ = self
+            .tx
+            .send(Msg::Op(OpResult::RunsChanged {
+                what: what.into(),
+                done,
+                failed,
+            }))
+            .await;
+    }
+}
+
+fn outcome_text(result: &OpResult) -> String {
+    match result {
+        OpResult::Saved(_) | OpResult::Patched { .. } => "ok".into(),
+        OpResult::SaveConflict(_) => "conflict (409)".into(),
+        OpResult::SaveFailed(e) | OpResult::PatchFailed { message: e, .. } => {
+            format!("failed: {e}")
+        }
+        other => format!("{other:?}").chars().take(80).collect(),
     }
 }
 

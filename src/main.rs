@@ -8,6 +8,7 @@ use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::effects::{Backend, Executor};
+use swarm_cockpit::sources::audit::AuditLog;
 use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
 use swarm_cockpit::sources::logs::{Backend as LogBackend, LogRunner};
@@ -96,10 +97,12 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 namespace: Some(demo::NAMESPACE.into()),
             };
             let mut state = State::new(plan.clone(), origin, chrono::Utc::now());
-            configure(&mut state, &config);
+            configure(&mut state, &config, cli.read_only);
+            let operator = state.operator.clone();
             let debug_panic_after_ms = *debug_panic_after_ms;
             rt.block_on(async move {
-                let executor = Executor::new(tx.clone(), Backend::demo(), draft_store());
+                let executor = Executor::new(tx.clone(), Backend::demo(), draft_store())
+                    .with_audit(audit_log(&operator), &operator);
                 let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
                 let _demo = demo::spawn(plan, seed, speed, tx);
                 let ui = runtime::run_with_logs(state, theme, rx, None, Some(executor), Some(logs));
@@ -131,7 +134,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     namespace: conn.namespace.clone(),
                 };
                 let mut state = State::new(plan, origin, chrono::Utc::now());
-                configure(&mut state, &config);
+                configure(&mut state, &config, cli.read_only);
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
                 let executor = Executor::new(
                     tx.clone(),
@@ -183,7 +186,10 @@ fn start_github(
 }
 
 /// Settings from the config file that live in the state.
-fn configure(state: &mut State, config: &Config) {
+fn configure(state: &mut State, config: &Config, read_only: bool) {
+    state.read_only = read_only || config.read_only;
+    config.launch.apply(&mut state.launch_settings);
+    config.guardrails.apply(&mut state.guardrails);
     if let Some(operator) = &config.operator {
         state.operator = operator.clone();
     }
@@ -193,6 +199,11 @@ fn configure(state: &mut State, config: &Config) {
     state.logs.settings = config
         .logs
         .settings(paths::state_dir().map(|d| d.join("logs")));
+}
+
+/// Every mutating action is appended to `<state dir>/audit.jsonl`.
+fn audit_log(operator: &str) -> Option<AuditLog> {
+    paths::state_dir().map(|d| AuditLog::new(d.join("audit.jsonl"), operator))
 }
 
 /// Drafts live in `<state dir>/drafts`.

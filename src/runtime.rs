@@ -229,7 +229,9 @@ pub async fn run_with_logs(
                 other => tracing::warn!(?other, "effect not handled by the runtime"),
             }
         }
-        if let Some(github) = &effects.github {
+        // Runs, selection and mode changes all ask for a redraw: nothing to tell the poller
+        // otherwise.
+        if let Some(github) = effects.github.as_ref().filter(|_| state.needs_redraw) {
             github.publish(&state, &mut wanted_fingerprint);
         }
     }

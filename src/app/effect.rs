@@ -26,6 +26,15 @@ pub enum Effect {
         namespace: String,
         name: String,
     },
+    /// Create these AgentRuns in parallel; AlreadyExists counts as success.
+    LaunchRuns {
+        wave: u32,
+        manifests: Vec<serde_json::Value>,
+    },
+    /// Cancel runs as upstream's CLI does: delete their Jobs, keep the AgentRuns.
+    CancelRuns(Vec<crate::domain::ObjectKey>),
+    /// Delete AgentRuns (the controller's finalizer tears their runtime down).
+    DeleteRuns(Vec<crate::domain::ObjectKey>),
     /// Suspend the UI and edit the text in `$EDITOR`.
     ExternalEdit {
         text: String,

@@ -61,9 +61,18 @@ pub struct GitHubView {
     /// `None`: no poller was set up (the demo feeds PRs itself).
     pub status: Option<GitHubStatus>,
     pub notice: Option<Notice>,
+    /// PR counts per board column (same order), rebuilt by [`State::ensure_board`] after the board
+    /// or the PRs changed, so drawing a lane header never walks its runs.
+    lane_counts: Vec<LanePrs>,
+    pub(super) lane_counts_dirty: bool,
 }
 
 impl GitHubView {
+    /// The PR counts of board column `idx`, as of the last [`State::ensure_board`].
+    pub fn lane_counts(&self, idx: usize) -> LanePrs {
+        self.lane_counts.get(idx).copied().unwrap_or_default()
+    }
+
     /// The notice, while it lasts.
     pub fn notice_at(&self, now: DateTime<Utc>) -> Option<&str> {
         self.notice
@@ -90,7 +99,25 @@ pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
     for pr in prs {
         state.prs.insert(pr.key(), pr);
     }
+    state.github.lane_counts_dirty = true;
     state.needs_redraw = true;
+}
+
+/// Recomputes the lane headers' PR counts when the board or the PRs changed.
+pub(super) fn ensure_lane_counts(state: &mut State) {
+    if !state.github.lane_counts_dirty
+        && state.github.lane_counts.len() == state.board_view().columns.len()
+    {
+        return;
+    }
+    let counts = state
+        .board_view()
+        .columns
+        .iter()
+        .map(|c| column_prs(state, c))
+        .collect();
+    state.github.lane_counts = counts;
+    state.github.lane_counts_dirty = false;
 }
 
 pub fn apply_status(state: &mut State, status: GitHubStatus) {

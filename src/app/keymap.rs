@@ -22,6 +22,9 @@ pub enum Action {
     Approve,
     Revoke,
     Validate,
+    Waves,
+    CancelRun,
+    DeleteRun,
     Logs,
     Help,
     Back,
@@ -50,6 +53,9 @@ impl Action {
             Action::Approve => "approve the selected work item (refused while checks fail)",
             Action::Revoke => "revoke the selected work item's approval",
             Action::Validate => "run the checks on the selected work item",
+            Action::Waves => "wave planner: check, launch (L), cancel (x/X) a wave",
+            Action::CancelRun => "cancel the selected run (deletes its Jobs, keeps the record)",
+            Action::DeleteRun => "delete the selected AgentRun",
             Action::Logs => "logs of the selected run (also l in its details)",
             Action::Help => "this help",
             Action::Back => "back / close / clear the filter",
@@ -152,6 +158,9 @@ impl Default for Keymap {
             (c('a'), Action::Approve),
             (c('A'), Action::Revoke),
             (c('v'), Action::Validate),
+            (c('w'), Action::Waves),
+            (c('x'), Action::CancelRun),
+            (c('X'), Action::DeleteRun),
             (c('L'), Action::Logs),
             (c('?'), Action::Help),
             (c('q'), Action::Close),
@@ -203,7 +212,7 @@ mod tests {
     #[test]
     fn help_lists_every_action_once() {
         let rows = Keymap::default().help_rows();
-        assert_eq!(rows.len(), 23);
+        assert_eq!(rows.len(), 26);
         assert_eq!(rows[0], ("h / ←".to_owned(), "previous lane"));
     }
 }

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod msg;
 pub mod state;
 pub mod update;
+pub mod waves;
 pub mod workitems;
 
 pub use effect::Effect;

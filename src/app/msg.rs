@@ -43,6 +43,24 @@ pub enum OpResult {
     DraftWriteFailed(String),
     ExternalEditDone(String),
     ExternalEditFailed(String),
+    /// One run of a launch: created, already there (a relaunch, or another operator), or failed.
+    Launched {
+        name: String,
+        outcome: LaunchOutcome,
+    },
+    /// Cancel/delete finished: how many, and what failed.
+    RunsChanged {
+        what: String,
+        done: usize,
+        failed: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LaunchOutcome {
+    Created,
+    Exists,
+    Failed(String),
 }
 
 /// An object as the sources deliver it, already trimmed to its view-model.

@@ -27,6 +27,10 @@ pub enum Mode {
     Findings,
     /// The offer to restore drafts left by an earlier session.
     Drafts,
+    /// The wave planner (`State::wave_view`).
+    Waves,
+    /// A confirmation (`State::confirm`).
+    Confirm,
     /// The log view of a run (`State::logs`).
     Logs,
 }
@@ -65,6 +69,12 @@ pub struct State {
     pub runs: BTreeMap<ObjectKey, Run>,
     pub items: BTreeMap<ObjectKey, WorkItem>,
     pub prs: HashMap<PrKey, PullRequest>,
+    /// Every mutating action is refused (`--read-only` or config `read_only`).
+    pub read_only: bool,
+    pub wave_view: Option<super::waves::WaveView>,
+    pub confirm: Option<super::waves::Confirm>,
+    pub launch_settings: crate::domain::wave::LaunchSettings,
+    pub guardrails: crate::domain::wave::Guardrails,
     /// The open work item editor.
     pub editor: Option<Box<super::editor::Editor>>,
     pub findings_view: Option<FindingsView>,
@@ -102,6 +112,11 @@ impl State {
             prs: HashMap::new(),
             github: Default::default(),
             logs: Default::default(),
+            read_only: false,
+            wave_view: None,
+            confirm: None,
+            launch_settings: Default::default(),
+            guardrails: Default::default(),
             editor: None,
             findings_view: None,
             drafts_offer: Vec::new(),
@@ -140,11 +155,14 @@ impl State {
 
     pub fn ensure_board(&mut self) {
         if !self.board_dirty {
+            super::github::ensure_lane_counts(self);
             return;
         }
         self.board = Board::build(&self.plan, &self.runs, &self.items, &self.ui.filter);
         self.board_dirty = false;
         self.reselect();
+        self.github.lane_counts_dirty = true;
+        super::github::ensure_lane_counts(self);
     }
 
     /// Keeps the selection on the same object after a rebuild, else clamps the indices.

@@ -23,7 +23,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Op(result) => super::workitems::on_op(state, result),
+        Msg::Op(result) => {
+            super::waves::on_op(state, &result);
+            super::workitems::on_op(state, result)
+        }
         Msg::Log(event) => super::logs::on_event(state, event),
         Msg::Resize { width, height } => {
             state.ui.width = width;
@@ -94,10 +97,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         }
         SourceEvent::PullRequest(pr) => {
             state.last_event_at = Some(state.now);
-            state
-                .prs
-                .insert((pr.repository.clone(), pr.head_branch.clone()), *pr);
-            state.needs_redraw = true;
+            super::github::apply_pull_requests(state, vec![*pr]);
         }
         SourceEvent::PullRequests(prs) => super::github::apply_pull_requests(state, prs),
         SourceEvent::GitHub(status) => super::github::apply_status(state, status),
@@ -121,6 +121,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         Mode::Drafts => return super::workitems::on_drafts_key(state, key),
+        Mode::Waves => return super::waves::on_waves_key(state, key),
+        Mode::Confirm => return super::waves::on_confirm_key(state, key),
         Mode::Logs => return super::logs::on_key(state, key),
         _ => {}
     }
@@ -159,10 +161,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Action::Revoke => return super::workitems::revoke(state),
             Action::Validate => return super::workitems::validate(state),
             Action::LaneRight | Action::Logs => return super::logs::open_selected(state),
+            Action::CancelRun => return super::waves::cancel(state, false, false),
+            Action::DeleteRun => return super::waves::cancel(state, true, false),
             _ => {}
         },
         Mode::Board => return board_action(state, action),
-        Mode::Editor | Mode::Findings | Mode::Drafts | Mode::Logs => {}
+        Mode::Editor | Mode::Findings | Mode::Drafts | Mode::Logs | Mode::Waves | Mode::Confirm => {
+        }
     }
     Vec::new()
 }
@@ -202,6 +207,9 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Approve => return super::workitems::approve(state),
         Action::Revoke => return super::workitems::revoke(state),
         Action::Validate => return super::workitems::validate(state),
+        Action::Waves => return super::waves::open(state),
+        Action::CancelRun => return super::waves::cancel(state, false, false),
+        Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),
     }
     Vec::new()

@@ -167,6 +167,10 @@ fn show_findings(state: &mut State, title: String, findings: Vec<Finding>) {
 
 /// `a`: approve, refused with the findings while any check fails.
 pub fn approve(state: &mut State) -> Vec<Effect> {
+    if state.read_only {
+        super::github::notify(state, "read-only: approving is disabled");
+        return Vec::new();
+    }
     let Some(item) = selected_item(state).cloned() else {
         super::github::notify(state, "no work item selected");
         return Vec::new();
@@ -203,6 +207,10 @@ pub fn approve(state: &mut State) -> Vec<Effect> {
 
 /// `A`: revoke an approval (also clears a stale one).
 pub fn revoke(state: &mut State) -> Vec<Effect> {
+    if state.read_only {
+        super::github::notify(state, "read-only: revoking is disabled");
+        return Vec::new();
+    }
     let Some(item) = selected_item(state).cloned() else {
         super::github::notify(state, "no work item selected");
         return Vec::new();
@@ -355,6 +363,14 @@ fn editor_name(state: &State) -> String {
 }
 
 fn save(state: &mut State) -> Vec<Effect> {
+    if state.read_only {
+        if let Some(editor) = state.editor.as_mut() {
+            editor.message =
+                Some("read-only: saving is disabled; your text is kept as a draft".into());
+            return editor::persist(editor);
+        }
+        return Vec::new();
+    }
     let Some(editor) = state.editor.as_mut() else {
         return Vec::new();
     };
@@ -495,6 +511,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             }
             Vec::new()
         }
+        OpResult::Launched { .. } | OpResult::RunsChanged { .. } => Vec::new(),
         OpResult::ExternalEditFailed(message) => {
             if let Some(editor) = state.editor.as_mut() {
                 editor.message = Some(format!("$EDITOR failed: {message}"));

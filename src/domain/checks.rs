@@ -356,6 +356,8 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             }
         }
         for run in ctx.in_flight {
+            // The item's own runs push its branch by design; a second launch is the wave gate's
+            // business.
             let own_run = run.work_item.as_deref() == Some(item.key.name.as_str());
             if !own_run && run.head_branch.as_deref() == Some(head.as_str()) {
                 out.push(
@@ -699,7 +701,10 @@ mod tests {
     #[test]
     fn merge_markers_are_errors_with_their_line() {
         let plan = plan();
-        let text = good("codex/swarm/lane-a/fw").replace("Add the firewall.", "<<<<<<< yours\nA\n=======\nB\n>>>>>>> theirs");
+        let text = good("codex/swarm/lane-a/fw").replace(
+            "Add the firewall.",
+            "<<<<<<< yours\nA\n=======\nB\n>>>>>>> theirs",
+        );
         let f = check_item(&item("fw", "A", &text), &ctx(&plan, &[], &[]));
         let m: Vec<_> = f.iter().filter(|f| f.check == "conflict-markers").collect();
         assert_eq!(m.len(), 1);

@@ -36,7 +36,12 @@ pub fn wave_of(item: &WorkItem, plan: &Plan) -> Option<u32> {
     item.wave
         .as_deref()
         .and_then(|w| w.trim().parse().ok())
-        .or_else(|| plan.items.iter().find(|p| p.name == item.key.name).map(|p| p.wave))
+        .or_else(|| {
+            plan.items
+                .iter()
+                .find(|p| p.name == item.key.name)
+                .map(|p| p.wave)
+        })
 }
 
 /// Groups work items into numbered waves, in order. Items without a wave are left out (the
@@ -58,7 +63,11 @@ pub fn plan_waves<'a>(items: impl IntoIterator<Item = &'a WorkItem>, plan: &Plan
                 .find(|w| w.number == number)
                 .map(|w| w.title.clone())
                 .unwrap_or_default();
-            Wave { number, title, items }
+            Wave {
+                number,
+                title,
+                items,
+            }
         })
         .collect()
 }
@@ -88,14 +97,28 @@ impl Default for Guardrails {
     fn default() -> Self {
         Guardrails {
             deny_parameter_names: [
-                "*live*", "*trading_mode*", "*tradingmode*", "*credential*", "*password*", "*api_key*",
-                "*apikey*", "*secret*", "*token*", "*broker*",
+                "*live*",
+                "*trading_mode*",
+                "*tradingmode*",
+                "*credential*",
+                "*password*",
+                "*api_key*",
+                "*apikey*",
+                "*secret*",
+                "*token*",
+                "*broker*",
             ]
             .map(String::from)
             .to_vec(),
-            deny_parameter_values: ["live", "*live-trading*", "*live_trading*", "*enable-live*", "*paper=false*"]
-                .map(String::from)
-                .to_vec(),
+            deny_parameter_values: [
+                "live",
+                "*live-trading*",
+                "*live_trading*",
+                "*enable-live*",
+                "*paper=false*",
+            ]
+            .map(String::from)
+            .to_vec(),
             allowed_secrets: vec!["codex-github-token".into()],
         }
     }
@@ -138,16 +161,37 @@ pub struct GateContext<'a> {
     pub overrides: &'a Overrides,
 }
 
-fn finding(severity: Severity, check: &'static str, item: &str, message: String, fix: &str) -> Finding {
-    Finding { severity, check, item: item.to_owned(), section: None, line: None, message, fix: fix.to_owned() }
+fn finding(
+    severity: Severity,
+    check: &'static str,
+    item: &str,
+    message: String,
+    fix: &str,
+) -> Finding {
+    Finding {
+        severity,
+        check,
+        item: item.to_owned(),
+        section: None,
+        line: None,
+        message,
+        fix: fix.to_owned(),
+    }
 }
 
 /// The gates before launching `wave`: refused (errors) unless every item passes.
 pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding> {
     let mut out = Vec::new();
-    let in_flight: Vec<&Run> = ctx.runs.iter().copied().filter(|r| r.phase.is_in_flight()).collect();
+    let in_flight: Vec<&Run> = ctx
+        .runs
+        .iter()
+        .copied()
+        .filter(|r| r.phase.is_in_flight())
+        .collect();
+    // The run this launch would create (already there after a first launch: relaunching is
+    // idempotent). Any other in-flight run, even of the same item, holds its branch and paths.
     let own_run = |item: &WorkItem, run: &Run| {
-        run.work_item.as_deref() == Some(item.key.name.as_str()) && run.key.namespace == item.key.namespace
+        run.key.name == run_name(item, wave.number) && run.key.namespace == item.key.namespace
     };
     // Approval, and the item's own checks.
     for item in &wave.items {
@@ -171,7 +215,11 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
         let check_ctx = checks::Context {
             plan: ctx.plan,
             items: ctx.all_items,
-            in_flight: &in_flight.iter().copied().filter(|r| !own_run(item, r)).collect::<Vec<_>>(),
+            in_flight: &in_flight
+                .iter()
+                .copied()
+                .filter(|r| !own_run(item, r))
+                .collect::<Vec<_>>(),
             head_prefix: ctx.head_prefix,
             allow_prompt_override: ctx.overrides.prompt,
         };
@@ -181,6 +229,25 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
                 .filter(|f| f.severity == Severity::Error),
         );
         out.extend(guardrail_findings(item, ctx));
+    }
+    // One run at a time per work item: another in-flight run already pushes its branch.
+    for item in &wave.items {
+        for run in in_flight.iter().filter(|r| {
+            r.work_item.as_deref() == Some(item.key.name.as_str())
+                && r.key.namespace == item.key.namespace
+                && !own_run(item, r)
+        }) {
+            out.push(finding(
+                Severity::Error,
+                "head-unique",
+                &item.key.name,
+                format!(
+                    "the run {} of this work item is still in flight on its branch",
+                    run.key.name
+                ),
+                "wait for it to finish, or cancel it (x) first",
+            ));
+        }
     }
     // Head branches unique within the wave.
     let mut heads: HashMap<&str, &str> = HashMap::new();
@@ -201,11 +268,11 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
     for item in &wave.items {
         let mine = in_scope(item);
         for run in in_flight.iter().filter(|r| !own_run(item, r)) {
-            let Some(other) = run
-                .work_item
-                .as_ref()
-                .and_then(|n| ctx.all_items.iter().find(|i| &i.key.name == n && i.key.namespace == run.key.namespace))
-            else {
+            let Some(other) = run.work_item.as_ref().and_then(|n| {
+                ctx.all_items
+                    .iter()
+                    .find(|i| &i.key.name == n && i.key.namespace == run.key.namespace)
+            }) else {
                 continue;
             };
             if let Some((a, b)) = overlapping(&mine, &in_scope(other)) {
@@ -213,7 +280,10 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
                     Severity::Error,
                     "path-overlap",
                     &item.key.name,
-                    format!("{a} overlaps {b}, which the in-flight run {} is changing", run.key.name),
+                    format!(
+                        "{a} overlaps {b}, which the in-flight run {} is changing",
+                        run.key.name
+                    ),
                     "wait for that run's PR to merge, or narrow the paths",
                 ));
             }
@@ -228,7 +298,11 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             .map(|i| i.key.name.as_str())
             .collect();
         if !unmerged.is_empty() {
-            let severity = if ctx.overrides.unmerged_previous_wave { Severity::Warning } else { Severity::Error };
+            let severity = if ctx.overrides.unmerged_previous_wave {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
             out.push(finding(
                 severity,
                 "merge-order",
@@ -295,7 +369,8 @@ fn overlapping(a: &[String], b: &[String]) -> Option<(String, String)> {
         None => p.to_owned(),
         Some(i) => format!("{}swarm-probe", &p[..i]),
     };
-    let hit = |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
+    let hit =
+        |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
     for x in a {
         for y in b {
             if hit(x, &probe(y)) || hit(y, &probe(x)) {
@@ -313,7 +388,11 @@ fn short_hash(parts: &[&str]) -> String {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    h.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Hash of the plan's meaning, recorded on runs.
@@ -335,12 +414,24 @@ pub fn run_name(item: &WorkItem, wave: u32) -> String {
 
 /// The AgentRun for one work item of a wave: references its ImplementationSpec, carries the PR
 /// parameters, and records what makes it reproducible.
-pub fn run_manifest(item: &WorkItem, wave: u32, plan: &Plan, settings: &LaunchSettings, at: &str, overrides: &Overrides) -> Value {
+pub fn run_manifest(
+    item: &WorkItem,
+    wave: u32,
+    plan: &Plan,
+    settings: &LaunchSettings,
+    at: &str,
+    overrides: &Overrides,
+) -> Value {
     let template = Template::parse(&item.text);
     let params: serde_json::Map<String, Value> = template
         .parameters()
         .into_iter()
-        .filter(|(k, _)| matches!(k.as_str(), "repository" | "base" | "head" | "stage" | "gitopsPath") || (k == "prompt" && overrides.prompt))
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "repository" | "base" | "head" | "stage" | "gitopsPath"
+            ) || (k == "prompt" && overrides.prompt)
+        })
         .map(|(k, (_, v))| (k, json!(v)))
         .collect();
     let name = run_name(item, wave);
@@ -352,10 +443,16 @@ pub fn run_manifest(item: &WorkItem, wave: u32, plan: &Plan, settings: &LaunchSe
         LAUNCHED_AT: at,
     });
     if overrides.unmerged_previous_wave {
-        annotations[OVERRIDE] = json!(format!("launched before the previous wave merged, confirmed by {}", settings.operator));
+        annotations[OVERRIDE] = json!(format!(
+            "launched before the previous wave merged, confirmed by {}",
+            settings.operator
+        ));
     }
     if overrides.prompt {
-        annotations[PROMPT_OVERRIDE] = json!(format!("prompt parameter set explicitly by {}", settings.operator));
+        annotations[PROMPT_OVERRIDE] = json!(format!(
+            "prompt parameter set explicitly by {}",
+            settings.operator
+        ));
     }
     json!({
         "apiVersion": format!("{}/{}", labels::GROUP, labels::VERSION),
@@ -393,8 +490,17 @@ mod tests {
     }
 
     fn item(name: &str, lane: &str, wave: u32, path: &str, approved: bool) -> WorkItem {
-        let text = Template::new_item(lane, &[path.into()], "proompteng/lab", "main", &format!("codex/swarm/lane-{}/{name}", lane.to_lowercase()))
-            .replace("What this work item changes, in one or two sentences.", "Do it.");
+        let text = Template::new_item(
+            lane,
+            &[path.into()],
+            "proompteng/lab",
+            "main",
+            &format!("codex/swarm/lane-{}/{name}", lane.to_lowercase()),
+        )
+        .replace(
+            "What this work item changes, in one or two sentences.",
+            "Do it.",
+        );
         let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
             "labels": {labels::LANE: lane, labels::WAVE: wave.to_string()}}, "spec": {"text": text}}));
         if approved {
@@ -406,9 +512,22 @@ mod tests {
         w
     }
 
-    fn gates(wave: &Wave, waves: &[Wave], items: &[&WorkItem], runs: &[&Run], merged: bool, overrides: &Overrides) -> Vec<Finding> {
+    fn gates(
+        wave: &Wave,
+        waves: &[Wave],
+        items: &[&WorkItem],
+        runs: &[&Run],
+        merged: bool,
+        overrides: &Overrides,
+    ) -> Vec<Finding> {
         let plan = plan();
-        let pr = move |_: &WorkItem| if merged { Some(PrState::Merged) } else { Some(PrState::Open) };
+        let pr = move |_: &WorkItem| {
+            if merged {
+                Some(PrState::Merged)
+            } else {
+                Some(PrState::Open)
+            }
+        };
         let ctx = GateContext {
             plan: &plan,
             all_items: items,
@@ -426,12 +545,22 @@ mod tests {
     fn waves_group_by_label_then_plan_in_order() {
         let a = item("b-item", "A", 2, "services/torghut/app/trading/x/**", true);
         let b = item("a-item", "C", 1, "kubernetes/x/**", true);
-        let mut c = item("order-firewall", "A", 9, "services/torghut/app/trading/f/**", true);
+        let mut c = item(
+            "order-firewall",
+            "A",
+            9,
+            "services/torghut/app/trading/f/**",
+            true,
+        );
         c.wave = None;
         let waves = plan_waves([&a, &b, &c], &plan());
         assert_eq!(waves.iter().map(|w| w.number).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(waves[0].title, "Safety + order firewall");
-        assert_eq!(waves[0].items.len(), 2, "order-firewall takes its wave from the plan");
+        assert_eq!(
+            waves[0].items.len(),
+            2,
+            "order-firewall takes its wave from the plan"
+        );
     }
 
     #[test]
@@ -439,32 +568,81 @@ mod tests {
         let a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
         let b = item("ks", "C", 1, "kubernetes/ks/**", true);
         let waves = plan_waves([&a, &b], &plan());
-        let f = gates(&waves[0], &waves, &[&a, &b], &[], true, &Overrides::default());
+        let f = gates(
+            &waves[0],
+            &waves,
+            &[&a, &b],
+            &[],
+            true,
+            &Overrides::default(),
+        );
         assert!(f.is_empty(), "{f:#?}");
 
         let mut changed = a.clone();
         changed.text.push_str("\nedit\n");
         let c = item("new", "A", 1, "services/torghut/app/trading/n/**", false);
         let waves = plan_waves([&changed, &c], &plan());
-        let f = gates(&waves[0], &waves, &[&changed, &c], &[], true, &Overrides::default());
-        let msgs: Vec<_> = f.iter().filter(|f| f.check == "approval").map(|f| f.message.as_str()).collect();
+        let f = gates(
+            &waves[0],
+            &waves,
+            &[&changed, &c],
+            &[],
+            true,
+            &Overrides::default(),
+        );
+        let msgs: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == "approval")
+            .map(|f| f.message.as_str())
+            .collect();
         assert_eq!(msgs, ["changed since it was approved", "not approved"]);
     }
 
     #[test]
     fn duplicate_heads_and_overlap_with_in_flight_work_are_refused() {
         let a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
-        let mut b = item("fw2", "A", 1, "services/torghut/app/trading/fw/sub/**", true);
+        let mut b = item(
+            "fw2",
+            "A",
+            1,
+            "services/torghut/app/trading/fw/sub/**",
+            true,
+        );
         b.text = b.text.replace("lane-a/fw2", "lane-a/fw");
-        b.parameters.insert("head".into(), "codex/swarm/lane-a/fw".into());
+        b.parameters
+            .insert("head".into(), "codex/swarm/lane-a/fw".into());
         let waves = plan_waves([&a], &plan());
-        let running = Run::from_json(&json!({"metadata": {"name": "fw2-run", "namespace": "agents"},
+        let running = Run::from_json(
+            &json!({"metadata": {"name": "fw2-run", "namespace": "agents"},
             "spec": {"implementationSpecRef": {"name": "fw2"}, "parameters": {"head": "codex/swarm/lane-a/other"}},
-            "status": {"phase": "Running"}}));
-        let f = gates(&waves[0], &waves, &[&a, &b], &[&running], true, &Overrides::default());
-        assert!(f.iter().any(|f| f.check == "path-overlap" && f.message.contains("fw2-run")), "{f:#?}");
-        let both = Wave { number: 1, title: String::new(), items: vec![a.clone(), b.clone()] };
-        let f = gates(&both, &[both.clone()], &[&a, &b], &[], true, &Overrides::default());
+            "status": {"phase": "Running"}}),
+        );
+        let f = gates(
+            &waves[0],
+            &waves,
+            &[&a, &b],
+            &[&running],
+            true,
+            &Overrides::default(),
+        );
+        assert!(
+            f.iter()
+                .any(|f| f.check == "path-overlap" && f.message.contains("fw2-run")),
+            "{f:#?}"
+        );
+        let both = Wave {
+            number: 1,
+            title: String::new(),
+            items: vec![a.clone(), b.clone()],
+        };
+        let f = gates(
+            &both,
+            &[both.clone()],
+            &[&a, &b],
+            &[],
+            true,
+            &Overrides::default(),
+        );
         assert!(f.iter().any(|f| f.check == "head-unique"), "{f:#?}");
     }
 
@@ -473,21 +651,44 @@ mod tests {
         let a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
         let b = item("cost", "A", 2, "services/torghut/app/trading/cost/**", true);
         let waves = plan_waves([&a, &b], &plan());
-        let f = gates(&waves[1], &waves, &[&a, &b], &[], false, &Overrides::default());
+        let f = gates(
+            &waves[1],
+            &waves,
+            &[&a, &b],
+            &[],
+            false,
+            &Overrides::default(),
+        );
         let m: Vec<_> = f.iter().filter(|f| f.check == "merge-order").collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].severity, Severity::Error);
         assert!(m[0].message.contains("wave 1 is not merged yet: fw"));
-        let o = Overrides { unmerged_previous_wave: true, prompt: false };
+        let o = Overrides {
+            unmerged_previous_wave: true,
+            prompt: false,
+        };
         let f = gates(&waves[1], &waves, &[&a, &b], &[], false, &o);
         assert!(!checks::has_errors(&f), "{f:#?}");
-        assert!(gates(&waves[1], &waves, &[&a, &b], &[], true, &Overrides::default()).is_empty());
+        assert!(
+            gates(
+                &waves[1],
+                &waves,
+                &[&a, &b],
+                &[],
+                true,
+                &Overrides::default()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn guardrails_refuse_live_trading_and_credential_parameters() {
         let mut a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", false);
-        a.text = a.text.replace("- stage: implementation", "- stage: implementation\n- TRADING_MODE: paper\n- mode: live\n- prompt: x");
+        a.text = a.text.replace(
+            "- stage: implementation",
+            "- stage: implementation\n- TRADING_MODE: paper\n- mode: live\n- prompt: x",
+        );
         let hash = a.content_hash();
         a.annotations.insert(APPROVED_BY.into(), "ana".into());
         a.annotations.insert(APPROVED_HASH.into(), hash);
@@ -496,28 +697,70 @@ mod tests {
         let g: Vec<_> = f.iter().filter(|f| f.check == "guardrails").collect();
         assert_eq!(g.len(), 2, "{g:#?}");
         assert!(f.iter().any(|f| f.check == "prompt-precedence"));
-        let o = Overrides { unmerged_previous_wave: false, prompt: true };
+        let o = Overrides {
+            unmerged_previous_wave: false,
+            prompt: true,
+        };
         let f = gates(&waves[0], &waves, &[&a], &[], true, &o);
         assert!(!f.iter().any(|f| f.check == "prompt-precedence"));
     }
 
     #[test]
     fn manifests_are_deterministic_and_record_reproducibility() {
-        let a = item("order-firewall", "A", 1, "services/torghut/app/trading/fw/**", true);
-        let m1 = run_manifest(&a, 1, &plan(), &LaunchSettings::default(), "t1", &Overrides::default());
-        let m2 = run_manifest(&a, 1, &plan(), &LaunchSettings::default(), "t2", &Overrides::default());
+        let a = item(
+            "order-firewall",
+            "A",
+            1,
+            "services/torghut/app/trading/fw/**",
+            true,
+        );
+        let m1 = run_manifest(
+            &a,
+            1,
+            &plan(),
+            &LaunchSettings::default(),
+            "t1",
+            &Overrides::default(),
+        );
+        let m2 = run_manifest(
+            &a,
+            1,
+            &plan(),
+            &LaunchSettings::default(),
+            "t2",
+            &Overrides::default(),
+        );
         assert_eq!(m1["metadata"]["name"], m2["metadata"]["name"]);
         assert_eq!(m1["spec"]["idempotencyKey"], m1["metadata"]["name"]);
-        assert_eq!(m1["spec"]["implementationSpecRef"]["name"], "order-firewall");
-        assert_eq!(m1["spec"]["parameters"]["head"], "codex/swarm/lane-a/order-firewall");
+        assert_eq!(
+            m1["spec"]["implementationSpecRef"]["name"],
+            "order-firewall"
+        );
+        assert_eq!(
+            m1["spec"]["parameters"]["head"],
+            "codex/swarm/lane-a/order-firewall"
+        );
         assert!(m1["spec"]["parameters"].get("prompt").is_none());
         assert_eq!(m1["metadata"]["labels"][labels::WAVE], "1");
-        assert_eq!(m1["metadata"]["annotations"][CONTENT_HASH], json!(a.content_hash()));
-        let long = item(&"x".repeat(70), "A", 12, "services/torghut/app/trading/fw/**", true);
+        assert_eq!(
+            m1["metadata"]["annotations"][CONTENT_HASH],
+            json!(a.content_hash())
+        );
+        let long = item(
+            &"x".repeat(70),
+            "A",
+            12,
+            "services/torghut/app/trading/fw/**",
+            true,
+        );
         let name = run_name(&long, 12);
         assert!(name.len() <= 63 && name.contains("-w12-"), "{name}");
         let mut edited = a.clone();
         edited.text.push('\n');
-        assert_ne!(run_name(&edited, 1), run_name(&a, 1), "new content, new run");
+        assert_ne!(
+            run_name(&edited, 1),
+            run_name(&a, 1),
+            "new content, new run"
+        );
     }
 }

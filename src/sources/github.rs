@@ -509,10 +509,10 @@ impl GitHubClient {
             .map_err(|e| FetchError::Offline(transport_message(&e)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        if status == StatusCode::NOT_MODIFIED {
-            if let Some(cached) = self.etags.get(path) {
-                return Ok((cached.body.clone(), true));
-            }
+        if status == StatusCode::NOT_MODIFIED
+            && let Some(cached) = self.etags.get(path)
+        {
+            return Ok((cached.body.clone(), true));
         }
         let body = self
             .rest
@@ -804,7 +804,7 @@ fn parse_rest_check_runs(v: &Value) -> Vec<Check> {
 /// Which links a refresh fetches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// Every wanted link (periodic or manual refresh).
+    /// Every wanted link (periodic or manual refresh); the timer skips merged PRs.
     All,
     /// Only links never fetched yet, e.g. a run that just appeared.
     New,
@@ -864,7 +864,12 @@ impl Poller {
         let links: Vec<PrLink> = wanted
             .links
             .iter()
-            .filter(|l| scope == Scope::All || !self.cache.contains_key(l))
+            .filter(|l| match (scope, self.cache.get(*l)) {
+                (Scope::New, cached) => cached.is_none(),
+                // A merged PR is final: the timer leaves it be, `r` refreshes it too.
+                (Scope::All, Some(Some(pr))) => manual || pr.state != PrState::Merged,
+                (Scope::All, _) => true,
+            })
             .cloned()
             .collect();
         let detail_due = self.detail_due(wanted, manual);

@@ -102,3 +102,64 @@ fn describe(e: &kube::Error) -> String {
         other => other.to_string(),
     }
 }
+
+/// Creates one AgentRun of a launch. AlreadyExists is success: the same wave launched twice, or
+/// by two operators at once, creates each run exactly once (names are deterministic).
+pub async fn create_run(client: &Client, manifest: &Value) -> crate::app::msg::LaunchOutcome {
+    use crate::app::msg::LaunchOutcome;
+    let namespace = manifest["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("default");
+    let api = api(client, Some(namespace), ResourceKind::AgentRun);
+    let obj: DynamicObject = match serde_json::from_value(manifest.clone()) {
+        Ok(o) => o,
+        Err(e) => return LaunchOutcome::Failed(format!("cannot build the object: {e}")),
+    };
+    match api.create(&PostParams::default(), &obj).await {
+        Ok(_) => LaunchOutcome::Created,
+        Err(kube::Error::Api(s)) if s.code == 409 && s.reason == "AlreadyExists" => {
+            LaunchOutcome::Exists
+        }
+        Err(e) => LaunchOutcome::Failed(describe(&e)),
+    }
+}
+
+/// Cancels a run as upstream's CLI does: deletes its Jobs (with their pods: Background
+/// propagation), keeps the AgentRun for the record and notes who cancelled it.
+pub async fn cancel_run(
+    client: &Client,
+    key: &crate::domain::ObjectKey,
+    operator: &str,
+) -> Result<(), String> {
+    use k8s_openapi::api::batch::v1::Job;
+    use kube::api::{DeleteParams, ListParams};
+    let jobs: kube::Api<Job> = kube::Api::namespaced(client.clone(), &key.namespace);
+    let selector = format!("{}={}", crate::domain::labels::AGENT_RUN, key.name);
+    jobs.delete_collection(
+        &DeleteParams::background(),
+        &ListParams::default().labels(&selector),
+    )
+    .await
+    .map_err(|e| describe(&e))?;
+    let runs = api(client, Some(&key.namespace), ResourceKind::AgentRun);
+    let note = json!({"metadata": {"annotations": {
+        crate::domain::wave::CANCELLED_BY: format!("{operator} at {}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    }}});
+    runs.patch(&key.name, &PatchParams::default(), &Patch::Merge(&note))
+        .await
+        .map(|_| ())
+        .map_err(|e| describe(&e))
+}
+
+/// Deletes an AgentRun (its finalizer tears the runtime down first).
+pub async fn delete_run(client: &Client, key: &crate::domain::ObjectKey) -> Result<(), String> {
+    let runs = api(client, Some(&key.namespace), ResourceKind::AgentRun);
+    match runs
+        .delete(&key.name, &kube::api::DeleteParams::background())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(describe(&e)),
+    }
+}

@@ -362,34 +362,21 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                     return;
                 }
                 // Why did it stop? Ask the pod.
-                match api.get_opt(&req.pod).await {
-                    Ok(None) => {
+                let pod = api
+                    .get_opt(&req.pod)
+                    .await
+                    .map(|p| p.as_ref().map(to_info))
+                    .map_err(|e| short_error(&e));
+                match after_stream(why, pod) {
+                    Next::End(reason) => {
                         flush_partial(&mut splitter, &mut dedup, &tx, id).await;
-                        let _ = send(&tx, state(StreamState::Ended("pod deleted".into()))).await;
+                        let _ = send(&tx, state(StreamState::Ended(reason))).await;
                         return;
                     }
-                    Ok(Some(p)) => {
-                        let info = to_info(&p);
-                        if let (Some(reason), None) = (info.terminated.clone(), &why) {
-                            flush_partial(&mut splitter, &mut dedup, &tx, id).await;
-                            let _ = send(&tx, state(StreamState::Ended(reason))).await;
-                            return;
-                        }
-                        if info.finished() && why.is_none() {
-                            flush_partial(&mut splitter, &mut dedup, &tx, id).await;
-                            let _ = send(&tx, state(StreamState::Ended(info.phase))).await;
-                            return;
-                        }
-                        // Still running: the connection was cut; resume.
+                    Next::Reconnect(why) => {
+                        // The unterminated last line will be read again, whole.
                         splitter.discard();
-                        let why = why.unwrap_or_else(|| "the server closed the stream".into());
                         if !send(&tx, state(StreamState::Reconnecting(why))).await {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        splitter.discard();
-                        if !send(&tx, state(StreamState::Reconnecting(short_error(&e)))).await {
                             return;
                         }
                     }
@@ -419,6 +406,31 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// What to do when a follow stream stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The log is complete.
+    End(String),
+    /// The connection was cut: resume.
+    Reconnect(String),
+}
+
+/// Decides after a follow stream stopped (`broken`: why the connection failed, `None` for a clean
+/// end) from what the server says about the pod now. A finished container's log is complete
+/// ("ended", not an error) once its stream closed cleanly; a deleted pod has nothing more.
+pub fn after_stream(broken: Option<String>, pod: Result<Option<PodInfo>, String>) -> Next {
+    match pod {
+        Ok(None) => Next::End("pod deleted".into()),
+        Ok(Some(info)) if broken.is_none() && info.finished() => {
+            Next::End(info.terminated.unwrap_or(info.phase))
+        }
+        Ok(Some(_)) => {
+            Next::Reconnect(broken.unwrap_or_else(|| "the server closed the stream".into()))
+        }
+        Err(e) => Next::Reconnect(e),
     }
 }
 
@@ -540,4 +552,73 @@ fn classify(e: &kube::Error) -> Trouble {
 fn short_error(e: &kube::Error) -> String {
     let text = crate::domain::sanitize::one_line(&e.to_string());
     crate::domain::sanitize::truncate_chars(&text, 160)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(status: serde_json::Value) -> PodInfo {
+        PodInfo::from_json(&json!({
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"containers": [{"name": "agent-runner"}]},
+            "status": status
+        }))
+    }
+
+    #[test]
+    fn a_finished_pod_ends_a_running_one_reconnects() {
+        let done = pod(
+            json!({"phase": "Succeeded", "containerStatuses": [{"name": "agent-runner",
+            "state": {"terminated": {"reason": "Completed", "exitCode": 0}}}]}),
+        );
+        assert_eq!(
+            after_stream(None, Ok(Some(done.clone()))),
+            Next::End("Completed, exit code 0".into())
+        );
+        // Cut mid-stream: read the rest first, even if the container is done.
+        assert!(matches!(
+            after_stream(Some("reset".into()), Ok(Some(done))),
+            Next::Reconnect(_)
+        ));
+        let running = pod(json!({"phase": "Running"}));
+        assert!(matches!(
+            after_stream(None, Ok(Some(running))),
+            Next::Reconnect(_)
+        ));
+        assert_eq!(
+            after_stream(None, Ok(None)),
+            Next::End("pod deleted".into())
+        );
+        assert_eq!(
+            after_stream(None, Err("connection refused".into())),
+            Next::Reconnect("connection refused".into())
+        );
+    }
+
+    #[test]
+    fn reconnects_ask_from_a_second_before_the_last_line() {
+        let req = LogRequest {
+            stream: 1,
+            namespace: "ns".into(),
+            pod: "p".into(),
+            container: "agent-runner".into(),
+            follow: true,
+            previous: false,
+            tail: Some(100),
+            since_seconds: None,
+        };
+        let mut dedup = Dedup::default();
+        let first = params_for(&req, &dedup, false);
+        assert_eq!(first.tail_lines, Some(100));
+        assert!(first.timestamps && first.follow);
+        dedup.admit(Some(1_770_724_800_500_000_000), b"x");
+        let again = params_for(&req, &dedup, true);
+        assert_eq!(again.tail_lines, None);
+        assert_eq!(
+            again.since_time.map(|t| t.to_string()).as_deref(),
+            Some("2026-02-10T11:59:59Z")
+        );
+    }
 }

@@ -80,10 +80,14 @@ fn draw_column(
         return;
     }
     let mut header = counts_spans(column, theme);
-    header.extend(super::pr::lane_pr_spans(
-        &crate::app::github::column_prs(state, column),
-        theme,
-    ));
+    // PR counts are computed once per board/PR change (State::ensure_board), not per frame.
+    let idx = state
+        .board_view()
+        .columns
+        .iter()
+        .position(|c| std::ptr::eq(c, column));
+    let prs = idx.map(|i| state.github.lane_counts(i)).unwrap_or_default();
+    header.extend(super::pr::lane_pr_spans(&prs, theme));
     let header = Line::from(header);
     frame.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
     if inner.height >= 2 {
@@ -326,7 +330,8 @@ pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<S
     if pr.has_conflicts() {
         spans.push(Span::styled(" ⚠conflict", Style::default().fg(theme.error)));
     }
-    if state.now - pr.fetched_at > chrono::Duration::minutes(10) {
+    // A merged PR is final: old data about it is not stale (the timer no longer refetches it).
+    if pr.state != PrState::Merged && state.now - pr.fetched_at > chrono::Duration::minutes(10) {
         spans.push(Span::styled(" ~", theme.muted()));
     }
     spans

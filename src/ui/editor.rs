@@ -202,7 +202,7 @@ fn draw_conflict(frame: &mut Frame, area: Rect, editor: &Editor, theirs: &str, t
 }
 
 fn draw_findings(frame: &mut Frame, area: Rect, findings: &[Finding], theme: &Theme) {
-    let lines = finding_lines(findings, theme);
+    let lines = finding_lines(findings, theme, false);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(
             Block::bordered()
@@ -214,7 +214,7 @@ fn draw_findings(frame: &mut Frame, area: Rect, findings: &[Finding], theme: &Th
 }
 
 /// Findings as lines: severity, where (section:line), what, and the fix.
-pub fn finding_lines(findings: &[Finding], theme: &Theme) -> Vec<Line<'static>> {
+pub fn finding_lines(findings: &[Finding], theme: &Theme, with_item: bool) -> Vec<Line<'static>> {
     if findings.is_empty() {
         return vec![Line::from(Span::styled(
             "✔ all checks pass",
@@ -232,6 +232,11 @@ pub fn finding_lines(findings: &[Finding], theme: &Theme) -> Vec<Line<'static>> 
             (Some(s), None) => s.clone(),
             (None, Some(l)) => format!("line {l}"),
             (None, None) => f.check.to_owned(),
+        };
+        let place = if with_item {
+            format!("{} · {place}", f.item)
+        } else {
+            place
         };
         lines.push(Line::from(vec![
             Span::styled(format!("{sym} "), Style::default().fg(color)),

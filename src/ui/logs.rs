@@ -35,7 +35,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -108,7 +108,12 @@ fn draw_header(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
     let muted = style.fg(theme.muted);
     let mut segs: Vec<(u8, u8, String, Style)> = vec![
         (0, 0, format!(" logs {}", view.run.name), accent),
-        (4, 1, format!("  {badge}"), style.fg(color).add_modifier(Modifier::BOLD)),
+        (
+            4,
+            1,
+            format!("  {badge}"),
+            style.fg(color).add_modifier(Modifier::BOLD),
+        ),
         (5, 2, format!("  {follow}"), style),
         (6, 4, format!(" · {count}"), style),
         (8, 7, format!(" · {range}"), muted),
@@ -521,7 +526,10 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
                         .fg(theme.accent)
                         .add_modifier(Modifier::BOLD),
                 ))
-                .title_bottom(Span::styled(" enter open · j/k move · esc close ", theme.muted())),
+                .title_bottom(Span::styled(
+                    " enter open · j/k move · esc close ",
+                    theme.muted(),
+                )),
         ),
         rect,
     );

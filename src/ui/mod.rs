@@ -9,6 +9,7 @@ pub mod logs;
 pub mod pr;
 pub mod status;
 pub mod theme;
+pub mod waves;
 
 use crate::app::State;
 use crate::app::layout;
@@ -37,6 +38,19 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Mode::Editor => editor::draw(frame, board_area, state, theme),
         Mode::Findings => findings::draw_findings(frame, board_area, state, theme),
         Mode::Drafts => findings::draw_drafts(frame, board_area, state, theme),
+        Mode::Waves => waves::draw_planner(frame, board_area, state, theme),
+        Mode::Confirm => {
+            // The confirmation sits on top of what it came from.
+            if state.wave_view.is_some()
+                && state
+                    .confirm
+                    .as_ref()
+                    .is_some_and(|c| c.back_to == Mode::Waves)
+            {
+                waves::draw_planner(frame, board_area, state, theme);
+            }
+            waves::draw_confirm(frame, board_area, state, theme);
+        }
         Mode::Logs => {}
     }
 }

@@ -18,6 +18,15 @@ pub fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         " swarm cockpit",
         style.add_modifier(Modifier::BOLD),
     )];
+    if state.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            Style::default()
+                .fg(theme.status_bg)
+                .bg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     if !state.plan.name.is_empty() {
         spans.push(Span::styled(format!(" · plan {}", state.plan.name), style));
     }

@@ -1,0 +1,457 @@
+//! The wave planner and the run-level actions: plan (`w`), check, confirm and launch (`L`),
+//! cancel (`x`: delete the run's Jobs, keep the record) and delete (`X`), for one run or a whole
+//! wave. Every mutating action is refused in read-only mode and asks for a confirmation that says
+//! what it will do. Pure: it returns effects.
+use super::board::CardId;
+use super::effect::Effect;
+use super::msg::{LaunchOutcome, OpResult};
+use super::state::{Mode, State};
+use crate::domain::checks::{Finding, Severity, has_errors};
+use crate::domain::pr::PrState;
+use crate::domain::wave::{self, GateContext, Overrides, Wave};
+use crate::domain::{ObjectKey, Run, WorkItem};
+use crossterm::event::{KeyCode, KeyEvent};
+use std::collections::BTreeSet;
+
+/// The word the operator types to launch before the previous wave merged.
+pub const OVERRIDE_WORD: &str = "override";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmAction {
+    Launch {
+        wave: u32,
+        manifests: Vec<serde_json::Value>,
+    },
+    CancelRuns(Vec<ObjectKey>),
+    DeleteRuns(Vec<ObjectKey>),
+    /// Typing the override word allows an unmerged previous wave for this launch.
+    OverrideUnmerged,
+}
+
+/// A pending confirmation: what it says, and (for typed ones) what must be typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub action: ConfirmAction,
+    pub typed_word: Option<&'static str>,
+    pub typed: String,
+    /// Where to return after answering.
+    pub back_to: Mode,
+}
+
+/// Launch progress of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchRow {
+    pub name: String,
+    pub lane: String,
+    pub outcome: Option<LaunchOutcome>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WaveView {
+    /// Index into the planned waves.
+    pub selected: usize,
+    pub overrides: Overrides,
+    pub progress: Vec<LaunchRow>,
+    pub scroll: u16,
+}
+
+/// The waves as planned from the cluster's work items (approved or not: the view says which).
+pub fn waves(state: &State) -> Vec<Wave> {
+    wave::plan_waves(state.items.values(), &state.plan)
+}
+
+/// The PR state of a work item: its latest run's PR.
+pub fn item_pr_state(state: &State, item: &WorkItem) -> Option<PrState> {
+    state
+        .runs
+        .values()
+        .filter(|r| {
+            r.work_item.as_deref() == Some(item.key.name.as_str())
+                && r.key.namespace == item.key.namespace
+        })
+        .filter_map(|r| state.pr_for_run(r).map(|pr| (r.created, pr.state)))
+        .max_by_key(|(created, _)| *created)
+        .map(|(_, s)| s)
+}
+
+/// The gates for the selected wave.
+pub fn gates(state: &State, waves: &[Wave], index: usize, overrides: &Overrides) -> Vec<Finding> {
+    let Some(wave) = waves.get(index) else {
+        return Vec::new();
+    };
+    let items: Vec<&WorkItem> = state.items.values().collect();
+    let runs: Vec<&Run> = state.runs.values().collect();
+    let pr_state = |item: &WorkItem| item_pr_state(state, item);
+    let ctx = GateContext {
+        plan: &state.plan,
+        all_items: &items,
+        runs: &runs,
+        pr_state: &pr_state,
+        head_prefix: &state.head_prefix,
+        guardrails: &state.guardrails,
+        settings: &state.launch_settings,
+        overrides,
+    };
+    wave::gate_wave(wave, waves, &ctx)
+}
+
+/// The manifests launching the selected wave would create.
+pub fn manifests(state: &State, wave: &Wave, overrides: &Overrides) -> Vec<serde_json::Value> {
+    let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut settings = state.launch_settings.clone();
+    settings.operator = state.operator.clone();
+    wave.items
+        .iter()
+        .map(|item| wave::run_manifest(item, wave.number, &state.plan, &settings, &at, overrides))
+        .collect()
+}
+
+fn refuse_read_only(state: &mut State, what: &str) -> bool {
+    if state.read_only {
+        super::github::notify(
+            state,
+            format!("read-only: {what} is disabled (started with --read-only)"),
+        );
+    }
+    state.read_only
+}
+
+/// `w`: the planner.
+pub fn open(state: &mut State) -> Vec<Effect> {
+    if state.wave_view.is_none() {
+        state.wave_view = Some(WaveView::default());
+    }
+    state.ui.mode = Mode::Waves;
+    state.needs_redraw = true;
+    Vec::new()
+}
+
+fn ask(state: &mut State, confirm: Confirm) {
+    state.confirm = Some(confirm);
+    state.ui.mode = Mode::Confirm;
+    state.needs_redraw = true;
+}
+
+fn lanes_of(items: &[WorkItem]) -> String {
+    let lanes: BTreeSet<&str> = items.iter().filter_map(|i| i.lane.as_deref()).collect();
+    lanes.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+/// `L`: check the wave; refuse with the findings, or ask to confirm the launch.
+pub fn launch(state: &mut State) -> Vec<Effect> {
+    if refuse_read_only(state, "launching a wave") {
+        return Vec::new();
+    }
+    let all = waves(state);
+    let view = state.wave_view.clone().unwrap_or_default();
+    let Some(wave) = all.get(view.selected) else {
+        super::github::notify(state, "no wave to launch: approve work items first");
+        return Vec::new();
+    };
+    let findings = gates(state, &all, view.selected, &view.overrides);
+    if has_errors(&findings) {
+        let unmerged_only = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .all(|f| f.check == "merge-order");
+        let n = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        super::github::notify(
+            state,
+            if unmerged_only {
+                format!(
+                    "launch refused: an earlier wave is not merged (O to override, typed and recorded)"
+                )
+            } else {
+                format!("launch refused: {n} gate(s) fail — see the findings")
+            },
+        );
+        return Vec::new();
+    }
+    let manifests = manifests(state, wave, &view.overrides);
+    let mut lines = vec![format!(
+        "Create {} AgentRun(s) for wave {} ({}) in lanes {}:",
+        manifests.len(),
+        wave.number,
+        wave.title,
+        lanes_of(&wave.items)
+    )];
+    for m in &manifests {
+        lines.push(format!(
+            "  {}  → {}",
+            m["metadata"]["name"].as_str().unwrap_or_default(),
+            m["spec"]["parameters"]["head"].as_str().unwrap_or_default()
+        ));
+    }
+    if view.overrides.prompt {
+        lines.push("⚠ prompt override: the prompt parameter replaces the spec text; current schemas reject it".into());
+    }
+    if view.overrides.unmerged_previous_wave {
+        lines.push("⚠ launching before the previous wave merged (recorded on each run)".into());
+    }
+    let count = manifests.len();
+    ask(
+        state,
+        Confirm {
+            title: format!("Launch wave {}: {count} run(s)?", wave.number),
+            lines,
+            action: ConfirmAction::Launch {
+                wave: wave.number,
+                manifests,
+            },
+            typed_word: None,
+            typed: String::new(),
+            back_to: Mode::Waves,
+        },
+    );
+    Vec::new()
+}
+
+/// `O` in the planner: the typed confirmation to launch before the previous wave merged.
+pub fn ask_override(state: &mut State) -> Vec<Effect> {
+    if refuse_read_only(state, "overriding the merge order") {
+        return Vec::new();
+    }
+    ask(
+        state,
+        Confirm {
+            title: "Launch before the previous wave merged?".into(),
+            lines: vec![
+                "The seed merges in dependency order: safety + order firewall first.".into(),
+                "Launching early is recorded on every run it creates.".into(),
+                format!("Type {OVERRIDE_WORD:?} and press enter to allow it for this launch."),
+            ],
+            action: ConfirmAction::OverrideUnmerged,
+            typed_word: Some(OVERRIDE_WORD),
+            typed: String::new(),
+            back_to: Mode::Waves,
+        },
+    );
+    Vec::new()
+}
+
+/// `x` / `X` on a run card (or the selected wave in the planner): cancel or delete its runs.
+pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> {
+    let what = if delete {
+        "deleting runs"
+    } else {
+        "cancelling runs"
+    };
+    if refuse_read_only(state, what) {
+        return Vec::new();
+    }
+    let (targets, scope, back_to) = if whole_wave {
+        let all = waves(state);
+        let index = state.wave_view.as_ref().map_or(0, |v| v.selected);
+        let Some(wave) = all.get(index) else {
+            return Vec::new();
+        };
+        let label = wave.number.to_string();
+        let runs: Vec<ObjectKey> = state
+            .runs
+            .values()
+            .filter(|r| r.wave.as_deref() == Some(label.as_str()))
+            .filter(|r| delete || r.phase.is_in_flight())
+            .map(|r| r.key.clone())
+            .collect();
+        (runs, format!("wave {}", wave.number), Mode::Waves)
+    } else {
+        match state.selected_card() {
+            Some(CardId::Run(key)) => (
+                vec![key.clone()],
+                format!("run {}", key.name),
+                state.ui.mode.clone(),
+            ),
+            _ => {
+                super::github::notify(state, "select a run to cancel");
+                return Vec::new();
+            }
+        }
+    };
+    if targets.is_empty() {
+        super::github::notify(state, format!("{scope}: no run in flight to cancel"));
+        return Vec::new();
+    }
+    let n = targets.len();
+    let (title, lines, action) = if delete {
+        (
+            format!("Delete {n} AgentRun(s) of {scope}?"),
+            vec![
+                "Deletes the AgentRun objects; the controller tears their workloads down first."
+                    .into(),
+                "The record of the run is gone afterwards (x cancels and keeps it).".into(),
+            ],
+            ConfirmAction::DeleteRuns(targets),
+        )
+    } else {
+        (
+            format!("Cancel {n} run(s) of {scope}?"),
+            vec![
+                "Deletes the runs' Jobs (label agents.proompteng.ai/agent-run=<run>), as upstream's CLI does.".into(),
+                "The AgentRuns stay for the record; the controller marks them Failed (JobMissing).".into(),
+            ],
+            ConfirmAction::CancelRuns(targets),
+        )
+    };
+    ask(
+        state,
+        Confirm {
+            title,
+            lines,
+            action,
+            typed_word: None,
+            typed: String::new(),
+            back_to,
+        },
+    );
+    Vec::new()
+}
+
+/// Keys while a confirmation is open: `y` (or the typed word + enter) confirms, `n`/`esc` cancels.
+pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    state.needs_redraw = true;
+    let Some(confirm) = state.confirm.as_mut() else {
+        state.ui.mode = Mode::Board;
+        return Vec::new();
+    };
+    let accepted = match (confirm.typed_word, key.code) {
+        (_, KeyCode::Esc) => false,
+        (Some(word), KeyCode::Enter) => {
+            if confirm.typed.trim() != word {
+                confirm.typed.clear();
+                return Vec::new();
+            }
+            true
+        }
+        (Some(_), KeyCode::Backspace) => {
+            confirm.typed.pop();
+            return Vec::new();
+        }
+        (Some(_), KeyCode::Char(c)) => {
+            confirm.typed.push(c);
+            return Vec::new();
+        }
+        (None, KeyCode::Char('y')) => true,
+        (None, KeyCode::Char('n')) => false,
+        _ => return Vec::new(),
+    };
+    let Some(confirm) = state.confirm.take() else {
+        return Vec::new();
+    };
+    state.ui.mode = confirm.back_to.clone();
+    if !accepted {
+        super::github::notify(state, "nothing done");
+        return Vec::new();
+    }
+    match confirm.action {
+        ConfirmAction::OverrideUnmerged => {
+            if let Some(view) = state.wave_view.as_mut() {
+                view.overrides.unmerged_previous_wave = true;
+            }
+            super::github::notify(
+                state,
+                "override armed: L launches, and records it on each run",
+            );
+            Vec::new()
+        }
+        ConfirmAction::Launch { wave, manifests } => {
+            if let Some(view) = state.wave_view.as_mut() {
+                view.progress = manifests
+                    .iter()
+                    .map(|m| LaunchRow {
+                        name: m["metadata"]["name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        lane: m["metadata"]["labels"][crate::domain::labels::LANE]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        outcome: None,
+                    })
+                    .collect();
+                // An override is good for one launch only.
+                view.overrides = Overrides::default();
+            }
+            vec![Effect::LaunchRuns { wave, manifests }]
+        }
+        ConfirmAction::CancelRuns(runs) => vec![Effect::CancelRuns(runs)],
+        ConfirmAction::DeleteRuns(runs) => vec![Effect::DeleteRuns(runs)],
+    }
+}
+
+/// Keys in the planner.
+pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    state.needs_redraw = true;
+    let count = waves(state).len();
+    let Some(view) = state.wave_view.as_mut() else {
+        state.ui.mode = Mode::Board;
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Char('j') | KeyCode::Down => {
+            view.selected = (view.selected + 1).min(count.saturating_sub(1));
+            view.overrides = Overrides::default();
+        }
+        KeyCode::Char('k') | KeyCode::Up => {
+            view.selected = view.selected.saturating_sub(1);
+            view.overrides = Overrides::default();
+        }
+        KeyCode::Char('J') => view.scroll = view.scroll.saturating_add(1),
+        KeyCode::Char('K') => view.scroll = view.scroll.saturating_sub(1),
+        KeyCode::Char('L') => return launch(state),
+        KeyCode::Char('O') => return ask_override(state),
+        KeyCode::Char('P') => {
+            if !state.read_only {
+                view.overrides.prompt = !view.overrides.prompt;
+                let on = view.overrides.prompt;
+                super::github::notify(
+                    state,
+                    if on {
+                        "prompt override ON: a prompt parameter will override the spec text (current schemas reject it)"
+                    } else {
+                        "prompt override off"
+                    },
+                );
+            }
+        }
+        KeyCode::Char('x') => return cancel(state, false, true),
+        KeyCode::Char('X') => return cancel(state, true, true),
+        KeyCode::Esc | KeyCode::Char('q') => state.ui.mode = Mode::Board,
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Outcomes of launches and cancels.
+pub fn on_op(state: &mut State, result: &OpResult) {
+    match result {
+        OpResult::Launched { name, outcome } => {
+            if let Some(row) = state
+                .wave_view
+                .as_mut()
+                .and_then(|v| v.progress.iter_mut().find(|r| &r.name == name))
+            {
+                row.outcome = Some(outcome.clone());
+            }
+            state.needs_redraw = true;
+        }
+        OpResult::RunsChanged { what, done, failed } => {
+            let text = if failed.is_empty() {
+                format!("{what}: {done} run(s) done")
+            } else {
+                format!(
+                    "{what}: {done} done, {} failed: {}",
+                    failed.len(),
+                    failed.join("; ")
+                )
+            };
+            super::github::notify(state, text);
+        }
+        _ => {}
+    }
+}
