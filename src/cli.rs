@@ -19,19 +19,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub plan: Option<PathBuf>,
     /// Kubeconfig file [default: $KUBECONFIG or ~/.kube/config]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     /// Kubeconfig context [default: the current context]
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub context: Option<String>,
     /// Namespace to watch [default: the context's namespace]
-    #[arg(short = 'n', long, conflicts_with = "all_namespaces")]
+    #[arg(short = 'n', long, global = true, conflicts_with = "all_namespaces")]
     pub namespace: Option<String>,
     /// Disable every mutating action (save, approve, launch, cancel, delete)
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Watch all namespaces
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -52,6 +52,12 @@ pub enum Command {
         #[arg(long, hide = true, value_name = "MS")]
         debug_panic_after_ms: Option<u64>,
     },
+    /// Plan, launch and cancel waves without the UI (exit codes: 0 done, 1 refused by a gate or
+    /// read-only, 2 could not run, 3 some runs failed)
+    Wave {
+        #[command(subcommand)]
+        command: WaveCommand,
+    },
     /// Check work items (files or the cluster's) against the plan and the swarm's rules; exits
     /// 0 when clean (warnings allowed), 1 when any check fails, 2 when it cannot run
     Validate {
@@ -67,6 +73,44 @@ pub enum Command {
         /// Head branches must start with this
         #[arg(long, default_value = "codex/")]
         head_prefix: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WaveCommand {
+    /// Show the waves: their work items, approvals and launch gates
+    Plan {
+        /// Only this wave
+        #[arg(long)]
+        wave: Option<u32>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
+    /// Check a wave's gates and create one AgentRun per work item (idempotent)
+    Launch {
+        #[arg(long)]
+        wave: u32,
+        /// Print the exact AgentRun manifests as YAML instead of creating them
+        #[arg(long)]
+        dry_run: bool,
+        /// Launch although an earlier wave is not merged (recorded on every run)
+        #[arg(long)]
+        override_unmerged: bool,
+        /// Allow a `prompt` parameter, which overrides the spec text (recorded; current schemas reject it)
+        #[arg(long)]
+        prompt_override: bool,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
+    /// Cancel a wave's in-flight runs (delete their Jobs, keep the AgentRuns), or delete its runs
+    Cancel {
+        #[arg(long)]
+        wave: u32,
+        /// Delete the AgentRuns instead of cancelling their Jobs
+        #[arg(long)]
+        delete: bool,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output: OutputFormat,
     },

@@ -15,3 +15,4 @@ pub mod runtime;
 pub mod sources;
 pub mod ui;
 pub mod validate;
+pub mod wave_cli;

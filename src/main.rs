@@ -60,6 +60,27 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         .build()?;
     let (tx, rx) = mpsc::channel(runtime::CHANNEL);
     let exit = match &cli.command {
+        Some(Command::Wave { command }) => {
+            let plan = match &plan_path {
+                Some(p) => Plan::load(p)?,
+                None => default_plan(config_dir)?,
+            };
+            let target = target(&cli, &config);
+            let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
+            configure(&mut state, &config, cli.read_only);
+            let mut settings = state.launch_settings.clone();
+            settings.operator = state.operator.clone();
+            let env = swarm_cockpit::wave_cli::WaveEnv {
+                plan: &plan,
+                target: &target,
+                settings,
+                guardrails: state.guardrails.clone(),
+                head_prefix: state.head_prefix.clone(),
+                read_only: state.read_only,
+                audit: audit_log(&state.operator),
+            };
+            return Ok(rt.block_on(swarm_cockpit::wave_cli::run(env, command)));
+        }
         Some(Command::Validate {
             paths,
             cluster,

@@ -10,9 +10,9 @@ fn drafts_containing(home: &Path, needle: &str) -> bool {
     let dir = home.join(".local/state/swarm-cockpit/drafts");
     std::fs::read_dir(&dir)
         .map(|entries| {
-            entries.flatten().any(|e| {
-                std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(needle))
-            })
+            entries
+                .flatten()
+                .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(needle)))
         })
         .unwrap_or(false)
 }
@@ -20,7 +20,10 @@ fn drafts_containing(home: &Path, needle: &str) -> bool {
 fn wait_for_file(home: &Path, needle: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !drafts_containing(home, needle) {
-        assert!(Instant::now() < deadline, "no draft containing {needle:?} was written");
+        assert!(
+            Instant::now() < deadline,
+            "no draft containing {needle:?} was written"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -60,7 +63,10 @@ fn a_killed_cockpit_loses_nothing_typed() {
     tui.wait_for_no_text("Edit ta-spread-model");
     tui.wait_for_text("· ta-spread-model");
     tui.wait_for_no_text("Restore drafts?");
-    assert!(!drafts_containing(tui.home(), "Spread words typed"), "a saved draft is removed");
+    assert!(
+        !drafts_containing(tui.home(), "Spread words typed"),
+        "a saved draft is removed"
+    );
     tui.send("q");
     tui.wait_exit(Duration::from_secs(10));
     tui.assert_restored();

@@ -226,11 +226,27 @@ async fn forty_five_prs_take_three_graphql_requests_of_at_most_twenty() {
     assert_eq!(sizes, vec![20, 20, 5]);
     assert_eq!(poller.requests(), 3);
 
+    // The timer leaves merged PRs (every 4th) be: 34 of 45 left, two requests; `r` takes all.
+    let (prs, _) = split(
+        poller
+            .refresh(&wanted((1..=45).map(branch)), Scope::All, false, now())
+            .await,
+    );
+    assert_eq!(prs.len(), 34);
+    assert_eq!(graphql_requests(&server).await.len(), 5);
+    let (prs, _) = split(
+        poller
+            .refresh(&wanted((1..=45).map(branch)), Scope::All, true, now())
+            .await,
+    );
+    assert_eq!(prs.len(), 45);
+    assert_eq!(graphql_requests(&server).await.len(), 8);
+
     // New links only: a run that appears costs one small request, the rest are not refetched.
     let mut more = wanted((1..=46).map(branch));
     let (prs, _) = split(poller.refresh(&more, Scope::New, false, now()).await);
     assert_eq!(prs.len(), 1);
-    assert_eq!(graphql_requests(&server).await.len(), 4);
+    assert_eq!(graphql_requests(&server).await.len(), 9);
     // Nothing new: no request, no event.
     assert!(
         poller
@@ -245,7 +261,7 @@ async fn forty_five_prs_take_three_graphql_requests_of_at_most_twenty() {
             .await
             .is_empty()
     );
-    assert_eq!(graphql_requests(&server).await.len(), 4);
+    assert_eq!(graphql_requests(&server).await.len(), 9);
 }
 
 // ----------------------------------------------------------------------------------------------

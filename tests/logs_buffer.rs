@@ -22,7 +22,9 @@ fn texts(buf: &LogBuffer) -> Vec<String> {
 fn ring_buffer_keeps_the_newest_lines_and_counts_the_dropped() {
     let mut buf = LogBuffer::new(2500, usize::MAX);
     for chunk in 0..10 {
-        buf.append(&batch((0..1000).map(|i| format!("line {}", chunk * 1000 + i))));
+        buf.append(&batch(
+            (0..1000).map(|i| format!("line {}", chunk * 1000 + i)),
+        ));
     }
     assert_eq!(buf.len(), 2500);
     assert_eq!(buf.dropped(), 7500);
@@ -41,7 +43,10 @@ fn the_byte_budget_drops_old_lines_too() {
     buf.append(&batch((0..1000).map(|i| format!("{i:099}"))));
     assert!(buf.bytes() <= 10_000, "{}", buf.bytes());
     assert_eq!(buf.len(), 101, "10,000 bytes hold 101 lines of 99");
-    assert_eq!(buf.line(buf.end_seq() - 1).expect("last").text, format!("{:099}", 999));
+    assert_eq!(
+        buf.line(buf.end_seq() - 1).expect("last").text,
+        format!("{:099}", 999)
+    );
 }
 
 #[test]
@@ -76,7 +81,10 @@ fn hostile_text_is_inert_invalid_utf8_is_lossy() {
     assert!(runs.is_empty(), "no SGR here: {runs:?}");
     let mut out = String::new();
     sanitize_into(b"a\tb\t\x1b[1mc", &mut out, &mut runs);
-    assert_eq!(out, "a       b       c", "tabs expand to the next stop of 8");
+    assert_eq!(
+        out, "a       b       c",
+        "tabs expand to the next stop of 8"
+    );
 }
 
 proptest! {
@@ -295,7 +303,10 @@ fn scrolling_moves_through_wrapped_rows() {
     let rows = Fixed(vec![1, 4, 1, 3, 1, 1, 1, 1]);
     let mut s = Scroll::default();
     // 13 rows, height 5: following shows the last 5 rows.
-    assert_eq!(s.visible(&rows, 5), [(3, 2), (4, 0), (5, 0), (6, 0), (7, 0)]);
+    assert_eq!(
+        s.visible(&rows, 5),
+        [(3, 2), (4, 0), (5, 0), (6, 0), (7, 0)]
+    );
     s.up(&rows, 5, 4);
     assert_eq!(s.visible(&rows, 5)[0], (1, 3));
     s.up(&rows, 5, 2);
@@ -306,7 +317,10 @@ fn scrolling_moves_through_wrapped_rows() {
     assert_eq!(s.visible(&rows, 5)[0], (0, 0));
     // Everything fits: always from the top.
     let small = Fixed(vec![1, 2]);
-    assert_eq!(Scroll::default().visible(&small, 5), [(0, 0), (1, 0), (1, 1)]);
+    assert_eq!(
+        Scroll::default().visible(&small, 5),
+        [(0, 0), (1, 0), (1, 1)]
+    );
 }
 
 #[test]

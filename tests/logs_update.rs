@@ -310,20 +310,31 @@ fn search_lands_on_the_newest_match_and_n_moves_between_matches() {
     press(&mut s, typed("error"));
     press(&mut s, [key(KeyCode::Enter)]);
     assert_eq!(view(&s).prompt, None);
-    assert_eq!(view(&s).current_match, Some(90), "smart case: 'error' finds ERROR");
+    assert_eq!(
+        view(&s).current_match,
+        Some(90),
+        "smart case: 'error' finds ERROR"
+    );
     press(&mut s, [ch('N')]);
     assert_eq!(view(&s).current_match, Some(80));
     press(&mut s, [ch('N'), ch('N')]);
     assert_eq!(view(&s).current_match, Some(60));
     let top = first_visible(&s);
-    assert!(top <= 60 && 60 < top + BODY as u64, "the match is on screen");
+    assert!(
+        top <= 60 && 60 < top + BODY as u64,
+        "the match is on screen"
+    );
     press(&mut s, [ch('n')]);
     assert_eq!(view(&s).current_match, Some(70));
     // Wraps around at the end with a notice.
     press(&mut s, [ch('n'), ch('n'), ch('n')]);
     assert_eq!(view(&s).current_match, Some(0));
     assert!(
-        view(&s).notice.as_deref().unwrap_or("").contains("continued"),
+        view(&s)
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("continued"),
         "{:?}",
         view(&s).notice
     );
@@ -358,7 +369,11 @@ fn filter_shows_only_matches_and_inverse_the_rest() {
     assert_eq!(view(&s).filter, FilterMode::Matching);
     assert_eq!(view(&s).filter_index.seqs.len(), 10);
     update(&mut s, lines(id, 100, 120));
-    assert_eq!(view(&s).filter_index.seqs.len(), 12, "new lines are filtered too");
+    assert_eq!(
+        view(&s).filter_index.seqs.len(),
+        12,
+        "new lines are filtered too"
+    );
     press(&mut s, [ch('!')]);
     assert_eq!(view(&s).filter, FilterMode::NotMatching);
     assert_eq!(view(&s).filter_index.seqs.len(), 108);
@@ -407,14 +422,23 @@ fn ctrl_s_saves_the_buffer_or_the_filtered_lines_into_the_state_dir() {
             lines: 3,
         }),
     );
-    assert!(view(&s).notice.as_deref().unwrap_or("").contains("saved 3 lines"));
+    assert!(
+        view(&s)
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("saved 3 lines")
+    );
 }
 
 #[test]
 fn y_copies_the_current_match_or_the_last_line() {
     let (mut s, id) = streaming();
     update(&mut s, lines(id, 0, 30));
-    assert_eq!(press(&mut s, [ch('y')]), [Effect::Copy("line 29 ok".into())]);
+    assert_eq!(
+        press(&mut s, [ch('y')]),
+        [Effect::Copy("line 29 ok".into())]
+    );
     press(&mut s, [ch('/')]);
     press(&mut s, typed("boom"));
     press(&mut s, [key(KeyCode::Enter)]);

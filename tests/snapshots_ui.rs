@@ -337,7 +337,11 @@ fn with_item_in_editor(keys_after: &str) -> State {
 fn editor_with_findings_at_120x30() {
     let mut s = with_item_in_editor("jjjjjj\n");
     for c in "- prompt: override the spec\n".chars() {
-        let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
         update(&mut s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
     insta::assert_snapshot!(render(&mut s, 120, 30));
@@ -352,9 +356,19 @@ fn editor_at_80x24() {
 #[test]
 fn editor_conflict_view() {
     let mut s = with_item_in_editor("\nMine. ");
-    let mut theirs = s.items.values().find(|i| i.key.name == "ta-slippage-features").cloned().expect("item");
+    let mut theirs = s
+        .items
+        .values()
+        .find(|i| i.key.name == "ta-slippage-features")
+        .cloned()
+        .expect("item");
     theirs.text = theirs.text.replace("Expose", "Theirs: expose");
-    update(&mut s, Msg::Op(swarm_cockpit::app::msg::OpResult::SaveConflict(Box::new(theirs))));
+    update(
+        &mut s,
+        Msg::Op(swarm_cockpit::app::msg::OpResult::SaveConflict(Box::new(
+            theirs,
+        ))),
+    );
     insta::assert_snapshot!(render(&mut s, 120, 30));
 }
 
@@ -362,7 +376,12 @@ fn editor_conflict_view() {
 fn approval_refused_findings_pane() {
     let mut s = demo_state();
     // Lane B's work item without its paper-only gate.
-    let mut item = s.items.values().find(|i| i.key.name == "ta-slippage-features").cloned().expect("item");
+    let mut item = s
+        .items
+        .values()
+        .find(|i| i.key.name == "ta-slippage-features")
+        .cloned()
+        .expect("item");
     item.text = item.text.replace("- paper-only\n", "");
     apply_item(&mut s, item);
     keys(&mut s, "la");
@@ -381,6 +400,9 @@ fn drafts_offer() {
         text: "## Objective\nx\n".into(),
         base_resource_version: None,
     };
-    update(&mut s, Msg::Op(swarm_cockpit::app::msg::OpResult::DraftsFound(vec![draft])));
+    update(
+        &mut s,
+        Msg::Op(swarm_cockpit::app::msg::OpResult::DraftsFound(vec![draft])),
+    );
     insta::assert_snapshot!(render(&mut s, 100, 24));
 }

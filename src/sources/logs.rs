@@ -225,6 +225,8 @@ pub async fn watch_pods(client: Client, query: PodQuery, tx: mpsc::Sender<Msg>) 
     let mut known: Vec<BTreeMap<String, PodInfo>> = vec![BTreeMap::new(); n];
     let mut listing: Vec<Option<BTreeMap<String, PodInfo>>> = vec![None; n];
     let mut last_sent: Option<Vec<PodInfo>> = None;
+    // The first list goes out once every selector has listed, so a run's pods arrive together.
+    let mut listed = vec![false; n];
     let mut failing = false;
     while let Some((i, event)) = merged.next().await {
         let changed = match event {
@@ -243,6 +245,7 @@ pub async fn watch_pods(client: Client, query: PodQuery, tx: mpsc::Sender<Msg>) 
                 if let Some(l) = listing[i].take() {
                     known[i] = l;
                 }
+                listed[i] = true;
                 true
             }
             Ok(Event::Apply(p)) => {
@@ -274,7 +277,7 @@ pub async fn watch_pods(client: Client, query: PodQuery, tx: mpsc::Sender<Msg>) 
             }
         };
         failing = false;
-        if !changed {
+        if !changed || !listed.iter().all(|l| *l) {
             continue;
         }
         let mut union: BTreeMap<String, PodInfo> = BTreeMap::new();

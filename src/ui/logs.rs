@@ -76,17 +76,17 @@ fn draw_header(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
     } else if view.unseen > 0 {
         format!("paused, {} new (G)", thousands(view.unseen))
     } else {
-        "paused (G follows)".to_owned()
+        "paused (G)".to_owned()
     };
     let lines = view.buffer.len() as u64;
     let count = match (view.filter, view.filtering()) {
         (FilterMode::Matching, true) => format!(
-            "{} of {} lines match",
+            "{} of {} match",
             thousands(view.filter_index.seqs.len() as u64),
             thousands(lines)
         ),
         (FilterMode::NotMatching, true) => format!(
-            "{} of {} lines do not match",
+            "{} of {} do not match",
             thousands(view.filter_index.seqs.len() as u64),
             thousands(lines)
         ),
@@ -115,11 +115,11 @@ fn draw_header(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
             style.fg(color).add_modifier(Modifier::BOLD),
         ),
         (5, 2, format!("  {follow}"), style),
-        (6, 4, format!(" · {count}"), style),
+        (6, 3, format!(" · {count}"), style),
         (8, 7, format!(" · {range}"), muted),
     ];
     if let Some(p) = pod {
-        segs.push((1, 3, format!(" › {}", p.name), style));
+        segs.push((1, 4, format!(" › {}", p.name), style));
         if !step.is_empty() {
             segs.push((2, 5, format!(" ({step})"), muted));
         }
@@ -232,7 +232,10 @@ fn draw_body(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
         out.push(Line::from(spans));
     }
     // A complete log says so below its last line.
-    if let (StreamState::Ended(why), true, true) = (&view.stream, shows_end, out.len() < height) {
+    if let (StreamState::Ended(why), true) = (&view.stream, shows_end) {
+        if out.len() >= height {
+            out.remove(0); // at the end of a complete log, the marker wins over the top row
+        }
         out.push(Line::from(Span::styled(
             format!("■ end of log: {}", sanitize::one_line(why)),
             theme.muted().add_modifier(Modifier::ITALIC),

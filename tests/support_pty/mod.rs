@@ -436,6 +436,11 @@ impl Tui {
         strip_escapes(&String::from_utf8_lossy(&self.shared.lock().raw))
     }
 
+    /// Every byte the program wrote so far, escape sequences included.
+    pub fn raw_output(&self) -> Vec<u8> {
+        self.shared.lock().raw.clone()
+    }
+
     /// Did the program switch to the alternate screen at some point (`CSI ? 1049 h`)?
     pub fn seen_alternate_screen(&self) -> bool {
         contains(&self.shared.lock().raw, b"\x1b[?1049h")

@@ -1,0 +1,302 @@
+//! `swarm wave plan|launch|cancel`: the wave planner without the UI, for scripts and CI. Works on
+//! the same pure functions as the planner; prints human text or JSON.
+use crate::cli::{OutputFormat, WaveCommand};
+use crate::domain::checks::{Finding, Severity, has_errors};
+use crate::domain::wave::{self, GateContext, Guardrails, LaunchSettings, Overrides, Wave};
+use crate::domain::{Plan, Run, WorkItem, labels};
+use crate::sources::audit::AuditLog;
+use crate::sources::kube::{self, Target};
+use crate::sources::kube_ops;
+use serde_json::{Value, json};
+
+pub struct WaveEnv<'a> {
+    pub plan: &'a Plan,
+    pub target: &'a Target,
+    pub settings: LaunchSettings,
+    pub guardrails: Guardrails,
+    pub head_prefix: String,
+    pub read_only: bool,
+    pub audit: Option<AuditLog>,
+}
+
+fn gates_of(
+    env: &WaveEnv,
+    items: &[WorkItem],
+    runs: &[Run],
+    waves: &[Wave],
+    wave: &Wave,
+    overrides: &Overrides,
+) -> Vec<Finding> {
+    let all: Vec<&WorkItem> = items.iter().collect();
+    let runs: Vec<&Run> = runs.iter().collect();
+    // Headless, PR states are unknown: an earlier wave counts as not merged (use the override).
+    let pr_state = |_: &WorkItem| None;
+    let ctx = GateContext {
+        plan: env.plan,
+        all_items: &all,
+        runs: &runs,
+        pr_state: &pr_state,
+        head_prefix: &env.head_prefix,
+        guardrails: &env.guardrails,
+        settings: &env.settings,
+        overrides,
+    };
+    wave::gate_wave(wave, waves, &ctx)
+}
+
+fn print_findings(findings: &[Finding]) {
+    for f in findings {
+        eprintln!("{f}");
+    }
+}
+
+/// Runs a wave command; returns the exit status.
+pub async fn run(env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
+    let (items, runs) = match kube::list_all(env.target).await {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("swarm wave: {e:#}");
+            return 2;
+        }
+    };
+    let waves = wave::plan_waves(items.iter(), env.plan);
+    let find = |n: u32| waves.iter().find(|w| w.number == n);
+    match command {
+        WaveCommand::Plan { wave: only, output } => {
+            let mut out = Vec::new();
+            for w in waves.iter().filter(|w| only.is_none_or(|n| n == w.number)) {
+                let findings = gates_of(&env, &items, &runs, &waves, w, &Overrides::default());
+                out.push(json!({
+                    "number": w.number,
+                    "title": w.title,
+                    "items": w.items.iter().map(|i| json!({
+                        "name": i.key.name, "lane": i.lane, "approval": i.approval().label(), "head": i.head(),
+                        "run": wave::run_name(i, w.number),
+                    })).collect::<Vec<_>>(),
+                    "launchable": !has_errors(&findings),
+                    "findings": findings,
+                }));
+            }
+            match output {
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"waves": out})).unwrap_or_default()
+                ),
+                OutputFormat::Human => {
+                    for w in &out {
+                        println!(
+                            "wave {} · {} — {}",
+                            w["number"],
+                            w["title"].as_str().unwrap_or(""),
+                            if w["launchable"] == true {
+                                "ready to launch"
+                            } else {
+                                "refused"
+                            }
+                        );
+                        for i in w["items"].as_array().into_iter().flatten() {
+                            println!(
+                                "  {:<2} {:<32} {:<40} {}",
+                                i["lane"].as_str().unwrap_or("?"),
+                                i["name"].as_str().unwrap_or(""),
+                                i["approval"].as_str().unwrap_or(""),
+                                i["head"].as_str().unwrap_or("—")
+                            );
+                        }
+                        for f in w["findings"].as_array().into_iter().flatten() {
+                            println!(
+                                "    {}[{}] {}: {} — fix: {}",
+                                f["severity"].as_str().unwrap_or(""),
+                                f["check"].as_str().unwrap_or(""),
+                                f["item"].as_str().unwrap_or(""),
+                                f["message"].as_str().unwrap_or(""),
+                                f["fix"].as_str().unwrap_or("")
+                            );
+                        }
+                    }
+                }
+            }
+            0
+        }
+        WaveCommand::Launch {
+            wave: n,
+            dry_run,
+            override_unmerged,
+            prompt_override,
+            output,
+        } => {
+            let Some(w) = find(*n) else {
+                eprintln!("swarm wave launch: there is no wave {n} (see `swarm wave plan`)");
+                return 2;
+            };
+            let overrides = Overrides {
+                unmerged_previous_wave: *override_unmerged,
+                prompt: *prompt_override,
+            };
+            let findings = gates_of(&env, &items, &runs, &waves, w, &overrides);
+            print_findings(&findings);
+            if has_errors(&findings) {
+                eprintln!(
+                    "swarm wave launch: refused: {} gate(s) fail",
+                    findings
+                        .iter()
+                        .filter(|f| f.severity == Severity::Error)
+                        .count()
+                );
+                return 1;
+            }
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let manifests: Vec<Value> = w
+                .items
+                .iter()
+                .map(|i| wave::run_manifest(i, w.number, env.plan, &env.settings, &at, &overrides))
+                .collect();
+            if *dry_run {
+                match output {
+                    OutputFormat::Json => println!(
+                        "{}",
+                        serde_json::to_string_pretty(&manifests).unwrap_or_default()
+                    ),
+                    OutputFormat::Human => {
+                        for m in &manifests {
+                            println!("---");
+                            print!("{}", serde_norway::to_string(m).unwrap_or_default());
+                        }
+                    }
+                }
+                return 0;
+            }
+            if env.read_only {
+                eprintln!("swarm wave launch: refused: read-only");
+                return 1;
+            }
+            let conn = match env.target.connect().await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("swarm wave launch: {e:#}");
+                    return 2;
+                }
+            };
+            let outcomes = futures::future::join_all(
+                manifests
+                    .iter()
+                    .map(|m| kube_ops::create_run(&conn.client, m)),
+            )
+            .await;
+            let mut rows = Vec::new();
+            let mut failed = 0;
+            for (m, outcome) in manifests.iter().zip(outcomes) {
+                let name = m["metadata"]["name"].as_str().unwrap_or_default();
+                let ns = m["metadata"]["namespace"].as_str().unwrap_or_default();
+                let text = match &outcome {
+                    crate::app::msg::LaunchOutcome::Created => "created".to_owned(),
+                    crate::app::msg::LaunchOutcome::Exists => "exists".to_owned(),
+                    crate::app::msg::LaunchOutcome::Failed(e) => {
+                        failed += 1;
+                        format!("failed: {e}")
+                    }
+                };
+                if let Some(a) = &env.audit {
+                    a.record(&format!("launch wave {n}"), &format!("{ns}/{name}"), &text);
+                }
+                rows.push(json!({"name": name, "lane": m["metadata"]["labels"][labels::LANE], "outcome": text}));
+            }
+            match output {
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"wave": n, "runs": rows}))
+                        .unwrap_or_default()
+                ),
+                OutputFormat::Human => {
+                    for r in &rows {
+                        println!(
+                            "{:<2} {:<48} {}",
+                            r["lane"].as_str().unwrap_or(""),
+                            r["name"].as_str().unwrap_or(""),
+                            r["outcome"].as_str().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            if failed > 0 { 3 } else { 0 }
+        }
+        WaveCommand::Cancel {
+            wave: n,
+            delete,
+            output,
+        } => {
+            if env.read_only {
+                eprintln!("swarm wave cancel: refused: read-only");
+                return 1;
+            }
+            let label = n.to_string();
+            let targets: Vec<&Run> = runs
+                .iter()
+                .filter(|r| {
+                    r.wave.as_deref() == Some(label.as_str()) && (*delete || r.phase.is_in_flight())
+                })
+                .collect();
+            let conn = match env.target.connect().await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("swarm wave cancel: {e:#}");
+                    return 2;
+                }
+            };
+            let operator = env.settings.operator.clone();
+            let mut rows = Vec::new();
+            let mut failed = 0;
+            for r in targets {
+                let result = if *delete {
+                    kube_ops::delete_run(&conn.client, &r.key).await
+                } else {
+                    kube_ops::cancel_run(&conn.client, &r.key, &operator).await
+                };
+                let text = match &result {
+                    Ok(()) => {
+                        if *delete {
+                            "deleted".to_owned()
+                        } else {
+                            "cancelled".to_owned()
+                        }
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        format!("failed: {e}")
+                    }
+                };
+                if let Some(a) = &env.audit {
+                    a.record(
+                        if *delete { "delete" } else { "cancel" },
+                        &r.key.to_string(),
+                        &text,
+                    );
+                }
+                rows.push(json!({"name": r.key.name, "outcome": text}));
+            }
+            match output {
+                OutputFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"wave": n, "runs": rows}))
+                        .unwrap_or_default()
+                ),
+                OutputFormat::Human => {
+                    if rows.is_empty() {
+                        println!(
+                            "wave {n}: no run to {}",
+                            if *delete { "delete" } else { "cancel" }
+                        );
+                    }
+                    for r in &rows {
+                        println!(
+                            "{:<48} {}",
+                            r["name"].as_str().unwrap_or(""),
+                            r["outcome"].as_str().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            if failed > 0 { 3 } else { 0 }
+        }
+    }
+}
