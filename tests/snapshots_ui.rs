@@ -406,3 +406,54 @@ fn drafts_offer() {
     );
     insta::assert_snapshot!(render(&mut s, 100, 24));
 }
+
+/// The demo with its wave 1 items approved.
+fn demo_with_wave_one_approved() -> State {
+    let mut s = demo_state();
+    for name in [
+        "order-firewall",
+        "kill-switch-gitops",
+        "kill-switch-runbook",
+    ] {
+        let mut item = s
+            .items
+            .values()
+            .find(|i| i.key.name == name)
+            .cloned()
+            .expect("item");
+        let hash = item.content_hash();
+        item.annotations.insert(
+            swarm_cockpit::domain::approval::APPROVED_BY.into(),
+            "ana".into(),
+        );
+        item.annotations.insert(
+            swarm_cockpit::domain::approval::APPROVED_AT.into(),
+            "2026-02-10T11:00:00Z".into(),
+        );
+        item.annotations
+            .insert(swarm_cockpit::domain::approval::APPROVED_HASH.into(), hash);
+        apply_item(&mut s, item);
+    }
+    s
+}
+
+#[test]
+fn wave_planner_with_refused_gates() {
+    let mut s = demo_with_wave_one_approved();
+    keys(&mut s, "w");
+    insta::assert_snapshot!(render(&mut s, 140, 30));
+}
+
+#[test]
+fn wave_planner_later_wave_needs_merge_or_override() {
+    let mut s = demo_with_wave_one_approved();
+    keys(&mut s, "wjO");
+    insta::assert_snapshot!(render(&mut s, 120, 30));
+}
+
+#[test]
+fn cancel_confirmation_on_the_board() {
+    let mut s = demo_state();
+    keys(&mut s, "jjx");
+    insta::assert_snapshot!(render(&mut s, 120, 24));
+}

@@ -279,7 +279,11 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
     let n = targets.len();
     let (title, lines, action) = if delete {
         (
-            format!("Delete {n} AgentRun(s) of {scope}?"),
+            if whole_wave {
+                format!("Delete {n} AgentRun(s) of {scope}?")
+            } else {
+                format!("Delete {scope}?")
+            },
             vec![
                 "Deletes the AgentRun objects; the controller tears their workloads down first."
                     .into(),
@@ -289,7 +293,7 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
         )
     } else {
         (
-            format!("Cancel {n} run(s) of {scope}?"),
+            if whole_wave { format!("Cancel {n} run(s) of {scope}?") } else { format!("Cancel {scope}?") },
             vec![
                 "Deletes the runs' Jobs (label agents.proompteng.ai/agent-run=<run>), as upstream's CLI does.".into(),
                 "The AgentRuns stay for the record; the controller marks them Failed (JobMissing).".into(),

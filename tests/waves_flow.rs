@@ -1,0 +1,281 @@
+//! Pure tests of the wave planner's keys and confirmations.
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
+use swarm_cockpit::app::state::Mode;
+use swarm_cockpit::app::waves::ConfirmAction;
+use swarm_cockpit::app::{Effect, Msg, State, update};
+use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::plan::TORGHUT_PLAN;
+use swarm_cockpit::domain::pr::{PrState, PullRequest};
+use swarm_cockpit::domain::template::Template;
+use swarm_cockpit::domain::{ObjectKey, Plan, Run, WorkItem};
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
+    msgs.into_iter().flat_map(|m| update(state, m)).collect()
+}
+
+fn item(name: &str, lane: &str, wave: u32, path: &str) -> WorkItem {
+    let text = Template::new_item(
+        lane,
+        &[path.into()],
+        "proompteng/lab",
+        "main",
+        &format!("codex/swarm/lane-{}/{name}", lane.to_lowercase()),
+    )
+    .replace(
+        "What this work item changes, in one or two sentences.",
+        "Do it.",
+    );
+    let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
+        "labels": {"swarm.proompteng.ai/lane": lane, "swarm.proompteng.ai/wave": wave.to_string()}},
+        "spec": {"text": text}}));
+    let hash = w.content_hash();
+    w.annotations.insert(APPROVED_BY.into(), "ana".into());
+    w.annotations.insert(APPROVED_AT.into(), "t".into());
+    w.annotations.insert(APPROVED_HASH.into(), hash);
+    w
+}
+
+fn state_with_waves() -> State {
+    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
+    let mut s = State::new(
+        plan,
+        swarm_cockpit::app::state::Origin {
+            context: "t".into(),
+            namespace: Some("agents".into()),
+        },
+        t0(),
+    );
+    apply_item(
+        &mut s,
+        item("fw", "A", 1, "services/torghut/app/trading/fw/**"),
+    );
+    apply_item(&mut s, item("ks", "C", 1, "kubernetes/ks/**"));
+    apply_item(
+        &mut s,
+        item("cost", "A", 2, "services/torghut/app/trading/cost/**"),
+    );
+    s.ensure_board();
+    s
+}
+
+#[test]
+fn launch_asks_to_confirm_with_count_and_lanes_and_y_launches() {
+    let mut s = state_with_waves();
+    press(&mut s, [ch('w')]);
+    assert_eq!(s.ui.mode, Mode::Waves);
+    press(&mut s, [ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Confirm);
+    let confirm = s.confirm.clone().expect("confirm");
+    assert_eq!(confirm.title, "Launch wave 1: 2 run(s)?");
+    assert!(confirm.lines[0].contains("lanes A, C"));
+    // n cancels and nothing happens.
+    assert!(press(&mut s, [ch('n')]).is_empty());
+    assert_eq!(s.ui.mode, Mode::Waves);
+    press(&mut s, [ch('L')]);
+    let effects = press(&mut s, [ch('y')]);
+    let [Effect::LaunchRuns { wave: 1, manifests }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(manifests.len(), 2);
+    let progress = &s.wave_view.as_ref().expect("view").progress;
+    assert!(progress.iter().all(|r| r.outcome.is_none()));
+    let name = progress[0].name.clone();
+    press(
+        &mut s,
+        [Msg::Op(OpResult::Launched {
+            name: name.clone(),
+            outcome: LaunchOutcome::Exists,
+        })],
+    );
+    assert_eq!(
+        s.wave_view.as_ref().expect("view").progress[0].outcome,
+        Some(LaunchOutcome::Exists)
+    );
+}
+
+#[test]
+fn an_unmerged_previous_wave_needs_the_typed_override() {
+    let mut s = state_with_waves();
+    press(&mut s, [ch('w'), ch('j'), ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Waves, "refused: wave 1 is not merged");
+    press(&mut s, [ch('O')]);
+    assert_eq!(s.ui.mode, Mode::Confirm);
+    assert_eq!(
+        s.confirm.as_ref().map(|c| c.action.clone()),
+        Some(ConfirmAction::OverrideUnmerged)
+    );
+    // y does not count for a typed confirmation; a wrong word is cleared.
+    press(&mut s, [ch('y'), key(KeyCode::Enter)]);
+    assert_eq!(s.ui.mode, Mode::Confirm);
+    press(&mut s, "override".chars().map(ch));
+    press(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(s.ui.mode, Mode::Waves);
+    assert!(
+        s.wave_view
+            .as_ref()
+            .expect("view")
+            .overrides
+            .unmerged_previous_wave
+    );
+    press(&mut s, [ch('L')]);
+    let effects = press(&mut s, [ch('y')]);
+    let [Effect::LaunchRuns { wave: 2, manifests }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(
+        manifests[0]["metadata"]["annotations"]["swarm.proompteng.ai/override"]
+            .as_str()
+            .is_some_and(|v| v.contains("confirmed by"))
+    );
+    assert!(
+        !s.wave_view
+            .as_ref()
+            .expect("view")
+            .overrides
+            .unmerged_previous_wave,
+        "one launch only"
+    );
+}
+
+#[test]
+fn merged_prs_of_the_previous_wave_open_the_next() {
+    let mut s = state_with_waves();
+    for (item, head) in [
+        ("fw", "codex/swarm/lane-a/fw"),
+        ("ks", "codex/swarm/lane-c/ks"),
+    ] {
+        apply_run(
+            &mut s,
+            Run::from_json(
+                &json!({"metadata": {"name": format!("{item}-run"), "namespace": "agents",
+            "creationTimestamp": "2026-02-10T10:00:00Z"},
+            "spec": {"implementationSpecRef": {"name": item}, "parameters": {"repository": "proompteng/lab", "head": head}},
+            "status": {"phase": "Succeeded"}}),
+            ),
+        );
+        let pr = PullRequest::new("proompteng/lab", head, 1, PrState::Merged, t0());
+        update(
+            &mut s,
+            Msg::Source(swarm_cockpit::app::SourceEvent::PullRequest(Box::new(pr))),
+        );
+    }
+    press(&mut s, [ch('w'), ch('j'), ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Confirm, "wave 1 merged: wave 2 may launch");
+}
+
+#[test]
+fn cancel_and_delete_confirm_with_counts_for_a_run_and_a_wave() {
+    let mut s = state_with_waves();
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "fw-w1-abc", "namespace": "agents",
+        "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "1"}},
+        "spec": {"implementationSpecRef": {"name": "fw"}}, "status": {"phase": "Running"}}),
+        ),
+    );
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "ks-w1-def", "namespace": "agents",
+        "labels": {"swarm.proompteng.ai/lane": "C", "swarm.proompteng.ai/wave": "1"}},
+        "spec": {"implementationSpecRef": {"name": "ks"}}, "status": {"phase": "Succeeded"}}),
+        ),
+    );
+    s.ensure_board();
+    // The board: x on the selected run (the first card of lane A).
+    press(&mut s, [ch('g'), ch('x')]);
+    assert_eq!(
+        s.confirm.as_ref().map(|c| c.title.as_str()),
+        Some("Cancel run fw-w1-abc?")
+    );
+    let effects = press(&mut s, [ch('y')]);
+    assert_eq!(
+        effects,
+        vec![Effect::CancelRuns(vec![ObjectKey::new(
+            "agents",
+            "fw-w1-abc"
+        )])]
+    );
+    // The wave: x cancels what is in flight, X deletes every run of the wave.
+    press(&mut s, [ch('w'), ch('x')]);
+    assert_eq!(
+        s.confirm.as_ref().map(|c| c.title.as_str()),
+        Some("Cancel 1 run(s) of wave 1?")
+    );
+    press(&mut s, [key(KeyCode::Esc)]);
+    press(&mut s, [ch('X')]);
+    assert_eq!(
+        s.confirm.as_ref().map(|c| c.title.as_str()),
+        Some("Delete 2 AgentRun(s) of wave 1?")
+    );
+    let effects = press(&mut s, [ch('y')]);
+    assert!(matches!(effects.as_slice(), [Effect::DeleteRuns(keys)] if keys.len() == 2));
+    press(
+        &mut s,
+        [Msg::Op(OpResult::RunsChanged {
+            what: "delete".into(),
+            done: 1,
+            failed: vec!["x: forbidden".into()],
+        })],
+    );
+    assert!(
+        s.github
+            .notice_at(s.now)
+            .is_some_and(|n| n.contains("1 failed: x: forbidden"))
+    );
+}
+
+#[test]
+fn the_prompt_override_is_explicit_and_recorded() {
+    let mut s = state_with_waves();
+    let mut fw = s
+        .items
+        .values()
+        .find(|i| i.key.name == "fw")
+        .cloned()
+        .expect("fw");
+    fw.text = fw.text.replace(
+        "- stage: implementation",
+        "- stage: implementation\n- prompt: do it differently",
+    );
+    let hash = fw.content_hash();
+    fw.annotations.insert(APPROVED_HASH.into(), hash);
+    fw.parameters = swarm_cockpit::domain::work_item::declared_parameters(&fw.text);
+    apply_item(&mut s, fw);
+    press(&mut s, [ch('w'), ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Waves, "refused without the override");
+    press(&mut s, [ch('P'), ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Confirm);
+    assert!(
+        s.confirm
+            .as_ref()
+            .expect("confirm")
+            .lines
+            .iter()
+            .any(|l| l.contains("prompt override"))
+    );
+    let effects = press(&mut s, [ch('y')]);
+    let [Effect::LaunchRuns { manifests, .. }] = effects.as_slice() else {
+        panic!()
+    };
+    let fw_run = manifests
+        .iter()
+        .find(|m| m["spec"]["implementationSpecRef"]["name"] == "fw")
+        .expect("fw run");
+    assert_eq!(fw_run["spec"]["parameters"]["prompt"], "do it differently");
+    assert!(fw_run["metadata"]["annotations"]["swarm.proompteng.ai/prompt-override"].is_string());
+}
