@@ -163,9 +163,8 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         super::github::notify(
             state,
             if unmerged_only {
-                format!(
-                    "launch refused: an earlier wave is not merged (O to override, typed and recorded)"
-                )
+                "launch refused: an earlier wave is not merged (O to override, typed and recorded)"
+                    .to_string()
             } else {
                 format!("launch refused: {n} gate(s) fail — see the findings")
             },
@@ -409,19 +408,17 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('K') => view.scroll = view.scroll.saturating_sub(1),
         KeyCode::Char('L') => return launch(state),
         KeyCode::Char('O') => return ask_override(state),
-        KeyCode::Char('P') => {
-            if !state.read_only {
-                view.overrides.prompt = !view.overrides.prompt;
-                let on = view.overrides.prompt;
-                super::github::notify(
-                    state,
-                    if on {
-                        "prompt override ON: a prompt parameter will override the spec text (current schemas reject it)"
-                    } else {
-                        "prompt override off"
-                    },
-                );
-            }
+        KeyCode::Char('P') if !state.read_only => {
+            view.overrides.prompt = !view.overrides.prompt;
+            let on = view.overrides.prompt;
+            super::github::notify(
+                state,
+                if on {
+                    "prompt override ON: a prompt parameter will override the spec text (current schemas reject it)"
+                } else {
+                    "prompt override off"
+                },
+            );
         }
         KeyCode::Char('x') => return cancel(state, false, true),
         KeyCode::Char('X') => return cancel(state, true, true),

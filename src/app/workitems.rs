@@ -277,7 +277,7 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let backup = editor.draft();
             let mut fresh = Editor::open(&conflict.theirs);
             fresh.message = Some("took their version; yours is kept in the drafts backup".into());
-            *editor = Box::new(fresh);
+            **editor = fresh;
             recheck(state);
             vec![
                 Effect::WriteBackup(Box::new(backup)),
@@ -301,7 +301,7 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 "merged: settle the <<<<<<< yours / >>>>>>> theirs blocks, then ctrl-s".into(),
             );
             editor::reset_cursor(&mut merged);
-            *editor = Box::new(merged);
+            **editor = merged;
             recheck(state);
             Vec::new()
         }
@@ -496,18 +496,18 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             Vec::new()
         }
         OpResult::ExternalEditDone(text) => {
-            if let Some(editor) = state.editor.as_mut() {
-                if text != editor.text() {
-                    let mut draft = editor.draft();
-                    draft.text = text;
-                    let is_new = editor.is_new;
-                    let mut fresh = Editor::from_draft(draft, is_new);
-                    fresh.changed = true;
-                    fresh.draft_pending = true;
-                    fresh.message = Some("edited in $EDITOR: ctrl-s saves".into());
-                    *editor = Box::new(fresh);
-                    recheck(state);
-                }
+            if let Some(editor) = state.editor.as_mut()
+                && text != editor.text()
+            {
+                let mut draft = editor.draft();
+                draft.text = text;
+                let is_new = editor.is_new;
+                let mut fresh = Editor::from_draft(draft, is_new);
+                fresh.changed = true;
+                fresh.draft_pending = true;
+                fresh.message = Some("edited in $EDITOR: ctrl-s saves".into());
+                **editor = fresh;
+                recheck(state);
             }
             Vec::new()
         }

@@ -252,16 +252,16 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
     // Head branches unique within the wave.
     let mut heads: HashMap<&str, &str> = HashMap::new();
     for item in &wave.items {
-        if let Some(head) = item.head() {
-            if let Some(other) = heads.insert(head, &item.key.name) {
-                out.push(finding(
-                    Severity::Error,
-                    "head-unique",
-                    &item.key.name,
-                    format!("head {head:?} is also the head of {other} in this wave"),
-                    "give each work item its own branch",
-                ));
-            }
+        if let Some(head) = item.head()
+            && let Some(other) = heads.insert(head, &item.key.name)
+        {
+            out.push(finding(
+                Severity::Error,
+                "head-unique",
+                &item.key.name,
+                format!("head {head:?} is also the head of {other} in this wave"),
+                "give each work item its own branch",
+            ));
         }
     }
     // Paths overlapping with in-flight work of other items.
@@ -637,7 +637,7 @@ mod tests {
         };
         let f = gates(
             &both,
-            &[both.clone()],
+            std::slice::from_ref(&both),
             &[&a, &b],
             &[],
             true,
