@@ -52,6 +52,13 @@ pub enum Command {
         #[arg(long, hide = true, value_name = "MS")]
         debug_panic_after_ms: Option<u64>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `swarm man > swarm.1`
+    Man,
     /// Plan, launch and cancel waves without the UI (exit codes: 0 done, 1 refused by a gate or
     /// read-only, 2 could not run, 3 some runs failed)
     Wave {

@@ -15,6 +15,11 @@ pub struct Config {
     pub namespace: Option<String>,
     #[serde(default)]
     pub all_namespaces: bool,
+    /// Key remapping: action name → keys (e.g. `down = ["j", "ctrl-n"]`).
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub notifications: NotificationsConfig,
     /// Refuse every mutating action.
     #[serde(default)]
     pub read_only: bool,
@@ -107,6 +112,28 @@ pub struct GitHubConfig {
 pub struct DemoConfig {
     pub seed: Option<u64>,
     pub speed: Option<f64>,
+}
+
+/// `[notifications]`: how transitions reach the operator.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotificationsConfig {
+    /// Ring the terminal bell.
+    pub bell: bool,
+    /// Also send a desktop notification (`notify-send`).
+    pub desktop: bool,
+    /// Pending or Blocked longer than this many minutes is flagged as stuck.
+    pub stuck_after_minutes: u32,
+}
+
+impl Default for NotificationsConfig {
+    fn default() -> Self {
+        NotificationsConfig {
+            bell: true,
+            desktop: false,
+            stuck_after_minutes: 30,
+        }
+    }
 }
 
 /// `[launch]`: how AgentRuns are created.

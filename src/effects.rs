@@ -33,6 +33,8 @@ pub struct Executor {
     drafts: Option<DraftStore>,
     audit: Option<AuditLog>,
     operator: String,
+    kube: Option<KubeControl>,
+    notify: NotifySettings,
 }
 
 impl Executor {
@@ -43,6 +45,8 @@ impl Executor {
             drafts,
             audit: None,
             operator: "operator".into(),
+            kube: None,
+            notify: NotifySettings::default(),
         }
     }
 
@@ -50,6 +54,17 @@ impl Executor {
     pub fn with_audit(mut self, audit: Option<AuditLog>, operator: &str) -> Executor {
         self.audit = audit;
         self.operator = operator.to_owned();
+        self
+    }
+
+    /// Lets `:ctx` / `:ns` re-establish the watches.
+    pub fn with_kube(mut self, kube: Option<KubeControl>) -> Executor {
+        self.kube = kube;
+        self
+    }
+
+    pub fn with_notify(mut self, notify: NotifySettings) -> Executor {
+        self.notify = notify;
         self
     }
 
@@ -159,6 +174,41 @@ impl Executor {
                     && let Err(e) = store.delete(&namespace, &name)
                 {
                     tracing::warn!(error = %e, %name, "cannot delete draft");
+                }
+            }
+            Effect::SwitchTarget { context, namespace } => match &self.kube {
+                Some(kube) => {
+                    let kube = kube.clone();
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move { kube.switch(context, namespace, tx).await });
+                }
+                None => self.send(Msg::Source(SourceEvent::Notice(
+                    "the demo swarm has no contexts or namespaces to switch to".into(),
+                ))),
+            },
+            Effect::LoadPlan(path) => {
+                let msg = match crate::domain::Plan::load(&path) {
+                    Ok(plan) => Msg::Op(OpResult::PlanLoaded(Box::new(plan))),
+                    Err(e) => Msg::Source(SourceEvent::Notice(format!("plan not loaded: {e}"))),
+                };
+                self.send(msg);
+            }
+            Effect::Notify { title, body } => {
+                if self.notify.bell {
+                    use std::io::Write;
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07");
+                    let _ = out.flush();
+                }
+                if self.notify.desktop {
+                    // Best effort: no notification daemon is no reason to bother the operator.
+                    let _ = std::process::Command::new("notify-send")
+                        .arg("--app-name=swarm cockpit")
+                        .arg(&title)
+                        .arg(&body)
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .spawn();
                 }
             }
             other => return Some(other),
@@ -317,4 +367,81 @@ fn demo_patch(item: &WorkItem, patch: &Value, rv: &AtomicU64) -> WorkItem {
 /// The ImplementationSpec of a draft as the demo serves it (exposed for tests).
 pub fn demo_saved(draft: &ItemDraft) -> WorkItem {
     demo_item(&draft.manifest(), &AtomicU64::new(1))
+}
+
+/// Switches the watched context/namespace without a restart: the old watchers are stopped (and
+/// awaited, so none of their events can arrive after the switch), a new client is connected, and
+/// new watchers start.
+#[derive(Clone)]
+pub struct KubeControl {
+    target: Arc<tokio::sync::Mutex<crate::sources::kube::Target>>,
+    watchers: Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl KubeControl {
+    pub fn new(
+        target: crate::sources::kube::Target,
+        watchers: Vec<tokio::task::JoinHandle<()>>,
+    ) -> KubeControl {
+        KubeControl {
+            target: Arc::new(tokio::sync::Mutex::new(target)),
+            watchers: Arc::new(tokio::sync::Mutex::new(watchers)),
+        }
+    }
+
+    /// The kubeconfig's context names, for `:ctx` completion.
+    pub fn contexts() -> Vec<String> {
+        kube::config::Kubeconfig::read()
+            .map(|k| k.contexts.into_iter().map(|c| c.name).collect())
+            .unwrap_or_default()
+    }
+
+    async fn switch(
+        &self,
+        context: Option<String>,
+        namespace: Option<String>,
+        tx: mpsc::Sender<Msg>,
+    ) {
+        let mut target = self.target.lock().await.clone();
+        if let Some(c) = context {
+            target.context = Some(c);
+            // A new context starts in its own default namespace unless one is named.
+            if namespace.is_none() {
+                target.namespace = None;
+                target.all_namespaces = false;
+            }
+        }
+        if let Some(ns) = namespace {
+            target.all_namespaces = ns == "all";
+            target.namespace = (ns != "all").then_some(ns);
+        }
+        let conn = match target.connect().await {
+            Ok(c) => c,
+            Err(e) => {
+                let text = format!("not switched: {e:#}");
+                let _ = tx.send(Msg::Source(SourceEvent::Notice(text))).await;
+                return;
+            }
+        };
+        let mut watchers = self.watchers.lock().await;
+        for w in watchers.drain(..) {
+            w.abort();
+            let _ = w.await;
+        }
+        let switched = OpResult::TargetSwitched {
+            context: conn.context.clone(),
+            namespace: conn.namespace.clone(),
+        };
+        let _ = tx.send(Msg::Op(switched)).await;
+        *watchers = crate::sources::kube::spawn_watchers(&conn, tx);
+        *self.target.lock().await = target;
+    }
+}
+
+/// How the operator is told about transitions that matter.
+#[derive(Debug, Clone, Default)]
+pub struct NotifySettings {
+    pub bell: bool,
+    /// Run `notify-send` (where installed) for a desktop notification.
+    pub desktop: bool,
 }

@@ -2,12 +2,13 @@ use clap::Parser;
 use color_eyre::eyre::{WrapErr, eyre};
 use std::path::PathBuf;
 use swarm_cockpit::app::State;
+use swarm_cockpit::app::keymap::Keymap;
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
-use swarm_cockpit::effects::{Backend, Executor};
+use swarm_cockpit::effects::{Backend, Executor, KubeControl, NotifySettings};
 use swarm_cockpit::sources::audit::AuditLog;
 use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
@@ -36,6 +37,19 @@ fn main() {
 }
 
 fn run(cli: Cli) -> color_eyre::Result<i32> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "swarm", &mut std::io::stdout());
+            return Ok(0);
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            return Ok(0);
+        }
+        _ => {}
+    }
     let config_dir = paths::config_dir();
     let config = match (&cli.config, &config_dir) {
         (Some(path), _) => Config::load(path, true)?,
@@ -43,6 +57,14 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         (None, None) => Config::default(),
     };
     let _log_guard = init_logging();
+    let config_file = cli
+        .config
+        .clone()
+        .or_else(|| config_dir.as_ref().map(|d| d.join("config.toml")))
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "config.toml".into());
+    let keymap = Keymap::with_overrides(&config.keys)
+        .map_err(|errors| eyre!("{config_file}: [keys]: {}", errors.join("; ")))?;
     let theme_name = cli
         .theme
         .clone()
@@ -60,6 +82,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         .build()?;
     let (tx, rx) = mpsc::channel(runtime::CHANNEL);
     let exit = match &cli.command {
+        Some(Command::Completions { .. } | Command::Man) => return Ok(0),
         Some(Command::Wave { command }) => {
             let plan = match &plan_path {
                 Some(p) => Plan::load(p)?,
@@ -67,7 +90,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             let target = target(&cli, &config);
             let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
-            configure(&mut state, &config, cli.read_only);
+            configure(&mut state, &config, &keymap, cli.read_only);
             let mut settings = state.launch_settings.clone();
             settings.operator = state.operator.clone();
             let env = swarm_cockpit::wave_cli::WaveEnv {
@@ -118,7 +141,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 namespace: Some(demo::NAMESPACE.into()),
             };
             let mut state = State::new(plan.clone(), origin, chrono::Utc::now());
-            configure(&mut state, &config, cli.read_only);
+            configure(&mut state, &config, &keymap, cli.read_only);
             let operator = state.operator.clone();
             let debug_panic_after_ms = *debug_panic_after_ms;
             rt.block_on(async move {
@@ -155,7 +178,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     namespace: conn.namespace.clone(),
                 };
                 let mut state = State::new(plan, origin, chrono::Utc::now());
-                configure(&mut state, &config, cli.read_only);
+                configure(&mut state, &config, &keymap, cli.read_only);
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
                 let executor = Executor::new(
                     tx.clone(),
@@ -163,7 +186,17 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     draft_store(),
                 );
                 let logs = LogRunner::new(LogBackend::Kube(conn.client.clone()), tx.clone());
-                let _watchers = kube::spawn_watchers(&conn, tx);
+                let watchers = kube::spawn_watchers(&conn, tx.clone());
+                let executor = executor
+                    .with_audit(audit_log(&state.operator), &state.operator)
+                    .with_kube(Some(KubeControl::new(target.clone(), watchers)))
+                    .with_notify(notify_settings(&config));
+                let contexts = KubeControl::contexts();
+                let _ = tx
+                    .send(swarm_cockpit::app::Msg::Op(
+                        swarm_cockpit::app::msg::OpResult::Contexts(contexts),
+                    ))
+                    .await;
                 runtime::run_with_logs(state, theme, rx, github, Some(executor), Some(logs)).await
             })?
         }
@@ -207,8 +240,11 @@ fn start_github(
 }
 
 /// Settings from the config file that live in the state.
-fn configure(state: &mut State, config: &Config, read_only: bool) {
+fn configure(state: &mut State, config: &Config, keymap: &Keymap, read_only: bool) {
+    state.keymap = keymap.clone();
     state.read_only = read_only || config.read_only;
+    state.stuck_after =
+        chrono::Duration::minutes(i64::from(config.notifications.stuck_after_minutes));
     config.launch.apply(&mut state.launch_settings);
     config.guardrails.apply(&mut state.guardrails);
     if let Some(operator) = &config.operator {
@@ -220,6 +256,13 @@ fn configure(state: &mut State, config: &Config, read_only: bool) {
     state.logs.settings = config
         .logs
         .settings(paths::state_dir().map(|d| d.join("logs")));
+}
+
+fn notify_settings(config: &Config) -> NotifySettings {
+    NotifySettings {
+        bell: config.notifications.bell,
+        desktop: config.notifications.desktop,
+    }
 }
 
 /// Every mutating action is appended to `<state dir>/audit.jsonl`.

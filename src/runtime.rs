@@ -104,7 +104,7 @@ pub async fn run_with_github(
 /// [`run_with_github`], with the log view's sources (pod watch, log streams, saves).
 pub async fn run_with_logs(
     mut state: State,
-    theme: Theme,
+    mut theme: Theme,
     mut rx: mpsc::Receiver<Msg>,
     github: Option<GitHubLink>,
     executor: Option<Executor>,
@@ -205,6 +205,20 @@ pub async fn run_with_logs(
         for effect in terminal_effects.drain(..) {
             match effect {
                 Effect::Quit => return Ok(Exit::Quit),
+                Effect::SetTheme(name) => {
+                    let user_themes = crate::paths::config_dir().map(|d| d.join("themes"));
+                    match Theme::resolve(&name, user_themes.as_deref()) {
+                        Ok(t) => {
+                            theme = t;
+                            crate::app::github::notify(&mut state, format!("theme {name}"));
+                        }
+                        Err(e) => crate::app::github::notify(
+                            &mut state,
+                            format!("theme not changed: {e}"),
+                        ),
+                    }
+                    state.needs_redraw = true;
+                }
                 Effect::ExternalEdit { text } => {
                     // The editor owns the terminal meanwhile: stop reading input, leave the
                     // alternate screen, and take both back afterwards.
@@ -264,7 +278,9 @@ fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut 
             None => effect,
         };
         match effect {
-            Effect::Quit | Effect::ExternalEdit { .. } => terminal_effects.push(effect),
+            Effect::Quit | Effect::ExternalEdit { .. } | Effect::SetTheme(_) => {
+                terminal_effects.push(effect)
+            }
             Effect::OpenUrl(url) => browser::open(url, effects.notices.clone()),
             Effect::RefreshPullRequests => {
                 if let Some(github) = &effects.github {

@@ -1385,7 +1385,24 @@ fn detailed_state() -> State {
 fn detail_pane_pr_section() {
     let mut s = detailed_state();
     key(&mut s, '\n');
-    insta::assert_snapshot!(render(&mut s, 110, 72));
+    let screen = render(&mut s, 110, 80);
+    // The pane as drawn, from the PR section to the pane's bottom border (the sections above it
+    // belong to other features).
+    let lines: Vec<&str> = screen.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("┃Pull request"))
+        .expect("PR section on screen");
+    let end = lines
+        .iter()
+        .rposition(|l| l.contains("┗"))
+        .expect("bottom border");
+    let section: Vec<&str> = lines[start..=end]
+        .iter()
+        .copied()
+        .filter(|l| !l.contains("┃                    "))
+        .collect();
+    insta::assert_snapshot!(section.join("\n"));
 }
 
 #[test]
@@ -1435,4 +1452,81 @@ fn status_line_when_rate_limited_with_old_data() {
         screen.contains("GitHub: no token (set GH_TOKEN)"),
         "{screen}"
     );
+}
+
+#[test]
+fn the_demo_fills_authors_checks_reviews_and_merge_state() {
+    use swarm_cockpit::domain::Plan;
+    use swarm_cockpit::domain::plan::TORGHUT_PLAN;
+    use swarm_cockpit::sources::demo::DemoSwarm;
+    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
+    let mut demo = DemoSwarm::new(plan.clone(), 1);
+    let mut states = BTreeSet::new();
+    let mut s = State::new(plan, Default::default(), t0());
+    for event in demo.advance(10_000.0, t0()) {
+        if let SourceEvent::PullRequest(pr) = &event {
+            states.insert(pr.state.label());
+            assert_eq!(pr.author.as_deref(), Some("codex-agent"));
+            assert_eq!(ChecksRollup::from_checks(&pr.check_runs), pr.checks);
+            let has = |state| pr.reviews.iter().any(|r| r.state == state);
+            match pr.review {
+                Some(ReviewDecision::Approved) => assert!(has(ReviewState::Approved)),
+                Some(ReviewDecision::ChangesRequested) => {
+                    assert!(has(ReviewState::ChangesRequested))
+                }
+                _ => assert!(pr.reviews.is_empty()),
+            }
+            if pr.is_open() {
+                assert!(pr.merge_state.is_some());
+            }
+        }
+        update(&mut s, Msg::Source(event));
+    }
+    assert_eq!(
+        states,
+        BTreeSet::from(["draft", "open", "merged"]),
+        "PRs move through their states"
+    );
+    // The detail pane of a merged PR in the demo.
+    let run = s
+        .runs
+        .values()
+        .find(|r| r.key.name == "order-firewall-a1")
+        .cloned()
+        .expect("run");
+    let mut lines = Vec::new();
+    ui::pr::pr_section(&mut lines, &run, &s, &Theme::default());
+    let text: String = lines
+        .iter()
+        .map(|l| format!("{}\n", spans_text(&l.spans)))
+        .collect();
+    assert!(text.contains("#101 merged"), "{text}");
+    assert!(text.contains("6 passing · 0 failing · 0 pending"), "{text}");
+    assert!(text.contains("lane-lead"), "{text}");
+    assert!(text.contains("Author        codex-agent"), "{text}");
+}
+
+#[test]
+fn github_config_keys() {
+    use swarm_cockpit::config::Config;
+    let c = Config::parse(
+        "[github]\napi_url = \"https://ghe.example.com/api/v3\"\nrefresh_seconds = 0\n",
+        "c.toml",
+    )
+    .expect("valid");
+    assert_eq!(
+        c.github.api_url.as_deref(),
+        Some("https://ghe.example.com/api/v3")
+    );
+    let options = GitHubOptions::new(c.github.api_url.as_deref(), c.github.refresh_seconds);
+    assert_eq!(options.refresh, None);
+    assert_eq!(options.host(), "ghe.example.com");
+    let e = Config::parse("[github]\napi_url = \"ghe.example.com\"\n", "c.toml").expect_err("url");
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("github.api_url"), "{e}");
+    let e = Config::parse("[github]\ntoken = \"x\"\n", "c.toml").expect_err("no token key");
+    assert!(e.message.contains("token"), "{e}");
+    let defaults = GitHubOptions::new(None, None);
+    assert_eq!(defaults.api_url, "https://api.github.com");
+    assert_eq!(defaults.host(), "github.com");
 }

@@ -502,3 +502,32 @@ fn the_buffer_cap_from_the_settings_applies() {
     assert_eq!(view(&s).buffer.len(), 50);
     assert_eq!(view(&s).buffer.dropped(), 70);
 }
+
+#[test]
+fn the_logs_config_table_sets_the_view_and_refuses_nonsense() {
+    use swarm_cockpit::config::Config;
+    let c = Config::parse(
+        "[logs]\nmax_lines = 5000\nmax_bytes = 1048576\ntail = 0\ntimestamps = true\nwrap = false\n",
+        "c.toml",
+    )
+    .expect("valid");
+    let s = c.logs.settings(Some("/state/logs".into()));
+    assert_eq!(
+        (s.max_lines, s.max_bytes, s.tail, s.timestamps, s.wrap),
+        (5000, 1_048_576, None, true, false)
+    );
+    let d = Config::default().logs.settings(None);
+    assert_eq!(
+        (d.max_lines, d.tail, d.wrap),
+        (1_000_000, Some(10_000), true)
+    );
+    let e = Config::parse("[logs]\ntail = 10\nmax_line = 3\n", "c.toml").expect_err("unknown");
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("max_line"), "{e}");
+    let e = Config::parse("[logs]\n\nmax_lines = 0\n", "c.toml").expect_err("zero");
+    assert_eq!(e.line, 3);
+    let e = Config::parse("[logs]\nmax_bytes = 10\n", "c.toml").expect_err("tiny");
+    assert!(e.message.contains("max_bytes"), "{e}");
+    let e = Config::parse("[logs]\nwrap = \"yes\"\n", "c.toml").expect_err("type");
+    assert_eq!(e.line, 2);
+}

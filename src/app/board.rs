@@ -16,6 +16,8 @@ pub enum CardId {
 pub struct Card {
     pub id: CardId,
     pub phase: Phase,
+    /// Pending or Blocked for longer than the stuck threshold.
+    pub stuck: bool,
 }
 
 /// Per-phase card counts, in [`Phase::COUNTED`] order.
@@ -28,6 +30,8 @@ pub struct Column {
     pub title: String,
     pub cards: Vec<Card>,
     pub counts: PhaseCounts,
+    /// Cards flagged as stuck.
+    pub stuck: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,7 +47,12 @@ impl Board {
         runs: &BTreeMap<ObjectKey, Run>,
         items: &BTreeMap<ObjectKey, WorkItem>,
         filter: &str,
+        stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>,
     ) -> Board {
+        let is_stuck = |run: &Run| {
+            matches!(run.phase, Phase::Pending | Phase::Blocked)
+                && stuck.is_some_and(|(now, after)| run.created.is_some_and(|c| now - c > after))
+        };
         let mut columns: Vec<Column> = plan
             .lanes
             .iter()
@@ -91,6 +100,7 @@ impl Board {
             let card = Card {
                 id: CardId::Run(run.key.clone()),
                 phase: run.phase.clone(),
+                stuck: is_stuck(run),
             };
             place(lane, card, &mut columns);
         }
@@ -104,6 +114,7 @@ impl Board {
             let card = Card {
                 id: CardId::WorkItem(item.key.clone()),
                 phase: Phase::NotLaunched,
+                stuck: false,
             };
             place(item.lane.as_deref(), card, &mut columns);
         }
@@ -144,10 +155,12 @@ impl Column {
             title,
             cards: Vec::new(),
             counts: [0; Phase::COUNTED.len()],
+            stuck: 0,
         }
     }
 
     fn push(&mut self, card: Card) {
+        self.stuck += u32::from(card.stuck);
         let key = card.phase.theme_key();
         if let Some(i) = Phase::COUNTED.iter().position(|k| *k == key) {
             self.counts[i] += 1;

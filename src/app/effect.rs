@@ -35,6 +35,20 @@ pub enum Effect {
     CancelRuns(Vec<crate::domain::ObjectKey>),
     /// Delete AgentRuns (the controller's finalizer tears their runtime down).
     DeleteRuns(Vec<crate::domain::ObjectKey>),
+    /// Switch theme (`:theme`): a built-in name, a name in the themes dir, or a path.
+    SetTheme(String),
+    /// Load another plan file (`:plan`).
+    LoadPlan(std::path::PathBuf),
+    /// Watch another context and/or namespace (`:ctx`, `:ns`; `all` = all namespaces).
+    SwitchTarget {
+        context: Option<String>,
+        namespace: Option<String>,
+    },
+    /// Tell the operator something happened: terminal bell and (if configured) a desktop notification.
+    Notify {
+        title: String,
+        body: String,
+    },
     /// Suspend the UI and edit the text in `$EDITOR`.
     ExternalEdit {
         text: String,

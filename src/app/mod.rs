@@ -8,6 +8,8 @@ pub mod keymap;
 pub mod layout;
 pub mod logs;
 pub mod msg;
+pub mod notify;
+pub mod palette;
 pub mod state;
 pub mod update;
 pub mod waves;

@@ -48,6 +48,14 @@ pub enum OpResult {
         name: String,
         outcome: LaunchOutcome,
     },
+    /// The kube contexts the palette can switch to.
+    Contexts(Vec<String>),
+    /// Now watching another context/namespace: what was shown belongs to the old one.
+    TargetSwitched {
+        context: String,
+        namespace: Option<String>,
+    },
+    PlanLoaded(Box<crate::domain::Plan>),
     /// Cancel/delete finished: how many, and what failed.
     RunsChanged {
         what: String,

@@ -31,6 +31,8 @@ pub enum Mode {
     Waves,
     /// A confirmation (`State::confirm`).
     Confirm,
+    /// The `:` command palette (`State::palette`).
+    Palette,
     /// The log view of a run (`State::logs`).
     Logs,
 }
@@ -69,6 +71,13 @@ pub struct State {
     pub runs: BTreeMap<ObjectKey, Run>,
     pub items: BTreeMap<ObjectKey, WorkItem>,
     pub prs: HashMap<PrKey, PullRequest>,
+    pub palette: Option<super::palette::Palette>,
+    /// Phase changes seen per run (time, phase), for the timeline.
+    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, String)>>,
+    /// Pending or Blocked longer than this is flagged as stuck.
+    pub stuck_after: chrono::Duration,
+    /// Kube contexts from the kubeconfig (for `:ctx` completion).
+    pub contexts: Vec<String>,
     /// Every mutating action is refused (`--read-only` or config `read_only`).
     pub read_only: bool,
     pub wave_view: Option<super::waves::WaveView>,
@@ -113,6 +122,10 @@ impl State {
             github: Default::default(),
             logs: Default::default(),
             read_only: false,
+            palette: None,
+            history: HashMap::new(),
+            stuck_after: chrono::Duration::minutes(30),
+            contexts: Vec::new(),
             wave_view: None,
             confirm: None,
             launch_settings: Default::default(),
@@ -158,7 +171,13 @@ impl State {
             super::github::ensure_lane_counts(self);
             return;
         }
-        self.board = Board::build(&self.plan, &self.runs, &self.items, &self.ui.filter);
+        self.board = Board::build(
+            &self.plan,
+            &self.runs,
+            &self.items,
+            &self.ui.filter,
+            Some((self.now, self.stuck_after)),
+        );
         self.board_dirty = false;
         self.reselect();
         self.github.lane_counts_dirty = true;

@@ -16,9 +16,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             // Ages are shown in whole seconds: redraw only when one would change.
             let new_second = now.timestamp() != state.now.timestamp();
+            let new_minute = now.timestamp() / 60 != state.now.timestamp() / 60;
             state.now = now;
             if new_second {
                 state.needs_redraw = true;
+                // Stuck flags depend on the clock: re-derive the board once a minute.
+                if new_minute {
+                    state.mark_board_dirty();
+                }
                 return super::workitems::on_tick(state);
             }
             Vec::new()
@@ -35,8 +40,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Source(event) => {
+            let watch = super::notify::Watch::before(state, &event);
             on_source(state, event);
-            Vec::new()
+            watch.after(state)
         }
         Msg::Key(key) => on_key(state, key),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
@@ -123,6 +129,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Drafts => return super::workitems::on_drafts_key(state, key),
         Mode::Waves => return super::waves::on_waves_key(state, key),
         Mode::Confirm => return super::waves::on_confirm_key(state, key),
+        Mode::Palette => return super::palette::on_key(state, key),
         Mode::Logs => return super::logs::on_key(state, key),
         _ => {}
     }
@@ -166,8 +173,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             _ => {}
         },
         Mode::Board => return board_action(state, action),
-        Mode::Editor | Mode::Findings | Mode::Drafts | Mode::Logs | Mode::Waves | Mode::Confirm => {
-        }
+        Mode::Editor
+        | Mode::Findings
+        | Mode::Drafts
+        | Mode::Logs
+        | Mode::Waves
+        | Mode::Confirm
+        | Mode::Palette => {}
     }
     Vec::new()
 }
@@ -208,6 +220,7 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Revoke => return super::workitems::revoke(state),
         Action::Validate => return super::workitems::validate(state),
         Action::Waves => return super::waves::open(state),
+        Action::Palette => return super::palette::open(state),
         Action::CancelRun => return super::waves::cancel(state, false, false),
         Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),

@@ -27,6 +27,8 @@ use tokio::task::JoinHandle;
 
 /// Bytes read per socket read; each read becomes at most one batch message.
 const READ_BUF: usize = 64 * 1024;
+/// Messages queued to the app above which the stream stops reading until the app catches up.
+const MAX_QUEUED: usize = 64;
 /// Longest wait between reconnect attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
@@ -214,6 +216,33 @@ pub async fn watch_pods(client: Client, query: PodQuery, tx: mpsc::Sender<Msg>) 
     if let Some(job) = &query.job {
         selectors.push(format!("{JOB_NAME}={job}"));
     }
+    // A plain list first: the view can start streaming after one round trip, without waiting
+    // for the watches to list and settle.
+    let params: Vec<kube::api::ListParams> = selectors
+        .iter()
+        .map(|sel| kube::api::ListParams::default().labels(sel))
+        .collect();
+    let lists = futures::future::join_all(params.iter().map(|p| api.list(p))).await;
+    let mut last_sent: Option<Vec<PodInfo>> = None;
+    if lists.iter().all(Result::is_ok) {
+        let mut union: BTreeMap<String, PodInfo> = BTreeMap::new();
+        for list in lists.into_iter().flatten() {
+            for p in &list.items {
+                let info = to_info(p);
+                union.insert(info.name.clone(), info);
+            }
+        }
+        let mut pods: Vec<PodInfo> = union.into_values().collect();
+        sort_newest_first(&mut pods);
+        last_sent = Some(pods.clone());
+        let event = LogEvent::Pods {
+            run: query.run.clone(),
+            pods,
+        };
+        if !send(&tx, event).await {
+            return;
+        }
+    }
     let streams = selectors.iter().enumerate().map(|(i, sel)| {
         watcher::watcher(api.clone(), watcher::Config::default().labels(sel))
             .default_backoff()
@@ -224,7 +253,6 @@ pub async fn watch_pods(client: Client, query: PodQuery, tx: mpsc::Sender<Msg>) 
     let n = selectors.len();
     let mut known: Vec<BTreeMap<String, PodInfo>> = vec![BTreeMap::new(); n];
     let mut listing: Vec<Option<BTreeMap<String, PodInfo>>> = vec![None; n];
-    let mut last_sent: Option<Vec<PodInfo>> = None;
     // The first list goes out once every selector has listed, so a run's pods arrive together.
     let mut listed = vec![false; n];
     let mut failing = false;
@@ -491,6 +519,14 @@ async fn pump<R: futures::AsyncBufRead>(
         });
         if !batch.is_empty() {
             *delivered += batch.len();
+            // Backpressure beyond the channel's: a fast log must not fill the app's whole queue
+            // with batches (memory) or starve the watchers' messages. Reading pauses instead.
+            while tx.max_capacity() - tx.capacity() > MAX_QUEUED {
+                if tx.is_closed() {
+                    return Outcome::Closed;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
             if tx
                 .send(Msg::Log(LogEvent::Lines { stream, batch }))
                 .await

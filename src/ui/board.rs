@@ -171,6 +171,14 @@ fn counts_spans<'a>(column: &Column, theme: &Theme) -> Vec<Span<'a>> {
     if spans.is_empty() {
         spans.push(Span::styled("empty", theme.muted()));
     }
+    if column.stuck > 0 {
+        spans.push(Span::styled(
+            format!(" ⚠{} stuck", column.stuck),
+            Style::default()
+                .fg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     spans
 }
 
@@ -373,9 +381,17 @@ fn draw_card(
             Phase::Unknown(raw) => format!("{raw} · {}", text.detail),
             _ => text.detail.clone(),
         };
+        let (detail, detail_style) = if card.stuck {
+            (
+                format!("⚠ stuck {} · {detail}", text.age),
+                Style::default().fg(theme.warning),
+            )
+        } else {
+            (detail, text.detail_style)
+        };
         lines.push(Line::from(Span::styled(
             format!("  {}", fit(&detail, width.saturating_sub(2))),
-            text.detail_style,
+            detail_style,
         )));
         let badge_w: usize = text.badge.iter().map(|s| s.width()).sum();
         let branch_w = width.saturating_sub(badge_w + 3);

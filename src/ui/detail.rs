@@ -196,6 +196,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
         }
     }
 
+    timeline(out, run, state, theme);
     super::pr::pr_section(out, run, state, theme);
     for url in &run.artifact_urls {
         field(out, "Artifact", url.clone(), theme);
@@ -256,6 +257,48 @@ fn item_lines(out: &mut Vec<Line<'static>>, item: &WorkItem, state: &State, them
             ),
             theme.muted(),
         )));
+    }
+}
+
+/// Phase changes seen by the cockpit, condition transitions and the run's own timestamps, in order.
+fn timeline(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Theme) {
+    let mut events: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
+    if let Some(t) = run.created {
+        events.push((t, "created".into()));
+    }
+    if let Some(t) = run.started_at {
+        events.push((t, "started".into()));
+    }
+    for c in &run.conditions {
+        if let Some(t) = c.last_transition {
+            let reason = c
+                .reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            events.push((t, format!("{} → {}{reason}", c.type_, c.status)));
+        }
+    }
+    for (t, phase) in state.history.get(&run.key).into_iter().flatten() {
+        events.push((*t, format!("phase → {phase} (seen)")));
+    }
+    if let Some(t) = run.finished_at {
+        events.push((t, "finished".into()));
+    }
+    events.sort_by_key(|a| a.0);
+    section(out, "Timeline", theme);
+    if events.is_empty() {
+        out.push(Line::from(Span::styled("no timestamps yet", theme.muted())));
+    }
+    for (t, what) in events {
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", t.format("%H:%M:%S")), theme.muted()),
+            Span::styled(
+                format!("{:>8} ago  ", super::fmt::duration(state.now - t)),
+                theme.muted(),
+            ),
+            Span::raw(sanitize::one_line(&what)),
+        ]));
     }
 }
 

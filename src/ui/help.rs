@@ -52,7 +52,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     .border_type(BorderType::Thick)
                     .border_style(Style::default().fg(theme.border_focused))
                     .title(Span::styled(" Help ", Style::default().fg(theme.accent)))
-                    .title_bottom(Span::styled(" esc / ? close ", theme.muted())),
+                    .title_bottom(Span::styled(
+                        " j/k scroll · esc / ? close · ctrl-c quit ",
+                        theme.muted(),
+                    )),
             ),
         rect,
     );

@@ -6,6 +6,7 @@ pub mod findings;
 pub mod fmt;
 pub mod help;
 pub mod logs;
+pub mod palette;
 pub mod pr;
 pub mod status;
 pub mod theme;
@@ -39,6 +40,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Mode::Findings => findings::draw_findings(frame, board_area, state, theme),
         Mode::Drafts => findings::draw_drafts(frame, board_area, state, theme),
         Mode::Waves => waves::draw_planner(frame, board_area, state, theme),
+        Mode::Palette => palette::draw(frame, board_area, state, theme),
         Mode::Confirm => {
             // The confirmation sits on top of what it came from.
             if state.wave_view.is_some()

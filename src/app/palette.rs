@@ -1,0 +1,250 @@
+//! The `:` command palette: `:ctx NAME`, `:ns NAME`, `:lane A`, `:wave 2`, `:theme NAME`,
+//! `:plan FILE`, `:readonly`, `:quit`, with fuzzy completion over what each command accepts.
+use super::effect::Effect;
+use super::state::{Mode, State};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Palette {
+    pub input: String,
+    /// Index into the current candidates.
+    pub selected: usize,
+    /// Why the last command was refused (unknown command, missing argument).
+    pub error: Option<String>,
+}
+
+/// The commands, their argument and what they do (for completion and the palette's help line).
+pub const COMMANDS: [(&str, &str, &str); 9] = [
+    (
+        "ctx",
+        "NAME",
+        "switch kube context (watches re-established)",
+    ),
+    ("ns", "NAME", "switch namespace (`all` for all namespaces)"),
+    ("lane", "ID", "jump to a lane"),
+    ("wave", "N", "open the wave planner on wave N"),
+    ("theme", "NAME", "switch theme (built-in name or path)"),
+    ("plan", "FILE", "load another plan file"),
+    ("readonly", "", "turn read-only on for this session"),
+    ("help", "", "key bindings"),
+    ("quit", "", "leave the cockpit"),
+];
+
+/// Every full command the palette can complete to, from what the cockpit knows.
+pub fn candidates(state: &State) -> Vec<String> {
+    let mut out = Vec::new();
+    for ctx in &state.contexts {
+        out.push(format!("ctx {ctx}"));
+    }
+    let mut namespaces: Vec<String> = state
+        .runs
+        .keys()
+        .chain(state.items.keys())
+        .map(|k| k.namespace.clone())
+        .chain(state.origin.namespace.clone())
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    for ns in namespaces {
+        out.push(format!("ns {ns}"));
+    }
+    out.push("ns all".into());
+    for column in &state.board_view().columns {
+        if let Some(lane) = &column.lane {
+            out.push(format!("lane {lane}"));
+        }
+    }
+    for w in super::waves::waves(state) {
+        out.push(format!("wave {}", w.number));
+    }
+    for (name, _) in crate::ui::theme::BUILT_IN {
+        out.push(format!("theme {name}"));
+    }
+    out.push("plan ".into());
+    out.extend(["readonly", "help", "quit"].map(String::from));
+    out
+}
+
+/// The candidates matching the input, best first (all of them for an empty input).
+pub fn matches(state: &State, input: &str) -> Vec<String> {
+    let all = candidates(state);
+    let input = input.trim();
+    if input.is_empty() {
+        return all;
+    }
+    let pattern = Pattern::new(
+        input,
+        CaseMatching::Smart,
+        Normalization::Smart,
+        AtomKind::Fuzzy,
+    );
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, String)> = all
+        .into_iter()
+        .filter_map(|c| {
+            let score = pattern.score(Utf32Str::new(&c, &mut buf), &mut matcher)?;
+            Some((score, c))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, c)| c).collect()
+}
+
+pub fn open(state: &mut State) -> Vec<Effect> {
+    state.palette = Some(Palette::default());
+    state.ui.mode = Mode::Palette;
+    state.needs_redraw = true;
+    Vec::new()
+}
+
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    state.needs_redraw = true;
+    let Some(mut palette) = state.palette.take() else {
+        state.ui.mode = Mode::Board;
+        return Vec::new();
+    };
+    let found = matches(state, &palette.input);
+    match key.code {
+        KeyCode::Esc => {
+            state.ui.mode = Mode::Board;
+            return Vec::new();
+        }
+        KeyCode::Down | KeyCode::Char('n')
+            if key.modifiers.contains(KeyModifiers::CONTROL) || key.code == KeyCode::Down =>
+        {
+            palette.selected = (palette.selected + 1).min(found.len().saturating_sub(1));
+        }
+        KeyCode::Up | KeyCode::Char('p')
+            if key.modifiers.contains(KeyModifiers::CONTROL) || key.code == KeyCode::Up =>
+        {
+            palette.selected = palette.selected.saturating_sub(1);
+        }
+        KeyCode::Tab => {
+            if let Some(c) = found.get(palette.selected) {
+                palette.input = c.clone();
+                palette.selected = 0;
+            }
+        }
+        KeyCode::Backspace => {
+            palette.input.pop();
+            palette.selected = 0;
+            palette.error = None;
+        }
+        KeyCode::Enter => {
+            // What was typed runs as typed when it is a whole command; otherwise the selection.
+            let typed = palette.input.trim().to_owned();
+            let command = if is_complete(&typed) {
+                typed
+            } else {
+                found.get(palette.selected).cloned().unwrap_or(typed)
+            };
+            state.ui.mode = Mode::Board;
+            return match run(state, &command) {
+                Ok(effects) => effects,
+                Err(e) => {
+                    palette.error = Some(e);
+                    state.palette = Some(palette);
+                    state.ui.mode = Mode::Palette;
+                    Vec::new()
+                }
+            };
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            palette.input.push(c);
+            palette.selected = 0;
+            palette.error = None;
+        }
+        _ => {}
+    }
+    state.palette = Some(palette);
+    Vec::new()
+}
+
+fn is_complete(input: &str) -> bool {
+    let mut parts = input.split_whitespace();
+    let Some(name) = parts.next() else {
+        return false;
+    };
+    match COMMANDS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, "", _)) => true,
+        Some(_) => parts.next().is_some(),
+        None => false,
+    }
+}
+
+/// Runs one command line (without the `:`).
+pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
+    let mut parts = line.split_whitespace();
+    let name = parts.next().unwrap_or("");
+    let arg = parts.collect::<Vec<_>>().join(" ");
+    let need = |what: &str| -> Result<String, String> {
+        if arg.is_empty() {
+            Err(format!(":{name} needs {what}"))
+        } else {
+            Ok(arg.clone())
+        }
+    };
+    match name {
+        "quit" | "q" => Ok(vec![Effect::Quit]),
+        "help" => {
+            state.ui.mode = Mode::Help;
+            state.ui.help_scroll = 0;
+            Ok(Vec::new())
+        }
+        "readonly" => {
+            state.read_only = true;
+            super::github::notify(
+                state,
+                "read-only for this session: mutating actions are disabled",
+            );
+            Ok(Vec::new())
+        }
+        "lane" => {
+            let id = need("a lane id")?;
+            state.ensure_board();
+            let Some(index) = state.board_view().columns.iter().position(|c| {
+                c.lane
+                    .as_deref()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(&id))
+            }) else {
+                return Err(format!("no lane {id:?} on the board"));
+            };
+            state.ui.lane = index;
+            state.ui.card = 0;
+            state.ui.selected = state.board_view().card(index, 0).map(|c| c.id.clone());
+            Ok(Vec::new())
+        }
+        "wave" => {
+            let n: u32 = need("a wave number")?
+                .parse()
+                .map_err(|_| format!("{arg:?} is not a wave number"))?;
+            let index = super::waves::waves(state)
+                .iter()
+                .position(|w| w.number == n)
+                .ok_or_else(|| format!("no wave {n}"))?;
+            super::waves::open(state);
+            if let Some(view) = state.wave_view.as_mut() {
+                view.selected = index;
+            }
+            Ok(Vec::new())
+        }
+        "theme" => Ok(vec![Effect::SetTheme(need("a theme name or path")?)]),
+        "plan" => Ok(vec![Effect::LoadPlan(need("a plan file")?.into())]),
+        "ctx" => Ok(vec![Effect::SwitchTarget {
+            context: Some(need("a context name")?),
+            namespace: None,
+        }]),
+        "ns" => {
+            let ns = need("a namespace (or `all`)")?;
+            Ok(vec![Effect::SwitchTarget {
+                context: None,
+                namespace: Some(ns),
+            }])
+        }
+        "" => Err("type a command: ctx, ns, lane, wave, theme, plan, readonly, help, quit".into()),
+        other => Err(format!("unknown command :{other}")),
+    }
+}
