@@ -96,23 +96,25 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             format!("{} failed {why}", key.name),
         ));
     }
-    if new.is_terminal() && !old.is_terminal()
-        && let Some(wave) = run.wave.clone() {
-            let phases: Vec<&Phase> = state
-                .runs
-                .values()
-                .filter(|r| r.wave.as_deref() == Some(wave.as_str()))
-                .map(|r| &r.phase)
-                .collect();
-            if phases.iter().all(|p| p.is_terminal()) {
-                let ok = phases.iter().filter(|p| ***p == Phase::Succeeded).count();
-                let body = format!(
-                    "wave {wave} finished: {ok} succeeded, {} not",
-                    phases.len() - ok
-                );
-                effects.push(notify(state, "Wave finished", body));
-            }
+    if new.is_terminal()
+        && !old.is_terminal()
+        && let Some(wave) = run.wave.clone()
+    {
+        let phases: Vec<&Phase> = state
+            .runs
+            .values()
+            .filter(|r| r.wave.as_deref() == Some(wave.as_str()))
+            .map(|r| &r.phase)
+            .collect();
+        if phases.iter().all(|p| p.is_terminal()) {
+            let ok = phases.iter().filter(|p| ***p == Phase::Succeeded).count();
+            let body = format!(
+                "wave {wave} finished: {ok} succeeded, {} not",
+                phases.len() - ok
+            );
+            effects.push(notify(state, "Wave finished", body));
         }
+    }
     effects
 }
 
