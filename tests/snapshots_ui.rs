@@ -457,3 +457,23 @@ fn cancel_confirmation_on_the_board() {
     keys(&mut s, "jjx");
     insta::assert_snapshot!(render(&mut s, 120, 24));
 }
+
+#[test]
+fn command_palette_with_completions() {
+    let mut s = demo_state();
+    keys(&mut s, ":la");
+    insta::assert_snapshot!(render(&mut s, 100, 24));
+}
+
+#[test]
+fn toast_after_a_run_fails_and_a_stuck_lane() {
+    let mut s = demo_state();
+    // An hour later the blocked cost-model run is flagged as stuck...
+    update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(55)));
+    // ...and the order firewall run fails: a toast says so.
+    let mut failing = s.runs.values().find(|r| r.key.name == "order-firewall-a1").cloned().expect("run");
+    failing.phase = swarm_cockpit::domain::Phase::Failed;
+    failing.reason = Some("JobFailed".into());
+    apply_run(&mut s, failing);
+    insta::assert_snapshot!(render(&mut s, 120, 24));
+}
