@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 /// Where mutations go.
 #[derive(Clone)]
 pub enum Backend {
-    Kube(kube::Client),
+    Kube(crate::sources::kube::SharedClient),
     /// The demo swarm: changes are applied in memory and echoed back as watch events.
     Demo(Arc<AtomicU64>),
 }
@@ -101,7 +101,7 @@ impl Executor {
                 tokio::spawn(async move {
                     let result = match &this.backend {
                         Backend::Kube(client) => {
-                            kube_ops::save_work_item(client, &draft, create).await
+                            kube_ops::save_work_item(&client.get(), &draft, create).await
                         }
                         Backend::Demo(rv) => {
                             demo_echo(&this.tx, demo_item(&draft.manifest(), rv)).await
@@ -122,7 +122,7 @@ impl Executor {
                 tokio::spawn(async move {
                     let result = match &this.backend {
                         Backend::Kube(client) => {
-                            kube_ops::patch_work_item(client, &item, &patch, what).await
+                            kube_ops::patch_work_item(&client.get(), &item, &patch, what).await
                         }
                         Backend::Demo(rv) => {
                             let patched = demo_patch(&item, &patch, rv);
@@ -232,7 +232,7 @@ impl Executor {
                         .unwrap_or_default()
                         .to_owned();
                     let outcome = match &backend {
-                        Backend::Kube(client) => kube_ops::create_run(client, &m).await,
+                        Backend::Kube(client) => kube_ops::create_run(&client.get(), &m).await,
                         Backend::Demo(_) => {
                             let mut obj = m.clone();
                             obj["metadata"]["creationTimestamp"] =
@@ -282,8 +282,10 @@ impl Executor {
         let mut failed = Vec::new();
         for key in runs {
             let result = match &self.backend {
-                Backend::Kube(client) if delete => kube_ops::delete_run(client, &key).await,
-                Backend::Kube(client) => kube_ops::cancel_run(client, &key, &self.operator).await,
+                Backend::Kube(client) if delete => kube_ops::delete_run(&client.get(), &key).await,
+                Backend::Kube(client) => {
+                    kube_ops::cancel_run(&client.get(), &key, &self.operator).await
+                }
                 Backend::Demo(_) => {
                     let event = if delete {
                         SourceEvent::Deleted(crate::domain::ResourceKind::AgentRun, key.clone())
@@ -374,16 +376,19 @@ pub fn demo_saved(draft: &ItemDraft) -> WorkItem {
 /// new watchers start.
 #[derive(Clone)]
 pub struct KubeControl {
+    client: crate::sources::kube::SharedClient,
     target: Arc<tokio::sync::Mutex<crate::sources::kube::Target>>,
     watchers: Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl KubeControl {
     pub fn new(
+        client: crate::sources::kube::SharedClient,
         target: crate::sources::kube::Target,
         watchers: Vec<tokio::task::JoinHandle<()>>,
     ) -> KubeControl {
         KubeControl {
+            client,
             target: Arc::new(tokio::sync::Mutex::new(target)),
             watchers: Arc::new(tokio::sync::Mutex::new(watchers)),
         }
@@ -428,6 +433,7 @@ impl KubeControl {
             w.abort();
             let _ = w.await;
         }
+        self.client.set(conn.client.clone());
         let switched = OpResult::TargetSwitched {
             context: conn.context.clone(),
             namespace: conn.namespace.clone(),

@@ -149,6 +149,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     .with_audit(audit_log(&operator), &operator);
                 let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
                 let _demo = demo::spawn(plan, seed, speed, tx);
+                let executor = executor.with_notify(notify_settings(&config));
                 let ui = runtime::run_with_logs(state, theme, rx, None, Some(executor), Some(logs));
                 let Some(ms) = debug_panic_after_ms else {
                     return ui.await;
@@ -180,16 +181,18 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 let mut state = State::new(plan, origin, chrono::Utc::now());
                 configure(&mut state, &config, &keymap, cli.read_only);
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
-                let executor = Executor::new(
-                    tx.clone(),
-                    Backend::Kube(conn.client.clone()),
-                    draft_store(),
-                );
-                let logs = LogRunner::new(LogBackend::Kube(conn.client.clone()), tx.clone());
+                let shared = kube::SharedClient::new(conn.client.clone());
+                let executor =
+                    Executor::new(tx.clone(), Backend::Kube(shared.clone()), draft_store());
+                let logs = LogRunner::new(LogBackend::Kube(shared.clone()), tx.clone());
                 let watchers = kube::spawn_watchers(&conn, tx.clone());
                 let executor = executor
                     .with_audit(audit_log(&state.operator), &state.operator)
-                    .with_kube(Some(KubeControl::new(target.clone(), watchers)))
+                    .with_kube(Some(KubeControl::new(
+                        shared.clone(),
+                        target.clone(),
+                        watchers,
+                    )))
                     .with_notify(notify_settings(&config));
                 let contexts = KubeControl::contexts();
                 let _ = tx

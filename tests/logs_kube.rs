@@ -36,7 +36,12 @@ struct LogHarness {
 impl LogHarness {
     fn new(cluster: &TestCluster) -> LogHarness {
         let (tx, rx) = mpsc::channel(256);
-        let runner = LogRunner::new(Backend::Kube(cluster.client.clone()), tx);
+        let runner = LogRunner::new(
+            Backend::Kube(swarm_cockpit::sources::kube::SharedClient::new(
+                cluster.client.clone(),
+            )),
+            tx,
+        );
         let mut state = State::new(
             Plan::default(),
             Origin {

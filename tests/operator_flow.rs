@@ -16,7 +16,9 @@ fn key(code: KeyCode) -> Msg {
 }
 
 fn typed(s: &mut State, text: &str) -> Vec<Effect> {
-    text.chars().flat_map(|c| update(s, key(KeyCode::Char(c)))).collect()
+    text.chars()
+        .flat_map(|c| update(s, key(KeyCode::Char(c))))
+        .collect()
 }
 
 fn palette(s: &mut State, line: &str) -> Vec<Effect> {
@@ -33,10 +35,28 @@ fn palette_commands_do_what_they_say() {
     assert_eq!(palette(&mut s, "lane B"), vec![]);
     assert_eq!(s.ui.mode, Mode::Board);
     assert_eq!(selected_name(&s).as_deref(), Some("b-pending"));
-    assert_eq!(palette(&mut s, "theme light"), vec![Effect::SetTheme("light".into())]);
-    assert_eq!(palette(&mut s, "ns other"), vec![Effect::SwitchTarget { context: None, namespace: Some("other".into()) }]);
-    assert_eq!(palette(&mut s, "ctx kind-b"), vec![Effect::SwitchTarget { context: Some("kind-b".into()), namespace: None }]);
-    assert_eq!(palette(&mut s, "plan /tmp/p.toml"), vec![Effect::LoadPlan("/tmp/p.toml".into())]);
+    assert_eq!(
+        palette(&mut s, "theme light"),
+        vec![Effect::SetTheme("light".into())]
+    );
+    assert_eq!(
+        palette(&mut s, "ns other"),
+        vec![Effect::SwitchTarget {
+            context: None,
+            namespace: Some("other".into())
+        }]
+    );
+    assert_eq!(
+        palette(&mut s, "ctx kind-b"),
+        vec![Effect::SwitchTarget {
+            context: Some("kind-b".into()),
+            namespace: None
+        }]
+    );
+    assert_eq!(
+        palette(&mut s, "plan /tmp/p.toml"),
+        vec![Effect::LoadPlan("/tmp/p.toml".into())]
+    );
     assert!(palette(&mut s, "readonly").is_empty());
     assert!(s.read_only);
     assert_eq!(palette(&mut s, "quit"), vec![Effect::Quit]);
@@ -45,26 +65,47 @@ fn palette_commands_do_what_they_say() {
 #[test]
 fn palette_completes_fuzzily_and_explains_mistakes() {
     let mut s = populated();
-    update(&mut s, Msg::Op(OpResult::Contexts(vec!["kind-swarm".into(), "prod-east".into()])));
+    update(
+        &mut s,
+        Msg::Op(OpResult::Contexts(vec![
+            "kind-swarm".into(),
+            "prod-east".into(),
+        ])),
+    );
     update(&mut s, key(KeyCode::Char(':')));
     typed(&mut s, "prd");
-    let found = swarm_cockpit::app::palette::matches(&s, &s.palette.as_ref().expect("palette").input);
+    let found =
+        swarm_cockpit::app::palette::matches(&s, &s.palette.as_ref().expect("palette").input);
     assert_eq!(found.first().map(String::as_str), Some("ctx prod-east"));
     // tab completes the selection, enter runs it.
     update(&mut s, key(KeyCode::Tab));
     assert_eq!(s.palette.as_ref().expect("palette").input, "ctx prod-east");
     let effects = update(&mut s, key(KeyCode::Enter));
-    assert_eq!(effects, vec![Effect::SwitchTarget { context: Some("prod-east".into()), namespace: None }]);
+    assert_eq!(
+        effects,
+        vec![Effect::SwitchTarget {
+            context: Some("prod-east".into()),
+            namespace: None
+        }]
+    );
 
     // A lane that does not exist, and an unknown command: the palette stays open with the reason.
     assert!(palette(&mut s, "lane Q").is_empty());
     assert_eq!(s.ui.mode, Mode::Palette);
-    assert_eq!(s.palette.as_ref().and_then(|p| p.error.clone()).as_deref(), Some("no lane \"Q\" on the board"));
+    assert_eq!(
+        s.palette.as_ref().and_then(|p| p.error.clone()).as_deref(),
+        Some("no lane \"Q\" on the board")
+    );
     update(&mut s, key(KeyCode::Esc));
     update(&mut s, key(KeyCode::Char(':')));
     typed(&mut s, "zzzzzz");
     update(&mut s, key(KeyCode::Enter));
-    assert!(s.palette.as_ref().and_then(|p| p.error.clone()).is_some_and(|e| e.contains("unknown command")));
+    assert!(
+        s.palette
+            .as_ref()
+            .and_then(|p| p.error.clone())
+            .is_some_and(|e| e.contains("unknown command"))
+    );
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(s.ui.mode, Mode::Board);
 }
@@ -72,33 +113,59 @@ fn palette_completes_fuzzily_and_explains_mistakes() {
 #[test]
 fn a_target_switch_clears_what_belonged_to_the_old_one() {
     let mut s = populated();
-    update(&mut s, Msg::Op(OpResult::TargetSwitched { context: "prod".into(), namespace: None }));
+    update(
+        &mut s,
+        Msg::Op(OpResult::TargetSwitched {
+            context: "prod".into(),
+            namespace: None,
+        }),
+    );
     assert!(s.runs.is_empty());
     assert_eq!(s.origin.context, "prod");
     assert_eq!(s.origin.namespace, None);
     assert_eq!(s.overall_connection(), ConnState::Connecting);
-    assert!(s.github.notice_at(s.now).is_some_and(|n| n.contains("prod · all namespaces")));
+    assert!(
+        s.github
+            .notice_at(s.now)
+            .is_some_and(|n| n.contains("prod · all namespaces"))
+    );
 }
 
 fn initial_list(s: &mut State, runs: Vec<Run>) {
-    update(s, Msg::Source(SourceEvent::ResyncStarted(ResourceKind::AgentRun)));
+    update(
+        s,
+        Msg::Source(SourceEvent::ResyncStarted(ResourceKind::AgentRun)),
+    );
     for r in runs {
         apply_run(s, r);
     }
-    update(s, Msg::Source(SourceEvent::ResyncDone(ResourceKind::AgentRun)));
+    update(
+        s,
+        Msg::Source(SourceEvent::ResyncDone(ResourceKind::AgentRun)),
+    );
 }
 
 fn wave_run(name: &str, phase: &str) -> Run {
-    Run::from_json(&json!({"metadata": {"name": name, "namespace": "agents", "creationTimestamp": "2026-02-10T11:00:00Z",
+    Run::from_json(
+        &json!({"metadata": {"name": name, "namespace": "agents", "creationTimestamp": "2026-02-10T11:00:00Z",
         "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "1"}},
-        "spec": {}, "status": {"phase": phase, "reason": "JobFailed"}}))
+        "spec": {}, "status": {"phase": phase, "reason": "JobFailed"}}),
+    )
 }
 
 #[test]
 fn a_failed_run_and_a_finished_wave_notify_once() {
     let mut s = state();
-    initial_list(&mut s, vec![wave_run("a", "Running"), wave_run("b", "Succeeded")]);
-    let effects = update(&mut s, Msg::Source(SourceEvent::Applied(swarm_cockpit::app::Resource::Run(Box::new(wave_run("a", "Failed"))))));
+    initial_list(
+        &mut s,
+        vec![wave_run("a", "Running"), wave_run("b", "Succeeded")],
+    );
+    let effects = update(
+        &mut s,
+        Msg::Source(SourceEvent::Applied(swarm_cockpit::app::Resource::Run(
+            Box::new(wave_run("a", "Failed")),
+        ))),
+    );
     let titles: Vec<&str> = effects
         .iter()
         .filter_map(|e| match e {
@@ -109,11 +176,19 @@ fn a_failed_run_and_a_finished_wave_notify_once() {
     assert_eq!(titles, ["Run failed", "Wave finished"]);
     assert!(s.github.notice_at(s.now).is_some());
     // The same state again is not news.
-    let effects = update(&mut s, Msg::Source(SourceEvent::Applied(swarm_cockpit::app::Resource::Run(Box::new(wave_run("a", "Failed"))))));
+    let effects = update(
+        &mut s,
+        Msg::Source(SourceEvent::Applied(swarm_cockpit::app::Resource::Run(
+            Box::new(wave_run("a", "Failed")),
+        ))),
+    );
     assert!(effects.is_empty());
     // The timeline saw the change.
     let history = &s.history[&swarm_cockpit::domain::ObjectKey::new("agents", "a")];
-    assert_eq!(history.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["Running", "Failed"]);
+    assert_eq!(
+        history.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        ["Running", "Failed"]
+    );
 }
 
 #[test]
@@ -124,12 +199,47 @@ fn prs_going_green_or_red_notify() {
         p.checks = checks;
         Msg::Source(SourceEvent::PullRequest(Box::new(p)))
     };
-    assert!(update(&mut s, pr(ChecksRollup { passing: 1, failing: 0, pending: 2 })).is_empty(), "first sight is not news");
-    let effects = update(&mut s, pr(ChecksRollup { passing: 3, failing: 0, pending: 0 }));
+    assert!(
+        update(
+            &mut s,
+            pr(ChecksRollup {
+                passing: 1,
+                failing: 0,
+                pending: 2
+            })
+        )
+        .is_empty(),
+        "first sight is not news"
+    );
+    let effects = update(
+        &mut s,
+        pr(ChecksRollup {
+            passing: 3,
+            failing: 0,
+            pending: 0,
+        }),
+    );
     assert!(matches!(effects.as_slice(), [Effect::Notify { title, .. }] if title == "PR green"));
-    let effects = update(&mut s, pr(ChecksRollup { passing: 2, failing: 1, pending: 0 }));
+    let effects = update(
+        &mut s,
+        pr(ChecksRollup {
+            passing: 2,
+            failing: 1,
+            pending: 0,
+        }),
+    );
     assert!(matches!(effects.as_slice(), [Effect::Notify { title, .. }] if title == "PR red"));
-    assert!(update(&mut s, pr(ChecksRollup { passing: 2, failing: 1, pending: 0 })).is_empty());
+    assert!(
+        update(
+            &mut s,
+            pr(ChecksRollup {
+                passing: 2,
+                failing: 1,
+                pending: 0
+            })
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -137,7 +247,11 @@ fn runs_pending_too_long_are_flagged_stuck_as_time_passes() {
     let mut s = state();
     apply_run(&mut s, run("slow", Some("A"), None)); // created 11:50, Pending
     apply_run(&mut s, run("busy", Some("A"), Some("Running")));
-    assert_eq!(s.board().columns[0].stuck, 0, "10 minutes is not stuck (threshold 30)");
+    assert_eq!(
+        s.board().columns[0].stuck,
+        0,
+        "10 minutes is not stuck (threshold 30)"
+    );
     update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(25)));
     let column = &s.board().columns[0];
     assert_eq!(column.stuck, 1);

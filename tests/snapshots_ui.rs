@@ -471,7 +471,12 @@ fn toast_after_a_run_fails_and_a_stuck_lane() {
     // An hour later the blocked cost-model run is flagged as stuck...
     update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(55)));
     // ...and the order firewall run fails: a toast says so.
-    let mut failing = s.runs.values().find(|r| r.key.name == "order-firewall-a1").cloned().expect("run");
+    let mut failing = s
+        .runs
+        .values()
+        .find(|r| r.key.name == "order-firewall-a1")
+        .cloned()
+        .expect("run");
     failing.phase = swarm_cockpit::domain::Phase::Failed;
     failing.reason = Some("JobFailed".into());
     apply_run(&mut s, failing);

@@ -721,6 +721,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         LogAction::Previous => {
             view.options.previous = !view.options.previous;
+            if view.options.previous && view.pod.as_ref().is_some_and(|p| p.restarts == 0) {
+                view.notice = Some(
+                    "previous container: none recorded (no restart yet), the server may have none"
+                        .into(),
+                );
+            }
             return restart_stream(state);
         }
         LogAction::Pods => {

@@ -78,6 +78,31 @@ impl Target {
     }
 }
 
+/// The client every I/O path uses, swapped in place when `:ctx`/`:ns` switch clusters, so saves,
+/// launches and log streams all follow the switch.
+#[derive(Clone)]
+pub struct SharedClient(std::sync::Arc<std::sync::RwLock<Client>>);
+
+impl SharedClient {
+    pub fn new(client: Client) -> SharedClient {
+        SharedClient(std::sync::Arc::new(std::sync::RwLock::new(client)))
+    }
+
+    pub fn get(&self) -> Client {
+        match self.0.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set(&self, client: Client) {
+        match self.0.write() {
+            Ok(mut c) => *c = client,
+            Err(poisoned) => *poisoned.into_inner() = client,
+        }
+    }
+}
+
 /// The API resource description of one of the Agents platform kinds.
 pub fn api_resource(kind: ResourceKind) -> ApiResource {
     let gvk = GroupVersionKind::gvk(labels::GROUP, labels::VERSION, kind.kind());

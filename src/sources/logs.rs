@@ -34,7 +34,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// Where log views get their data.
 pub enum Backend {
-    Kube(Client),
+    Kube(super::kube::SharedClient),
     /// The demo swarm's simulated pods and logs.
     Demo(super::demo_logs::DemoLogs),
 }
@@ -92,7 +92,7 @@ impl LogRunner {
                 tasks.stop_pods();
                 let tx = self.tx.clone();
                 tasks.pods = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(watch_pods(client.clone(), query, tx)),
+                    Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
                     Backend::Demo(demo) => {
                         tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
                     }
@@ -102,7 +102,7 @@ impl LogRunner {
                 tasks.stop_stream();
                 let tx = self.tx.clone();
                 tasks.stream = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(stream_logs(client.clone(), request, tx)),
+                    Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
                     Backend::Demo(demo) => {
                         tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
                     }
