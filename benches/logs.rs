@@ -437,7 +437,12 @@ async fn versus_kubectl() {
 /// the opening (pod discovery included) and from the stream's start.
 async fn ours_once(cluster: &TestCluster, p: usize) -> (Duration, Duration) {
     let (tx, mut rx) = mpsc::channel(256);
-    let runner = LogRunner::new(Backend::Kube(cluster.client.clone()), tx);
+    let runner = LogRunner::new(
+        Backend::Kube(swarm_cockpit::sources::kube::SharedClient::new(
+            cluster.client.clone(),
+        )),
+        tx,
+    );
     let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
     let run = Run::from_json(&json!({
         "metadata": {"name": format!("bench-{p}"), "namespace": cluster.namespace},

@@ -85,11 +85,7 @@ impl GitHubView {
 /// Shows `text` in the status line for a few seconds.
 pub fn notify(state: &mut State, text: impl Into<String>) {
     let until = state.now + chrono::Duration::seconds(NOTICE_SECONDS);
-    let mut text = crate::domain::sanitize::one_line(&text.into());
-    // Notices raised by the same event (a run failed *and* its wave finished) are all shown.
-    if let Some(previous) = state.github.notice.as_ref().filter(|n| n.until == until) {
-        text = format!("{} · {text}", previous.text);
-    }
+    let text = crate::domain::sanitize::one_line(&text.into());
     state.github.notice = Some(Notice { text, until });
     state.needs_redraw = true;
 }

@@ -49,14 +49,26 @@ impl Watch {
     }
 
     pub fn after(self, state: &mut State) -> Vec<Effect> {
-        match self {
+        let effects: Vec<Effect> = match self {
             Watch::Run { key, old } => run_changed(state, &key, old),
             Watch::Prs(before) => before
                 .into_iter()
                 .flat_map(|(key, old)| pr_changed(state, &key, old))
                 .collect(),
             Watch::Nothing => Vec::new(),
+        };
+        // One toast for everything this event caused (a run failed *and* its wave finished).
+        let toast: Vec<String> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notify { title, body } => Some(format!("{title}: {body}")),
+                _ => None,
+            })
+            .collect();
+        if !toast.is_empty() {
+            super::github::notify(state, toast.join(" · "));
         }
+        effects
     }
 }
 
@@ -90,11 +102,7 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             .and_then(|c| c.reason.clone())
             .or_else(|| run.reason.clone())
             .unwrap_or_default();
-        effects.push(notify(
-            state,
-            "Run failed",
-            format!("{} failed {why}", key.name),
-        ));
+        effects.push(notify("Run failed", format!("{} failed {why}", key.name)));
     }
     if new.is_terminal()
         && !old.is_terminal()
@@ -112,7 +120,7 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
                 "wave {wave} finished: {ok} succeeded, {} not",
                 phases.len() - ok
             );
-            effects.push(notify(state, "Wave finished", body));
+            effects.push(notify("Wave finished", body));
         }
     }
     effects
@@ -129,12 +137,10 @@ fn pr_changed(state: &mut State, key: &PrKey, old: Option<Light>) -> Vec<Effect>
     let number = pr.number;
     match (old, new) {
         (o, Light::Green) if o != Light::Green => vec![notify(
-            state,
             "PR green",
             format!("#{number} {}: checks pass", key.1),
         )],
         (o, Light::Red) if o != Light::Red => vec![notify(
-            state,
             "PR red",
             format!("#{number} {}: checks fail", key.1),
         )],
@@ -142,8 +148,7 @@ fn pr_changed(state: &mut State, key: &PrKey, old: Option<Light>) -> Vec<Effect>
     }
 }
 
-fn notify(state: &mut State, title: &str, body: String) -> Effect {
-    super::github::notify(state, format!("{title}: {body}"));
+fn notify(title: &str, body: String) -> Effect {
     Effect::Notify {
         title: title.to_owned(),
         body,
