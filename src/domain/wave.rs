@@ -209,7 +209,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
                 "approval",
                 &item.key.name,
                 "not approved".into(),
-                "approve it (a) once its checks pass, or leave it out of this wave",
+                "approve it (a) once its checks pass, or move it to a later wave",
             )),
         }
         let check_ctx = checks::Context {

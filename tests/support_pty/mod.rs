@@ -127,6 +127,17 @@ impl Tui {
 
     /// Like [`Tui::spawn`], in a home prepared by the caller (e.g. with files in it).
     pub fn spawn_in(home: TempDir, args: &[&str], cols: u16, rows: u16) -> Tui {
+        Tui::spawn_with_env(home, args, cols, rows, &[])
+    }
+
+    /// Like [`Tui::spawn_in`], with extra environment variables (`EDITOR`, …).
+    pub fn spawn_with_env(
+        home: TempDir,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Tui {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -159,6 +170,9 @@ impl Tui {
             "STY",
         ] {
             cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let child = pair
             .slave
