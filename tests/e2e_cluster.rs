@@ -119,7 +119,7 @@ async fn keyboard_from_empty_lane_to_approved_item_then_editor_and_namespace_swi
     );
 
     // :ns switches the watches.
-    tui.send(&format!(":ns {other}\r"));
+    tui.send(format!(":ns {other}\r"));
     tui.wait_for_text("in-other-namespace");
     tui.wait_for_no_text("order-firewall ");
     tui.send("q");
