@@ -14,41 +14,32 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 /// Runs the checks of one work item against everything the cockpit knows.
 pub fn findings_for(state: &State, item: &WorkItem) -> Vec<Finding> {
-    let others: Vec<&WorkItem> = state.items.values().filter(|i| i.key != item.key).collect();
+    with_check_context(state, &item.key, |ctx| checks::check_item(item, ctx))
+}
+
+/// The checks' view of everything else the cockpit knows (other items, runs in flight).
+fn with_check_context<R>(state: &State, item: &ObjectKey, f: impl FnOnce(&Context) -> R) -> R {
+    let others: Vec<&WorkItem> = state.items.values().filter(|i| &i.key != item).collect();
     let in_flight: Vec<&Run> = state
         .runs
         .values()
         .filter(|r| r.phase.is_in_flight())
         .collect();
-    let ctx = Context {
+    f(&Context {
         plan: &state.plan,
         items: &others,
         in_flight: &in_flight,
         head_prefix: &state.head_prefix,
         allow_prompt_override: false,
-    };
-    checks::check_item(item, &ctx)
+    })
 }
 
 fn recheck(state: &mut State) {
     let Some(mut editor) = state.editor.take() else {
         return;
     };
-    let item = editor.as_work_item();
-    let others: Vec<&WorkItem> = state.items.values().filter(|i| i.key != item.key).collect();
-    let in_flight: Vec<&Run> = state
-        .runs
-        .values()
-        .filter(|r| r.phase.is_in_flight())
-        .collect();
-    let ctx = Context {
-        plan: &state.plan,
-        items: &others,
-        in_flight: &in_flight,
-        head_prefix: &state.head_prefix,
-        allow_prompt_override: false,
-    };
-    editor.recheck(&ctx);
+    let key = editor.as_work_item().key;
+    with_check_context(state, &key, |ctx| editor.recheck(ctx));
     state.editor = Some(editor);
 }
 

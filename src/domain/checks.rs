@@ -486,7 +486,8 @@ fn probe_path(pattern: &str) -> String {
     }
 }
 
-fn globs_overlap(a: &str, b: &str) -> bool {
+/// Whether two paths-or-globs can name the same file.
+pub fn globs_overlap(a: &str, b: &str) -> bool {
     let matches =
         |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
     matches(a, &probe_path(b)) || matches(b, &probe_path(a))

@@ -9,7 +9,7 @@ use super::pr::PrState;
 use super::run::Run;
 use super::template::{SectionKind, Template};
 use super::work_item::WorkItem;
-use globset::{Glob, GlobSetBuilder};
+use globset::GlobSetBuilder;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -365,20 +365,10 @@ fn in_scope(item: &WorkItem) -> Vec<String> {
 }
 
 fn overlapping(a: &[String], b: &[String]) -> Option<(String, String)> {
-    let probe = |p: &str| match p.find(['*', '?', '[', '{']) {
-        None => p.to_owned(),
-        Some(i) => format!("{}swarm-probe", &p[..i]),
-    };
-    let hit =
-        |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
-    for x in a {
-        for y in b {
-            if hit(x, &probe(y)) || hit(y, &probe(x)) {
-                return Some((x.clone(), y.clone()));
-            }
-        }
-    }
-    None
+    a.iter()
+        .flat_map(|x| b.iter().map(move |y| (x, y)))
+        .find(|(x, y)| checks::globs_overlap(x, y))
+        .map(|(x, y)| (x.clone(), y.clone()))
 }
 
 /// A stable short hash.
