@@ -9,6 +9,7 @@ use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::effects::{Backend, Executor, KubeControl, NotifySettings};
+use swarm_cockpit::runtime::Wiring;
 use swarm_cockpit::sources::audit::AuditLog;
 use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
@@ -150,7 +151,16 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
                 let _demo = demo::spawn(plan, seed, speed, tx);
                 let executor = executor.with_notify(notify_settings(&config));
-                let ui = runtime::run_with_logs(state, theme, rx, None, Some(executor), Some(logs));
+                let ui = runtime::run(
+                    state,
+                    theme,
+                    rx,
+                    Wiring {
+                        github: None,
+                        executor: Some(executor),
+                        logs: Some(logs),
+                    },
+                );
                 let Some(ms) = debug_panic_after_ms else {
                     return ui.await;
                 };
@@ -200,7 +210,17 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                         swarm_cockpit::app::msg::OpResult::Contexts(contexts),
                     ))
                     .await;
-                runtime::run_with_logs(state, theme, rx, github, Some(executor), Some(logs)).await
+                runtime::run(
+                    state,
+                    theme,
+                    rx,
+                    Wiring {
+                        github,
+                        executor: Some(executor),
+                        logs: Some(logs),
+                    },
+                )
+                .await
             })?
         }
     };

@@ -84,32 +84,27 @@ impl Exit {
     }
 }
 
+/// What carries out the app's effects: the GitHub poller (told which PRs the board links after
+/// each batch, and `r`), the executor of mutations and drafts, and the log view's sources.
+#[derive(Default)]
+pub struct Wiring {
+    pub github: Option<GitHubLink>,
+    pub executor: Option<Executor>,
+    pub logs: Option<crate::sources::logs::LogRunner>,
+}
+
 /// Runs the cockpit until quit, a terminating signal, or the terminal going away.
-pub async fn run(state: State, theme: Theme, rx: mpsc::Receiver<Msg>) -> color_eyre::Result<Exit> {
-    run_with_github(state, theme, rx, None, None).await
-}
-
-/// [`run`], telling a GitHub poller which PRs the board links (after each batch of messages, when
-/// that changed) and passing `r` on to it.
-pub async fn run_with_github(
-    state: State,
-    theme: Theme,
-    rx: mpsc::Receiver<Msg>,
-    github: Option<GitHubLink>,
-    executor: Option<Executor>,
-) -> color_eyre::Result<Exit> {
-    run_with_logs(state, theme, rx, github, executor, None).await
-}
-
-/// [`run_with_github`], with the log view's sources (pod watch, log streams, saves).
-pub async fn run_with_logs(
+pub async fn run(
     mut state: State,
     mut theme: Theme,
     mut rx: mpsc::Receiver<Msg>,
-    github: Option<GitHubLink>,
-    executor: Option<Executor>,
-    logs: Option<crate::sources::logs::LogRunner>,
+    wiring: Wiring,
 ) -> color_eyre::Result<Exit> {
+    let Wiring {
+        github,
+        executor,
+        logs,
+    } = wiring;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
