@@ -167,17 +167,6 @@ impl Editor {
     pub fn rows(&self) -> usize {
         self.sections.len() + 1
     }
-
-    /// Jump to the field a finding points at (its section, and line when known).
-    pub fn goto_section(&mut self, title: &str) {
-        if let Some(i) = self
-            .sections
-            .iter()
-            .position(|s| s.kind.map(|k| k.title()) == Some(title))
-        {
-            self.row = i + 1;
-        }
-    }
 }
 
 /// The draft an existing work item starts as.

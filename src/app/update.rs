@@ -1,5 +1,4 @@
 //! `update`: the only place state changes. Synchronous and pure; returns effects as data.
-use super::board::CardId;
 use super::effect::Effect;
 use super::keymap::Action;
 use super::layout;
@@ -361,9 +360,4 @@ fn hit_card(state: &State, x: u16, y: u16) -> Option<(usize, usize)> {
     let idx = offset + usize::from((y - area.y) / layout::card_height(rect));
     let len = state.board_view().columns.get(lane)?.cards.len();
     (idx < len).then_some((lane, idx))
-}
-
-/// The id of the card under the selection (for views and effects).
-pub fn selected_id(state: &State) -> Option<&CardId> {
-    state.ui.selected.as_ref()
 }

@@ -1,6 +1,5 @@
 //! Work item flows on top of the editor: new, edit, save (and its conflicts), approve, revoke,
 //! validate, drafts. Pure: they change state and return effects.
-use super::board::CardId;
 use super::editor::{self, Conflict, Editor, Focus, Outcome};
 use super::effect::Effect;
 use super::msg::OpResult;
@@ -601,9 +600,4 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
-}
-
-/// Whether the card is a work item the operator can act on (for hints).
-pub fn has_work_item(state: &State, id: &CardId) -> bool {
-    state.work_item_of(id).is_some()
 }
