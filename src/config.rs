@@ -187,7 +187,7 @@ impl GuardrailsConfig {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", crate::domain::sanitize::line_suffix(*line))]
 pub struct ConfigError {
     pub file: String,
     pub line: usize,

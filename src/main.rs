@@ -183,7 +183,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 let conn = target
                     .connect()
                     .await
-                    .wrap_err("cannot configure the Kubernetes client")?;
+                    .wrap_err("cannot configure the Kubernetes client (check --kubeconfig and --context; `swarm demo` runs without a cluster)")?;
                 let origin = Origin {
                     context: conn.context.clone(),
                     namespace: conn.namespace.clone(),

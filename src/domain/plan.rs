@@ -48,7 +48,7 @@ pub struct Plan {
 
 /// A plan that cannot be used, naming the file, line and field.
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", crate::domain::sanitize::line_suffix(*line))]
 pub struct PlanError {
     pub file: String,
     pub line: usize,

@@ -46,7 +46,7 @@ pub struct Theme {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", crate::domain::sanitize::line_suffix(*line))]
 pub struct ThemeError {
     pub file: String,
     pub line: usize,
