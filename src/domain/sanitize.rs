@@ -49,6 +49,15 @@ fn escape_char(c: char) -> char {
     }
 }
 
+/// `:12` for a line number, nothing for 0 ("the whole file"), as in `file.toml:12: message`.
+pub fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
