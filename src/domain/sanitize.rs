@@ -82,12 +82,3 @@ mod tests {
         assert_eq!(truncate_chars("", 0), "");
     }
 }
-
-/// `:12` for a line number, nothing for 0 ("the whole file"), as in `file.toml:12: message`.
-pub fn line_suffix(line: usize) -> String {
-    if line == 0 {
-        String::new()
-    } else {
-        format!(":{line}")
-    }
-}
