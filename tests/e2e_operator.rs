@@ -119,3 +119,25 @@ fn completions_and_man_page() {
         "{man}"
     );
 }
+
+#[test]
+fn the_timeline_and_stuck_runs_show() {
+    let home = temp_home();
+    write_file(
+        &home.path().join(".config/swarm-cockpit"),
+        "config.toml",
+        "[notifications]\nstuck_after_minutes = 5\nbell = false\n",
+    );
+    let mut tui = Tui::spawn_in(home, &["demo", "--speed", "0"], 140, 50);
+    // cost-model-a1 has been Blocked for 8 minutes: over the 5-minute threshold.
+    tui.wait_for_text("⚠1 stuck");
+    tui.wait_for_text("⚠ stuck 8m");
+    tui.send("j\r");
+    tui.wait_for_text("AgentRun agents/cost-model-a1");
+    tui.wait_for_text("Timeline");
+    tui.wait_for_text("Blocked → True (ConcurrencyLimit)");
+    tui.send("\x1b");
+    tui.wait_for_no_text("AgentRun agents/");
+    tui.send("q");
+    assert!(tui.wait_exit(EXIT).success());
+}
