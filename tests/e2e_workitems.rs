@@ -35,10 +35,15 @@ fn a_killed_cockpit_loses_nothing_typed() {
     tui.send("l");
     tui.send("n");
     tui.wait_for_text("New work item lane-b-item-1");
+    // Each step is confirmed on screen before the next, so a loaded machine cannot reorder them.
     tui.send("\x7f".repeat(20));
+    tui.wait_for_text("New work item  · lane B");
     tui.send("ta-spread-model");
+    tui.wait_for_text("New work item ta-spread-model");
     tui.send("\t");
+    tui.wait_for_text("▶ Objective");
     tui.send("\x0b"); // ctrl-k: clear the placeholder line
+    tui.wait_for_no_text("What this work item changes");
     tui.send("Spread words typed before the crash");
     tui.wait_for_text("Spread words typed before the crash");
     // The draft reaches the disk within a second of typing.

@@ -385,3 +385,23 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
     );
     assert_eq!(s.drafts_offer.len(), 1);
 }
+
+#[test]
+fn renaming_a_new_item_moves_its_draft_instead_of_leaving_one_behind() {
+    let mut s = torghut_state();
+    s.ensure_board();
+    press(&mut s, [key(KeyCode::Char('n'))]);
+    let effects = press(&mut s, [Msg::Tick(t0() + chrono::Duration::seconds(1))]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::WriteDraft(d)] if d.name == "lane-a-item-1"),
+        "{effects:?}"
+    );
+    press(&mut s, [key(KeyCode::Backspace), key(KeyCode::Backspace)]);
+    press(&mut s, typed("-x"));
+    let effects = press(&mut s, [Msg::Tick(t0() + chrono::Duration::seconds(2))]);
+    assert!(
+        matches!(effects.as_slice(), [Effect::DeleteDraft { name: old, .. }, Effect::WriteDraft(d)]
+            if old == "lane-a-item-1" && d.name == "lane-a-item-x"),
+        "{effects:?}"
+    );
+}

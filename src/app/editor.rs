@@ -58,6 +58,8 @@ pub struct Editor {
     pub draft_pending: bool,
     /// Differs from what the cluster has.
     pub changed: bool,
+    /// The name the last draft was written under: renaming a new item moves its draft.
+    drafted_as: Option<String>,
 }
 
 fn area(text: &str) -> TextArea<'static> {
@@ -104,6 +106,7 @@ impl Editor {
             conflict: None,
             draft_pending: false,
             changed: false,
+            drafted_as: None,
         }
     }
 
@@ -388,11 +391,30 @@ pub fn reset_cursor(editor: &mut Editor) {
 
 /// Effects that persist the draft now (on close, quit, or a failed save).
 pub fn persist(editor: &mut Editor) -> Vec<Effect> {
-    editor.draft_pending = false;
     if editor.changed {
-        vec![Effect::WriteDraft(Box::new(editor.draft()))]
+        editor.write_draft()
     } else {
+        editor.draft_pending = false;
         Vec::new()
+    }
+}
+
+impl Editor {
+    /// Writes the draft now; a draft left under an earlier name (a new item renamed) goes, so a
+    /// restart offers one draft per item, the latest.
+    pub fn write_draft(&mut self) -> Vec<Effect> {
+        self.draft_pending = false;
+        let draft = self.draft();
+        let mut effects = Vec::new();
+        if let Some(old) = self.drafted_as.take().filter(|old| *old != draft.name) {
+            effects.push(Effect::DeleteDraft {
+                namespace: draft.namespace.clone(),
+                name: old,
+            });
+        }
+        self.drafted_as = Some(draft.name.clone());
+        effects.push(Effect::WriteDraft(Box::new(draft)));
+        effects
     }
 }
 

@@ -374,24 +374,19 @@ fn save(state: &mut State) -> Vec<Effect> {
     }
     editor.saving = true;
     editor.message = Some("saving…".into());
-    let draft = editor.draft();
     // The draft is on disk before the request leaves: a failed save loses nothing.
-    vec![
-        Effect::WriteDraft(Box::new(draft.clone())),
-        Effect::SaveWorkItem {
-            draft: Box::new(draft),
-            create: editor.is_new,
-        },
-    ]
+    let mut effects = editor.write_draft();
+    effects.push(Effect::SaveWorkItem {
+        draft: Box::new(editor.draft()),
+        create: editor.is_new,
+    });
+    effects
 }
 
 /// Once a second: write the draft if the operator typed since the last write.
 pub fn on_tick(state: &mut State) -> Vec<Effect> {
     match state.editor.as_mut() {
-        Some(editor) if editor.draft_pending => {
-            editor.draft_pending = false;
-            vec![Effect::WriteDraft(Box::new(editor.draft()))]
-        }
+        Some(editor) if editor.draft_pending => editor.write_draft(),
         _ => Vec::new(),
     }
 }
