@@ -102,6 +102,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 head_prefix: state.head_prefix.clone(),
                 read_only: state.read_only,
                 audit: audit_log(&state.operator),
+                github: rt.block_on(async { github_client(&config) }),
             };
             return Ok(rt.block_on(swarm_cockpit::wave_cli::run(env, command)));
         }
@@ -231,6 +232,16 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
 }
 
 /// Starts the GitHub poller when a token is found; otherwise the status line says how to get one.
+/// A GitHub client when a token is configured (headless commands fetch PR states once).
+fn github_client(config: &Config) -> Option<github::GitHubClient> {
+    let options = github::GitHubOptions::new(
+        config.github.api_url.as_deref(),
+        config.github.refresh_seconds,
+    );
+    let (token, _) = github::resolve_token(&options.host())?;
+    github::GitHubClient::new(&options.api_url, token).ok()
+}
+
 fn start_github(
     config: &Config,
     state: &mut State,

@@ -2,12 +2,15 @@
 //! the same pure functions as the planner; prints human text or JSON.
 use crate::cli::{OutputFormat, WaveCommand};
 use crate::domain::checks::{Finding, Severity, has_errors};
+use crate::domain::pr::PrState;
+use crate::domain::pr_link::{self, PrLink};
 use crate::domain::wave::{self, GateContext, Guardrails, LaunchSettings, Overrides, Wave};
-use crate::domain::{Plan, Run, WorkItem, labels};
+use crate::domain::{ObjectKey, Plan, Run, WorkItem, labels};
 use crate::sources::audit::AuditLog;
 use crate::sources::kube::{self, Target};
 use crate::sources::kube_ops;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 pub struct WaveEnv<'a> {
     pub plan: &'a Plan,
@@ -17,10 +20,54 @@ pub struct WaveEnv<'a> {
     pub head_prefix: String,
     pub read_only: bool,
     pub audit: Option<AuditLog>,
+    /// When a token is configured: PR states for the merge-order gate.
+    pub github: Option<crate::sources::github::GitHubClient>,
+}
+
+/// The PR state of each work item's latest run, fetched in batches of GraphQL aliases.
+async fn fetch_pr_states(
+    github: &mut crate::sources::github::GitHubClient,
+    items: &[WorkItem],
+    runs: &[Run],
+) -> Result<HashMap<ObjectKey, PrState>, String> {
+    let mut links: Vec<(ObjectKey, PrLink)> = Vec::new();
+    for item in items {
+        let latest = runs
+            .iter()
+            .filter(|r| {
+                r.work_item.as_deref() == Some(item.key.name.as_str())
+                    && r.key.namespace == item.key.namespace
+            })
+            .max_by_key(|r| r.created);
+        if let Some(link) = latest.and_then(pr_link::link_for_run) {
+            links.push((item.key.clone(), link));
+        }
+    }
+    let mut unique: Vec<PrLink> = links.iter().map(|(_, l)| l.clone()).collect();
+    unique.sort();
+    unique.dedup();
+    let mut found: HashMap<PrLink, PrState> = HashMap::new();
+    let now = chrono::Utc::now();
+    for chunk in unique.chunks(crate::sources::github::CHUNK_SIZE) {
+        let batch = github
+            .fetch_batch(chunk, now)
+            .await
+            .map_err(|e| e.summary())?;
+        for (link, pr) in batch.found {
+            if let Some(pr) = pr {
+                found.insert(link, pr.state);
+            }
+        }
+    }
+    Ok(links
+        .into_iter()
+        .filter_map(|(key, link)| found.get(&link).map(|s| (key, *s)))
+        .collect())
 }
 
 fn gates_of(
     env: &WaveEnv,
+    prs: &HashMap<ObjectKey, PrState>,
     items: &[WorkItem],
     runs: &[Run],
     waves: &[Wave],
@@ -29,8 +76,8 @@ fn gates_of(
 ) -> Vec<Finding> {
     let all: Vec<&WorkItem> = items.iter().collect();
     let runs: Vec<&Run> = runs.iter().collect();
-    // Headless, PR states are unknown: an earlier wave counts as not merged (use the override).
-    let pr_state = |_: &WorkItem| None;
+    // Without a GitHub token PR states are unknown: an earlier wave counts as not merged.
+    let pr_state = |item: &WorkItem| prs.get(&item.key).copied();
     let ctx = GateContext {
         plan: env.plan,
         all_items: &all,
@@ -51,7 +98,7 @@ fn print_findings(findings: &[Finding]) {
 }
 
 /// Runs a wave command; returns the exit status.
-pub async fn run(env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
+pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
     let (items, runs) = match kube::list_all(env.target).await {
         Ok(x) => x,
         Err(e) => {
@@ -59,13 +106,26 @@ pub async fn run(env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             return 2;
         }
     };
+    let prs = match env.github.as_mut() {
+        Some(github) => match fetch_pr_states(github, &items, &runs).await {
+            Ok(prs) => prs,
+            Err(e) => {
+                eprintln!(
+                    "swarm wave: GitHub: {e} (PR states unknown: earlier waves count as not merged)"
+                );
+                HashMap::new()
+            }
+        },
+        None => HashMap::new(),
+    };
     let waves = wave::plan_waves(items.iter(), env.plan);
     let find = |n: u32| waves.iter().find(|w| w.number == n);
     match command {
         WaveCommand::Plan { wave: only, output } => {
             let mut out = Vec::new();
             for w in waves.iter().filter(|w| only.is_none_or(|n| n == w.number)) {
-                let findings = gates_of(&env, &items, &runs, &waves, w, &Overrides::default());
+                let findings =
+                    gates_of(&env, &prs, &items, &runs, &waves, w, &Overrides::default());
                 out.push(json!({
                     "number": w.number,
                     "title": w.title,
@@ -133,7 +193,7 @@ pub async fn run(env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                 unmerged_previous_wave: *override_unmerged,
                 prompt: *prompt_override,
             };
-            let findings = gates_of(&env, &items, &runs, &waves, w, &overrides);
+            let findings = gates_of(&env, &prs, &items, &runs, &waves, w, &overrides);
             print_findings(&findings);
             if has_errors(&findings) {
                 eprintln!(
