@@ -42,8 +42,13 @@ pub fn crds_dir() -> PathBuf {
 }
 
 /// The upstream Agents chart's CRDs, kept beside the project for compatibility tests.
+/// They sit in `shared/reference/crds`, beside `shared/testenv`: found from `SWARM_TESTENV_DIR`
+/// when that is set, else next to the repository.
 pub fn upstream_crds_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/crds")
+    match std::env::var_os("SWARM_TESTENV_DIR") {
+        Some(testenv) => PathBuf::from(testenv).join("../reference/crds"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/crds"),
+    }
 }
 
 pub fn testenv_dir() -> PathBuf {
