@@ -379,17 +379,25 @@ impl Keymap {
 
     /// Actions in table order with all their keys, for the help screen.
     pub fn help_rows(&self) -> Vec<(String, &'static str)> {
-        let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
-        for (chord, action) in &self.bindings {
-            match rows.iter_mut().find(|(a, _)| a == action) {
-                Some((_, keys)) => keys.push(chord.display()),
-                None => rows.push((*action, vec![chord.display()])),
-            }
-        }
-        rows.into_iter()
-            .map(|(a, keys)| (keys.join(" / "), a.description()))
-            .collect()
+        help_rows(self.bindings.iter().copied(), Action::description)
     }
+}
+
+/// Help rows from a binding table: each action once, in table order, with all its keys.
+pub fn help_rows<A: Copy + PartialEq>(
+    bindings: impl IntoIterator<Item = (Chord, A)>,
+    describe: impl Fn(A) -> &'static str,
+) -> Vec<(String, &'static str)> {
+    let mut rows: Vec<(A, Vec<String>)> = Vec::new();
+    for (chord, action) in bindings {
+        match rows.iter_mut().find(|(a, _)| *a == action) {
+            Some((_, keys)) => keys.push(chord.display()),
+            None => rows.push((action, vec![chord.display()])),
+        }
+    }
+    rows.into_iter()
+        .map(|(a, keys)| (keys.join(" / "), describe(a)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -306,16 +306,7 @@ pub fn action(key: &KeyEvent) -> Option<LogAction> {
 
 /// The log view's keys for the help screen, in table order.
 pub fn help_rows() -> Vec<(String, &'static str)> {
-    let mut rows: Vec<(LogAction, Vec<String>)> = Vec::new();
-    for (chord, action) in bindings() {
-        match rows.iter_mut().find(|(a, _)| *a == action) {
-            Some((_, keys)) => keys.push(chord.display()),
-            None => rows.push((action, vec![chord.display()])),
-        }
-    }
-    rows.into_iter()
-        .map(|(a, keys)| (keys.join(" / "), a.description()))
-        .collect()
+    super::keymap::help_rows(bindings(), LogAction::description)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,16 +8,20 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let rows = state.keymap.help_rows();
+/// A titled block of help rows: keys aligned in one column, what they do beside them.
+pub fn section(
+    title: &str,
+    rows: Vec<(String, &'static str)>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let key_w = rows
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0)
         + 2;
-    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
-        "Board",
+    let mut lines = vec![Line::from(Span::styled(
+        title.to_owned(),
         Style::default()
             .fg(theme.accent)
             .add_modifier(Modifier::BOLD),
@@ -31,6 +35,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::raw(what),
         ]));
     }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut lines = section("Board", state.keymap.help_rows(), theme);
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
         "Mouse: click a card to select it, click again for details;",

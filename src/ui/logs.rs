@@ -540,28 +540,11 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
 
 /// The log view's keys for the help screen: first when the help was opened from the logs.
 pub fn add_help(lines: &mut Vec<Line<'_>>, state: &State, theme: &Theme) {
-    let rows = app_logs::help_rows();
-    let key_w = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 2;
-    let mut section: Vec<Line<'static>> = vec![Line::from(Span::styled(
+    let mut section = super::help::section(
         "Logs (L on the board, l in a run's details)",
-        Style::default()
-            .fg(theme.accent)
-            .add_modifier(Modifier::BOLD),
-    ))];
-    for (keys, what) in rows {
-        section.push(Line::from(vec![
-            Span::styled(
-                format!("  {keys:<key_w$}"),
-                Style::default().fg(theme.accent),
-            ),
-            Span::raw(what),
-        ]));
-    }
+        app_logs::help_rows(),
+        theme,
+    );
     if app_logs::is_open(state) {
         section.push(Line::default());
         lines.splice(0..0, section);
