@@ -11,22 +11,6 @@ use swarm_cockpit::domain::{
     ChecksRollup, ObjectKey, Phase, PrState, PullRequest, ResourceKind, ReviewDecision,
 };
 
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(state, m)).collect()
-}
-
 fn lane_titles(state: &mut State) -> Vec<String> {
     state
         .board()

@@ -1,9 +1,12 @@
 //! Waves against a real API server: launch, relaunch (no duplicates), two launchers at once,
 //! partial failure and retry, cancel by Jobs and by delete, read-only refusal, and the dry-run's
 //! YAML applied with kubectl. Effects from `update` are carried out with the real kube operations.
+mod common;
 mod support;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use common::key;
+
+use crossterm::event::KeyCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use support::{Follower, TestCluster, WAIT, implementation_spec, plan_ab, template_text};
@@ -17,10 +20,6 @@ use swarm_cockpit::sources::kube_ops;
 
 const SPEC: ResourceKind = ResourceKind::ImplementationSpec;
 const RUN: ResourceKind = ResourceKind::AgentRun;
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
 
 /// Creates an approved work item in wave `wave` of lane A with its own path and branch.
 async fn approved_item(cluster: &TestCluster, name: &str, wave: u32) -> WorkItem {

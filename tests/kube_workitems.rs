@@ -1,7 +1,10 @@
 //! Work items against a real API server: create by keyboard, edit, approve, a concurrent edit from
 //! a second client (409 conflict and a revoked approval), the server's 422, a duplicate name.
 //! The effects `update` returns are carried out with the cockpit's real kube operations.
+mod common;
 mod support;
+
+use common::{ctrl, key, typed};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
@@ -12,26 +15,6 @@ use swarm_cockpit::app::{ConnState, Effect, Msg, update};
 use swarm_cockpit::domain::approval::Approval;
 use swarm_cockpit::domain::{ObjectKey, ResourceKind};
 use swarm_cockpit::sources::kube_ops;
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(text: &str) -> Vec<Msg> {
-    text.chars()
-        .map(|c| {
-            if c == '\n' {
-                key(KeyCode::Enter)
-            } else {
-                key(KeyCode::Char(c))
-            }
-        })
-        .collect()
-}
 
 /// Presses keys on the follower's state and runs the kube effects like the runtime would,
 /// feeding their outcomes back. Returns the outcomes.

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use serde_json::json;
 use swarm_cockpit::app::logs::{LogEvent, LogRequest, PodQuery, StreamState};
 use swarm_cockpit::app::state::Mode;
@@ -11,26 +11,6 @@ use swarm_cockpit::app::{Effect, Msg, State, update};
 use swarm_cockpit::domain::log_buffer::{FilterMode, LineBatch};
 use swarm_cockpit::domain::pod::PodInfo;
 use swarm_cockpit::domain::{ObjectKey, Phase, Run};
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(state, m)).collect()
-}
-
-fn typed(text: &str) -> Vec<Msg> {
-    text.chars().map(ch).collect()
-}
 
 fn run_key() -> ObjectKey {
     ObjectKey::new("agents", "fw-a1")

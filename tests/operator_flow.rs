@@ -3,17 +3,13 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use serde_json::json;
 use swarm_cockpit::app::msg::OpResult;
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Effect, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::pr::{ChecksRollup, PrState, PullRequest};
 use swarm_cockpit::domain::{ResourceKind, Run};
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
 
 fn typed(s: &mut State, text: &str) -> Vec<Effect> {
     text.chars()

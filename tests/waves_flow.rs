@@ -2,7 +2,7 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use serde_json::json;
 use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
@@ -13,18 +13,6 @@ use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::pr::{PrState, PullRequest};
 use swarm_cockpit::domain::template::Template;
 use swarm_cockpit::domain::{ObjectKey, Plan, Run, WorkItem};
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(state, m)).collect()
-}
 
 fn item(name: &str, lane: &str, wave: u32, path: &str) -> WorkItem {
     let text = Template::new_item(

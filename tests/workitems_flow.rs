@@ -3,40 +3,16 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use serde_json::json;
 use swarm_cockpit::app::msg::OpResult;
 use swarm_cockpit::app::state::Mode;
-use swarm_cockpit::app::{Effect, Msg, State, update};
+use swarm_cockpit::app::{Effect, Msg, State};
 use swarm_cockpit::domain::approval::{self, Approval};
 use swarm_cockpit::domain::manifest::ItemDraft;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::template::Template;
 use swarm_cockpit::domain::{Plan, WorkItem};
-
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(text: &str) -> Vec<Msg> {
-    text.chars()
-        .map(|c| {
-            if c == '\n' {
-                key(KeyCode::Enter)
-            } else {
-                key(KeyCode::Char(c))
-            }
-        })
-        .collect()
-}
-
-fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
-    msgs.into_iter().flat_map(|m| update(state, m)).collect()
-}
 
 fn torghut_state() -> State {
     let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");

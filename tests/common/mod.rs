@@ -2,9 +2,10 @@
 //! serves, through the same parsers the real source uses.
 #![allow(dead_code)]
 use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 use swarm_cockpit::app::state::Origin;
-use swarm_cockpit::app::{Msg, Resource, SourceEvent, State, update};
+use swarm_cockpit::app::{Effect, Msg, Resource, SourceEvent, State, update};
 use swarm_cockpit::domain::{Plan, Run, WorkItem};
 
 pub const PLAN: &str = r#"
@@ -116,4 +117,34 @@ pub fn selected_name(state: &State) -> Option<String> {
     state.selected_card().map(|id| match id {
         CardId::Run(k) | CardId::WorkItem(k) => k.name.clone(),
     })
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+pub fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Typing `text`; a newline is enter.
+pub fn typed(text: &str) -> Vec<Msg> {
+    text.chars()
+        .map(|c| {
+            if c == '\n' {
+                key(KeyCode::Enter)
+            } else {
+                ch(c)
+            }
+        })
+        .collect()
+}
+
+/// Applies messages in order, collecting every effect.
+pub fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
+    msgs.into_iter().flat_map(|m| update(state, m)).collect()
 }
