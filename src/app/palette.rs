@@ -248,3 +248,40 @@ pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
         other => Err(format!("unknown command :{other}")),
     }
 }
+
+/// Outcomes of the palette's session commands: contexts known, target switched, plan loaded.
+pub fn on_op(state: &mut State, result: super::msg::OpResult) -> Vec<Effect> {
+    use super::msg::OpResult;
+    state.needs_redraw = true;
+    match result {
+        OpResult::Contexts(contexts) => {
+            state.contexts = contexts;
+            Vec::new()
+        }
+        OpResult::TargetSwitched { context, namespace } => {
+            // Everything shown belonged to the old target.
+            state.runs.clear();
+            state.items.clear();
+            for conn in state.connection.values_mut() {
+                *conn = super::msg::ConnState::Connecting;
+            }
+            let label = format!(
+                "{context} · {}",
+                namespace.as_deref().unwrap_or("all namespaces")
+            );
+            state.origin = super::state::Origin { context, namespace };
+            state.last_event_at = None;
+            state.mark_board_dirty();
+            super::github::notify(state, format!("now watching {label}"));
+            Vec::new()
+        }
+        OpResult::PlanLoaded(plan) => {
+            let name = plan.name.clone();
+            state.plan = *plan;
+            state.mark_board_dirty();
+            super::github::notify(state, format!("plan {name} loaded"));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

@@ -2,7 +2,7 @@
 use super::effect::Effect;
 use super::keymap::Action;
 use super::layout;
-use super::msg::{Msg, Resource, SourceEvent};
+use super::msg::{Msg, OpResult, Resource, SourceEvent};
 use super::state::{Mode, State};
 use crate::domain::ResourceKind;
 use crossterm::event::{
@@ -27,10 +27,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Op(result) => {
-            super::waves::on_op(state, &result);
-            super::workitems::on_op(state, result)
-        }
+        Msg::Op(result) => match result {
+            OpResult::Launched { .. } | OpResult::RunsChanged { .. } => {
+                super::waves::on_op(state, &result);
+                Vec::new()
+            }
+            OpResult::Contexts(_) | OpResult::TargetSwitched { .. } | OpResult::PlanLoaded(_) => {
+                super::palette::on_op(state, result)
+            }
+            other => super::workitems::on_op(state, other),
+        },
         Msg::Log(event) => super::logs::on_event(state, event),
         Msg::Resize { width, height } => {
             state.ui.width = width;

@@ -496,35 +496,12 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             }
             Vec::new()
         }
-        OpResult::Launched { .. } | OpResult::RunsChanged { .. } => Vec::new(),
-        OpResult::Contexts(contexts) => {
-            state.contexts = contexts;
-            Vec::new()
-        }
-        OpResult::TargetSwitched { context, namespace } => {
-            // Everything shown belonged to the old target.
-            state.runs.clear();
-            state.items.clear();
-            for conn in state.connection.values_mut() {
-                *conn = super::msg::ConnState::Connecting;
-            }
-            let label = format!(
-                "{context} · {}",
-                namespace.as_deref().unwrap_or("all namespaces")
-            );
-            state.origin = super::state::Origin { context, namespace };
-            state.last_event_at = None;
-            state.mark_board_dirty();
-            super::github::notify(state, format!("now watching {label}"));
-            Vec::new()
-        }
-        OpResult::PlanLoaded(plan) => {
-            let name = plan.name.clone();
-            state.plan = *plan;
-            state.mark_board_dirty();
-            super::github::notify(state, format!("plan {name} loaded"));
-            Vec::new()
-        }
+        // Routed to the wave planner and the palette by `update`.
+        OpResult::Launched { .. }
+        | OpResult::RunsChanged { .. }
+        | OpResult::Contexts(_)
+        | OpResult::TargetSwitched { .. }
+        | OpResult::PlanLoaded(_) => Vec::new(),
         OpResult::ExternalEditFailed(message) => {
             if let Some(editor) = state.editor.as_mut() {
                 editor.message = Some(format!("$EDITOR failed: {message}"));
