@@ -2,6 +2,7 @@
 //! data. Nothing here awaits, touches the network or the terminal.
 pub mod board;
 pub mod editor;
+pub mod freshness;
 pub mod effect;
 pub mod github;
 pub mod keymap;
