@@ -453,6 +453,10 @@ impl<A: WatchApi> Watch<A> {
 
     /// One event of a live stream: applied, and proof the stream delivers.
     async fn live_event(&mut self, event: WatchEvent<DynamicObject>, rv: &mut String) -> Result<(), End> {
+        // Connected first, so the status line says so when the change is drawn.
+        if !matches!(event, WatchEvent::Error(_)) && !self.sink.delivering().await {
+            return Err(End::Closed);
+        }
         let ok = match event {
             WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
                 if let Some(v) = &obj.metadata.resource_version {
@@ -485,7 +489,7 @@ impl<A: WatchApi> Watch<A> {
                 });
             }
         };
-        if !ok || !self.sink.delivering().await {
+        if !ok {
             return Err(End::Closed);
         }
         Ok(())
