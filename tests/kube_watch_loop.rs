@@ -281,6 +281,10 @@ async fn connected_only_when_the_streaming_list_ends_and_the_status_says_what_it
     assert_eq!(d.names(), ["a", "b"]);
     assert!(d.index("ResyncDone") < d.index("Connection Connected"), "{:#?}", d.log);
     assert_eq!(fake.calls(), ["watch rv= initial"]);
+    d.until("the note cleared", SOON, |d| {
+        d.state.freshness.watches[&KIND].doing.is_none()
+    })
+    .await;
     let (_, text) = swarm_cockpit::ui::status::connection_text(&d.state);
     assert_eq!(text, "connected");
 }
@@ -401,7 +405,7 @@ async fn a_silent_stream_is_detected_as_stalled_and_restarted() {
     let ConnState::Reconnecting(why) = d.conn().clone() else {
         unreachable!()
     };
-    assert!(why.contains("no event or bookmark") && why.contains("etcd"), "{why}");
+    assert!(why.contains("went silent") && why.contains("etcd"), "{why}");
     d.until("connected again", SOON, connected).await;
     assert_eq!(
         fake.calls(),

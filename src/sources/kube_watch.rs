@@ -29,8 +29,9 @@ pub struct WatchTuning {
     /// Server-side timeout of one watch request. The server sends a bookmark 2 s before it ends a
     /// watch (and otherwise about once a minute), so this bounds the quiet gap of a healthy stream.
     pub watch_timeout: Duration,
-    /// No event and no bookmark for this long (more than the bookmark interval): the stream is
-    /// stalled and is restarted.
+    /// No event, no bookmark and no end for this long (more than `watch_timeout`, the longest a
+    /// healthy stream stays silent: servers send periodic bookmarks only while their storage's
+    /// revision moves): the stream is stalled and is restarted.
     pub stall_after: Duration,
     /// Opening a watch or a list page may take this long before it counts as failed.
     pub open_timeout: Duration,
@@ -140,16 +141,41 @@ pub async fn run(
     loop {
         let began = Instant::now();
         let end = w.session(start.clone()).await;
+        tracing::debug!(kind = %w.kind, ?end, "watch session ended");
         start = match end {
             End::Closed => return,
-            End::Planned(rv) => {
+            End::Planned { rv, delivered } => {
                 // A server that ends watches at once must not make this loop spin.
                 if began.elapsed() < Duration::from_millis(250) {
                     tokio::time::sleep(retry.next()).await;
                 }
-                Start::Resume {
-                    rv,
-                    reconcile: false,
+                // Ending on time proves the server alive. A whole watch without an event or a
+                // bookmark may also mean its storage is gone (the watch cache keeps serving):
+                // ask, and say so rather than claim a quiet swarm.
+                let trouble = if delivered {
+                    None
+                } else {
+                    w.api.diagnose().await
+                };
+                match trouble {
+                    Some(why) => {
+                        if !w.sink.lost(ConnState::Reconnecting(why)).await {
+                            return;
+                        }
+                        Start::Resume {
+                            rv,
+                            reconcile: true,
+                        }
+                    }
+                    None => {
+                        if !w.sink.send(SourceEvent::Watch(w.kind, WatchNote::Alive)).await {
+                            return;
+                        }
+                        Start::Resume {
+                            rv,
+                            reconcile: !w.sink.connected,
+                        }
+                    }
                 }
             }
             End::Gone => {
@@ -207,8 +233,9 @@ enum Start {
 enum End {
     /// The receiver is gone.
     Closed,
-    /// The server ended the watch as asked (its timeout): resume from `rv`.
-    Planned(String),
+    /// The server ended the watch as asked (its timeout): resume from `rv`. `delivered`: it
+    /// delivered an event or a bookmark meanwhile.
+    Planned { rv: String, delivered: bool },
     /// 410 Gone: relist.
     Gone,
     /// The server refuses streaming lists: list and watch instead.
@@ -297,7 +324,7 @@ impl<A: WatchApi> Watch<A> {
             Ok(Err(e)) => Err(End::Lost {
                 rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
                 state: classify(self.kind, &e, self.sink.ever_connected),
-                quiet: false,
+                quiet: server_trouble(&e),
             }),
             Err(_) => Err(End::Lost {
                 rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
@@ -329,6 +356,7 @@ impl<A: WatchApi> Watch<A> {
     }
 
     async fn session(&mut self, start: Start) -> End {
+        tracing::debug!(kind = %self.kind, ?start, "watch session");
         if !self.streaming {
             return self.list_then_watch(start).await;
         }
@@ -364,6 +392,7 @@ impl<A: WatchApi> Watch<A> {
         };
         let mut newer = Newer::default();
         let mut last_delivery = Instant::now();
+        let mut delivered = false;
         loop {
             let stall_at = last_delivery + self.tuning.stall_after;
             tokio::select! {
@@ -376,11 +405,12 @@ impl<A: WatchApi> Watch<A> {
                         None => {
                             live = None;
                             if relist.is_none() {
-                                return End::Planned(rv);
+                                return End::Planned { rv, delivered };
                             }
                         }
                         Some(Err(e)) => return self.cut(&e, Some(rv)),
                         Some(Ok(event)) => {
+                            delivered = true;
                             if relist.is_some() {
                                 if let WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) = &event {
                                     newer.note(o);
@@ -427,7 +457,8 @@ impl<A: WatchApi> Watch<A> {
                     return End::Lost {
                         rv: (!rv.is_empty()).then(|| rv.clone()),
                         state: ConnState::Reconnecting(format!(
-                            "no event or bookmark from the {} watch for {secs}s: restarting it",
+                            "the {} watch went silent (no event, no bookmark, not ended by its \
+                             timeout) for {secs}s: restarting it",
                             self.kind.plural()
                         )),
                         quiet: true,
@@ -447,7 +478,7 @@ impl<A: WatchApi> Watch<A> {
                     self.kind.plural()
                 )),
             },
-            quiet: false,
+            quiet: server_trouble(e),
         }
     }
 
@@ -534,8 +565,8 @@ impl<A: WatchApi> Watch<A> {
                     return Ok(None);
                 }
                 let ok = self.sink.send(SourceEvent::ResyncDone(self.kind)).await
-                    && self.sink.note(None).await
-                    && self.sink.delivering().await;
+                    && self.sink.delivering().await
+                    && self.sink.note(None).await;
                 if !ok {
                     return Err(End::Closed);
                 }
@@ -581,14 +612,14 @@ impl<A: WatchApi> Watch<A> {
                     return End::Lost {
                         rv: Some(rv),
                         state: ConnState::Reconnecting(format!(
-                            "no event or bookmark from the {} watch for {}s: restarting it",
+                            "the {} watch went silent for {}s: restarting it",
                             self.kind.plural(),
                             self.tuning.stall_after.as_secs()
                         )),
                         quiet: true,
                     };
                 }
-                Ok(None) => return End::Planned(rv),
+                Ok(None) => return End::Planned { rv, delivered: true },
                 Ok(Some(Err(e))) => return self.cut(&e, Some(rv)),
                 Ok(Some(Ok(event))) => {
                     if let Err(end) = self.live_event(event, &mut rv).await {
@@ -669,6 +700,12 @@ async fn next_relist(
         Some(r) => r.stream.next().await,
         None => std::future::pending().await,
     }
+}
+
+/// The server answered but cannot serve (warming up its cache, or its storage failing): worth
+/// asking it why.
+fn server_trouble(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 429 || s.code >= 500)
 }
 
 /// Servers before streaming lists (Kubernetes < 1.27, or the WatchList gate off) refuse
