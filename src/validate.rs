@@ -116,7 +116,9 @@ pub fn in_flight_skipped(why: &str) -> Finding {
         item: "cluster".into(),
         section: None,
         line: None,
-        message: format!("{why}; in-flight checks (head branches of running AgentRuns) were skipped"),
+        message: format!(
+            "{why}; in-flight checks (head branches of running AgentRuns) were skipped"
+        ),
         fix: "install the CRDs: kubectl apply -f examples/crds/ (or the Agents chart's)".into(),
     }
 }

@@ -84,7 +84,10 @@ async fn without_the_agentrun_crd_validate_and_wave_degrade_and_say_so() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let json: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
-    assert!(json["waves"][0]["items"][0]["name"] == "order-firewall", "{json}");
+    assert!(
+        json["waves"][0]["items"][0]["name"] == "order-firewall",
+        "{json}"
+    );
     assert!(
         json["skipped"][0]
             .as_str()
@@ -96,5 +99,8 @@ async fn without_the_agentrun_crd_validate_and_wave_degrade_and_say_so() {
     let out = swarm(&cluster, dir.path(), &["wave", "launch", "--wave", "1"]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(2), "{said}");
-    assert!(said.contains("agentruns.agents.proompteng.ai") && said.contains("install"), "{said}");
+    assert!(
+        said.contains("agentruns.agents.proompteng.ai") && said.contains("install"),
+        "{said}"
+    );
 }

@@ -35,7 +35,10 @@ async fn server_runs(cluster: &TestCluster) -> Vec<(String, String)> {
         .iter()
         .map(|o| {
             // No status yet reads as Pending, as on the board.
-            let phase = o.data["status"]["phase"].as_str().unwrap_or("Pending").to_owned();
+            let phase = o.data["status"]["phase"]
+                .as_str()
+                .unwrap_or("Pending")
+                .to_owned();
             (o.metadata.name.clone().unwrap_or_default(), phase)
         })
         .collect();
@@ -74,7 +77,10 @@ async fn seed_runs(cluster: &TestCluster, n: usize) {
     for i in 0..n {
         let name = format!("run-{i:02}");
         cluster
-            .create(RUN, agent_run(&name, Some("A"), &name, &format!("codex/f/{i}")))
+            .create(
+                RUN,
+                agent_run(&name, Some("A"), &name, &format!("codex/f/{i}")),
+            )
             .await;
     }
 }
@@ -171,7 +177,12 @@ async fn after_a_crash_and_a_graceful_restart_changes_made_right_away_arrive_wit
         })
         .await;
         f.drain();
-        assert_eq!(board_runs(&f.state), server_runs(&cluster).await, "{}", f.dump());
+        assert_eq!(
+            board_runs(&f.state),
+            server_runs(&cluster).await,
+            "{}",
+            f.dump()
+        );
         assert_connected_by_the_stream(&f, from);
         // The board was never emptied on the way (only the one deletion shrinks it).
         let min = f.sizes[full..].iter().min().copied().unwrap_or(0);
@@ -201,9 +212,11 @@ async fn an_etcd_outage_keeps_the_board_says_what_is_wrong_and_recovers() {
     let before = board_runs(&f.state);
 
     let stopped = cluster.stop_etcd();
-    f.wait_until("the status line to name the storage", Duration::from_secs(30), |s| {
-        matches!(s.overall_connection(), ConnState::Reconnecting(e) if e.contains("etcd"))
-    })
+    f.wait_until(
+        "the status line to name the storage",
+        Duration::from_secs(30),
+        |s| matches!(s.overall_connection(), ConnState::Reconnecting(e) if e.contains("etcd")),
+    )
     .await;
     // The last board is kept while the storage is away.
     assert_eq!(board_runs(&f.state), before);
@@ -217,7 +230,10 @@ async fn an_etcd_outage_keeps_the_board_says_what_is_wrong_and_recovers() {
         .patch_status(RUN, "run-01", json!({"phase": "Failed"}))
         .await;
     cluster
-        .create(RUN, agent_run("after-etcd", Some("B"), "after-etcd", "codex/e"))
+        .create(
+            RUN,
+            agent_run("after-etcd", Some("B"), "after-etcd", "codex/e"),
+        )
         .await;
     cluster.delete(RUN, "run-05").await;
     let (p, c, d) = (
@@ -237,8 +253,17 @@ async fn an_etcd_outage_keeps_the_board_says_what_is_wrong_and_recovers() {
     );
     f.wait_until("connected again", WAIT, connected).await;
     f.drain();
-    assert_eq!(board_runs(&f.state), server_runs(&cluster).await, "{}", f.dump());
+    assert_eq!(
+        board_runs(&f.state),
+        server_runs(&cluster).await,
+        "{}",
+        f.dump()
+    );
     // Never a blank board: from the first full list on, only the one deletion shrinks it.
-    let full = f.sizes.iter().position(|n| *n == 6).expect("six runs listed");
+    let full = f
+        .sizes
+        .iter()
+        .position(|n| *n == 6)
+        .expect("six runs listed");
     assert!(f.sizes[full..].iter().all(|n| *n >= 5), "{:?}", f.sizes);
 }

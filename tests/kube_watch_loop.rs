@@ -65,10 +65,18 @@ fn status(code: u16, message: &str) -> kube::Error {
 }
 
 impl WatchApi for Fake {
-    fn watch(&self, params: WatchParams, rv: String) -> BoxFuture<'static, kube::Result<EventStream>> {
+    fn watch(
+        &self,
+        params: WatchParams,
+        rv: String,
+    ) -> BoxFuture<'static, kube::Result<EventStream>> {
         self.calls.lock().expect("calls").push(format!(
             "watch rv={rv}{}",
-            if params.send_initial_events { " initial" } else { "" }
+            if params.send_initial_events {
+                " initial"
+            } else {
+                ""
+            }
         ));
         let reply = self.watches.lock().expect("script").pop_front();
         Box::pin(async move {
@@ -103,7 +111,8 @@ fn stream_of(steps: Vec<Step>) -> EventStream {
                 Step::Wait(d) => tokio::time::sleep(d).await,
                 Step::Hang => futures::future::pending::<()>().await,
                 Step::Cut => {
-                    let err = kube::Error::Service(Box::new(std::io::Error::other("connection reset")));
+                    let err =
+                        kube::Error::Service(Box::new(std::io::Error::other("connection reset")));
                     return Some((Err(err), steps));
                 }
                 Step::Event(v) => {
@@ -279,7 +288,11 @@ async fn connected_only_when_the_streaming_list_ends_and_the_status_says_what_it
     assert!(text.contains("listing agentruns"), "{text}");
     d.until("connected", SOON, connected).await;
     assert_eq!(d.names(), ["a", "b"]);
-    assert!(d.index("ResyncDone") < d.index("Connection Connected"), "{:#?}", d.log);
+    assert!(
+        d.index("ResyncDone") < d.index("Connection Connected"),
+        "{:#?}",
+        d.log
+    );
     assert_eq!(fake.calls(), ["watch rv= initial"]);
     d.until("the note cleared", SOON, |d| {
         d.state.freshness.watches[&KIND].doing.is_none()
@@ -302,7 +315,11 @@ async fn a_watch_the_server_ends_is_reopened_from_its_bookmark_without_a_relist(
     .await;
     assert_eq!(fake.calls(), ["watch rv= initial", "watch rv=9"]);
     // Connected once, never dropped for a planned reopen.
-    let conns: Vec<_> = d.log.iter().filter(|l| l.starts_with("Connection")).collect();
+    let conns: Vec<_> = d
+        .log
+        .iter()
+        .filter(|l| l.starts_with("Connection"))
+        .collect();
     assert_eq!(conns, ["Connection Connecting", "Connection Connected"]);
 }
 
@@ -317,7 +334,11 @@ async fn after_a_cut_it_resumes_and_reconciles_and_an_older_snapshot_never_wins(
             Step::Cut,
         ]),
         // The resumed stream delivers at once what changed; the relist beside it comes later.
-        Reply::Stream(vec![modified("a", 20, "Succeeded"), deleted("stale", 21), Step::Hang]),
+        Reply::Stream(vec![
+            modified("a", 20, "Succeeded"),
+            deleted("stale", 21),
+            Step::Hang,
+        ]),
         Reply::Stream(vec![
             Step::Wait(Duration::from_millis(500)),
             // The snapshot predates the resumed stream's changes to `a` and `stale`, and knows
@@ -341,8 +362,10 @@ async fn after_a_cut_it_resumes_and_reconciles_and_an_older_snapshot_never_wins(
     .await;
     // Delivering again: connected, though the reconciling relist is still running.
     assert!(connected(&d), "{:#?}", d.log);
-    d.until("the relist done", SOON, |d| d.index("ResyncDone").is_some() && d.log.iter().filter(|l| *l == "ResyncDone").count() == 2)
-        .await;
+    d.until("the relist done", SOON, |d| {
+        d.index("ResyncDone").is_some() && d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
+    })
+    .await;
     assert_eq!(d.names(), ["a", "new"], "{:#?}", d.log);
     assert_eq!(d.phase("a"), Some(Phase::Succeeded), "{:#?}", d.log);
     assert_eq!(
@@ -350,7 +373,11 @@ async fn after_a_cut_it_resumes_and_reconciles_and_an_older_snapshot_never_wins(
         ["watch rv= initial", "watch rv=6", "watch rv= initial"]
     );
     // Never a blank board on the way: from the first full list on, only the deletions shrink it.
-    let full = d.sizes.iter().position(|n| *n == 3).expect("three runs listed");
+    let full = d
+        .sizes
+        .iter()
+        .position(|n| *n == 3)
+        .expect("three runs listed");
     assert!(d.sizes[full..].iter().all(|n| *n >= 2), "{:?}", d.sizes);
 }
 
@@ -380,7 +407,11 @@ async fn gone_relists_and_keeps_the_board_meanwhile() {
     assert_eq!(d.phase("b"), Some(Phase::Failed));
     assert_eq!(fake.calls(), ["watch rv= initial", "watch rv= initial"]);
     let first_full = d.sizes.iter().position(|n| *n == 2).expect("two runs");
-    assert!(d.sizes[first_full..].iter().all(|n| *n >= 2), "{:?}", d.sizes);
+    assert!(
+        d.sizes[first_full..].iter().all(|n| *n >= 2),
+        "{:?}",
+        d.sizes
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -422,14 +453,20 @@ async fn a_server_warming_up_its_cache_is_retried_quickly_and_said_so() {
         Reply::Stream(vec![added("a", 3, "Running"), end_of_list(5), Step::Hang]),
     ]);
     let mut d = Driver::start(fake.clone());
-    d.until("waiting for the cache", SOON, |d| {
-        matches!(d.conn(), ConnState::Reconnecting(e) if e.contains("cache to warm up"))
-    })
+    d.until(
+        "waiting for the cache",
+        SOON,
+        |d| matches!(d.conn(), ConnState::Reconnecting(e) if e.contains("cache to warm up")),
+    )
     .await;
     let started = tokio::time::Instant::now();
     d.until("connected", SOON, connected).await;
     // Three retries: 100 + 200 + 400 ms, jittered by ±25 %.
-    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(fake.calls().len(), 4);
 }
 
@@ -447,12 +484,17 @@ async fn servers_without_streaming_lists_get_a_paged_list_then_a_watch() {
                "metadata": {"resourceVersion": "7", "continue": cont}, "items": items})
     };
     fake.lists.lock().expect("lists").extend([
-        page(vec![run_obj("a", 3, "Running"), run_obj("b", 4, "Running")], "next"),
+        page(
+            vec![run_obj("a", 3, "Running"), run_obj("b", 4, "Running")],
+            "next",
+        ),
         page(vec![run_obj("c", 5, "Running")], ""),
     ]);
     let mut d = Driver::start(fake.clone());
-    d.until("the watch's change", SOON, |d| d.phase("b") == Some(Phase::Succeeded))
-        .await;
+    d.until("the watch's change", SOON, |d| {
+        d.phase("b") == Some(Phase::Succeeded)
+    })
+    .await;
     assert!(connected(&d));
     assert_eq!(d.names(), ["a", "b", "c"]);
     assert_eq!(
@@ -463,7 +505,10 @@ async fn servers_without_streaming_lists_get_a_paged_list_then_a_watch() {
 
 #[tokio::test(start_paused = true)]
 async fn a_missing_crd_fails_naming_it() {
-    let fake = Fake::new(vec![Reply::Status(404, "the server could not find the requested resource")]);
+    let fake = Fake::new(vec![Reply::Status(
+        404,
+        "the server could not find the requested resource",
+    )]);
     let mut d = Driver::start(fake);
     d.until("failed", SOON, |d| matches!(d.conn(), ConnState::Failed(_)))
         .await;

@@ -50,7 +50,12 @@ impl Default for Freshness {
 /// The stream of `kind` delivered something (an object, the end of a list, a bookmark).
 pub fn delivered(state: &mut State, kind: ResourceKind) {
     let now = state.now;
-    state.freshness.watches.entry(kind).or_default().last_delivery = Some(now);
+    state
+        .freshness
+        .watches
+        .entry(kind)
+        .or_default()
+        .last_delivery = Some(now);
 }
 
 pub fn on_note(state: &mut State, kind: ResourceKind, note: WatchNote) {

@@ -2,8 +2,8 @@
 //! data. Nothing here awaits, touches the network or the terminal.
 pub mod board;
 pub mod editor;
-pub mod freshness;
 pub mod effect;
+pub mod freshness;
 pub mod github;
 pub mod keymap;
 pub mod layout;

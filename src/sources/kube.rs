@@ -198,5 +198,3 @@ pub fn to_resource(kind: ResourceKind, obj: &DynamicObject) -> Resource {
         }
     }
 }
-
-

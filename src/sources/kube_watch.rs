@@ -66,9 +66,15 @@ pub type EventStream = BoxStream<'static, kube::Result<WatchEvent<DynamicObject>
 
 /// What the loop needs from the API server (a seam, so the loop is tested against scripts).
 pub trait WatchApi: Send + Sync + 'static {
-    fn watch(&self, params: WatchParams, rv: String) -> BoxFuture<'static, kube::Result<EventStream>>;
-    fn list(&self, params: ListParams)
-    -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>>;
+    fn watch(
+        &self,
+        params: WatchParams,
+        rv: String,
+    ) -> BoxFuture<'static, kube::Result<EventStream>>;
+    fn list(
+        &self,
+        params: ListParams,
+    ) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>>;
     /// Why the server might be silent (its storage), for the status line only: never a reason
     /// to call a watch connected.
     fn diagnose(&self) -> BoxFuture<'static, Option<String>>;
@@ -81,7 +87,11 @@ pub struct KubeApi {
 }
 
 impl WatchApi for KubeApi {
-    fn watch(&self, params: WatchParams, rv: String) -> BoxFuture<'static, kube::Result<EventStream>> {
+    fn watch(
+        &self,
+        params: WatchParams,
+        rv: String,
+    ) -> BoxFuture<'static, kube::Result<EventStream>> {
         let api = self.api.clone();
         Box::pin(async move { Ok(api.watch(&params, &rv).await?.boxed()) })
     }
@@ -168,7 +178,11 @@ pub async fn run(
                         }
                     }
                     None => {
-                        if !w.sink.send(SourceEvent::Watch(w.kind, WatchNote::Alive)).await {
+                        if !w
+                            .sink
+                            .send(SourceEvent::Watch(w.kind, WatchNote::Alive))
+                            .await
+                        {
                             return;
                         }
                         Start::Resume {
@@ -226,7 +240,10 @@ fn with_diagnosis(state: ConnState, why: &str) -> ConnState {
 enum Start {
     Relist,
     /// Watch on from `rv`; `reconcile`: after a disconnect, relist beside it.
-    Resume { rv: String, reconcile: bool },
+    Resume {
+        rv: String,
+        reconcile: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -483,7 +500,11 @@ impl<A: WatchApi> Watch<A> {
     }
 
     /// One event of a live stream: applied, and proof the stream delivers.
-    async fn live_event(&mut self, event: WatchEvent<DynamicObject>, rv: &mut String) -> Result<(), End> {
+    async fn live_event(
+        &mut self,
+        event: WatchEvent<DynamicObject>,
+        rv: &mut String,
+    ) -> Result<(), End> {
         // Connected first, so the status line says so when the change is drawn.
         if !matches!(event, WatchEvent::Error(_)) && !self.sink.delivering().await {
             return Err(End::Closed);
@@ -539,7 +560,11 @@ impl<A: WatchApi> Watch<A> {
                 if relist.listed % 2_000 == 0 {
                     let what = format!(
                         "{} {} ({} so far)",
-                        if self.sink.ever_connected { "relisting" } else { "listing" },
+                        if self.sink.ever_connected {
+                            "relisting"
+                        } else {
+                            "listing"
+                        },
                         self.kind.plural(),
                         thousands(relist.listed)
                     );
@@ -619,7 +644,12 @@ impl<A: WatchApi> Watch<A> {
                         quiet: true,
                     };
                 }
-                Ok(None) => return End::Planned { rv, delivered: true },
+                Ok(None) => {
+                    return End::Planned {
+                        rv,
+                        delivered: true,
+                    };
+                }
                 Ok(Some(Err(e))) => return self.cut(&e, Some(rv)),
                 Ok(Some(Ok(event))) => {
                     if let Err(end) = self.live_event(event, &mut rv).await {
@@ -641,8 +671,8 @@ impl<A: WatchApi> Watch<A> {
         }
         let mut params = ListParams::default().limit(self.tuning.page_size);
         loop {
-            let page = tokio::time::timeout(self.tuning.open_timeout, self.api.list(params.clone()))
-                .await;
+            let page =
+                tokio::time::timeout(self.tuning.open_timeout, self.api.list(params.clone())).await;
             let page = match page {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => {

@@ -212,7 +212,8 @@ impl TestCluster {
     /// [`TestCluster::restart_apiserver`], or with `graceful` a SIGTERM that lets open watches
     /// drain first.
     pub async fn restart_apiserver_with(&self, seconds_down: u32, graceful: bool) {
-        self.restart_apiserver_unwaited(seconds_down, graceful).await;
+        self.restart_apiserver_unwaited(seconds_down, graceful)
+            .await;
         self.wait_agents_served().await;
     }
 
@@ -244,7 +245,10 @@ impl TestCluster {
     /// Stops this private testenv's etcd (SIGKILL: a storage outage); [`TestCluster::start_etcd`]
     /// starts it again with the same command line and data.
     pub fn stop_etcd(&self) -> EtcdStopped {
-        let env = self.env.as_ref().expect("stop_etcd needs a private testenv");
+        let env = self
+            .env
+            .as_ref()
+            .expect("stop_etcd needs a private testenv");
         let pid_file = env.path().join("etcd.pid");
         let pid = std::fs::read_to_string(&pid_file).expect("etcd.pid");
         let pid = pid.trim().to_owned();
