@@ -108,7 +108,8 @@ async fn bench(runs: usize, tries: u64) {
                 let began = Instant::now();
                 loop {
                     let wp = WatchParams::default().timeout(1);
-                    if let Ok(mut s) = api.watch(&wp, &rv).await {
+                    if let Ok(s) = api.watch(&wp, &rv).await {
+                        let mut s = s.boxed();
                         // A 429 arrives as an error event on some servers.
                         match s.next().await {
                             Some(Ok(kube::api::WatchEvent::Error(e))) if e.code == 429 => {}

