@@ -114,11 +114,7 @@ fn witness(nodes: &[(Vec<StateSet>, Valid, usize, char)], mut at: usize) -> Stri
 type Node = (Vec<StateSet>, Valid);
 
 /// One successor per distinct target, reached by the most readable character that leads there.
-fn successors(
-    components: &[&Automaton],
-    sets: &[StateSet],
-    valid: Valid,
-) -> Vec<(Node, char)> {
+fn successors(components: &[&Automaton], sets: &[StateSet], valid: Valid) -> Vec<(Node, char)> {
     let mut cuts: Vec<u32> = vec![0, '/' as u32, '/' as u32 + 1, 0xD800, 0xE000, 0x110000];
     for (a, s) in components.iter().zip(sets) {
         for cs in a.edge_sets(s) {
@@ -130,18 +126,20 @@ fn successors(
     }
     cuts.sort_unstable();
     cuts.dedup();
+    let cells: Vec<(u32, u32)> = cuts
+        .windows(2)
+        .map(|pair| (pair[0], pair[1] - 1))
+        .filter(|(lo, _)| !(0xD800..0xE000).contains(lo))
+        .collect();
+    let per_component: Vec<Vec<StateSet>> = components
+        .iter()
+        .zip(sets)
+        .map(|(a, s)| a.step_cells(s, &cells))
+        .collect();
     let mut groups: Vec<(Node, Vec<(u32, u32)>)> = Vec::new();
-    for pair in cuts.windows(2) {
-        let (lo, hi) = (pair[0], pair[1] - 1);
-        if (0xD800..0xE000).contains(&lo) {
-            continue;
-        }
+    for (i, &(lo, hi)) in cells.iter().enumerate() {
         let Some(v) = valid.step(lo) else { continue };
-        let next: Vec<StateSet> = components
-            .iter()
-            .zip(sets)
-            .map(|(a, s)| a.step(s, lo))
-            .collect();
+        let next: Vec<StateSet> = per_component.iter().map(|c| c[i].clone()).collect();
         match groups.iter_mut().find(|(k, _)| k.0 == next && k.1 == v) {
             Some((_, cells)) => cells.push((lo, hi)),
             None => groups.push(((next, v), vec![(lo, hi)])),
