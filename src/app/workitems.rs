@@ -2,6 +2,7 @@
 //! validate, drafts. Pure: they change state and return effects.
 use super::editor::{self, Conflict, Editor, Focus, Outcome};
 use super::effect::Effect;
+use super::keymap::{DraftsAction, FindingsAction};
 use super::msg::OpResult;
 use super::state::{FindingsView, Mode, State};
 use crate::domain::approval::Approval;
@@ -9,7 +10,7 @@ use crate::domain::checks::{self, Context, Finding, has_errors};
 use crate::domain::manifest::ItemDraft;
 use crate::domain::template::Template;
 use crate::domain::{ObjectKey, Run, WorkItem};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 /// Runs the checks of one work item against everything the cockpit knows.
 pub fn findings_for(state: &State, item: &WorkItem) -> Vec<Finding> {
@@ -228,8 +229,12 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     state.needs_redraw = true;
-    match editor::on_key(editor, key) {
+    match editor::on_key(editor, &state.keymap, key) {
         Outcome::Nothing => Vec::new(),
+        Outcome::Help => {
+            super::help::open(state);
+            Vec::new()
+        }
         Outcome::Edited => {
             if editor.is_new && editor.row == 0 {
                 follow_name_in_head(editor, &state.head_prefix);
@@ -517,10 +522,11 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
         state.ui.mode = Mode::Board;
         return;
     };
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => view.scroll = view.scroll.saturating_add(1),
-        KeyCode::Char('k') | KeyCode::Up => view.scroll = view.scroll.saturating_sub(1),
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+    match state.keymap.findings.action(&key) {
+        Some(FindingsAction::Down) => view.scroll = view.scroll.saturating_add(1),
+        Some(FindingsAction::Up) => view.scroll = view.scroll.saturating_sub(1),
+        Some(FindingsAction::Help) => super::help::open(state),
+        Some(FindingsAction::Close) => {
             state.findings_view = None;
             state.ui.mode = if state.editor.is_some() {
                 Mode::Editor
@@ -528,7 +534,7 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
                 Mode::Board
             };
         }
-        _ => {}
+        None => {}
     }
     state.needs_redraw = true;
 }
@@ -536,8 +542,11 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
 /// Keys on the restore-drafts offer: `r` restore the first, `d` discard it, `esc` later.
 pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
-    match key.code {
-        KeyCode::Char('r') | KeyCode::Enter => {
+    let Some(action) = state.keymap.drafts.action(&key) else {
+        return Vec::new();
+    };
+    match action {
+        DraftsAction::Restore => {
             if state.drafts_offer.is_empty() {
                 state.ui.mode = Mode::Board;
                 return Vec::new();
@@ -552,7 +561,7 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             open_editor(state, editor);
             Vec::new()
         }
-        KeyCode::Char('d') => {
+        DraftsAction::Discard => {
             if state.drafts_offer.is_empty() {
                 state.ui.mode = Mode::Board;
                 return Vec::new();
@@ -566,10 +575,9 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 name: draft.name,
             }]
         }
-        KeyCode::Esc | KeyCode::Char('q') => {
+        DraftsAction::Later => {
             state.ui.mode = Mode::Board;
             Vec::new()
         }
-        _ => Vec::new(),
     }
 }
