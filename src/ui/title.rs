@@ -10,24 +10,51 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-/// The parts that fit in `width` columns, in display order, and whether they keep their words:
-/// words go before any part does, then the least important parts, one at a time.
-pub fn fit(parts: &[Part], width: usize, symbol_width: impl Fn(&Part) -> usize) -> (Vec<Part>, bool) {
-    let width_of = |ps: &[Part], words: bool| -> usize {
+/// Parts of at most this rank keep their word (`✘2 failed`) while the others are cut to numbers.
+const WORDY_RANK: u8 = 3;
+
+/// Which parts keep their word: all, the ones that need attention, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    All,
+    Attention,
+    None,
+}
+
+impl Words {
+    pub fn shows(self, part: &Part) -> bool {
+        match self {
+            Words::All => true,
+            Words::Attention => part.rank <= WORDY_RANK,
+            Words::None => false,
+        }
+    }
+}
+
+/// The parts that fit in `width` columns, in display order, and which keep their words: words
+/// go first (the calm ones, then all), then the least important parts, one at a time.
+pub fn fit(
+    parts: &[Part],
+    width: usize,
+    symbol_width: impl Fn(&Part) -> usize,
+) -> (Vec<Part>, Words) {
+    let width_of = |ps: &[Part], words: Words| -> usize {
         ps.iter()
             .map(|p| {
                 1 + symbol_width(p)
                     + p.count.to_string().len()
-                    + if words { 1 + p.word.width() } else { 0 }
+                    + if words.shows(p) { 1 + p.word.width() } else { 0 }
             })
             .sum::<usize>()
             + 1
     };
-    if width_of(parts, true) <= width {
-        return (parts.to_vec(), true);
+    for words in [Words::All, Words::Attention] {
+        if width_of(parts, words) <= width {
+            return (parts.to_vec(), words);
+        }
     }
     let mut kept = parts.to_vec();
-    while !kept.is_empty() && width_of(&kept, false) > width {
+    while !kept.is_empty() && width_of(&kept, Words::None) > width {
         let least = kept
             .iter()
             .enumerate()
@@ -36,7 +63,7 @@ pub fn fit(parts: &[Part], width: usize, symbol_width: impl Fn(&Part) -> usize) 
             .unwrap_or(0);
         kept.remove(least);
     }
-    (kept, false)
+    (kept, Words::None)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -90,7 +117,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut right: Vec<Span> = Vec::new();
     for p in &shown {
         let (symbol, color) = theme.glyph(p.glyph);
-        let text = if words {
+        let text = if words.shows(p) {
             format!(" {symbol}{} {}", p.count, p.word)
         } else {
             format!(" {symbol}{}", p.count)
@@ -124,9 +151,11 @@ mod tests {
         let parts = [part("running", 4, 4), part("failed", 2, 0), part("succeeded", 9, 8)];
         let one = |_: &Part| 1;
         let (all, words) = fit(&parts, 80, one);
-        assert_eq!((all.len(), words), (3, true));
+        assert_eq!((all.len(), words), (3, Words::All));
+        let (all, words) = fit(&parts, 18, one);
+        assert_eq!((all.len(), words), (3, Words::Attention), "' ⚠4 ⚠2 failed ⚠9 '");
         let (all, words) = fit(&parts, 12, one);
-        assert_eq!((all.len(), words), (3, false), "' ⚠4 ⚠2 ⚠9 ' is 10 wide");
+        assert_eq!((all.len(), words), (3, Words::None), "' ⚠4 ⚠2 ⚠9 ' is 10 wide");
         let (some, _) = fit(&parts, 8, one);
         assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["running", "failed"]);
         let (some, _) = fit(&parts, 4, one);
