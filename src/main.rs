@@ -65,7 +65,10 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "config.toml".into());
     let keymap = Keymaps::from_config(&config.keys).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(|e| format!("{config_file}: {e}")).collect();
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{config_file}: {e}"))
+            .collect();
         eyre!("{}", lines.join("\n"))
     })?;
     let theme_name = cli

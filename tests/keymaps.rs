@@ -38,7 +38,10 @@ fn typing_quick_as_a_new_items_name_does_not_quit() {
     let effects = press(&mut s, typed("Quick"));
     assert!(!quits(&effects), "typed text is text: {effects:?}");
     assert!(!s.quitting);
-    assert_eq!(s.editor.as_ref().map(|e| e.name()), Some("Quick".to_owned()));
+    assert_eq!(
+        s.editor.as_ref().map(|e| e.name()),
+        Some("Quick".to_owned())
+    );
     // Back on the board, the remapped key quits.
     press(&mut s, [key(KeyCode::Esc), key(KeyCode::Esc)]);
     assert_eq!(s.ui.mode, Mode::Board);
@@ -83,13 +86,20 @@ fn a_per_screen_remap_reaches_dispatch_help_and_footer() {
     press(&mut s, [key(KeyCode::Enter)]);
     assert_eq!(s.ui.mode, Mode::Detail);
     press(&mut s, [key(KeyCode::Esc)]);
-    assert_eq!(s.ui.mode, Mode::Detail, "esc is no longer back in the details");
+    assert_eq!(
+        s.ui.mode,
+        Mode::Detail,
+        "esc is no longer back in the details"
+    );
     press(&mut s, [ctrl('n')]);
     assert_eq!(s.ui.detail_scroll, 1);
     press(&mut s, [ch('b')]);
     assert_eq!(s.ui.mode, Mode::Board);
     let footer = s.keymap.detail.footer();
-    assert!(footer.contains(&("ctrl-n/k".to_owned(), "scroll")), "{footer:?}");
+    assert!(
+        footer.contains(&("ctrl-n/k".to_owned(), "scroll")),
+        "{footer:?}"
+    );
     assert!(footer.contains(&("b".to_owned(), "back")), "{footer:?}");
     // The board's own table is untouched.
     press(&mut s, [ch('j')]);
@@ -108,7 +118,12 @@ fn help_opens_over_the_screen_it_came_from_and_scrolls_only_as_far_as_it_goes() 
         Some(&HelpLine::Title("Details (enter on a card)".to_owned())),
         "the details' keys come first"
     );
-    for title in ["Board", "Symbols", "Wave planner (w on the board)", "Confirmation"] {
+    for title in [
+        "Board",
+        "Symbols",
+        "Wave planner (w on the board)",
+        "Confirmation",
+    ] {
         assert!(
             lines.contains(&HelpLine::Title(title.to_owned())),
             "{title} is in the help"
@@ -121,16 +136,18 @@ fn help_opens_over_the_screen_it_came_from_and_scrolls_only_as_far_as_it_goes() 
     press(&mut s, [ch('j'), ch('j')]);
     assert_eq!(s.ui.help_scroll, max, "no scrolling past the end");
     press(&mut s, [key(KeyCode::Esc)]);
-    assert_eq!(s.ui.mode, Mode::Detail, "closing the help goes back to the details");
+    assert_eq!(
+        s.ui.mode,
+        Mode::Detail,
+        "closing the help goes back to the details"
+    );
 }
 
 /// The seed's six columns (lanes A–E and Unassigned) with a few runs.
 fn torghut_board() -> State {
-    let plan = swarm_cockpit::domain::Plan::parse(
-        swarm_cockpit::domain::plan::TORGHUT_PLAN,
-        "plan.toml",
-    )
-    .expect("plan");
+    let plan =
+        swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
+            .expect("plan");
     let mut s = State::new(plan, Default::default(), t0());
     apply_run(&mut s, run("a-running", Some("A"), Some("Running")));
     apply_run(&mut s, run("e-failed", Some("E"), Some("Failed")));
@@ -162,7 +179,10 @@ fn every_lane_is_reachable_by_keyboard_and_the_edges_count_the_rest() {
     for lane in 0..lanes {
         assert_eq!(s.ui.lane, lane);
         let visible = layout::columns(board, lanes, s.ui.lane, false);
-        assert!(visible.iter().any(|(i, _)| *i == lane), "lane {lane} on screen");
+        assert!(
+            visible.iter().any(|(i, _)| *i == lane),
+            "lane {lane} on screen"
+        );
         let (left, right) = layout::lanes_off_screen(&visible, lanes);
         assert_eq!(left + visible.len() + right, lanes);
         press(&mut s, [ch('l')]);

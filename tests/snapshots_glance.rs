@@ -104,7 +104,13 @@ fn scroll_help_to(state: &mut State, title: &str) {
 fn help_and_its_legend_at_every_size() {
     for (w, h) in SIZES {
         let mut s = demo();
-        update(&mut s, Msg::Resize { width: w, height: h });
+        update(
+            &mut s,
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+        );
         press_keys(&mut s, "?");
         insta::assert_snapshot!(
             format!("help_{w}x{h}"),
@@ -122,7 +128,13 @@ fn help_and_its_legend_at_every_size() {
 fn help_text_is_never_cut_at_40_columns() {
     // Every description of every screen is on the screen in full, a page at a time.
     let mut s = demo();
-    update(&mut s, Msg::Resize { width: 40, height: 15 });
+    update(
+        &mut s,
+        Msg::Resize {
+            width: 40,
+            height: 15,
+        },
+    );
     press_keys(&mut s, "?");
     let mut seen = String::new();
     let max = help::max_scroll(&s);
@@ -156,7 +168,13 @@ fn the_legend_shows_a_custom_themes_symbols() {
     )
     .expect("theme");
     let mut s = demo();
-    update(&mut s, Msg::Resize { width: 100, height: 60 });
+    update(
+        &mut s,
+        Msg::Resize {
+            width: 100,
+            height: 60,
+        },
+    );
     press_keys(&mut s, "?");
     scroll_help_to(&mut s, "Symbols");
     let screen = render(&mut s, 100, 60, &theme);
@@ -171,5 +189,8 @@ fn the_legend_shows_a_custom_themes_symbols() {
     }
     press_keys(&mut s, "?");
     let board = render(&mut s, 80, 24, &theme);
-    assert!(board.contains("3 >>"), "the board's edge uses it too: {board}");
+    assert!(
+        board.contains("3 >>"),
+        "the board's edge uses it too: {board}"
+    );
 }

@@ -1,13 +1,13 @@
 //! The work item editor: one multi-line editor per template section, the section list beside it,
 //! undo/redo, search, and the checks' findings live. Pure: keys in, effects out.
 use super::effect::Effect;
+use super::keymap::{
+    ConflictAction, EditorAction, EditorSearchAction, EditorTextAction, Keymaps, typed_char,
+};
 use crate::domain::WorkItem;
 use crate::domain::checks::{self, Context, Finding};
 use crate::domain::manifest::ItemDraft;
 use crate::domain::template::{SectionKind, Template};
-use super::keymap::{
-    ConflictAction, EditorAction, EditorSearchAction, EditorTextAction, Keymaps, typed_char,
-};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::json;

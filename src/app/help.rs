@@ -23,7 +23,10 @@ pub enum HelpLine {
         text: String,
     },
     /// A legend row (or its continuation, with `glyph` `None`).
-    Legend { glyph: Option<Glyph>, text: String },
+    Legend {
+        glyph: Option<Glyph>,
+        text: String,
+    },
     Note(String),
     Blank,
 }

@@ -341,7 +341,10 @@ pub enum KeysEntry {
 pub type KeysConfig = BTreeMap<String, KeysEntry>;
 
 /// Splits `[keys]` into one override table per screen; the bare form belongs to the board.
-fn per_screen(config: &KeysConfig, errors: &mut Vec<String>) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+fn per_screen(
+    config: &KeysConfig,
+    errors: &mut Vec<String>,
+) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     let mut screens: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for (name, entry) in config {
         if let KeysEntry::Keys(keys) = entry {
@@ -439,7 +442,9 @@ keymaps! {
 
 impl Keymaps {
     /// The board keymap with the original `[keys]` form (board actions only).
-    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymaps, Vec<String>> {
+    pub fn with_overrides(
+        overrides: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Keymaps, Vec<String>> {
         let config: KeysConfig = overrides
             .iter()
             .map(|(k, v)| (k.clone(), KeysEntry::Keys(v.clone())))
@@ -576,13 +581,22 @@ mod tests {
         keys.insert("quit".into(), KeysEntry::Keys(vec!["X".into()]));
         let errors = Keymaps::from_config(&keys).expect_err("mistakes");
         let has = |s: &str| errors.iter().any(|e| e.contains(s));
-        assert!(has("[keys.logz]: unknown screen (screens: board, detail"), "{errors:?}");
+        assert!(
+            has("[keys.logz]: unknown screen (screens: board, detail"),
+            "{errors:?}"
+        );
         assert!(
             has("[keys.palette]: run: \"r\" would be typed as text on this screen"),
             "{errors:?}"
         );
-        assert!(has("[keys.logs]: back: \"ctrl-c\" is reserved"), "{errors:?}");
-        assert!(has("[keys.board]: quit is also set in [keys]"), "{errors:?}");
+        assert!(
+            has("[keys.logs]: back: \"ctrl-c\" is reserved"),
+            "{errors:?}"
+        );
+        assert!(
+            has("[keys.board]: quit is also set in [keys]"),
+            "{errors:?}"
+        );
         assert!(!has("[keys.detail]"), "valid tables pass: {errors:?}");
     }
 

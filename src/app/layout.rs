@@ -30,7 +30,12 @@ pub fn screen(area: Rect) -> (Rect, Rect, Rect) {
 }
 
 /// Which columns are visible and where: a window of lanes around the selected one.
-pub fn columns(board: Rect, n_columns: usize, selected: usize, compact: bool) -> Vec<(usize, Rect)> {
+pub fn columns(
+    board: Rect,
+    n_columns: usize,
+    selected: usize,
+    compact: bool,
+) -> Vec<(usize, Rect)> {
     if n_columns == 0 || board.width == 0 || board.height == 0 {
         return Vec::new();
     }
@@ -79,7 +84,11 @@ pub fn lanes_off_screen(visible: &[(usize, Rect)], n_columns: usize) -> (usize, 
 
 /// Rows per card: three lines and a gap when there is room, one line when cramped or compact.
 pub fn card_height(column: Rect, compact: bool) -> u16 {
-    if column.height >= 14 && !compact { 4 } else { 1 }
+    if column.height >= 14 && !compact {
+        4
+    } else {
+        1
+    }
 }
 
 /// The inner area of a column where cards go (inside the border, below the header).
@@ -141,7 +150,10 @@ mod tests {
         assert_eq!(cols.iter().map(|c| c.1.width).sum::<u16>(), 80);
         assert_eq!(lanes_off_screen(&cols, 6), (3, 0));
         let cols = columns(board, 6, 4, true);
-        assert_eq!(cols.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert_eq!(
+            cols.iter().map(|c| c.0).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
         assert_eq!(lanes_off_screen(&cols, 6), (0, 1));
         assert_eq!(card_height(cols[0].1, true), 1);
     }

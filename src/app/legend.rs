@@ -101,7 +101,9 @@ impl Badge {
 
     pub fn meaning(self) -> &'static str {
         match self {
-            Badge::Stuck => "stuck: Pending or Blocked longer than the threshold (lane header: how many)",
+            Badge::Stuck => {
+                "stuck: Pending or Blocked longer than the threshold (lane header: how many)"
+            }
             Badge::Branch => "the head branch",
             Badge::NoPr => "no pull request known for the run yet",
             Badge::ChecksFailing => "PR checks failing (count)",

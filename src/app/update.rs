@@ -5,9 +5,7 @@ use super::layout;
 use super::msg::{Msg, OpResult, Resource, SourceEvent};
 use super::state::{Mode, State};
 use crate::domain::ResourceKind;
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -293,11 +291,9 @@ fn select_card(state: &mut State, card: usize) {
 }
 
 fn page_size(state: &State) -> usize {
-    visible_columns(state)
-        .first()
-        .map_or(1, |(_, rect)| {
-            layout::cards_per_page(*rect, state.ui.compact).max(1)
-        })
+    visible_columns(state).first().map_or(1, |(_, rect)| {
+        layout::cards_per_page(*rect, state.ui.compact).max(1)
+    })
 }
 
 fn visible_columns(state: &State) -> Vec<(usize, Rect)> {

@@ -24,12 +24,7 @@ struct Edges {
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let board = state.board_view();
     let total_cards: usize = board.columns.iter().map(|c| c.cards.len()).sum();
-    let visible = layout::columns(
-        area,
-        board.columns.len(),
-        state.ui.lane,
-        state.ui.compact,
-    );
+    let visible = layout::columns(area, board.columns.len(), state.ui.lane, state.ui.compact);
     let (left, right) = layout::lanes_off_screen(&visible, board.columns.len());
     let last = visible.len().saturating_sub(1);
     for (pos, (idx, rect)) in visible.into_iter().enumerate() {
@@ -78,11 +73,13 @@ fn draw_column(
     let edge_style = Style::default()
         .fg(theme.badge_color(Badge::LanesLeft))
         .add_modifier(Modifier::BOLD);
-    let left = (edges.left > 0).then(|| format!("{} {}", theme.badge(Badge::LanesLeft), edges.left));
+    let left =
+        (edges.left > 0).then(|| format!("{} {}", theme.badge(Badge::LanesLeft), edges.left));
     let right =
         (edges.right > 0).then(|| format!("{} {}", edges.right, theme.badge(Badge::LanesRight)));
     let edge_w = |s: &Option<String>| s.as_ref().map_or(0, |s| s.width() + 1);
-    let title_w = usize::from(rect.width.saturating_sub(4)).saturating_sub(edge_w(&left) + edge_w(&right));
+    let title_w =
+        usize::from(rect.width.saturating_sub(4)).saturating_sub(edge_w(&left) + edge_w(&right));
     let mut title = vec![Span::raw(" ")];
     if let Some(l) = left {
         title.push(Span::styled(l, edge_style));
@@ -430,7 +427,11 @@ fn draw_card(
         };
         let (detail, detail_style) = if card.stuck {
             (
-                format!("{} stuck {} · {detail}", theme.badge(Badge::Stuck), text.age),
+                format!(
+                    "{} stuck {} · {detail}",
+                    theme.badge(Badge::Stuck),
+                    text.age
+                ),
                 Style::default().fg(theme.warning),
             )
         } else {

@@ -33,7 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let outer = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(title, Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            title,
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ))
         .title_bottom(Span::styled(
             {
                 let items = if editor.conflict.is_some() {
@@ -75,7 +80,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         (Some(q), _) => Line::from(Span::styled(
             format!(
                 "search (regex): {q}▏{}",
-                super::footer::line(&state.keymap.editor_search.footer(), usize::from(area.width))
+                super::footer::line(
+                    &state.keymap.editor_search.footer(),
+                    usize::from(area.width)
+                )
             ),
             Style::default().fg(theme.accent),
         )),

@@ -31,9 +31,8 @@ fn styled(line: HelpLine, theme: &Theme) -> Line<'static> {
             Span::raw(text),
         ]),
         HelpLine::Legend { glyph, text } => {
-            let (symbol, color) = glyph.map_or((String::new(), theme.foreground), |g| {
-                theme.glyph(g)
-            });
+            let (symbol, color) =
+                glyph.map_or((String::new(), theme.foreground), |g| theme.glyph(g));
             let pad = (MAX_SYMBOL_WIDTH + 2).saturating_sub(symbol.width());
             Line::from(vec![
                 Span::raw("  "),
@@ -51,7 +50,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner_w = usize::from(help::MAX_WIDTH.min(area.width).saturating_sub(2));
     let lines = help::lines(state, inner_w);
     let rect = help::rect(area, lines.len());
-    let max_scroll = lines.len().saturating_sub(usize::from(rect.height.saturating_sub(2)));
+    let max_scroll = lines
+        .len()
+        .saturating_sub(usize::from(rect.height.saturating_sub(2)));
     let scroll = state
         .ui
         .help_scroll

@@ -436,7 +436,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
             ),
             Span::styled(format!("{}▏", sanitize::one_line(prompt)), style),
             Span::styled(
-                format!(" {}", super::footer::line(&state.keymap.log_search.footer(), usize::from(area.width))),
+                format!(
+                    " {}",
+                    super::footer::line(&state.keymap.log_search.footer(), usize::from(area.width))
+                ),
                 style.fg(theme.muted),
             ),
         ])
@@ -540,4 +543,3 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
         rect,
     );
 }
-

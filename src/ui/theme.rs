@@ -333,9 +333,10 @@ impl Theme {
             | Badge::ReviewChanges
             | Badge::Conflict
             | Badge::LanePrFailing => self.error,
-            Badge::ChecksPassing | Badge::ReviewApproved | Badge::Approved | Badge::LanePrMerged => {
-                self.ok
-            }
+            Badge::ChecksPassing
+            | Badge::ReviewApproved
+            | Badge::Approved
+            | Badge::LanePrMerged => self.ok,
             Badge::LanePrOpen | Badge::LanesLeft | Badge::LanesRight => self.accent,
             Badge::Branch
             | Badge::NoPr

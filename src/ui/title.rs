@@ -43,7 +43,11 @@ pub fn fit(
             .map(|p| {
                 1 + symbol_width(p)
                     + p.count.to_string().len()
-                    + if words.shows(p) { 1 + p.word.width() } else { 0 }
+                    + if words.shows(p) {
+                        1 + p.word.width()
+                    } else {
+                        0
+                    }
             })
             .sum::<usize>()
             + 1
@@ -148,16 +152,31 @@ mod tests {
 
     #[test]
     fn drops_words_then_the_least_important_parts() {
-        let parts = [part("running", 4, 4), part("failed", 2, 0), part("succeeded", 9, 8)];
+        let parts = [
+            part("running", 4, 4),
+            part("failed", 2, 0),
+            part("succeeded", 9, 8),
+        ];
         let one = |_: &Part| 1;
         let (all, words) = fit(&parts, 80, one);
         assert_eq!((all.len(), words), (3, Words::All));
         let (all, words) = fit(&parts, 18, one);
-        assert_eq!((all.len(), words), (3, Words::Attention), "' ⚠4 ⚠2 failed ⚠9 '");
+        assert_eq!(
+            (all.len(), words),
+            (3, Words::Attention),
+            "' ⚠4 ⚠2 failed ⚠9 '"
+        );
         let (all, words) = fit(&parts, 12, one);
-        assert_eq!((all.len(), words), (3, Words::None), "' ⚠4 ⚠2 ⚠9 ' is 10 wide");
+        assert_eq!(
+            (all.len(), words),
+            (3, Words::None),
+            "' ⚠4 ⚠2 ⚠9 ' is 10 wide"
+        );
         let (some, _) = fit(&parts, 8, one);
-        assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["running", "failed"]);
+        assert_eq!(
+            some.iter().map(|p| p.word).collect::<Vec<_>>(),
+            ["running", "failed"]
+        );
         let (some, _) = fit(&parts, 4, one);
         assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["failed"]);
         assert!(fit(&parts, 2, one).0.is_empty());

@@ -23,7 +23,12 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     let outer = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(" Wave planner ", Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            " Wave planner ",
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ))
         .title_bottom(Span::styled(
             super::footer::bordered(&state.keymap.waves.footer(), area.width),
             theme.muted(),
@@ -231,7 +236,10 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             Span::styled(
-                format!(" {}", super::footer::line(&state.keymap.confirm_typed.footer(), 60)),
+                format!(
+                    " {}",
+                    super::footer::line(&state.keymap.confirm_typed.footer(), 60)
+                ),
                 theme.muted(),
             ),
         ]),
