@@ -49,7 +49,11 @@ fn first_screens(mode: &Mode) -> &'static [&'static str] {
 pub fn lines(state: &State, width: usize) -> Vec<HelpLine> {
     let sections = state.keymap.sections();
     let first = first_screens(&state.ui.help_return);
-    let mut out = Vec::new();
+    // The one key that works everywhere comes first.
+    let mut out: Vec<HelpLine> = wrap("ctrl-c quits from anywhere.", width)
+        .into_iter()
+        .map(HelpLine::Note)
+        .collect();
     let add = |out: &mut Vec<HelpLine>, section: &HelpSection| {
         if !out.is_empty() {
             out.push(HelpLine::Blank);
@@ -64,14 +68,8 @@ pub fn lines(state: &State, width: usize) -> Vec<HelpLine> {
         add(&mut out, board);
     }
     out.push(HelpLine::Blank);
-    for note in [
-        "ctrl-c quits from anywhere.",
-        "Mouse: click a card to select it, click again for details; the wheel scrolls.",
-    ] {
-        for l in wrap(note, width) {
-            out.push(HelpLine::Note(l));
-        }
-    }
+    let mouse = "Mouse: click a card to select it, click again for details; the wheel scrolls.";
+    out.extend(wrap(mouse, width).into_iter().map(HelpLine::Note));
     out.push(HelpLine::Blank);
     out.push(HelpLine::Title("Symbols".to_owned()));
     let text_w = width.saturating_sub(2 + MAX_SYMBOL_WIDTH + 2).max(1);
