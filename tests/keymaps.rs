@@ -115,7 +115,9 @@ fn help_opens_over_the_screen_it_came_from_and_scrolls_only_as_far_as_it_goes() 
     let lines = help::lines(&s, 78);
     assert_eq!(
         lines.first(),
-        Some(&HelpLine::Note("ctrl-c quits from anywhere.".to_owned()))
+        Some(&HelpLine::Note(
+            "ctrl-c quits from anywhere; esc / ? / q closes this help.".to_owned()
+        ))
     );
     assert_eq!(
         lines.iter().find(|l| matches!(l, HelpLine::Title(_))),

@@ -49,8 +49,18 @@ fn first_screens(mode: &Mode) -> &'static [&'static str] {
 pub fn lines(state: &State, width: usize) -> Vec<HelpLine> {
     let sections = state.keymap.sections();
     let first = first_screens(&state.ui.help_return);
-    // The one key that works everywhere comes first.
-    let mut out: Vec<HelpLine> = wrap("ctrl-c quits from anywhere.", width)
+    // The one key that works everywhere comes first, and how to get out of here.
+    let close: Vec<String> = state
+        .keymap
+        .help
+        .keys(HelpAction::Close)
+        .map(|c| c.display())
+        .collect();
+    let intro = format!(
+        "ctrl-c quits from anywhere; {} closes this help.",
+        close.join(" / ")
+    );
+    let mut out: Vec<HelpLine> = wrap(&intro, width)
         .into_iter()
         .map(HelpLine::Note)
         .collect();
