@@ -99,3 +99,24 @@ fn typing_quick_as_a_work_items_name_does_not_quit_with_quit_on_q() {
     assert!(tui.wait_exit(EXIT).success());
     tui.assert_restored();
 }
+
+#[test]
+fn a_bad_per_screen_key_table_is_refused_at_start() {
+    let home = temp_home();
+    write_file(
+        &home.path().join(".config/swarm-cockpit"),
+        "config.toml",
+        "[keys.logz]\ndown = [\"j\"]\n[keys.palette]\nrun = [\"r\"]\n[keys.logs]\nback = [\"ctrl-c\"]\n",
+    );
+    let mut tui = Tui::spawn_in(home, &["demo", "--speed", "0"], 100, 30);
+    assert_eq!(tui.wait_exit(EXIT).exit_code(), 1);
+    let out = tui.output_text();
+    for message in [
+        "config.toml: [keys.logz]: unknown screen (screens: board, detail,",
+        "config.toml: [keys.palette]: run: \"r\" would be typed as text on this screen",
+        "config.toml: [keys.logs]: back: \"ctrl-c\" is reserved: it always quits",
+    ] {
+        assert!(out.contains(message), "{message:?} in {out}");
+    }
+    assert!(!tui.seen_alternate_screen(), "refused before the UI starts");
+}

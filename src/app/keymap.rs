@@ -440,22 +440,18 @@ keymaps! {
     palette: PaletteAction,
 }
 
-impl Keymaps {
-    /// The board keymap with the original `[keys]` form (board actions only).
-    pub fn with_overrides(
-        overrides: &BTreeMap<String, Vec<String>>,
-    ) -> Result<Keymaps, Vec<String>> {
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The original `[keys]` form: board actions only.
+    fn board_only(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymaps, Vec<String>> {
         let config: KeysConfig = overrides
             .iter()
             .map(|(k, v)| (k.clone(), KeysEntry::Keys(v.clone())))
             .collect();
         Keymaps::from_config(&config)
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     fn press(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -510,7 +506,7 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert("down".to_owned(), vec!["n".to_owned(), "ctrl-n".to_owned()]);
         o.insert("new_item".to_owned(), vec!["N".to_owned()]);
-        let km = Keymaps::with_overrides(&o).expect("valid");
+        let km = board_only(&o).expect("valid");
         assert_eq!(km.board.action(&press('n')), Some(Action::Down));
         assert_eq!(km.board.action(&press('j')), None, "j no longer moves");
         assert_eq!(
@@ -529,7 +525,7 @@ mod tests {
         bad.insert("down".to_owned(), vec!["x".to_owned(), "ctrl-".to_owned()]);
         bad.insert("fly".to_owned(), vec!["f".to_owned()]);
         bad.insert("quit".to_owned(), vec!["q".to_owned()]);
-        let errors = Keymaps::with_overrides(&bad).expect_err("mistakes");
+        let errors = board_only(&bad).expect_err("mistakes");
         assert!(
             errors
                 .iter()
