@@ -195,3 +195,54 @@ fn every_lane_is_reachable_by_keyboard_and_the_edges_count_the_rest() {
     }
     assert_eq!(s.ui.lane, lanes - 1, "l stops at the last lane");
 }
+
+#[test]
+fn remapped_editor_and_conflict_keys_drive_the_flow_and_its_hints() {
+    use swarm_cockpit::app::msg::OpResult;
+    use swarm_cockpit::app::{Msg, update};
+    use swarm_cockpit::domain::WorkItem;
+    use swarm_cockpit::domain::template::Template;
+    let plan =
+        swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
+            .expect("plan");
+    let mut s = State::new(plan, Default::default(), t0());
+    s.keymap = keymaps(
+        "[keys.editor_text]\nsave = [\"ctrl-w\"]\n[keys.conflict]\noverwrite = [\"O\"]\nleave = [\"ctrl-g\"]\n",
+    );
+    let text = Template::new_item(
+        "A",
+        &["services/torghut/app/trading/firewall/**".into()],
+        "proompteng/lab",
+        "main",
+        "codex/swarm/lane-a/fw",
+    );
+    let item = WorkItem::from_json(&serde_json::json!({
+        "metadata": {"name": "fw", "namespace": "agents", "resourceVersion": "5",
+                     "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "1"}},
+        "spec": {"text": text, "summary": "s"}
+    }));
+    apply_item(&mut s, item.clone());
+    s.ensure_board();
+    press(&mut s, [ch('e'), key(KeyCode::Enter)]);
+    press(&mut s, typed("Mine. "));
+    let saves = |effects: &[Effect]| {
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveWorkItem { .. }))
+    };
+    assert!(
+        !saves(&press(&mut s, [ctrl('s')])),
+        "ctrl-s is no longer save"
+    );
+    assert!(saves(&press(&mut s, [ctrl('w')])));
+    update(&mut s, Msg::Op(OpResult::SaveConflict(Box::new(item))));
+    let message = s.editor.as_ref().and_then(|e| e.message.clone());
+    assert_eq!(
+        message.as_deref(),
+        Some(
+            "conflict: someone else changed this work item. O overwrite theirs · t take theirs · m merge · ctrl-g decide later"
+        )
+    );
+    assert!(!saves(&press(&mut s, [ch('o')])));
+    assert!(saves(&press(&mut s, [ch('O')])));
+}

@@ -275,6 +275,22 @@ impl<A: ScreenAction> KeyTable<A> {
         self.keys(action).next().map(Chord::display)
     }
 
+    /// The first key of an action for a hint in running text (`ctrl-s saves`), or the action's
+    /// config name when the config left it without a key.
+    pub fn key_hint(&self, action: A) -> String {
+        self.key_label(action)
+            .unwrap_or_else(|| format!("{} (no key)", action.name()))
+    }
+
+    /// The footer as running text: `o overwrite · t take theirs`.
+    pub fn hints(&self) -> String {
+        self.footer()
+            .iter()
+            .map(|(k, l)| format!("{k} {l}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// Actions in table order with all their keys, for the help screen; unbound actions are left
     /// out.
     pub fn help_rows(&self) -> Vec<(String, &'static str)> {

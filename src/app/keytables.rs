@@ -229,10 +229,10 @@ key_table! {
 key_table! {
     /// A save that met someone else's change (HTTP 409).
     pub enum ConflictAction = "conflict", "Save conflict (someone else changed the work item)", text_entry: false {
-        Overwrite "overwrite" ["o"] "overwrite their version with yours" => "overwrite";
+        Overwrite "overwrite" ["o"] "overwrite their version with yours" => "overwrite theirs";
         TakeTheirs "take_theirs" ["t"] "take theirs (yours goes to the drafts backup)" => "take theirs";
         Merge "merge" ["m"] "merge both versions between conflict markers" => "merge";
-        Leave "leave" ["esc"] "decide later (your text stays a draft)" => "later";
+        Leave "leave" ["esc"] "decide later (your text stays a draft)" => "decide later";
     }
 }
 

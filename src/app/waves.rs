@@ -216,6 +216,10 @@ pub fn ask_override(state: &mut State) -> Vec<Effect> {
     if refuse_read_only(state, "overriding the merge order") {
         return Vec::new();
     }
+    let accept = state
+        .keymap
+        .confirm_typed
+        .key_hint(TypedConfirmAction::Accept);
     ask(
         state,
         Confirm {
@@ -223,7 +227,7 @@ pub fn ask_override(state: &mut State) -> Vec<Effect> {
             lines: vec![
                 "The seed merges in dependency order: safety + order firewall first.".into(),
                 "Launching early is recorded on every run it creates.".into(),
-                format!("Type {OVERRIDE_WORD:?} and press enter to allow it for this launch."),
+                format!("Type {OVERRIDE_WORD:?} and press {accept} to allow it for this launch."),
             ],
             action: ConfirmAction::OverrideUnmerged,
             typed_word: Some(OVERRIDE_WORD),
@@ -365,9 +369,10 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             if let Some(view) = state.wave_view.as_mut() {
                 view.overrides.unmerged_previous_wave = true;
             }
+            let launch = state.keymap.waves.key_hint(WavesAction::Launch);
             super::github::notify(
                 state,
-                "override armed: L launches, and records it on each run",
+                format!("override armed: {launch} launches, and records it on each run"),
             );
             Vec::new()
         }

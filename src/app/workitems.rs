@@ -2,7 +2,7 @@
 //! validate, drafts. Pure: they change state and return effects.
 use super::editor::{self, Conflict, Editor, Focus, Outcome};
 use super::effect::Effect;
-use super::keymap::{DraftsAction, FindingsAction};
+use super::keymap::{DraftsAction, EditorAction, EditorTextAction, FindingsAction};
 use super::msg::OpResult;
 use super::state::{FindingsView, Mode, State};
 use crate::domain::approval::Approval;
@@ -289,12 +289,13 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let mut draft = editor.draft();
             draft.text = editor::merge_text(&draft.text, &conflict.theirs.text);
             draft.base_resource_version = conflict.theirs.resource_version.clone();
+            let save = state.keymap.editor_text.key_hint(EditorTextAction::Save);
             let mut merged = Editor::from_draft(draft, false);
             merged.changed = true;
             merged.draft_pending = true;
-            merged.message = Some(
-                "merged: settle the <<<<<<< yours / >>>>>>> theirs blocks, then ctrl-s".into(),
-            );
+            merged.message = Some(format!(
+                "merged: settle the <<<<<<< yours / >>>>>>> theirs blocks, then {save}"
+            ));
             editor::reset_cursor(&mut merged);
             **editor = merged;
             recheck(state);
@@ -433,12 +434,12 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             effects
         }
         OpResult::SaveConflict(theirs) => {
+            let choices = state.keymap.conflict.hints();
             if let Some(editor) = state.editor.as_mut() {
                 editor.saving = false;
-                editor.message = Some(
-                    "conflict: someone else changed this work item. o overwrite theirs · t take theirs · m merge · esc decide later"
-                        .into(),
-                );
+                editor.message = Some(format!(
+                    "conflict: someone else changed this work item. {choices}"
+                ));
                 editor.conflict = Some(Conflict { theirs: *theirs });
                 return editor::persist(editor);
             }
@@ -486,6 +487,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             Vec::new()
         }
         OpResult::ExternalEditDone(text) => {
+            let save = state.keymap.editor.key_hint(EditorAction::Save);
             if let Some(editor) = state.editor.as_mut()
                 && text != editor.text()
             {
@@ -495,7 +497,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                 let mut fresh = Editor::from_draft(draft, is_new);
                 fresh.changed = true;
                 fresh.draft_pending = true;
-                fresh.message = Some("edited in $EDITOR: ctrl-s saves".into());
+                fresh.message = Some(format!("edited in $EDITOR: {save} saves"));
                 **editor = fresh;
                 recheck(state);
             }
@@ -557,7 +559,10 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 .contains_key(&ObjectKey::new(draft.namespace.clone(), draft.name.clone()));
             let mut editor = Editor::from_draft(draft, is_new);
             editor.changed = true;
-            editor.message = Some("draft restored: ctrl-s saves it".into());
+            editor.message = Some(format!(
+                "draft restored: {} saves it",
+                state.keymap.editor.key_hint(EditorAction::Save)
+            ));
             open_editor(state, editor);
             Vec::new()
         }

@@ -477,8 +477,12 @@ fn draw_empty_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
         ConnState::Connected if !state.ui.filter.is_empty() => (
             "No match",
             format!(
-                "no card matches {:?}; esc clears the filter",
-                state.ui.filter
+                "no card matches {:?}; {} clears the filter",
+                state.ui.filter,
+                state
+                    .keymap
+                    .board
+                    .key_hint(crate::app::keymap::Action::Back)
             ),
             theme.muted,
         ),

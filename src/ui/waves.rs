@@ -132,7 +132,14 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     if errors == 0 {
         let manifests = waves::manifests(state, wave, &view.overrides);
         lines.push(Line::from(Span::styled(
-            format!("✔ gates pass — L creates {} AgentRun(s):", manifests.len()),
+            format!(
+                "✔ gates pass — {} creates {} AgentRun(s):",
+                state
+                    .keymap
+                    .waves
+                    .key_hint(crate::app::keymap::WavesAction::Launch),
+                manifests.len()
+            ),
             Style::default().fg(theme.ok),
         )));
         for m in &manifests {
