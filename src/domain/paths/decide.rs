@@ -114,11 +114,7 @@ fn witness(nodes: &[(Vec<StateSet>, Valid, usize, char)], mut at: usize) -> Stri
 type Node = (Vec<StateSet>, Valid);
 
 /// One successor per distinct target, reached by the most readable character that leads there.
-fn successors(
-    components: &[&Automaton],
-    sets: &[StateSet],
-    valid: Valid,
-) -> Vec<(Node, char)> {
+fn successors(components: &[&Automaton], sets: &[StateSet], valid: Valid) -> Vec<(Node, char)> {
     let mut cuts: Vec<u32> = vec![0, '/' as u32, '/' as u32 + 1, 0xD800, 0xE000, 0x110000];
     for (a, s) in components.iter().zip(sets) {
         for cs in a.edge_sets(s) {
