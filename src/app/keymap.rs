@@ -348,7 +348,10 @@ pub struct HelpSection {
 /// `[keys]` in the config file: board actions directly (`quit = ["Q"]`, the original form) and one
 /// table per screen (`[keys.logs]`).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a list of keys (down = [\"j\", \"down\"]) or a screen's table ([keys.logs])"
+)]
 pub enum KeysEntry {
     Keys(Vec<String>),
     Screen(BTreeMap<String, Vec<String>>),
@@ -610,6 +613,21 @@ mod tests {
             "{errors:?}"
         );
         assert!(!has("[keys.detail]"), "valid tables pass: {errors:?}");
+    }
+
+    #[test]
+    fn a_key_given_as_a_string_says_what_is_expected() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Wrap {
+            #[allow(dead_code)]
+            keys: KeysConfig,
+        }
+        let e = toml::from_str::<Wrap>("[keys]\ndown = \"j\"\n").expect_err("not a list");
+        assert!(
+            e.message()
+                .contains("a list of keys (down = [\"j\", \"down\"])"),
+            "{e}"
+        );
     }
 
     #[test]
