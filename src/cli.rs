@@ -65,6 +65,23 @@ pub enum Command {
         #[command(subcommand)]
         command: WaveCommand,
     },
+    /// Approve work items (signed with the `[approvals]` key), refused while a check fails; exits
+    /// 0 when all are approved, 1 when any is refused or read-only, 2 when it cannot run, 3 when
+    /// the server refused a change
+    Approve {
+        /// Work item (ImplementationSpec) names, in the namespace of -n or the context
+        #[arg(value_name = "NAME", required = true)]
+        names: Vec<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
+    /// Revoke the approval of work items (same exit codes as approve)
+    Revoke {
+        #[arg(value_name = "NAME", required = true)]
+        names: Vec<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
     /// Check work items (files or the cluster's) against the plan and the swarm's rules; exits
     /// 0 when clean (warnings allowed), 1 when any check fails, 2 when it cannot run
     Validate {

@@ -13,7 +13,7 @@ use support::{Follower, TestCluster, WAIT, implementation_spec, plan_ab, templat
 use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Effect, Msg, update};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::approval::{self, Claim};
 use swarm_cockpit::domain::wave::{self, LaunchSettings, Overrides};
 use swarm_cockpit::domain::{ObjectKey, ResourceKind, WorkItem, labels};
 use swarm_cockpit::sources::kube_ops;
@@ -36,8 +36,15 @@ async fn approved_item(cluster: &TestCluster, name: &str, wave: u32) -> WorkItem
     let created = cluster.create(SPEC, obj).await;
     let item = WorkItem::from_json(&serde_json::to_value(&created).expect("json"));
     let patched = cluster
-        .patch(SPEC, name, json!({"metadata": {"annotations": {
-            APPROVED_BY: "ana", APPROVED_AT: "2026-02-10T12:00:00Z", APPROVED_HASH: item.content_hash()}}}))
+        .patch(
+            SPEC,
+            name,
+            approval::approval_patch(
+                &item,
+                &Claim::for_item(&item, &plan_ab(), "ana", "2026-02-10T12:00:00Z"),
+                None,
+            ),
+        )
         .await;
     WorkItem::from_json(&serde_json::to_value(&patched).expect("json"))
 }

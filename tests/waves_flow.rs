@@ -8,7 +8,7 @@ use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::waves::ConfirmAction;
 use swarm_cockpit::app::{Effect, Msg, State, update};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::approval;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::pr::{PrState, PullRequest};
 use swarm_cockpit::domain::template::Template;
@@ -29,10 +29,8 @@ fn item(name: &str, lane: &str, wave: u32, path: &str) -> WorkItem {
     let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
         "labels": {"swarm.proompteng.ai/lane": lane, "swarm.proompteng.ai/wave": wave.to_string()}},
         "spec": {"text": text}}));
-    let hash = w.content_hash();
-    w.annotations.insert(APPROVED_BY.into(), "ana".into());
-    w.annotations.insert(APPROVED_AT.into(), "t".into());
-    w.annotations.insert(APPROVED_HASH.into(), hash);
+    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
+    approval::record_unsigned(&mut w, &plan, "ana", "t");
     w
 }
 
@@ -240,9 +238,8 @@ fn the_prompt_override_is_explicit_and_recorded() {
         "- stage: implementation",
         "- stage: implementation\n- prompt: do it differently",
     );
-    let hash = fw.content_hash();
-    fw.annotations.insert(APPROVED_HASH.into(), hash);
     fw.parameters = swarm_cockpit::domain::work_item::declared_parameters(&fw.text);
+    approval::record_unsigned(&mut fw, &s.plan.clone(), "ana", "t");
     apply_item(&mut s, fw);
     press(&mut s, [ch('w'), ch('L')]);
     assert_eq!(s.ui.mode, Mode::Waves, "refused without the override");

@@ -13,6 +13,7 @@ pub mod pr_link;
 pub mod resource;
 pub mod run;
 pub mod sanitize;
+pub mod signature;
 pub mod template;
 pub mod wave;
 pub mod work_item;

@@ -9,3 +9,4 @@ pub mod github;
 pub mod kube;
 pub mod kube_ops;
 pub mod logs;
+pub mod signing;

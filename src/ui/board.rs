@@ -255,21 +255,29 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
                 detail: item.summary.clone(),
                 detail_style: theme.muted(),
                 branch: item.head().unwrap_or_default().to_owned(),
-                badge: vec![approval_badge(&item.approval(), theme)],
+                badge: vec![approval_badge(&state.approval_of(item), theme)],
             }
         }
     }
 }
 
-/// A work item's approval at a glance: approved, revoked by an edit, or not yet.
+/// A work item's approval at a glance: approved (verified or not), refused and why, or not yet.
 pub fn approval_badge(
     approval: &crate::domain::approval::Approval,
     theme: &Theme,
 ) -> Span<'static> {
     use crate::domain::approval::Approval;
     match approval {
-        Approval::Approved { .. } => Span::styled("✓ approved", Style::default().fg(theme.ok)),
-        Approval::Revoked { .. } => Span::styled("✗ revoked", Style::default().fg(theme.warning)),
+        Approval::Approved { verified: true, .. } => {
+            Span::styled("✓ approved", Style::default().fg(theme.ok))
+        }
+        Approval::Approved { verified: false, .. } => {
+            Span::styled("✓ unverified", Style::default().fg(theme.warning))
+        }
+        Approval::Revoked { reason, .. } => Span::styled(
+            format!("✗ {}", reason.short()),
+            Style::default().fg(theme.warning),
+        ),
         Approval::NotApproved => Span::styled("not approved", theme.muted()),
     }
 }
