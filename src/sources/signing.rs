@@ -85,9 +85,21 @@ impl Signer {
                     .sign_with_agent(&public, message)
                     .map_err(|e| format!("{} is encrypted and {e}: load it with `ssh-add {}` (the cockpit never asks for passphrases)", path.display(), path.display()));
             }
-            return private
-                .sign(NAMESPACE, HashAlg::Sha512, message.as_bytes())
-                .map_err(|e| format!("cannot sign with {}: {e}", path.display()));
+            return match private.sign(NAMESPACE, HashAlg::Sha512, message.as_bytes()) {
+                Ok(sig) => Ok(sig),
+                // ssh-key 0.6 cannot sign with some RSA key files ssh-keygen writes
+                // (RustCrypto/SSH#387); the agent can, if it holds the key.
+                Err(e) => {
+                    let public = private.public_key().key_data().clone();
+                    self.sign_with_agent(&public, message).map_err(|agent| {
+                        format!(
+                            "cannot sign with {} ({e}), and {agent}: load it with `ssh-add {}`",
+                            path.display(),
+                            path.display()
+                        )
+                    })
+                }
+            };
         }
         match PublicKey::from_openssh(text.trim()) {
             // A public key names the agent's key to use, as git's `user.signingKey` does.
