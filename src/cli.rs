@@ -33,6 +33,10 @@ pub struct Cli {
     /// Watch all namespaces
     #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
+    /// Test hook: panic as soon as the command starts (end-to-end tests check that a headless
+    /// command's panic writes no terminal escapes).
+    #[arg(long, global = true, hide = true)]
+    pub debug_panic: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

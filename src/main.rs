@@ -58,6 +58,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         (None, None) => Config::default(),
     };
     let _log_guard = init_logging();
+    if cli.debug_panic {
+        panic!("debug panic (--debug-panic)");
+    }
     let config_file = cli
         .config
         .clone()
@@ -176,6 +179,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             state.approvals = approvals.clone();
             let operator = state.operator.clone();
             let debug_panic_after_ms = *debug_panic_after_ms;
+            swarm_cockpit::crash::set_draft_store(draft_store());
             rt.block_on(async move {
                 let executor = Executor::new(tx.clone(), Backend::demo(), draft_store())
                     .with_audit(audit_log(&operator), &operator)
@@ -224,6 +228,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 configure(&mut state, &config, &keymap, cli.read_only);
                 state.approvals = approvals;
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
+                swarm_cockpit::crash::set_draft_store(draft_store());
                 let shared = kube::SharedClient::new(conn.client.clone());
                 let executor =
                     Executor::new(tx.clone(), Backend::Kube(shared.clone()), draft_store());

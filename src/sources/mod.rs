@@ -5,6 +5,7 @@ pub mod browser;
 pub mod demo;
 pub mod demo_logs;
 pub mod drafts;
+pub mod external_editor;
 pub mod github;
 pub mod kube;
 pub mod kube_ops;
