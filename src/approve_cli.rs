@@ -174,7 +174,10 @@ async fn approve_one(
     };
     let mut row = apply(client, item, &patch, "approve", "").await;
     if row.code == 0 {
-        row.outcome = env.policy.verify(&row_item(item, &patch), env.plan, now).label();
+        row.outcome = env
+            .policy
+            .verify(&row_item(item, &patch), env.plan, now)
+            .label();
     }
     row
 }

@@ -60,9 +60,9 @@ impl ApprovalsConfig {
     /// error (never a silent fall back to unverified).
     pub fn policy(&self) -> Result<crate::domain::approval::Policy, String> {
         let signers = match &self.allowed_signers {
-            Some(path) => Some(crate::sources::signing::load_allowed_signers(&expand_home(
-                path,
-            ))?),
+            Some(path) => Some(crate::sources::signing::load_allowed_signers(
+                &expand_home(path),
+            )?),
             None => None,
         };
         Ok(crate::domain::approval::Policy::new(
@@ -76,10 +76,7 @@ impl ApprovalsConfig {
         &self,
         policy: &crate::domain::approval::Policy,
     ) -> crate::sources::signing::Signer {
-        crate::sources::signing::Signer::new(
-            self.signing_key.as_deref().map(expand_home),
-            policy,
-        )
+        crate::sources::signing::Signer::new(self.signing_key.as_deref().map(expand_home), policy)
     }
 }
 

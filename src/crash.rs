@@ -81,7 +81,11 @@ mod tests {
         assert_eq!(flush_draft(), None, "nothing left to write");
         remember_draft(Some(draft));
         remember_draft(None);
-        assert_eq!(flush_draft(), None, "a draft written by the app is forgotten");
+        assert_eq!(
+            flush_draft(),
+            None,
+            "a draft written by the app is forgotten"
+        );
         set_draft_store(None);
     }
 }

@@ -134,9 +134,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 read_only: state.read_only,
                 audit: audit_log(&state.operator),
             };
-            return Ok(rt.block_on(swarm_cockpit::approve_cli::run(
-                env, names, revoke, *output,
-            )));
+            return Ok(rt.block_on(swarm_cockpit::approve_cli::run(env, names, revoke, *output)));
         }
         Some(Command::Validate {
             paths,

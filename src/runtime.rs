@@ -68,7 +68,10 @@ pub fn install_hooks() -> color_eyre::Result<()> {
             restore_terminal();
         }
         if let Some(path) = draft {
-            eprintln!("swarm: your unsaved draft was written to {}", path.display());
+            eprintln!(
+                "swarm: your unsaved draft was written to {}",
+                path.display()
+            );
         }
         panic_hook(info);
         // A panic in any task (a watcher, the demo) must end the cockpit: tokio would otherwise

@@ -29,6 +29,9 @@ fn a_headless_panic_writes_no_terminal_escapes() {
             "{args:?}: escapes on stdout: {:?}",
             String::from_utf8_lossy(&out.stdout)
         );
-        assert!(!out.stderr.contains(&0x1b), "{args:?}: escapes on stderr: {stderr:?}");
+        assert!(
+            !out.stderr.contains(&0x1b),
+            "{args:?}: escapes on stderr: {stderr:?}"
+        );
     }
 }

@@ -94,7 +94,11 @@ async fn create(cluster: &TestCluster, name: &str) -> WorkItem {
 
 async fn annotate(cluster: &TestCluster, name: &str, annotations: serde_json::Value) -> WorkItem {
     let patched = cluster
-        .patch(SPEC, name, json!({"metadata": {"annotations": annotations}}))
+        .patch(
+            SPEC,
+            name,
+            json!({"metadata": {"annotations": annotations}}),
+        )
         .await;
     WorkItem::from_json(&serde_json::to_value(&patched).expect("json"))
 }
@@ -210,7 +214,9 @@ async fn forged_approvals_are_refused_and_signed_ones_launch() {
     assert!(!text.contains("[approval] donor"), "{text}");
 
     // `swarm approve` signs every item for real (their checks pass), and the wave launches.
-    let names = ["by-hand", "unknown", "copied", "stale", "old-hash", "edited"];
+    let names = [
+        "by-hand", "unknown", "copied", "stale", "old-hash", "edited",
+    ];
     let mut args = vec!["approve"];
     args.extend(names);
     let out = swarm(&cluster, &s, &args);
@@ -245,8 +251,10 @@ async fn approve_is_refused_while_a_check_fails_and_unverified_mode_says_so() {
     cluster.apply_crds().await;
     let s = setup();
     // A failing check: the safety gates section removed.
-    let text = template_text("Broken.", "codex/swarm/lane-a/broken")
-        .replace("## Safety gates\n- Paper trading only; no credentials changes.\n\n", "");
+    let text = template_text("Broken.", "codex/swarm/lane-a/broken").replace(
+        "## Safety gates\n- Paper trading only; no credentials changes.\n\n",
+        "",
+    );
     assert!(!text.contains("Safety gates"));
     let mut obj = implementation_spec("broken", Some("A"), "Broken.", &text);
     obj["metadata"]["labels"][labels::WAVE] = json!("1");
@@ -279,7 +287,11 @@ async fn approve_is_refused_while_a_check_fails_and_unverified_mode_says_so() {
             .is_some_and(|o| o.contains("unverified")),
         "{json}"
     );
-    let out = swarm(&cluster, &bare, &["wave", "launch", "--wave", "1", "--dry-run"]);
+    let out = swarm(
+        &cluster,
+        &bare,
+        &["wave", "launch", "--wave", "1", "--dry-run"],
+    );
     let text = runs(&out);
     assert!(text.contains("UNVERIFIED"), "{text}");
 }

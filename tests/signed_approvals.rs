@@ -169,8 +169,8 @@ fn cockpit_signatures_verify_with_openssh_for_every_key_type() {
         };
         let w = item("fw", "## Objective\nDo it.\n");
         let claim = Claim::for_item(&w, &plan(), "operator", "2026-02-10T12:00:00Z");
-        let patch = swarm_cockpit::sources::signing::approval_patch(&w, &claim, &signer)
-            .expect("signs");
+        let patch =
+            swarm_cockpit::sources::signing::approval_patch(&w, &claim, &signer).expect("signs");
         let signature = patch["metadata"]["annotations"][APPROVAL_SIGNATURE]
             .as_str()
             .expect("signed")
@@ -281,7 +281,10 @@ impl Agent {
             .expect("ssh-agent is needed for these tests (openssh-client)");
         let deadline = Instant::now() + Duration::from_secs(10);
         while !socket.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent did not open its socket");
+            assert!(
+                Instant::now() < deadline,
+                "ssh-agent did not open its socket"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Agent { child, socket }
@@ -405,9 +408,10 @@ fn forged_copied_stale_expired_and_unknown_signer_approvals_are_refused() {
         .insert(approval::APPROVED_AT.into(), "2030-01-01T00:00:00Z".into());
     cases.push(("claim edited after signing", edited_claim, "forged"));
     let mut garbage = good.clone();
-    garbage
-        .annotations
-        .insert(APPROVAL_SIGNATURE.into(), "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n".into());
+    garbage.annotations.insert(
+        APPROVAL_SIGNATURE.into(),
+        "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n".into(),
+    );
     cases.push(("made-up signature", garbage, "forged"));
     // Copied: a valid approval moved to another item, or made in another plan.
     let mut copied = ks.clone();
@@ -434,7 +438,11 @@ fn forged_copied_stale_expired_and_unknown_signer_approvals_are_refused() {
     criteria.spec_rest["acceptanceCriteria"] = json!(["live trading"]);
     cases.push(("criteria edited after approval", criteria, "edited since"));
     // Unknown signer and expired key.
-    cases.push(("signed by an unknown key", sign(&mallory, &fw, &p), "unknown signer"));
+    cases.push((
+        "signed by an unknown key",
+        sign(&mallory, &fw, &p),
+        "unknown signer",
+    ));
     cases.push(("signed by an expired key", sign(&old, &fw, &p), "expired"));
 
     for (what, w, expected) in &cases {

@@ -44,7 +44,12 @@ fn cards_detail_and_planner_neutralise_bidi_and_invisible_characters() {
                  "acceptanceCriteria": [format!("crit{NASTY}")],
                  "source": {"provider": format!("manual{NASTY}")}}
     }));
-    swarm_cockpit::domain::approval::record_unsigned(&mut item, &s.plan.clone(), &format!("ana{NASTY}"), "t");
+    swarm_cockpit::domain::approval::record_unsigned(
+        &mut item,
+        &s.plan.clone(),
+        &format!("ana{NASTY}"),
+        "t",
+    );
     apply_item(&mut s, item);
     let mut run_obj = run_json("fw-run", Some("A"), Some("Failed"));
     run_obj["status"]["conditions"] = json!([{"type": "Failed", "status": "True",
@@ -68,8 +73,13 @@ fn cards_detail_and_planner_neutralise_bidi_and_invisible_characters() {
         assert!(bad.is_empty(), "{name} shows {bad:?}");
     }
     assert!(
-        views.iter().any(|(_, t)| t.contains("sum") && t.contains("mary")),
+        views
+            .iter()
+            .any(|(_, t)| t.contains("sum") && t.contains("mary")),
         "the text itself is still shown"
     );
-    assert!(views.iter().any(|(_, t)| t.contains('�')), "neutralised visibly");
+    assert!(
+        views.iter().any(|(_, t)| t.contains('�')),
+        "neutralised visibly"
+    );
 }

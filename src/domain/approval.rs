@@ -604,10 +604,14 @@ mod tests {
 
     #[test]
     fn key_order_does_not_change_the_hash() {
-        let a = item("t", json!({"source": {"provider": "m", "url": "u"}}), json!({}));
+        let a = item(
+            "t",
+            json!({"source": {"provider": "m", "url": "u"}}),
+            json!({}),
+        );
         let mut b = a.clone();
-        b.spec_rest = serde_json::from_str(r#"{"source": {"url": "u", "provider": "m"}}"#)
-            .expect("json");
+        b.spec_rest =
+            serde_json::from_str(r#"{"source": {"url": "u", "provider": "m"}}"#).expect("json");
         assert_eq!(a.content_hash(), b.content_hash());
         assert!(a.content_hash().starts_with("v2:"));
     }

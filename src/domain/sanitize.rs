@@ -111,7 +111,9 @@ mod tests {
         assert_eq!(one_line("a\u{2028}b"), "a�b");
         // Ordinary non-ASCII text is untouched.
         assert_eq!(display("héllo — 日本 ✓"), "héllo — 日本 ✓");
-        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2067}', '\u{2068}', '\u{200F}'] {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2067}', '\u{2068}', '\u{200F}',
+        ] {
             assert!(needs_escape(c), "{c:?}");
         }
     }

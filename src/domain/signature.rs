@@ -151,7 +151,9 @@ fn parse_line(line: &str, number: usize) -> Result<AllowedSigner, String> {
         }
     }
     let key_type = it.next().ok_or("missing key type and key")?;
-    let key = it.next().ok_or("missing the base64 key after the key type")?;
+    let key = it
+        .next()
+        .ok_or("missing the base64 key after the key type")?;
     let public = PublicKey::from_openssh(&format!("{key_type} {key}"))
         .map_err(|e| format!("cannot read the {key_type} key: {e}"))?;
     signer.key = public.key_data().clone();
@@ -329,9 +331,15 @@ mod tests {
     fn bad_lines_name_the_line() {
         for (text, needle) in [
             ("ana\n", "missing key type"),
-            (&format!("ana cert-authority {KEY}") as &str, "cert-authority"),
+            (
+                &format!("ana cert-authority {KEY}") as &str,
+                "cert-authority",
+            ),
             (&format!("ana valid-after=\"2026\" {KEY}"), "bad time"),
-            (&format!("ana frobnicate {KEY}"), "unknown or malformed option"),
+            (
+                &format!("ana frobnicate {KEY}"),
+                "unknown or malformed option",
+            ),
             ("ana ssh-ed25519 AAAA", "cannot read"),
             ("ana namespaces=\"x ssh-ed25519 AAAA", "unterminated quote"),
         ] {

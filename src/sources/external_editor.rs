@@ -9,15 +9,19 @@ pub fn editor_command() -> Result<Vec<String>, String> {
     let raw = std::env::var("VISUAL")
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| std::env::var("EDITOR").ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
         .unwrap_or_else(|| "vi".into());
     split_command(&raw)
 }
 
 /// Splits an editor command line with POSIX shell quoting rules.
 pub fn split_command(raw: &str) -> Result<Vec<String>, String> {
-    let words =
-        shell_words::split(raw).map_err(|e| format!("cannot read the editor command {raw:?}: {e}"))?;
+    let words = shell_words::split(raw)
+        .map_err(|e| format!("cannot read the editor command {raw:?}: {e}"))?;
     if words.is_empty() {
         return Err("the editor command is empty".into());
     }
@@ -47,7 +51,9 @@ pub fn edit_with(command: &[String], text: &str) -> Result<String, String> {
         .status()
         .map_err(|e| format!("cannot start {program:?}: {e}"))?;
     if !status.success() {
-        return Err(format!("{program} exited with {status}; the text is unchanged"));
+        return Err(format!(
+            "{program} exited with {status}; the text is unchanged"
+        ));
     }
     // By path: editors often replace the file instead of writing into it.
     std::fs::read_to_string(file.path()).map_err(|e| format!("{}: {e}", file.path().display()))

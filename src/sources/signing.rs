@@ -180,8 +180,13 @@ fn agent_sign(
     let signature = client
         .sign(key.clone(), &blob)
         .map_err(|e| format!("ssh-agent refused to sign: {e}"))?;
-    SshSig::new(key.key_data().clone(), NAMESPACE, HashAlg::Sha512, signature)
-        .map_err(|e| format!("cannot assemble the signature: {e}"))
+    SshSig::new(
+        key.key_data().clone(),
+        NAMESPACE,
+        HashAlg::Sha512,
+        signature,
+    )
+    .map_err(|e| format!("cannot assemble the signature: {e}"))
 }
 
 /// Signs `claim` and returns the merge patch recording it on `item`.

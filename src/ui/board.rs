@@ -271,9 +271,9 @@ pub fn approval_badge(
         Approval::Approved { verified: true, .. } => {
             Span::styled("✓ approved", Style::default().fg(theme.ok))
         }
-        Approval::Approved { verified: false, .. } => {
-            Span::styled("✓ unverified", Style::default().fg(theme.warning))
-        }
+        Approval::Approved {
+            verified: false, ..
+        } => Span::styled("✓ unverified", Style::default().fg(theme.warning)),
         Approval::Revoked { reason, .. } => Span::styled(
             format!("✗ {}", reason.short()),
             Style::default().fg(theme.warning),
