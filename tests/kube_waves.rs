@@ -413,9 +413,10 @@ async fn the_dry_runs_yaml_applies_cleanly_with_kubectl() {
     approved_item(&cluster, "ks", 1).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let plan_file = dir.path().join("plan.toml");
+    // The plan the items were approved in (approvals name the plan: see `approved_item`).
     std::fs::write(
         &plan_file,
-        "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"services/torghut/app/trading/**\"]\n",
+        "name = \"watch-tests\"\nrepository = \"proompteng/lab\"\nbase = \"main\"\n[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"services/torghut/app/trading/**\"]\n",
     )
     .expect("plan");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_swarm"))
