@@ -55,6 +55,10 @@ pub enum Command {
         /// check that a panic restores the terminal).
         #[arg(long, hide = true, value_name = "MS")]
         debug_panic_after_ms: Option<u64>,
+        /// Test hook: panic in the UI's task when SIGUSR1 arrives (end-to-end tests check that a
+        /// panic writes the unsaved draft).
+        #[arg(long, hide = true)]
+        debug_panic_on_sigusr1: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
     Completions {

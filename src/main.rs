@@ -158,6 +158,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             seed,
             speed,
             debug_panic_after_ms,
+            debug_panic_on_sigusr1,
         }) => {
             let plan = match &plan_path {
                 Some(p) => Plan::load(p)?,
@@ -177,6 +178,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             state.approvals = approvals.clone();
             let operator = state.operator.clone();
             let debug_panic_after_ms = *debug_panic_after_ms;
+            let debug_panic_on_sigusr1 = *debug_panic_on_sigusr1;
             swarm_cockpit::crash::set_draft_store(draft_store());
             rt.block_on(async move {
                 let executor = Executor::new(tx.clone(), Backend::demo(), draft_store())
@@ -195,6 +197,15 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                         logs: Some(logs),
                     },
                 );
+                if debug_panic_on_sigusr1 {
+                    let mut usr1 = tokio::signal::unix::signal(
+                        tokio::signal::unix::SignalKind::user_defined1(),
+                    )?;
+                    return tokio::select! {
+                        exit = ui => exit,
+                        _ = usr1.recv() => panic!("debug panic on SIGUSR1 (--debug-panic-on-sigusr1)"),
+                    };
+                }
                 let Some(ms) = debug_panic_after_ms else {
                     return ui.await;
                 };
