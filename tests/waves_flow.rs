@@ -264,3 +264,72 @@ fn the_prompt_override_is_explicit_and_recorded() {
     assert_eq!(fw_run["spec"]["parameters"]["prompt"], "do it differently");
     assert!(fw_run["metadata"]["annotations"]["swarm.proompteng.ai/prompt-override"].is_string());
 }
+
+#[test]
+fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when_signers_are_set() {
+    // No allowed signers: the launch confirmation says the approvals are unverified.
+    let mut s = state_with_waves();
+    press(&mut s, [ch('w'), ch('L')]);
+    let confirm = s.confirm.clone().expect("confirm");
+    assert!(
+        confirm.lines.iter().any(|l| l.contains("approvals are unverified")),
+        "{:?}",
+        confirm.lines
+    );
+
+    // Allowed signers configured: the same unsigned approvals refuse the launch.
+    let key = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[5; 32]));
+    let signers = swarm_cockpit::domain::signature::AllowedSigners::parse(
+        &format!("ana@example.com {}", key.public_key().to_openssh().expect("pub")),
+        "allowed_signers",
+    )
+    .expect("signers");
+    let mut s = state_with_waves();
+    s.approvals = approval::Policy::new(Some(signers), None);
+    press(&mut s, [ch('w'), ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Waves, "refused");
+    let findings = swarm_cockpit::app::waves::gates(
+        &s,
+        &swarm_cockpit::app::waves::waves(&s),
+        0,
+        &Default::default(),
+    );
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.check == "approval")
+            .all(|f| f.message.contains("not signed")),
+        "{findings:#?}"
+    );
+
+    // Signed by the allowed key: the launch is confirmed, without the unverified warning.
+    let plan = s.plan.clone();
+    let items: Vec<_> = s.items.values().cloned().collect();
+    for mut item in items {
+        let claim = approval::Claim::for_item(&item, &plan, "ana", "2026-02-10T12:00:00Z");
+        let sig = key
+            .sign(
+                swarm_cockpit::domain::signature::NAMESPACE,
+                ssh_key::HashAlg::Sha512,
+                claim.message().as_bytes(),
+            )
+            .expect("sign")
+            .to_pem(ssh_key::LineEnding::LF)
+            .expect("pem");
+        let patch = approval::approval_patch(&item, &claim, Some(&sig));
+        for (k, v) in patch["metadata"]["annotations"].as_object().expect("a") {
+            if let Some(v) = v.as_str() {
+                item.annotations.insert(k.clone(), v.to_owned());
+            }
+        }
+        apply_item(&mut s, item);
+    }
+    press(&mut s, [ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Confirm);
+    let confirm = s.confirm.clone().expect("confirm");
+    assert!(
+        !confirm.lines.iter().any(|l| l.contains("unverified")),
+        "{:?}",
+        confirm.lines
+    );
+}
