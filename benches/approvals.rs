@@ -14,14 +14,15 @@ const N: usize = 500;
 fn setup() -> (Vec<WorkItem>, AllowedSigners, Plan) {
     let key = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[1; 32]));
     let signers = AllowedSigners::parse(
-        &format!("ana@example.com {}", key.public_key().to_openssh().expect("pub")),
+        &format!(
+            "ana@example.com {}",
+            key.public_key().to_openssh().expect("pub")
+        ),
         "allowed_signers",
     )
     .expect("signers");
-    let plan = Plan {
-        name: "bench".into(),
-        ..Plan::default()
-    };
+    let mut plan = Plan::default();
+    plan.name = "bench".into();
     let items = (0..N)
         .map(|i| {
             let text = format!("## Objective\nItem {i}.\n\n## In-scope paths\n- services/x/{i}/**\n");

@@ -4,7 +4,7 @@
 use crate::app::msg::OpResult;
 use crate::cli::OutputFormat;
 use crate::domain::approval::{self, Approval, Claim, Policy};
-use crate::domain::checks::{Finding, Severity};
+use crate::domain::checks::{self, Finding, Severity};
 use crate::domain::{Plan, WorkItem};
 use crate::sources::audit::AuditLog;
 use crate::sources::kube::{self, Target};
@@ -19,6 +19,7 @@ pub struct ApproveEnv<'a> {
     pub signer: Signer,
     pub operator: String,
     pub head_prefix: String,
+    pub guardrails: crate::domain::wave::Guardrails,
     pub read_only: bool,
     pub audit: Option<AuditLog>,
 }
@@ -68,7 +69,8 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
             return 2;
         }
     };
-    let report = crate::validate::validate(env.plan, &items, &runs, &env.head_prefix);
+    let in_flight: Vec<&crate::domain::Run> =
+        runs.iter().filter(|r| r.phase.is_in_flight()).collect();
     let now = chrono::Utc::now();
     let mut rows = Vec::new();
     for name in names {
@@ -96,7 +98,20 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
                 apply(&conn.client, item, &patch, "revoke", "revoked").await
             }
         } else {
-            approve_one(&env, &conn.client, item, &verdict, &report.findings, now).await
+            // The TUI's checks (`a`): the item against every other item and the runs in flight.
+            let others: Vec<&WorkItem> = items.iter().filter(|i| i.key != item.key).collect();
+            let findings = checks::check_item(
+                item,
+                &checks::Context {
+                    plan: env.plan,
+                    items: &others,
+                    in_flight: &in_flight,
+                    head_prefix: &env.head_prefix,
+                    allow_prompt_override: false,
+                    guardrails: &env.guardrails,
+                },
+            );
+            approve_one(&env, &conn.client, item, &verdict, &findings, now).await
         };
         if let Some(audit) = &env.audit {
             audit.record(verb, &item.key.to_string(), &row.outcome);
@@ -141,7 +156,7 @@ async fn approve_one(
     }
     let errors: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.item == item.key.name && f.severity == Severity::Error)
+        .filter(|f| f.severity == Severity::Error)
         .collect();
     if !errors.is_empty() {
         for f in &errors {

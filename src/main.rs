@@ -7,6 +7,7 @@ use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
+use swarm_cockpit::domain::guardrails::Guardrails;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::effects::{Backend, Executor, KubeControl, NotifySettings};
 use swarm_cockpit::runtime::Wiring;
@@ -131,6 +132,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 signer: signer.clone(),
                 operator: state.operator.clone(),
                 head_prefix: state.head_prefix.clone(),
+                guardrails: state.guardrails.clone(),
                 read_only: state.read_only,
                 audit: audit_log(&state.operator),
             };
@@ -141,6 +143,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             cluster,
             lane,
             head_prefix,
+            wave,
             output,
         }) => {
             let plan = match &plan_path {
@@ -152,7 +155,14 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 Some(t) => ValidateSource::Cluster(t),
                 None => ValidateSource::Files(paths, lane.as_deref()),
             };
-            return Ok(rt.block_on(run_validate(&plan, source, head_prefix, *output)));
+            let mut guardrails = Guardrails::default();
+            config.guardrails.apply(&mut guardrails);
+            let opts = validate::Options {
+                head_prefix,
+                guardrails: &guardrails,
+                wave: *wave,
+            };
+            return Ok(rt.block_on(run_validate(&plan, source, &opts, *output)));
         }
         Some(Command::Demo {
             seed,
@@ -374,7 +384,7 @@ enum ValidateSource<'a> {
 async fn run_validate(
     plan: &Plan,
     source: ValidateSource<'_>,
-    head_prefix: &str,
+    opts: &validate::Options<'_>,
     output: OutputFormat,
 ) -> i32 {
     let loaded = match source {
@@ -392,7 +402,15 @@ async fn run_validate(
             return 2;
         }
     };
-    let report = validate::validate(plan, &items, &runs, head_prefix);
+    if let Some(n) = opts.wave
+        && !items
+            .iter()
+            .any(|i| swarm_cockpit::domain::wave::wave_of(i, plan) == Some(n))
+    {
+        eprintln!("swarm validate: no work item is planned in wave {n}");
+        return 2;
+    }
+    let report = validate::validate(plan, &items, &runs, opts);
     match output {
         OutputFormat::Human => print!("{}", report.human()),
         OutputFormat::Json => match serde_json::to_string_pretty(&report) {

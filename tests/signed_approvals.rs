@@ -58,12 +58,11 @@ fn allowed(dir: &Path, lines: &[String]) -> (PathBuf, AllowedSigners) {
 }
 
 fn plan() -> Plan {
-    Plan {
-        name: "torghut".into(),
-        repository: Some("proompteng/lab".into()),
-        base: Some("main".into()),
-        ..Plan::default()
-    }
+    Plan::parse(
+        "name = \"torghut\"\nrepository = \"proompteng/lab\"\nbase = \"main\"\n",
+        "plan.toml",
+    )
+    .expect("plan")
 }
 
 fn item(name: &str, text: &str) -> WorkItem {
@@ -421,10 +420,8 @@ fn forged_copied_stale_expired_and_unknown_signer_approvals_are_refused() {
         }
     }
     cases.push(("copied to another item", copied, "copied"));
-    let other_plan = Plan {
-        name: "other".into(),
-        ..plan()
-    };
+    let mut other_plan = plan();
+    other_plan.name = "other".into();
     cases.push((
         "made in another plan",
         sign(&ana, &fw, &other_plan),

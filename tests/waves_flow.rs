@@ -272,7 +272,10 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     press(&mut s, [ch('w'), ch('L')]);
     let confirm = s.confirm.clone().expect("confirm");
     assert!(
-        confirm.lines.iter().any(|l| l.contains("approvals are unverified")),
+        confirm
+            .lines
+            .iter()
+            .any(|l| l.contains("approvals are unverified")),
         "{:?}",
         confirm.lines
     );
@@ -280,7 +283,10 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     // Allowed signers configured: the same unsigned approvals refuse the launch.
     let key = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[5; 32]));
     let signers = swarm_cockpit::domain::signature::AllowedSigners::parse(
-        &format!("ana@example.com {}", key.public_key().to_openssh().expect("pub")),
+        &format!(
+            "ana@example.com {}",
+            key.public_key().to_openssh().expect("pub")
+        ),
         "allowed_signers",
     )
     .expect("signers");

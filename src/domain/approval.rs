@@ -531,10 +531,8 @@ mod tests {
             policy.verify(&moved, &plan, now()),
             Approval::Revoked { reason: Refusal::Copied(what), .. } if what == "n/x"
         ));
-        let other_plan = Plan {
-            name: "other".into(),
-            ..Plan::default()
-        };
+        let mut other_plan = Plan::default();
+        other_plan.name = "other".into();
         assert!(matches!(
             policy.verify(&a, &other_plan, now()),
             Approval::Revoked {
