@@ -5,7 +5,7 @@
 use super::paths::{PathSet, PathSpec};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// The configurable part (`[guardrails]` in the config). Defaults cover the seed's Torghut setup.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +21,24 @@ pub struct Guardrails {
     pub credential_paths: Vec<String>,
     /// Hosts of live (real-money) broker APIs; their paper/sandbox twins are not listed.
     pub live_endpoints: Vec<String>,
+    compiled: CredentialCache,
+}
+
+/// The compiled credential rules, rebuilt only when the globs change (the editor re-checks on
+/// every keystroke).
+#[derive(Debug, Default)]
+struct CredentialCache(Mutex<Option<(Vec<String>, Arc<PathSet>)>>);
+
+impl Clone for CredentialCache {
+    fn clone(&self) -> Self {
+        CredentialCache::default()
+    }
+}
+
+impl PartialEq for CredentialCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
@@ -91,6 +109,7 @@ impl Default for Guardrails {
             allowed_secrets: vec!["codex-github-token".into()],
             credential_paths: strings(DEFAULT_CREDENTIAL_PATHS),
             live_endpoints: strings(DEFAULT_LIVE_ENDPOINTS),
+            compiled: CredentialCache::default(),
         }
     }
 }
@@ -277,13 +296,21 @@ impl Guardrails {
     }
 
     /// The compiled credential rules (invalid globs are reported by the config loader).
-    pub fn credential_set(&self) -> PathSet {
+    pub fn credential_set(&self) -> Arc<PathSet> {
+        let mut cache = self.compiled.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((globs, set)) = cache.as_ref()
+            && *globs == self.credential_paths
+        {
+            return set.clone();
+        }
         let specs: Vec<PathSpec> = self
             .credential_paths
             .iter()
             .filter_map(|g| PathSpec::guard(g).ok())
             .collect();
-        PathSet::new(&specs)
+        let set = Arc::new(PathSet::new(&specs));
+        *cache = Some((self.credential_paths.clone(), set.clone()));
+        set
     }
 }
 

@@ -191,11 +191,39 @@ impl Automaton {
     }
 
     fn members(set: &StateSet) -> impl Iterator<Item = usize> + '_ {
-        set.iter().enumerate().flat_map(|(w, bits)| {
-            (0..64)
-                .filter(move |b| bits & (1u64 << b) != 0)
-                .map(move |b| w * 64 + b)
+        set.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    w * 64 + b
+                })
+            })
         })
+    }
+
+    /// The set reached from `set` on each cell of a partition of the alphabet (sorted, disjoint
+    /// ranges, each inside or outside every edge's character set).
+    pub fn step_cells(&self, set: &StateSet, cells: &[(u32, u32)]) -> Vec<StateSet> {
+        let mut next = vec![vec![0u64; set.len()]; cells.len()];
+        for s in Self::members(set) {
+            for (cs, to) in &self.states[s].edges {
+                let target = &self.closure[*to as usize];
+                for &(lo, hi) in cs.ranges() {
+                    let first = cells.partition_point(|c| c.1 < lo);
+                    for (i, cell) in cells.iter().enumerate().skip(first) {
+                        if cell.0 > hi {
+                            break;
+                        }
+                        for (n, w) in next[i].iter_mut().zip(target) {
+                            *n |= w;
+                        }
+                    }
+                }
+            }
+        }
+        next
     }
 
     /// Every character set on an edge out of `set` (their boundaries split the alphabet).

@@ -126,18 +126,20 @@ fn successors(components: &[&Automaton], sets: &[StateSet], valid: Valid) -> Vec
     }
     cuts.sort_unstable();
     cuts.dedup();
+    let cells: Vec<(u32, u32)> = cuts
+        .windows(2)
+        .map(|pair| (pair[0], pair[1] - 1))
+        .filter(|(lo, _)| !(0xD800..0xE000).contains(lo))
+        .collect();
+    let per_component: Vec<Vec<StateSet>> = components
+        .iter()
+        .zip(sets)
+        .map(|(a, s)| a.step_cells(s, &cells))
+        .collect();
     let mut groups: Vec<(Node, Vec<(u32, u32)>)> = Vec::new();
-    for pair in cuts.windows(2) {
-        let (lo, hi) = (pair[0], pair[1] - 1);
-        if (0xD800..0xE000).contains(&lo) {
-            continue;
-        }
+    for (i, &(lo, hi)) in cells.iter().enumerate() {
         let Some(v) = valid.step(lo) else { continue };
-        let next: Vec<StateSet> = components
-            .iter()
-            .zip(sets)
-            .map(|(a, s)| a.step(s, lo))
-            .collect();
+        let next: Vec<StateSet> = per_component.iter().map(|c| c[i].clone()).collect();
         match groups.iter_mut().find(|(k, _)| k.0 == next && k.1 == v) {
             Some((_, cells)) => cells.push((lo, hi)),
             None => groups.push(((next, v), vec![(lo, hi)])),

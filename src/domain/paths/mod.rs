@@ -107,11 +107,22 @@ impl PathSpec {
 
     /// A path both name, if any.
     pub fn overlap(&self, other: &PathSpec) -> Option<Witness> {
+        // Literal leading directories that differ settle it at once.
+        let (a, b) = (literal_prefix(&self.source), literal_prefix(&other.source));
+        if a.iter().zip(&b).any(|(x, y)| x != y) {
+            return None;
+        }
         witness(decide::search(&[&self.automaton, &other.automaton], None))
     }
 
     /// A path of this one that `cover` does not name, if any (none: contained).
     pub fn uncovered_by(&self, cover: &PathSet) -> Option<Witness> {
+        // Containment needs every path inside, so the shortest one outside settles it at once.
+        if let Some(example) = self.example()
+            && !cover.matches(&example)
+        {
+            return Some(Witness::Path(example));
+        }
         witness(decide::search(&[&self.automaton], Some(&cover.automaton)))
     }
 
@@ -144,6 +155,17 @@ impl PathSpec {
             })
             .collect()
     }
+}
+
+/// The leading directory names of a glob that hold no wildcard: every path it names starts with
+/// them (a trailing segment counts only when a `/` follows it).
+pub fn literal_prefix(glob: &str) -> Vec<&str> {
+    let mut segments: Vec<&str> = glob.split('/').collect();
+    segments.pop();
+    segments
+        .into_iter()
+        .take_while(|seg| !seg.contains(['*', '?', '[', '{', ']', '}']))
+        .collect()
 }
 
 /// The union of several globs (a lane's ownership, the guard rules).
