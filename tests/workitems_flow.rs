@@ -33,6 +33,11 @@ fn good_item(name: &str, lane: &str, rv: &str) -> WorkItem {
         "proompteng/lab",
         "main",
         &format!("codex/swarm/lane-a/{name}"),
+    )
+    // Filled in: placeholder text left in a section is an error.
+    .replace(
+        "What this work item changes, in one or two sentences.",
+        "Route every order through the firewall.",
     );
     WorkItem::from_json(&json!({
         "metadata": {"name": name, "namespace": "agents", "resourceVersion": rv,
@@ -69,7 +74,8 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
         s.editor.as_ref().expect("editor").name(),
         "gitops-kill-switch"
     );
-    // The pre-filled template lists lane C's globs, which are valid for lane C.
+    // The pre-filled template is not filled in yet: its objective is placeholder text and its
+    // paths are the whole lane (which conflicts with every other item of the lane).
     let findings: Vec<_> = s
         .editor
         .as_ref()
@@ -78,7 +84,11 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
         .iter()
         .map(|f| f.check)
         .collect();
-    assert!(!findings.contains(&"lane-ownership"), "{findings:?}");
+    assert!(
+        findings.contains(&"placeholder") && findings.contains(&"whole-lane"),
+        "{:#?}",
+        s.editor.as_ref().expect("editor").findings
+    );
     let effects = press(&mut s, [ctrl('s')]);
     let Some(Effect::SaveWorkItem { draft, create }) = effects
         .iter()
@@ -175,9 +185,10 @@ fn a_conflict_offers_overwrite_take_theirs_or_merge() {
         press(&mut s, typed("Mine. "));
         press(&mut s, [ctrl('s')]);
         let mut theirs = good_item("fw", "A", "9");
-        theirs.text = theirs
-            .text
-            .replace("What this work item", "Theirs: what this work item");
+        theirs.text = theirs.text.replace(
+            "Route every order",
+            "Theirs: what this work item does. Route every order",
+        );
         let effects = press(
             &mut s,
             [Msg::Op(OpResult::SaveConflict(Box::new(theirs.clone())))],
