@@ -150,9 +150,9 @@ fn cockpit_signatures_verify_with_openssh_for_every_key_type() {
         ("rsa", "cy@example.com"),
     ] {
         let key = keygen(dir.path(), &format!("id_{kind}"), kind, "");
-        if kind == "rsa" {
-            agent.add(&key, true);
-        }
+        // The agent holds every key: RSA key files always sign through it, and a private key
+        // file ssh-key cannot read falls back to it (see the next test).
+        agent.add(&key, true);
         let (signers_path, signers) = allowed(
             dir.path(),
             &[format!(
@@ -164,7 +164,7 @@ fn cockpit_signatures_verify_with_openssh_for_every_key_type() {
         let signer = Signer {
             key_file: Some(key.clone()),
             signers: policy.signers.clone(),
-            agent: (kind == "rsa").then(|| agent.socket.clone()),
+            agent: Some(agent.socket.clone()),
         };
         let w = item("fw", "## Objective\nDo it.\n");
         let claim = Claim::for_item(&w, &plan(), "operator", "2026-02-10T12:00:00Z");
@@ -351,6 +351,32 @@ fn the_agent_signs_with_the_first_allowed_key_or_the_one_named() {
     };
     let e = signer.sign(&claim.message()).expect_err("not allowed");
     assert!(e.contains("not in the allowed signers file"), "{e}");
+}
+
+#[test]
+fn a_key_file_the_crate_cannot_read_signs_through_the_agent_by_its_pub() {
+    let dir = TempDir::new().expect("tmp");
+    let real = keygen(dir.path(), "id_real", "ecdsa", "");
+    let unreadable = dir.path().join("id_odd");
+    std::fs::write(
+        &unreadable,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    std::fs::copy(real.with_extension("pub"), dir.path().join("id_odd.pub")).expect("copy");
+    let (signers_path, signers) = allowed(dir.path(), &[format!("me {}", public_line(&real))]);
+    let mut signer = Signer {
+        key_file: Some(unreadable.clone()),
+        signers: Some(std::sync::Arc::new(signers)),
+        agent: None,
+    };
+    let e = signer.sign("m").expect_err("no agent");
+    assert!(e.contains("cannot be read") && e.contains("ssh-add"), "{e}");
+    let agent = Agent::start(dir.path());
+    agent.add(&real, true);
+    signer.agent = Some(agent.socket.clone());
+    let sig = signer.sign("m").expect("signs").expect("signature");
+    assert!(openssh_verifies(dir.path(), &signers_path, "me", "m", &sig));
 }
 
 #[test]

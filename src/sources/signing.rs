@@ -101,16 +101,30 @@ impl Signer {
                 }
             };
         }
-        match PublicKey::from_openssh(text.trim()) {
+        if let Ok(public) = PublicKey::from_openssh(text.trim()) {
             // A public key names the agent's key to use, as git's `user.signingKey` does.
-            Ok(public) => self
+            return self
                 .sign_with_agent(public.key_data(), message)
-                .map_err(|e| format!("{} is a public key and {e}", path.display())),
-            Err(_) => Err(format!(
-                "[approvals] signing_key: {} is neither an OpenSSH private key nor a public key",
-                path.display()
-            )),
+                .map_err(|e| format!("{} is a public key and {e}", path.display()));
         }
+        // A private key file this crate cannot read (ssh-key 0.6 rejects a few valid ECDSA key
+        // files): the agent can sign with it if it holds the key named by the `.pub` beside it.
+        let public_file = PathBuf::from(format!("{}.pub", path.display()));
+        let not_a_key = format!(
+            "[approvals] signing_key: {} cannot be read as an OpenSSH private or public key",
+            path.display()
+        );
+        let public = std::fs::read_to_string(&public_file)
+            .ok()
+            .and_then(|t| PublicKey::from_openssh(t.trim()).ok())
+            .ok_or_else(|| not_a_key.clone())?;
+        self.sign_with_agent(public.key_data(), message)
+            .map_err(|e| {
+                format!(
+                    "{not_a_key}, and {e}: load it with `ssh-add {}`",
+                    path.display()
+                )
+            })
     }
 
     fn sign_with_agent_key(
