@@ -164,6 +164,19 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
     for w in &waves {
         findings.extend(wave::wave_conflicts(w, &runs, &all));
     }
+    // Items without a wave (Markdown files, say) may launch together: check them as one set.
+    if opts.wave.is_none() {
+        let unplanned = Wave {
+            number: 0,
+            title: String::new(),
+            items: items
+                .iter()
+                .filter(|i| wave::wave_of(i, plan).is_none())
+                .cloned()
+                .collect(),
+        };
+        findings.extend(wave::wave_conflicts(&unplanned, &runs, &all));
+    }
     let checked_items = items.iter().filter(|i| checked(i)).count();
     let errors = findings
         .iter()
