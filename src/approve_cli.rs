@@ -55,13 +55,26 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
         eprintln!("swarm {verb}: refused: read-only");
         return 1;
     }
-    let (items, runs) = match kube::list_all(env.target).await {
+    let listing = match kube::list_all(env.target).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("swarm {verb}: {e:#}");
             return 2;
         }
     };
+    // Work items are what is approved: without their CRD there is nothing to do. Without the
+    // AgentRun CRD there are no runs in flight for the checks to consider.
+    if listing
+        .missing
+        .contains(&crate::domain::ResourceKind::ImplementationSpec)
+    {
+        eprintln!(
+            "swarm {verb}: {}",
+            kube::missing_crd_message(crate::domain::ResourceKind::ImplementationSpec)
+        );
+        return 2;
+    }
+    let (items, runs) = (listing.items, listing.runs);
     let conn = match env.target.connect().await {
         Ok(c) => c,
         Err(e) => {

@@ -9,5 +9,6 @@ pub mod external_editor;
 pub mod github;
 pub mod kube;
 pub mod kube_ops;
+pub mod kube_watch;
 pub mod logs;
 pub mod signing;
