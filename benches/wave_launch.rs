@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use support::{TestCluster, WAIT, implementation_spec, template_text};
 use swarm_cockpit::app::msg::LaunchOutcome;
 use swarm_cockpit::app::{ConnState, State};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::approval;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::wave::{self, LaunchSettings, Overrides};
 use swarm_cockpit::domain::{Plan, ResourceKind, WorkItem, labels};
@@ -50,14 +50,7 @@ async fn bench() {
         obj["metadata"]["labels"][labels::WAVE] = json!("1");
         let created = cluster.create(ResourceKind::ImplementationSpec, obj).await;
         let mut item = WorkItem::from_json(&serde_json::to_value(&created).expect("json"));
-        let hash = item.content_hash();
-        for (k, v) in [
-            (APPROVED_BY, "bench"),
-            (APPROVED_AT, "now"),
-            (APPROVED_HASH, hash.as_str()),
-        ] {
-            item.annotations.insert(k.into(), v.into());
-        }
+        approval::record_unsigned(&mut item, &plan, "bench", "now");
         items.push(item);
     }
     let mut f = cluster.follow(plan.clone());

@@ -33,6 +33,10 @@ pub struct Cli {
     /// Watch all namespaces
     #[arg(short = 'A', long, global = true)]
     pub all_namespaces: bool,
+    /// Test hook: panic as soon as the command starts (end-to-end tests check that a headless
+    /// command's panic writes no terminal escapes).
+    #[arg(long, global = true, hide = true)]
+    pub debug_panic: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,6 +55,10 @@ pub enum Command {
         /// check that a panic restores the terminal).
         #[arg(long, hide = true, value_name = "MS")]
         debug_panic_after_ms: Option<u64>,
+        /// Test hook: panic in the UI's task when SIGUSR1 arrives (end-to-end tests check that a
+        /// panic writes the unsaved draft).
+        #[arg(long, hide = true)]
+        debug_panic_on_sigusr1: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout
     Completions {
@@ -64,6 +72,23 @@ pub enum Command {
     Wave {
         #[command(subcommand)]
         command: WaveCommand,
+    },
+    /// Approve work items (signed with the `[approvals]` key), refused while a check fails; exits
+    /// 0 when all are approved, 1 when any is refused or read-only, 2 when it cannot run, 3 when
+    /// the server refused a change
+    Approve {
+        /// Work item (ImplementationSpec) names, in the namespace of -n or the context
+        #[arg(value_name = "NAME", required = true)]
+        names: Vec<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
+    /// Revoke the approval of work items (same exit codes as approve)
+    Revoke {
+        #[arg(value_name = "NAME", required = true)]
+        names: Vec<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
     },
     /// Check work items (files or the cluster's) against the plan and the swarm's rules; exits
     /// 0 when clean (warnings allowed), 1 when any check fails, 2 when it cannot run

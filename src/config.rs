@@ -38,6 +38,55 @@ pub struct Config {
     pub github: GitHubConfig,
     #[serde(default)]
     pub logs: LogsConfig,
+    #[serde(default)]
+    pub approvals: ApprovalsConfig,
+}
+
+/// `[approvals]`: who may approve (signed approvals), and how the operator signs.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsConfig {
+    /// Allowed-signers file in the format of git's `gpg.ssh.allowedSignersFile`. Unset:
+    /// approvals are unverified (shown and confirmed as such).
+    pub allowed_signers: Option<PathBuf>,
+    /// The operator's SSH key: a private key file, or a public key (or encrypted private key)
+    /// whose private half `ssh-agent` holds [default: the first agent key the file allows].
+    pub signing_key: Option<PathBuf>,
+    /// Approvals older than this many days are refused as expired [default: no limit].
+    pub max_age_days: Option<u32>,
+}
+
+impl ApprovalsConfig {
+    /// The verification policy; a named allowed-signers file that cannot be read or parsed is an
+    /// error (never a silent fall back to unverified).
+    pub fn policy(&self) -> Result<crate::domain::approval::Policy, String> {
+        let signers = match &self.allowed_signers {
+            Some(path) => Some(crate::sources::signing::load_allowed_signers(
+                &expand_home(path),
+            )?),
+            None => None,
+        };
+        Ok(crate::domain::approval::Policy::new(
+            signers,
+            self.max_age_days
+                .map(|d| chrono::Duration::days(i64::from(d))),
+        ))
+    }
+
+    pub fn signer(
+        &self,
+        policy: &crate::domain::approval::Policy,
+    ) -> crate::sources::signing::Signer {
+        crate::sources::signing::Signer::new(self.signing_key.as_deref().map(expand_home), policy)
+    }
+}
+
+/// `~/x` → `$HOME/x`, as git reads `gpg.ssh.allowedSignersFile`.
+fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// `[logs]`: the log view of a run.
@@ -264,6 +313,14 @@ impl Config {
         }
         config.logs.check(text, file)?;
         config.guardrails.check(text, file)?;
+        if config.approvals.max_age_days == Some(0) {
+            return Err(ConfigError {
+                file: file.to_owned(),
+                line: line_of_key(text, "max_age_days"),
+                message: "approvals.max_age_days: must be at least 1 (leave it out for no limit)"
+                    .into(),
+            });
+        }
         if let Some(speed) = config.demo.speed
             && !(speed.is_finite() && speed >= 0.0)
         {

@@ -35,6 +35,7 @@ pub struct Executor {
     operator: String,
     kube: Option<KubeControl>,
     notify: NotifySettings,
+    signer: Arc<crate::sources::signing::Signer>,
 }
 
 impl Executor {
@@ -47,6 +48,7 @@ impl Executor {
             operator: "operator".into(),
             kube: None,
             notify: NotifySettings::default(),
+            signer: Arc::default(),
         }
     }
 
@@ -66,6 +68,33 @@ impl Executor {
     pub fn with_notify(mut self, notify: NotifySettings) -> Executor {
         self.notify = notify;
         self
+    }
+
+    /// Signs approvals with the operator's key (`[approvals]`); without it approvals are
+    /// recorded unsigned (unverified mode).
+    pub fn with_signer(mut self, signer: crate::sources::signing::Signer) -> Executor {
+        self.signer = Arc::new(signer);
+        self
+    }
+
+    /// Applies a metadata merge patch to a work item and reports the outcome.
+    async fn patch(&self, item: Box<WorkItem>, patch: Value, what: &'static str) {
+        let result = match &self.backend {
+            Backend::Kube(client) => {
+                kube_ops::patch_work_item(&client.get(), &item, &patch, what).await
+            }
+            Backend::Demo(rv) => {
+                let patched = demo_patch(&item, &patch, rv);
+                let event = SourceEvent::Applied(Resource::WorkItem(Box::new(patched.clone())));
+                let _ = self.tx.send(Msg::Source(event)).await;
+                OpResult::Patched {
+                    what: what.to_owned(),
+                    item: Box::new(patched),
+                }
+            }
+        };
+        self.record(what, &item.key.to_string(), &outcome_text(&result));
+        let _ = self.tx.send(Msg::Op(result)).await;
     }
 
     fn record(&self, action: &str, target: &str, outcome: &str) {
@@ -119,24 +148,30 @@ impl Executor {
             }
             Effect::PatchWorkItem { item, patch, what } => {
                 let this = self.clone();
+                tokio::spawn(async move { this.patch(item, patch, what).await });
+            }
+            Effect::ApproveWorkItem { item, claim } => {
+                let this = self.clone();
                 tokio::spawn(async move {
-                    let result = match &this.backend {
-                        Backend::Kube(client) => {
-                            kube_ops::patch_work_item(&client.get(), &item, &patch, what).await
+                    // Signing may talk to ssh-agent over its socket: off the async workers.
+                    let signer = this.signer.clone();
+                    let (for_sign, claim_for_sign) = (item.clone(), claim.clone());
+                    let patch = tokio::task::spawn_blocking(move || {
+                        crate::sources::signing::approval_patch(&for_sign, &claim_for_sign, &signer)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("signing stopped: {e}")));
+                    match patch {
+                        Ok(patch) => this.patch(item, patch, "approve").await,
+                        Err(message) => {
+                            let result = OpResult::PatchFailed {
+                                what: "approve".into(),
+                                message,
+                            };
+                            this.record("approve", &item.key.to_string(), &outcome_text(&result));
+                            let _ = this.tx.send(Msg::Op(result)).await;
                         }
-                        Backend::Demo(rv) => {
-                            let patched = demo_patch(&item, &patch, rv);
-                            let event =
-                                SourceEvent::Applied(Resource::WorkItem(Box::new(patched.clone())));
-                            let _ = this.tx.send(Msg::Source(event)).await;
-                            OpResult::Patched {
-                                what: what.to_owned(),
-                                item: Box::new(patched),
-                            }
-                        }
-                    };
-                    this.record(what, &item.key.to_string(), &outcome_text(&result));
-                    let _ = this.tx.send(Msg::Op(result)).await;
+                    }
                 });
             }
             Effect::LaunchRuns { wave, manifests } => {

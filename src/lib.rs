@@ -6,8 +6,10 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod app;
+pub mod approve_cli;
 pub mod cli;
 pub mod config;
+pub mod crash;
 pub mod domain;
 pub mod effects;
 pub mod paths;

@@ -59,6 +59,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         (None, None) => Config::default(),
     };
     let _log_guard = init_logging();
+    if cli.debug_panic {
+        panic!("debug panic (--debug-panic)");
+    }
     let config_file = cli
         .config
         .clone()
@@ -82,6 +85,11 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         config_dir.as_ref().map(|d| d.join("themes")).as_deref(),
     )?;
     let plan_path = cli.plan.clone().or(config.plan.clone());
+    let approvals = config
+        .approvals
+        .policy()
+        .map_err(|e| eyre!("{config_file}: {e}"))?;
+    let signer = config.approvals.signer(&approvals);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -109,8 +117,31 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 read_only: state.read_only,
                 audit: audit_log(&state.operator),
                 github: rt.block_on(async { github_client(&config) }),
+                approvals: approvals.clone(),
             };
             return Ok(rt.block_on(swarm_cockpit::wave_cli::run(env, command)));
+        }
+        Some(Command::Approve { names, output } | Command::Revoke { names, output }) => {
+            let revoke = matches!(&cli.command, Some(Command::Revoke { .. }));
+            let plan = match &plan_path {
+                Some(p) => Plan::load(p)?,
+                None => default_plan(config_dir)?,
+            };
+            let target = target(&cli, &config);
+            let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
+            configure(&mut state, &config, &keymap, cli.read_only);
+            let env = swarm_cockpit::approve_cli::ApproveEnv {
+                plan: &plan,
+                target: &target,
+                policy: approvals.clone(),
+                signer: signer.clone(),
+                operator: state.operator.clone(),
+                head_prefix: state.head_prefix.clone(),
+                guardrails: state.guardrails.clone(),
+                read_only: state.read_only,
+                audit: audit_log(&state.operator),
+            };
+            return Ok(rt.block_on(swarm_cockpit::approve_cli::run(env, names, revoke, *output)));
         }
         Some(Command::Validate {
             paths,
@@ -142,6 +173,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             seed,
             speed,
             debug_panic_after_ms,
+            debug_panic_on_sigusr1,
         }) => {
             let plan = match &plan_path {
                 Some(p) => Plan::load(p)?,
@@ -158,11 +190,15 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             let mut state = State::new(plan.clone(), origin, chrono::Utc::now());
             configure(&mut state, &config, &keymap, cli.read_only);
+            state.approvals = approvals.clone();
             let operator = state.operator.clone();
             let debug_panic_after_ms = *debug_panic_after_ms;
+            let debug_panic_on_sigusr1 = *debug_panic_on_sigusr1;
+            swarm_cockpit::crash::set_draft_store(draft_store());
             rt.block_on(async move {
                 let executor = Executor::new(tx.clone(), Backend::demo(), draft_store())
-                    .with_audit(audit_log(&operator), &operator);
+                    .with_audit(audit_log(&operator), &operator)
+                    .with_signer(signer);
                 let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
                 let _demo = demo::spawn(plan, seed, speed, tx);
                 let executor = executor.with_notify(notify_settings(&config));
@@ -176,6 +212,15 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                         logs: Some(logs),
                     },
                 );
+                if debug_panic_on_sigusr1 {
+                    let mut usr1 = tokio::signal::unix::signal(
+                        tokio::signal::unix::SignalKind::user_defined1(),
+                    )?;
+                    return tokio::select! {
+                        exit = ui => exit,
+                        _ = usr1.recv() => panic!("debug panic on SIGUSR1 (--debug-panic-on-sigusr1)"),
+                    };
+                }
                 let Some(ms) = debug_panic_after_ms else {
                     return ui.await;
                 };
@@ -205,7 +250,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 };
                 let mut state = State::new(plan, origin, chrono::Utc::now());
                 configure(&mut state, &config, &keymap, cli.read_only);
+                state.approvals = approvals;
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
+                swarm_cockpit::crash::set_draft_store(draft_store());
                 let shared = kube::SharedClient::new(conn.client.clone());
                 let executor =
                     Executor::new(tx.clone(), Backend::Kube(shared.clone()), draft_store());
@@ -218,7 +265,8 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                         target.clone(),
                         watchers,
                     )))
-                    .with_notify(notify_settings(&config));
+                    .with_notify(notify_settings(&config))
+                    .with_signer(signer);
                 let contexts = KubeControl::contexts();
                 let _ = tx
                     .send(swarm_cockpit::app::Msg::Op(

@@ -46,16 +46,33 @@ struct TerminalGuard;
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore_terminal();
+        crate::crash::set_terminal_taken(false);
     }
 }
 
-/// Installs color-eyre's hooks with a panic hook that restores the terminal before reporting.
+/// Installs color-eyre's hooks with a panic hook that writes the open editor's draft and, when
+/// the TUI holds the terminal, restores it before reporting. Reports are plain text when stderr
+/// is not a terminal (a script's log, CI).
 pub fn install_hooks() -> color_eyre::Result<()> {
-    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default().into_hooks();
+    use std::io::IsTerminal;
+    let mut builder = color_eyre::config::HookBuilder::default();
+    if !io::stderr().is_terminal() {
+        builder = builder.theme(color_eyre::config::Theme::new());
+    }
+    let (panic_hook, eyre_hook) = builder.into_hooks();
     eyre_hook.install()?;
     let panic_hook = panic_hook.into_panic_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
+        let draft = crate::crash::flush_draft();
+        if crate::crash::terminal_taken() {
+            restore_terminal();
+        }
+        if let Some(path) = draft {
+            eprintln!(
+                "swarm: your unsaved draft was written to {}",
+                path.display()
+            );
+        }
         panic_hook(info);
         // A panic in any task (a watcher, the demo) must end the cockpit: tokio would otherwise
         // keep a half-alive UI drawing over the report on a terminal no longer in raw mode.
@@ -109,8 +126,9 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    enable_raw_mode()?;
+    crate::crash::set_terminal_taken(true);
     let _guard = TerminalGuard;
+    enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let mut terminal: Terminal<CrosstermBackend<Stdout>> =
         Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -154,6 +172,14 @@ pub async fn run(
     });
 
     loop {
+        // What a panic would write before exiting: the draft typed since the last write.
+        crate::crash::remember_draft(
+            state
+                .editor
+                .as_ref()
+                .filter(|e| e.draft_pending)
+                .map(|e| e.draft()),
+        );
         if state.needs_redraw && last_draw.elapsed() >= FRAME {
             let started = Instant::now();
             state.ensure_board();
@@ -232,7 +258,7 @@ pub async fn run(
                     // alternate screen, and take both back afterwards.
                     drop(events);
                     restore_terminal();
-                    let result = external_edit(&text);
+                    let result = crate::sources::external_editor::edit(&text);
                     enable_raw_mode()?;
                     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
                     execute!(
@@ -328,30 +354,6 @@ fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut 
             other => tracing::warn!(?other, "effect without an executor (headless?)"),
         }
     }
-}
-
-/// Edits `text` in `$VISUAL`/`$EDITOR` (else `vi`) through a temporary file.
-fn external_edit(text: &str) -> Result<String, String> {
-    let path = std::env::temp_dir().join(format!("swarm-work-item-{}.md", std::process::id()));
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    // `$EDITOR` may carry arguments (`code --wait`).
-    let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
-    let status = std::process::Command::new(program)
-        .args(parts)
-        .arg(&path)
-        .status()
-        .map_err(|e| format!("cannot start {program:?}: {e}"));
-    let result = match status {
-        Ok(s) if s.success() => std::fs::read_to_string(&path).map_err(|e| e.to_string()),
-        Ok(s) => Err(format!("{program} exited with {s}; the text is unchanged")),
-        Err(e) => Err(e),
-    };
-    let _ = std::fs::remove_file(&path);
-    result
 }
 
 fn to_msg(event: Event) -> Option<Msg> {

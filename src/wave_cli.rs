@@ -22,6 +22,8 @@ pub struct WaveEnv<'a> {
     pub audit: Option<AuditLog>,
     /// When a token is configured: PR states for the merge-order gate.
     pub github: Option<crate::sources::github::GitHubClient>,
+    /// Whose approvals count (`[approvals]`).
+    pub approvals: crate::domain::approval::Policy,
 }
 
 /// The PR state of each work item's latest run, fetched in batches of GraphQL aliases.
@@ -87,9 +89,14 @@ fn gates_of(
         guardrails: &env.guardrails,
         settings: &env.settings,
         overrides,
+        approvals: &env.approvals,
+        now: chrono::Utc::now(),
     };
     wave::gate_wave(wave, waves, &ctx)
 }
+
+/// What `swarm wave launch` (and `swarm approve`) say when no allowed signers are configured.
+pub const UNVERIFIED_NOTE: &str = "swarm: approvals are UNVERIFIED: no [approvals] allowed_signers is configured, so anyone with write access to the cluster could have written them (see README, \"Signed approvals\")";
 
 fn print_findings(findings: &[Finding]) {
     for f in findings {
@@ -153,6 +160,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         None => HashMap::new(),
     };
     let waves = wave::plan_waves(items.iter(), env.plan);
+    let now = chrono::Utc::now();
     let find = |n: u32| waves.iter().find(|w| w.number == n);
     match command {
         WaveCommand::Plan { wave: only, output } => {
@@ -164,7 +172,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                     "number": w.number,
                     "title": w.title,
                     "items": w.items.iter().map(|i| json!({
-                        "name": i.key.name, "lane": i.lane, "approval": i.approval().label(), "head": i.head(),
+                        "name": i.key.name, "lane": i.lane, "approval": env.approvals.verify(i, env.plan, now).label(), "head": i.head(),
                         "run": wave::run_name(i, w.number),
                     })).collect::<Vec<_>>(),
                     "launchable": !has_errors(&findings),
@@ -230,6 +238,9 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             };
             let findings = gates_of(&env, &prs, &items, &runs, &waves, w, &overrides);
             print_findings(&findings);
+            if env.approvals.is_unverified() {
+                eprintln!("{UNVERIFIED_NOTE}");
+            }
             if has_errors(&findings) {
                 eprintln!(
                     "swarm wave launch: refused: {} gate(s) fail",

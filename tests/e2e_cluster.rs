@@ -60,9 +60,34 @@ async fn keyboard_from_empty_lane_to_approved_item_then_editor_and_namespace_swi
     );
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .expect("chmod");
+    // Signed approvals: the operator's key and the allowed-signers file that lists it.
+    let key = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]));
+    let key_file = home.path().join("id_ed25519");
+    key.write_openssh_file(&key_file, ssh_key::LineEnding::LF)
+        .expect("write key");
+    let signers = write_file(
+        home.path(),
+        "allowed_signers",
+        &format!(
+            "operator@e2e {}\n",
+            key.public_key().to_openssh().expect("public key")
+        ),
+    );
+    let config = write_file(
+        home.path(),
+        "config.toml",
+        &format!(
+            "[approvals]\nallowed_signers = {:?}\nsigning_key = {:?}\n",
+            signers.display().to_string(),
+            key_file.display().to_string()
+        ),
+    );
+    let config_arg = config.display().to_string();
     let kubeconfig = cluster.kubeconfig.display().to_string();
     let plan_arg = plan.display().to_string();
     let args = [
+        "--config",
+        &config_arg,
         "--kubeconfig",
         &kubeconfig,
         "--context",
@@ -112,10 +137,21 @@ async fn keyboard_from_empty_lane_to_approved_item_then_editor_and_namespace_swi
     let item =
         swarm_cockpit::domain::WorkItem::from_json(&serde_json::to_value(&saved).expect("json"));
     assert!(item.text.contains("- added in the editor"), "{}", item.text);
-    assert!(
-        matches!(item.approval(), Approval::Approved { .. }),
-        "{:?}",
-        item.approval()
+    let policy = swarm_cockpit::config::ApprovalsConfig {
+        allowed_signers: Some(signers.clone()),
+        ..Default::default()
+    }
+    .policy()
+    .expect("policy");
+    let plan = swarm_cockpit::domain::Plan::load(&plan).expect("plan");
+    let verdict = policy.verify(&item, &plan, chrono::Utc::now());
+    assert_eq!(
+        verdict,
+        Approval::Approved {
+            by: "operator@e2e".into(),
+            at: item.annotations[swarm_cockpit::domain::approval::APPROVED_AT].clone(),
+            verified: true
+        }
     );
 
     // :ns switches the watches.

@@ -7,8 +7,8 @@ mod support;
 use serde_json::json;
 use std::process::{Command, Output};
 use support::{TestCluster, implementation_spec};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
-use swarm_cockpit::domain::{ResourceKind, WorkItem, labels};
+use swarm_cockpit::domain::approval::{self, Claim};
+use swarm_cockpit::domain::{Plan, ResourceKind, WorkItem, labels};
 
 const PLAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/torghut/plan.toml");
 
@@ -36,8 +36,17 @@ async fn approved(cluster: &TestCluster, name: &str, lane: &str, paths: &[&str],
         .patch(
             ResourceKind::ImplementationSpec,
             name,
-            json!({"metadata": {"annotations": {
-                APPROVED_BY: "ana", APPROVED_AT: "2026-12-01T10:00:00Z", APPROVED_HASH: item.content_hash()}}}),
+            // Unsigned (no allowed signers configured): an approval of this item in PLAN.
+            approval::approval_patch(
+                &item,
+                &Claim::for_item(
+                    &item,
+                    &Plan::load(std::path::Path::new(PLAN)).expect("plan"),
+                    "ana",
+                    "2026-12-01T10:00:00Z",
+                ),
+                None,
+            ),
         )
         .await;
 }

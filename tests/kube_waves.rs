@@ -13,7 +13,7 @@ use support::{Follower, TestCluster, WAIT, implementation_spec, plan_ab, templat
 use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Effect, Msg, update};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::approval::{self, Claim};
 use swarm_cockpit::domain::wave::{self, LaunchSettings, Overrides};
 use swarm_cockpit::domain::{ObjectKey, ResourceKind, WorkItem, labels};
 use swarm_cockpit::sources::kube_ops;
@@ -36,8 +36,15 @@ async fn approved_item(cluster: &TestCluster, name: &str, wave: u32) -> WorkItem
     let created = cluster.create(SPEC, obj).await;
     let item = WorkItem::from_json(&serde_json::to_value(&created).expect("json"));
     let patched = cluster
-        .patch(SPEC, name, json!({"metadata": {"annotations": {
-            APPROVED_BY: "ana", APPROVED_AT: "2026-02-10T12:00:00Z", APPROVED_HASH: item.content_hash()}}}))
+        .patch(
+            SPEC,
+            name,
+            approval::approval_patch(
+                &item,
+                &Claim::for_item(&item, &plan_ab(), "ana", "2026-02-10T12:00:00Z"),
+                None,
+            ),
+        )
         .await;
     WorkItem::from_json(&serde_json::to_value(&patched).expect("json"))
 }
@@ -406,9 +413,10 @@ async fn the_dry_runs_yaml_applies_cleanly_with_kubectl() {
     approved_item(&cluster, "ks", 1).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let plan_file = dir.path().join("plan.toml");
+    // The plan the items were approved in (approvals name the plan: see `approved_item`).
     std::fs::write(
         &plan_file,
-        "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"services/torghut/app/trading/**\"]\n",
+        "name = \"watch-tests\"\nrepository = \"proompteng/lab\"\nbase = \"main\"\n[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"services/torghut/app/trading/**\"]\n",
     )
     .expect("plan");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_swarm"))

@@ -6,7 +6,7 @@ mod support;
 use serde_json::json;
 use std::process::Command;
 use support::{TestCluster, implementation_spec, template_text};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::approval::{self, Claim};
 use swarm_cockpit::domain::{ResourceKind, WorkItem, labels};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
@@ -29,8 +29,12 @@ async fn item(cluster: &TestCluster, name: &str, wave: u32, pr: u64) -> WorkItem
         .patch(
             ResourceKind::ImplementationSpec,
             name,
-            json!({"metadata": {"annotations": {
-            APPROVED_BY: "ana", APPROVED_AT: "t", APPROVED_HASH: item.content_hash()}}}),
+            // The plan of `launch_wave_2` has no name, repository or base.
+            approval::approval_patch(
+                &item,
+                &Claim::for_item(&item, &Default::default(), "ana", "t"),
+                None,
+            ),
         )
         .await;
     WorkItem::from_json(&serde_json::to_value(&patched).expect("json"))

@@ -32,6 +32,16 @@ async fn press(f: &mut Follower, client: &kube::Client, msgs: Vec<Msg>) -> Vec<O
             Effect::PatchWorkItem { item, patch, what } => {
                 kube_ops::patch_work_item(client, &item, &patch, what).await
             }
+            Effect::ApproveWorkItem { item, claim } => {
+                // Unverified mode (no allowed signers): recorded unsigned.
+                let patch = swarm_cockpit::sources::signing::approval_patch(
+                    &item,
+                    &claim,
+                    &Default::default(),
+                )
+                .expect("unsigned approval");
+                kube_ops::patch_work_item(client, &item, &patch, "approve").await
+            }
             _ => continue,
         };
         outcomes.push(outcome.clone());
@@ -95,10 +105,10 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
         "{outcomes:?}"
     );
     f.wait_until("approved on the server", WAIT, |s| {
-        s.items[&key_fw].approval().is_approved()
+        s.approval_of(&s.items[&key_fw]).is_approved()
     })
     .await;
-    let Approval::Approved { by, .. } = f.state.items[&key_fw].approval() else {
+    let Approval::Approved { by, .. } = f.state.approval_of(&f.state.items[&key_fw]) else {
         unreachable!()
     };
     assert_eq!(by, f.state.operator);
@@ -116,7 +126,7 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
         )
         .await;
     f.wait_until("the approval is revoked by the edit", WAIT, |s| {
-        matches!(s.items[&key_fw].approval(), Approval::Revoked { .. })
+        matches!(s.approval_of(&s.items[&key_fw]), Approval::Revoked { .. })
     })
     .await;
 
@@ -127,7 +137,7 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
         "{outcomes:?}"
     );
     f.wait_until("approval annotations removed", WAIT, |s| {
-        s.items[&key_fw].approval() == Approval::NotApproved
+        s.approval_of(&s.items[&key_fw]) == Approval::NotApproved
     })
     .await;
 }

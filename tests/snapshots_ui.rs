@@ -421,17 +421,12 @@ fn demo_with_wave_one_approved() -> State {
             .find(|i| i.key.name == name)
             .cloned()
             .expect("item");
-        let hash = item.content_hash();
-        item.annotations.insert(
-            swarm_cockpit::domain::approval::APPROVED_BY.into(),
-            "ana".into(),
+        swarm_cockpit::domain::approval::record_unsigned(
+            &mut item,
+            &s.plan.clone(),
+            "ana",
+            "2026-02-10T11:00:00Z",
         );
-        item.annotations.insert(
-            swarm_cockpit::domain::approval::APPROVED_AT.into(),
-            "2026-02-10T11:00:00Z".into(),
-        );
-        item.annotations
-            .insert(swarm_cockpit::domain::approval::APPROVED_HASH.into(), hash);
         apply_item(&mut s, item);
     }
     s

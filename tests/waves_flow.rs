@@ -8,7 +8,7 @@ use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::waves::ConfirmAction;
 use swarm_cockpit::app::{Effect, Msg, State, update};
-use swarm_cockpit::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+use swarm_cockpit::domain::approval;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::pr::{PrState, PullRequest};
 use swarm_cockpit::domain::template::Template;
@@ -29,10 +29,8 @@ fn item(name: &str, lane: &str, wave: u32, path: &str) -> WorkItem {
     let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
         "labels": {"swarm.proompteng.ai/lane": lane, "swarm.proompteng.ai/wave": wave.to_string()}},
         "spec": {"text": text}}));
-    let hash = w.content_hash();
-    w.annotations.insert(APPROVED_BY.into(), "ana".into());
-    w.annotations.insert(APPROVED_AT.into(), "t".into());
-    w.annotations.insert(APPROVED_HASH.into(), hash);
+    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
+    approval::record_unsigned(&mut w, &plan, "ana", "t");
     w
 }
 
@@ -240,9 +238,8 @@ fn the_prompt_override_is_explicit_and_recorded() {
         "- stage: implementation",
         "- stage: implementation\n- prompt: do it differently",
     );
-    let hash = fw.content_hash();
-    fw.annotations.insert(APPROVED_HASH.into(), hash);
     fw.parameters = swarm_cockpit::domain::work_item::declared_parameters(&fw.text);
+    approval::record_unsigned(&mut fw, &s.plan.clone(), "ana", "t");
     apply_item(&mut s, fw);
     press(&mut s, [ch('w'), ch('L')]);
     assert_eq!(s.ui.mode, Mode::Waves, "refused without the override");
@@ -266,4 +263,79 @@ fn the_prompt_override_is_explicit_and_recorded() {
         .expect("fw run");
     assert_eq!(fw_run["spec"]["parameters"]["prompt"], "do it differently");
     assert!(fw_run["metadata"]["annotations"]["swarm.proompteng.ai/prompt-override"].is_string());
+}
+
+#[test]
+fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when_signers_are_set() {
+    // No allowed signers: the launch confirmation says the approvals are unverified.
+    let mut s = state_with_waves();
+    press(&mut s, [ch('w'), ch('L')]);
+    let confirm = s.confirm.clone().expect("confirm");
+    assert!(
+        confirm
+            .lines
+            .iter()
+            .any(|l| l.contains("approvals are unverified")),
+        "{:?}",
+        confirm.lines
+    );
+
+    // Allowed signers configured: the same unsigned approvals refuse the launch.
+    let key = ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[5; 32]));
+    let signers = swarm_cockpit::domain::signature::AllowedSigners::parse(
+        &format!(
+            "ana@example.com {}",
+            key.public_key().to_openssh().expect("pub")
+        ),
+        "allowed_signers",
+    )
+    .expect("signers");
+    let mut s = state_with_waves();
+    s.approvals = approval::Policy::new(Some(signers), None);
+    press(&mut s, [ch('w'), ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Waves, "refused");
+    let findings = swarm_cockpit::app::waves::gates(
+        &s,
+        &swarm_cockpit::app::waves::waves(&s),
+        0,
+        &Default::default(),
+    );
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.check == "approval")
+            .all(|f| f.message.contains("not signed")),
+        "{findings:#?}"
+    );
+
+    // Signed by the allowed key: the launch is confirmed, without the unverified warning.
+    let plan = s.plan.clone();
+    let items: Vec<_> = s.items.values().cloned().collect();
+    for mut item in items {
+        let claim = approval::Claim::for_item(&item, &plan, "ana", "2026-02-10T12:00:00Z");
+        let sig = key
+            .sign(
+                swarm_cockpit::domain::signature::NAMESPACE,
+                ssh_key::HashAlg::Sha512,
+                claim.message().as_bytes(),
+            )
+            .expect("sign")
+            .to_pem(ssh_key::LineEnding::LF)
+            .expect("pem");
+        let patch = approval::approval_patch(&item, &claim, Some(&sig));
+        for (k, v) in patch["metadata"]["annotations"].as_object().expect("a") {
+            if let Some(v) = v.as_str() {
+                item.annotations.insert(k.clone(), v.to_owned());
+            }
+        }
+        apply_item(&mut s, item);
+    }
+    press(&mut s, [ch('L')]);
+    assert_eq!(s.ui.mode, Mode::Confirm);
+    let confirm = s.confirm.clone().expect("confirm");
+    assert!(
+        !confirm.lines.iter().any(|l| l.contains("unverified")),
+        "{:?}",
+        confirm.lines
+    );
 }

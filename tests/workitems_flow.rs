@@ -270,14 +270,12 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
 
     apply_item(&mut s, good_item("fw", "A", "6"));
     let effects = press(&mut s, [key(KeyCode::Char('a'))]);
-    let Some(Effect::PatchWorkItem {
-        item,
-        patch,
-        what: "approve",
-    }) = effects.first()
-    else {
+    let Some(Effect::ApproveWorkItem { item, claim }) = effects.first() else {
         panic!("{effects:?}");
     };
+    assert_eq!(claim.content, item.content_hash());
+    assert_eq!(claim.target, item.key.to_string());
+    let patch = approval::approval_patch(item, claim, None);
     assert_eq!(patch["metadata"]["resourceVersion"], "6");
     assert_eq!(
         patch["metadata"]["annotations"][approval::APPROVED_HASH],
@@ -289,9 +287,9 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
         .as_object()
         .expect("annotations")
     {
-        approved
-            .annotations
-            .insert(k.clone(), v.as_str().expect("str").to_owned());
+        if let Some(v) = v.as_str() {
+            approved.annotations.insert(k.clone(), v.to_owned());
+        }
     }
     press(
         &mut s,
@@ -301,18 +299,14 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
         })],
     );
     assert!(
-        s.items
-            .values()
-            .next()
-            .expect("item")
-            .approval()
+        s.approval_of(s.items.values().next().expect("item"))
             .is_approved()
     );
     let mut edited = approved.clone();
     edited.text.push_str("\nextra\n");
     apply_item(&mut s, edited);
     assert!(matches!(
-        s.items.values().next().expect("item").approval(),
+        s.approval_of(s.items.values().next().expect("item")),
         Approval::Revoked { .. }
     ));
     let effects = press(&mut s, [key(KeyCode::Char('A'))]);

@@ -10,7 +10,6 @@ use crate::domain::manifest::ItemDraft;
 use crate::domain::template::{SectionKind, Template};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::{CursorMove, TextArea};
-use serde_json::json;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -433,30 +432,6 @@ impl Editor {
         effects.push(Effect::WriteDraft(Box::new(draft)));
         effects
     }
-}
-
-/// The annotations an approval writes (`by`, `at`, content hash).
-pub fn approval_patch(item: &WorkItem, by: &str, at: &str) -> serde_json::Value {
-    json!({"metadata": {
-        "resourceVersion": item.resource_version,
-        "annotations": {
-            crate::domain::approval::APPROVED_BY: by,
-            crate::domain::approval::APPROVED_AT: at,
-            crate::domain::approval::APPROVED_HASH: item.content_hash(),
-        }
-    }})
-}
-
-/// Removing the approval annotations (revoke).
-pub fn revoke_patch(item: &WorkItem) -> serde_json::Value {
-    json!({"metadata": {
-        "resourceVersion": item.resource_version,
-        "annotations": {
-            crate::domain::approval::APPROVED_BY: null,
-            crate::domain::approval::APPROVED_AT: null,
-            crate::domain::approval::APPROVED_HASH: null,
-        }
-    }})
 }
 
 /// A name for a new work item in a lane that no existing item uses.

@@ -18,6 +18,12 @@ pub enum Effect {
         patch: serde_json::Value,
         what: &'static str,
     },
+    /// Sign the approval claim with the operator's key (`[approvals]`) and record it on the
+    /// work item (a merge patch preconditioned on `item`'s resourceVersion).
+    ApproveWorkItem {
+        item: Box<WorkItem>,
+        claim: crate::domain::approval::Claim,
+    },
     /// Persist an editor's draft in the state dir (survives a crash, a quit, a failed save).
     WriteDraft(Box<ItemDraft>),
     /// Keep a copy of the operator's text aside (when they took someone else's version).

@@ -95,6 +95,8 @@ pub struct State {
     pub drafts_offer: Vec<crate::domain::manifest::ItemDraft>,
     /// Who approvals are recorded as (config `operator`, else `$USER`).
     pub operator: String,
+    /// Whose approvals count (`[approvals]`): allowed signers, or unverified mode.
+    pub approvals: crate::domain::approval::Policy,
     /// Head branches must start with this.
     pub head_prefix: String,
     /// GitHub poller status and status-line notices.
@@ -141,6 +143,7 @@ impl State {
             editor: None,
             findings_view: None,
             drafts_offer: Vec::new(),
+            approvals: Default::default(),
             operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
             head_prefix: "codex/".into(),
             connection: ResourceKind::ALL
@@ -164,6 +167,11 @@ impl State {
     }
 
     /// The board, rebuilt first if data or filter changed since the last call.
+    /// The verdict on a work item's approval: signature, item, plan and content checked.
+    pub fn approval_of(&self, item: &WorkItem) -> crate::domain::approval::Approval {
+        self.approvals.verify(item, &self.plan, self.now)
+    }
+
     pub fn board(&mut self) -> &Board {
         self.ensure_board();
         &self.board

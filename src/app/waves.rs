@@ -94,6 +94,8 @@ pub fn gates(state: &State, waves: &[Wave], index: usize, overrides: &Overrides)
         guardrails: &state.guardrails,
         settings: &state.launch_settings,
         overrides,
+        approvals: &state.approvals,
+        now: state.now,
     };
     wave::gate_wave(wave, waves, &ctx)
 }
@@ -186,6 +188,9 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
             m["metadata"]["name"].as_str().unwrap_or_default(),
             m["spec"]["parameters"]["head"].as_str().unwrap_or_default()
         ));
+    }
+    if state.approvals.is_unverified() {
+        lines.push("⚠ approvals are unverified: no [approvals] allowed_signers is configured, so anyone with write access could have written them".into());
     }
     if view.overrides.prompt {
         lines.push("⚠ prompt override: the prompt parameter replaces the spec text; current schemas reject it".into());

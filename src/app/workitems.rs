@@ -5,7 +5,7 @@ use super::effect::Effect;
 use super::keymap::{DraftsAction, EditorAction, EditorTextAction, FindingsAction};
 use super::msg::OpResult;
 use super::state::{FindingsView, Mode, State};
-use crate::domain::approval::Approval;
+use crate::domain::approval::{Approval, Claim};
 use crate::domain::checks::{self, Context, Finding, has_errors};
 use crate::domain::manifest::ItemDraft;
 use crate::domain::template::Template;
@@ -167,7 +167,7 @@ pub fn approve(state: &mut State) -> Vec<Effect> {
         super::github::notify(state, "no work item selected");
         return Vec::new();
     };
-    if item.approval().is_approved() {
+    if state.approval_of(&item).is_approved() {
         super::github::notify(state, format!("{} is already approved", item.key.name));
         return Vec::new();
     }
@@ -188,12 +188,21 @@ pub fn approve(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let patch = editor::approval_patch(&item, &state.operator, &at);
-    super::github::notify(state, format!("approving {}…", item.key.name));
-    vec![Effect::PatchWorkItem {
+    let claim = Claim::for_item(&item, &state.plan, &state.operator, &at);
+    super::github::notify(
+        state,
+        if state.approvals.is_unverified() {
+            format!(
+                "approving {} (unverified: no [approvals] allowed_signers configured)…",
+                item.key.name
+            )
+        } else {
+            format!("signing the approval of {}…", item.key.name)
+        },
+    );
+    vec![Effect::ApproveWorkItem {
         item: Box::new(item),
-        patch,
-        what: "approve",
+        claim,
     }]
 }
 
@@ -207,11 +216,11 @@ pub fn revoke(state: &mut State) -> Vec<Effect> {
         super::github::notify(state, "no work item selected");
         return Vec::new();
     };
-    if item.approval() == Approval::NotApproved {
+    if state.approval_of(&item) == Approval::NotApproved {
         super::github::notify(state, format!("{} is not approved", item.key.name));
         return Vec::new();
     }
-    let patch = editor::revoke_patch(&item);
+    let patch = crate::domain::approval::revoke_patch(&item);
     super::github::notify(
         state,
         format!("revoking the approval of {}…", item.key.name),
@@ -416,13 +425,13 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                 namespace: item.key.namespace.clone(),
                 name: item.key.name.clone(),
             }];
+            let revoked = matches!(state.approval_of(&item), Approval::Revoked { .. });
             if let Some(editor) = state.editor.as_mut().filter(|e| e.name() == item.key.name) {
                 editor.saving = false;
                 editor.is_new = false;
                 editor.changed = false;
                 editor.draft_pending = false;
                 editor.base_resource_version = item.resource_version.clone();
-                let revoked = matches!(item.approval(), Approval::Revoked { .. });
                 editor.message = Some(if revoked {
                     "saved — the earlier approval no longer matches and is revoked".into()
                 } else {

@@ -129,38 +129,13 @@ pub struct StyleRun {
 // Sanitizing untrusted bytes
 // ---------------------------------------------------------------------------------------------
 
-/// Is this byte run free of anything that needs care (controls, DEL, C1 controls, bidi
-/// overrides)? Most log lines are, and are copied as they are.
-fn is_clean(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x20 || b == 0x7f {
-            return false;
-        }
-        if b >= 0x80 {
-            // C1 controls (U+0080–U+009F) are C2 80..9F; bidi controls are E2 80 AA..AE and
-            // E2 81 A6..A9. Anything else multi-byte is fine (validity is checked separately).
-            if b == 0xC2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)) {
-                return false;
-            }
-            if b == 0xE2 {
-                match (bytes.get(i + 1), bytes.get(i + 2)) {
-                    (Some(0x80), Some(0xAA..=0xAE)) | (Some(0x81), Some(0xA6..=0xA9)) => {
-                        return false;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        i += 1;
+/// Is this text free of anything that needs care ([`sanitize::needs_escape`])? Most log lines
+/// are printable ASCII, and are copied as they are.
+fn is_clean(text: &str) -> bool {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return true;
     }
-    true
-}
-
-/// Bidirectional overrides/isolates could reorder what the terminal shows.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    !text.chars().any(super::sanitize::needs_escape)
 }
 
 /// Appends one line of untrusted text to `out`, made safe to draw: invalid UTF-8 becomes `�`, SGR
@@ -169,7 +144,7 @@ fn is_bidi_control(c: char) -> bool {
 /// expanded. Nothing that reaches `out` can drive a terminal.
 pub fn sanitize_into(raw: &[u8], out: &mut String, styles: &mut Vec<StyleRun>) {
     let text = String::from_utf8_lossy(raw);
-    if is_clean(text.as_bytes()) {
+    if is_clean(&text) {
         out.push_str(&text);
         return;
     }
@@ -226,8 +201,8 @@ pub fn sanitize_into(raw: &[u8], out: &mut String, styles: &mut Vec<StyleRun>) {
                 out.push(char::from_u32(0x2400 + c as u32).unwrap_or('�'));
                 col += 1;
             }
-            c if c.is_control() || is_bidi_control(c) => {
-                out.push('�');
+            c if super::sanitize::needs_escape(c) => {
+                out.push(super::sanitize::escape_char(c));
                 col += 1;
             }
             c => {

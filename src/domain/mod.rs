@@ -16,6 +16,7 @@ pub mod pr_link;
 pub mod resource;
 pub mod run;
 pub mod sanitize;
+pub mod signature;
 pub mod template;
 pub mod territory;
 pub mod wave;

@@ -1,5 +1,9 @@
-//! Text from the cluster is untrusted: it may carry terminal escape sequences or control characters
-//! that must never reach the terminal. Everything shown is passed through [`display`] first.
+//! Text from the cluster is untrusted: it may carry terminal escape sequences, control characters,
+//! bidirectional overrides (which reorder what the terminal shows: "Trojan Source") or invisible
+//! characters (zero-width spaces, tag characters) that make two different strings look the same.
+//! One rule, [`escape_char`], decides what every such character becomes; everything shown — cards,
+//! the detail pane, the planner, findings, log lines ([`crate::domain::log_buffer`]) — goes through
+//! it.
 
 /// Replaces control characters by their visible Unicode "control pictures" (U+2400 block), so an
 /// ESC in a status message shows as `␛` instead of driving the terminal. Tabs become a space.
@@ -34,17 +38,45 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     }
 }
 
-fn needs_escape(c: char) -> bool {
-    c.is_control() && c != '\n'
+/// Does `c` (other than a newline) need replacing before it is drawn?
+pub fn needs_escape(c: char) -> bool {
+    c != '\n' && (c.is_control() || is_bidi_control(c) || is_invisible(c))
 }
 
-fn escape_char(c: char) -> char {
+/// Bidirectional embeddings, overrides, isolates and marks: they reorder or flip what follows.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Characters that draw nothing (or a line break the layout does not expect), so a name or a
+/// path can hide text or look like another: zero-width spaces and joiners, word joiners and
+/// invisible operators, the BOM, soft hyphen, line/paragraph separators, tag characters.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+/// What a character becomes on screen: C0 controls their control picture (`␛`, `␇`), DEL `␡`,
+/// a tab a space, C1 controls, bidi controls and invisible characters `�`; anything else itself.
+pub fn escape_char(c: char) -> char {
     match c {
         '\n' => '\n',
         '\t' => ' ',
         '\u{7f}' => '␡',
         c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
-        c if c.is_control() => '�',
+        c if c.is_control() || is_bidi_control(c) || is_invisible(c) => '�',
         c => c,
     }
 }
@@ -68,6 +100,22 @@ mod tests {
         assert_eq!(display("tab\there"), "tab here");
         assert_eq!(display("del\u{7f}\u{9b}"), "del␡�");
         assert_eq!(display("two\nlines"), "two\nlines");
+    }
+
+    #[test]
+    fn bidi_overrides_and_invisible_characters_are_neutralised() {
+        // "Trojan Source": an override that makes `admin` read backwards on screen.
+        assert_eq!(display("ab\u{202E}cd\u{2066}e\u{2069}"), "ab�cd�e�");
+        assert_eq!(one_line("ad\u{200B}min\u{FEFF}"), "ad�min�");
+        assert_eq!(display("tag\u{E0041}\u{00AD}"), "tag��");
+        assert_eq!(one_line("a\u{2028}b"), "a�b");
+        // Ordinary non-ASCII text is untouched.
+        assert_eq!(display("héllo — 日本 ✓"), "héllo — 日本 ✓");
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2067}', '\u{2068}', '\u{200F}',
+        ] {
+            assert!(needs_escape(c), "{c:?}");
+        }
     }
 
     #[test]

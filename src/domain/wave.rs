@@ -119,6 +119,9 @@ pub struct GateContext<'a> {
     pub guardrails: &'a Guardrails,
     pub settings: &'a LaunchSettings,
     pub overrides: &'a Overrides,
+    /// Whose approvals count, and the time they are judged at.
+    pub approvals: &'a super::approval::Policy,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 fn finding(
@@ -155,14 +158,14 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
     };
     // Approval, and the item's own checks.
     for item in &wave.items {
-        match item.approval() {
+        match ctx.approvals.verify(item, ctx.plan, ctx.now) {
             Approval::Approved { .. } => {}
-            Approval::Revoked { .. } => out.push(finding(
+            Approval::Revoked { reason, .. } => out.push(finding(
                 Severity::Error,
                 "approval",
                 &item.key.name,
-                "changed since it was approved".into(),
-                "review the change and approve again (a)",
+                reason.message(),
+                reason.fix(),
             )),
             Approval::NotApproved => out.push(finding(
                 Severity::Error,
@@ -495,7 +498,7 @@ pub fn run_manifest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::approval::{APPROVED_AT, APPROVED_BY, APPROVED_HASH};
+    use crate::domain::approval::{APPROVED_BY, APPROVED_HASH};
     use crate::domain::plan::TORGHUT_PLAN;
 
     fn plan() -> Plan {
@@ -517,10 +520,7 @@ mod tests {
         let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
             "labels": {labels::LANE: lane, labels::WAVE: wave.to_string()}}, "spec": {"text": text}}));
         if approved {
-            let hash = w.content_hash();
-            w.annotations.insert(APPROVED_BY.into(), "ana".into());
-            w.annotations.insert(APPROVED_AT.into(), "t".into());
-            w.annotations.insert(APPROVED_HASH.into(), hash);
+            crate::domain::approval::record_unsigned(&mut w, &plan(), "ana", "t");
         }
         w
     }
@@ -550,6 +550,8 @@ mod tests {
             guardrails: &Guardrails::default(),
             settings: &LaunchSettings::default(),
             overrides,
+            approvals: &Default::default(),
+            now: chrono::Utc::now(),
         };
         gate_wave(wave, waves, &ctx)
     }

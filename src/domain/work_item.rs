@@ -20,6 +20,9 @@ pub struct WorkItem {
     pub summary: String,
     /// The full template text as stored (untrusted: views sanitize before drawing).
     pub text: String,
+    /// Every other field of `spec` as read, so the approval hash covers all of it (and fields a
+    /// later schema adds).
+    pub spec_rest: Value,
     pub source_provider: Option<String>,
     pub acceptance_criteria: Vec<String>,
     pub required_keys: Vec<String>,
@@ -61,6 +64,7 @@ impl WorkItem {
             summary: sanitize::one_line(&sanitize::truncate_chars(summary.trim(), 200)),
             parameters: declared_parameters(&text),
             text,
+            spec_rest: spec_rest(obj),
             source_provider: r.string(obj, "spec.source.provider"),
             acceptance_criteria: r.string_list(obj, "spec.acceptanceCriteria"),
             required_keys: r.string_list(obj, "spec.contract.requiredKeys"),
@@ -72,6 +76,17 @@ impl WorkItem {
 
     pub fn head(&self) -> Option<&str> {
         self.parameters.get("head").map(String::as_str)
+    }
+}
+
+fn spec_rest(obj: &Value) -> Value {
+    match obj.get("spec") {
+        Some(Value::Object(m)) => {
+            let mut rest = m.clone();
+            rest.remove("text");
+            Value::Object(rest)
+        }
+        _ => Value::Object(serde_json::Map::new()),
     }
 }
 

@@ -292,13 +292,13 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
                 detail: item.summary.clone(),
                 detail_style: theme.muted(),
                 branch: item.head().unwrap_or_default().to_owned(),
-                badge: vec![approval_badge(&item.approval(), theme)],
+                badge: vec![approval_badge(&state.approval_of(item), theme)],
             }
         }
     }
 }
 
-/// A work item's approval at a glance: approved, revoked by an edit, or not yet.
+/// A work item's approval at a glance: approved (verified or not), refused and why, or not yet.
 pub fn approval_badge(
     approval: &crate::domain::approval::Approval,
     theme: &Theme,
@@ -311,8 +311,14 @@ pub fn approval_badge(
         )
     };
     match approval {
-        Approval::Approved { .. } => badge(Badge::Approved, "approved"),
-        Approval::Revoked { .. } => badge(Badge::Revoked, "revoked"),
+        Approval::Approved { verified: true, .. } => badge(Badge::Approved, "approved"),
+        Approval::Approved {
+            verified: false, ..
+        } => Span::styled(
+            format!("{} unverified", theme.badge(Badge::Approved)),
+            Style::default().fg(theme.warning),
+        ),
+        Approval::Revoked { reason, .. } => badge(Badge::Revoked, reason.short()),
         Approval::NotApproved => Span::styled("not approved", theme.muted()),
     }
 }

@@ -226,10 +226,14 @@ fn item_lines(out: &mut Vec<Line<'static>>, item: &WorkItem, state: &State, them
     field(out, "Wave", opt(&item.wave), theme);
     field(out, "Depends on", join(&item.depends_on), theme);
     field(out, "Source", opt(&item.source_provider), theme);
+    let approval = state.approval_of(item);
     out.push(Line::from(vec![
         Span::styled(format!("{:<14}", "Approval"), theme.muted()),
-        super::board::approval_badge(&item.approval(), theme),
-        Span::styled(format!("  {}", item.approval().label()), theme.muted()),
+        super::board::approval_badge(&approval, theme),
+        Span::styled(
+            format!("  {}", sanitize::one_line(&approval.label())),
+            theme.muted(),
+        ),
     ]));
     field(out, "Created", timestamp(item.created, state.now), theme);
     field(

@@ -53,7 +53,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         let approved = wave
             .items
             .iter()
-            .filter(|w| w.approval().is_approved())
+            .filter(|w| state.approval_of(w).is_approved())
             .count();
         let merged = wave
             .items
@@ -102,7 +102,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
             .add_modifier(Modifier::BOLD),
     )));
     for item in &wave.items {
-        let approval = super::board::approval_badge(&item.approval(), theme);
+        let approval = super::board::approval_badge(&state.approval_of(item), theme);
         let pr = match waves::item_pr_state(state, item) {
             Some(s) => s.label().to_owned(),
             None => "no PR".into(),
