@@ -15,9 +15,10 @@ pub struct Config {
     pub namespace: Option<String>,
     #[serde(default)]
     pub all_namespaces: bool,
-    /// Key remapping: action name → keys (e.g. `down = ["j", "ctrl-n"]`).
+    /// Key remapping: board action → keys (`down = ["j", "ctrl-n"]`), or one table per screen
+    /// (`[keys.logs]`).
     #[serde(default)]
-    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+    pub keys: crate::app::keymap::KeysConfig,
     #[serde(default)]
     pub notifications: NotificationsConfig,
     /// Refuse every mutating action.

@@ -2,7 +2,7 @@ use clap::Parser;
 use color_eyre::eyre::{WrapErr, eyre};
 use std::path::PathBuf;
 use swarm_cockpit::app::State;
-use swarm_cockpit::app::keymap::Keymap;
+use swarm_cockpit::app::keymap::Keymaps;
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
@@ -65,8 +65,13 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         .or_else(|| config_dir.as_ref().map(|d| d.join("config.toml")))
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "config.toml".into());
-    let keymap = Keymap::with_overrides(&config.keys)
-        .map_err(|errors| eyre!("{config_file}: [keys]: {}", errors.join("; ")))?;
+    let keymap = Keymaps::from_config(&config.keys).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{config_file}: {e}"))
+            .collect();
+        eyre!("{}", lines.join("\n"))
+    })?;
     let theme_name = cli
         .theme
         .clone()
@@ -287,7 +292,7 @@ fn start_github(
 }
 
 /// Settings from the config file that live in the state.
-fn configure(state: &mut State, config: &Config, keymap: &Keymap, read_only: bool) {
+fn configure(state: &mut State, config: &Config, keymap: &Keymaps, read_only: bool) {
     state.keymap = keymap.clone();
     state.read_only = read_only || config.read_only;
     state.stuck_after =

@@ -248,7 +248,11 @@ fn question_mark_shows_help_and_esc_closes_it() {
     tui.send("?");
     tui.wait_for("the help overlay", |s| {
         let text = s.contents();
-        text.contains(" Help ") && text.contains("ctrl-c") && text.contains("quit")
+        // The footer is drawn last: once it shows, the whole overlay is on screen.
+        text.contains(" Help ")
+            && text.contains("ctrl-c")
+            && text.contains("quit")
+            && text.contains("esc close")
     });
     let text = tui.contents();
     for binding in ["h / ←", "l / →", "j / ↓", "k / ↑", "enter", "esc", "?"] {

@@ -1,11 +1,14 @@
 //! The work item editor: one multi-line editor per template section, the section list beside it,
 //! undo/redo, search, and the checks' findings live. Pure: keys in, effects out.
 use super::effect::Effect;
+use super::keymap::{
+    ConflictAction, EditorAction, EditorSearchAction, EditorTextAction, Keymaps, typed_char,
+};
 use crate::domain::WorkItem;
 use crate::domain::checks::{self, Context, Finding};
 use crate::domain::manifest::ItemDraft;
 use crate::domain::template::{SectionKind, Template};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde_json::json;
 
@@ -217,112 +220,126 @@ pub enum Outcome {
     Close,
     Save,
     ExternalEdit,
+    /// `?` from the field list.
+    Help,
     /// Conflict resolutions.
     Overwrite,
     TakeTheirs,
     Merge,
 }
 
-pub fn on_key(editor: &mut Editor, key: KeyEvent) -> Outcome {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+/// A key in the editor, read from the editor's tables: the conflict choice while one is open,
+/// the search prompt, the field list, or typing (where printable keys are always text).
+pub fn on_key(editor: &mut Editor, keys: &Keymaps, key: KeyEvent) -> Outcome {
     if editor.conflict.is_some() {
-        return match key.code {
-            KeyCode::Char('o') => Outcome::Overwrite,
-            KeyCode::Char('t') => Outcome::TakeTheirs,
-            KeyCode::Char('m') => Outcome::Merge,
-            KeyCode::Esc => {
+        return match keys.conflict.action(&key) {
+            Some(ConflictAction::Overwrite) => Outcome::Overwrite,
+            Some(ConflictAction::TakeTheirs) => Outcome::TakeTheirs,
+            Some(ConflictAction::Merge) => Outcome::Merge,
+            Some(ConflictAction::Leave) => {
                 editor.conflict = None;
                 editor.message =
                     Some("conflict left unresolved: your text is kept as a draft".into());
                 Outcome::Nothing
             }
-            _ => Outcome::Nothing,
+            None => Outcome::Nothing,
         };
     }
     if let Some(query) = editor.search.as_mut() {
-        match key.code {
-            KeyCode::Esc => editor.search = None,
-            KeyCode::Enter => {
+        if let Some(c) = typed_char(&key) {
+            query.push(c);
+            return Outcome::Nothing;
+        }
+        match keys.editor_search.action(&key) {
+            Some(EditorSearchAction::Cancel) => editor.search = None,
+            Some(EditorSearchAction::Run) => {
                 let query = query.clone();
                 editor.search = None;
                 search(editor, &query);
             }
-            KeyCode::Backspace => {
+            None if key.code == KeyCode::Backspace => {
                 query.pop();
             }
-            KeyCode::Char(c) if !ctrl => query.push(c),
-            _ => {}
+            None => {}
         }
         return Outcome::Nothing;
     }
-    if ctrl {
-        match key.code {
-            KeyCode::Char('s') => return Outcome::Save,
-            KeyCode::Char('f') => {
-                editor.search = Some(String::new());
-                return Outcome::Nothing;
-            }
-            KeyCode::Char('n') => {
-                editor.selected_area().search_forward(false);
-                return Outcome::Nothing;
-            }
-            KeyCode::Char('p') => {
-                editor.selected_area().search_back(false);
-                return Outcome::Nothing;
-            }
-            KeyCode::Char('e') => return Outcome::ExternalEdit,
-            KeyCode::Char('z') => {
-                return if editor.selected_area().undo() {
-                    Outcome::Edited
-                } else {
-                    Outcome::Nothing
-                };
-            }
-            KeyCode::Char('y') => {
-                return if editor.selected_area().redo() {
-                    Outcome::Edited
-                } else {
-                    Outcome::Nothing
-                };
-            }
-            _ => {}
-        }
-    }
     match editor.focus {
-        Focus::Fields => match key.code {
-            KeyCode::Char('j') | KeyCode::Down => {
-                editor.row = (editor.row + 1).min(editor.rows() - 1)
-            }
-            KeyCode::Char('k') | KeyCode::Up => editor.row = editor.row.saturating_sub(1),
-            KeyCode::Enter | KeyCode::Tab | KeyCode::Char('i') | KeyCode::Char('e') => {
+        Focus::Fields => match keys.editor.action(&key) {
+            Some(EditorAction::Down) => editor.row = (editor.row + 1).min(editor.rows() - 1),
+            Some(EditorAction::Up) => editor.row = editor.row.saturating_sub(1),
+            Some(EditorAction::Edit) => {
                 if editor.row == 0 && !editor.is_new {
                     editor.message = Some("the name of a saved work item cannot change".into());
                 } else {
                     editor.focus = Focus::Text;
                 }
             }
-            KeyCode::Char('E') => return Outcome::ExternalEdit,
-            KeyCode::Esc | KeyCode::Char('q') => return Outcome::Close,
-            _ => {}
-        },
-        Focus::Text => match key.code {
-            KeyCode::Esc => editor.focus = Focus::Fields,
-            KeyCode::Tab => editor.row = (editor.row + 1).min(editor.rows() - 1),
-            KeyCode::BackTab => {
-                editor.row = editor
-                    .row
-                    .saturating_sub(1)
-                    .max(usize::from(!editor.is_new))
+            Some(EditorAction::Save) => return Outcome::Save,
+            Some(EditorAction::Undo) => return undo(editor, true),
+            Some(EditorAction::Redo) => return undo(editor, false),
+            Some(EditorAction::Search) => editor.search = Some(String::new()),
+            Some(EditorAction::NextMatch) => {
+                editor.selected_area().search_forward(false);
             }
-            KeyCode::Enter if editor.row == 0 => editor.row = 1,
-            _ => {
-                if editor.selected_area().input(key) {
-                    return Outcome::Edited;
+            Some(EditorAction::PrevMatch) => {
+                editor.selected_area().search_back(false);
+            }
+            Some(EditorAction::ExternalEdit) => return Outcome::ExternalEdit,
+            Some(EditorAction::Help) => return Outcome::Help,
+            Some(EditorAction::Close) => return Outcome::Close,
+            None => {}
+        },
+        Focus::Text => {
+            // Typed text first: a letter is text here, whatever it is bound to elsewhere.
+            if typed_char(&key).is_none()
+                && let Some(action) = keys.editor_text.action(&key)
+            {
+                match action {
+                    EditorTextAction::Leave => editor.focus = Focus::Fields,
+                    EditorTextAction::NextField => {
+                        editor.row = (editor.row + 1).min(editor.rows() - 1)
+                    }
+                    EditorTextAction::PrevField => {
+                        editor.row = editor
+                            .row
+                            .saturating_sub(1)
+                            .max(usize::from(!editor.is_new))
+                    }
+                    EditorTextAction::Save => return Outcome::Save,
+                    EditorTextAction::Undo => return undo(editor, true),
+                    EditorTextAction::Redo => return undo(editor, false),
+                    EditorTextAction::Search => editor.search = Some(String::new()),
+                    EditorTextAction::NextMatch => {
+                        editor.selected_area().search_forward(false);
+                    }
+                    EditorTextAction::PrevMatch => {
+                        editor.selected_area().search_back(false);
+                    }
+                    EditorTextAction::ExternalEdit => return Outcome::ExternalEdit,
                 }
+                return Outcome::Nothing;
             }
-        },
+            // The name is one line: enter moves on to the first section.
+            if key.code == KeyCode::Enter && editor.row == 0 {
+                editor.row = 1;
+            } else if editor.selected_area().input(key) {
+                return Outcome::Edited;
+            }
+        }
     }
     Outcome::Nothing
+}
+
+/// Undo (or redo) in the selected field.
+fn undo(editor: &mut Editor, undo: bool) -> Outcome {
+    let area = editor.selected_area();
+    let changed = if undo { area.undo() } else { area.redo() };
+    if changed {
+        Outcome::Edited
+    } else {
+        Outcome::Nothing
+    }
 }
 
 fn search(editor: &mut Editor, query: &str) {

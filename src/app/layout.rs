@@ -4,6 +4,8 @@ use ratatui::layout::Rect;
 
 /// Narrowest useful column; below this, fewer lanes are shown at once and the view scrolls.
 pub const MIN_COLUMN_WIDTH: u16 = 24;
+/// Narrowest column in compact mode (one line per card), so more lanes fit.
+pub const MIN_COMPACT_COLUMN_WIDTH: u16 = 16;
 /// Rows a column spends on its header (counts line + rule) inside the border.
 pub const COLUMN_HEADER_ROWS: u16 = 2;
 
@@ -28,11 +30,21 @@ pub fn screen(area: Rect) -> (Rect, Rect, Rect) {
 }
 
 /// Which columns are visible and where: a window of lanes around the selected one.
-pub fn columns(board: Rect, n_columns: usize, selected: usize) -> Vec<(usize, Rect)> {
+pub fn columns(
+    board: Rect,
+    n_columns: usize,
+    selected: usize,
+    compact: bool,
+) -> Vec<(usize, Rect)> {
     if n_columns == 0 || board.width == 0 || board.height == 0 {
         return Vec::new();
     }
-    let fit = usize::from((board.width / MIN_COLUMN_WIDTH).max(1));
+    let min = if compact {
+        MIN_COMPACT_COLUMN_WIDTH
+    } else {
+        MIN_COLUMN_WIDTH
+    };
+    let fit = usize::from((board.width / min).max(1));
     let visible = fit.min(n_columns);
     let start = if selected < visible {
         0
@@ -62,9 +74,21 @@ pub fn columns(board: Rect, n_columns: usize, selected: usize) -> Vec<(usize, Re
         .collect()
 }
 
-/// Rows per card: three lines and a gap when there is room, one line when cramped.
-pub fn card_height(column: Rect) -> u16 {
-    if column.height >= 14 { 4 } else { 1 }
+/// How many lanes lie off screen to the left and to the right of the visible ones.
+pub fn lanes_off_screen(visible: &[(usize, Rect)], n_columns: usize) -> (usize, usize) {
+    match (visible.first(), visible.last()) {
+        (Some((first, _)), Some((last, _))) => (*first, n_columns.saturating_sub(last + 1)),
+        _ => (0, 0),
+    }
+}
+
+/// Rows per card: three lines and a gap when there is room, one line when cramped or compact.
+pub fn card_height(column: Rect, compact: bool) -> u16 {
+    if column.height >= 14 && !compact {
+        4
+    } else {
+        1
+    }
 }
 
 /// The inner area of a column where cards go (inside the border, below the header).
@@ -84,9 +108,9 @@ pub fn cards_area(column: Rect) -> Rect {
 }
 
 /// How many cards fit in a column.
-pub fn cards_per_page(column: Rect) -> usize {
+pub fn cards_per_page(column: Rect, compact: bool) -> usize {
     let area = cards_area(column);
-    let h = card_height(column);
+    let h = card_height(column, compact);
     // The last card may omit its gap row.
     usize::from((area.height + u16::from(h > 1)) / h)
 }
@@ -117,12 +141,21 @@ mod tests {
     #[test]
     fn columns_window_follows_selection() {
         let board = Rect::new(0, 1, 80, 22);
-        let cols = columns(board, 6, 0);
+        let cols = columns(board, 6, 0, false);
         assert_eq!(cols.len(), 3);
         assert_eq!(cols[0].0, 0);
-        let cols = columns(board, 6, 5);
+        assert_eq!(lanes_off_screen(&cols, 6), (0, 3));
+        let cols = columns(board, 6, 5, false);
         assert_eq!(cols.iter().map(|c| c.0).collect::<Vec<_>>(), [3, 4, 5]);
         assert_eq!(cols.iter().map(|c| c.1.width).sum::<u16>(), 80);
+        assert_eq!(lanes_off_screen(&cols, 6), (3, 0));
+        let cols = columns(board, 6, 4, true);
+        assert_eq!(
+            cols.iter().map(|c| c.0).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
+        assert_eq!(lanes_off_screen(&cols, 6), (0, 1));
+        assert_eq!(card_height(cols[0].1, true), 1);
     }
 
     #[test]
@@ -130,8 +163,8 @@ mod tests {
         for w in 0..50 {
             for h in 0..12 {
                 let (_, board, _) = screen(Rect::new(0, 0, w, h));
-                for (_, col) in columns(board, 6, 3) {
-                    let _ = cards_per_page(col);
+                for (_, col) in columns(board, 6, 3, w % 2 == 0) {
+                    let _ = cards_per_page(col, h % 2 == 0);
                     let _ = cards_area(col);
                 }
             }

@@ -2,7 +2,7 @@
 //! sources. Pure like the rest of `app`: `update` calls in here and gets effects back (watch the
 //! run's pods, stream one pod's log, save, copy); the runtime executes them.
 use super::effect::Effect;
-use super::keymap::Chord;
+use super::keymap::{self, LogAction, LogSearchAction, PodAction};
 use super::layout;
 use super::state::{Mode, State};
 use crate::domain::ObjectKey;
@@ -10,7 +10,7 @@ use crate::domain::log_buffer::{
     FilterIndex, FilterMode, LineBatch, LogBuffer, Rows, Scroll, Search, TIMESTAMP_WIDTH, WrapCache,
 };
 use crate::domain::pod::PodInfo;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -174,142 +174,6 @@ const TAILS: [Option<u32>; 5] = [Some(100), Some(1_000), Some(10_000), Some(100_
 pub const MAX_COPY_BYTES: usize = 100 * 1024;
 
 // ---------------------------------------------------------------------------------------------
-// Key bindings (data: they drive dispatch and the help)
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LogAction {
-    Down,
-    Up,
-    PageDown,
-    PageUp,
-    Top,
-    Bottom,
-    ToggleFollow,
-    Left,
-    Right,
-    Search,
-    NextMatch,
-    PrevMatch,
-    Filter,
-    InverseFilter,
-    Timestamps,
-    Wrap,
-    Previous,
-    Pods,
-    /// Everything: no tail, no since.
-    All,
-    Since(u32),
-    Tail,
-    Save,
-    Copy,
-    Help,
-    Back,
-}
-
-impl LogAction {
-    pub fn description(self) -> &'static str {
-        match self {
-            LogAction::Down => "scroll down",
-            LogAction::Up => "scroll up (pauses following)",
-            LogAction::PageDown => "page down",
-            LogAction::PageUp => "page up (pauses following)",
-            LogAction::Top => "oldest line",
-            LogAction::Bottom => "newest line, follow again",
-            LogAction::ToggleFollow => "follow on/off",
-            LogAction::Left => "scroll left (wrap off)",
-            LogAction::Right => "scroll right (wrap off)",
-            LogAction::Search => "search (regex; smart case); enter runs it, esc cancels",
-            LogAction::NextMatch => "next match (down)",
-            LogAction::PrevMatch => "previous match (up)",
-            LogAction::Filter => "show only matching lines (on/off)",
-            LogAction::InverseFilter => "show only lines not matching (on/off)",
-            LogAction::Timestamps => "timestamps on/off",
-            LogAction::Wrap => "wrap long lines on/off",
-            LogAction::Previous => "previous container's logs on/off",
-            LogAction::Pods => "pick another pod of the run (steps, retries)",
-            LogAction::All => "whole log (no tail, no since)",
-            LogAction::Since(60) => "since 1 minute ago",
-            LogAction::Since(300) => "since 5 minutes ago",
-            LogAction::Since(1800) => "since 30 minutes ago",
-            LogAction::Since(_) => "since 1 hour ago",
-            LogAction::Tail => "tail size: 100 → 1k → 10k → 100k → all",
-            LogAction::Save => "save the buffer (or the filtered lines) to a file",
-            LogAction::Copy => "copy the current match (or last line) to the clipboard",
-            LogAction::Help => "this help",
-            LogAction::Back => "back to the board",
-        }
-    }
-}
-
-fn bindings() -> Vec<(Chord, LogAction)> {
-    let c = |ch| Chord {
-        code: KeyCode::Char(ch),
-        modifiers: KeyModifiers::NONE,
-    };
-    let p = |code| Chord {
-        code,
-        modifiers: KeyModifiers::NONE,
-    };
-    let ctrl = |ch| Chord {
-        code: KeyCode::Char(ch),
-        modifiers: KeyModifiers::CONTROL,
-    };
-    use LogAction as A;
-    vec![
-        (c('j'), A::Down),
-        (p(KeyCode::Down), A::Down),
-        (c('k'), A::Up),
-        (p(KeyCode::Up), A::Up),
-        (ctrl('d'), A::PageDown),
-        (p(KeyCode::PageDown), A::PageDown),
-        (ctrl('u'), A::PageUp),
-        (p(KeyCode::PageUp), A::PageUp),
-        (c('g'), A::Top),
-        (p(KeyCode::Home), A::Top),
-        (c('G'), A::Bottom),
-        (p(KeyCode::End), A::Bottom),
-        (c('f'), A::ToggleFollow),
-        (c('h'), A::Left),
-        (p(KeyCode::Left), A::Left),
-        (c('l'), A::Right),
-        (p(KeyCode::Right), A::Right),
-        (c('/'), A::Search),
-        (c('n'), A::NextMatch),
-        (c('N'), A::PrevMatch),
-        (c('F'), A::Filter),
-        (c('!'), A::InverseFilter),
-        (c('t'), A::Timestamps),
-        (c('w'), A::Wrap),
-        (c('p'), A::Previous),
-        (c('P'), A::Pods),
-        (c('0'), A::All),
-        (c('1'), A::Since(60)),
-        (c('5'), A::Since(300)),
-        (c('3'), A::Since(1800)),
-        (c('6'), A::Since(3600)),
-        (c('T'), A::Tail),
-        (ctrl('s'), A::Save),
-        (c('y'), A::Copy),
-        (c('?'), A::Help),
-        (c('q'), A::Back),
-        (p(KeyCode::Esc), A::Back),
-    ]
-}
-
-pub fn action(key: &KeyEvent) -> Option<LogAction> {
-    bindings()
-        .into_iter()
-        .find(|(chord, _)| chord.matches(key))
-        .map(|(_, a)| a)
-}
-
-/// The log view's keys for the help screen, in table order.
-pub fn help_rows() -> Vec<(String, &'static str)> {
-    super::keymap::help_rows(bindings(), LogAction::description)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Geometry (shared with the view)
 // ---------------------------------------------------------------------------------------------
 
@@ -432,15 +296,6 @@ impl Rows for ViewRows<'_> {
 
 pub fn is_open(state: &State) -> bool {
     state.logs.view.is_some()
-}
-
-/// Where closing the help goes back to.
-pub fn mode_after_help(state: &State) -> Mode {
-    if is_open(state) {
-        Mode::Logs
-    } else {
-        Mode::Board
-    }
 }
 
 /// `L` on the board, `l` in the detail pane: the logs of the selected run.
@@ -656,7 +511,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if view.picker.is_some() {
         return picker_key(state, key);
     }
-    let Some(act) = action(&key) else {
+    let Some(act) = state.keymap.logs.action(&key) else {
         state.needs_redraw = false;
         return Vec::new();
     };
@@ -737,8 +592,8 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             view.options.since_seconds = None;
             return restart_stream(state);
         }
-        LogAction::Since(secs) => {
-            view.options.since_seconds = Some(secs);
+        LogAction::Since1m | LogAction::Since5m | LogAction::Since30m | LogAction::Since1h => {
+            view.options.since_seconds = act.since_seconds();
             view.options.tail = None;
             return restart_stream(state);
         }
@@ -753,10 +608,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         LogAction::Save => return save(state),
         LogAction::Copy => return copy(view, body),
-        LogAction::Help => {
-            state.ui.mode = Mode::Help;
-            state.ui.help_scroll = 0;
-        }
+        LogAction::Help => super::help::open(state),
         LogAction::Back => return close(state),
     }
     Vec::new()
@@ -770,20 +622,23 @@ fn picker_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     let last = view.pods.len().saturating_sub(1);
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => view.picker = Some((cursor + 1).min(last)),
-        KeyCode::Char('k') | KeyCode::Up => view.picker = Some(cursor.saturating_sub(1)),
-        KeyCode::Char('g') | KeyCode::Home => view.picker = Some(0),
-        KeyCode::Char('G') | KeyCode::End => view.picker = Some(last),
-        KeyCode::Enter | KeyCode::Char('l') => return choose_pod(state, cursor),
-        KeyCode::Esc | KeyCode::Char('q') => {
+    let Some(action) = state.keymap.pods.action(&key) else {
+        state.needs_redraw = false;
+        return Vec::new();
+    };
+    match action {
+        PodAction::Down => view.picker = Some((cursor + 1).min(last)),
+        PodAction::Up => view.picker = Some(cursor.saturating_sub(1)),
+        PodAction::Top => view.picker = Some(0),
+        PodAction::Bottom => view.picker = Some(last),
+        PodAction::Choose => return choose_pod(state, cursor),
+        PodAction::Back => {
             if view.pod.is_none() {
                 // Nothing chosen yet: backing out of the picker leaves the logs.
                 return close(state);
             }
             view.picker = None;
         }
-        _ => state.needs_redraw = false,
     }
     Vec::new()
 }
@@ -796,19 +651,20 @@ fn edit_prompt(state: &mut State, key: KeyEvent) {
     let Some(prompt) = view.prompt.as_mut() else {
         return;
     };
-    match key.code {
-        KeyCode::Esc => view.prompt = None,
-        KeyCode::Enter => {
+    if let Some(c) = keymap::typed_char(&key) {
+        prompt.push(c);
+        return;
+    }
+    match state.keymap.log_search.action(&key) {
+        Some(LogSearchAction::Cancel) => view.prompt = None,
+        Some(LogSearchAction::Run) => {
             let pattern = view.prompt.take().unwrap_or_default();
             set_search(view, &pattern, body);
         }
-        KeyCode::Backspace => {
+        None if key.code == KeyCode::Backspace => {
             prompt.pop();
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
-            prompt.push(c);
-        }
-        _ => state.needs_redraw = false,
+        None => state.needs_redraw = false,
     }
 }
 
@@ -1045,7 +901,7 @@ mod tests {
 
     #[test]
     fn every_log_action_has_a_key_in_the_help() {
-        let rows = help_rows();
+        let rows = crate::app::keymap::Keymaps::default().logs.help_rows();
         assert!(rows.iter().any(|(k, _)| k == "ctrl-s"));
         assert!(
             rows.iter()

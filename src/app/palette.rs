@@ -1,8 +1,9 @@
 //! The `:` command palette: `:ctx NAME`, `:ns NAME`, `:lane A`, `:wave 2`, `:theme NAME`,
 //! `:plan FILE`, `:readonly`, `:quit`, with fuzzy completion over what each command accepts.
 use super::effect::Effect;
+use super::keymap::{self, PaletteAction};
 use super::state::{Mode, State};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
@@ -107,33 +108,36 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     let found = matches(state, &palette.input);
-    match key.code {
-        KeyCode::Esc => {
+    if let Some(c) = keymap::typed_char(&key) {
+        palette.input.push(c);
+        palette.selected = 0;
+        palette.error = None;
+        state.palette = Some(palette);
+        return Vec::new();
+    }
+    match state.keymap.palette.action(&key) {
+        Some(PaletteAction::Close) => {
             state.ui.mode = Mode::Board;
             return Vec::new();
         }
-        KeyCode::Down | KeyCode::Char('n')
-            if key.modifiers.contains(KeyModifiers::CONTROL) || key.code == KeyCode::Down =>
-        {
+        Some(PaletteAction::Next) => {
             palette.selected = (palette.selected + 1).min(found.len().saturating_sub(1));
         }
-        KeyCode::Up | KeyCode::Char('p')
-            if key.modifiers.contains(KeyModifiers::CONTROL) || key.code == KeyCode::Up =>
-        {
+        Some(PaletteAction::Prev) => {
             palette.selected = palette.selected.saturating_sub(1);
         }
-        KeyCode::Tab => {
+        Some(PaletteAction::Complete) => {
             if let Some(c) = found.get(palette.selected) {
                 palette.input = c.clone();
                 palette.selected = 0;
             }
         }
-        KeyCode::Backspace => {
+        None if key.code == KeyCode::Backspace => {
             palette.input.pop();
             palette.selected = 0;
             palette.error = None;
         }
-        KeyCode::Enter => {
+        Some(PaletteAction::Run) => {
             // What was typed runs as typed when it is a whole command; otherwise the selection.
             let typed = palette.input.trim().to_owned();
             let command = if is_complete(&typed) {
@@ -152,12 +156,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 }
             };
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            palette.input.push(c);
-            palette.selected = 0;
-            palette.error = None;
-        }
-        _ => {}
+        None => {}
     }
     state.palette = Some(palette);
     Vec::new()
@@ -190,8 +189,7 @@ pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
     match name {
         "quit" | "q" => Ok(vec![Effect::Quit]),
         "help" => {
-            state.ui.mode = Mode::Help;
-            state.ui.help_scroll = 0;
+            super::help::open(state);
             Ok(Vec::new())
         }
         "readonly" => {

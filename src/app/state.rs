@@ -1,6 +1,6 @@
 //! Everything the cockpit knows, owned in one place and changed only by `update`.
 use super::board::{Board, CardId};
-use super::keymap::Keymap;
+use super::keymap::Keymaps;
 use super::msg::ConnState;
 use crate::domain::{ObjectKey, Plan, PullRequest, ResourceKind, Run, WorkItem, pr::PrKey};
 use chrono::{DateTime, Utc};
@@ -59,6 +59,10 @@ pub struct Ui {
     pub filter_editing: bool,
     pub detail_scroll: u16,
     pub help_scroll: u16,
+    /// The screen `?` was opened from, where closing it returns.
+    pub help_return: Mode,
+    /// One line per card and narrower lanes, so more lanes fit (`c` on the board).
+    pub compact: bool,
     pub width: u16,
     pub height: u16,
 }
@@ -102,7 +106,8 @@ pub struct State {
     /// are doing.
     pub freshness: super::freshness::Freshness,
     pub last_event_at: Option<DateTime<Utc>>,
-    pub keymap: Keymap,
+    /// Every screen's key table.
+    pub keymap: Keymaps,
     pub ui: Ui,
     /// Objects seen since a (re)list began, per kind; the rest are dropped when it ends.
     pub(super) resync: BTreeMap<ResourceKind, HashSet<ObjectKey>>,
@@ -144,7 +149,7 @@ impl State {
                 .collect(),
             freshness: Default::default(),
             last_event_at: None,
-            keymap: Keymap::default(),
+            keymap: Keymaps::default(),
             ui: Ui {
                 width: 80,
                 height: 24,

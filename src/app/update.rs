@@ -1,13 +1,11 @@
 //! `update`: the only place state changes. Synchronous and pure; returns effects as data.
 use super::effect::Effect;
-use super::keymap::Action;
+use super::keymap::{self, Action, DetailAction, FilterAction};
 use super::layout;
 use super::msg::{Msg, OpResult, Resource, SourceEvent};
 use super::state::{Mode, State};
 use crate::domain::ResourceKind;
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -135,71 +133,64 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    let action = state.keymap.action(&key);
-    if action == Some(Action::Quit) {
+    // The only global key: every other key belongs to the screen in front, which reads it from
+    // its own table (text entry first, so a binding can never swallow what is typed).
+    if keymap::is_global_quit(&key) {
         return quit(state);
     }
     state.needs_redraw = true;
     match state.ui.mode {
-        Mode::Editor => return super::workitems::on_editor_key(state, key),
+        Mode::Editor => super::workitems::on_editor_key(state, key),
         Mode::Findings => {
             super::workitems::on_findings_key(state, key);
-            return Vec::new();
+            Vec::new()
         }
-        Mode::Drafts => return super::workitems::on_drafts_key(state, key),
-        Mode::Waves => return super::waves::on_waves_key(state, key),
-        Mode::Confirm => return super::waves::on_confirm_key(state, key),
-        Mode::Palette => return super::palette::on_key(state, key),
-        Mode::Logs => return super::logs::on_key(state, key),
-        _ => {}
+        Mode::Drafts => super::workitems::on_drafts_key(state, key),
+        Mode::Waves => super::waves::on_waves_key(state, key),
+        Mode::Confirm => super::waves::on_confirm_key(state, key),
+        Mode::Palette => super::palette::on_key(state, key),
+        Mode::Logs => super::logs::on_key(state, key),
+        Mode::Help => super::help::on_key(state, key),
+        Mode::Detail => detail_key(state, key),
+        Mode::Board if state.ui.filter_editing => {
+            edit_filter(state, key);
+            Vec::new()
+        }
+        Mode::Board => match state.keymap.board.action(&key) {
+            Some(action) => board_action(state, action),
+            None => {
+                state.needs_redraw = false;
+                Vec::new()
+            }
+        },
     }
-    if state.ui.filter_editing {
-        edit_filter(state, key);
-        return Vec::new();
-    }
-    let Some(action) = action else {
+}
+
+fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(action) = state.keymap.detail.action(&key) else {
         state.needs_redraw = false;
         return Vec::new();
     };
-    match state.ui.mode {
-        Mode::Help => match action {
-            Action::Help | Action::Back | Action::Close => {
-                state.ui.mode = super::logs::mode_after_help(state)
-            }
-            Action::Down => state.ui.help_scroll = state.ui.help_scroll.saturating_add(1),
-            Action::Up => state.ui.help_scroll = state.ui.help_scroll.saturating_sub(1),
-            Action::Top => state.ui.help_scroll = 0,
-            _ => {}
-        },
-        Mode::Detail => match action {
-            Action::Back | Action::Close => state.ui.mode = Mode::Board,
-            Action::Help => open_help(state),
-            Action::Down => state.ui.detail_scroll = state.ui.detail_scroll.saturating_add(1),
-            Action::Up => state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(1),
-            Action::PageDown => state.ui.detail_scroll = state.ui.detail_scroll.saturating_add(10),
-            Action::PageUp => state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(10),
-            Action::Top => state.ui.detail_scroll = 0,
-            Action::Bottom => state.ui.detail_scroll = u16::MAX,
-            Action::OpenPr => return super::github::open_pr(state),
-            Action::Refresh => return super::github::refresh(state),
-            Action::EditItem => return super::workitems::edit_item(state, false),
-            Action::ExternalEdit => return super::workitems::edit_item(state, true),
-            Action::Approve => return super::workitems::approve(state),
-            Action::Revoke => return super::workitems::revoke(state),
-            Action::Validate => return super::workitems::validate(state),
-            Action::LaneRight | Action::Logs => return super::logs::open_selected(state),
-            Action::CancelRun => return super::waves::cancel(state, false, false),
-            Action::DeleteRun => return super::waves::cancel(state, true, false),
-            _ => {}
-        },
-        Mode::Board => return board_action(state, action),
-        Mode::Editor
-        | Mode::Findings
-        | Mode::Drafts
-        | Mode::Logs
-        | Mode::Waves
-        | Mode::Confirm
-        | Mode::Palette => {}
+    let scroll = &mut state.ui.detail_scroll;
+    match action {
+        DetailAction::Back => state.ui.mode = Mode::Board,
+        DetailAction::Help => super::help::open(state),
+        DetailAction::Down => *scroll = scroll.saturating_add(1),
+        DetailAction::Up => *scroll = scroll.saturating_sub(1),
+        DetailAction::PageDown => *scroll = scroll.saturating_add(10),
+        DetailAction::PageUp => *scroll = scroll.saturating_sub(10),
+        DetailAction::Top => *scroll = 0,
+        DetailAction::Bottom => *scroll = u16::MAX,
+        DetailAction::OpenPr => return super::github::open_pr(state),
+        DetailAction::Refresh => return super::github::refresh(state),
+        DetailAction::EditItem => return super::workitems::edit_item(state, false),
+        DetailAction::ExternalEdit => return super::workitems::edit_item(state, true),
+        DetailAction::Approve => return super::workitems::approve(state),
+        DetailAction::Revoke => return super::workitems::revoke(state),
+        DetailAction::Validate => return super::workitems::validate(state),
+        DetailAction::Logs => return super::logs::open_selected(state),
+        DetailAction::CancelRun => return super::waves::cancel(state, false, false),
+        DetailAction::DeleteRun => return super::waves::cancel(state, true, false),
     }
     Vec::new()
 }
@@ -227,8 +218,9 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
                 state.ui.detail_scroll = 0;
             }
         }
+        Action::Compact => state.ui.compact = !state.ui.compact,
         Action::Filter => state.ui.filter_editing = true,
-        Action::Help => open_help(state),
+        Action::Help => super::help::open(state),
         Action::Back => set_filter(state, String::new()),
         Action::Close | Action::Quit => return quit(state),
         Action::OpenPr => return super::github::open_pr(state),
@@ -249,23 +241,24 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn edit_filter(state: &mut State, key: KeyEvent) {
-    match key.code {
-        KeyCode::Esc => {
+    if let Some(c) = keymap::typed_char(&key) {
+        let mut f = state.ui.filter.clone();
+        f.push(c);
+        set_filter(state, f);
+        return;
+    }
+    match state.keymap.filter.action(&key) {
+        Some(FilterAction::Clear) => {
             state.ui.filter_editing = false;
             set_filter(state, String::new());
         }
-        KeyCode::Enter => state.ui.filter_editing = false,
-        KeyCode::Backspace => {
+        Some(FilterAction::Keep) => state.ui.filter_editing = false,
+        None if key.code == KeyCode::Backspace => {
             let mut f = state.ui.filter.clone();
             f.pop();
             set_filter(state, f);
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() => {
-            let mut f = state.ui.filter.clone();
-            f.push(c);
-            set_filter(state, f);
-        }
-        _ => state.needs_redraw = false,
+        None => state.needs_redraw = false,
     }
 }
 
@@ -282,11 +275,6 @@ fn set_filter(state: &mut State, filter: String) {
             select_card(state, 0);
         }
     }
-}
-
-fn open_help(state: &mut State) {
-    state.ui.mode = Mode::Help;
-    state.ui.help_scroll = 0;
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
@@ -318,14 +306,19 @@ fn select_card(state: &mut State, card: usize) {
 }
 
 fn page_size(state: &State) -> usize {
-    visible_columns(state)
-        .first()
-        .map_or(1, |(_, rect)| layout::cards_per_page(*rect).max(1))
+    visible_columns(state).first().map_or(1, |(_, rect)| {
+        layout::cards_per_page(*rect, state.ui.compact).max(1)
+    })
 }
 
 fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
     let (_, board, _) = layout::screen(Rect::new(0, 0, state.ui.width, state.ui.height));
-    layout::columns(board, state.board_view().columns.len(), state.ui.lane)
+    layout::columns(
+        board,
+        state.board_view().columns.len(),
+        state.ui.lane,
+        state.ui.compact,
+    )
 }
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
@@ -371,14 +364,14 @@ fn hit_card(state: &State, x: u16, y: u16) -> Option<(usize, usize)> {
     if !area.contains(pos) {
         return None;
     }
-    let per_page = layout::cards_per_page(rect);
+    let per_page = layout::cards_per_page(rect, state.ui.compact);
     let selected_in_lane = if lane == state.ui.lane {
         state.ui.card
     } else {
         0
     };
     let offset = layout::page_offset(selected_in_lane, per_page);
-    let idx = offset + usize::from((y - area.y) / layout::card_height(rect));
+    let idx = offset + usize::from((y - area.y) / layout::card_height(rect, state.ui.compact));
     let len = state.board_view().columns.get(lane)?.cards.len();
     (idx < len).then_some((lane, idx))
 }

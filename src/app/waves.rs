@@ -4,6 +4,7 @@
 //! what it will do. Pure: it returns effects.
 use super::board::CardId;
 use super::effect::Effect;
+use super::keymap::{self, TypedConfirmAction, WavesAction, YesNoAction};
 use super::msg::{LaunchOutcome, OpResult};
 use super::state::{Mode, State};
 use crate::domain::checks::{Finding, Severity, has_errors};
@@ -215,6 +216,10 @@ pub fn ask_override(state: &mut State) -> Vec<Effect> {
     if refuse_read_only(state, "overriding the merge order") {
         return Vec::new();
     }
+    let accept = state
+        .keymap
+        .confirm_typed
+        .key_hint(TypedConfirmAction::Accept);
     ask(
         state,
         Confirm {
@@ -222,7 +227,7 @@ pub fn ask_override(state: &mut State) -> Vec<Effect> {
             lines: vec![
                 "The seed merges in dependency order: safety + order firewall first.".into(),
                 "Launching early is recorded on every run it creates.".into(),
-                format!("Type {OVERRIDE_WORD:?} and press enter to allow it for this launch."),
+                format!("Type {OVERRIDE_WORD:?} and press {accept} to allow it for this launch."),
             ],
             action: ConfirmAction::OverrideUnmerged,
             typed_word: Some(OVERRIDE_WORD),
@@ -321,26 +326,35 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.ui.mode = Mode::Board;
         return Vec::new();
     };
-    let accepted = match (confirm.typed_word, key.code) {
-        (_, KeyCode::Esc) => false,
-        (Some(word), KeyCode::Enter) => {
-            if confirm.typed.trim() != word {
-                confirm.typed.clear();
+    let accepted = match confirm.typed_word {
+        // A typed confirmation is text entry: letters are the word, never bindings.
+        Some(word) => {
+            if let Some(c) = keymap::typed_char(&key) {
+                confirm.typed.push(c);
                 return Vec::new();
             }
-            true
+            match state.keymap.confirm_typed.action(&key) {
+                Some(TypedConfirmAction::Cancel) => false,
+                Some(TypedConfirmAction::Accept) => {
+                    if confirm.typed.trim() != word {
+                        confirm.typed.clear();
+                        return Vec::new();
+                    }
+                    true
+                }
+                None => {
+                    if key.code == KeyCode::Backspace {
+                        confirm.typed.pop();
+                    }
+                    return Vec::new();
+                }
+            }
         }
-        (Some(_), KeyCode::Backspace) => {
-            confirm.typed.pop();
-            return Vec::new();
-        }
-        (Some(_), KeyCode::Char(c)) => {
-            confirm.typed.push(c);
-            return Vec::new();
-        }
-        (None, KeyCode::Char('y')) => true,
-        (None, KeyCode::Char('n')) => false,
-        _ => return Vec::new(),
+        None => match state.keymap.confirm.action(&key) {
+            Some(YesNoAction::Yes) => true,
+            Some(YesNoAction::No) => false,
+            None => return Vec::new(),
+        },
     };
     let Some(confirm) = state.confirm.take() else {
         return Vec::new();
@@ -355,9 +369,10 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             if let Some(view) = state.wave_view.as_mut() {
                 view.overrides.unmerged_previous_wave = true;
             }
+            let launch = state.keymap.waves.key_hint(WavesAction::Launch);
             super::github::notify(
                 state,
-                "override armed: L launches, and records it on each run",
+                format!("override armed: {launch} launches, and records it on each run"),
             );
             Vec::new()
         }
@@ -395,20 +410,24 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.ui.mode = Mode::Board;
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => {
+    let Some(action) = state.keymap.waves.action(&key) else {
+        state.needs_redraw = false;
+        return Vec::new();
+    };
+    match action {
+        WavesAction::Down => {
             view.selected = (view.selected + 1).min(count.saturating_sub(1));
             view.overrides = Overrides::default();
         }
-        KeyCode::Char('k') | KeyCode::Up => {
+        WavesAction::Up => {
             view.selected = view.selected.saturating_sub(1);
             view.overrides = Overrides::default();
         }
-        KeyCode::Char('J') => view.scroll = view.scroll.saturating_add(1),
-        KeyCode::Char('K') => view.scroll = view.scroll.saturating_sub(1),
-        KeyCode::Char('L') => return launch(state),
-        KeyCode::Char('O') => return ask_override(state),
-        KeyCode::Char('P') if !state.read_only => {
+        WavesAction::ScrollDown => view.scroll = view.scroll.saturating_add(1),
+        WavesAction::ScrollUp => view.scroll = view.scroll.saturating_sub(1),
+        WavesAction::Launch => return launch(state),
+        WavesAction::Override => return ask_override(state),
+        WavesAction::PromptOverride if !state.read_only => {
             view.overrides.prompt = !view.overrides.prompt;
             let on = view.overrides.prompt;
             super::github::notify(
@@ -420,10 +439,11 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 },
             );
         }
-        KeyCode::Char('x') => return cancel(state, false, true),
-        KeyCode::Char('X') => return cancel(state, true, true),
-        KeyCode::Esc | KeyCode::Char('q') => state.ui.mode = Mode::Board,
-        _ => {}
+        WavesAction::PromptOverride => {}
+        WavesAction::Cancel => return cancel(state, false, true),
+        WavesAction::Delete => return cancel(state, true, true),
+        WavesAction::Help => super::help::open(state),
+        WavesAction::Back => state.ui.mode = Mode::Board,
     }
     Vec::new()
 }

@@ -2,6 +2,7 @@
 //! validate, drafts. Pure: they change state and return effects.
 use super::editor::{self, Conflict, Editor, Focus, Outcome};
 use super::effect::Effect;
+use super::keymap::{DraftsAction, EditorAction, EditorTextAction, FindingsAction};
 use super::msg::OpResult;
 use super::state::{FindingsView, Mode, State};
 use crate::domain::approval::Approval;
@@ -9,7 +10,7 @@ use crate::domain::checks::{self, Context, Finding, has_errors};
 use crate::domain::manifest::ItemDraft;
 use crate::domain::template::Template;
 use crate::domain::{ObjectKey, Run, WorkItem};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 /// Runs the checks of one work item against everything the cockpit knows.
 pub fn findings_for(state: &State, item: &WorkItem) -> Vec<Finding> {
@@ -229,8 +230,12 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     state.needs_redraw = true;
-    match editor::on_key(editor, key) {
+    match editor::on_key(editor, &state.keymap, key) {
         Outcome::Nothing => Vec::new(),
+        Outcome::Help => {
+            super::help::open(state);
+            Vec::new()
+        }
         Outcome::Edited => {
             if editor.is_new && editor.row == 0 {
                 follow_name_in_head(editor, &state.head_prefix);
@@ -285,12 +290,13 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let mut draft = editor.draft();
             draft.text = editor::merge_text(&draft.text, &conflict.theirs.text);
             draft.base_resource_version = conflict.theirs.resource_version.clone();
+            let save = state.keymap.editor_text.key_hint(EditorTextAction::Save);
             let mut merged = Editor::from_draft(draft, false);
             merged.changed = true;
             merged.draft_pending = true;
-            merged.message = Some(
-                "merged: settle the <<<<<<< yours / >>>>>>> theirs blocks, then ctrl-s".into(),
-            );
+            merged.message = Some(format!(
+                "merged: settle the <<<<<<< yours / >>>>>>> theirs blocks, then {save}"
+            ));
             editor::reset_cursor(&mut merged);
             **editor = merged;
             recheck(state);
@@ -429,12 +435,12 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             effects
         }
         OpResult::SaveConflict(theirs) => {
+            let choices = state.keymap.conflict.hints();
             if let Some(editor) = state.editor.as_mut() {
                 editor.saving = false;
-                editor.message = Some(
-                    "conflict: someone else changed this work item. o overwrite theirs · t take theirs · m merge · esc decide later"
-                        .into(),
-                );
+                editor.message = Some(format!(
+                    "conflict: someone else changed this work item. {choices}"
+                ));
                 editor.conflict = Some(Conflict { theirs: *theirs });
                 return editor::persist(editor);
             }
@@ -482,6 +488,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             Vec::new()
         }
         OpResult::ExternalEditDone(text) => {
+            let save = state.keymap.editor.key_hint(EditorAction::Save);
             if let Some(editor) = state.editor.as_mut()
                 && text != editor.text()
             {
@@ -491,7 +498,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                 let mut fresh = Editor::from_draft(draft, is_new);
                 fresh.changed = true;
                 fresh.draft_pending = true;
-                fresh.message = Some("edited in $EDITOR: ctrl-s saves".into());
+                fresh.message = Some(format!("edited in $EDITOR: {save} saves"));
                 **editor = fresh;
                 recheck(state);
             }
@@ -518,10 +525,11 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
         state.ui.mode = Mode::Board;
         return;
     };
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => view.scroll = view.scroll.saturating_add(1),
-        KeyCode::Char('k') | KeyCode::Up => view.scroll = view.scroll.saturating_sub(1),
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {
+    match state.keymap.findings.action(&key) {
+        Some(FindingsAction::Down) => view.scroll = view.scroll.saturating_add(1),
+        Some(FindingsAction::Up) => view.scroll = view.scroll.saturating_sub(1),
+        Some(FindingsAction::Help) => super::help::open(state),
+        Some(FindingsAction::Close) => {
             state.findings_view = None;
             state.ui.mode = if state.editor.is_some() {
                 Mode::Editor
@@ -529,7 +537,7 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
                 Mode::Board
             };
         }
-        _ => {}
+        None => {}
     }
     state.needs_redraw = true;
 }
@@ -537,8 +545,11 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
 /// Keys on the restore-drafts offer: `r` restore the first, `d` discard it, `esc` later.
 pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
-    match key.code {
-        KeyCode::Char('r') | KeyCode::Enter => {
+    let Some(action) = state.keymap.drafts.action(&key) else {
+        return Vec::new();
+    };
+    match action {
+        DraftsAction::Restore => {
             if state.drafts_offer.is_empty() {
                 state.ui.mode = Mode::Board;
                 return Vec::new();
@@ -549,11 +560,14 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 .contains_key(&ObjectKey::new(draft.namespace.clone(), draft.name.clone()));
             let mut editor = Editor::from_draft(draft, is_new);
             editor.changed = true;
-            editor.message = Some("draft restored: ctrl-s saves it".into());
+            editor.message = Some(format!(
+                "draft restored: {} saves it",
+                state.keymap.editor.key_hint(EditorAction::Save)
+            ));
             open_editor(state, editor);
             Vec::new()
         }
-        KeyCode::Char('d') => {
+        DraftsAction::Discard => {
             if state.drafts_offer.is_empty() {
                 state.ui.mode = Mode::Board;
                 return Vec::new();
@@ -567,10 +581,9 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 name: draft.name,
             }]
         }
-        KeyCode::Esc | KeyCode::Char('q') => {
+        DraftsAction::Later => {
             state.ui.mode = Mode::Board;
             Vec::new()
         }
-        _ => Vec::new(),
     }
 }

@@ -3,6 +3,7 @@ use super::fmt::{duration, fit, fit_tail};
 use super::theme::Theme;
 use crate::app::board::{Card, CardId, Column};
 use crate::app::layout;
+use crate::app::legend::Badge;
 use crate::app::msg::ConnState;
 use crate::app::state::{Mode, State};
 use crate::domain::{Phase, PrState, PullRequest};
@@ -11,18 +12,33 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+/// Lanes off screen beyond a column's edges (only the outermost visible columns have any).
+#[derive(Debug, Clone, Copy, Default)]
+struct Edges {
+    left: usize,
+    right: usize,
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let board = state.board_view();
     let total_cards: usize = board.columns.iter().map(|c| c.cards.len()).sum();
-    for (idx, rect) in layout::columns(area, board.columns.len(), state.ui.lane) {
+    let visible = layout::columns(area, board.columns.len(), state.ui.lane, state.ui.compact);
+    let (left, right) = layout::lanes_off_screen(&visible, board.columns.len());
+    let last = visible.len().saturating_sub(1);
+    for (pos, (idx, rect)) in visible.into_iter().enumerate() {
         let focused = idx == state.ui.lane && state.ui.mode == Mode::Board;
+        let edges = Edges {
+            left: if pos == 0 { left } else { 0 },
+            right: if pos == last { right } else { 0 },
+        };
         draw_column(
             frame,
             rect,
             &board.columns[idx],
-            idx == state.ui.lane,
-            focused,
+            (idx == state.ui.lane, focused),
+            edges,
             state,
             theme,
         );
@@ -36,8 +52,8 @@ fn draw_column(
     frame: &mut Frame,
     rect: Rect,
     column: &Column,
-    selected_lane: bool,
-    focused: bool,
+    (selected_lane, focused): (bool, bool),
+    edges: Edges,
     state: &State,
     theme: &Theme,
 ) {
@@ -53,7 +69,27 @@ fn draw_column(
     } else {
         Style::default().fg(theme.foreground)
     };
-    let block = Block::default()
+    // The board's edges say how many lanes are off screen, and which way they are.
+    let edge_style = Style::default()
+        .fg(theme.badge_color(Badge::LanesLeft))
+        .add_modifier(Modifier::BOLD);
+    let left =
+        (edges.left > 0).then(|| format!("{} {}", theme.badge(Badge::LanesLeft), edges.left));
+    let right =
+        (edges.right > 0).then(|| format!("{} {}", edges.right, theme.badge(Badge::LanesRight)));
+    let edge_w = |s: &Option<String>| s.as_ref().map_or(0, |s| s.width() + 1);
+    let title_w =
+        usize::from(rect.width.saturating_sub(4)).saturating_sub(edge_w(&left) + edge_w(&right));
+    let mut title = vec![Span::raw(" ")];
+    if let Some(l) = left {
+        title.push(Span::styled(l, edge_style));
+        title.push(Span::raw(" "));
+    }
+    title.push(Span::styled(
+        format!("{} ", fit(&column.title, title_w)),
+        title_style,
+    ));
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(if focused {
             BorderType::Thick
@@ -61,13 +97,10 @@ fn draw_column(
             BorderType::Rounded
         })
         .border_style(Style::default().fg(border))
-        .title(Span::styled(
-            format!(
-                " {} ",
-                fit(&column.title, usize::from(rect.width.saturating_sub(4)))
-            ),
-            title_style,
-        ));
+        .title(Line::from(title));
+    if let Some(r) = right {
+        block = block.title(Line::from(Span::styled(format!(" {r} "), edge_style)).right_aligned());
+    }
     frame.render_widget(block, rect);
 
     let inner = Rect {
@@ -121,8 +154,8 @@ fn draw_column(
         );
         return;
     }
-    let per_page = layout::cards_per_page(rect);
-    let card_h = layout::card_height(rect);
+    let per_page = layout::cards_per_page(rect, state.ui.compact);
+    let card_h = layout::card_height(rect, state.ui.compact);
     let selected_idx = if selected_lane { state.ui.card } else { 0 };
     let offset = layout::page_offset(selected_idx, per_page);
     for (i, card) in column.cards.iter().skip(offset).take(per_page).enumerate() {
@@ -137,9 +170,13 @@ fn draw_column(
         draw_card(frame, card_rect, card, is_selected, state, theme);
     }
     if offset + per_page < column.cards.len() && cards_area.height > 0 {
-        let more = format!("↓ {} more", column.cards.len() - offset - per_page);
+        let more = format!(
+            "{} {} more",
+            theme.badge(Badge::MoreBelow),
+            column.cards.len() - offset - per_page
+        );
         let y = rect.y + rect.height - 1;
-        let w = (more.chars().count() as u16).min(rect.width.saturating_sub(2));
+        let w = (more.width() as u16).min(rect.width.saturating_sub(2));
         frame.render_widget(
             Paragraph::new(Span::styled(more, theme.muted())),
             Rect {
@@ -173,7 +210,7 @@ fn counts_spans<'a>(column: &Column, theme: &Theme) -> Vec<Span<'a>> {
     }
     if column.stuck > 0 {
         spans.push(Span::styled(
-            format!(" ⚠{} stuck", column.stuck),
+            format!(" {}{} stuck", theme.badge(Badge::Stuck), column.stuck),
             Style::default()
                 .fg(theme.warning)
                 .add_modifier(Modifier::BOLD),
@@ -267,9 +304,15 @@ pub fn approval_badge(
     theme: &Theme,
 ) -> Span<'static> {
     use crate::domain::approval::Approval;
+    let badge = |b: Badge, text: &str| {
+        Span::styled(
+            format!("{} {text}", theme.badge(b)),
+            Style::default().fg(theme.badge_color(b)),
+        )
+    };
     match approval {
-        Approval::Approved { .. } => Span::styled("✓ approved", Style::default().fg(theme.ok)),
-        Approval::Revoked { .. } => Span::styled("✗ revoked", Style::default().fg(theme.warning)),
+        Approval::Approved { .. } => badge(Badge::Approved, "approved"),
+        Approval::Revoked { .. } => badge(Badge::Revoked, "revoked"),
         Approval::NotApproved => Span::styled("not approved", theme.muted()),
     }
 }
@@ -291,7 +334,10 @@ impl CardText {
 /// base. Stale data (older than 10 min) is marked `~`.
 pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<Span<'static>> {
     let Some(pr) = pr else {
-        return vec![Span::styled("PR —", theme.muted())];
+        return vec![Span::styled(
+            theme.badge(Badge::NoPr).to_owned(),
+            Style::default().fg(theme.badge_color(Badge::NoPr)),
+        )];
     };
     let state_color = match pr.state {
         PrState::Draft => theme.muted,
@@ -303,44 +349,42 @@ pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<S
         format!("#{} {}", pr.number, pr.state.label()),
         Style::default().fg(state_color),
     )];
+    let mut badge = |b: Badge, count: Option<u32>| {
+        spans.push(Span::styled(
+            format!(
+                " {}{}",
+                theme.badge(b),
+                count.map(|n| n.to_string()).unwrap_or_default()
+            ),
+            Style::default().fg(theme.badge_color(b)),
+        ));
+    };
     let c = pr.checks;
     if c.failing > 0 {
-        spans.push(Span::styled(
-            format!(" ✘{}", c.failing),
-            Style::default().fg(theme.error),
-        ));
+        badge(Badge::ChecksFailing, Some(c.failing));
     }
     if c.pending > 0 {
-        spans.push(Span::styled(
-            format!(" ◌{}", c.pending),
-            Style::default().fg(theme.warning),
-        ));
+        badge(Badge::ChecksPending, Some(c.pending));
     }
     if c.passing > 0 && c.failing == 0 && c.pending == 0 {
-        spans.push(Span::styled(
-            format!(" ✔{}", c.passing),
-            Style::default().fg(theme.ok),
-        ));
+        badge(Badge::ChecksPassing, Some(c.passing));
     }
     if let Some(review) = pr.review {
-        let color = match review {
-            crate::domain::ReviewDecision::Approved => theme.ok,
-            crate::domain::ReviewDecision::ChangesRequested => theme.error,
-            crate::domain::ReviewDecision::ReviewRequired => theme.muted,
-        };
-        let short = match review {
-            crate::domain::ReviewDecision::Approved => " ✓rev",
-            crate::domain::ReviewDecision::ChangesRequested => " ±rev",
-            crate::domain::ReviewDecision::ReviewRequired => " ?rev",
-        };
-        spans.push(Span::styled(short, Style::default().fg(color)));
+        badge(
+            match review {
+                crate::domain::ReviewDecision::Approved => Badge::ReviewApproved,
+                crate::domain::ReviewDecision::ChangesRequested => Badge::ReviewChanges,
+                crate::domain::ReviewDecision::ReviewRequired => Badge::ReviewRequired,
+            },
+            None,
+        );
     }
     if pr.has_conflicts() {
-        spans.push(Span::styled(" ⚠conflict", Style::default().fg(theme.error)));
+        badge(Badge::Conflict, None);
     }
     // A merged PR is final: old data about it is not stale (the timer no longer refetches it).
     if pr.state != PrState::Merged && state.now - pr.fetched_at > chrono::Duration::minutes(10) {
-        spans.push(Span::styled(" ~", theme.muted()));
+        badge(Badge::Stale, None);
     }
     spans
 }
@@ -383,7 +427,11 @@ fn draw_card(
         };
         let (detail, detail_style) = if card.stuck {
             (
-                format!("⚠ stuck {} · {detail}", text.age),
+                format!(
+                    "{} stuck {} · {detail}",
+                    theme.badge(Badge::Stuck),
+                    text.age
+                ),
                 Style::default().fg(theme.warning),
             )
         } else {
@@ -399,9 +447,13 @@ fn draw_card(
         let branch = if text.branch.is_empty() || branch_w < 6 {
             String::new()
         } else {
-            format!("⎇ {}", fit_tail(&text.branch, branch_w.saturating_sub(2)))
+            let symbol = theme.badge(Badge::Branch);
+            format!(
+                "{symbol} {}",
+                fit_tail(&text.branch, branch_w.saturating_sub(symbol.width() + 1))
+            )
         };
-        let pad = width.saturating_sub(2 + branch.chars().count() + badge_w);
+        let pad = width.saturating_sub(2 + branch.width() + badge_w);
         let mut third = vec![
             Span::raw("  "),
             Span::styled(branch, theme.muted()),
@@ -425,8 +477,12 @@ fn draw_empty_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
         ConnState::Connected if !state.ui.filter.is_empty() => (
             "No match",
             format!(
-                "no card matches {:?}; esc clears the filter",
-                state.ui.filter
+                "no card matches {:?}; {} clears the filter",
+                state.ui.filter,
+                state
+                    .keymap
+                    .board
+                    .key_hint(crate::app::keymap::Action::Back)
             ),
             theme.muted,
         ),

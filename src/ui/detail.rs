@@ -51,9 +51,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                             .add_modifier(Modifier::BOLD),
                     ))
                     .title_bottom(Span::styled(
-                        match id {
-                            CardId::Run(_) => " j/k scroll · o open PR · r refresh · esc back ",
-                            CardId::WorkItem(_) => " j/k scroll · esc back ",
+                        {
+                            use crate::app::keymap::DetailAction as A;
+                            let is_run = matches!(id, CardId::Run(_));
+                            // What applies to this card: PR and logs belong to runs.
+                            let items = state.keymap.detail.footer_of(|a| {
+                                is_run || !matches!(a, A::Logs | A::OpenPr | A::Refresh)
+                            });
+                            super::footer::bordered(&items, rect.width)
                         },
                         theme.muted(),
                     )),

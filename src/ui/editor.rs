@@ -33,9 +33,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let outer = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(title, Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            title,
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ))
         .title_bottom(Span::styled(
-            " ctrl-s save · tab next section · esc fields/close · ctrl-z/ctrl-y undo/redo · ctrl-f search · ctrl-e $EDITOR ",
+            {
+                let items = if editor.conflict.is_some() {
+                    state.keymap.conflict.footer()
+                } else if editor.focus == crate::app::editor::Focus::Text {
+                    state.keymap.editor_text.footer()
+                } else {
+                    state.keymap.editor.footer()
+                };
+                super::footer::bordered(&items, area.width)
+            },
             theme.muted(),
         ))
         .style(theme.base());
@@ -64,7 +78,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let line = match (&editor.search, &editor.message) {
         (Some(q), _) => Line::from(Span::styled(
-            format!("search (regex): {q}▏ enter find · esc cancel"),
+            format!(
+                "search (regex): {q}▏{}",
+                super::footer::line(
+                    &state.keymap.editor_search.footer(),
+                    usize::from(area.width)
+                )
+            ),
             Style::default().fg(theme.accent),
         )),
         (None, Some(m)) => Line::from(Span::styled(

@@ -32,7 +32,10 @@ pub fn draw_findings(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
                             .fg(theme.accent)
                             .add_modifier(Modifier::BOLD),
                     ))
-                    .title_bottom(Span::styled(" j/k scroll · esc close ", theme.muted())),
+                    .title_bottom(Span::styled(
+                        super::footer::bordered(&state.keymap.findings.footer(), rect.width),
+                        theme.muted(),
+                    )),
             ),
         rect,
     );
@@ -71,7 +74,11 @@ pub fn draw_drafts(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
-        "r restore ▶ · d discard ▶ · esc later (drafts stay on disk)",
+        format!(
+            "{}(drafts stay on disk)",
+            super::footer::line(&state.keymap.drafts.footer(), usize::from(area.width))
+                .trim_start()
+        ),
         Style::default().fg(theme.accent),
     )));
     let rect = layout::centered(area, 72, lines.len() as u16 + 2);

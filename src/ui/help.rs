@@ -1,60 +1,67 @@
-//! `?`: every key binding, generated from the keymap that dispatches them.
+//! `?`: every screen's keys (from the tables that dispatch them) and the symbol legend (from the
+//! theme), wrapped to the width by [`crate::app::help::lines`]; nothing is ever cut.
 use super::theme::Theme;
-use crate::app::layout;
+use crate::app::help::{self, HelpLine};
+use crate::app::legend::MAX_SYMBOL_WIDTH;
 use crate::app::state::State;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
-/// A titled block of help rows: keys aligned in one column, what they do beside them.
-pub fn section(
-    title: &str,
-    rows: Vec<(String, &'static str)>,
-    theme: &Theme,
-) -> Vec<Line<'static>> {
-    let key_w = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 2;
-    let mut lines = vec![Line::from(Span::styled(
-        title.to_owned(),
-        Style::default()
-            .fg(theme.accent)
-            .add_modifier(Modifier::BOLD),
-    ))];
-    for (keys, what) in rows {
-        lines.push(Line::from(vec![
+fn styled(line: HelpLine, theme: &Theme) -> Line<'static> {
+    match line {
+        HelpLine::Title(t) => Line::from(Span::styled(
+            t,
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        )),
+        HelpLine::Row {
+            keys,
+            key_width,
+            text,
+        } => Line::from(vec![
             Span::styled(
-                format!("  {keys:<key_w$}"),
+                format!("  {keys:<key_width$}"),
                 Style::default().fg(theme.accent),
             ),
-            Span::raw(what),
-        ]));
+            Span::raw(text),
+        ]),
+        HelpLine::Legend { glyph, text } => {
+            let (symbol, color) =
+                glyph.map_or((String::new(), theme.foreground), |g| theme.glyph(g));
+            let pad = (MAX_SYMBOL_WIDTH + 2).saturating_sub(symbol.width());
+            Line::from(vec![
+                Span::raw("  "),
+                Span::styled(symbol, Style::default().fg(color)),
+                Span::raw(" ".repeat(pad)),
+                Span::raw(text),
+            ])
+        }
+        HelpLine::Note(t) => Line::from(Span::styled(t, theme.muted())),
+        HelpLine::Blank => Line::default(),
     }
-    lines
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut lines = section("Board", state.keymap.help_rows(), theme);
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
-        "Mouse: click a card to select it, click again for details;",
-        theme.muted(),
-    )));
-    lines.push(Line::from(Span::styled(
-        "the wheel scrolls.",
-        theme.muted(),
-    )));
-    super::logs::add_help(&mut lines, state, theme);
-    let rect = layout::centered(area, 72, lines.len() as u16 + 2);
+    let inner_w = usize::from(help::MAX_WIDTH.min(area.width).saturating_sub(2));
+    let lines = help::lines(state, inner_w);
+    let rect = help::rect(area, lines.len());
+    let max_scroll = lines
+        .len()
+        .saturating_sub(usize::from(rect.height.saturating_sub(2)));
+    let scroll = state
+        .ui
+        .help_scroll
+        .min(u16::try_from(max_scroll).unwrap_or(u16::MAX));
+    let lines: Vec<Line> = lines.into_iter().map(|l| styled(l, theme)).collect();
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
-            .scroll((state.ui.help_scroll, 0))
+            .scroll((scroll, 0))
             .style(theme.base())
             .block(
                 Block::bordered()
@@ -62,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     .border_style(Style::default().fg(theme.border_focused))
                     .title(Span::styled(" Help ", Style::default().fg(theme.accent)))
                     .title_bottom(Span::styled(
-                        " j/k scroll · esc / ? close · ctrl-c quit ",
+                        super::footer::bordered(&state.keymap.help.footer(), rect.width),
                         theme.muted(),
                     )),
             ),

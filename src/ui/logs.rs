@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (header, body, footer) = app_logs::areas(area);
     draw_header(frame, header, view, theme);
     draw_body(frame, body, view, theme);
-    draw_footer(frame, footer, view, theme);
+    draw_footer(frame, footer, view, state, theme);
     if view.picker.is_some() {
         draw_picker(frame, area, view, state, theme);
     }
@@ -423,7 +423,7 @@ fn draw_empty(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
     );
 }
 
-fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
+fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, state: &State, theme: &Theme) {
     if area.height == 0 {
         return;
     }
@@ -435,7 +435,13 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
                 style.fg(theme.accent).add_modifier(Modifier::BOLD),
             ),
             Span::styled(format!("{}▏", sanitize::one_line(prompt)), style),
-            Span::styled("  enter search · esc cancel", style.fg(theme.muted)),
+            Span::styled(
+                format!(
+                    " {}",
+                    super::footer::line(&state.keymap.log_search.footer(), usize::from(area.width))
+                ),
+                style.fg(theme.muted),
+            ),
         ])
     } else {
         let mut spans = Vec::new();
@@ -456,7 +462,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, theme: &Theme) {
                 style.add_modifier(Modifier::BOLD),
             )),
             None => spans.push(Span::styled(
-                " / search · n/N match · F filter · ! inverse · t time · w wrap · p previous · P pods · 0/1/5/3/6 since · T tail · ctrl-s save · y copy · ? help · esc back",
+                super::footer::line(&state.keymap.logs.footer(), usize::from(area.width)),
                 style.fg(theme.muted),
             )),
         }
@@ -530,26 +536,10 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
                         .add_modifier(Modifier::BOLD),
                 ))
                 .title_bottom(Span::styled(
-                    " enter open · j/k move · esc close ",
+                    super::footer::bordered(&state.keymap.pods.footer(), rect.width),
                     theme.muted(),
                 )),
         ),
         rect,
     );
-}
-
-/// The log view's keys for the help screen: first when the help was opened from the logs.
-pub fn add_help(lines: &mut Vec<Line<'_>>, state: &State, theme: &Theme) {
-    let mut section = super::help::section(
-        "Logs (L on the board, l in a run's details)",
-        app_logs::help_rows(),
-        theme,
-    );
-    if app_logs::is_open(state) {
-        section.push(Line::default());
-        lines.splice(0..0, section);
-    } else {
-        lines.push(Line::default());
-        lines.extend(section);
-    }
 }

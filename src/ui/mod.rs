@@ -4,12 +4,14 @@ pub mod detail;
 pub mod editor;
 pub mod findings;
 pub mod fmt;
+pub mod footer;
 pub mod help;
 pub mod logs;
 pub mod palette;
 pub mod pr;
 pub mod status;
 pub mod theme;
+pub mod title;
 pub mod waves;
 
 use crate::app::State;
@@ -24,7 +26,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base()), area);
     let (title, board_area, status_area) = layout::screen(area);
-    status::draw_title(frame, title, state, theme);
+    title::draw(frame, title, state, theme);
     // The log view replaces the board (and stays under the help opened from it).
     if crate::app::logs::is_open(state) {
         logs::draw(frame, board_area, state, theme);

@@ -73,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .border_style(Style::default().fg(theme.border_focused))
                 .title(Span::styled(" Command ", Style::default().fg(theme.accent)))
                 .title_bottom(Span::styled(
-                    " tab complete · ↑/↓ choose · enter run · esc close ",
+                    super::footer::bordered(&state.keymap.palette.footer(), rect.width),
                     theme.muted(),
                 )),
         ),

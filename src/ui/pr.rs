@@ -250,9 +250,14 @@ pub fn lane_pr_spans(counts: &LanePrs, theme: &Theme) -> Vec<Span<'static>> {
             ));
         }
     };
-    part(counts.merged, "✓", theme.ok);
-    part(counts.open, "○", theme.accent);
-    part(counts.failing, "✘", theme.error);
+    use crate::app::legend::Badge;
+    for (n, badge) in [
+        (counts.merged, Badge::LanePrMerged),
+        (counts.open, Badge::LanePrOpen),
+        (counts.failing, Badge::LanePrFailing),
+    ] {
+        part(n, theme.badge(badge), theme.badge_color(badge));
+    }
     spans
 }
 

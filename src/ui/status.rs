@@ -1,4 +1,4 @@
-//! Title bar (plan, filter) and status line (context, namespace, connection, last event).
+//! The status line (context, namespace, connection, last event); the title bar is `title.rs`.
 use super::fmt::{duration, fit};
 use super::theme::Theme;
 use crate::app::freshness;
@@ -9,40 +9,6 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-
-pub fn draw_title(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    if area.height == 0 {
-        return;
-    }
-    let style = Style::default().fg(theme.title_fg).bg(theme.title_bg);
-    let mut spans = vec![Span::styled(
-        " swarm cockpit",
-        style.add_modifier(Modifier::BOLD),
-    )];
-    if state.read_only {
-        spans.push(Span::styled(
-            " READ-ONLY ",
-            Style::default()
-                .fg(theme.status_bg)
-                .bg(theme.warning)
-                .add_modifier(Modifier::BOLD),
-        ));
-    }
-    if !state.plan.name.is_empty() {
-        spans.push(Span::styled(format!(" · plan {}", state.plan.name), style));
-    }
-    if state.ui.filter_editing || !state.ui.filter.is_empty() {
-        let cursor = if state.ui.filter_editing { "▏" } else { "" };
-        spans.push(Span::styled(
-            format!(
-                "  /{}{cursor}",
-                crate::domain::sanitize::one_line(&state.ui.filter)
-            ),
-            style.fg(theme.accent).add_modifier(Modifier::BOLD),
-        ));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
-}
 
 pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if area.height == 0 {
@@ -83,7 +49,10 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     tail.extend([
         format!(" │ {last}"),
         format!(" │ {counts}"),
-        " │ ?:help q:quit".to_owned(),
+        format!(
+            " │{}",
+            super::footer::line(&state.keymap.board.footer(), usize::MAX).trim_end()
+        ),
     ]);
     let github = super::pr::status_segment(state, theme);
     if let Some((text, _)) = &github {

@@ -1,5 +1,6 @@
 //! Themes: colors for the UI and a color + symbol per phase, from `themes/*.toml`. Built-in themes
 //! are embedded so the binary works anywhere; a user theme may set only what it changes.
+use crate::app::legend::{Badge, Glyph, MAX_SYMBOL_WIDTH};
 use crate::domain::Phase;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
@@ -43,6 +44,8 @@ pub struct Theme {
     pub warning: Color,
     pub error: Color,
     phases: BTreeMap<String, PhaseStyle>,
+    /// Badge symbols the theme changes; the rest are [`Badge::default_symbol`].
+    badges: BTreeMap<Badge, String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -61,6 +64,9 @@ struct RawTheme {
     ui: RawUi,
     #[serde(default)]
     phase: BTreeMap<Spanned<String>, RawPhase>,
+    /// Badge symbols by [`Badge::key`].
+    #[serde(default)]
+    badge: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -183,7 +189,31 @@ impl Theme {
             warning: color("ui.warning", &u.warning, base.warning)?,
             error: color("ui.error", &u.error, base.error)?,
             phases: base.phases.clone(),
+            badges: base.badges.clone(),
         };
+        for (key, symbol) in &raw.badge {
+            let name = key.get_ref();
+            let Some(badge) = Badge::ALL.iter().find(|b| b.key() == name) else {
+                return Err(err(
+                    Some(key.span().start),
+                    format!(
+                        "badge.{name}: unknown badge; expected one of {}",
+                        Badge::ALL.map(Badge::key).join(", ")
+                    ),
+                ));
+            };
+            let sym = symbol.get_ref();
+            let width = unicode_width::UnicodeWidthStr::width(sym.as_str());
+            if !(1..=MAX_SYMBOL_WIDTH).contains(&width) || sym.chars().any(char::is_control) {
+                return Err(err(
+                    Some(symbol.span().start),
+                    format!(
+                        "badge.{name}: {sym:?} must be 1 to {MAX_SYMBOL_WIDTH} printable columns wide"
+                    ),
+                ));
+            }
+            theme.badges.insert(*badge, sym.clone());
+        }
         for (key, raw_phase) in &raw.phase {
             let name = key.get_ref();
             if !Phase::COUNTED.contains(&name.as_str()) {
@@ -260,6 +290,7 @@ impl Theme {
             warning: Color::Reset,
             error: Color::Reset,
             phases,
+            badges: BTreeMap::new(),
         }
     }
 
@@ -271,6 +302,48 @@ impl Theme {
                 color: self.foreground,
                 symbol: "?".into(),
             })
+    }
+
+    /// The symbol drawn for a badge.
+    pub fn badge(&self, badge: Badge) -> &str {
+        self.badges
+            .get(&badge)
+            .map_or(badge.default_symbol(), String::as_str)
+    }
+
+    /// The symbol and color of a legend entry.
+    pub fn glyph(&self, glyph: Glyph) -> (String, Color) {
+        match glyph {
+            Glyph::Phase(key) => {
+                let style = self.phases.get(key).cloned().unwrap_or(PhaseStyle {
+                    color: self.foreground,
+                    symbol: "?".into(),
+                });
+                (style.symbol, style.color)
+            }
+            Glyph::Badge(b) => (self.badge(b).to_owned(), self.badge_color(b)),
+        }
+    }
+
+    /// The color a badge is drawn in.
+    pub fn badge_color(&self, badge: Badge) -> Color {
+        match badge {
+            Badge::Stuck | Badge::ChecksPending | Badge::Revoked => self.warning,
+            Badge::ChecksFailing
+            | Badge::ReviewChanges
+            | Badge::Conflict
+            | Badge::LanePrFailing => self.error,
+            Badge::ChecksPassing
+            | Badge::ReviewApproved
+            | Badge::Approved
+            | Badge::LanePrMerged => self.ok,
+            Badge::LanePrOpen | Badge::LanesLeft | Badge::LanesRight => self.accent,
+            Badge::Branch
+            | Badge::NoPr
+            | Badge::ReviewRequired
+            | Badge::Stale
+            | Badge::MoreBelow => self.muted,
+        }
     }
 
     pub fn base(&self) -> Style {
@@ -344,6 +417,20 @@ mod tests {
         assert_eq!(e.line, 1);
         let e = Theme::parse("[ui]\nbackgroud = \"red\"\n", "t").expect_err("unknown key");
         assert!(e.message.contains("backgroud"), "{e}");
+    }
+
+    #[test]
+    fn badges_come_from_the_theme_and_are_checked() {
+        let t = Theme::parse("[badge]\nstuck = \"!!\"\n", "t").expect("valid");
+        assert_eq!(t.badge(Badge::Stuck), "!!");
+        assert_eq!(t.glyph(Glyph::Badge(Badge::Stuck)).0, "!!");
+        assert_eq!(t.badge(Badge::Branch), "⎇");
+        let e = Theme::parse("[badge]\nstuk = \"!\"\n", "t").expect_err("unknown");
+        assert!(e.message.contains("badge.stuk: unknown badge"), "{e}");
+        let e = Theme::parse("[badge]\nstale = \"\"\n", "t").expect_err("empty");
+        assert_eq!(e.line, 2);
+        let e = Theme::parse("[badge]\nstale = \"0123456789\"\n", "t").expect_err("wide");
+        assert!(e.message.contains("1 to 9"), "{e}");
     }
 
     #[test]

@@ -23,9 +23,14 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     let outer = Block::bordered()
         .border_type(BorderType::Thick)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(" Wave planner ", Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            " Wave planner ",
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ))
         .title_bottom(Span::styled(
-            " j/k wave · L launch · O override unmerged · P prompt override · x cancel · X delete · esc back ",
+            super::footer::bordered(&state.keymap.waves.footer(), area.width),
             theme.muted(),
         ))
         .style(theme.base());
@@ -127,7 +132,14 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     if errors == 0 {
         let manifests = waves::manifests(state, wave, &view.overrides);
         lines.push(Line::from(Span::styled(
-            format!("✔ gates pass — L creates {} AgentRun(s):", manifests.len()),
+            format!(
+                "✔ gates pass — {} creates {} AgentRun(s):",
+                state
+                    .keymap
+                    .waves
+                    .key_hint(crate::app::keymap::WavesAction::Launch),
+                manifests.len()
+            ),
             Style::default().fg(theme.ok),
         )));
         for m in &manifests {
@@ -230,10 +242,18 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
                 format!("{}▏", sanitize::one_line(&confirm.typed)),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
-            Span::styled("  enter confirm · esc cancel", theme.muted()),
+            Span::styled(
+                format!(
+                    " {}",
+                    super::footer::line(&state.keymap.confirm_typed.footer(), 60)
+                ),
+                theme.muted(),
+            ),
         ]),
         None => Line::from(Span::styled(
-            "y confirm · n / esc cancel",
+            super::footer::line(&state.keymap.confirm.footer(), 60)
+                .trim()
+                .to_owned(),
             Style::default().fg(theme.warning),
         )),
     });

@@ -1,0 +1,184 @@
+//! The title bar: name, read-only flag, plan, filter, and the swarm summary on the right, which
+//! stays within the width by dropping its least important parts first.
+use super::theme::Theme;
+use crate::app::state::State;
+use crate::app::summary::{self, Part};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+/// Parts of at most this rank keep their word (`✘2 failed`) while the others are cut to numbers.
+const WORDY_RANK: u8 = 3;
+
+/// Which parts keep their word: all, the ones that need attention, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    All,
+    Attention,
+    None,
+}
+
+impl Words {
+    pub fn shows(self, part: &Part) -> bool {
+        match self {
+            Words::All => true,
+            Words::Attention => part.rank <= WORDY_RANK,
+            Words::None => false,
+        }
+    }
+}
+
+/// The parts that fit in `width` columns, in display order, and which keep their words: words
+/// go first (the calm ones, then all), then the least important parts, one at a time.
+pub fn fit(
+    parts: &[Part],
+    width: usize,
+    symbol_width: impl Fn(&Part) -> usize,
+) -> (Vec<Part>, Words) {
+    let width_of = |ps: &[Part], words: Words| -> usize {
+        ps.iter()
+            .map(|p| {
+                1 + symbol_width(p)
+                    + p.count.to_string().len()
+                    + if words.shows(p) {
+                        1 + p.word.width()
+                    } else {
+                        0
+                    }
+            })
+            .sum::<usize>()
+            + 1
+    };
+    for words in [Words::All, Words::Attention] {
+        if width_of(parts, words) <= width {
+            return (parts.to_vec(), words);
+        }
+    }
+    let mut kept = parts.to_vec();
+    while !kept.is_empty() && width_of(&kept, Words::None) > width {
+        let least = kept
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, p)| p.rank)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        kept.remove(least);
+    }
+    (kept, Words::None)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let style = Style::default().fg(theme.title_fg).bg(theme.title_bg);
+    let mut fixed: Vec<Span> = Vec::new();
+    if state.read_only {
+        fixed.push(Span::styled(
+            " READ-ONLY ",
+            Style::default()
+                .fg(theme.status_bg)
+                .bg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if state.ui.filter_editing || !state.ui.filter.is_empty() {
+        let cursor = if state.ui.filter_editing { "▏" } else { "" };
+        fixed.push(Span::styled(
+            format!(
+                "  /{}{cursor}",
+                crate::domain::sanitize::one_line(&state.ui.filter)
+            ),
+            style.fg(theme.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let name = Span::styled(" swarm cockpit", style.add_modifier(Modifier::BOLD));
+    let plan = (!state.plan.name.is_empty())
+        .then(|| Span::styled(format!(" · plan {}", state.plan.name), style));
+    let width = usize::from(area.width);
+    let fixed_w: usize = fixed.iter().map(Span::width).sum();
+    let parts = summary::parts(state);
+    let symbol_w = |p: &Part| theme.glyph(p.glyph).0.width();
+    // The summary wins over the plan's name, which wins over the cockpit's.
+    let mut left = vec![name.clone()];
+    left.extend(plan.clone());
+    let left_w = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let mut room = width.saturating_sub(left_w(&left) + fixed_w);
+    let (mut shown, mut words) = fit(&parts, room, symbol_w);
+    if shown.len() < parts.len() && plan.is_some() {
+        left = vec![name.clone()];
+        room = width.saturating_sub(left_w(&left) + fixed_w);
+        (shown, words) = fit(&parts, room, symbol_w);
+    }
+    if shown.len() < parts.len() {
+        left = vec![Span::styled(" swarm", style.add_modifier(Modifier::BOLD))];
+        room = width.saturating_sub(left_w(&left) + fixed_w);
+        (shown, words) = fit(&parts, room, symbol_w);
+    }
+    let mut right: Vec<Span> = Vec::new();
+    for p in &shown {
+        let (symbol, color) = theme.glyph(p.glyph);
+        let text = if words.shows(p) {
+            format!(" {symbol}{} {}", p.count, p.word)
+        } else {
+            format!(" {symbol}{}", p.count)
+        };
+        right.push(Span::styled(text, style.fg(color)));
+    }
+    let mut spans = left;
+    spans.extend(fixed);
+    let used: usize = spans.iter().map(Span::width).sum::<usize>() + left_w(&right);
+    spans.push(Span::raw(" ".repeat(width.saturating_sub(used + 1))));
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::legend::{Badge, Glyph};
+
+    fn part(word: &'static str, count: u32, rank: u8) -> Part {
+        Part {
+            glyph: Glyph::Badge(Badge::Stuck),
+            count,
+            word,
+            rank,
+        }
+    }
+
+    #[test]
+    fn drops_words_then_the_least_important_parts() {
+        let parts = [
+            part("running", 4, 4),
+            part("failed", 2, 0),
+            part("succeeded", 9, 8),
+        ];
+        let one = |_: &Part| 1;
+        let (all, words) = fit(&parts, 80, one);
+        assert_eq!((all.len(), words), (3, Words::All));
+        let (all, words) = fit(&parts, 18, one);
+        assert_eq!(
+            (all.len(), words),
+            (3, Words::Attention),
+            "' ⚠4 ⚠2 failed ⚠9 '"
+        );
+        let (all, words) = fit(&parts, 12, one);
+        assert_eq!(
+            (all.len(), words),
+            (3, Words::None),
+            "' ⚠4 ⚠2 ⚠9 ' is 10 wide"
+        );
+        let (some, _) = fit(&parts, 8, one);
+        assert_eq!(
+            some.iter().map(|p| p.word).collect::<Vec<_>>(),
+            ["running", "failed"]
+        );
+        let (some, _) = fit(&parts, 4, one);
+        assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["failed"]);
+        assert!(fit(&parts, 2, one).0.is_empty());
+    }
+}
