@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod app;
+pub mod audit_cli;
 pub mod cli;
 pub mod config;
 pub mod domain;

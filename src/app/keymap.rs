@@ -26,6 +26,7 @@ pub enum Action {
     CancelRun,
     DeleteRun,
     Logs,
+    Audit,
     Palette,
     Help,
     Back,
@@ -58,6 +59,7 @@ impl Action {
             Action::CancelRun => "cancel the selected run (deletes its Jobs, keeps the record)",
             Action::DeleteRun => "delete the selected AgentRun",
             Action::Logs => "logs of the selected run (also l in its details)",
+            Action::Audit => "conflict matrix and merge train of the open swarm PRs",
             Action::Palette => {
                 "command palette (:ctx, :ns, :lane, :wave, :theme, :plan, :readonly, :quit)"
             }
@@ -71,7 +73,7 @@ impl Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::LaneLeft,
         Action::LaneRight,
         Action::Down,
@@ -94,6 +96,7 @@ impl Action {
         Action::CancelRun,
         Action::DeleteRun,
         Action::Logs,
+        Action::Audit,
         Action::Palette,
         Action::Help,
         Action::Back,
@@ -126,6 +129,7 @@ impl Action {
             Action::CancelRun => "cancel_run",
             Action::DeleteRun => "delete_run",
             Action::Logs => "logs",
+            Action::Audit => "audit",
             Action::Palette => "palette",
             Action::Help => "help",
             Action::Back => "back",
@@ -236,6 +240,7 @@ impl Default for Keymap {
             (c('x'), Action::CancelRun),
             (c('X'), Action::DeleteRun),
             (c('L'), Action::Logs),
+            (c('m'), Action::Audit),
             (c(':'), Action::Palette),
             (c('?'), Action::Help),
             (c('q'), Action::Close),

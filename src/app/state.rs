@@ -35,6 +35,8 @@ pub enum Mode {
     Palette,
     /// The log view of a run (`State::logs`).
     Logs,
+    /// The conflict matrix and merge train (`State::audit`).
+    Audit,
 }
 
 /// Findings shown in their own pane (validate, refused approval).
@@ -97,6 +99,8 @@ pub struct State {
     pub github: super::github::GitHubView,
     /// The log view: settings and the open view.
     pub logs: super::logs::Logs,
+    /// What the PRs really touch: changed files, drift, conflicts, the merge train.
+    pub audit: super::audit::AuditView,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub keymap: Keymap,
@@ -121,6 +125,12 @@ impl State {
             prs: HashMap::new(),
             github: Default::default(),
             logs: Default::default(),
+            audit: super::audit::AuditView::new(
+                super::audit::DEFAULT_GUARDED_PATHS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
             read_only: false,
             palette: None,
             history: HashMap::new(),
@@ -168,6 +178,7 @@ impl State {
 
     pub fn ensure_board(&mut self) {
         if !self.board_dirty {
+            super::audit::ensure_report(self, self.github.lane_counts_dirty);
             super::github::ensure_lane_counts(self);
             return;
         }
@@ -181,6 +192,7 @@ impl State {
         self.board_dirty = false;
         self.reselect();
         self.github.lane_counts_dirty = true;
+        super::audit::ensure_report(self, true);
         super::github::ensure_lane_counts(self);
     }
 

@@ -113,6 +113,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         SourceEvent::PullRequests(prs) => super::github::apply_pull_requests(state, prs),
         SourceEvent::GitHub(status) => super::github::apply_status(state, status),
         SourceEvent::Notice(text) => super::github::notify(state, text),
+        SourceEvent::Audit(update) => super::audit::apply_update(state, *update),
     }
 }
 
@@ -136,6 +137,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Confirm => return super::waves::on_confirm_key(state, key),
         Mode::Palette => return super::palette::on_key(state, key),
         Mode::Logs => return super::logs::on_key(state, key),
+        Mode::Audit => return super::audit::on_key(state, key),
         _ => {}
     }
     if state.ui.filter_editing {
@@ -184,7 +186,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         | Mode::Logs
         | Mode::Waves
         | Mode::Confirm
-        | Mode::Palette => {}
+        | Mode::Palette
+        | Mode::Audit => {}
     }
     Vec::new()
 }
@@ -229,6 +232,7 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CancelRun => return super::waves::cancel(state, false, false),
         Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),
+        Action::Audit => return super::audit::open(state, None, Mode::Board),
     }
     Vec::new()
 }

@@ -420,6 +420,12 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 },
             );
         }
+        KeyCode::Char('m') => {
+            let wave = waves(state)
+                .get(state.wave_view.as_ref().map_or(0, |v| v.selected))
+                .map(|w| w.number);
+            return super::audit::open(state, wave, Mode::Waves);
+        }
         KeyCode::Char('x') => return cancel(state, false, true),
         KeyCode::Char('X') => return cancel(state, true, true),
         KeyCode::Esc | KeyCode::Char('q') => state.ui.mode = Mode::Board,
