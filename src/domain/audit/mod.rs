@@ -23,7 +23,7 @@ pub use train::{Blocker, TrainEntry, WaveTrain};
 pub const GITHUB_FILE_LIMIT: usize = 3000;
 
 /// How a file changed (`git diff --name-status` letters, GitHub's `status` words).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileStatus {
     Added,
