@@ -94,6 +94,7 @@ async fn drift_badge_and_conflict_pair_on_screen() {
     tui.wait_for_text(&format!("AgentRun {}/run-b", cluster.namespace));
     tui.wait_for_text("conflicts with");
     tui.send("\x1b");
+    tui.wait_for_no_text(&format!("AgentRun {}/run-b", cluster.namespace));
     tui.send("q");
     assert!(tui.wait_exit(Duration::from_secs(10)).success());
     tui.assert_restored();

@@ -68,8 +68,9 @@ pub fn detail_lines(
     let safe = sanitize::one_line;
     match (&report.source, &report.head_sha) {
         (Some(source), Some(sha)) => out.push(Line::from(format!(
-            "  {} files from {} at {} ({} renamed, {} binary)",
+            "  {} file{} from {} at {} ({} renamed, {} binary)",
             report.files,
+            if report.files == 1 { "" } else { "s" },
             source_label(*source),
             &sha[..sha.len().min(12)],
             report.renamed_files,
