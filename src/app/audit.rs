@@ -113,7 +113,13 @@ pub fn ensure_report(state: &mut State, board_changed: bool) {
         return;
     }
     state.audit.dirty = false;
-    let report = build_report(state, None);
+    // Without a source of changed files there is nothing for the board to show: the audit view
+    // builds its train on demand instead (see `rows`).
+    let report = if state.audit.enabled {
+        build_report(state, None)
+    } else {
+        AuditReport::default()
+    };
     state.audit.index = report
         .runs
         .iter()
@@ -247,6 +253,7 @@ pub fn rows(state: &State) -> Vec<Row> {
     let report = match screen.wave {
         // A wave's own report: the same core, limited to that wave.
         Some(w) => build_report(state, Some(w)),
+        None if !state.audit.enabled => build_report(state, None),
         None => state.audit.report.clone(),
     };
     match screen.tab {
@@ -473,4 +480,118 @@ pub fn column_drift(state: &State, column: &super::board::Column) -> u32 {
             CardId::WorkItem(_) => false,
         })
         .count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::msg::{Msg, Resource, SourceEvent};
+    use crate::app::state::Origin;
+    use crate::app::update;
+    use crate::domain::audit::{ChangeSet, ChangeSource, ChangedFile, FileStatus};
+    use crate::domain::{Plan, Run};
+    use crossterm::event::{KeyEventKind, KeyEventState, KeyModifiers};
+    use serde_json::json;
+
+    fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        })
+    }
+
+    fn state() -> State {
+        let plan = Plan::parse(
+            "name = \"t\"\nbase = \"main\"\n[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"src/**\"]\n",
+            "p.toml",
+        )
+        .expect("plan");
+        let mut s = State::new(plan, Origin::default(), chrono::Utc::now());
+        s.audit.enabled = true;
+        for name in ["a", "b"] {
+            let run = Run::from_json(&json!({
+                "metadata": {"name": name, "namespace": "ns", "labels": {"swarm.proompteng.ai/lane": "A"}},
+                "spec": {"parameters": {"head": format!("codex/{name}"), "base": "develop"}},
+                "status": {"phase": "Running"}
+            }));
+            update(
+                &mut s,
+                Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(run)))),
+            );
+        }
+        s
+    }
+
+    fn set(sha: &str, files: &[&str]) -> RunChanges {
+        RunChanges {
+            changes: Some(ChangeSet {
+                source: ChangeSource::Git,
+                head_sha: sha.into(),
+                base_sha: None,
+                files: files
+                    .iter()
+                    .map(|f| ChangedFile::new(*f, FileStatus::Modified))
+                    .collect(),
+                truncated: false,
+            }),
+            ..RunChanges::default()
+        }
+    }
+
+    #[test]
+    fn wanted_names_every_live_run_with_its_base() {
+        let s = state();
+        let w = wanted(&s);
+        assert_eq!(w.targets.len(), 2);
+        assert_eq!(w.targets[0].head_branch.as_deref(), Some("codex/a"));
+        assert_eq!(w.targets[0].base, "develop");
+        let before = wanted_fingerprint(&s);
+        assert_eq!(wanted_fingerprint(&s), before);
+    }
+
+    #[test]
+    fn an_update_badges_the_card_and_the_view_jumps_to_the_second_of_a_pair() {
+        let mut s = state();
+        let update_msg = AuditUpdate {
+            changes: vec![
+                (
+                    ObjectKey::new("ns", "a"),
+                    set("1", &["src/x.rs", "etc/passwd"]),
+                ),
+                (ObjectKey::new("ns", "b"), set("2", &["src/x.rs"])),
+            ],
+            textual: vec![(("1".into(), "2".into()), true)],
+            required_checks: Vec::new(),
+            status: "git ✓".into(),
+        };
+        update(
+            &mut s,
+            Msg::Source(SourceEvent::Audit(Box::new(update_msg))),
+        );
+        s.ensure_board();
+        let a = s.audit.run(&ObjectKey::new("ns", "a")).expect("a audited");
+        assert_eq!(a.badge().as_deref(), Some("⚠ 1 outside lane"));
+        assert_eq!(
+            column_drift(&s, &s.board_view().columns[0]),
+            1,
+            "the lane header counts one drifting PR"
+        );
+
+        update(&mut s, key(KeyCode::Char('m')));
+        assert_eq!(s.ui.mode, Mode::Audit);
+        let r = rows(&s);
+        assert_eq!(
+            r[0].text,
+            "ns/a ⇄ ns/b · 1 file · CONFLICT · ns/a merges first"
+        );
+        assert_eq!(r[1].text, "    src/x.rs");
+        update(&mut s, key(KeyCode::Tab));
+        assert!(rows(&s).iter().all(|r| !r.text.contains('⇄')));
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Enter));
+        assert_eq!(s.ui.mode, Mode::Detail);
+        assert_eq!(s.ui.selected, Some(CardId::Run(ObjectKey::new("ns", "b"))));
+    }
 }

@@ -172,6 +172,28 @@ impl GitMirror {
         Ok((out.code == 0).then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()))
     }
 
+    /// Every remote branch the mirror has, with its commit: one `git for-each-ref` for all runs
+    /// instead of a `rev-parse` each.
+    pub async fn heads(&self) -> Result<std::collections::HashMap<String, String>, AuditFault> {
+        let out = self
+            .run(&[
+                "for-each-ref",
+                "--format=%(objectname) %(refname)",
+                MIRROR_REFS,
+            ])
+            .await?;
+        if out.code != 0 {
+            return Err(git_fault("git for-each-ref", &out));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (sha, name) = l.split_once(' ')?;
+                Some((name.strip_prefix(MIRROR_REFS)?.to_owned(), sha.to_owned()))
+            })
+            .collect())
+    }
+
     /// Whether `new` descends from `old` (a plain push); `false` for a force-push or an `old`
     /// the mirror no longer has.
     pub async fn is_ancestor(&self, old: &str, new: &str) -> Result<bool, AuditFault> {

@@ -166,14 +166,24 @@ impl Auditor {
             }
             return e.to_string();
         }
+        let heads = match mirror.heads().await {
+            Ok(h) => h,
+            Err(e) => {
+                for t in &wanted.targets {
+                    self.fault(&t.key, e.clone(), update);
+                }
+                return e.to_string();
+            }
+        };
         for t in &wanted.targets {
             let Some(head) = &t.head_branch else {
                 self.fault(&t.key, AuditFault::NoHead, update);
                 continue;
             };
-            let head_sha = match mirror.resolve(head).await {
-                Ok(Some(sha)) => sha,
-                Ok(None) => {
+            // Branch refs point at commits (`refs/heads/*` of the remote, fetched as they are).
+            let head_sha = match heads.get(head).cloned() {
+                Some(sha) => sha,
+                None => {
                     self.fault(
                         &t.key,
                         AuditFault::NotPushed {
@@ -183,14 +193,10 @@ impl Auditor {
                     );
                     continue;
                 }
-                Err(e) => {
-                    self.fault(&t.key, e, update);
-                    continue;
-                }
             };
-            let base_sha = match mirror.resolve(&t.base).await {
-                Ok(Some(sha)) => sha,
-                Ok(None) => {
+            let base_sha = match heads.get(&t.base).cloned() {
+                Some(sha) => sha,
+                None => {
                     self.fault(
                         &t.key,
                         AuditFault::NoBase {
@@ -198,10 +204,6 @@ impl Auditor {
                         },
                         update,
                     );
-                    continue;
-                }
-                Err(e) => {
-                    self.fault(&t.key, e, update);
                     continue;
                 }
             };

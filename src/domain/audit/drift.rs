@@ -112,8 +112,24 @@ pub fn drift(
     lane: Option<(&str, &[String])>,
     guarded: &GlobList,
 ) -> Vec<DriftFile> {
-    let scope_globs = GlobList::new(scope);
     let lane_globs = lane.map(|(id, owns)| (id, owns, GlobList::new(owns)));
+    drift_with(
+        files,
+        scope,
+        lane_globs.as_ref().map(|(id, owns, g)| (*id, *owns, g)),
+        guarded,
+    )
+}
+
+/// [`drift`] with the lane's globs compiled once by the caller (one audit judges many runs of
+/// few lanes; compiling a glob costs far more than matching it).
+pub fn drift_with(
+    files: &[ChangedFile],
+    scope: &[String],
+    lane_globs: Option<(&str, &[String], &GlobList)>,
+    guarded: &GlobList,
+) -> Vec<DriftFile> {
+    let scope_globs = GlobList::new(scope);
     let mut out: Vec<DriftFile> = Vec::new();
     for file in files {
         for path in file.paths() {

@@ -346,9 +346,13 @@ impl AuditReport {
         self.runs.iter().filter(|r| !r.drift.is_empty()).count()
     }
 
-    /// Pairs that conflict textually, or share files when git could not say.
+    /// Pairs that conflict textually, or share files when git could not say. A same-file pair
+    /// git merges cleanly is listed but not counted.
     pub fn conflicting_pairs(&self) -> usize {
-        self.conflicts.len()
+        self.conflicts
+            .iter()
+            .filter(|p| p.textual != Some(false))
+            .count()
     }
 
     /// `swarm audit`'s exit: 1 when drift or a conflict was found, else 0.
@@ -370,11 +374,17 @@ impl AuditReport {
 /// The audit core shared by the board and `swarm audit`.
 pub fn audit(subjects: &[Subject], inputs: &Inputs) -> AuditReport {
     let guarded = drift::GlobList::new(inputs.guarded);
+    let lanes: HashMap<&str, drift::GlobList> = inputs
+        .plan
+        .lanes
+        .iter()
+        .map(|l| (l.id.as_str(), drift::GlobList::new(&l.owns)))
+        .collect();
     let in_wave = |s: &Subject| inputs.wave.is_none_or(|w| s.wave == Some(w));
     let runs: Vec<RunReport> = subjects
         .iter()
         .filter(|s| s.is_live() && in_wave(s))
-        .map(|s| run_report(s, inputs, &guarded))
+        .map(|s| run_report(s, inputs, &guarded, &lanes))
         .collect();
     let conflicts = conflicts::pairs(&runs, inputs.textual);
     let trains = train::trains(subjects, &runs, &conflicts, inputs);
@@ -385,16 +395,25 @@ pub fn audit(subjects: &[Subject], inputs: &Inputs) -> AuditReport {
     }
 }
 
-fn run_report(s: &Subject, inputs: &Inputs, guarded: &drift::GlobList) -> RunReport {
+fn run_report(
+    s: &Subject,
+    inputs: &Inputs,
+    guarded: &drift::GlobList,
+    lanes: &HashMap<&str, drift::GlobList>,
+) -> RunReport {
     let known = (inputs.changes)(&s.run.key);
     let changes = known.and_then(|c| c.changes.as_ref());
-    let scope = s.item.map(in_scope).unwrap_or_default();
-    let lane = s
-        .lane
-        .and_then(|id| inputs.plan.lane(id))
-        .map(|l| (l.id.as_str(), l.owns.as_slice()));
+    let lane = s.lane.and_then(|id| inputs.plan.lane(id)).and_then(|l| {
+        lanes
+            .get(l.id.as_str())
+            .map(|g| (l.id.as_str(), l.owns.as_slice(), g))
+    });
+    // The work item's text is parsed only for runs whose files are known.
     let drift = changes
-        .map(|c| drift::drift(&c.files, &scope, lane, guarded))
+        .map(|c| {
+            let scope = s.item.map(in_scope).unwrap_or_default();
+            drift::drift_with(&c.files, &scope, lane, guarded)
+        })
         .unwrap_or_default();
     RunReport {
         run: s.run.key.to_string(),

@@ -276,3 +276,185 @@ fn checks_blocker(pr: &PullRequest, required: Option<Vec<String>>) -> Option<Blo
         required_known,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::audit::{
+        AuditReport, ChangeSet, ChangeSource, ChangedFile, FileStatus, RunChanges, audit, subjects,
+    };
+    use crate::domain::pr::{Check, PullRequest};
+    use crate::domain::{ObjectKey, Plan, Run};
+    use serde_json::json;
+    use std::collections::{BTreeMap, HashMap};
+
+    fn run(name: &str, wave: &str, head: &str) -> Run {
+        Run::from_json(&json!({
+            "metadata": {"name": name, "namespace": "ns",
+                         "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": wave}},
+            "spec": {"parameters": {"repository": "o/r", "head": head}},
+            "status": {"phase": "Running"}
+        }))
+    }
+
+    fn pr(head: &str, number: u64, state: PrState, checks: &[(&str, CheckState)]) -> PullRequest {
+        let mut p = PullRequest::new("o/r", head, number, state, chrono::Utc::now());
+        p.check_runs = checks
+            .iter()
+            .map(|(n, s)| Check {
+                name: (*n).into(),
+                state: *s,
+                started_at: None,
+                completed_at: None,
+            })
+            .collect();
+        p.review = Some(ReviewDecision::Approved);
+        p.mergeable = Some(true);
+        p
+    }
+
+    fn changes(sha: &str, files: &[&str]) -> RunChanges {
+        RunChanges {
+            changes: Some(ChangeSet {
+                source: ChangeSource::Git,
+                head_sha: sha.into(),
+                base_sha: None,
+                files: files
+                    .iter()
+                    .map(|f| ChangedFile::new(*f, FileStatus::Modified))
+                    .collect(),
+                truncated: false,
+            }),
+            ..RunChanges::default()
+        }
+    }
+
+    fn report(required: Option<Vec<String>>, textual: bool) -> AuditReport {
+        let plan = Plan::parse(
+            "name = \"t\"\n[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"src/**\"]\n",
+            "p.toml",
+        )
+        .expect("plan");
+        let runs = [
+            run("m", "1", "codex/m"),
+            run("a", "2", "codex/a"),
+            run("b", "2", "codex/b"),
+        ];
+        let prs: HashMap<&str, PullRequest> = [
+            ("codex/m", pr("codex/m", 1, PrState::Merged, &[])),
+            (
+                "codex/a",
+                pr(
+                    "codex/a",
+                    5,
+                    PrState::Open,
+                    &[("lint", CheckState::Failing), ("unit", CheckState::Passing)],
+                ),
+            ),
+            (
+                "codex/b",
+                pr(
+                    "codex/b",
+                    6,
+                    PrState::Open,
+                    &[("unit", CheckState::Pending)],
+                ),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let items = BTreeMap::new();
+        let subjects = subjects(&plan, runs.iter(), &items, |r| {
+            prs.get(r.head_branch.as_deref().unwrap_or(""))
+        });
+        let known: HashMap<ObjectKey, RunChanges> = [
+            (ObjectKey::new("ns", "a"), changes("1", &["src/x.rs"])),
+            (
+                ObjectKey::new("ns", "b"),
+                changes("2", &["src/x.rs", "etc/y"]),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let c = |k: &ObjectKey| known.get(k);
+        let t = move |_: &str, _: &str| Some(textual);
+        let req = move |_: &PullRequest| required.clone();
+        audit(
+            &subjects,
+            &crate::domain::audit::Inputs {
+                plan: &plan,
+                guarded: &[],
+                changes: &c,
+                textual: &t,
+                required_checks: &req,
+                wave: None,
+            },
+        )
+    }
+
+    #[test]
+    fn only_required_checks_block_and_a_later_pr_waits_for_a_conflicting_earlier_one() {
+        let r = report(Some(vec!["unit".into(), "e2e".into()]), true);
+        // Merged m is not audited; a and b share src/x.rs and conflict; b drifts (etc/y).
+        assert_eq!(r.runs.len(), 2);
+        assert_eq!(r.drifting(), 1);
+        assert_eq!(r.conflicts.len(), 1);
+        assert_eq!(r.exit_code(), 1);
+        assert_eq!(r.trains.len(), 2);
+        assert_eq!(r.trains[0].next, None, "wave 1 is merged");
+        let w2 = &r.trains[1];
+        assert_eq!(w2.next.as_deref(), Some("ns/a"));
+        // a: lint fails but is not required; e2e has not reported.
+        assert_eq!(
+            w2.entries[0].blockers,
+            vec![Blocker::Checks {
+                failing: vec![],
+                pending: vec![],
+                missing: vec!["e2e".into()],
+                required_known: true
+            }]
+        );
+        let b = &w2.entries[1].blockers;
+        assert!(b.contains(&Blocker::Checks {
+            failing: vec![],
+            pending: vec!["unit".into()],
+            missing: vec!["e2e".into()],
+            required_known: true
+        }));
+        assert!(b.contains(&Blocker::ConflictsWith {
+            run: "ns/a".into(),
+            pr: Some(5),
+            files: vec!["src/x.rs".into()],
+            textual: Some(true)
+        }));
+        assert!(!b.iter().any(|x| matches!(x, Blocker::EarlierWave { .. })));
+        assert_eq!(
+            b.iter().find_map(Blocker::target),
+            Some("ns/a"),
+            "the conflict jumps to the PR that merges first"
+        );
+    }
+
+    #[test]
+    fn unknown_required_checks_count_all_and_a_clean_pair_does_not_block() {
+        let r = report(None, false);
+        let w2 = &r.trains[1];
+        assert_eq!(
+            w2.entries[0].blockers,
+            vec![Blocker::Checks {
+                failing: vec!["lint".into()],
+                pending: vec![],
+                missing: vec![],
+                required_known: false
+            }]
+        );
+        assert!(
+            !w2.entries[1]
+                .blockers
+                .iter()
+                .any(|x| matches!(x, Blocker::ConflictsWith { .. }))
+        );
+        assert_eq!(r.conflicts[0].textual, Some(false));
+        assert_eq!(r.conflicting_pairs(), 0, "listed, not counted");
+    }
+}
