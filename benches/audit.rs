@@ -50,7 +50,7 @@ fn changes(i: usize) -> Vec<(String, Vec<u8>)> {
         .collect();
     let line = [1, 1, 5, 9][(i / SHARED) % 4];
     out.push((shared(i), lines(Some((line, &format!("run {i}"))))));
-    out.push(if i % 10 == 0 {
+    out.push(if i.is_multiple_of(10) {
         (format!("services/dorvud/x{i}.py"), b"outside\n".to_vec())
     } else {
         (
