@@ -250,15 +250,22 @@ pub fn rows(state: &State) -> Vec<Row> {
     let Some(screen) = &state.audit.screen else {
         return Vec::new();
     };
+    let owned;
     let report = match screen.wave {
         // A wave's own report: the same core, limited to that wave.
-        Some(w) => build_report(state, Some(w)),
-        None if !state.audit.enabled => build_report(state, None),
-        None => state.audit.report.clone(),
+        Some(w) => {
+            owned = build_report(state, Some(w));
+            &owned
+        }
+        None if !state.audit.enabled => {
+            owned = build_report(state, None);
+            &owned
+        }
+        None => &state.audit.report,
     };
     match screen.tab {
-        Tab::Conflicts => conflict_rows(state, &report),
-        Tab::Train => train_rows(state, &report),
+        Tab::Conflicts => conflict_rows(state, report),
+        Tab::Train => train_rows(state, report),
     }
 }
 
