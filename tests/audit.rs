@@ -458,6 +458,18 @@ async fn rate_limits_and_errors_are_classified() {
     let fault = update.changes[0].1.fault.clone().expect("fault");
     assert_eq!(fault.short(), "GitHub rate limited");
     assert!(update.status.contains("rate limited"), "{}", update.status);
+    // Until the reset GitHub gave, nothing more is asked.
+    let sent = server.received_requests().await.expect("recorded").len();
+    let later = auditor.refresh(&w, true, true, chrono::Utc::now()).await;
+    assert!(
+        later.status.contains("rate limited, retry in"),
+        "{}",
+        later.status
+    );
+    assert_eq!(
+        server.received_requests().await.expect("recorded").len(),
+        sent
+    );
 }
 
 #[tokio::test]

@@ -63,6 +63,8 @@ pub struct Auditor {
     computed_for: HashMap<ObjectKey, (String, String)>,
     textual: HashMap<(String, String), bool>,
     required: HashMap<(String, String), Option<Vec<String>>>,
+    /// GitHub said to wait (rate limit): no file request before this.
+    github_blocked_until: Option<DateTime<Utc>>,
 }
 
 impl Auditor {
@@ -74,6 +76,7 @@ impl Auditor {
             computed_for: HashMap::new(),
             textual: HashMap::new(),
             required: HashMap::new(),
+            github_blocked_until: None,
         }
     }
 
@@ -297,6 +300,12 @@ impl Auditor {
         now: DateTime<Utc>,
         update: &mut AuditUpdate,
     ) -> String {
+        if let Some(until) = self.github_blocked_until.filter(|u| *u > now) {
+            return format!(
+                "GitHub files: rate limited, retry in {}s",
+                (until - now).num_seconds().max(1)
+            );
+        }
         let mut failure = None;
         for t in &wanted.targets {
             let Some((repo, number, Some(sha))) = &t.pr else {
@@ -333,6 +342,9 @@ impl Auditor {
                         },
                         update,
                     );
+                    if let crate::sources::github::FetchError::RateLimited { until, .. } = &e {
+                        self.github_blocked_until = Some(*until);
+                    }
                     // A rate limit or an outage hits every PR alike: stop asking.
                     if matches!(
                         e,
