@@ -502,7 +502,7 @@ mod tests {
     #[test]
     fn help_lists_every_action_once() {
         let rows = Keymap::default().help_rows();
-        assert_eq!(rows.len(), 27);
+        assert_eq!(rows.len(), Action::ALL.len());
         assert_eq!(rows[0], ("h / ←".to_owned(), "previous lane"));
     }
 }
