@@ -381,6 +381,9 @@ impl Auditor {
             .collect();
         bases.sort();
         bases.dedup();
+        if self.github_blocked_until.is_some_and(|u| u > now) {
+            return;
+        }
         for key in bases {
             if !manual && self.required.contains_key(&key) {
                 continue;
@@ -388,11 +391,19 @@ impl Auditor {
             let Some(client) = self.sources.github.as_mut() else {
                 return;
             };
-            if let Ok(found) = client.required_checks(&key.0, &key.1, now).await
-                && self.required.get(&key) != Some(&found)
-            {
-                self.required.insert(key.clone(), found.clone());
-                update.required_checks.push((key, found));
+            match client.required_checks(&key.0, &key.1, now).await {
+                Ok(found) => {
+                    if self.required.get(&key) != Some(&found) {
+                        self.required.insert(key.clone(), found.clone());
+                        update.required_checks.push((key, found));
+                    }
+                }
+                Err(crate::sources::github::FetchError::RateLimited { until, .. }) => {
+                    self.github_blocked_until = Some(until);
+                    return;
+                }
+                // Unknown for now: every check counts, and the train says so.
+                Err(_) => {}
             }
         }
     }
