@@ -24,6 +24,8 @@ pub struct AuditEnv<'a> {
     pub github: Option<GitHubClient>,
     pub files: Option<PrFilesClient>,
     pub settings: &'a crate::config::AuditConfig,
+    /// Guarded path globs (the guardrails' credential paths, or `[audit] guarded_paths`).
+    pub guarded: Vec<String>,
 }
 
 pub async fn run(mut env: AuditEnv<'_>, wave: Option<u32>, output: OutputFormat) -> i32 {
@@ -41,6 +43,7 @@ pub async fn run(mut env: AuditEnv<'_>, wave: Option<u32>, output: OutputFormat)
         Err(e) => return fail(format!("{e:#}")),
     };
     let mut state = State::new(env.plan.clone(), Origin::default(), chrono::Utc::now());
+    state.audit.guarded = env.guarded.clone();
     env.settings.apply(&mut state.audit);
     for item in items {
         state.items.insert(item.key.clone(), item);

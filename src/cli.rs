@@ -80,6 +80,10 @@ pub enum Command {
         /// Head branches must start with this
         #[arg(long, default_value = "codex/")]
         head_prefix: String,
+        /// Check only this wave, as it would launch (its items, and their paths against each
+        /// other and against in-flight runs)
+        #[arg(long, value_name = "N")]
+        wave: Option<u32>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output: OutputFormat,
     },

@@ -217,10 +217,44 @@ pub struct GuardrailsConfig {
     pub deny_parameter_names: Option<Vec<String>>,
     pub deny_parameter_values: Option<Vec<String>>,
     pub allowed_secrets: Option<Vec<String>>,
+    /// Replaces the default credential path globs.
+    pub credential_paths: Option<Vec<String>>,
+    /// Added to the default credential path globs.
+    pub extra_credential_paths: Option<Vec<String>>,
+    /// Replaces the default live broker hosts.
+    pub live_endpoints: Option<Vec<String>>,
 }
 
 impl GuardrailsConfig {
+    /// Every credential glob must compile: a guard that silently matches nothing is no guard.
+    fn check(&self, text: &str, file: &str) -> Result<(), ConfigError> {
+        let globs = self
+            .credential_paths
+            .iter()
+            .chain(&self.extra_credential_paths)
+            .flatten();
+        for glob in globs {
+            if let Err(e) = crate::domain::paths::PathSpec::guard(glob) {
+                return Err(ConfigError {
+                    file: file.to_owned(),
+                    line: line_of_key(text, "credential_paths"),
+                    message: format!("guardrails: credential path {glob:?}: {e}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn apply(&self, g: &mut crate::domain::wave::Guardrails) {
+        if let Some(v) = &self.credential_paths {
+            g.credential_paths = v.clone();
+        }
+        if let Some(v) = &self.extra_credential_paths {
+            g.credential_paths.extend(v.iter().cloned());
+        }
+        if let Some(v) = &self.live_endpoints {
+            g.live_endpoints = v.clone();
+        }
         if let Some(v) = &self.deny_parameter_names {
             g.deny_parameter_names = v.clone();
         }
@@ -275,6 +309,7 @@ impl Config {
             });
         }
         config.logs.check(text, file)?;
+        config.guardrails.check(text, file)?;
         if let Some(speed) = config.demo.speed
             && !(speed.is_finite() && speed >= 0.0)
         {

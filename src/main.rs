@@ -7,6 +7,7 @@ use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
+use swarm_cockpit::domain::guardrails::Guardrails;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::effects::{Backend, Executor, KubeControl, NotifySettings};
 use swarm_cockpit::runtime::Wiring;
@@ -113,6 +114,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             let target = target(&cli, &config);
             let settings = config.audit.clone();
+            let mut configured = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
+            configure(&mut configured, &config, &keymap, cli.read_only);
+            let guarded = configured.audit.guarded.clone();
             let code = rt.block_on(async {
                 let env = swarm_cockpit::audit_cli::AuditEnv {
                     plan: &plan,
@@ -122,6 +126,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                     github: github_client(&config),
                     files: pr_files_client(&config),
                     settings: &settings,
+                    guarded,
                 };
                 swarm_cockpit::audit_cli::run(env, *wave, *output).await
             });
@@ -132,6 +137,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             cluster,
             lane,
             head_prefix,
+            wave,
             output,
         }) => {
             let plan = match &plan_path {
@@ -143,7 +149,14 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 Some(t) => ValidateSource::Cluster(t),
                 None => ValidateSource::Files(paths, lane.as_deref()),
             };
-            return Ok(rt.block_on(run_validate(&plan, source, head_prefix, *output)));
+            let mut guardrails = Guardrails::default();
+            config.guardrails.apply(&mut guardrails);
+            let opts = validate::Options {
+                head_prefix,
+                guardrails: &guardrails,
+                wave: *wave,
+            };
+            return Ok(rt.block_on(run_validate(&plan, source, &opts, *output)));
         }
         Some(Command::Demo {
             seed,
@@ -349,6 +362,8 @@ fn configure(state: &mut State, config: &Config, keymap: &Keymap, read_only: boo
         chrono::Duration::minutes(i64::from(config.notifications.stuck_after_minutes));
     config.launch.apply(&mut state.launch_settings);
     config.guardrails.apply(&mut state.guardrails);
+    // Drift's guarded paths are the guardrails' credential paths unless [audit] names its own.
+    state.audit.guarded = state.guardrails.credential_paths.clone();
     config.audit.apply(&mut state.audit);
     if let Some(operator) = &config.operator {
         state.operator = operator.clone();
@@ -396,7 +411,7 @@ enum ValidateSource<'a> {
 async fn run_validate(
     plan: &Plan,
     source: ValidateSource<'_>,
-    head_prefix: &str,
+    opts: &validate::Options<'_>,
     output: OutputFormat,
 ) -> i32 {
     let loaded = match source {
@@ -414,7 +429,15 @@ async fn run_validate(
             return 2;
         }
     };
-    let report = validate::validate(plan, &items, &runs, head_prefix);
+    if let Some(n) = opts.wave
+        && !items
+            .iter()
+            .any(|i| swarm_cockpit::domain::wave::wave_of(i, plan) == Some(n))
+    {
+        eprintln!("swarm validate: no work item is planned in wave {n}");
+        return 2;
+    }
+    let report = validate::validate(plan, &items, &runs, opts);
     match output {
         OutputFormat::Human => print!("{}", report.human()),
         OutputFormat::Json => match serde_json::to_string_pretty(&report) {

@@ -1,6 +1,8 @@
 //! `swarm validate`: the checks, headless — usable as the CI gate the seed asks for on strategy
 //! edits. Reads ImplementationSpec manifests (YAML, multi-document) or Markdown work item texts.
 use crate::domain::checks::{self, Context, Finding, Severity};
+use crate::domain::guardrails::Guardrails;
+use crate::domain::wave::{self, Wave};
 use crate::domain::{Plan, Run, WorkItem};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -98,8 +100,18 @@ impl Report {
     }
 }
 
-/// Runs the plan check and every item's checks.
-pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], head_prefix: &str) -> Report {
+/// What `swarm validate` checks against besides the items.
+pub struct Options<'a> {
+    pub head_prefix: &'a str,
+    pub guardrails: &'a Guardrails,
+    /// Only this wave, checked as it would launch (the other items are context).
+    pub wave: Option<u32>,
+}
+
+/// Runs the plan check, every item's checks, and the cross-item check: work items of one wave
+/// (they would be in flight together) and in-flight runs must not claim overlapping paths.
+pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Options) -> Report {
+    let head_prefix = opts.head_prefix;
     let mut findings = checks::check_plan(plan);
     if plan.lanes.is_empty() {
         findings.push(Finding {
@@ -123,8 +135,19 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], head_prefix:
         in_flight: &runs,
         head_prefix,
         allow_prompt_override: false,
+        guardrails: opts.guardrails,
     };
-    for item in items {
+    let waves: Vec<Wave> = wave::plan_waves(items, plan)
+        .into_iter()
+        .filter(|w| opts.wave.is_none_or(|n| n == w.number))
+        .collect();
+    let checked = |item: &WorkItem| {
+        opts.wave.is_none()
+            || waves
+                .iter()
+                .any(|w| w.items.iter().any(|i| i.key == item.key))
+    };
+    for item in items.iter().filter(|i| checked(i)) {
         for problem in &item.problems {
             findings.push(Finding {
                 severity: Severity::Error,
@@ -138,12 +161,16 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], head_prefix:
         }
         findings.extend(checks::check_item(item, &ctx));
     }
+    for w in &waves {
+        findings.extend(wave::wave_conflicts(w, &runs, &all));
+    }
+    let checked_items = items.iter().filter(|i| checked(i)).count();
     let errors = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .count();
     Report {
-        items: items.len(),
+        items: checked_items,
         errors,
         warnings: findings.len() - errors,
         findings,

@@ -12,19 +12,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-/// Guarded path globs used until the plan's `[guardrails]` carries credential paths: files an
-/// agent must never change.
-pub const DEFAULT_GUARDED_PATHS: &[&str] = &[
-    "**/.env",
-    "**/.env.*",
-    "**/*.pem",
-    "**/*.key",
-    "**/id_rsa*",
-    "**/*credential*",
-    "**/*secret*",
-    "**/.github/workflows/**",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tab {
     #[default]
@@ -579,7 +566,15 @@ mod tests {
         );
         s.ensure_board();
         let a = s.audit.run(&ObjectKey::new("ns", "a")).expect("a audited");
-        assert_eq!(a.badge().as_deref(), Some("⚠ 1 outside lane"));
+        // etc/passwd is outside lane A and on a credential path: the card names the worse.
+        assert_eq!(a.badge().as_deref(), Some("⚠ 1 guarded path"));
+        assert_eq!(
+            a.drift[0].rules.iter().map(|r| r.rule).collect::<Vec<_>>(),
+            vec![
+                crate::domain::audit::DriftRule::Guarded,
+                crate::domain::audit::DriftRule::OutsideLane
+            ]
+        );
         assert_eq!(
             column_drift(&s, &s.board_view().columns[0]),
             1,

@@ -125,11 +125,9 @@ impl State {
             prs: HashMap::new(),
             github: Default::default(),
             logs: Default::default(),
+            // Guarded paths: the guardrails' credential paths (config may replace them).
             audit: super::audit::AuditView::new(
-                super::audit::DEFAULT_GUARDED_PATHS
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
+                crate::domain::wave::Guardrails::default().credential_paths,
             ),
             read_only: false,
             palette: None,

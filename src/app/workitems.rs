@@ -30,6 +30,7 @@ fn with_check_context<R>(state: &State, item: &ObjectKey, f: impl FnOnce(&Contex
         in_flight: &in_flight,
         head_prefix: &state.head_prefix,
         allow_prompt_override: false,
+        guardrails: &state.guardrails,
     })
 }
 

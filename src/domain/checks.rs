@@ -1,11 +1,12 @@
 //! Checks: the heart of "parallel execution without merge conflicts and without violating safety".
 //! Each check returns structured findings (what, where, why, how to fix) that the editor, the board
 //! and the headless `swarm validate` share.
+use super::guardrails::{self, Guardrails};
+use super::paths::PathSpec;
 use super::plan::Plan;
 use super::run::Run;
 use super::template::{SectionKind, Template};
 use super::work_item::WorkItem;
-use globset::{Glob, GlobMatcher};
 use serde::Serialize;
 use std::fmt;
 
@@ -72,6 +73,8 @@ pub struct Context<'a> {
     pub head_prefix: &'a str,
     /// The operator explicitly chose to override the spec text with a prompt parameter.
     pub allow_prompt_override: bool,
+    /// Live-trading parameters and credential paths.
+    pub guardrails: &'a Guardrails,
 }
 
 struct Out<'a> {
@@ -109,10 +112,13 @@ pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
         findings: Vec::new(),
     };
     check_sections(&template, &mut out);
+    check_placeholders(&template, &mut out);
     check_conflict_markers(&item.text, &mut out);
     check_limits(item, &template, &mut out);
-    check_lane(item, &template, ctx, &mut out);
+    check_lane(item, ctx, &mut out);
+    check_paths(item, &template, ctx, &mut out);
     check_parameters(item, &template, ctx, &mut out);
+    check_guardrail_parameters(&template, ctx.guardrails, &mut out);
     check_safety(&template, &mut out);
     check_dependencies(item, ctx, &mut out);
     out.findings
@@ -211,7 +217,8 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
     }
 }
 
-fn check_lane(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
+/// The work item's lane must be one of the plan's.
+fn check_lane(item: &WorkItem, ctx: &Context, out: &mut Out) {
     let Some(lane_id) = item.lane.as_deref().filter(|l| !l.is_empty()) else {
         out.push(
             Severity::Error,
@@ -223,46 +230,114 @@ fn check_lane(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         );
         return;
     };
-    let Some(lane) = ctx.plan.lane(lane_id) else {
-        if !ctx.plan.lanes.is_empty() {
-            let known: Vec<&str> = ctx.plan.lanes.iter().map(|l| l.id.as_str()).collect();
+    if ctx.plan.lane(lane_id).is_none() && !ctx.plan.lanes.is_empty() {
+        let known: Vec<&str> = ctx.plan.lanes.iter().map(|l| l.id.as_str()).collect();
+        out.push(
+            Severity::Error,
+            "lane",
+            None,
+            None,
+            format!("lane {lane_id:?} is not in the plan"),
+            format!("use one of {}", known.join(", ")),
+        );
+    }
+}
+
+/// The in-scope paths of a work item, parsed: hygiene and syntax errors are reported with their
+/// line and the path is left out of every other check.
+pub fn in_scope_specs(t: &Template) -> Vec<(usize, Result<PathSpec, String>)> {
+    t.raw_items(SectionKind::InScopePaths)
+        .into_iter()
+        .map(|(line, path)| (line, PathSpec::parse(&path).map_err(|e| e.message)))
+        .collect()
+}
+
+/// Each in-scope path: plain, inside the lane's territory (sub-trees of other lanes excluded),
+/// not on credentials, and not the whole of a lane glob.
+fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
+    let territory = ctx.plan.territory();
+    let lane = item
+        .lane
+        .as_deref()
+        .and_then(|id| Some((ctx.plan.lane(id)?, territory.lane(id)?)));
+    let credentials = ctx.guardrails.credential_set();
+    let section = Some(SectionKind::InScopePaths);
+    for (line, spec) in in_scope_specs(t) {
+        let spec = match spec {
+            Ok(spec) => spec,
+            Err(problem) => {
+                out.push(
+                    Severity::Error,
+                    "path-hygiene",
+                    section,
+                    Some(line),
+                    problem,
+                    "write a plain repository-relative path or glob such as `services/torghut/app/trading/firewall/**`",
+                );
+                continue;
+            }
+        };
+        let path = spec.source();
+        if let Some((example, rule)) = guardrails::credential_path(&spec, &credentials) {
             out.push(
                 Severity::Error,
-                "lane",
-                None,
-                None,
-                format!("lane {lane_id:?} is not in the plan"),
-                format!("use one of {}", known.join(", ")),
+                "credentials",
+                section,
+                Some(line),
+                format!("{path} changes credentials: `{example}` is a credential path (rule `{rule}`)"),
+                "runs stay credential-less: leave secrets, keys, tokens, .env files and kubeconfigs to a person (see [guardrails] credential_paths)",
             );
         }
-        return;
-    };
-    let owned: Vec<GlobMatcher> = lane
-        .owns
-        .iter()
-        .filter_map(|g| Glob::new(g).ok().map(|g| g.compile_matcher()))
-        .collect();
-    for (line, path) in t.items(SectionKind::InScopePaths) {
-        if Glob::new(&path).is_err() {
+        let Some((plan_lane, lane)) = lane else {
+            continue;
+        };
+        if let Some(outside) = spec.uncovered_by(&lane.owns) {
             out.push(
                 Severity::Error,
                 "lane-ownership",
-                Some(SectionKind::InScopePaths),
+                section,
                 Some(line),
-                format!("{path:?} is not a valid path or glob"),
-                "write a repository path such as `services/torghut/app/trading/firewall/**`",
+                format!(
+                    "{path} is outside lane {}'s paths ({}): it names `{outside}`",
+                    lane.id,
+                    plan_lane.owns.join(", ")
+                ),
+                "narrow the path to the lane's ownership, or move the work item to the lane that owns it",
             );
             continue;
         }
-        let probe = probe_path(&path);
-        if !owned.iter().any(|m| m.is_match(&probe)) {
+        for carve in &lane.carved {
+            if let Some(inside) = spec.overlap(&carve.spec) {
+                out.push(
+                    Severity::Error,
+                    "lane-ownership",
+                    section,
+                    Some(line),
+                    format!(
+                        "{path} reaches into {}, which lane {} owns inside lane {}'s tree (both name `{inside}`)",
+                        carve.spec.source(),
+                        carve.owner,
+                        lane.id
+                    ),
+                    format!(
+                        "leave that sub-tree to lane {}, or declare the overlap `shared = true` in the plan",
+                        carve.owner
+                    ),
+                );
+            }
+        }
+        if let Some(whole) = lane.owns.specs().iter().find(|g| spec.covers(g)) {
             out.push(
-                Severity::Error,
-                "lane-ownership",
-                Some(SectionKind::InScopePaths),
+                Severity::Warning,
+                "whole-lane",
+                section,
                 Some(line),
-                format!("{path} is outside lane {lane_id}'s paths ({})", lane.owns.join(", ")),
-                "narrow the path to the lane's ownership, or move the work item to the lane that owns it",
+                format!(
+                    "{path} claims all of lane {}'s {}: it will conflict with every other work item of the lane in flight",
+                    lane.id,
+                    whole.source()
+                ),
+                "narrow it to the directories and files this work item changes",
             );
         }
     }
@@ -376,6 +451,70 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
     }
 }
 
+/// Text the template pre-fills for the operator to replace: never launched as written.
+pub const PLACEHOLDERS: [&str; 2] = [Template::OBJECTIVE_PLACEHOLDER, Template::PATH_PLACEHOLDER];
+
+fn is_placeholder(text: &str) -> bool {
+    let t = text.trim().trim_matches('`').trim();
+    let marker = t.trim_end_matches([':', '.']).to_ascii_uppercase();
+    PLACEHOLDERS.contains(&t)
+        || matches!(marker.as_str(), "TODO" | "TBD" | "FIXME" | "XXX" | "...")
+        || (t.starts_with('<') && t.ends_with('>') && !t[1..t.len() - 1].contains(['<', '>']))
+}
+
+/// A section still holding the template's placeholder text is not filled in.
+fn check_placeholders(t: &Template, out: &mut Out) {
+    for kind in SectionKind::ALL {
+        let Some(section) = t.section(kind) else {
+            continue;
+        };
+        let lines = section
+            .body
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (section.line + 1 + i, l));
+        for (line, text) in lines {
+            let content =
+                super::template::list_item(text).unwrap_or_else(|| text.trim().to_owned());
+            if !content.is_empty() && is_placeholder(&content) {
+                out.push(
+                    Severity::Error,
+                    "placeholder",
+                    Some(kind),
+                    Some(line),
+                    format!(
+                        "\"{}\" is placeholder text, not filled in",
+                        crate::domain::sanitize::one_line(&content)
+                    ),
+                    format!(
+                        "replace it with this work item's own {}",
+                        kind.title().to_lowercase()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Parameters that would turn paper trading off, point at live trading or carry credentials.
+fn check_guardrail_parameters(t: &Template, guardrails: &Guardrails, out: &mut Out) {
+    for (key, (line, value)) in t.parameters() {
+        if key == "prompt" {
+            continue; // prompt precedence has its own check
+        }
+        if let Some(r) = guardrails.parameter_refusal(&key, &value) {
+            out.push(
+                Severity::Error,
+                "guardrails",
+                Some(SectionKind::Parameters),
+                Some(line),
+                format!("parameter `{key}: {value}` is refused: {}", r.reason),
+                "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
+            );
+        }
+    }
+}
+
 fn check_safety(t: &Template, out: &mut Out) {
     let Some(section) = t.section(SectionKind::SafetyGates) else {
         return;
@@ -443,54 +582,80 @@ fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
     }
 }
 
-/// Lane globs must not overlap unless the plan declares it.
+/// Lane globs must not overlap unless the plan declares it, and a declared overlap must be a
+/// sub-tree (one lane's glob inside the other's) unless it is declared shared.
 pub fn check_plan(plan: &Plan) -> Vec<Finding> {
+    let plan_finding = |message: String, fix: String| Finding {
+        severity: Severity::Error,
+        check: "lane-overlap",
+        item: "plan".into(),
+        section: None,
+        line: None,
+        message,
+        fix,
+    };
     let mut findings = Vec::new();
+    let specs = |globs: &[String]| -> Vec<PathSpec> {
+        globs
+            .iter()
+            .filter_map(|g| PathSpec::parse(g).ok())
+            .collect()
+    };
     for (i, a) in plan.lanes.iter().enumerate() {
         for b in &plan.lanes[i + 1..] {
-            let declared = plan
-                .declared_overlaps
-                .iter()
-                .any(|(x, y)| (x == &a.id && y == &b.id) || (x == &b.id && y == &a.id));
-            if declared {
+            if plan.declares_overlap(&a.id, &b.id).is_some() {
                 continue;
             }
-            for ga in &a.owns {
-                for gb in &b.owns {
-                    if globs_overlap(ga, gb) {
-                        findings.push(Finding {
-                            severity: Severity::Error,
-                            check: "lane-overlap",
-                            item: "plan".into(),
-                            section: None,
-                            line: None,
-                            message: format!("lane {} owns {ga} and lane {} owns {gb}: they overlap", a.id, b.id),
-                            fix: format!(
+            for ga in specs(&a.owns) {
+                for gb in specs(&b.owns) {
+                    if let Some(both) = ga.overlap(&gb) {
+                        findings.push(plan_finding(
+                            format!(
+                                "lane {} owns {} and lane {} owns {}: they overlap (both name `{both}`)",
+                                a.id,
+                                ga.source(),
+                                b.id,
+                                gb.source()
+                            ),
+                            format!(
                                 "narrow one of the globs, or declare it: [[overlap]] lanes = [\"{}\", \"{}\"]",
                                 a.id, b.id
                             ),
-                        });
+                        ));
                     }
                 }
             }
         }
     }
+    for amb in &plan.territory().ambiguities {
+        let (a, b) = &amb.lanes;
+        let (ga, gb) = &amb.globs;
+        let message = if amb.equal {
+            format!(
+                "lanes {a} and {b} both own all of {ga} / {gb}: a declared overlap needs one lane to own a sub-tree of the other's"
+            )
+        } else {
+            format!(
+                "lane {a}'s {ga} and lane {b}'s {gb} cross (both name `{}`) without one lying inside the other, so no lane owns the common paths",
+                amb.witness
+            )
+        };
+        findings.push(plan_finding(
+            message,
+            "make one glob a sub-tree of the other, or declare the overlap `shared = true`".into(),
+        ));
+    }
     findings
 }
 
-/// A concrete path that a path-or-glob stands for: the glob's literal prefix plus a file name.
-fn probe_path(pattern: &str) -> String {
-    match pattern.find(['*', '?', '[', '{']) {
-        None => pattern.to_owned(),
-        Some(i) => format!("{}swarm-probe", &pattern[..i]),
-    }
-}
-
-/// Whether two paths-or-globs can name the same file.
+/// Whether two paths-or-globs can name the same file (exactly; see [`super::paths`]).
 pub fn globs_overlap(a: &str, b: &str) -> bool {
-    let matches =
-        |glob: &str, path: &str| Glob::new(glob).is_ok_and(|g| g.compile_matcher().is_match(path));
-    matches(a, &probe_path(b)) || matches(b, &probe_path(a))
+    match (PathSpec::parse(a), PathSpec::parse(b)) {
+        (Ok(a), Ok(b)) => a.overlap(&b).is_some(),
+        // A path that does not parse is refused by the hygiene check; count it as overlapping
+        // so nothing unchecked passes as disjoint.
+        _ => true,
+    }
 }
 
 /// Git's branch-name rules (`git check-ref-format --branch`), as a reason when broken.
@@ -533,6 +698,9 @@ mod tests {
         Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan")
     }
 
+    static GUARDRAILS: std::sync::LazyLock<Guardrails> =
+        std::sync::LazyLock::new(Guardrails::default);
+
     fn item(name: &str, lane: &str, text: &str) -> WorkItem {
         WorkItem::from_json(&json!({
             "metadata": {"name": name, "namespace": "agents", "labels": {"swarm.proompteng.ai/lane": lane, "swarm.proompteng.ai/wave": "1"}},
@@ -561,6 +729,7 @@ mod tests {
             in_flight: runs,
             head_prefix: "codex/",
             allow_prompt_override: false,
+            guardrails: &GUARDRAILS,
         }
     }
 
@@ -690,7 +859,7 @@ mod tests {
             "the Torghut plan declares its overlaps"
         );
         let mut p = plan();
-        p.declared_overlaps.clear();
+        p.overlaps.clear();
         let f = check_plan(&p);
         assert!(
             f.iter()

@@ -2,10 +2,13 @@
 pub mod approval;
 pub mod audit;
 pub mod checks;
+pub mod conflicts;
 pub mod fields;
+pub mod guardrails;
 pub mod labels;
 pub mod log_buffer;
 pub mod manifest;
+pub mod paths;
 pub mod phase;
 pub mod plan;
 pub mod pod;
@@ -15,6 +18,7 @@ pub mod resource;
 pub mod run;
 pub mod sanitize;
 pub mod template;
+pub mod territory;
 pub mod wave;
 pub mod work_item;
 

@@ -1,10 +1,12 @@
 //! The swarm plan: lanes (who owns which repository paths), the merge-order categories that number
 //! the waves, and the work items of the first wave. Lives in a TOML file next to the swarm's
 //! repository or in the config dir; the seed's Torghut plan ships as `examples/torghut/plan.toml`.
-use globset::Glob;
+use super::paths::PathSpec;
+use super::territory::{Territory, TerritoryCache};
 use serde::Deserialize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::Spanned;
 
 /// A lane owns a narrow, non-overlapping set of repository paths.
@@ -42,8 +44,19 @@ pub struct Plan {
     pub lanes: Vec<Lane>,
     pub waves: Vec<WaveCategory>,
     pub items: Vec<PlannedItem>,
-    /// Lane pairs whose globs may overlap because the plan says so.
-    pub declared_overlaps: Vec<(String, String)>,
+    /// Lane pairs whose globs may overlap because the plan says so (`[[overlap]]`).
+    pub overlaps: Vec<DeclaredOverlap>,
+    territory: TerritoryCache,
+}
+
+/// `[[overlap]] lanes = ["B", "C"]`: the two lanes' globs overlap on purpose. By default the
+/// more specific lane owns the shared sub-tree; `shared = true` lets both work in it (conflicts
+/// between their items are still refused path by path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredOverlap {
+    pub lanes: (String, String),
+    pub shared: bool,
+    pub reason: Option<String>,
 }
 
 /// A plan that cannot be used, naming the file, line and field.
@@ -109,9 +122,10 @@ struct RawItem {
 #[serde(deny_unknown_fields)]
 struct RawOverlap {
     lanes: Spanned<Vec<String>>,
-    #[allow(dead_code)]
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    shared: bool,
 }
 
 impl Plan {
@@ -154,7 +168,7 @@ impl Plan {
                 ));
             }
             for glob in &lane.owns {
-                Glob::new(glob.get_ref()).map_err(|e| {
+                PathSpec::parse(glob.get_ref()).map_err(|e| {
                     err(
                         Some(glob.span()),
                         format!("lane {id:?} owns: invalid glob {:?}: {e}", glob.get_ref()),
@@ -184,7 +198,7 @@ impl Plan {
         }
         waves.sort_by_key(|w| w.number);
 
-        let mut declared_overlaps = Vec::new();
+        let mut overlaps = Vec::new();
         for overlap in &raw.overlaps {
             let pair = overlap.lanes.get_ref();
             if pair.len() != 2 {
@@ -201,7 +215,11 @@ impl Plan {
                     ));
                 }
             }
-            declared_overlaps.push((pair[0].clone(), pair[1].clone()));
+            overlaps.push(DeclaredOverlap {
+                lanes: (pair[0].clone(), pair[1].clone()),
+                shared: overlap.shared,
+                reason: overlap.reason.clone(),
+            });
         }
 
         let mut items: Vec<PlannedItem> = Vec::new();
@@ -263,8 +281,21 @@ impl Plan {
             lanes,
             waves,
             items,
-            declared_overlaps,
+            overlaps,
+            territory: TerritoryCache::default(),
         })
+    }
+
+    /// Who owns which paths, overlaps resolved (computed once per version of the lanes).
+    pub fn territory(&self) -> Arc<Territory> {
+        self.territory.get(self)
+    }
+
+    /// Whether the plan declares that lanes `a` and `b` overlap.
+    pub fn declares_overlap(&self, a: &str, b: &str) -> Option<&DeclaredOverlap> {
+        self.overlaps
+            .iter()
+            .find(|o| (o.lanes.0 == a && o.lanes.1 == b) || (o.lanes.0 == b && o.lanes.1 == a))
     }
 
     pub fn lane(&self, id: &str) -> Option<&Lane> {

@@ -227,6 +227,41 @@ impl Template {
         }
     }
 
+    /// The objective a new work item starts with, to be replaced.
+    pub const OBJECTIVE_PLACEHOLDER: &'static str =
+        "What this work item changes, in one or two sentences.";
+    /// The in-scope path a new work item starts with when its lane has no globs.
+    pub const PATH_PLACEHOLDER: &'static str = "path/to/change/**";
+
+    /// List items of a section as written: outer backticks dropped, but spaces inside them and
+    /// at the end of the line kept (the path checks refuse them).
+    pub fn raw_items(&self, kind: SectionKind) -> Vec<(usize, String)> {
+        let Some(section) = self.section(kind) else {
+            return Vec::new();
+        };
+        section
+            .body
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                list_item(l)?;
+                let l = l.strip_suffix('\r').unwrap_or(l).trim_start();
+                let rest = l[1..].trim_start();
+                let rest = if l.starts_with(['-', '*', '+']) {
+                    rest
+                } else {
+                    l.trim_start_matches(|c: char| c.is_ascii_digit())[1..].trim_start()
+                };
+                let item = rest
+                    .strip_prefix('`')
+                    .and_then(|s| s.trim_end().strip_suffix('`'))
+                    .filter(|s| !s.contains('`'))
+                    .unwrap_or(rest);
+                Some((section.line + 1 + i, item.to_owned()))
+            })
+            .collect()
+    }
+
     /// The pre-filled template for a new work item in `lane`.
     pub fn new_item(
         lane: &str,
@@ -236,18 +271,19 @@ impl Template {
         head: &str,
     ) -> String {
         let paths: String = if owns.is_empty() {
-            "- `path/to/change/**`\n".to_owned()
+            format!("- `{}`\n", Template::PATH_PLACEHOLDER)
         } else {
             owns.iter().map(|p| format!("- `{p}`\n")).collect()
         };
         format!(
-            "## Objective\nWhat this work item changes, in one or two sentences.\n\n\
+            "## Objective\n{objective}\n\n\
              ## In-scope paths\n{paths}\n\
              ## Out-of-scope constraints\n- No changes outside lane {lane}'s paths\n- No live trading enablement; paper trading stays the default\n\n\
              ## Acceptance criteria\n- Unit tests cover the new code\n\n\
              ## Validation commands\n- `make test`\n\n\
              ## Safety gates\n- paper-only\n- no credentials changes\n\n\
-             ## Parameters\n- repository: {repository}\n- base: {base}\n- head: {head}\n- stage: implementation\n"
+             ## Parameters\n- repository: {repository}\n- base: {base}\n- head: {head}\n- stage: implementation\n",
+            objective = Template::OBJECTIVE_PLACEHOLDER,
         )
     }
 }

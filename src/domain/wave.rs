@@ -3,13 +3,14 @@
 //! strategy). Pure: planning, the launch gates, and the exact AgentRun manifests.
 use super::approval::Approval;
 use super::checks::{self, Finding, Severity};
+use super::conflicts::{self, Claim};
 use super::labels;
+use super::paths::PathSpec;
 use super::plan::Plan;
 use super::pr::PrState;
 use super::run::Run;
-use super::template::{SectionKind, Template};
+use super::template::Template;
 use super::work_item::WorkItem;
-use globset::GlobSetBuilder;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -81,48 +82,7 @@ pub struct Overrides {
     pub prompt: bool,
 }
 
-/// The configurable deny-list: parameters and secrets that would enable live trading or change
-/// credentials. Defaults cover the seed's guardrails.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Guardrails {
-    /// Glob patterns (case-insensitive) on parameter names.
-    pub deny_parameter_names: Vec<String>,
-    /// Glob patterns (case-insensitive) on parameter values.
-    pub deny_parameter_values: Vec<String>,
-    /// Secrets a run may mount; anything else is refused.
-    pub allowed_secrets: Vec<String>,
-}
-
-impl Default for Guardrails {
-    fn default() -> Self {
-        Guardrails {
-            deny_parameter_names: [
-                "*live*",
-                "*trading_mode*",
-                "*tradingmode*",
-                "*credential*",
-                "*password*",
-                "*api_key*",
-                "*apikey*",
-                "*secret*",
-                "*token*",
-                "*broker*",
-            ]
-            .map(String::from)
-            .to_vec(),
-            deny_parameter_values: [
-                "live",
-                "*live-trading*",
-                "*live_trading*",
-                "*enable-live*",
-                "*paper=false*",
-            ]
-            .map(String::from)
-            .to_vec(),
-            allowed_secrets: vec!["codex-github-token".into()],
-        }
-    }
-}
+pub use super::guardrails::Guardrails;
 
 /// How runs are launched (from the config file).
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +182,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
                 .collect::<Vec<_>>(),
             head_prefix: ctx.head_prefix,
             allow_prompt_override: ctx.overrides.prompt,
+            guardrails: ctx.guardrails,
         };
         out.extend(
             checks::check_item(item, &check_ctx)
@@ -264,31 +225,10 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             ));
         }
     }
-    // Paths overlapping with in-flight work of other items.
-    for item in &wave.items {
-        let mine = in_scope(item);
-        for run in in_flight.iter().filter(|r| !own_run(item, r)) {
-            let Some(other) = run.work_item.as_ref().and_then(|n| {
-                ctx.all_items
-                    .iter()
-                    .find(|i| &i.key.name == n && i.key.namespace == run.key.namespace)
-            }) else {
-                continue;
-            };
-            if let Some((a, b)) = overlapping(&mine, &in_scope(other)) {
-                out.push(finding(
-                    Severity::Error,
-                    "path-overlap",
-                    &item.key.name,
-                    format!(
-                        "{a} overlaps {b}, which the in-flight run {} is changing",
-                        run.key.name
-                    ),
-                    "wait for that run's PR to merge, or narrow the paths",
-                ));
-            }
-        }
-    }
+    out.extend(wave_conflicts(wave, &in_flight, ctx.all_items));
+    // A rule reached twice (the text's parameters and the manifest's) is said once.
+    let mut said = std::collections::HashSet::new();
+    out.retain(|f| said.insert((f.item.clone(), f.check, f.message.clone())));
     // Earlier waves merged first.
     for earlier in waves.iter().filter(|w| w.number < wave.number) {
         let unmerged: Vec<&str> = earlier
@@ -315,31 +255,25 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
     out
 }
 
+/// What the launch would send, checked again: the AgentRun's parameters and its secrets.
 fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
     let mut out = Vec::new();
-    let matcher = |patterns: &[String]| {
-        let mut b = GlobSetBuilder::new();
-        for p in patterns {
-            if let Ok(g) = globset::GlobBuilder::new(p).case_insensitive(true).build() {
-                b.add(g);
+    let manifest = run_manifest(item, 0, ctx.plan, ctx.settings, "", ctx.overrides);
+    if let Some(params) = manifest["spec"]["parameters"].as_object() {
+        for (key, value) in params {
+            let value = value.as_str().unwrap_or_default();
+            if key == "prompt" {
+                continue;
             }
-        }
-        b.build().unwrap_or_else(|_| globset::GlobSet::empty())
-    };
-    let names = matcher(&ctx.guardrails.deny_parameter_names);
-    let values = matcher(&ctx.guardrails.deny_parameter_values);
-    for (key, (_, value)) in Template::parse(&item.text).parameters() {
-        if key == "prompt" {
-            continue; // prompt precedence has its own check
-        }
-        if names.is_match(&key) || values.is_match(value.as_str()) {
-            out.push(finding(
-                Severity::Error,
-                "guardrails",
-                &item.key.name,
-                format!("parameter `{key}: {value}` could enable live trading or change credentials"),
-                "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
-            ));
+            if let Some(r) = ctx.guardrails.parameter_refusal(key, value) {
+                out.push(finding(
+                    Severity::Error,
+                    "guardrails",
+                    &item.key.name,
+                    format!("parameter `{key}: {value}` is refused: {}", r.reason),
+                    "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
+                ));
+            }
         }
     }
     for secret in &ctx.settings.secrets {
@@ -356,19 +290,109 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
     out
 }
 
-fn in_scope(item: &WorkItem) -> Vec<String> {
-    Template::parse(&item.text)
-        .items(SectionKind::InScopePaths)
+/// The in-scope paths of an item that parse (the others are refused by its own checks).
+fn in_scope(item: &WorkItem) -> Vec<PathSpec> {
+    checks::in_scope_specs(&Template::parse(&item.text))
         .into_iter()
-        .map(|(_, p)| p)
+        .filter_map(|(_, s)| s.ok())
         .collect()
 }
 
-fn overlapping(a: &[String], b: &[String]) -> Option<(String, String)> {
-    a.iter()
-        .flat_map(|x| b.iter().map(move |y| (x, y)))
-        .find(|(x, y)| checks::globs_overlap(x, y))
-        .map(|(x, y)| (x.clone(), y.clone()))
+/// The seed's core rule: no two work items in flight at the same time claim overlapping paths —
+/// within the wave (any lanes) and against every in-flight run of another work item.
+pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) -> Vec<Finding> {
+    let own_run = |item: &WorkItem, run: &Run| {
+        run.key.name == run_name(item, wave.number) && run.key.namespace == item.key.namespace
+    };
+    // Owners 0..n are the wave's items; then one per in-flight run of another work item.
+    struct Owner<'a> {
+        item: &'a WorkItem,
+        run: Option<&'a Run>,
+        specs: Vec<PathSpec>,
+    }
+    let mut owners: Vec<Owner> = wave
+        .items
+        .iter()
+        .map(|item| Owner {
+            item,
+            run: None,
+            specs: in_scope(item),
+        })
+        .collect();
+    for run in in_flight {
+        if !run.phase.is_in_flight() {
+            continue;
+        }
+        let Some(item) = run.work_item.as_ref().and_then(|n| {
+            all_items
+                .iter()
+                .copied()
+                .find(|i| &i.key.name == n && i.key.namespace == run.key.namespace)
+        }) else {
+            continue;
+        };
+        // A wave item's own runs push its own branch: the head check deals with those.
+        if wave.items.iter().any(|w| w.key == item.key)
+            || wave.items.iter().any(|w| own_run(w, run))
+        {
+            continue;
+        }
+        owners.push(Owner {
+            item,
+            run: Some(run),
+            specs: in_scope(item),
+        });
+    }
+    let claims: Vec<Claim> = owners
+        .iter()
+        .enumerate()
+        .flat_map(|(i, o)| {
+            o.specs.iter().map(move |spec| Claim {
+                owner: i,
+                repository: o.item.parameters.get("repository").map(String::as_str),
+                spec,
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in conflicts::conflicts(&claims) {
+        let (a, b) = (&claims[c.first], &claims[c.second]);
+        let (oa, ob) = (&owners[a.owner], &owners[b.owner]);
+        match (oa.run, ob.run) {
+            (None, None) => out.push(finding(
+                Severity::Error,
+                "path-overlap",
+                &ob.item.key.name,
+                format!(
+                    "{} overlaps {} of work item {} in this wave (both name `{}`): launched together their PRs would conflict",
+                    b.spec.source(),
+                    a.spec.source(),
+                    oa.item.key.name,
+                    c.witness
+                ),
+                "move one of them to a later wave, or narrow the paths so they do not meet",
+            )),
+            (None, Some(run)) | (Some(run), None) => {
+                let (mine, theirs) = if oa.run.is_none() { (a, b) } else { (b, a) };
+                let me = if oa.run.is_none() { oa } else { ob };
+                out.push(finding(
+                    Severity::Error,
+                    "path-overlap",
+                    &me.item.key.name,
+                    format!(
+                        "{} overlaps {}, which the in-flight run {} is changing (both name `{}`)",
+                        mine.spec.source(),
+                        theirs.spec.source(),
+                        run.key.name,
+                        c.witness
+                    ),
+                    "wait for that run's PR to merge, or narrow the paths",
+                ));
+            }
+            (Some(_), Some(_)) => {} // two runs already in flight: not this launch's doing
+        }
+    }
+    out
 }
 
 /// A stable short hash.

@@ -1,0 +1,183 @@
+//! Sets of characters as sorted, disjoint, inclusive code-point ranges: the alphabet of the path
+//! automata. Classes like `[!a-c]` and "any character but `/`" are infinite over `char`, so they
+//! are kept symbolically and only split into cells where two automata disagree.
+
+/// Unicode scalar values: everything but the surrogate gap.
+const UNIVERSE: [(u32, u32); 2] = [(0, 0xD7FF), (0xE000, 0x10FFFF)];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct CharSet {
+    ranges: Vec<(u32, u32)>,
+}
+
+impl CharSet {
+    pub fn any() -> CharSet {
+        CharSet {
+            ranges: UNIVERSE.to_vec(),
+        }
+    }
+
+    pub fn single(c: char) -> CharSet {
+        CharSet {
+            ranges: vec![(c as u32, c as u32)],
+        }
+    }
+
+    /// Any character a path segment may hold (everything but `/`).
+    pub fn not_slash() -> CharSet {
+        CharSet::single('/').complement()
+    }
+
+    pub fn from_ranges(ranges: impl IntoIterator<Item = (char, char)>) -> CharSet {
+        let mut out = CharSet {
+            ranges: ranges
+                .into_iter()
+                .filter(|(lo, hi)| lo <= hi)
+                .map(|(lo, hi)| (lo as u32, hi as u32))
+                .collect(),
+        };
+        out.normalize();
+        out
+    }
+
+    fn normalize(&mut self) {
+        self.ranges.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(self.ranges.len());
+        for &(lo, hi) in &self.ranges {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        self.ranges = merged;
+    }
+
+    pub fn ranges(&self) -> &[(u32, u32)] {
+        &self.ranges
+    }
+
+    pub fn contains(&self, c: u32) -> bool {
+        let i = self.ranges.partition_point(|&(_, hi)| hi < c);
+        self.ranges.get(i).is_some_and(|&(lo, _)| lo <= c)
+    }
+
+    pub fn union(&self, other: &CharSet) -> CharSet {
+        let mut out = CharSet {
+            ranges: self.ranges.iter().chain(&other.ranges).copied().collect(),
+        };
+        out.normalize();
+        out
+    }
+
+    pub fn is_universe(&self) -> bool {
+        self.ranges == UNIVERSE
+    }
+
+    pub fn intersect(&self, other: &CharSet) -> CharSet {
+        let (mut i, mut j) = (0, 0);
+        let mut ranges = Vec::new();
+        while i < self.ranges.len() && j < other.ranges.len() {
+            let (a, b) = (self.ranges[i], other.ranges[j]);
+            let lo = a.0.max(b.0);
+            let hi = a.1.min(b.1);
+            if lo <= hi {
+                ranges.push((lo, hi));
+            }
+            if a.1 < b.1 { i += 1 } else { j += 1 }
+        }
+        CharSet { ranges }
+    }
+
+    /// Everything in the universe that is not in the set.
+    pub fn complement(&self) -> CharSet {
+        let mut out = Vec::new();
+        for &(ulo, uhi) in &UNIVERSE {
+            let mut next = ulo;
+            for &(lo, hi) in &self.ranges {
+                if hi < ulo || lo > uhi {
+                    continue;
+                }
+                if lo > next {
+                    out.push((next, lo - 1));
+                }
+                next = hi.saturating_add(1);
+            }
+            if next <= uhi {
+                out.push((next, uhi));
+            }
+        }
+        CharSet { ranges: out }
+    }
+
+    /// ASCII letters in both cases (paths are compared case-insensitively for guard rules).
+    pub fn fold_ascii_case(&self) -> CharSet {
+        let mut extra = Vec::new();
+        for (from, to) in [(b'a', b'A'), (b'A', b'a')] {
+            let letters = CharSet {
+                ranges: vec![(from as u32, from as u32 + 25)],
+            };
+            for &(lo, hi) in letters.intersect(self).ranges() {
+                extra.push((lo - from as u32 + to as u32, hi - from as u32 + to as u32));
+            }
+        }
+        let mut out = CharSet {
+            ranges: self.ranges.iter().copied().chain(extra).collect(),
+        };
+        out.normalize();
+        out
+    }
+}
+
+/// The character a witness path shows for a cell: a readable one when the cell has one.
+pub fn readable_char(cell: &[(u32, u32)]) -> Option<char> {
+    const PREFERRED: [(u32, u32); 5] = [
+        ('a' as u32, 'z' as u32),
+        ('0' as u32, '9' as u32),
+        ('A' as u32, 'Z' as u32),
+        ('_' as u32, '_' as u32),
+        ('!' as u32, '~' as u32),
+    ];
+    for (plo, phi) in PREFERRED {
+        for &(lo, hi) in cell {
+            let lo2 = lo.max(plo);
+            if lo2 <= hi.min(phi) {
+                return char::from_u32(lo2);
+            }
+        }
+    }
+    cell.iter().find_map(|&(lo, hi)| {
+        (lo..=hi.min(lo.saturating_add(64)))
+            .filter_map(char::from_u32)
+            .find(|c| !c.is_control() && !c.is_whitespace())
+            .or_else(|| char::from_u32(lo))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_algebra() {
+        let ac = CharSet::from_ranges([('a', 'c')]);
+        let bz = CharSet::from_ranges([('b', 'z')]);
+        assert_eq!(ac.intersect(&bz), CharSet::from_ranges([('b', 'c')]));
+        assert!(ac.complement().contains('d' as u32));
+        assert!(!ac.complement().contains('b' as u32));
+        assert_eq!(ac.complement().complement(), ac);
+        assert!(CharSet::not_slash().contains('a' as u32));
+        assert!(!CharSet::not_slash().contains('/' as u32));
+        assert!(CharSet::any().complement().ranges().is_empty());
+        assert_eq!(
+            CharSet::from_ranges([('a', 'b')]).fold_ascii_case(),
+            CharSet::from_ranges([('a', 'b'), ('A', 'B')])
+        );
+    }
+
+    #[test]
+    fn readable_chars_are_preferred() {
+        assert_eq!(readable_char(CharSet::not_slash().ranges()), Some('a'));
+        assert_eq!(readable_char(&[(0, 0x20)]), Some('\0'));
+        assert_eq!(readable_char(CharSet::single('-').ranges()), Some('-'));
+    }
+}

@@ -1,0 +1,103 @@
+//! What an in-scope path or lane glob may look like before any algebra runs on it: a
+//! repository-relative path or glob, written plainly. Everything here is a way to name a path the
+//! lane check would read one way and git (or the agent) another.
+
+/// Characters that render as nothing (or reorder text) and so make a path read differently
+/// from what it is: zero-width characters, bidirectional controls, the BOM, soft hyphen, …
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Why `path` is not a plain repository-relative path or glob, if it is not.
+pub fn problem(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return Some("the path is empty".into());
+    }
+    if let Some(c) = path.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "the path contains the control character U+{:04X}",
+            c as u32
+        ));
+    }
+    if let Some(c) = path.chars().find(|&c| is_invisible(c)) {
+        return Some(format!(
+            "the path contains the invisible or bidirectional character U+{:04X}",
+            c as u32
+        ));
+    }
+    if path.ends_with(char::is_whitespace) || path.starts_with(char::is_whitespace) {
+        return Some("the path starts or ends with a space".into());
+    }
+    if path.contains('\\') {
+        return Some("the path contains a backslash (separate directories with `/`)".into());
+    }
+    if path.starts_with('/') || path.starts_with('~') || has_drive(path) {
+        return Some("the path is absolute; write it relative to the repository root".into());
+    }
+    if path.contains("//") {
+        return Some("the path contains `//` (an empty directory name)".into());
+    }
+    for segment in path.split('/') {
+        match segment {
+            ".." => return Some("the path contains `..` (it could leave the lane)".into()),
+            "." => return Some("the path contains a `.` segment (`./`); drop it".into()),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn has_drive(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_pass() {
+        for ok in [
+            "services/torghut/app/trading/**",
+            "a/b c.py",
+            "docs/{a,b}.md",
+            "x/",
+            ".github/workflows/ci.yml",
+            "a/..b/c",
+        ] {
+            assert_eq!(problem(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn every_way_to_hide_a_path_is_named() {
+        for (bad, what) in [
+            ("", "empty"),
+            ("a/../../kubernetes/x", "`..`"),
+            ("..", "`..`"),
+            ("/etc/passwd", "absolute"),
+            ("~/x", "absolute"),
+            ("C:/x", "absolute"),
+            ("./a", "`.` segment"),
+            ("a/./b", "`.` segment"),
+            ("a//b", "`//`"),
+            ("a\\b", "backslash"),
+            ("a/b ", "space"),
+            (" a/b", "space"),
+            ("a/b\t", "control"),
+            ("a\u{1b}[2Jb", "control"),
+            ("a/\u{202E}yp.b", "bidirectional"),
+            ("a/\u{200B}b", "invisible"),
+            ("\u{FEFF}a", "invisible"),
+        ] {
+            let p = problem(bad).unwrap_or_else(|| panic!("{bad:?} should be refused"));
+            assert!(p.contains(what), "{bad:?}: {p}");
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The algebra against brute force: every valid path up to a small depth over a small alphabet,
+//! matched by globset (an independent implementation) — the decisions must agree with it.
+use super::*;
+use globset::{GlobBuilder, GlobMatcher};
+use proptest::prelude::*;
+
+fn reference(glob: &str) -> GlobMatcher {
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
+        .expect("generated globs are valid for globset")
+        .compile_matcher()
+}
+
+/// The pathspec meaning, by definition: some leading part of the path (whole segments) is named
+/// by the glob without its trailing `/**`.
+fn reference_pathspec(glob: &str) -> impl Fn(&str) -> bool + use<> {
+    let mut g = glob;
+    while let Some(rest) = g.strip_suffix("/**") {
+        if rest.is_empty() {
+            break;
+        }
+        g = rest;
+    }
+    let m = reference(g);
+    move |path: &str| {
+        let segments: Vec<&str> = path.split('/').collect();
+        (1..=segments.len()).any(|k| m.is_match(segments[..k].join("/")))
+    }
+}
+
+fn all_paths() -> Vec<String> {
+    let mut segments = Vec::new();
+    for a in ["a", "b", "c"] {
+        segments.push(a.to_owned());
+        for b in ["a", "b", "c"] {
+            segments.push(format!("{a}{b}"));
+        }
+    }
+    let mut paths: Vec<String> = segments.clone();
+    let mut last = segments.clone();
+    for _ in 1..3 {
+        last = last
+            .iter()
+            .flat_map(|p| segments.iter().map(move |s| format!("{p}/{s}")))
+            .collect();
+        paths.extend(last.iter().cloned());
+    }
+    paths
+}
+
+fn glob_strategy() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        4 => Just("a".to_owned()),
+        3 => Just("b".to_owned()),
+        3 => Just("*".to_owned()),
+        1 => Just("?".to_owned()),
+        1 => Just("[ab]".to_owned()),
+        1 => Just("[!a]".to_owned()),
+        1 => Just("{a,b}".to_owned()),
+        1 => Just("{a,b/a}".to_owned()),
+    ];
+    let segment = prop_oneof![
+        1 => Just("**".to_owned()),
+        4 => proptest::collection::vec(atom, 1..=3).prop_map(|v| v.concat()),
+    ];
+    proptest::collection::vec(segment, 1..=4).prop_map(|v| v.join("/"))
+}
+
+fn spec(glob: &str, semantics: Semantics) -> PathSpec {
+    PathSpec::compile(glob, semantics, false).expect("valid")
+}
+
+/// The reference matcher of one glob.
+fn oracle(semantics: Semantics, glob: &str) -> Box<dyn Fn(&str) -> bool> {
+    match semantics {
+        Semantics::Glob => {
+            let m = reference(glob);
+            Box::new(move |p| m.is_match(p))
+        }
+        Semantics::Pathspec => Box::new(reference_pathspec(glob)),
+    }
+}
+
+fn check_witness_is_valid(w: &str) {
+    assert!(
+        hygiene::problem(w).is_none(),
+        "witness {w:?} is not a plain path"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matching_agrees_with_globset(glob in glob_strategy()) {
+        let paths = all_paths();
+        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+            let s = spec(&glob, semantics);
+            let o = oracle(semantics, &glob);
+            for p in &paths {
+                prop_assert_eq!(s.matches(p), o(p), "{:?} {} {}", semantics, glob, p);
+            }
+        }
+    }
+
+    #[test]
+    fn overlap_agrees_with_brute_force(a in glob_strategy(), b in glob_strategy()) {
+        let paths = all_paths();
+        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+            let (oa, ob) = (oracle(semantics, &a), oracle(semantics, &b));
+            let brute = paths.iter().find(|p| oa(p) && ob(p));
+            match spec(&a, semantics).overlap(&spec(&b, semantics)) {
+                Some(Witness::Path(w)) => {
+                    check_witness_is_valid(&w);
+                    prop_assert!(oa(&w) && ob(&w), "{semantics:?}: witness {w} of {a} ∩ {b}");
+                }
+                Some(Witness::TooComplex) => prop_assert!(false, "small globs are decided"),
+                None => prop_assert!(brute.is_none(), "{semantics:?}: {a} ∩ {b} missed {brute:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn containment_agrees_with_brute_force(
+        a in glob_strategy(),
+        cover in proptest::collection::vec(glob_strategy(), 1..=3),
+    ) {
+        let paths = all_paths();
+        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+            let oa = oracle(semantics, &a);
+            let oc: Vec<_> = cover.iter().map(|c| oracle(semantics, c)).collect();
+            let outside = |p: &str| oa(p) && !oc.iter().any(|o| o(p));
+            let brute = paths.iter().find(|p| outside(p));
+            let set = PathSet::new(&cover.iter().map(|c| spec(c, semantics)).collect::<Vec<_>>());
+            match spec(&a, semantics).uncovered_by(&set) {
+                Some(Witness::Path(w)) => {
+                    check_witness_is_valid(&w);
+                    prop_assert!(outside(&w), "{semantics:?}: {w} is not a counterexample of {a} ⊆ {cover:?}");
+                }
+                Some(Witness::TooComplex) => prop_assert!(false, "small globs are decided"),
+                None => prop_assert!(brute.is_none(), "{semantics:?}: {a} ⊆ {cover:?} but {brute:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(s in "\\PC{0,24}") {
+        if let Ok(p) = PathSpec::parse(&s) {
+            let _ = p.overlap(&p);
+            let _ = p.example();
+        }
+    }
+}
+
+fn pathspec(glob: &str) -> PathSpec {
+    PathSpec::parse(glob).expect("valid")
+}
+
+fn overlap_witness(a: &str, b: &str) -> Option<String> {
+    pathspec(a).overlap(&pathspec(b)).map(|w| w.to_string())
+}
+
+#[test]
+fn wildcards_in_the_middle_are_decided_exactly() {
+    assert_eq!(
+        overlap_witness("a/*/risk.py", "a/sizing/**").as_deref(),
+        Some("a/sizing/risk.py")
+    );
+    let w = overlap_witness("src/**/*.rs", "src/foo/*.rs").expect("overlap");
+    assert!(w.starts_with("src/foo/") && w.ends_with(".rs"), "{w}");
+    assert_eq!(overlap_witness("src/*.rs", "src/*.py"), None);
+    assert_eq!(overlap_witness("a/*/x/**", "a/b/y/**"), None);
+    assert_eq!(overlap_witness("a/[!b]*/x", "a/b*/x"), None);
+    assert!(overlap_witness("a/[!b]*/x", "a/bb/**").is_none());
+    assert!(overlap_witness("a/[!b]*/x", "a/cb/**").is_some());
+    assert_eq!(
+        overlap_witness("docs/{runbooks,alerts}/**", "docs/alerts/x.md").as_deref(),
+        Some("docs/alerts/x.md")
+    );
+}
+
+#[test]
+fn a_plain_path_is_one_file_and_a_trailing_slash_a_directory() {
+    assert_eq!(
+        overlap_witness("services/torghut/app", "services/torghut/app/config.py"),
+        None
+    );
+    assert!(pathspec("a/b/").covers(&pathspec("a/b/**")));
+    assert!(pathspec("a/b/**").covers(&pathspec("a/b/")));
+    assert!(pathspec("a/b/").covers(&pathspec("a/b/c/*.py")));
+    assert!(!pathspec("a/b/**").covers(&pathspec("a/b")));
+    assert_eq!(overlap_witness("a/b.py", "a/b.pyc"), None);
+    assert_eq!(overlap_witness("docs/x.md", "**/config.py"), None);
+}
+
+#[test]
+fn guard_rules_name_everything_beneath_them() {
+    let rules = PathSet::new(&[PathSpec::guard("**/.ssh").expect("valid")]);
+    assert_eq!(pathspec("home/.ssh/id_rsa").uncovered_by(&rules), None);
+    assert_eq!(pathspec("home/.ssh/**").uncovered_by(&rules), None);
+    assert!(pathspec("home/**").uncovered_by(&rules).is_some());
+}
+
+#[test]
+fn containment_gives_the_path_outside() {
+    let lane = PathSet::new(&[
+        pathspec("services/torghut/app/trading/**"),
+        pathspec("services/torghut/app/config.py"),
+        pathspec("services/torghut/tests/**"),
+    ]);
+    assert_eq!(
+        pathspec("services/torghut/app/trading/firewall/**").uncovered_by(&lane),
+        None
+    );
+    assert_eq!(
+        pathspec("services/torghut/app/config.py").uncovered_by(&lane),
+        None
+    );
+    assert_eq!(
+        pathspec("services/torghut/{app/trading,tests}/**/*.py").uncovered_by(&lane),
+        None
+    );
+    let outside = pathspec("services/torghut/**")
+        .uncovered_by(&lane)
+        .expect("outside")
+        .to_string();
+    assert_eq!(outside, "services/torghut/a");
+    assert_eq!(
+        pathspec("services/torghut/app/*.py").uncovered_by(&lane),
+        Some(Witness::Path("services/torghut/app/a.py".into()))
+    );
+}
+
+#[test]
+fn guard_rules_ignore_ascii_case() {
+    let g = PathSpec::guard("**/*secret*").expect("valid");
+    assert!(g.matches("kubernetes/torghut/SealedSecret.yaml"));
+    assert!(g.matches("a/secrets/db/password.txt"));
+    assert!(!pathspec("**/*secret*").matches("SECRET"));
+}
+
+#[test]
+fn hygiene_comes_before_syntax() {
+    let e = PathSpec::parse(
+        "services/torghut/app/trading/../../../../kubernetes/torghut/deployment.yaml",
+    )
+    .expect_err("dot-dot");
+    assert!(e.message.contains("`..`"), "{e}");
+    let e = PathSpec::parse("a/[b").expect_err("syntax");
+    assert!(e.message.contains("unclosed `[`"), "{e}");
+}
+
+#[test]
+fn alternatives_split_braces() {
+    let alts = pathspec("k8s/{deploy.yaml,secret.yaml}").alternatives();
+    assert_eq!(alts.len(), 2);
+    assert_eq!(alts[1].example().as_deref(), Some("k8s/secret.yaml"));
+}
