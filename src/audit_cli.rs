@@ -38,10 +38,24 @@ pub async fn run(mut env: AuditEnv<'_>, wave: Option<u32>, output: OutputFormat)
             "no source for changed files: give --repo PATH (a local clone) or set [audit] repo, or configure a GitHub token (GH_TOKEN)".into(),
         );
     }
-    let (items, runs) = match crate::sources::kube::list_all(env.target).await {
+    let listing = match crate::sources::kube::list_all(env.target).await {
         Ok(x) => x,
         Err(e) => return fail(format!("{e:#}")),
     };
+    let runs_kind = crate::domain::ResourceKind::AgentRun;
+    if listing.missing.contains(&runs_kind) {
+        return fail(format!(
+            "{} is not served: is the CRD installed? (kubectl apply -f examples/crds/)",
+            runs_kind.crd_name()
+        ));
+    }
+    for kind in &listing.missing {
+        eprintln!(
+            "swarm audit: {} is not served: runs are judged without their work items' paths",
+            kind.crd_name()
+        );
+    }
+    let (items, runs) = (listing.items, listing.runs);
     let mut state = State::new(env.plan.clone(), Origin::default(), chrono::Utc::now());
     state.audit.guarded = env.guarded.clone();
     env.settings.apply(&mut state.audit);

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod board;
 pub mod editor;
 pub mod effect;
+pub mod freshness;
 pub mod github;
 pub mod keymap;
 pub mod layout;

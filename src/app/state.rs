@@ -102,6 +102,9 @@ pub struct State {
     /// What the PRs really touch: changed files, drift, conflicts, the merge train.
     pub audit: super::audit::AuditView,
     pub connection: BTreeMap<ResourceKind, ConnState>,
+    /// How fresh each source is (watch deliveries, GitHub, the log stream), and what the watches
+    /// are doing.
+    pub freshness: super::freshness::Freshness,
     pub last_event_at: Option<DateTime<Utc>>,
     pub keymap: Keymap,
     pub ui: Ui,
@@ -147,6 +150,7 @@ impl State {
                 .iter()
                 .map(|k| (*k, ConnState::Connecting))
                 .collect(),
+            freshness: Default::default(),
             last_event_at: None,
             keymap: Keymap::default(),
             ui: Ui {

@@ -9,6 +9,7 @@ pub mod git;
 pub mod github;
 pub mod kube;
 pub mod kube_ops;
+pub mod kube_watch;
 pub mod logs;
 pub mod pr_audit;
 pub mod pr_files;
