@@ -112,6 +112,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output: OutputFormat,
     },
+    /// What the open swarm PRs really touch: lane drift, PRs changing the same files (and
+    /// whether they conflict), the merge train; exits 0 clean, 1 drift or conflict, 2 cannot run
+    Audit {
+        /// A local clone of the repository (only read; fetched into a private mirror)
+        /// [default: [audit] repo; without one, the files come from GitHub]
+        #[arg(long, value_name = "PATH")]
+        repo: Option<PathBuf>,
+        /// Only this wave's runs (the merge train still counts earlier waves)
+        #[arg(long)]
+        wave: Option<u32>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output: OutputFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]

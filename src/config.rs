@@ -40,6 +40,8 @@ pub struct Config {
     pub logs: LogsConfig,
     #[serde(default)]
     pub approvals: ApprovalsConfig,
+    #[serde(default)]
+    pub audit: AuditConfig,
 }
 
 /// `[approvals]`: who may approve (signed approvals), and how the operator signs.
@@ -86,6 +88,51 @@ fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => path.to_path_buf(),
+    }
+}
+
+/// `[audit]`: where the changed files of the swarm's PRs come from, and what counts as drift.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// A local clone of the swarm's repository. Only read: the cockpit fetches its remote into
+    /// a private bare mirror in the cache dir.
+    pub repo: Option<PathBuf>,
+    /// The clone's remote the agents push to [default: origin].
+    pub remote: Option<String>,
+    /// Seconds between fetches [default: 60]; 0 fetches only on `r` and when a run's head moves.
+    pub refresh_seconds: Option<u64>,
+    /// Seconds one git command may take [default: 120].
+    pub git_timeout_seconds: Option<u64>,
+    /// Path globs no agent may change (credentials) [default: see README].
+    pub guarded_paths: Option<Vec<String>>,
+    /// Checks a PR must pass where GitHub's branch rules cannot be read.
+    #[serde(default)]
+    pub required_checks: Vec<String>,
+}
+
+impl AuditConfig {
+    pub fn remote(&self) -> String {
+        self.remote.clone().unwrap_or_else(|| "origin".into())
+    }
+
+    pub fn git_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.git_timeout_seconds.unwrap_or(120).max(1))
+    }
+
+    pub fn refresh(&self) -> Option<std::time::Duration> {
+        match self.refresh_seconds.unwrap_or(60) {
+            0 => None,
+            s => Some(std::time::Duration::from_secs(s)),
+        }
+    }
+
+    /// Puts the settings the app uses into its audit state.
+    pub fn apply(&self, view: &mut crate::app::audit::AuditView) {
+        if let Some(globs) = &self.guarded_paths {
+            view.guarded = globs.clone();
+        }
+        view.required_config = self.required_checks.clone();
     }
 }
 

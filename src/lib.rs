@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod approve_cli;
+pub mod audit_cli;
 pub mod cli;
 pub mod config;
 pub mod crash;

@@ -143,6 +143,31 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             return Ok(rt.block_on(swarm_cockpit::approve_cli::run(env, names, revoke, *output)));
         }
+        Some(Command::Audit { repo, wave, output }) => {
+            let plan = match &plan_path {
+                Some(p) => Plan::load(p)?,
+                None => default_plan(config_dir)?,
+            };
+            let target = target(&cli, &config);
+            let settings = config.audit.clone();
+            let mut configured = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
+            configure(&mut configured, &config, &keymap, cli.read_only);
+            let guarded = configured.audit.guarded.clone();
+            let code = rt.block_on(async {
+                let env = swarm_cockpit::audit_cli::AuditEnv {
+                    plan: &plan,
+                    target: &target,
+                    git: git_source(repo.clone(), &config),
+                    git_timeout: config.audit.git_timeout(),
+                    github: github_client(&config),
+                    files: pr_files_client(&config),
+                    settings: &settings,
+                    guarded,
+                };
+                swarm_cockpit::audit_cli::run(env, *wave, *output).await
+            });
+            return Ok(code);
+        }
         Some(Command::Validate {
             paths,
             cluster,
@@ -210,6 +235,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                         github: None,
                         executor: Some(executor),
                         logs: Some(logs),
+                        audit: None,
                     },
                 );
                 if debug_panic_on_sigusr1 {
@@ -253,6 +279,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 state.approvals = approvals;
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
                 swarm_cockpit::crash::set_draft_store(draft_store());
+                let (audit, _auditor) = start_audit(&config, &mut state, tx.clone());
                 let shared = kube::SharedClient::new(conn.client.clone());
                 let executor =
                     Executor::new(tx.clone(), Backend::Kube(shared.clone()), draft_store());
@@ -281,6 +308,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                         github,
                         executor: Some(executor),
                         logs: Some(logs),
+                        audit,
                     },
                 )
                 .await
@@ -339,6 +367,50 @@ fn start_github(
     }
 }
 
+/// The clone to audit (`--repo`, else `[audit] repo`), its remote, and where its mirror lives.
+fn git_source(repo: Option<PathBuf>, config: &Config) -> Option<(PathBuf, String, PathBuf)> {
+    let clone = repo.or(config.audit.repo.clone())?;
+    let cache = swarm_cockpit::sources::git::default_cache_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("swarm-cockpit-git"));
+    Some((clone, config.audit.remote(), cache))
+}
+
+/// A client for GitHub's PR files when a token is configured.
+fn pr_files_client(config: &Config) -> Option<swarm_cockpit::sources::pr_files::PrFilesClient> {
+    let options = github::GitHubOptions::new(
+        config.github.api_url.as_deref(),
+        config.github.refresh_seconds,
+    );
+    let (token, _) = github::resolve_token(&options.host())?;
+    swarm_cockpit::sources::pr_files::PrFilesClient::new(&options.api_url, token).ok()
+}
+
+/// Starts the auditor when a clone or a GitHub token gives it a source of changed files.
+fn start_audit(
+    config: &Config,
+    state: &mut State,
+    tx: mpsc::Sender<swarm_cockpit::app::Msg>,
+) -> (
+    Option<swarm_cockpit::sources::pr_audit::AuditLink>,
+    Option<tokio::task::JoinHandle<()>>,
+) {
+    use swarm_cockpit::sources::pr_audit::{Auditor, Sources};
+    let git = git_source(None, config);
+    let files = pr_files_client(config);
+    if git.is_none() && files.is_none() {
+        return (None, None);
+    }
+    state.audit.enabled = true;
+    let auditor = Auditor::new(Sources {
+        git,
+        github: files,
+        git_timeout: config.audit.git_timeout(),
+    });
+    let (link, handle) =
+        swarm_cockpit::sources::pr_audit::spawn(auditor, config.audit.refresh(), tx);
+    (Some(link), Some(handle))
+}
+
 /// Settings from the config file that live in the state.
 fn configure(state: &mut State, config: &Config, keymap: &Keymaps, read_only: bool) {
     state.keymap = keymap.clone();
@@ -347,6 +419,9 @@ fn configure(state: &mut State, config: &Config, keymap: &Keymaps, read_only: bo
         chrono::Duration::minutes(i64::from(config.notifications.stuck_after_minutes));
     config.launch.apply(&mut state.launch_settings);
     config.guardrails.apply(&mut state.guardrails);
+    // Drift's guarded paths are the guardrails' credential paths unless [audit] names its own.
+    state.audit.guarded = state.guardrails.credential_paths.clone();
+    config.audit.apply(&mut state.audit);
     if let Some(operator) = &config.operator {
         state.operator = operator.clone();
     }

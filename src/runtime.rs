@@ -108,6 +108,8 @@ pub struct Wiring {
     pub github: Option<GitHubLink>,
     pub executor: Option<Executor>,
     pub logs: Option<crate::sources::logs::LogRunner>,
+    /// The auditor (changed files, conflicts): told which runs to look at, and `r`.
+    pub audit: Option<crate::sources::pr_audit::AuditLink>,
 }
 
 /// Runs the cockpit until quit, a terminating signal, or the terminal going away.
@@ -121,6 +123,7 @@ pub async fn run(
         github,
         executor,
         logs,
+        audit,
     } = wiring;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -160,12 +163,14 @@ pub async fn run(
     }
     let effects = Effects {
         github,
+        audit,
         notices: notices_tx,
         executor,
         logs,
     };
     let mut terminal_effects: Vec<Effect> = Vec::new();
     let mut wanted_fingerprint = None;
+    let mut audit_fingerprint = None;
     let mut report = std::env::var_os(SOAK_REPORT).map(|path| SoakReport {
         path: path.into(),
         frames: Vec::new(),
@@ -282,6 +287,9 @@ pub async fn run(
         if let Some(github) = effects.github.as_ref().filter(|_| state.needs_redraw) {
             github.publish(&state, &mut wanted_fingerprint);
         }
+        if let Some(audit) = effects.audit.as_ref().filter(|_| state.needs_redraw) {
+            audit.publish(&state, &mut audit_fingerprint);
+        }
     }
 }
 
@@ -317,6 +325,7 @@ impl SoakReport {
 /// What effects need from outside the pure app.
 struct Effects {
     github: Option<GitHubLink>,
+    audit: Option<crate::sources::pr_audit::AuditLink>,
     notices: mpsc::UnboundedSender<Msg>,
     executor: Option<Executor>,
     logs: Option<crate::sources::logs::LogRunner>,
@@ -348,6 +357,10 @@ fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut 
             Effect::RefreshPullRequests => {
                 if let Some(github) = &effects.github {
                     github.refresh.notify_one();
+                }
+                // `r` also fetches the audit mirror and asks GitHub for changed PR files again.
+                if let Some(audit) = &effects.audit {
+                    audit.refresh.notify_one();
                 }
             }
             Effect::Copy(text) => crate::sources::logs::copy_to_clipboard(&text),

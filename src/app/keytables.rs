@@ -64,6 +64,7 @@ key_table! {
         CancelRun "cancel_run" ["x"] "cancel the selected run (deletes its Jobs, keeps the record)";
         DeleteRun "delete_run" ["X"] "delete the selected AgentRun";
         Logs "logs" ["L"] "logs of the selected run (also l in its details)";
+        Audit "audit" ["m"] "conflict matrix and merge train of the open swarm PRs";
         Palette "palette" [":"] "command palette (:ctx, :ns, :lane, :wave, :theme, :plan, :readonly, :quit)";
         Help "help" ["?"] "this help" => "help";
         Back "back" ["esc"] "clear the filter";
@@ -267,6 +268,7 @@ key_table! {
         PromptOverride "prompt_override" ["P"] "prompt override on/off (a prompt parameter replaces the spec text)" => "prompt override";
         Cancel "cancel" ["x"] "cancel the wave's in-flight runs (asks first)" => "cancel";
         Delete "delete" ["X"] "delete all the wave's AgentRuns (asks first)" => "delete";
+        Audit "audit" ["m"] "conflict matrix and merge train of this wave's PRs" => "audit";
         Help "help" ["?"] "help" => "help";
         Back "back" ["esc", "q"] "back to the board" => "back";
     }

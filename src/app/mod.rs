@@ -1,5 +1,6 @@
 //! The pure heart of the cockpit: one `State`, one `Msg` enum, and `update` returning effects as
 //! data. Nothing here awaits, touches the network or the terminal.
+pub mod audit;
 pub mod board;
 pub mod editor;
 pub mod effect;

@@ -136,4 +136,6 @@ pub enum SourceEvent {
     GitHub(super::github::GitHubStatus),
     /// A short message for the status line (e.g. the URL `o` could not open).
     Notice(String),
+    /// What the auditor found since its last refresh (changed files, conflicts, required checks).
+    Audit(Box<crate::sources::pr_audit::AuditUpdate>),
 }

@@ -35,6 +35,8 @@ pub enum Mode {
     Palette,
     /// The log view of a run (`State::logs`).
     Logs,
+    /// The conflict matrix and merge train (`State::audit`).
+    Audit,
 }
 
 /// Findings shown in their own pane (validate, refused approval).
@@ -103,6 +105,8 @@ pub struct State {
     pub github: super::github::GitHubView,
     /// The log view: settings and the open view.
     pub logs: super::logs::Logs,
+    /// What the PRs really touch: changed files, drift, conflicts, the merge train.
+    pub audit: super::audit::AuditView,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     /// How fresh each source is (watch deliveries, GitHub, the log stream), and what the watches
     /// are doing.
@@ -131,6 +135,10 @@ impl State {
             prs: HashMap::new(),
             github: Default::default(),
             logs: Default::default(),
+            // Guarded paths: the guardrails' credential paths (config may replace them).
+            audit: super::audit::AuditView::new(
+                crate::domain::wave::Guardrails::default().credential_paths,
+            ),
             read_only: false,
             palette: None,
             history: HashMap::new(),
@@ -185,6 +193,7 @@ impl State {
 
     pub fn ensure_board(&mut self) {
         if !self.board_dirty {
+            super::audit::ensure_report(self, self.github.lane_counts_dirty);
             super::github::ensure_lane_counts(self);
             return;
         }
@@ -198,6 +207,7 @@ impl State {
         self.board_dirty = false;
         self.reselect();
         self.github.lane_counts_dirty = true;
+        super::audit::ensure_report(self, true);
         super::github::ensure_lane_counts(self);
     }
 

@@ -126,6 +126,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         SourceEvent::PullRequests(prs) => super::github::apply_pull_requests(state, prs),
         SourceEvent::GitHub(status) => super::github::apply_status(state, status),
         SourceEvent::Notice(text) => super::github::notify(state, text),
+        SourceEvent::Audit(update) => super::audit::apply_update(state, *update),
     }
 }
 
@@ -150,6 +151,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Confirm => super::waves::on_confirm_key(state, key),
         Mode::Palette => super::palette::on_key(state, key),
         Mode::Logs => super::logs::on_key(state, key),
+        Mode::Audit => super::audit::on_key(state, key),
         Mode::Help => super::help::on_key(state, key),
         Mode::Detail => detail_key(state, key),
         Mode::Board if state.ui.filter_editing => {
@@ -236,6 +238,7 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CancelRun => return super::waves::cancel(state, false, false),
         Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),
+        Action::Audit => return super::audit::open(state, None, Mode::Board),
     }
     Vec::new()
 }

@@ -447,6 +447,12 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         WavesAction::PromptOverride => {}
         WavesAction::Cancel => return cancel(state, false, true),
         WavesAction::Delete => return cancel(state, true, true),
+        WavesAction::Audit => {
+            let wave = waves(state)
+                .get(state.wave_view.as_ref().map_or(0, |v| v.selected))
+                .map(|w| w.number);
+            return super::audit::open(state, wave, Mode::Waves);
+        }
         WavesAction::Help => super::help::open(state),
         WavesAction::Back => state.ui.mode = Mode::Board,
     }

@@ -1,5 +1,6 @@
 //! Pure domain types: no I/O, no terminal, no Kubernetes client.
 pub mod approval;
+pub mod audit;
 pub mod checks;
 pub mod conflicts;
 pub mod fields;

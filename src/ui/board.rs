@@ -121,6 +121,7 @@ fn draw_column(
         .position(|c| std::ptr::eq(c, column));
     let prs = idx.map(|i| state.github.lane_counts(i)).unwrap_or_default();
     header.extend(super::pr::lane_pr_spans(&prs, theme));
+    header.extend(super::audit::lane_spans(state, column, theme));
     let header = Line::from(header);
     frame.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
     if inner.height >= 2 {
@@ -442,6 +443,13 @@ fn draw_card(
             )
         } else {
             (detail, text.detail_style)
+        };
+        let (detail, detail_style) = match super::audit::card_flag(card, state) {
+            Some(flag) => (
+                format!("{flag} · {detail}"),
+                Style::default().fg(theme.warning),
+            ),
+            None => (detail, detail_style),
         };
         lines.push(Line::from(Span::styled(
             format!("  {}", fit(&detail, width.saturating_sub(2))),

@@ -1,4 +1,5 @@
 //! Read-only views: each takes `&State` (and the theme) and draws; nothing here changes state.
+pub mod audit;
 pub mod board;
 pub mod detail;
 pub mod editor;
@@ -56,5 +57,6 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
             waves::draw_confirm(frame, board_area, state, theme);
         }
         Mode::Logs => {}
+        Mode::Audit => audit::draw(frame, board_area, state, theme),
     }
 }
