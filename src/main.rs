@@ -277,6 +277,10 @@ fn start_github(
     match github::GitHubClient::new(&options.api_url, token) {
         Ok(client) => {
             tracing::info!(%source, api = %options.api_url, "GitHub poller started");
+            // Two missed refreshes (and a margin for a slow one) make the PR data stale.
+            state.freshness.github_stale_after = options.refresh.and_then(|every| {
+                chrono::Duration::from_std(every * 2 + std::time::Duration::from_secs(30)).ok()
+            });
             let (link, handle) = github::spawn(github::Poller::new(client), &options, tx);
             (Some(link), Some(handle))
         }
@@ -346,28 +350,46 @@ async fn run_validate(
 ) -> i32 {
     let loaded = match source {
         ValidateSource::Files(paths, lane) => validate::read_items(paths, lane, "default")
-            .map(|items| (items, Vec::new()))
+            .map(|items| kube::Listing {
+                items,
+                ..Default::default()
+            })
             .map_err(|e| e.to_string()),
         ValidateSource::Cluster(target) => {
             kube::list_all(target).await.map_err(|e| format!("{e:#}"))
         }
     };
-    let (items, runs) = match loaded {
+    let listing = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("swarm validate: {e}");
             return 2;
         }
     };
+    use swarm_cockpit::domain::ResourceKind;
+    if listing.missing.contains(&ResourceKind::ImplementationSpec) {
+        // The work items themselves cannot be read: nothing to validate.
+        eprintln!(
+            "swarm validate: {}",
+            kube::missing_crd_message(ResourceKind::ImplementationSpec)
+        );
+        return 2;
+    }
     if let Some(n) = opts.wave
-        && !items
+        && !listing
+            .items
             .iter()
             .any(|i| swarm_cockpit::domain::wave::wave_of(i, plan) == Some(n))
     {
         eprintln!("swarm validate: no work item is planned in wave {n}");
         return 2;
     }
-    let report = validate::validate(plan, &items, &runs, opts);
+    let mut report = validate::validate(plan, &listing.items, &listing.runs, opts);
+    if listing.missing.contains(&ResourceKind::AgentRun) {
+        let why = kube::missing_crd_message(ResourceKind::AgentRun);
+        eprintln!("swarm validate: {why}; in-flight checks skipped");
+        report.add(validate::in_flight_skipped(&why));
+    }
     match output {
         OutputFormat::Human => print!("{}", report.human()),
         OutputFormat::Json => match serde_json::to_string_pretty(&report) {

@@ -148,13 +148,21 @@ pub async fn run(
     };
     let mut terminal_effects: Vec<Effect> = Vec::new();
     let mut wanted_fingerprint = None;
+    let mut report = std::env::var_os(SOAK_REPORT).map(|path| SoakReport {
+        path: path.into(),
+        frames: Vec::new(),
+    });
 
     loop {
         if state.needs_redraw && last_draw.elapsed() >= FRAME {
+            let started = Instant::now();
             state.ensure_board();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
             state.needs_redraw = false;
             last_draw = Instant::now();
+            if let Some(report) = report.as_mut() {
+                report.frames.push(started.elapsed());
+            }
         }
         let next_frame = last_draw + FRAME;
         let first = tokio::select! {
@@ -199,7 +207,12 @@ pub async fn run(
         }
         for effect in terminal_effects.drain(..) {
             match effect {
-                Effect::Quit => return Ok(Exit::Quit),
+                Effect::Quit => {
+                    if let Some(report) = &report {
+                        report.write(&state);
+                    }
+                    return Ok(Exit::Quit);
+                }
                 Effect::SetTheme(name) => {
                     let user_themes = crate::paths::config_dir().map(|d| d.join("themes"));
                     match Theme::resolve(&name, user_themes.as_deref()) {
@@ -242,6 +255,35 @@ pub async fn run(
         // otherwise.
         if let Some(github) = effects.github.as_ref().filter(|_| state.needs_redraw) {
             github.publish(&state, &mut wanted_fingerprint);
+        }
+    }
+}
+
+/// For the soak bench: with `SWARM_SOAK_REPORT=FILE`, the cockpit writes, when it quits, every
+/// run's phase as it shows it and how long each frame took (JSON), so the bench can compare the
+/// board with the server and check frame times.
+pub const SOAK_REPORT: &str = "SWARM_SOAK_REPORT";
+
+struct SoakReport {
+    path: std::path::PathBuf,
+    frames: Vec<Duration>,
+}
+
+impl SoakReport {
+    fn write(&self, state: &State) {
+        let runs: serde_json::Map<String, serde_json::Value> = state
+            .runs
+            .values()
+            .map(|r| (r.key.to_string(), serde_json::json!(r.phase.to_string())))
+            .collect();
+        let ms: Vec<f64> = self
+            .frames
+            .iter()
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        let json = serde_json::json!({"runs": runs, "frames_ms": ms});
+        if let Err(e) = std::fs::write(&self.path, json.to_string()) {
+            tracing::warn!(path = %self.path.display(), error = %e, "cannot write the soak report");
         }
     }
 }

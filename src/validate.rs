@@ -86,6 +86,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds a finding found outside the checks (what could not be checked), keeping the counts.
+    pub fn add(&mut self, finding: Finding) {
+        match finding.severity {
+            Severity::Error => self.errors += 1,
+            _ => self.warnings += 1,
+        }
+        self.findings.push(finding);
+    }
+
     pub fn exit_code(&self) -> i32 {
         if self.errors > 0 { 1 } else { 0 }
     }
@@ -97,6 +106,22 @@ impl Report {
             self.items, self.errors, self.warnings
         ));
         out
+    }
+}
+
+/// The warning that in-flight checks (head branches unique across running AgentRuns) were skipped
+/// because the AgentRun CRD is not installed.
+pub fn in_flight_skipped(why: &str) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        check: "in-flight",
+        item: "cluster".into(),
+        section: None,
+        line: None,
+        message: format!(
+            "{why}; in-flight checks (head branches of running AgentRuns) were skipped"
+        ),
+        fix: "install the CRDs: kubectl apply -f examples/crds/ (or the Agents chart's)".into(),
     }
 }
 
@@ -163,6 +188,19 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
     }
     for w in &waves {
         findings.extend(wave::wave_conflicts(w, &runs, &all));
+    }
+    // Items without a wave (Markdown files, say) may launch together: check them as one set.
+    if opts.wave.is_none() {
+        let unplanned = Wave {
+            number: 0,
+            title: String::new(),
+            items: items
+                .iter()
+                .filter(|i| wave::wave_of(i, plan).is_none())
+                .cloned()
+                .collect(),
+        };
+        findings.extend(wave::wave_conflicts(&unplanned, &runs, &all));
     }
     let checked_items = items.iter().filter(|i| checked(i)).count();
     let errors = findings

@@ -99,13 +99,47 @@ fn print_findings(findings: &[Finding]) {
 
 /// Runs a wave command; returns the exit status.
 pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
-    let (items, runs) = match kube::list_all(env.target).await {
+    let listing = match kube::list_all(env.target).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("swarm wave: {e:#}");
             return 2;
         }
     };
+    use crate::domain::ResourceKind;
+    if listing.missing.contains(&ResourceKind::ImplementationSpec) {
+        eprintln!(
+            "swarm wave: {}",
+            kube::missing_crd_message(ResourceKind::ImplementationSpec)
+        );
+        return 2;
+    }
+    let runs_missing = listing.missing.contains(&ResourceKind::AgentRun);
+    if runs_missing {
+        let why = kube::missing_crd_message(ResourceKind::AgentRun);
+        eprintln!("swarm wave: {why}; in-flight checks (runs already launched) were skipped");
+        // Launching creates AgentRuns and cancelling acts on them: neither can work without the CRD.
+        let acts_on_runs = match command {
+            WaveCommand::Plan { .. } => false,
+            WaveCommand::Launch { dry_run, .. } => !dry_run,
+            WaveCommand::Cancel { .. } => true,
+        };
+        if acts_on_runs {
+            eprintln!("swarm wave: refused: install the AgentRun CRD first");
+            return 2;
+        }
+    }
+    let (items, runs) = (listing.items, listing.runs);
+    // What could not be checked, for the JSON output (the text output said so on stderr).
+    let skipped: Vec<String> = runs_missing
+        .then(|| {
+            format!(
+                "in-flight: {}",
+                kube::missing_crd_message(ResourceKind::AgentRun)
+            )
+        })
+        .into_iter()
+        .collect();
     let prs = match env.github.as_mut() {
         Some(github) => match fetch_pr_states(github, &items, &runs).await {
             Ok(prs) => prs,
@@ -140,7 +174,8 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             match output {
                 OutputFormat::Json => println!(
                     "{}",
-                    serde_json::to_string_pretty(&json!({"waves": out})).unwrap_or_default()
+                    serde_json::to_string_pretty(&json!({"waves": out, "skipped": skipped}))
+                        .unwrap_or_default()
                 ),
                 OutputFormat::Human => {
                     for w in &out {

@@ -177,3 +177,60 @@ fn undeclared_lane_overlap_in_the_plan_is_an_error() {
         "{report:#}"
     );
 }
+
+/// The cross-item check: two work items that would be in flight together may not claim
+/// overlapping paths; the finding names a path both claim.
+#[test]
+fn items_claiming_the_same_paths_fail_together() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let item = |name: &str, path: &str| {
+        let file = dir.path().join(format!("{name}.md"));
+        std::fs::write(
+            &file,
+            format!(
+                "## Objective\nChange {name}.\n\n## In-scope paths\n- `{path}`\n\n## Out-of-scope constraints\n- none\n\n## Acceptance criteria\n- works\n\n## Validation commands\n- `pytest`\n\n## Safety gates\n- paper-only\n- no credentials changes\n\n## Parameters\n- repository: proompteng/lab\n- base: main\n- head: codex/swarm/lane-a/{name}\n- stage: implementation\n"
+            ),
+        )
+        .expect("write");
+        file.display().to_string()
+    };
+    let a = item("sizing", "services/torghut/app/trading/*/risk.py");
+    let b = item("risk", "services/torghut/app/trading/sizing/**");
+    let c = item("firewall", "services/torghut/app/trading/firewall/risk.py");
+    let out = swarm(
+        &[
+            "validate", "--plan", PLAN, "--lane", "A", "--output", "json", &a, &b, &c,
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let overlaps: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "path-overlap")
+        .map(|f| f["message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(overlaps.len(), 2, "{overlaps:?}");
+    assert!(
+        overlaps
+            .iter()
+            .any(|m| m.contains("both name `services/torghut/app/trading/sizing/risk.py`")),
+        "{overlaps:?}"
+    );
+    assert!(
+        overlaps
+            .iter()
+            .any(|m| m.contains("both name `services/torghut/app/trading/firewall/risk.py`")),
+        "{overlaps:?}"
+    );
+    // Apart, each is clean.
+    let out = swarm(&["validate", "--plan", PLAN, "--lane", "A", &c], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

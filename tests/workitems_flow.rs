@@ -33,7 +33,8 @@ fn good_item(name: &str, lane: &str, rv: &str) -> WorkItem {
         "proompteng/lab",
         "main",
         &format!("codex/swarm/lane-a/{name}"),
-    );
+    )
+    .replace(Template::OBJECTIVE_PLACEHOLDER, "Add the order firewall.");
     WorkItem::from_json(&json!({
         "metadata": {"name": name, "namespace": "agents", "resourceVersion": rv,
                      "labels": {"swarm.proompteng.ai/lane": lane, "swarm.proompteng.ai/wave": "1"}},
@@ -69,16 +70,19 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
         s.editor.as_ref().expect("editor").name(),
         "gitops-kill-switch"
     );
-    // The pre-filled template lists lane C's globs, which are valid for lane C.
-    let findings: Vec<_> = s
-        .editor
-        .as_ref()
-        .expect("editor")
-        .findings
-        .iter()
-        .map(|f| f.check)
-        .collect();
-    assert!(!findings.contains(&"lane-ownership"), "{findings:?}");
+    // The pre-filled template lists lane C's globs: each claims a whole lane glob (a warning), the
+    // objective is still the placeholder (an error), and C's GitOps tree holds sub-trees that
+    // lanes B and E own (errors that say so). Nothing else is wrong with them.
+    let findings = &s.editor.as_ref().expect("editor").findings;
+    let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
+    assert!(checks.contains(&"whole-lane"), "{checks:?}");
+    assert!(checks.contains(&"placeholder"), "{checks:?}");
+    for f in findings.iter().filter(|f| f.check == "lane-ownership") {
+        assert!(
+            f.message.contains("which lane B owns") || f.message.contains("which lane E owns"),
+            "{f:?}"
+        );
+    }
     let effects = press(&mut s, [ctrl('s')]);
     let Some(Effect::SaveWorkItem { draft, create }) = effects
         .iter()
@@ -177,7 +181,7 @@ fn a_conflict_offers_overwrite_take_theirs_or_merge() {
         let mut theirs = good_item("fw", "A", "9");
         theirs.text = theirs
             .text
-            .replace("What this work item", "Theirs: what this work item");
+            .replace("Add the order firewall.", "Theirs: add the order firewall.");
         let effects = press(
             &mut s,
             [Msg::Op(OpResult::SaveConflict(Box::new(theirs.clone())))],
@@ -218,7 +222,7 @@ fn a_conflict_offers_overwrite_take_theirs_or_merge() {
             _ => {
                 let text = editor.text();
                 assert!(text.contains("<<<<<<< yours\nMine. "), "{text}");
-                assert!(text.contains("=======\nTheirs: what"), "{text}");
+                assert!(text.contains("=======\nTheirs: add"), "{text}");
                 assert_eq!(editor.base_resource_version.as_deref(), Some("9"));
             }
         }

@@ -3,6 +3,7 @@
 pub mod board;
 pub mod editor;
 pub mod effect;
+pub mod freshness;
 pub mod github;
 pub mod help;
 pub mod keymap;

@@ -105,6 +105,16 @@ pub enum ConnState {
     Failed(String),
 }
 
+/// A watch's news besides objects and its connection state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchNote {
+    /// A bookmark arrived: the stream is alive though nothing changed.
+    Alive,
+    /// What the watch is doing or waiting for ("relisting agentruns (4,000 so far)"); `None`
+    /// once it is simply following.
+    Doing(Option<String>),
+}
+
 #[derive(Debug, Clone)]
 pub enum SourceEvent {
     /// Created or changed (also each object of a (re)list).
@@ -113,7 +123,12 @@ pub enum SourceEvent {
     /// A full (re)list of one kind begins: objects not re-announced before `ResyncDone` are gone.
     ResyncStarted(ResourceKind),
     ResyncDone(ResourceKind),
+    /// During a (re)list: the object still exists, and the board already has a newer state of it
+    /// than the list's (delivered by the live stream meanwhile).
+    Seen(ResourceKind, ObjectKey),
     Connection(ResourceKind, ConnState),
+    /// What a watch is doing, and proof of life (bookmarks) for its freshness.
+    Watch(ResourceKind, WatchNote),
     PullRequest(Box<PullRequest>),
     /// One GitHub refresh: each PR replaces the one under its key.
     PullRequests(Vec<PullRequest>),

@@ -263,6 +263,7 @@ pub fn on_op(state: &mut State, result: super::msg::OpResult) -> Vec<Effect> {
             for conn in state.connection.values_mut() {
                 *conn = super::msg::ConnState::Connecting;
             }
+            state.freshness.watches.clear();
             let label = format!(
                 "{context} · {}",
                 namespace.as_deref().unwrap_or("all namespaces")

@@ -102,6 +102,9 @@ pub struct State {
     /// The log view: settings and the open view.
     pub logs: super::logs::Logs,
     pub connection: BTreeMap<ResourceKind, ConnState>,
+    /// How fresh each source is (watch deliveries, GitHub, the log stream), and what the watches
+    /// are doing.
+    pub freshness: super::freshness::Freshness,
     pub last_event_at: Option<DateTime<Utc>>,
     /// Every screen's key table.
     pub keymap: Keymaps,
@@ -144,6 +147,7 @@ impl State {
                 .iter()
                 .map(|k| (*k, ConnState::Connecting))
                 .collect(),
+            freshness: Default::default(),
             last_event_at: None,
             keymap: Keymaps::default(),
             ui: Ui {

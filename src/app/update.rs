@@ -15,6 +15,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let new_second = now.timestamp() != state.now.timestamp();
             let new_minute = now.timestamp() / 60 != state.now.timestamp() / 60;
             state.now = now;
+            super::freshness::track_logs(state);
             if new_second {
                 state.needs_redraw = true;
                 // Stuck flags depend on the clock: re-derive the board once a minute.
@@ -35,7 +36,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             other => super::workitems::on_op(state, other),
         },
-        Msg::Log(event) => super::logs::on_event(state, event),
+        Msg::Log(event) => {
+            let effects = super::logs::on_event(state, event);
+            super::freshness::track_logs(state);
+            effects
+        }
         Msg::Resize { width, height } => {
             state.ui.width = width;
             state.ui.height = height;
@@ -57,6 +62,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         SourceEvent::Applied(resource) => {
             state.last_event_at = Some(state.now);
             let kind = resource.kind();
+            super::freshness::delivered(state, kind);
             if let Some(seen) = state.resync.get_mut(&kind) {
                 seen.insert(resource.key().clone());
             }
@@ -72,6 +78,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         }
         SourceEvent::Deleted(kind, key) => {
             state.last_event_at = Some(state.now);
+            super::freshness::delivered(state, kind);
             let removed = match kind {
                 ResourceKind::AgentRun => state.runs.remove(&key).is_some(),
                 ResourceKind::ImplementationSpec => state.items.remove(&key).is_some(),
@@ -83,7 +90,14 @@ fn on_source(state: &mut State, event: SourceEvent) {
         SourceEvent::ResyncStarted(kind) => {
             state.resync.insert(kind, Default::default());
         }
+        SourceEvent::Seen(kind, key) => {
+            if let Some(seen) = state.resync.get_mut(&kind) {
+                seen.insert(key);
+            }
+        }
+        SourceEvent::Watch(kind, note) => super::freshness::on_note(state, kind, note),
         SourceEvent::ResyncDone(kind) => {
+            super::freshness::delivered(state, kind);
             let Some(seen) = state.resync.remove(&kind) else {
                 return;
             };
@@ -99,6 +113,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.needs_redraw = true;
         }
         SourceEvent::Connection(kind, conn) => {
+            super::freshness::on_connection(state, kind, &conn);
             if state.connection.get(&kind) != Some(&conn) {
                 state.connection.insert(kind, conn);
                 state.needs_redraw = true;

@@ -331,10 +331,9 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
         }) else {
             continue;
         };
-        // A wave item's own runs push its own branch: the head check deals with those.
-        if wave.items.iter().any(|w| w.key == item.key)
-            || wave.items.iter().any(|w| own_run(w, run))
-        {
+        // The run this launch would create is the item itself (a relaunch); any other in-flight
+        // run — even an earlier one of the same item — holds its paths.
+        if wave.items.iter().any(|w| own_run(w, run)) {
             continue;
         }
         owners.push(Owner {

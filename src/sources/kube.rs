@@ -1,17 +1,12 @@
-//! Kubernetes source: kube-runtime watchers on AgentRuns and ImplementationSpecs, turned into
-//! `SourceEvent`s. Watches resume from the last resourceVersion after a drop (nothing lost) and
-//! re-list after a desync (stale objects removed by the resync markers).
-use crate::app::msg::{ConnState, Msg, Resource, SourceEvent};
-use crate::domain::{ObjectKey, ResourceKind, Run, WorkItem, labels};
-use futures::StreamExt;
+//! Kubernetes source: the connection (kubeconfig, context, namespace), the API of each Agents kind,
+//! one-shot listing for the headless commands, and the watchers (see `kube_watch`).
+use super::kube_watch::{KubeApi, WatchTuning};
+use crate::app::msg::{Msg, Resource};
+use crate::domain::{ResourceKind, Run, WorkItem, labels};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::runtime::WatchStreamExt;
-use kube::runtime::utils::Backoff;
-use kube::runtime::watcher::{self, Event};
 use kube::{Client, Config};
 use std::path::PathBuf;
-use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -119,33 +114,78 @@ pub fn api(client: &Client, namespace: Option<&str>, kind: ResourceKind) -> Api<
 
 /// Starts one watcher task per kind; they end when the receiver is dropped.
 pub fn spawn_watchers(conn: &Connection, tx: mpsc::Sender<Msg>) -> Vec<JoinHandle<()>> {
+    spawn_watchers_with(conn, tx, &WatchTuning::default())
+}
+
+/// [`spawn_watchers`] with other timings (tests shorten the stall detection).
+pub fn spawn_watchers_with(
+    conn: &Connection,
+    tx: mpsc::Sender<Msg>,
+    tuning: &WatchTuning,
+) -> Vec<JoinHandle<()>> {
     ResourceKind::ALL
         .iter()
         .map(|kind| {
-            let api = api(&conn.client, conn.namespace.as_deref(), *kind);
-            tokio::spawn(watch_kind(api, *kind, tx.clone()))
+            let api = KubeApi {
+                api: api(&conn.client, conn.namespace.as_deref(), *kind),
+                client: conn.client.clone(),
+            };
+            tokio::spawn(super::kube_watch::run(
+                api,
+                *kind,
+                tx.clone(),
+                tuning.clone(),
+            ))
         })
         .collect()
 }
 
-/// Lists every work item and run once (for headless commands).
-pub async fn list_all(target: &Target) -> color_eyre::Result<(Vec<WorkItem>, Vec<Run>)> {
+/// Every work item and run, listed once (for the headless commands).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub items: Vec<WorkItem>,
+    pub runs: Vec<Run>,
+    /// Kinds the server does not serve (404): their CRD is not installed. The headless commands
+    /// go on without them and say what that skipped.
+    pub missing: Vec<ResourceKind>,
+}
+
+/// Lists every work item and run once (for headless commands). A kind whose CRD is missing is
+/// reported in [`Listing::missing`], not as an error: the other kind is still useful.
+pub async fn list_all(target: &Target) -> color_eyre::Result<Listing> {
     let conn = target.connect().await?;
-    let mut items = Vec::new();
-    let mut runs = Vec::new();
+    let mut out = Listing::default();
     for kind in ResourceKind::ALL {
-        let list = api(&conn.client, conn.namespace.as_deref(), kind)
+        let list = match api(&conn.client, conn.namespace.as_deref(), kind)
             .list(&ListParams::default())
             .await
-            .map_err(|e| color_eyre::eyre::eyre!("cannot list {}: {e}", kind.crd_name()))?;
+        {
+            Ok(list) => list,
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                out.missing.push(kind);
+                continue;
+            }
+            Err(e) => {
+                return Err(color_eyre::eyre::eyre!(
+                    "cannot list {}: {}",
+                    kind.crd_name(),
+                    crate::domain::sanitize::one_line(&e.to_string())
+                ));
+            }
+        };
         for obj in &list.items {
             match to_resource(kind, obj) {
-                Resource::Run(r) => runs.push(*r),
-                Resource::WorkItem(w) => items.push(*w),
+                Resource::Run(r) => out.runs.push(*r),
+                Resource::WorkItem(w) => out.items.push(*w),
             }
         }
     }
-    Ok((items, runs))
+    Ok(out)
+}
+
+/// How to install a missing CRD, for the headless commands' messages.
+pub fn missing_crd_message(kind: ResourceKind) -> String {
+    super::kube_watch::crd_missing(kind)
 }
 
 /// Converts one served object into its view-model.
@@ -156,152 +196,5 @@ pub fn to_resource(kind: ResourceKind, obj: &DynamicObject) -> Resource {
         ResourceKind::ImplementationSpec => {
             Resource::WorkItem(Box::new(WorkItem::from_json(&json)))
         }
-    }
-}
-
-fn key_of(obj: &DynamicObject) -> ObjectKey {
-    ObjectKey::new(
-        obj.metadata.namespace.clone().unwrap_or_default(),
-        obj.metadata.name.clone().unwrap_or_default(),
-    )
-}
-
-/// Retry quickly: an on-call's board should catch up within seconds of the API server returning.
-struct QuickBackoff {
-    next: Duration,
-}
-
-impl QuickBackoff {
-    const MIN: Duration = Duration::from_millis(200);
-    const MAX: Duration = Duration::from_secs(3);
-}
-
-impl Iterator for QuickBackoff {
-    type Item = Duration;
-    fn next(&mut self) -> Option<Duration> {
-        let current = self.next;
-        self.next = (self.next * 2).min(Self::MAX);
-        Some(current)
-    }
-}
-
-impl Backoff for QuickBackoff {
-    fn reset(&mut self) {
-        self.next = Self::MIN;
-    }
-}
-
-async fn watch_kind(api: Api<DynamicObject>, kind: ResourceKind, tx: mpsc::Sender<Msg>) {
-    let send = |event: SourceEvent| {
-        let tx = tx.clone();
-        async move { tx.send(Msg::Source(event)).await.is_ok() }
-    };
-    if !send(SourceEvent::Connection(kind, ConnState::Connecting)).await {
-        return;
-    }
-    let mut stream = watcher(api.clone(), watcher::Config::default())
-        .backoff(QuickBackoff {
-            next: QuickBackoff::MIN,
-        })
-        .boxed();
-    let mut connected = false;
-    // Once served, a 404 is most likely the API server still coming back (custom resources are
-    // served a moment after the core API), not a missing CRD.
-    let mut ever_connected = false;
-    // True from the start of a (re)list until its end: the board is still filling then, so the
-    // probe below must not announce "connected" (only `InitDone` does).
-    let mut listing = true;
-    let mut probe = tokio::time::interval(Duration::from_millis(500));
-    loop {
-        tokio::select! {
-            item = stream.next() => {
-                let Some(item) = item else { return };
-                let events = match item {
-                    Ok(event) => {
-                        let mut out = Vec::with_capacity(2);
-                        let now_connected = !matches!(event, Event::Init | Event::InitApply(_));
-                        match event {
-                            Event::Init => {
-                                listing = true;
-                                out.push(SourceEvent::ResyncStarted(kind));
-                            }
-                            Event::InitApply(obj) | Event::Apply(obj) => {
-                                out.push(SourceEvent::Applied(to_resource(kind, &obj)));
-                            }
-                            Event::InitDone => {
-                                listing = false;
-                                out.push(SourceEvent::ResyncDone(kind));
-                            }
-                            Event::Delete(obj) => out.push(SourceEvent::Deleted(kind, key_of(&obj))),
-                        }
-                        if now_connected && !connected {
-                            connected = true;
-                            ever_connected = true;
-                            out.push(SourceEvent::Connection(kind, ConnState::Connected));
-                        }
-                        out
-                    }
-                    Err(err) => {
-                        connected = false;
-                        tracing::warn!(%kind, error = %err, "watch error");
-                        vec![SourceEvent::Connection(kind, classify(kind, &err, ever_connected))]
-                    }
-                };
-                for e in events {
-                    if !send(e).await {
-                        return;
-                    }
-                }
-            }
-            // The watcher resumes silently after a drop: a cheap list tells when the server is
-            // back, so the status line does not say "reconnecting" forever on a quiet cluster.
-            _ = probe.tick(), if !connected && !listing => {
-                if api.list(&ListParams::default().limit(1)).await.is_ok() && !connected {
-                    connected = true;
-                    if !send(SourceEvent::Connection(kind, ConnState::Connected)).await {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Reuses kube-runtime's `watcher` (list + watch + resume + relist on 410).
-fn watcher(
-    api: Api<DynamicObject>,
-    config: watcher::Config,
-) -> impl futures::Stream<Item = Result<Event<DynamicObject>, watcher::Error>> + Send {
-    watcher::watcher(api, config)
-}
-
-/// Errors retrying cannot fix are `Failed` (shown red with a hint); the rest are `Reconnecting`.
-fn classify(kind: ResourceKind, err: &watcher::Error, ever_connected: bool) -> ConnState {
-    let api_status = match err {
-        watcher::Error::InitialListFailed(kube::Error::Api(s))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some((s.code, s.message.clone())),
-        watcher::Error::WatchError(s) => Some((s.code, s.message.clone())),
-        _ => None,
-    };
-    match api_status {
-        Some((404, _)) if ever_connected => ConnState::Reconnecting(format!(
-            "{} not served right now (API server restarting, or the CRD was removed)",
-            kind.plural()
-        )),
-        Some((404, _)) => ConnState::Failed(format!(
-            "{} is not served: is the CRD {} installed? (kubectl apply -f examples/crds/)",
-            kind.plural(),
-            kind.crd_name()
-        )),
-        Some((403, msg)) => ConnState::Failed(format!(
-            "forbidden to list/watch {}: {msg} (check RBAC: kubectl auth can-i watch {})",
-            kind.plural(),
-            kind.crd_name()
-        )),
-        Some((401, msg)) => ConnState::Failed(format!(
-            "unauthorized: {msg} (refresh your kubeconfig credentials)"
-        )),
-        _ => ConnState::Reconnecting(err.to_string()),
     }
 }

@@ -8,4 +8,5 @@ pub mod drafts;
 pub mod github;
 pub mod kube;
 pub mod kube_ops;
+pub mod kube_watch;
 pub mod logs;

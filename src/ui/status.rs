@@ -1,6 +1,7 @@
 //! The status line (context, namespace, connection, last event); the title bar is `title.rs`.
 use super::fmt::{duration, fit};
 use super::theme::Theme;
+use crate::app::freshness;
 use crate::app::msg::ConnState;
 use crate::app::state::State;
 use ratatui::Frame;
@@ -19,12 +20,23 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         .namespace
         .as_deref()
         .unwrap_or("all namespaces");
-    let (dot, conn_text, conn_color) = match state.overall_connection() {
-        ConnState::Connected => ("●", "connected".to_owned(), theme.ok),
-        ConnState::Connecting => ("◌", "connecting…".to_owned(), theme.warning),
-        ConnState::Reconnecting(e) => ("◌", format!("reconnecting: {e}"), theme.warning),
-        ConnState::Failed(e) => ("✘", format!("error: {e}"), theme.error),
+    let (overall, conn_text) = connection_text(state);
+    let (dot, conn_color) = match overall {
+        ConnState::Connected => ("●", theme.ok),
+        ConnState::Connecting | ConnState::Reconnecting(_) => ("◌", theme.warning),
+        ConnState::Failed(_) => ("✘", theme.error),
     };
+    let stale: Vec<String> = freshness::stale_sources(state)
+        .iter()
+        .map(|s| {
+            let age = duration(state.now - s.since);
+            if s.old {
+                format!("{} {age} old", s.label)
+            } else {
+                format!("{} {age}", s.label)
+            }
+        })
+        .collect();
     let last = match state.last_event_at {
         Some(t) => format!("last event {} ago", duration(state.now - t)),
         None => "no events yet".into(),
@@ -33,17 +45,18 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     let left = format!(" {} · {} ", state.origin.context, ns);
     // Optional segments, dropped from the right when the line is too narrow; the connection
     // state is never dropped (it may be cut).
-    let mut tail = vec![
+    let mut tail: Vec<String> = stale.iter().map(|s| format!(" │ ⚠ {s}")).collect();
+    tail.extend([
         format!(" │ {last}"),
         format!(" │ {counts}"),
         format!(
             " │{}",
             super::footer::line(&state.keymap.board.footer(), usize::MAX).trim_end()
         ),
-    ];
+    ]);
     let github = super::pr::status_segment(state, theme);
     if let Some((text, _)) = &github {
-        tail.insert(0, text.clone());
+        tail.insert(stale.len(), text.clone());
     }
     let notice = super::pr::notice_segment(state);
     if let Some(text) = &notice {
@@ -77,6 +90,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     spans.extend(tail.into_iter().map(|t| {
         let color = match &github {
             _ if notice.is_some() => Some(theme.accent),
+            _ if t.starts_with(" │ ⚠ ") => Some(theme.warning),
             Some((text, color)) if *text == t => Some(*color),
             _ => None,
         };
@@ -84,4 +98,54 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     }));
     let line = Line::from(spans);
     frame.render_widget(Paragraph::new(line).style(style), area);
+}
+
+/// What the status line says about the connection: the overall state and the words after its
+/// symbol — "connected", "connecting: listing agentruns (2,000 so far)", "reconnecting 12s: waiting
+/// for the API server's agentruns cache to warm up (…)".
+pub fn connection_text(state: &State) -> (ConnState, String) {
+    let overall = state.overall_connection();
+    let first = |pred: &dyn Fn(&ConnState) -> bool| {
+        state
+            .connection
+            .iter()
+            .find(|(_, c)| pred(c))
+            .and_then(|(k, _)| state.freshness.watches.get(k))
+    };
+    // How long it has been so, once that is worth saying.
+    let age = |info: Option<&freshness::WatchInfo>| {
+        info.and_then(|i| i.since)
+            .map(|t| state.now - t)
+            .filter(|d| *d >= chrono::Duration::seconds(1))
+            .map(|d| format!(" {}", duration(d)))
+            .unwrap_or_default()
+    };
+    let text = match &overall {
+        ConnState::Connected => {
+            let doing: Vec<&str> = state
+                .freshness
+                .watches
+                .values()
+                .filter_map(|i| i.doing.as_deref())
+                .collect();
+            if doing.is_empty() {
+                "connected".to_owned()
+            } else {
+                format!("connected · {}", doing.join(" · "))
+            }
+        }
+        ConnState::Connecting => {
+            let info = first(&|c| *c == ConnState::Connecting);
+            match info.and_then(|i| i.doing.as_deref()) {
+                Some(doing) => format!("connecting{}: {doing}", age(info)),
+                None => format!("connecting{}…", age(info)),
+            }
+        }
+        ConnState::Reconnecting(e) => {
+            let info = first(&|c| matches!(c, ConnState::Reconnecting(_)));
+            format!("reconnecting{}: {e}", age(info))
+        }
+        ConnState::Failed(e) => format!("error: {e}"),
+    };
+    (overall, text)
 }

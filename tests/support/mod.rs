@@ -27,7 +27,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use swarm_cockpit::app::{ConnState, Effect, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::{Plan, ResourceKind};
-use swarm_cockpit::sources::kube::{Connection, api, api_resource, spawn_watchers};
+use swarm_cockpit::sources::kube::{Connection, api, api_resource, spawn_watchers_with};
+pub use swarm_cockpit::sources::kube_watch::WatchTuning;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -205,13 +206,30 @@ impl TestCluster {
     /// SIGKILLs this private testenv's API server, keeps it down `seconds_down` seconds, starts it
     /// again with the same data and returns once it answers.
     pub async fn restart_apiserver(&self, seconds_down: u32) {
+        self.restart_apiserver_with(seconds_down, false).await;
+    }
+
+    /// [`TestCluster::restart_apiserver`], or with `graceful` a SIGTERM that lets open watches
+    /// drain first.
+    pub async fn restart_apiserver_with(&self, seconds_down: u32, graceful: bool) {
+        self.restart_apiserver_unwaited(seconds_down, graceful)
+            .await;
+        self.wait_agents_served().await;
+    }
+
+    /// Restarts the API server and returns as soon as the script says it answers (the core API),
+    /// without waiting for the custom resources: for measuring what a client sees from then on.
+    pub async fn restart_apiserver_unwaited(&self, seconds_down: u32, graceful: bool) {
         let env = self
             .env
             .as_ref()
             .expect("restart_apiserver needs TestCluster::private_testenv()");
-        let out = tokio::process::Command::new(env.scripts.join("restart-apiserver.sh"))
-            .arg(env.path())
-            .arg(seconds_down.to_string())
+        let mut cmd = tokio::process::Command::new(env.scripts.join("restart-apiserver.sh"));
+        cmd.arg(env.path()).arg(seconds_down.to_string());
+        if graceful {
+            cmd.arg("graceful");
+        }
+        let out = cmd
             .stdin(std::process::Stdio::null())
             .output()
             .await
@@ -222,7 +240,60 @@ impl TestCluster {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        self.wait_agents_served().await;
+    }
+
+    /// Stops this private testenv's etcd (SIGKILL: a storage outage); [`TestCluster::start_etcd`]
+    /// starts it again with the same command line and data.
+    pub fn stop_etcd(&self) -> EtcdStopped {
+        let env = self
+            .env
+            .as_ref()
+            .expect("stop_etcd needs a private testenv");
+        let pid_file = env.path().join("etcd.pid");
+        let pid = std::fs::read_to_string(&pid_file).expect("etcd.pid");
+        let pid = pid.trim().to_owned();
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("etcd's command line");
+        let argv: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let status = std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .expect("kill etcd");
+        assert!(status.success(), "kill etcd {pid}");
+        let deadline = Instant::now() + WAIT;
+        while Path::new("/proc").join(&pid).exists() {
+            assert!(Instant::now() < deadline, "etcd {pid} did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        EtcdStopped {
+            argv,
+            pid_file,
+            log: env.path().join("etcd.log"),
+        }
+    }
+
+    pub fn start_etcd(&self, stopped: EtcdStopped) {
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&stopped.log)
+            .expect("etcd.log");
+        let child = std::process::Command::new(&stopped.argv[0])
+            .args(&stopped.argv[1..])
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().expect("etcd.log"))
+            .stderr(log)
+            .spawn()
+            .expect("start etcd again");
+        // down.sh stops it by this pid, as it does the original; reaped here when it ends.
+        std::fs::write(&stopped.pid_file, child.id().to_string()).expect("write etcd.pid");
+        let mut child = child;
+        std::thread::spawn(move || {
+            let _ = child.wait();
+        });
     }
 
     /// Waits until every installed Agents CRD is served. The script only waits for the core API:
@@ -387,6 +458,18 @@ impl TestCluster {
     pub fn follow(&self, plan: Plan) -> Follower {
         Follower::start(&self.connection(), plan)
     }
+
+    /// [`TestCluster::follow`] with other watch timings (short stall detection).
+    pub fn follow_with(&self, plan: Plan, tuning: &WatchTuning) -> Follower {
+        Follower::start_with(&self.connection(), plan, tuning)
+    }
+}
+
+/// A stopped etcd, to start again.
+pub struct EtcdStopped {
+    argv: Vec<String>,
+    pid_file: PathBuf,
+    log: PathBuf,
 }
 
 impl Drop for TestCluster {
@@ -546,12 +629,18 @@ pub struct Follower {
     pub log: Vec<String>,
     /// Effects `update` returned (the cockpit's runtime would run them).
     pub effects: Vec<Effect>,
+    /// Runs on the board after each message (a blank board in between shows as a dip).
+    pub sizes: Vec<usize>,
 }
 
 impl Follower {
     pub fn start(conn: &Connection, plan: Plan) -> Follower {
+        Self::start_with(conn, plan, &WatchTuning::default())
+    }
+
+    pub fn start_with(conn: &Connection, plan: Plan, tuning: &WatchTuning) -> Follower {
         let (tx, rx) = mpsc::channel(1024);
-        let tasks = spawn_watchers(conn, tx);
+        let tasks = spawn_watchers_with(conn, tx, tuning);
         let origin = swarm_cockpit::app::state::Origin {
             context: conn.context.clone(),
             namespace: conn.namespace.clone(),
@@ -562,6 +651,7 @@ impl Follower {
             tasks,
             log: Vec::new(),
             effects: Vec::new(),
+            sizes: Vec::new(),
         }
     }
 
@@ -599,6 +689,7 @@ impl Follower {
         }
         // The runtime would execute these; tests may inspect them.
         self.effects.extend(update(&mut self.state, msg));
+        self.sizes.push(self.state.runs.len());
     }
 
     /// Index in [`Follower::log`] of the first line containing `needle`.

@@ -1,0 +1,156 @@
+//! Where the time goes after an API server restart: a private testenv holding N AgentRuns (default
+//! 20,000) watched by the cockpit's watchers; the API server is crashed (SIGKILL, 3 s down) and a
+//! status change is made as soon as the server serves AgentRuns again. Printed per try: when the
+//! custom resources were served again, when the server's watch cache could serve a watch again
+//! (probed with a watch from the last resourceVersion every 50 ms), when the change reached the
+//! board (through the real `update`), and when the status line said connected.
+//!
+//!     cargo bench --bench restart_latency                     # 20,000 runs, 3 tries
+//!     cargo bench --bench restart_latency -- --runs 2000 --tries 5
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use futures::StreamExt;
+use kube::api::WatchParams;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::{TestCluster, WAIT, agent_run, plan_ab};
+use swarm_cockpit::app::ConnState;
+use swarm_cockpit::domain::{ObjectKey, ResourceKind};
+
+const RUN: ResourceKind = ResourceKind::AgentRun;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let argv: Vec<String> = std::env::args().collect();
+    argv.iter()
+        .position(|a| a == name)
+        .and_then(|i| argv.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(bench(arg("--runs", 20_000) as usize, arg("--tries", 3)));
+}
+
+async fn bench(runs: usize, tries: u64) {
+    let Some(cluster) = TestCluster::private_testenv().await else {
+        return;
+    };
+    cluster.apply_crds().await;
+    let cluster = Arc::new(cluster);
+    let started = Instant::now();
+    futures::stream::iter(0..runs)
+        .map(|i| {
+            let cluster = Arc::clone(&cluster);
+            async move {
+                let name = format!("load-{i:05}");
+                cluster
+                    .create(
+                        RUN,
+                        agent_run(&name, Some("A"), &name, &format!("codex/l/{i}")),
+                    )
+                    .await;
+            }
+        })
+        .buffer_unordered(48)
+        .collect::<Vec<()>>()
+        .await;
+    println!(
+        "restart_latency: {runs} AgentRuns created in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut f = cluster.follow(plan_ab());
+    f.wait_until("connected with every run", Duration::from_secs(300), |s| {
+        s.overall_connection() == ConnState::Connected && s.runs.len() == runs
+    })
+    .await;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    for t in 0..tries {
+        let rv = cluster
+            .api(RUN)
+            .list(&kube::api::ListParams::default().limit(1))
+            .await
+            .expect("list")
+            .metadata
+            .resource_version
+            .unwrap_or_default();
+        let ((), ()) = tokio::join!(
+            cluster.restart_apiserver_unwaited(3, false),
+            f.wait_until("reconnecting", WAIT, |s| {
+                matches!(s.overall_connection(), ConnState::Reconnecting(_))
+            })
+        );
+        let back = Instant::now();
+        cluster.wait_agents_served().await;
+        let served = back.elapsed();
+        let name = format!("load-{:05}", (t as usize * 37) % runs);
+        let key = ObjectKey::new(cluster.namespace.clone(), name.as_str());
+        let changed = Instant::now();
+        cluster
+            .patch_status(
+                RUN,
+                &name,
+                json!({"phase": "Running", "message": format!("try {t}")}),
+            )
+            .await;
+        // The watch cache is ready when a watch from the last resourceVersion is accepted.
+        let probe = {
+            let api = cluster.api(RUN);
+            let rv = rv.clone();
+            tokio::spawn(async move {
+                let began = Instant::now();
+                loop {
+                    let wp = WatchParams::default().timeout(1);
+                    if let Ok(s) = api.watch(&wp, &rv).await {
+                        let mut s = s.boxed();
+                        // A 429 arrives as an error event on some servers.
+                        match s.next().await {
+                            Some(Ok(kube::api::WatchEvent::Error(e))) if e.code == 429 => {}
+                            _ => return began.elapsed(),
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+        };
+        let message = format!("try {t}");
+        f.wait_until("the change on the board", Duration::from_secs(60), |s| {
+            s.runs
+                .get(&key)
+                .is_some_and(|r| r.message.as_deref() == Some(message.as_str()))
+        })
+        .await;
+        let seen = changed.elapsed();
+        f.wait_until("connected", Duration::from_secs(60), |s| {
+            s.overall_connection() == ConnState::Connected
+        })
+        .await;
+        let connected = back.elapsed();
+        let cache = probe.await.unwrap_or_default() + (changed - back);
+        f.wait_until("reconciled", Duration::from_secs(120), |s| {
+            s.freshness.watches.values().all(|w| w.doing.is_none())
+        })
+        .await;
+        let reconciled = back.elapsed();
+        println!(
+            "restart {t}: from the server answering: AgentRuns served {:>6.0} ms, watch cache \
+             ready {:>6.0} ms, connected {:>6.0} ms, relist done {:>6.0} ms; change → board {:>6.0} ms",
+            ms(served),
+            ms(cache),
+            ms(connected),
+            ms(reconciled),
+            ms(seen)
+        );
+        // Put it back for the next try.
+        cluster
+            .patch_status(RUN, &name, json!({"phase": "Pending"}))
+            .await;
+    }
+}

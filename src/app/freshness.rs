@@ -1,0 +1,163 @@
+//! How fresh each source on screen is: the Kubernetes watches (last event or bookmark), the GitHub
+//! poller (last good refresh) and an open log stream (how long it has been reconnecting). A silent
+//! stall must never pass for a quiet swarm, so each stale source is named with its age.
+use super::logs::StreamState;
+use super::msg::{ConnState, WatchNote};
+use super::state::State;
+use crate::domain::ResourceKind;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+
+/// A log stream not streaming for longer than this shows its age.
+const LOG_STALE_AFTER: Duration = Duration::seconds(2);
+
+/// What the status line knows about one watch besides its `ConnState`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WatchInfo {
+    /// The watch reports its progress (the Kubernetes source does; the demo does not, and is never
+    /// stale).
+    pub tracked: bool,
+    /// What it is doing or waiting for ("relisting agentruns (4,000 so far)").
+    pub doing: Option<String>,
+    /// Last event or bookmark the stream delivered.
+    pub last_delivery: Option<DateTime<Utc>>,
+    /// When its connection state last changed.
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Freshness {
+    pub watches: BTreeMap<ResourceKind, WatchInfo>,
+    /// A watch silent for longer than this (its bookmark interval and a margin) is stale.
+    pub watch_stale_after: Duration,
+    /// GitHub data older than this (about two refresh intervals) is stale; `None`: no poller.
+    pub github_stale_after: Option<Duration>,
+    /// The open log stream: its id, its state's variant, and since when.
+    pub log_stream: Option<(u64, std::mem::Discriminant<StreamState>, DateTime<Utc>)>,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            watches: BTreeMap::new(),
+            watch_stale_after: Duration::seconds(40),
+            github_stale_after: None,
+            log_stream: None,
+        }
+    }
+}
+
+/// The stream of `kind` delivered something (an object, the end of a list, a bookmark).
+pub fn delivered(state: &mut State, kind: ResourceKind) {
+    let now = state.now;
+    state
+        .freshness
+        .watches
+        .entry(kind)
+        .or_default()
+        .last_delivery = Some(now);
+}
+
+pub fn on_note(state: &mut State, kind: ResourceKind, note: WatchNote) {
+    let now = state.now;
+    let info = state.freshness.watches.entry(kind).or_default();
+    info.tracked = true;
+    match note {
+        WatchNote::Alive => info.last_delivery = Some(now),
+        WatchNote::Doing(doing) => {
+            if info.doing != doing {
+                info.doing = doing;
+                state.needs_redraw = true;
+            }
+        }
+    }
+}
+
+pub fn on_connection(state: &mut State, kind: ResourceKind, conn: &ConnState) {
+    let now = state.now;
+    let info = state.freshness.watches.entry(kind).or_default();
+    if state.connection.get(&kind) != Some(conn) {
+        info.since = Some(now);
+    }
+    if *conn == ConnState::Connected {
+        info.last_delivery = Some(now);
+    }
+}
+
+/// One source whose data is older than it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// "agentruns", "GitHub", "logs reconnecting".
+    pub label: String,
+    pub since: DateTime<Utc>,
+    /// The data is old ("GitHub 5m old"), rather than a state that lasts ("logs reconnecting 12s").
+    pub old: bool,
+}
+
+/// Remembers when the open log stream's state last changed (checked on every tick and log event,
+/// so the age is right to the second without the log view keeping a clock of its own).
+pub fn track_logs(state: &mut State) {
+    let now = state.now;
+    let current = state
+        .logs
+        .view
+        .as_ref()
+        .map(|v| (v.stream_id, std::mem::discriminant(&v.stream)));
+    match (&state.freshness.log_stream, current) {
+        (_, None) => state.freshness.log_stream = None,
+        (Some((id, kind, _)), Some((cid, ckind))) if *id == cid && *kind == ckind => {}
+        (_, Some((cid, ckind))) => state.freshness.log_stream = Some((cid, ckind, now)),
+    }
+}
+
+/// Each source on screen whose data is older than it should be.
+pub fn stale_sources(state: &State) -> Vec<Stale> {
+    let mut out = Vec::new();
+    for (kind, info) in &state.freshness.watches {
+        // A watch that is not connected already says so, and why.
+        if !info.tracked || state.connection.get(kind) != Some(&ConnState::Connected) {
+            continue;
+        }
+        if let Some(t) = info.last_delivery
+            && state.now - t > state.freshness.watch_stale_after
+        {
+            out.push(Stale {
+                label: kind.plural().to_owned(),
+                since: t,
+                old: true,
+            });
+        }
+    }
+    if let (Some(limit), Some(status)) = (
+        state.freshness.github_stale_after,
+        state.github.status.as_ref(),
+    ) && status.health == super::github::GitHubHealth::Ok
+        && let Some(t) = status.last_ok
+        && state.now - t > limit
+    {
+        out.push(Stale {
+            label: "GitHub".into(),
+            since: t,
+            old: true,
+        });
+    }
+    if let (Some(view), Some((_, _, since))) =
+        (state.logs.view.as_ref(), state.freshness.log_stream)
+        && state.now - since > LOG_STALE_AFTER
+    {
+        let what = match &view.stream {
+            StreamState::Reconnecting(_) => Some("reconnecting"),
+            StreamState::Connecting => Some("connecting"),
+            StreamState::Waiting(_) => Some("waiting"),
+            _ => None,
+        };
+        if let Some(what) = what {
+            out.push(Stale {
+                label: format!("logs {what}"),
+                since,
+                old: false,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,919 @@
+//! The watch of one kind, turned into `SourceEvent`s: a streaming list (`sendInitialEvents`), then
+//! the live stream; the server ends each watch after `watch_timeout` (with a bookmark just before),
+//! and the next one resumes from the last resourceVersion.
+//!
+//! What the status line may claim comes from the stream alone: a watch is *connected* once it has
+//! delivered an event or a bookmark (for a (re)list: its end-of-initial-events bookmark), never
+//! because some other request succeeded. After a disconnect the watch resumes from its last
+//! resourceVersion (changes reach the board as soon as the server's watch cache serves them) and a
+//! streaming relist runs beside it to reconcile whatever the resumed stream may lack; the relist's
+//! snapshot never overwrites a newer state the resumed stream already delivered. A stream silent for
+//! longer than its bookmark interval is stalled: it is dropped and reopened. A 410 Gone relists
+//! with the board kept (the resync markers remove only what the new list lacks).
+use super::kube::to_resource;
+use crate::app::msg::{ConnState, Msg, SourceEvent, WatchNote};
+use crate::domain::{ObjectKey, ResourceKind};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use kube::api::{Api, DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
+use kube::core::Status as ErrorResponse;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Timing of the watches. The defaults suit a real cluster; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct WatchTuning {
+    /// Server-side timeout of one watch request. The server sends a bookmark 2 s before it ends a
+    /// watch (and otherwise about once a minute), so this bounds the quiet gap of a healthy stream.
+    pub watch_timeout: Duration,
+    /// No event, no bookmark and no end for this long (more than `watch_timeout`, the longest a
+    /// healthy stream stays silent: servers send periodic bookmarks only while their storage's
+    /// revision moves): the stream is stalled and is restarted.
+    pub stall_after: Duration,
+    /// Opening a watch or a list page may take this long before it counts as failed.
+    pub open_timeout: Duration,
+    /// Retry delays after a failure: doubling from `retry_min` up to `retry_max`.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+    /// Page size of a plain list (servers without streaming lists).
+    pub page_size: u32,
+}
+
+impl Default for WatchTuning {
+    fn default() -> Self {
+        WatchTuning {
+            watch_timeout: Duration::from_secs(30),
+            stall_after: Duration::from_secs(40),
+            open_timeout: Duration::from_secs(15),
+            retry_min: Duration::from_millis(100),
+            retry_max: Duration::from_secs(1),
+            page_size: 500,
+        }
+    }
+}
+
+impl WatchTuning {
+    /// A stream older than this (no event, no bookmark) is stale: shown with its age.
+    pub fn stale_after(&self) -> Duration {
+        self.stall_after
+    }
+}
+
+pub type EventStream = BoxStream<'static, kube::Result<WatchEvent<DynamicObject>>>;
+
+/// What the loop needs from the API server (a seam, so the loop is tested against scripts).
+pub trait WatchApi: Send + Sync + 'static {
+    fn watch(
+        &self,
+        params: WatchParams,
+        rv: String,
+    ) -> BoxFuture<'static, kube::Result<EventStream>>;
+    fn list(
+        &self,
+        params: ListParams,
+    ) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>>;
+    /// Why the server might be silent (its storage), for the status line only: never a reason
+    /// to call a watch connected.
+    fn diagnose(&self) -> BoxFuture<'static, Option<String>>;
+}
+
+/// The real API server.
+pub struct KubeApi {
+    pub api: Api<DynamicObject>,
+    pub client: kube::Client,
+}
+
+impl WatchApi for KubeApi {
+    fn watch(
+        &self,
+        params: WatchParams,
+        rv: String,
+    ) -> BoxFuture<'static, kube::Result<EventStream>> {
+        let api = self.api.clone();
+        Box::pin(async move { Ok(api.watch(&params, &rv).await?.boxed()) })
+    }
+
+    fn list(
+        &self,
+        params: ListParams,
+    ) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>> {
+        let api = self.api.clone();
+        Box::pin(async move { api.list(&params).await })
+    }
+
+    fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            let request = http::Request::get("/readyz/etcd").body(Vec::new()).ok()?;
+            let answer =
+                tokio::time::timeout(Duration::from_secs(3), client.request_text(request)).await;
+            match answer {
+                Ok(Ok(_)) => None,
+                Ok(Err(kube::Error::Api(s))) if s.message.contains("etcd") || s.code >= 500 => {
+                    Some("the API server's storage (etcd) is not answering".into())
+                }
+                Ok(Err(_)) => None,
+                Err(_) => Some("the API server is not answering".into()),
+            }
+        })
+    }
+}
+
+/// Runs the watch of `kind` until the receiver is dropped.
+pub async fn run(
+    api: impl WatchApi,
+    kind: ResourceKind,
+    tx: mpsc::Sender<Msg>,
+    tuning: WatchTuning,
+) {
+    let mut w = Watch {
+        api,
+        kind,
+        tuning,
+        sink: Sink {
+            kind,
+            tx,
+            connected: false,
+            ever_connected: false,
+            delivered: false,
+            note: None,
+        },
+        streaming: true,
+    };
+    if !w.sink.conn(ConnState::Connecting).await {
+        return;
+    }
+    let mut retry = Retry::new(&w.tuning);
+    let mut start = Start::Relist;
+    loop {
+        let began = Instant::now();
+        let end = w.session(start.clone()).await;
+        tracing::debug!(kind = %w.kind, ?end, "watch session ended");
+        start = match end {
+            End::Closed => return,
+            End::Planned { rv, delivered } => {
+                // A server that ends watches at once must not make this loop spin.
+                if began.elapsed() < Duration::from_millis(250) {
+                    tokio::time::sleep(retry.next()).await;
+                }
+                // Ending on time proves the server alive. A whole watch without an event or a
+                // bookmark may also mean its storage is gone (the watch cache keeps serving):
+                // ask, and say so rather than claim a quiet swarm.
+                let trouble = if delivered {
+                    None
+                } else {
+                    w.api.diagnose().await
+                };
+                match trouble {
+                    Some(why) => {
+                        if !w.sink.lost(ConnState::Reconnecting(why)).await {
+                            return;
+                        }
+                        Start::Resume {
+                            rv,
+                            reconcile: true,
+                        }
+                    }
+                    None => {
+                        if !w
+                            .sink
+                            .send(SourceEvent::Watch(w.kind, WatchNote::Alive))
+                            .await
+                        {
+                            return;
+                        }
+                        Start::Resume {
+                            rv,
+                            reconcile: !w.sink.connected,
+                        }
+                    }
+                }
+            }
+            End::Gone => {
+                tracing::info!(kind = %w.kind, "watch expired (410 Gone): relisting");
+                Start::Relist
+            }
+            End::NoStreaming => {
+                tracing::info!(kind = %w.kind, "no streaming lists on this server: list + watch");
+                w.streaming = false;
+                Start::Relist
+            }
+            End::Lost {
+                rv,
+                state,
+                quiet,
+                warming,
+            } => {
+                let state = if quiet {
+                    match w.api.diagnose().await {
+                        Some(why) => with_diagnosis(state, &why),
+                        None => state,
+                    }
+                } else {
+                    state
+                };
+                if !w.sink.lost(state).await {
+                    return;
+                }
+                if w.sink.take_delivered() {
+                    retry.reset();
+                }
+                let delay = retry.next();
+                tokio::time::sleep(if warming {
+                    delay.min(WARMING_RETRY)
+                } else {
+                    delay
+                })
+                .await;
+                match rv {
+                    Some(rv) => Start::Resume {
+                        rv,
+                        reconcile: true,
+                    },
+                    None => Start::Relist,
+                }
+            }
+        };
+    }
+}
+
+fn with_diagnosis(state: ConnState, why: &str) -> ConnState {
+    match state {
+        ConnState::Reconnecting(e) => ConnState::Reconnecting(format!("{e}; {why}")),
+        other => other,
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Start {
+    Relist,
+    /// Watch on from `rv`; `reconcile`: after a disconnect, relist beside it.
+    Resume {
+        rv: String,
+        reconcile: bool,
+    },
+}
+
+#[derive(Debug)]
+enum End {
+    /// The receiver is gone.
+    Closed,
+    /// The server ended the watch as asked (its timeout): resume from `rv`. `delivered`: it
+    /// delivered an event or a bookmark meanwhile.
+    Planned { rv: String, delivered: bool },
+    /// 410 Gone: relist.
+    Gone,
+    /// The server refuses streaming lists: list and watch instead.
+    NoStreaming,
+    /// Cut, refused or stalled: retry (resume from `rv` if known). `quiet`: the server went silent
+    /// (a timeout), worth asking why.
+    Lost {
+        rv: Option<String>,
+        state: ConnState,
+        quiet: bool,
+        /// The server is rebuilding its watch cache (429): it answers at once, so ask again soon.
+        warming: bool,
+    },
+}
+
+struct Watch<A> {
+    api: A,
+    kind: ResourceKind,
+    tuning: WatchTuning,
+    sink: Sink,
+    streaming: bool,
+}
+
+/// A relist in progress beside (or instead of) the live stream.
+struct Relist {
+    stream: EventStream,
+    listed: usize,
+}
+
+/// The newest object resourceVersion the resumed stream delivered per key while a relist runs, so
+/// the relist's (older) snapshot never overwrites it. Deletions count (a tombstone).
+#[derive(Default)]
+struct Newer(HashMap<ObjectKey, u64>);
+
+impl Newer {
+    fn note(&mut self, obj: &DynamicObject) {
+        if let Some(rv) = object_rv(obj) {
+            self.0.insert(key_of(obj), rv);
+        }
+    }
+
+    /// True when the snapshot's `obj` is older than what was already delivered.
+    fn supersedes(&self, obj: &DynamicObject) -> bool {
+        match (self.0.get(&key_of(obj)), object_rv(obj)) {
+            (Some(newer), Some(rv)) => *newer > rv,
+            _ => false,
+        }
+    }
+}
+
+/// resourceVersions are opaque to clients in general; every API server backed by etcd uses etcd's
+/// revision, so when both parse as integers they are ordered. Otherwise nothing is filtered.
+fn object_rv(obj: &DynamicObject) -> Option<u64> {
+    obj.metadata.resource_version.as_deref()?.parse().ok()
+}
+
+fn key_of(obj: &DynamicObject) -> ObjectKey {
+    ObjectKey::new(
+        obj.metadata.namespace.clone().unwrap_or_default(),
+        obj.metadata.name.clone().unwrap_or_default(),
+    )
+}
+
+const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
+
+impl<A: WatchApi> Watch<A> {
+    fn params(&self, initial: bool) -> WatchParams {
+        WatchParams {
+            timeout: Some(self.tuning.watch_timeout.as_secs().max(1) as u32),
+            bookmarks: true,
+            send_initial_events: initial,
+            ..WatchParams::default()
+        }
+    }
+
+    async fn open(&self, initial: bool, rv: &str) -> Result<EventStream, End> {
+        let opened = tokio::time::timeout(
+            self.tuning.open_timeout,
+            self.api.watch(self.params(initial), rv.to_owned()),
+        )
+        .await;
+        match opened {
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(kube::Error::Api(s))) if initial && refuses_streaming(&s) => {
+                Err(End::NoStreaming)
+            }
+            Ok(Err(kube::Error::Api(s))) if s.code == 410 => Err(End::Gone),
+            Ok(Err(e)) => Err(End::Lost {
+                rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
+                state: classify(self.kind, &e, self.sink.ever_connected),
+                quiet: server_trouble(&e),
+                warming: warming(&e),
+            }),
+            Err(_) => Err(End::Lost {
+                rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
+                state: ConnState::Reconnecting(format!(
+                    "opening the {} watch timed out after {}s",
+                    self.kind.plural(),
+                    self.tuning.open_timeout.as_secs()
+                )),
+                quiet: true,
+                warming: false,
+            }),
+        }
+    }
+
+    /// Opens a streaming relist and announces it; the board keeps its cards meanwhile.
+    async fn start_relist(&mut self) -> Result<Relist, End> {
+        let what = if self.sink.ever_connected {
+            format!("relisting {}", self.kind.plural())
+        } else {
+            format!("listing {}", self.kind.plural())
+        };
+        if !self.sink.note(Some(what)).await {
+            return Err(End::Closed);
+        }
+        let stream = self.open(true, "").await?;
+        if !self.sink.send(SourceEvent::ResyncStarted(self.kind)).await {
+            return Err(End::Closed);
+        }
+        Ok(Relist { stream, listed: 0 })
+    }
+
+    async fn session(&mut self, start: Start) -> End {
+        tracing::debug!(kind = %self.kind, ?start, "watch session");
+        if !self.streaming {
+            return self.list_then_watch(start).await;
+        }
+        let (mut live, mut relist, mut rv) = match start {
+            Start::Relist => match self.start_relist().await {
+                Ok(r) => (None, Some(r), String::new()),
+                Err(end) => return end,
+            },
+            Start::Resume { rv, reconcile } => {
+                let note = if reconcile {
+                    format!("resuming the {} watch", self.kind.plural())
+                } else {
+                    format!("reopening the {} watch", self.kind.plural())
+                };
+                if !self.sink.connected && !self.sink.note(Some(note)).await {
+                    return End::Closed;
+                }
+                let live = match self.open(false, &rv).await {
+                    Ok(s) => Some(s),
+                    Err(End::Gone) => None,
+                    Err(end) => return end,
+                };
+                let relist = if reconcile || live.is_none() {
+                    match self.start_relist().await {
+                        Ok(r) => Some(r),
+                        Err(end) => return end,
+                    }
+                } else {
+                    None
+                };
+                (live, relist, rv)
+            }
+        };
+        let mut newer = Newer::default();
+        let mut last_delivery = Instant::now();
+        let mut delivered = false;
+        loop {
+            let stall_at = last_delivery + self.tuning.stall_after;
+            tokio::select! {
+                item = next(&mut live) => {
+                    // Only the live stream's silence counts while no relist runs.
+                    if relist.is_none() {
+                        last_delivery = Instant::now();
+                    }
+                    match item {
+                        None => {
+                            live = None;
+                            if relist.is_none() {
+                                return End::Planned { rv, delivered };
+                            }
+                        }
+                        Some(Err(e)) => return self.cut(&e, Some(rv)),
+                        Some(Ok(event)) => {
+                            delivered = true;
+                            if relist.is_some()
+                                && let WatchEvent::Added(o)
+                                | WatchEvent::Modified(o)
+                                | WatchEvent::Deleted(o) = &event
+                            {
+                                newer.note(o);
+                            }
+                            match self.live_event(event, &mut rv).await {
+                                Ok(()) => {}
+                                // The relist beside it carries on.
+                                Err(End::Gone) if relist.is_some() => live = None,
+                                Err(end) => return end,
+                            }
+                        }
+                    }
+                }
+                item = next_relist(&mut relist) => {
+                    last_delivery = Instant::now();
+                    match item {
+                        None => return End::Lost {
+                            rv: live.is_some().then(|| rv.clone()),
+                            state: ConnState::Reconnecting(format!(
+                                "the {} list ended early", self.kind.plural()
+                            )),
+                            quiet: false,
+                            warming: false,
+                        },
+                        Some(Err(e)) => return self.cut(&e, None),
+                        Some(Ok(event)) => {
+                            let Some(r) = relist.as_mut() else { continue };
+                            match self.relist_event(event, r, &newer).await {
+                                Ok(None) => {}
+                                Ok(Some(end_rv)) => {
+                                    // The snapshot is complete: this stream goes on live.
+                                    rv = end_rv;
+                                    live = relist.take().map(|r| r.stream);
+                                    newer = Newer::default();
+                                }
+                                Err(end) => return end,
+                            }
+                        }
+                    }
+                }
+                () = tokio::time::sleep_until(stall_at) => {
+                    let secs = self.tuning.stall_after.as_secs();
+                    tracing::warn!(kind = %self.kind, secs, "watch stalled: restarting it");
+                    return End::Lost {
+                        rv: (!rv.is_empty()).then(|| rv.clone()),
+                        state: ConnState::Reconnecting(format!(
+                            "the {} watch went silent (no event, no bookmark, not ended by its \
+                             timeout) for {secs}s: restarting it",
+                            self.kind.plural()
+                        )),
+                        quiet: true,
+                        warming: false,
+                    };
+                }
+            }
+        }
+    }
+
+    fn cut(&self, e: &kube::Error, rv: Option<String>) -> End {
+        End::Lost {
+            rv: rv.filter(|r| !r.is_empty()),
+            state: match e {
+                kube::Error::Api(_) => classify(self.kind, e, self.sink.ever_connected),
+                other => ConnState::Reconnecting(format!(
+                    "the {} watch was cut: {other}",
+                    self.kind.plural()
+                )),
+            },
+            quiet: server_trouble(e),
+            warming: warming(e),
+        }
+    }
+
+    /// One event of a live stream: applied, and proof the stream delivers.
+    async fn live_event(
+        &mut self,
+        event: WatchEvent<DynamicObject>,
+        rv: &mut String,
+    ) -> Result<(), End> {
+        // Connected first, so the status line says so when the change is drawn.
+        if !matches!(event, WatchEvent::Error(_)) && !self.sink.delivering().await {
+            return Err(End::Closed);
+        }
+        let ok = match event {
+            WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
+                if let Some(v) = &obj.metadata.resource_version {
+                    v.clone_into(rv);
+                }
+                self.sink
+                    .send(SourceEvent::Applied(to_resource(self.kind, &obj)))
+                    .await
+            }
+            WatchEvent::Deleted(obj) => {
+                if let Some(v) = &obj.metadata.resource_version {
+                    v.clone_into(rv);
+                }
+                self.sink
+                    .send(SourceEvent::Deleted(self.kind, key_of(&obj)))
+                    .await
+            }
+            WatchEvent::Bookmark(bm) => {
+                *rv = bm.metadata.resource_version;
+                self.sink
+                    .send(SourceEvent::Watch(self.kind, WatchNote::Alive))
+                    .await
+            }
+            WatchEvent::Error(s) if s.code == 410 => return Err(End::Gone),
+            WatchEvent::Error(s) => {
+                return Err(End::Lost {
+                    rv: (!rv.is_empty()).then(|| rv.clone()),
+                    state: classify_status(self.kind, &s, self.sink.ever_connected),
+                    quiet: false,
+                    warming: false,
+                });
+            }
+        };
+        if !ok {
+            return Err(End::Closed);
+        }
+        Ok(())
+    }
+
+    /// One event of a relist's snapshot; `Some(rv)` once it is complete.
+    async fn relist_event(
+        &mut self,
+        event: WatchEvent<DynamicObject>,
+        relist: &mut Relist,
+        newer: &Newer,
+    ) -> Result<Option<String>, End> {
+        match event {
+            WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
+                relist.listed += 1;
+                if relist.listed.is_multiple_of(2_000) {
+                    let what = format!(
+                        "{} {} ({} so far)",
+                        if self.sink.ever_connected {
+                            "relisting"
+                        } else {
+                            "listing"
+                        },
+                        self.kind.plural(),
+                        thousands(relist.listed)
+                    );
+                    if !self.sink.note(Some(what)).await {
+                        return Err(End::Closed);
+                    }
+                }
+                let event = if newer.supersedes(&obj) {
+                    // Keep the newer state; the object still exists.
+                    SourceEvent::Seen(self.kind, key_of(&obj))
+                } else {
+                    SourceEvent::Applied(to_resource(self.kind, &obj))
+                };
+                if !self.sink.send(event).await {
+                    return Err(End::Closed);
+                }
+                Ok(None)
+            }
+            // A snapshot has no deletions; tolerate one as a server quirk.
+            WatchEvent::Deleted(_) => Ok(None),
+            WatchEvent::Bookmark(bm) => {
+                if !bm.metadata.annotations.contains_key(INITIAL_EVENTS_END) {
+                    return Ok(None);
+                }
+                let ok = self.sink.send(SourceEvent::ResyncDone(self.kind)).await
+                    && self.sink.delivering().await
+                    && self.sink.note(None).await;
+                if !ok {
+                    return Err(End::Closed);
+                }
+                Ok(Some(bm.metadata.resource_version))
+            }
+            WatchEvent::Error(s) if relist.listed == 0 && refuses_streaming(&s) => {
+                Err(End::NoStreaming)
+            }
+            WatchEvent::Error(s) if s.code == 410 => Err(End::Gone),
+            WatchEvent::Error(s) => Err(End::Lost {
+                rv: None,
+                state: classify_status(self.kind, &s, self.sink.ever_connected),
+                quiet: false,
+                warming: false,
+            }),
+        }
+    }
+
+    /// For servers without streaming lists: a paged list, then a watch from its resourceVersion.
+    /// There is no end-of-list bookmark here, so the watch counts as delivering once it opens.
+    async fn list_then_watch(&mut self, start: Start) -> End {
+        let rv = match start {
+            Start::Resume {
+                rv,
+                reconcile: false,
+            } => rv,
+            _ => match self.paged_list().await {
+                Ok(rv) => rv,
+                Err(end) => return end,
+            },
+        };
+        let mut stream = match self.open(false, &rv).await {
+            Ok(s) => s,
+            Err(end) => return end,
+        };
+        if !self.sink.note(None).await || !self.sink.delivering().await {
+            return End::Closed;
+        }
+        let mut rv = rv;
+        loop {
+            let item = tokio::time::timeout(self.tuning.stall_after, stream.next()).await;
+            match item {
+                Err(_) => {
+                    return End::Lost {
+                        rv: Some(rv),
+                        state: ConnState::Reconnecting(format!(
+                            "the {} watch went silent for {}s: restarting it",
+                            self.kind.plural(),
+                            self.tuning.stall_after.as_secs()
+                        )),
+                        quiet: true,
+                        warming: false,
+                    };
+                }
+                Ok(None) => {
+                    return End::Planned {
+                        rv,
+                        delivered: true,
+                    };
+                }
+                Ok(Some(Err(e))) => return self.cut(&e, Some(rv)),
+                Ok(Some(Ok(event))) => {
+                    if let Err(end) = self.live_event(event, &mut rv).await {
+                        return end;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn paged_list(&mut self) -> Result<String, End> {
+        if !self
+            .sink
+            .note(Some(format!("listing {}", self.kind.plural())))
+            .await
+            || !self.sink.send(SourceEvent::ResyncStarted(self.kind)).await
+        {
+            return Err(End::Closed);
+        }
+        let mut params = ListParams::default().limit(self.tuning.page_size);
+        loop {
+            let page =
+                tokio::time::timeout(self.tuning.open_timeout, self.api.list(params.clone())).await;
+            let page = match page {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => {
+                    return Err(End::Lost {
+                        rv: None,
+                        state: classify(self.kind, &e, self.sink.ever_connected),
+                        quiet: false,
+                        warming: false,
+                    });
+                }
+                Err(_) => {
+                    return Err(End::Lost {
+                        rv: None,
+                        state: ConnState::Reconnecting(format!(
+                            "listing {} timed out",
+                            self.kind.plural()
+                        )),
+                        quiet: true,
+                        warming: false,
+                    });
+                }
+            };
+            for obj in &page.items {
+                if !self
+                    .sink
+                    .send(SourceEvent::Applied(to_resource(self.kind, obj)))
+                    .await
+                {
+                    return Err(End::Closed);
+                }
+            }
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => {
+                    let rv = page.metadata.resource_version.unwrap_or_default();
+                    if !self.sink.send(SourceEvent::ResyncDone(self.kind)).await {
+                        return Err(End::Closed);
+                    }
+                    return Ok(rv);
+                }
+            }
+        }
+    }
+}
+
+async fn next(stream: &mut Option<EventStream>) -> Option<kube::Result<WatchEvent<DynamicObject>>> {
+    match stream {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn next_relist(
+    relist: &mut Option<Relist>,
+) -> Option<kube::Result<WatchEvent<DynamicObject>>> {
+    match relist {
+        Some(r) => r.stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The server answered but cannot serve (warming up its cache, or its storage failing): worth
+/// asking it why.
+fn server_trouble(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code >= 500)
+}
+
+/// A server rebuilding its watch cache answers 429 at once; polling it every quarter second costs
+/// nothing and puts the first change on screen as soon as the cache serves it.
+const WARMING_RETRY: Duration = Duration::from_millis(250);
+
+fn warming(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Api(s) if s.code == 429)
+}
+
+/// Servers before streaming lists (Kubernetes < 1.27, or the WatchList gate off) refuse
+/// `sendInitialEvents` as an invalid or bad request.
+fn refuses_streaming(s: &ErrorResponse) -> bool {
+    matches!(s.code, 400 | 422) && s.message.contains("sendInitialEvents")
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Sends what the loop learns, and remembers what the app was told.
+struct Sink {
+    kind: ResourceKind,
+    tx: mpsc::Sender<Msg>,
+    connected: bool,
+    ever_connected: bool,
+    /// Delivered since the last failure.
+    delivered: bool,
+    note: Option<String>,
+}
+
+impl Sink {
+    async fn send(&self, event: SourceEvent) -> bool {
+        self.tx.send(Msg::Source(event)).await.is_ok()
+    }
+
+    async fn conn(&self, state: ConnState) -> bool {
+        self.send(SourceEvent::Connection(self.kind, state)).await
+    }
+
+    /// The stream delivered: connected, if it was not.
+    async fn delivering(&mut self) -> bool {
+        self.delivered = true;
+        if self.connected {
+            return true;
+        }
+        self.connected = true;
+        self.ever_connected = true;
+        self.conn(ConnState::Connected).await
+    }
+
+    async fn lost(&mut self, state: ConnState) -> bool {
+        self.connected = false;
+        self.conn(state).await
+    }
+
+    /// True if the stream delivered since the last call (then the retry delays start over).
+    fn take_delivered(&mut self) -> bool {
+        std::mem::take(&mut self.delivered)
+    }
+
+    async fn note(&mut self, text: Option<String>) -> bool {
+        if self.note == text {
+            return true;
+        }
+        self.note = text.clone();
+        self.send(SourceEvent::Watch(self.kind, WatchNote::Doing(text)))
+            .await
+    }
+}
+
+/// Doubling retry delays with jitter, so a crowd of cockpits does not retry in step.
+struct Retry {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+}
+
+impl Retry {
+    fn new(tuning: &WatchTuning) -> Retry {
+        Retry {
+            min: tuning.retry_min,
+            max: tuning.retry_max,
+            next: tuning.retry_min,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.next = self.min;
+    }
+
+    fn next(&mut self) -> Duration {
+        let current = self.next;
+        self.next = (self.next * 2).min(self.max);
+        current.mul_f64(0.75 + fastrand::f64() * 0.5)
+    }
+}
+
+/// Errors retrying cannot fix are `Failed` (shown red with a hint); the rest are `Reconnecting`,
+/// worded as what the watch waits for.
+pub fn classify(kind: ResourceKind, err: &kube::Error, ever_connected: bool) -> ConnState {
+    match err {
+        kube::Error::Api(s) => classify_status(kind, s, ever_connected),
+        other => ConnState::Reconnecting(format!(
+            "waiting for the API server ({})",
+            crate::domain::sanitize::one_line(&other.to_string())
+        )),
+    }
+}
+
+pub fn classify_status(kind: ResourceKind, s: &ErrorResponse, ever_connected: bool) -> ConnState {
+    match s.code {
+        404 if ever_connected => ConnState::Reconnecting(format!(
+            "{} not served right now (API server restarting, or the CRD was removed)",
+            kind.plural()
+        )),
+        404 => ConnState::Failed(crd_missing(kind)),
+        403 => ConnState::Failed(format!(
+            "forbidden to list/watch {}: {} (check RBAC: kubectl auth can-i watch {})",
+            kind.plural(),
+            s.message,
+            kind.crd_name()
+        )),
+        401 => ConnState::Failed(format!(
+            "unauthorized: {} (refresh your kubeconfig credentials)",
+            s.message
+        )),
+        429 => ConnState::Reconnecting(format!(
+            "waiting for the API server's {} cache to warm up ({})",
+            kind.plural(),
+            s.message
+        )),
+        code => ConnState::Reconnecting(format!(
+            "waiting for the {} watch: {} ({code})",
+            kind.plural(),
+            s.message
+        )),
+    }
+}
+
+/// The one wording of a missing CRD, shared by the TUI and the headless commands.
+pub fn crd_missing(kind: ResourceKind) -> String {
+    format!(
+        "{} is not served: is the CRD {} installed? (kubectl apply -f examples/crds/)",
+        kind.plural(),
+        kind.crd_name()
+    )
+}

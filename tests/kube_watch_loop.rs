@@ -1,0 +1,522 @@
+//! The watch loop against scripted API servers (paused tokio time): when it says connected, how it
+//! resumes and reconciles after a disconnect, 410 Gone, stalls, a server warming up its cache,
+//! servers without streaming lists, and a missing CRD. The same loop runs against the real API
+//! server in `kube_faults.rs`.
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use kube::api::{DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
+use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use swarm_cockpit::app::msg::WatchNote;
+use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
+use swarm_cockpit::domain::{ObjectKey, Phase, Plan, ResourceKind};
+use swarm_cockpit::sources::kube_watch::{EventStream, WatchApi, WatchTuning, run};
+use tokio::sync::mpsc;
+
+const KIND: ResourceKind = ResourceKind::AgentRun;
+
+/// One step of a scripted watch stream.
+#[derive(Clone)]
+enum Step {
+    Event(Value),
+    Wait(Duration),
+    /// The connection is cut (a transport error).
+    Cut,
+    /// Nothing more, ever (a stalled server).
+    Hang,
+}
+
+/// The answer to one watch request.
+#[derive(Clone)]
+enum Reply {
+    Status(u16, &'static str),
+    Stream(Vec<Step>),
+}
+
+#[derive(Clone, Default)]
+struct Fake {
+    watches: Arc<Mutex<VecDeque<Reply>>>,
+    lists: Arc<Mutex<VecDeque<Value>>>,
+    /// Every request, in order: `watch rv=… initial` / `list`.
+    calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl Fake {
+    fn new(replies: Vec<Reply>) -> Fake {
+        Fake {
+            watches: Arc::new(Mutex::new(replies.into())),
+            ..Fake::default()
+        }
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().expect("calls").clone()
+    }
+}
+
+fn status(code: u16, message: &str) -> kube::Error {
+    kube::Error::Api(
+        kube::core::Status::failure(message, "Failure")
+            .with_code(code)
+            .boxed(),
+    )
+}
+
+impl WatchApi for Fake {
+    fn watch(
+        &self,
+        params: WatchParams,
+        rv: String,
+    ) -> BoxFuture<'static, kube::Result<EventStream>> {
+        self.calls.lock().expect("calls").push(format!(
+            "watch rv={rv}{}",
+            if params.send_initial_events {
+                " initial"
+            } else {
+                ""
+            }
+        ));
+        let reply = self.watches.lock().expect("script").pop_front();
+        Box::pin(async move {
+            match reply {
+                None => Ok(futures::stream::pending().boxed()),
+                Some(Reply::Status(code, message)) => Err(status(code, message)),
+                Some(Reply::Stream(steps)) => Ok(stream_of(steps)),
+            }
+        })
+    }
+
+    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>> {
+        self.calls.lock().expect("calls").push("list".into());
+        let page = self.lists.lock().expect("lists").pop_front();
+        Box::pin(async move {
+            match page {
+                Some(page) => Ok(serde_json::from_value(page).expect("a list page")),
+                None => Err(status(500, "no more pages scripted")),
+            }
+        })
+    }
+
+    fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
+        Box::pin(async { Some("the API server's storage (etcd) is not answering".into()) })
+    }
+}
+
+fn stream_of(steps: Vec<Step>) -> EventStream {
+    futures::stream::unfold(VecDeque::from(steps), |mut steps| async move {
+        loop {
+            match steps.pop_front()? {
+                Step::Wait(d) => tokio::time::sleep(d).await,
+                Step::Hang => futures::future::pending::<()>().await,
+                Step::Cut => {
+                    let err =
+                        kube::Error::Service(Box::new(std::io::Error::other("connection reset")));
+                    return Some((Err(err), steps));
+                }
+                Step::Event(v) => {
+                    let event: WatchEvent<DynamicObject> =
+                        serde_json::from_value(v).expect("a watch event");
+                    return Some((Ok(event), steps));
+                }
+            }
+        }
+    })
+    .boxed()
+}
+
+fn run_obj(name: &str, rv: u64, phase: &str) -> Value {
+    json!({
+        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+        "metadata": {"name": name, "namespace": "ns", "resourceVersion": rv.to_string()},
+        "spec": {"agentRef": {"name": "codex-agent"}, "runtime": {"type": "workflow"}},
+        "status": {"phase": phase}
+    })
+}
+
+fn added(name: &str, rv: u64, phase: &str) -> Step {
+    Step::Event(json!({"type": "ADDED", "object": run_obj(name, rv, phase)}))
+}
+
+fn modified(name: &str, rv: u64, phase: &str) -> Step {
+    Step::Event(json!({"type": "MODIFIED", "object": run_obj(name, rv, phase)}))
+}
+
+fn deleted(name: &str, rv: u64) -> Step {
+    Step::Event(json!({"type": "DELETED", "object": run_obj(name, rv, "Running")}))
+}
+
+fn bookmark(rv: u64) -> Step {
+    Step::Event(json!({"type": "BOOKMARK", "object": {
+        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+        "metadata": {"resourceVersion": rv.to_string()}}}))
+}
+
+fn end_of_list(rv: u64) -> Step {
+    Step::Event(json!({"type": "BOOKMARK", "object": {
+        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+        "metadata": {"resourceVersion": rv.to_string(),
+                     "annotations": {"k8s.io/initial-events-end": "true"}}}}))
+}
+
+fn gone() -> Step {
+    Step::Event(json!({"type": "ERROR", "object": {
+        "kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410,
+        "reason": "Expired", "message": "too old resource version: 5 (20)"}}))
+}
+
+fn tuning() -> WatchTuning {
+    WatchTuning {
+        watch_timeout: Duration::from_secs(30),
+        stall_after: Duration::from_secs(40),
+        open_timeout: Duration::from_secs(10),
+        retry_min: Duration::from_millis(100),
+        retry_max: Duration::from_secs(1),
+        page_size: 2,
+    }
+}
+
+/// Runs the loop on `fake`, feeding a `State` through the real `update`, and records every
+/// source event (and the number of runs on the board after it).
+struct Driver {
+    rx: mpsc::Receiver<Msg>,
+    state: State,
+    log: Vec<String>,
+    /// Runs on the board after each message (a blank board in between would show as a dip).
+    sizes: Vec<usize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Driver {
+    fn start(fake: Fake) -> Driver {
+        let (tx, rx) = mpsc::channel(256);
+        let task = tokio::spawn(run(fake, KIND, tx, tuning()));
+        let mut state = State::new(Plan::default(), Default::default(), chrono::Utc::now());
+        // Only the AgentRun watch runs here: the other kind counts as connected.
+        state
+            .connection
+            .insert(ResourceKind::ImplementationSpec, ConnState::Connected);
+        Driver {
+            rx,
+            state,
+            log: Vec::new(),
+            sizes: Vec::new(),
+            task,
+        }
+    }
+
+    /// Applies messages until `pred` holds; fails after `within` of (paused) time.
+    async fn until(&mut self, what: &str, within: Duration, pred: impl Fn(&Driver) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
+        while !pred(self) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => {
+                    if let Msg::Source(e) = &msg {
+                        self.log.push(describe(e));
+                    }
+                    update(&mut self.state, msg);
+                    self.sizes.push(self.state.runs.len());
+                }
+                Ok(None) => panic!("{what}: the loop ended\n{:#?}", self.log),
+                Err(_) => panic!("timed out waiting for {what}\n{:#?}", self.log),
+            }
+        }
+    }
+
+    fn conn(&self) -> &ConnState {
+        &self.state.connection[&KIND]
+    }
+
+    fn phase(&self, name: &str) -> Option<Phase> {
+        self.state
+            .runs
+            .get(&ObjectKey::new("ns", name))
+            .map(|r| r.phase.clone())
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.state.runs.keys().map(|k| k.name.clone()).collect()
+    }
+
+    fn index(&self, needle: &str) -> Option<usize> {
+        self.log.iter().position(|l| l.contains(needle))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn describe(e: &SourceEvent) -> String {
+    match e {
+        SourceEvent::Applied(r) => format!("Applied {}", r.key().name),
+        SourceEvent::Deleted(_, k) => format!("Deleted {}", k.name),
+        SourceEvent::Seen(_, k) => format!("Seen {}", k.name),
+        SourceEvent::ResyncStarted(_) => "ResyncStarted".into(),
+        SourceEvent::ResyncDone(_) => "ResyncDone".into(),
+        SourceEvent::Connection(_, c) => format!("Connection {c:?}"),
+        SourceEvent::Watch(_, WatchNote::Alive) => "Alive".into(),
+        SourceEvent::Watch(_, WatchNote::Doing(d)) => format!("Doing {d:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+const SOON: Duration = Duration::from_secs(5);
+
+fn connected(d: &Driver) -> bool {
+    *d.conn() == ConnState::Connected
+}
+
+#[tokio::test(start_paused = true)]
+async fn connected_only_when_the_streaming_list_ends_and_the_status_says_what_it_waits_for() {
+    let fake = Fake::new(vec![Reply::Stream(vec![
+        added("a", 3, "Running"),
+        Step::Wait(Duration::from_secs(2)),
+        added("b", 4, "Pending"),
+        end_of_list(5),
+        Step::Hang,
+    ])]);
+    let mut d = Driver::start(fake.clone());
+    d.until("the first object", SOON, |d| d.state.runs.len() == 1)
+        .await;
+    // Half-listed: not connected, and the status line says what it waits for.
+    assert_eq!(*d.conn(), ConnState::Connecting);
+    let (_, text) = swarm_cockpit::ui::status::connection_text(&d.state);
+    assert!(text.contains("listing agentruns"), "{text}");
+    d.until("connected", SOON, connected).await;
+    assert_eq!(d.names(), ["a", "b"]);
+    assert!(
+        d.index("ResyncDone") < d.index("Connection Connected"),
+        "{:#?}",
+        d.log
+    );
+    assert_eq!(fake.calls(), ["watch rv= initial"]);
+    d.until("the note cleared", SOON, |d| {
+        d.state.freshness.watches[&KIND].doing.is_none()
+    })
+    .await;
+    let (_, text) = swarm_cockpit::ui::status::connection_text(&d.state);
+    assert_eq!(text, "connected");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watch_the_server_ends_is_reopened_from_its_bookmark_without_a_relist() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![added("a", 3, "Running"), end_of_list(5), bookmark(9)]),
+        Reply::Stream(vec![modified("a", 12, "Succeeded"), Step::Hang]),
+    ]);
+    let mut d = Driver::start(fake.clone());
+    d.until("the change after the reopen", SOON, |d| {
+        d.phase("a") == Some(Phase::Succeeded)
+    })
+    .await;
+    assert_eq!(fake.calls(), ["watch rv= initial", "watch rv=9"]);
+    // Connected once, never dropped for a planned reopen.
+    let conns: Vec<_> = d
+        .log
+        .iter()
+        .filter(|l| l.starts_with("Connection"))
+        .collect();
+    assert_eq!(conns, ["Connection Connecting", "Connection Connected"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_cut_it_resumes_and_reconciles_and_an_older_snapshot_never_wins() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![
+            added("a", 3, "Running"),
+            added("gone", 4, "Running"),
+            added("stale", 5, "Running"),
+            end_of_list(6),
+            Step::Cut,
+        ]),
+        // The resumed stream delivers at once what changed; the relist beside it comes later.
+        Reply::Stream(vec![
+            modified("a", 20, "Succeeded"),
+            deleted("stale", 21),
+            Step::Hang,
+        ]),
+        Reply::Stream(vec![
+            Step::Wait(Duration::from_millis(500)),
+            // The snapshot predates the resumed stream's changes to `a` and `stale`, and knows
+            // that `gone` went away while the cockpit was disconnected.
+            added("a", 19, "Running"),
+            added("stale", 19, "Running"),
+            added("new", 18, "Pending"),
+            end_of_list(19),
+            Step::Hang,
+        ]),
+    ]);
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until("reconnecting after the cut", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(_))
+    })
+    .await;
+    d.until("the resumed stream's change", SOON, |d| {
+        d.phase("a") == Some(Phase::Succeeded)
+    })
+    .await;
+    // Delivering again: connected, though the reconciling relist is still running.
+    assert!(connected(&d), "{:#?}", d.log);
+    d.until("the relist done", SOON, |d| {
+        d.index("ResyncDone").is_some() && d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
+    })
+    .await;
+    assert_eq!(d.names(), ["a", "new"], "{:#?}", d.log);
+    assert_eq!(d.phase("a"), Some(Phase::Succeeded), "{:#?}", d.log);
+    assert_eq!(
+        fake.calls(),
+        ["watch rv= initial", "watch rv=6", "watch rv= initial"]
+    );
+    // Never a blank board on the way: from the first full list on, only the deletions shrink it.
+    let full = d
+        .sizes
+        .iter()
+        .position(|n| *n == 3)
+        .expect("three runs listed");
+    assert!(d.sizes[full..].iter().all(|n| *n >= 2), "{:?}", d.sizes);
+}
+
+#[tokio::test(start_paused = true)]
+async fn gone_relists_and_keeps_the_board_meanwhile() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![
+            added("a", 3, "Running"),
+            added("b", 4, "Running"),
+            end_of_list(5),
+            gone(),
+        ]),
+        Reply::Stream(vec![
+            Step::Wait(Duration::from_secs(1)),
+            added("b", 30, "Failed"),
+            added("c", 31, "Pending"),
+            end_of_list(32),
+            Step::Hang,
+        ]),
+    ]);
+    let mut d = Driver::start(fake.clone());
+    d.until("the relist done", SOON, |d| {
+        d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
+    })
+    .await;
+    assert_eq!(d.names(), ["b", "c"]);
+    assert_eq!(d.phase("b"), Some(Phase::Failed));
+    assert_eq!(fake.calls(), ["watch rv= initial", "watch rv= initial"]);
+    let first_full = d.sizes.iter().position(|n| *n == 2).expect("two runs");
+    assert!(
+        d.sizes[first_full..].iter().all(|n| *n >= 2),
+        "{:?}",
+        d.sizes
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_stream_is_detected_as_stalled_and_restarted() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![added("a", 3, "Running"), end_of_list(5), Step::Hang]),
+        Reply::Stream(vec![bookmark(40), Step::Hang]),
+        Reply::Stream(vec![end_of_list(40), Step::Hang]),
+    ]);
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    let started = tokio::time::Instant::now();
+    d.until("stalled", Duration::from_secs(60), |d| {
+        matches!(d.conn(), ConnState::Reconnecting(_))
+    })
+    .await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= tuning().stall_after && waited < tuning().stall_after + Duration::from_secs(2),
+        "{waited:?}"
+    );
+    let ConnState::Reconnecting(why) = d.conn().clone() else {
+        unreachable!()
+    };
+    assert!(why.contains("went silent") && why.contains("etcd"), "{why}");
+    d.until("connected again", SOON, connected).await;
+    assert_eq!(
+        fake.calls(),
+        ["watch rv= initial", "watch rv=5", "watch rv= initial"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_warming_up_its_cache_is_retried_quickly_and_said_so() {
+    let fake = Fake::new(vec![
+        Reply::Status(429, "storage is (re)initializing"),
+        Reply::Status(429, "storage is (re)initializing"),
+        Reply::Status(429, "storage is (re)initializing"),
+        Reply::Stream(vec![added("a", 3, "Running"), end_of_list(5), Step::Hang]),
+    ]);
+    let mut d = Driver::start(fake.clone());
+    d.until(
+        "waiting for the cache",
+        SOON,
+        |d| matches!(d.conn(), ConnState::Reconnecting(e) if e.contains("cache to warm up")),
+    )
+    .await;
+    let started = tokio::time::Instant::now();
+    d.until("connected", SOON, connected).await;
+    // Three retries: 100 + 200 + 400 ms, jittered by ±25 %.
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.calls().len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn servers_without_streaming_lists_get_a_paged_list_then_a_watch() {
+    let fake = Fake::new(vec![
+        Reply::Status(
+            422,
+            "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+        ),
+        Reply::Stream(vec![modified("b", 9, "Succeeded"), Step::Hang]),
+    ]);
+    let page = |items: Vec<Value>, cont: &str| {
+        json!({"apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRunList",
+               "metadata": {"resourceVersion": "7", "continue": cont}, "items": items})
+    };
+    fake.lists.lock().expect("lists").extend([
+        page(
+            vec![run_obj("a", 3, "Running"), run_obj("b", 4, "Running")],
+            "next",
+        ),
+        page(vec![run_obj("c", 5, "Running")], ""),
+    ]);
+    let mut d = Driver::start(fake.clone());
+    d.until("the watch's change", SOON, |d| {
+        d.phase("b") == Some(Phase::Succeeded)
+    })
+    .await;
+    assert!(connected(&d));
+    assert_eq!(d.names(), ["a", "b", "c"]);
+    assert_eq!(
+        fake.calls(),
+        ["watch rv= initial", "list", "list", "watch rv=7"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_crd_fails_naming_it() {
+    let fake = Fake::new(vec![Reply::Status(
+        404,
+        "the server could not find the requested resource",
+    )]);
+    let mut d = Driver::start(fake);
+    d.until("failed", SOON, |d| matches!(d.conn(), ConnState::Failed(_)))
+        .await;
+    let ConnState::Failed(why) = d.conn().clone() else {
+        unreachable!()
+    };
+    assert!(
+        why.contains("agentruns.agents.proompteng.ai") && why.contains("kubectl apply"),
+        "{why}"
+    );
+}
