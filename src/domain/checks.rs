@@ -465,15 +465,7 @@ fn is_placeholder(text: &str) -> bool {
 /// A section still holding the template's placeholder text is not filled in.
 fn check_placeholders(t: &Template, out: &mut Out) {
     for kind in SectionKind::ALL {
-        let Some(section) = t.section(kind) else {
-            continue;
-        };
-        let lines = section
-            .body
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (section.line + 1 + i, l));
-        for (line, text) in lines {
+        for (line, text) in t.body_lines(kind) {
             let content =
                 super::template::list_item(text).unwrap_or_else(|| text.trim().to_owned());
             if !content.is_empty() && is_placeholder(&content) {

@@ -163,16 +163,22 @@ impl Template {
             .unwrap_or_default()
     }
 
+    /// The lines of a section's body with their 1-based line numbers in the text.
+    pub fn body_lines(&self, kind: SectionKind) -> impl Iterator<Item = (usize, &str)> {
+        self.section(kind).into_iter().flat_map(|section| {
+            let first = section.line + 1;
+            section
+                .body
+                .lines()
+                .enumerate()
+                .map(move |(i, l)| (first + i, l))
+        })
+    }
+
     /// List items of a section with the line each is on (backticks around an item are dropped).
     pub fn items(&self, kind: SectionKind) -> Vec<(usize, String)> {
-        let Some(section) = self.section(kind) else {
-            return Vec::new();
-        };
-        section
-            .body
-            .lines()
-            .enumerate()
-            .filter_map(|(i, l)| list_item(l).map(|item| (section.line + 1 + i, item)))
+        self.body_lines(kind)
+            .filter_map(|(line, l)| list_item(l).map(|item| (line, item)))
             .collect()
     }
 
@@ -236,14 +242,8 @@ impl Template {
     /// List items of a section as written: outer backticks dropped, but spaces inside them and
     /// at the end of the line kept (the path checks refuse them).
     pub fn raw_items(&self, kind: SectionKind) -> Vec<(usize, String)> {
-        let Some(section) = self.section(kind) else {
-            return Vec::new();
-        };
-        section
-            .body
-            .lines()
-            .enumerate()
-            .filter_map(|(i, l)| {
+        self.body_lines(kind)
+            .filter_map(|(line, l)| {
                 list_item(l)?;
                 let l = l.strip_suffix('\r').unwrap_or(l).trim_start();
                 let rest = l[1..].trim_start();
@@ -257,7 +257,7 @@ impl Template {
                     .and_then(|s| s.trim_end().strip_suffix('`'))
                     .filter(|s| !s.contains('`'))
                     .unwrap_or(rest);
-                Some((section.line + 1 + i, item.to_owned()))
+                Some((line, item.to_owned()))
             })
             .collect()
     }
