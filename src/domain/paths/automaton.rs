@@ -262,46 +262,29 @@ fn has(set: &StateSet, s: usize) -> bool {
     set[s / 64] & (1 << (s % 64)) != 0
 }
 
-/// The greatest set U of states whose closure accepts and, for every character, steps to a
-/// state whose closure meets U.
+/// States that accept every continuation because they sit on an accepting "any character"
+/// loop (a trailing `/**`, a guard rule's "and everything beneath"): some state in their closure
+/// steps on every character to a set holding itself and the accept state. Only a subset of all
+/// universal states, which is all the search needs to cut its work (a missed one costs time,
+/// never correctness), found in one pass.
 fn universal_states(states: &[State], closure: &[StateSet], accept: u32) -> StateSet {
     let n = states.len();
-    let mut u: Vec<bool> = (0..n).map(|s| has(&closure[s], accept as usize)).collect();
-    loop {
-        let words = n.div_ceil(64);
-        let mut uset = vec![0u64; words];
-        for (s, _) in u.iter().enumerate().filter(|(_, x)| **x) {
-            uset[s / 64] |= 1 << (s % 64);
-        }
-        let meets_u: Vec<bool> = closure
-            .iter()
-            .map(|c| c.iter().zip(&uset).any(|(a, b)| a & b != 0))
-            .collect();
-        let mut changed = false;
-        for s in 0..n {
-            if !u[s] {
-                continue;
-            }
-            let mut covered = CharSet::default();
-            for m in Automaton::members(&closure[s]) {
-                for (cs, to) in &states[m].edges {
-                    if meets_u[*to as usize] {
-                        covered = covered.union(cs);
-                    }
-                }
-            }
-            if !covered.is_universe() {
-                u[s] = false;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
+    let words = n.div_ceil(64);
+    let mut looping = vec![0u64; words];
+    for (m, state) in states.iter().enumerate() {
+        let on_loop = state.edges.iter().any(|(cs, to)| {
+            let target = &closure[*to as usize];
+            cs.is_universe() && has(target, m) && has(target, accept as usize)
+        });
+        if on_loop {
+            looping[m / 64] |= 1 << (m % 64);
         }
     }
-    let mut set = vec![0u64; n.div_ceil(64)];
-    for (s, _) in u.iter().enumerate().filter(|(_, x)| **x) {
-        set[s / 64] |= 1 << (s % 64);
+    let mut set = vec![0u64; words];
+    for (s, c) in closure.iter().enumerate() {
+        if c.iter().zip(&looping).any(|(a, b)| a & b != 0) {
+            set[s / 64] |= 1 << (s % 64);
+        }
     }
     set
 }

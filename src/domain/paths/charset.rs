@@ -61,14 +61,6 @@ impl CharSet {
         self.ranges.get(i).is_some_and(|&(lo, _)| lo <= c)
     }
 
-    pub fn union(&self, other: &CharSet) -> CharSet {
-        let mut out = CharSet {
-            ranges: self.ranges.iter().chain(&other.ranges).copied().collect(),
-        };
-        out.normalize();
-        out
-    }
-
     pub fn is_universe(&self) -> bool {
         self.ranges == UNIVERSE
     }

@@ -54,6 +54,9 @@ pub struct PathError {
 #[derive(Debug, Clone)]
 pub struct PathSpec {
     source: String,
+    /// ASCII case ignored (guard rules).
+    fold_case: bool,
+    semantics: Semantics,
     alternatives: Vec<Re>,
     automaton: Automaton,
 }
@@ -92,6 +95,8 @@ impl PathSpec {
         let automaton = Automaton::new(&Re::Alt(alternatives.clone()));
         Ok(PathSpec {
             source: source.to_owned(),
+            fold_case,
+            semantics,
             alternatives,
             automaton,
         })
@@ -105,11 +110,26 @@ impl PathSpec {
         self.automaton.matches(path)
     }
 
+    /// The one path a glob without wildcards names (its language is that path alone).
+    fn literal(&self) -> Option<&str> {
+        let plain = !self.fold_case
+            && self.semantics == Semantics::Glob
+            && !self.source.ends_with('/')
+            && !self.source.contains(['*', '?', '[', '{'])
+            && self.alternatives.len() == 1;
+        plain.then_some(self.source.as_str())
+    }
+
     /// A path both name, if any.
     pub fn overlap(&self, other: &PathSpec) -> Option<Witness> {
+        if let Some(path) = self.literal() {
+            return other.matches(path).then(|| Witness::Path(path.to_owned()));
+        }
+        if let Some(path) = other.literal() {
+            return self.matches(path).then(|| Witness::Path(path.to_owned()));
+        }
         // Literal leading directories that differ settle it at once.
-        let (a, b) = (literal_prefix(&self.source), literal_prefix(&other.source));
-        if a.iter().zip(&b).any(|(x, y)| x != y) {
+        if !self.prefix_compatible(other) {
             return None;
         }
         witness(decide::search(&[&self.automaton, &other.automaton], None))
@@ -117,13 +137,47 @@ impl PathSpec {
 
     /// A path of this one that `cover` does not name, if any (none: contained).
     pub fn uncovered_by(&self, cover: &PathSet) -> Option<Witness> {
+        if let Some(path) = self.literal() {
+            return (!cover.matches(path)).then(|| Witness::Path(path.to_owned()));
+        }
         // Containment needs every path inside, so the shortest one outside settles it at once.
         if let Some(example) = self.example()
             && !cover.matches(&example)
         {
             return Some(Witness::Path(example));
         }
-        witness(decide::search(&[&self.automaton], Some(&cover.automaton)))
+        // Globs whose literal leading directories differ from this one's name none of its paths:
+        // leaving them out of the union changes nothing but the size of the search.
+        let relevant: Vec<PathSpec> = cover
+            .specs
+            .iter()
+            .filter(|s| self.prefix_compatible(s))
+            .cloned()
+            .collect();
+        if relevant.len() == cover.specs.len() {
+            return witness(decide::search(&[&self.automaton], Some(&cover.automaton)));
+        }
+        let narrowed = PathSet::new(&relevant);
+        witness(decide::search(
+            &[&self.automaton],
+            Some(&narrowed.automaton),
+        ))
+    }
+
+    /// False when the literal leading directories of the two differ somewhere: then no path is
+    /// named by both.
+    fn prefix_compatible(&self, other: &PathSpec) -> bool {
+        let fold = self.fold_case || other.fold_case;
+        literal_prefix(&self.source)
+            .iter()
+            .zip(&literal_prefix(&other.source))
+            .all(|(a, b)| {
+                if fold {
+                    a.eq_ignore_ascii_case(b)
+                } else {
+                    a == b
+                }
+            })
     }
 
     /// Whether every path of `other` is one of this one's.
@@ -150,6 +204,8 @@ impl PathSpec {
             .iter()
             .map(|re| PathSpec {
                 source: self.source.clone(),
+                fold_case: self.fold_case,
+                semantics: self.semantics,
                 alternatives: vec![re.clone()],
                 automaton: Automaton::new(re),
             })
