@@ -1,16 +1,20 @@
 //! What an in-scope path or lane glob may look like before any algebra runs on it: a
 //! repository-relative path or glob, written plainly. Everything here is a way to name a path the
 //! lane check would read one way and git (or the agent) another.
+use crate::domain::sanitize;
 
 /// Characters that render as nothing (or reorder text) and so make a path read differently
-/// from what it is: zero-width characters, bidirectional controls, the BOM, soft hyphen, …
+/// from what it is: every character the screen sanitiser neutralises (bidi controls, zero-width
+/// characters, the BOM, …), plus the fillers and selectors that are harmless on screen but have no
+/// place in a path (variation selectors, Hangul fillers, Mongolian selectors, …).
 pub fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-        | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}'
-        | '\u{E0000}'..='\u{E007F}')
+    sanitize::is_bidi_control(c)
+        || sanitize::is_invisible(c)
+        || matches!(c,
+            '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}')
 }
 
 /// Why `path` is not a plain repository-relative path or glob, if it is not.
@@ -72,6 +76,15 @@ mod tests {
             "a/..b/c",
         ] {
             assert_eq!(problem(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn whatever_the_screen_neutralises_a_path_may_not_hold() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if c != '\n' && sanitize::needs_escape(c) {
+                assert!(problem(&format!("a/b{c}c")).is_some(), "U+{:04X}", c as u32);
+            }
         }
     }
 
