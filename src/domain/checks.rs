@@ -587,20 +587,15 @@ pub fn check_plan(plan: &Plan) -> Vec<Finding> {
         fix,
     };
     let mut findings = Vec::new();
-    let specs = |globs: &[String]| -> Vec<PathSpec> {
-        globs
-            .iter()
-            .filter_map(|g| PathSpec::parse(g).ok())
-            .collect()
-    };
-    for (i, a) in plan.lanes.iter().enumerate() {
-        for b in &plan.lanes[i + 1..] {
+    let territory = plan.territory();
+    for (i, a) in territory.lanes.iter().enumerate() {
+        for b in &territory.lanes[i + 1..] {
             if plan.declares_overlap(&a.id, &b.id).is_some() {
                 continue;
             }
-            for ga in specs(&a.owns) {
-                for gb in specs(&b.owns) {
-                    if let Some(both) = ga.overlap(&gb) {
+            for ga in a.owns.specs() {
+                for gb in b.owns.specs() {
+                    if let Some(both) = ga.overlap(gb) {
                         findings.push(plan_finding(
                             format!(
                                 "lane {} owns {} and lane {} owns {}: they overlap (both name `{both}`)",
@@ -638,16 +633,6 @@ pub fn check_plan(plan: &Plan) -> Vec<Finding> {
         ));
     }
     findings
-}
-
-/// Whether two paths-or-globs can name the same file (exactly; see [`super::paths`]).
-pub fn globs_overlap(a: &str, b: &str) -> bool {
-    match (PathSpec::parse(a), PathSpec::parse(b)) {
-        (Ok(a), Ok(b)) => a.overlap(&b).is_some(),
-        // A path that does not parse is refused by the hygiene check; count it as overlapping
-        // so nothing unchecked passes as disjoint.
-        _ => true,
-    }
 }
 
 /// Git's branch-name rules (`git check-ref-format --branch`), as a reason when broken.

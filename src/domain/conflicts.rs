@@ -1,8 +1,9 @@
 //! Parallel conflicts: no two pieces of work that are in flight at the same time may claim
 //! overlapping paths of one repository. Pairs are found without comparing everything with
 //! everything: two paths can only overlap when one's literal leading directories are a prefix of
-//! the other's, so claims are indexed by those and only related ones are decided exactly.
-use super::paths::{PathSpec, Witness};
+//! the other's (`paths::literal_prefix`), so claims are indexed by those and only related ones
+//! are decided exactly.
+use super::paths::{PathSpec, Witness, literal_prefix};
 use std::collections::HashMap;
 
 /// One path claimed by one owner (a work item of the wave, or an in-flight run).
@@ -21,13 +22,6 @@ pub struct Conflict {
     pub first: usize,
     pub second: usize,
     pub witness: Witness,
-}
-
-/// The leading segments of a glob that hold no wildcard: every path it names starts with them.
-fn literal_prefix(glob: &str) -> Vec<&str> {
-    glob.split('/')
-        .take_while(|seg| !seg.contains(['*', '?', '[', '{']))
-        .collect()
 }
 
 /// Every pair of claims of different owners in the same repository whose paths overlap.

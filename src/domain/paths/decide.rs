@@ -4,8 +4,7 @@
 //! witness, preferring readable characters.
 use super::automaton::{Automaton, StateSet};
 use super::charset::readable_char;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::HashSet;
 
 /// Far beyond any real plan; past it the answer is the cautious one (see [`Search::Undecided`]).
 const MAX_NODES: usize = 200_000;
@@ -44,8 +43,8 @@ pub fn search(required: &[&Automaton], forbidden: Option<&Automaton>) -> Search 
     let start: Vec<StateSet> = components.iter().map(|a| a.start().clone()).collect();
     let mut nodes: Vec<(Vec<StateSet>, Valid, usize, char)> =
         vec![(start.clone(), Valid::Start, usize::MAX, '\0')];
-    let mut seen: HashMap<(Vec<StateSet>, u8), ()> = HashMap::new();
-    seen.insert((start, Valid::Start as u8), ());
+    let mut seen: HashSet<(Vec<StateSet>, u8)> = HashSet::new();
+    seen.insert((start, Valid::Start as u8));
     let mut head = 0;
     while head < nodes.len() {
         if nodes.len() > MAX_NODES {
@@ -71,11 +70,8 @@ pub fn search(required: &[&Automaton], forbidden: Option<&Automaton>) -> Search 
             if forbidden.is_some_and(|f| f.is_universal(&next.0[required.len()])) {
                 continue;
             }
-            let key = (next.0, next.1 as u8);
-            if let Entry::Vacant(v) = seen.entry(key) {
-                let (sets, _) = v.key().clone();
-                v.insert(());
-                nodes.push((sets, next.1, head, c));
+            if seen.insert((next.0.clone(), next.1 as u8)) {
+                nodes.push((next.0, next.1, head, c));
             }
         }
         head += 1;
