@@ -315,11 +315,35 @@ fn short(s: &str, max: usize) -> String {
 
 /// The most useful line of a transport error: its innermost cause.
 fn transport_message(e: &octocrab::Error) -> String {
+    short(&innermost_message(e), 80)
+}
+
+/// The innermost cause of an octocrab error (the part that says what went wrong: "connection
+/// refused", not "error sending request").
+pub fn innermost_message(e: &octocrab::Error) -> String {
     let mut source: &dyn std::error::Error = e;
     while let Some(inner) = source.source() {
         source = inner;
     }
-    short(&source.to_string(), 80)
+    source.to_string()
+}
+
+/// The headers of a REST GET as GitHub documents them, conditional on `etag` when one is cached
+/// (a 304 then costs nothing against the rate limit).
+pub fn rest_headers(etag: Option<&str>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        http::header::ACCEPT,
+        HeaderValue::from_static("application/vnd.github+json"),
+    );
+    headers.insert(
+        "x-github-api-version",
+        HeaderValue::from_static("2022-11-28"),
+    );
+    if let Some(v) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
+        headers.insert(http::header::IF_NONE_MATCH, v);
+    }
+    headers
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,20 +511,7 @@ impl GitHubClient {
         path: &str,
         now: DateTime<Utc>,
     ) -> Result<(Value, bool), FetchError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::ACCEPT,
-            HeaderValue::from_static("application/vnd.github+json"),
-        );
-        headers.insert(
-            "x-github-api-version",
-            HeaderValue::from_static("2022-11-28"),
-        );
-        if let Some(cached) = self.etags.get(path)
-            && let Ok(v) = HeaderValue::from_str(&cached.etag)
-        {
-            headers.insert(http::header::IF_NONE_MATCH, v);
-        }
+        let headers = rest_headers(self.etags.get(path).map(|c| c.etag.as_str()));
         self.requests += 1;
         let response = self
             .rest
@@ -1064,20 +1075,12 @@ impl GitHubLink {
     /// Tells the poller what to fetch, when it may have changed since the last call: `last` holds
     /// the fingerprint of what was sent. Cheap when nothing changed (no allocation).
     pub fn publish(&self, state: &crate::app::State, last: &mut Option<u64>) {
-        let fingerprint = crate::app::github::wanted_fingerprint(state);
-        if *last == Some(fingerprint) {
-            return;
-        }
-        *last = Some(fingerprint);
-        let wanted = crate::app::github::wanted(state);
-        self.wanted.send_if_modified(|current| {
-            if *current == wanted {
-                false
-            } else {
-                *current = wanted;
-                true
-            }
-        });
+        super::publish_changed(
+            &self.wanted,
+            crate::app::github::wanted_fingerprint(state),
+            last,
+            || crate::app::github::wanted(state),
+        );
     }
 }
 

@@ -15,3 +15,27 @@ pub mod logs;
 pub mod pr_audit;
 pub mod pr_files;
 pub mod signing;
+
+/// Sends what a background task should look at, when it may have changed: `last` holds the
+/// fingerprint of what was sent, so an unchanged state costs no allocation, and an equal value is
+/// not sent again (the task is not woken).
+pub fn publish_changed<T: PartialEq>(
+    sender: &tokio::sync::watch::Sender<T>,
+    fingerprint: u64,
+    last: &mut Option<u64>,
+    wanted: impl FnOnce() -> T,
+) {
+    if *last == Some(fingerprint) {
+        return;
+    }
+    *last = Some(fingerprint);
+    let wanted = wanted();
+    sender.send_if_modified(|current| {
+        if *current == wanted {
+            false
+        } else {
+            *current = wanted;
+            true
+        }
+    });
+}

@@ -432,20 +432,12 @@ pub struct AuditLink {
 impl AuditLink {
     /// Tells the auditor what to look at when it may have changed (`last`: a fingerprint).
     pub fn publish(&self, state: &crate::app::State, last: &mut Option<u64>) {
-        let fingerprint = crate::app::audit::wanted_fingerprint(state);
-        if *last == Some(fingerprint) {
-            return;
-        }
-        *last = Some(fingerprint);
-        let wanted = crate::app::audit::wanted(state);
-        self.wanted.send_if_modified(|current| {
-            if *current == wanted {
-                false
-            } else {
-                *current = wanted;
-                true
-            }
-        });
+        super::publish_changed(
+            &self.wanted,
+            crate::app::audit::wanted_fingerprint(state),
+            last,
+            || crate::app::audit::wanted(state),
+        );
     }
 }
 

@@ -3,9 +3,9 @@
 //! holds answers `304 Not Modified`, which GitHub does not count against the rate limit. The
 //! auditor asks only for PRs whose head commit changed, so an unchanged swarm costs nothing.
 use crate::domain::audit::{ChangeSet, ChangeSource, ChangedFile, FileStatus, GITHUB_FILE_LIMIT};
-use crate::sources::github::{FetchError, classify};
+use crate::sources::github::{FetchError, classify, innermost_message, rest_headers};
 use chrono::{DateTime, Utc};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::StatusCode;
 use octocrab::Octocrab;
 use octocrab::secrecy::SecretString;
 use octocrab::service::middleware::retry::RetryConfig;
@@ -159,20 +159,7 @@ impl PrFilesClient {
 
     /// GET with `If-None-Match` when cached; a 304 returns the cached page.
     async fn get(&mut self, path: &str, now: DateTime<Utc>) -> Result<CachedPage, FetchError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::ACCEPT,
-            HeaderValue::from_static("application/vnd.github+json"),
-        );
-        headers.insert(
-            "x-github-api-version",
-            HeaderValue::from_static("2022-11-28"),
-        );
-        if let Some(cached) = self.cache.get(path)
-            && let Ok(v) = HeaderValue::from_str(&cached.etag)
-        {
-            headers.insert(http::header::IF_NONE_MATCH, v);
-        }
+        let headers = rest_headers(self.cache.get(path).map(|c| c.etag.as_str()));
         self.requests += 1;
         let response = self
             .rest
@@ -217,11 +204,7 @@ impl PrFilesClient {
 }
 
 fn innermost(e: &octocrab::Error) -> String {
-    let mut source: &dyn std::error::Error = e;
-    while let Some(inner) = source.source() {
-        source = inner;
-    }
-    crate::domain::sanitize::one_line(&source.to_string())
+    crate::domain::sanitize::one_line(&innermost_message(e))
 }
 
 /// Whether a `Link` header has a `rel="next"` entry.
