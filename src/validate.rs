@@ -186,8 +186,21 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
         }
         findings.extend(checks::check_item(item, &ctx));
     }
+    // A work item's own runs are its work, not a conflict with it: validate checks what is there
+    // (the launch gate, which would start a second run, still refuses that).
+    let others = |w: &Wave| -> Vec<&Run> {
+        runs.iter()
+            .copied()
+            .filter(|r| {
+                !w.items.iter().any(|i| {
+                    r.work_item.as_deref() == Some(i.key.name.as_str())
+                        && r.key.namespace == i.key.namespace
+                })
+            })
+            .collect()
+    };
     for w in &waves {
-        findings.extend(wave::wave_conflicts(w, &runs, &all));
+        findings.extend(wave::wave_conflicts(w, &others(w), &all));
     }
     // Items without a wave (Markdown files, say) may launch together: check them as one set.
     if opts.wave.is_none() {
@@ -200,7 +213,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
                 .cloned()
                 .collect(),
         };
-        findings.extend(wave::wave_conflicts(&unplanned, &runs, &all));
+        findings.extend(wave::wave_conflicts(&unplanned, &others(&unplanned), &all));
     }
     let checked_items = items.iter().filter(|i| checked(i)).count();
     let errors = findings
@@ -212,5 +225,62 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
         errors,
         warnings: findings.len() - errors,
         findings,
+    }
+}
+
+#[cfg(test)]
+mod cross_item_tests {
+    use super::*;
+    use crate::domain::plan::TORGHUT_PLAN;
+
+    fn item(name: &str, path: &str) -> WorkItem {
+        let text = format!(
+            "## Objective\nChange {name}.\n\n## In-scope paths\n- `{path}`\n\n## Out-of-scope constraints\n- none\n\n## Acceptance criteria\n- works\n\n## Validation commands\n- `pytest`\n\n## Safety gates\n- paper-only\n- no credentials changes\n\n## Parameters\n- repository: proompteng/lab\n- base: main\n- head: codex/swarm/lane-a/{name}\n- stage: implementation\n"
+        );
+        WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
+            "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "1"}},
+            "spec": {"text": text}}))
+    }
+
+    fn running(name: &str, item: &str) -> Run {
+        Run::from_json(&json!({"metadata": {"name": name, "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": item}, "parameters": {"head": format!("codex/swarm/lane-a/{item}")}},
+            "status": {"phase": "Running"}}))
+    }
+
+    #[test]
+    fn an_items_own_run_is_not_a_conflict_but_another_items_run_is() {
+        let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
+        let guardrails = Guardrails::default();
+        let opts = Options {
+            head_prefix: "codex/",
+            guardrails: &guardrails,
+            wave: None,
+        };
+        let fw = item("fw", "services/torghut/app/trading/firewall/**");
+        let own = running("fw-w1-run", "fw");
+        let report = validate(
+            &plan,
+            std::slice::from_ref(&fw),
+            std::slice::from_ref(&own),
+            &opts,
+        );
+        assert!(
+            !report.findings.iter().any(|f| f.check == "path-overlap"),
+            "{:#?}",
+            report.findings
+        );
+        // Another item of the next wave reaching into the path the run is changing.
+        let mut guard = item("guard", "services/torghut/app/trading/firewall/guard.py");
+        guard.wave = Some("2".into());
+        let report = validate(&plan, &[fw, guard], &[own], &opts);
+        let overlaps: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.check == "path-overlap")
+            .collect();
+        assert_eq!(overlaps.len(), 1, "{overlaps:#?}");
+        assert_eq!(overlaps[0].item, "guard");
+        assert!(overlaps[0].message.contains("in-flight run fw-w1-run"));
     }
 }
