@@ -32,14 +32,20 @@ pub struct Dfa {
     ids: HashMap<StateSet, u32, BuildHasherDefault<FastHash>>,
     /// `(first character, target)` of each range, sorted, the first from 0, each up to the next
     /// one's first character; none while the state is not expanded.
-    transitions: Vec<Option<Box<[(u32, u32)]>>>,
+    transitions: Vec<Option<Ranges>>,
     /// A lazy automaton's ASCII transitions as a table too, for the walks that match paths
     /// (lanes and guard rules match every plain path of every check).
-    ascii: Option<Vec<Option<Box<[u32; 128]>>>>,
+    ascii: Option<Vec<Option<AsciiRow>>>,
     accept: Vec<bool>,
     universal: Vec<bool>,
     start: u32,
 }
+
+/// A state's transitions: `(first character, target)` of each range.
+type Ranges = Box<[(u32, u32)]>;
+
+/// A state's targets for the ASCII characters.
+type AsciiRow = Box<[u32; 128]>;
 
 /// The NFA as the subset construction reads it.
 #[derive(Debug, Clone)]
