@@ -78,8 +78,9 @@ pub struct State {
     pub items: BTreeMap<ObjectKey, WorkItem>,
     pub prs: HashMap<PrKey, PullRequest>,
     pub palette: Option<super::palette::Palette>,
-    /// Phase changes seen per run (time, phase), for the timeline.
-    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, String)>>,
+    /// Phase changes seen per run (time, phase), for the timeline: the last
+    /// [`HISTORY_PER_RUN`](super::notify::HISTORY_PER_RUN) of each run, dropped with the run.
+    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, crate::domain::Phase)>>,
     /// Pending or Blocked longer than this is flagged as stuck.
     pub stuck_after: chrono::Duration,
     /// Kube contexts from the kubeconfig (for `:ctx` completion).

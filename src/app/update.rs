@@ -80,7 +80,10 @@ fn on_source(state: &mut State, event: SourceEvent) {
             state.last_event_at = Some(state.now);
             super::freshness::delivered(state, kind);
             let removed = match kind {
-                ResourceKind::AgentRun => state.runs.remove(&key).is_some(),
+                ResourceKind::AgentRun => {
+                    state.history.remove(&key);
+                    state.runs.remove(&key).is_some()
+                }
                 ResourceKind::ImplementationSpec => state.items.remove(&key).is_some(),
             };
             if removed {
@@ -103,7 +106,10 @@ fn on_source(state: &mut State, event: SourceEvent) {
             };
             let before = (state.runs.len(), state.items.len());
             match kind {
-                ResourceKind::AgentRun => state.runs.retain(|k, _| seen.contains(k)),
+                ResourceKind::AgentRun => {
+                    state.runs.retain(|k, _| seen.contains(k));
+                    state.history.retain(|k, _| seen.contains(k));
+                }
                 ResourceKind::ImplementationSpec => state.items.retain(|k, _| seen.contains(k)),
             }
             if before != (state.runs.len(), state.items.len()) {
