@@ -149,7 +149,7 @@ pub async fn run(
     tx: mpsc::Sender<Msg>,
     tuning: WatchTuning,
 ) {
-    let tuning_streaming = tuning.streaming_lists;
+    let streaming = tuning.streaming_lists;
     let mut w = Watch {
         api,
         kind,
@@ -162,7 +162,7 @@ pub async fn run(
             delivered: false,
             note: None,
         },
-        streaming: tuning_streaming,
+        streaming,
     };
     if !w.sink.conn(ConnState::Connecting).await {
         return;
@@ -328,6 +328,9 @@ impl Newer {
 
     /// True when the snapshot's `obj` is older than what was already delivered.
     fn supersedes(&self, obj: &Value) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
         match (self.0.get(&key_of(obj)), object_rv(obj)) {
             (Some(newer), Some(rv)) => *newer > rv,
             _ => false,
