@@ -17,11 +17,11 @@
 //!   then at most one frame per 16 ms): time to the first frame showing cards, time to the frame
 //!   showing all N runs with the watch connected, frames drawn meanwhile;
 //! - **cockpit, paged list** (the fallback for servers without streaming lists), the same way.
+mod load;
 #[path = "../tests/support/mod.rs"]
 mod support;
-mod load;
 
-use load::{cockpit, flag, fill, ms, plain_list, typed_list};
+use load::{cockpit, fill, flag, ms, plain_list, typed_list};
 use std::time::Duration;
 use support::{TestCluster, WatchTuning};
 
@@ -122,4 +122,3 @@ async fn bench(a: Args) {
         paged_m.as_secs_f64() / plain_m.as_secs_f64(),
     );
 }
-

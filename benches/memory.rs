@@ -6,9 +6,9 @@
 //!
 //!     cargo bench --bench memory                       # private testenv, 10,000 runs
 //!     SWARM_TEST_KUBECONFIG=… SWARM_BENCH_NAMESPACE=ns cargo bench --bench memory -- --runs 10000
+mod load;
 #[path = "../tests/support/mod.rs"]
 mod support;
-mod load;
 
 use load::{cockpit, fill, flag};
 use std::alloc::{GlobalAlloc, Layout, System};

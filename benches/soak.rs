@@ -508,7 +508,10 @@ async fn compare_with_server(cluster: &TestCluster, report: &serde_json::Value) 
     for (what, keys) in [
         ("missing from the board", dropped),
         ("on the board but not on the server", extra),
-        ("shown with another phase or resourceVersion than the server's", stale),
+        (
+            "shown with another phase or resourceVersion than the server's",
+            stale,
+        ),
     ] {
         if !keys.is_empty() {
             failures.push(format!(

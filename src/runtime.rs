@@ -406,7 +406,10 @@ mod tests {
     fn cheap_frames_keep_60_hz_and_slow_ones_leave_room_for_the_rest() {
         assert_eq!(frame_gap(Duration::ZERO), FRAME);
         assert_eq!(frame_gap(Duration::from_millis(1)), FRAME);
-        assert_eq!(frame_gap(Duration::from_millis(20)), Duration::from_millis(80));
+        assert_eq!(
+            frame_gap(Duration::from_millis(20)),
+            Duration::from_millis(80)
+        );
         assert_eq!(frame_gap(Duration::from_secs(1)), MAX_FRAME_GAP);
     }
 }

@@ -194,7 +194,10 @@ fn phase_history_is_capped_and_pruned() {
     use swarm_cockpit::app::notify::HISTORY_PER_RUN;
     use swarm_cockpit::domain::ObjectKey;
     let mut s = state();
-    initial_list(&mut s, vec![wave_run("a", "Pending"), wave_run("b", "Pending")]);
+    initial_list(
+        &mut s,
+        vec![wave_run("a", "Pending"), wave_run("b", "Pending")],
+    );
     let phases = ["Running", "Failed", "Pending", "Succeeded"];
     for i in 0..(HISTORY_PER_RUN * 3) {
         apply_run(&mut s, wave_run("a", phases[i % phases.len()]));

@@ -5,7 +5,7 @@
 
 use crate::support::{TestCluster, WatchTuning, agent_run};
 use futures::StreamExt;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::{Api, DynamicObject, ListParams, ObjectList};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -48,8 +48,9 @@ pub async fn fill(cluster: &TestCluster, namespace: &str, n: usize) {
     use k8s_openapi::api::core::v1::Namespace;
     let namespaces: Api<Namespace> = Api::all(cluster.client.clone());
     if namespaces.get_opt(namespace).await.ok().flatten().is_none() {
-        let ns: Namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": namespace}}))
-            .expect("namespace");
+        let ns: Namespace =
+            serde_json::from_value(serde_json::json!({"metadata": {"name": namespace}}))
+                .expect("namespace");
         namespaces
             .create(&Default::default(), &ns)
             .await

@@ -98,7 +98,11 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             .unwrap_or_default()
     });
     let wave = run.wave.clone();
-    let history = state.history.entry(key.clone()).or_default();
+    // Most runs are seen in one phase only (the first listing): room for one entry, not four.
+    let history = state
+        .history
+        .entry(key.clone())
+        .or_insert_with(|| Vec::with_capacity(1));
     if history.len() >= HISTORY_PER_RUN {
         history.remove(0);
     }

@@ -159,22 +159,21 @@ pub async fn list_all(target: &Target) -> color_eyre::Result<Listing> {
         let url = api(&conn.client, conn.namespace.as_deref(), kind)
             .resource_url()
             .to_owned();
-        let list = match super::kube_watch::list_json(&conn.client, &url, &ListParams::default())
-            .await
-        {
-            Ok(list) => list,
-            Err(kube::Error::Api(s)) if s.code == 404 => {
-                out.missing.push(kind);
-                continue;
-            }
-            Err(e) => {
-                return Err(color_eyre::eyre::eyre!(
-                    "cannot list {}: {}",
-                    kind.crd_name(),
-                    crate::domain::sanitize::one_line(&e.to_string())
-                ));
-            }
-        };
+        let list =
+            match super::kube_watch::list_json(&conn.client, &url, &ListParams::default()).await {
+                Ok(list) => list,
+                Err(kube::Error::Api(s)) if s.code == 404 => {
+                    out.missing.push(kind);
+                    continue;
+                }
+                Err(e) => {
+                    return Err(color_eyre::eyre::eyre!(
+                        "cannot list {}: {}",
+                        kind.crd_name(),
+                        crate::domain::sanitize::one_line(&e.to_string())
+                    ));
+                }
+            };
         for obj in &list.items {
             match to_resource(kind, obj) {
                 Resource::Run(r) => out.runs.push(*r),

@@ -552,11 +552,7 @@ impl<A: WatchApi> Watch<A> {
     }
 
     /// One event of a live stream: applied, and proof the stream delivers.
-    async fn live_event(
-        &mut self,
-        event: WatchEvent<Value>,
-        rv: &mut String,
-    ) -> Result<(), End> {
+    async fn live_event(&mut self, event: WatchEvent<Value>, rv: &mut String) -> Result<(), End> {
         // Connected first, so the status line says so when the change is drawn.
         if !matches!(event, WatchEvent::Error(_)) && !self.sink.delivering().await {
             return Err(End::Closed);
