@@ -136,7 +136,7 @@ fn run(drafts: Option<&DraftStore>, job: FileJob) -> Option<Msg> {
             for p in problems {
                 tracing::warn!(problem = %p, "unreadable draft");
             }
-            (!found.is_empty()).then(|| Msg::Op(OpResult::DraftsFound(found)))
+            (!found.is_empty()).then_some(Msg::Op(OpResult::DraftsFound(found)))
         }
     }
 }

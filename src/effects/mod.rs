@@ -372,7 +372,9 @@ impl Executor {
             | Effect::OpenUrl(_)
             | Effect::RefreshPullRequests
             | Effect::EnterReadOnly => {
-                debug_assert!(false, "not a mutation: {effect:?}");
+                // `execute` only sends mutations here; carrying one out would be worse.
+                tracing::error!(?effect, "the read-only guard was given a non-mutation");
+                return;
             }
         }
         self.spawn(move |m| async move {
