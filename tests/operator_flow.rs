@@ -53,7 +53,7 @@ fn palette_commands_do_what_they_say() {
         palette(&mut s, "plan /tmp/p.toml"),
         vec![Effect::LoadPlan("/tmp/p.toml".into())]
     );
-    assert!(palette(&mut s, "readonly").is_empty());
+    assert_eq!(palette(&mut s, "readonly"), vec![Effect::EnterReadOnly]);
     assert!(s.settings.read_only);
     assert_eq!(palette(&mut s, "quit"), vec![Effect::Quit]);
 }
