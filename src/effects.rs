@@ -186,6 +186,10 @@ impl Executor {
                 let this = self.clone();
                 tokio::spawn(async move { this.change_runs(runs, true).await });
             }
+            Effect::RetainRuns(runs) => {
+                let this = self.clone();
+                tokio::spawn(async move { this.retain_runs(runs).await });
+            }
             Effect::WriteDraft(draft) => {
                 if let Some(store) = &self.drafts
                     && let Err(e) = store.write(&draft)
@@ -309,6 +313,44 @@ impl Executor {
                 .send(Msg::Op(OpResult::Launched { name, outcome }))
                 .await;
         }
+    }
+
+    /// Annotates runs to be retained, audited like every mutation; the watch brings the change.
+    async fn retain_runs(&self, runs: Vec<crate::domain::ObjectKey>) {
+        let mut failed = Vec::new();
+        let mut done = 0;
+        for key in runs {
+            let result = match &self.backend {
+                Backend::Kube(client) => kube_ops::retain_run(&client.get(), &key).await,
+                Backend::Demo(_) => {
+                    let _ = self
+                        .tx
+                        .send(Msg::Source(SourceEvent::Notice(format!(
+                            "demo: {} retained",
+                            key.name
+                        ))))
+                        .await;
+                    Ok(())
+                }
+            };
+            self.record(
+                "retain",
+                &key.to_string(),
+                result.as_ref().map_or_else(|e| e.as_str(), |_| "ok"),
+            );
+            match result {
+                Ok(()) => done += 1,
+                Err(e) => failed.push(format!("{}: {e}", key.name)),
+            }
+        }
+        let _ = self
+            .tx
+            .send(Msg::Op(OpResult::RunsChanged {
+                what: "retain".into(),
+                done,
+                failed,
+            }))
+            .await;
     }
 
     async fn change_runs(&self, runs: Vec<crate::domain::ObjectKey>, delete: bool) {

@@ -39,6 +39,13 @@ pub enum Effect {
     },
     /// Cancel runs as upstream's CLI does: delete their Jobs, keep the AgentRuns.
     CancelRuns(Vec<crate::domain::ObjectKey>),
+    /// Annotate finished runs `agents.proompteng.ai/retain: "true"` (kept past their TTL).
+    RetainRuns(Vec<crate::domain::ObjectKey>),
+    /// Write every pod log of a run to files in `dir` (one per pod), before retention takes them.
+    SaveRunLogs {
+        query: crate::app::logs::PodQuery,
+        dir: std::path::PathBuf,
+    },
     /// Delete AgentRuns (the controller's finalizer tears their runtime down).
     DeleteRuns(Vec<crate::domain::ObjectKey>),
     /// Switch theme (`:theme`): a built-in name, a name in the themes dir, or a path.

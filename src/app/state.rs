@@ -107,6 +107,8 @@ pub struct State {
     pub logs: super::logs::Logs,
     /// What the PRs really touch: changed files, drift, conflicts, the merge train.
     pub audit: super::audit::AuditView,
+    /// Blocked reasons, Swarms, cancels followed through, retention (see `app::control`).
+    pub control: super::control::Control,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     /// How fresh each source is (watch deliveries, GitHub, the log stream), and what the watches
     /// are doing.
@@ -140,6 +142,7 @@ impl State {
                 crate::domain::wave::Guardrails::default().credential_paths,
             ),
             read_only: false,
+            control: Default::default(),
             palette: None,
             history: HashMap::new(),
             stuck_after: chrono::Duration::minutes(30),

@@ -22,6 +22,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 if new_minute {
                     state.mark_board_dirty();
                 }
+                super::control::on_tick(state);
                 return super::workitems::on_tick(state);
             }
             Vec::new()
@@ -68,10 +69,14 @@ fn on_source(state: &mut State, event: SourceEvent) {
             }
             match resource {
                 Resource::Run(run) => {
-                    state.runs.insert(run.key.clone(), *run);
+                    let key = run.key.clone();
+                    state.runs.insert(key.clone(), *run);
+                    super::control::on_run(state, &key);
                 }
                 Resource::WorkItem(item) => {
-                    state.items.insert(item.key.clone(), *item);
+                    let key = item.key.clone();
+                    state.items.insert(key.clone(), *item);
+                    super::control::on_item(state, &key);
                 }
             }
             state.mark_board_dirty();
@@ -84,6 +89,10 @@ fn on_source(state: &mut State, event: SourceEvent) {
                 ResourceKind::ImplementationSpec => state.items.remove(&key).is_some(),
             };
             if removed {
+                match kind {
+                    ResourceKind::AgentRun => super::control::on_run_gone(state, &key),
+                    ResourceKind::ImplementationSpec => super::control::on_item(state, &key),
+                }
                 state.mark_board_dirty();
             }
         }
@@ -107,6 +116,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
                 ResourceKind::ImplementationSpec => state.items.retain(|k, _| seen.contains(k)),
             }
             if before != (state.runs.len(), state.items.len()) {
+                super::control::recount(state);
                 state.mark_board_dirty();
             }
             state.last_event_at = Some(state.now);
@@ -127,6 +137,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         SourceEvent::GitHub(status) => super::github::apply_status(state, status),
         SourceEvent::Notice(text) => super::github::notify(state, text),
         SourceEvent::Audit(update) => super::audit::apply_update(state, *update),
+        SourceEvent::Swarm(event) => super::control::on_swarm(state, event),
     }
 }
 
@@ -193,6 +204,8 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         DetailAction::Logs => return super::logs::open_selected(state),
         DetailAction::CancelRun => return super::waves::cancel(state, false, false),
         DetailAction::DeleteRun => return super::waves::cancel(state, true, false),
+        DetailAction::Retain => return super::control::retain(state),
+        DetailAction::SaveLogs => return super::control::save_logs(state),
     }
     Vec::new()
 }
@@ -238,6 +251,8 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CancelRun => return super::waves::cancel(state, false, false),
         Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),
+        Action::Retain => return super::control::retain(state),
+        Action::SaveLogs => return super::control::save_logs(state),
         Action::Audit => return super::audit::open(state, None, Mode::Board),
     }
     Vec::new()
