@@ -171,6 +171,14 @@ pub fn saturation(state: &State) -> Vec<Saturation> {
         .saturated(state.control.saturation_threshold)
 }
 
+/// Rows the saturation banner takes above the board: one while a scope is saturated (not
+/// over the log view, which has its own header).
+pub fn banner_rows(state: &State) -> u16 {
+    let saturated = state.control.blocked.total() >= state.control.saturation_threshold
+        && !saturation(state).is_empty();
+    u16::from(saturated && !super::logs::is_open(state))
+}
+
 /// What a Swarm holds back (frozen, paused), for the title and the launch confirmation.
 pub fn swarm_holds(state: &State, namespace: Option<&str>) -> Vec<String> {
     state

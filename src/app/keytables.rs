@@ -64,7 +64,7 @@ key_table! {
         CancelRun "cancel_run" ["x"] "cancel the selected run (deletes its Jobs, keeps the record)";
         DeleteRun "delete_run" ["X"] "delete the selected AgentRun";
         Logs "logs" ["L"] "logs of the selected run (also l in its details)";
-        Retain "retain" ["R"] "retain the selected run past its TTL (annotation agents.proompteng.ai/retain; asks first)";
+        Retain "retain" ["R"] "retain the selected finished run past its TTL, with its logs (asks first)";
         SaveLogs "save_logs" ["S"] "save every pod log of the selected run to files";
         Audit "audit" ["m"] "conflict matrix and merge train of the open swarm PRs";
         Palette "palette" [":"] "command palette (:ctx, :ns, :lane, :wave, :theme, :plan, :readonly, :quit)";

@@ -330,7 +330,10 @@ fn page_size(state: &State) -> usize {
 }
 
 fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
-    let (_, board, _) = layout::screen(Rect::new(0, 0, state.ui.width, state.ui.height));
+    let (_, board, _) = layout::screen_with(
+        Rect::new(0, 0, state.ui.width, state.ui.height),
+        super::control::banner_rows(state),
+    );
     layout::columns(
         board,
         state.board_view().columns.len(),
