@@ -24,6 +24,8 @@ pub struct Control {
     swarm_resync: Option<HashSet<ObjectKey>>,
     /// Cancels and deletes this session issued, until each has a verdict.
     pub follows: Vec<Followed>,
+    /// Verdicts reached since `update` last told the operator (see [`tell_verdicts`]).
+    verdicts: Vec<String>,
     /// This many runs of one scope blocked on one limit make a saturation banner.
     pub saturation_threshold: u32,
     pub terminating_stuck_after: Duration,
@@ -38,6 +40,7 @@ impl Default for Control {
             swarms: BTreeMap::new(),
             swarm_resync: None,
             follows: Vec::new(),
+            verdicts: Vec::new(),
             saturation_threshold: 5,
             terminating_stuck_after: terminating::STUCK_AFTER,
             retention_warn: retention::WARN_WITHIN,
@@ -193,12 +196,15 @@ pub fn swarm_holds(state: &State, namespace: Option<&str>) -> Vec<String> {
 /// Why launching into `namespace` deserves a second thought: a saturated queue there, a frozen
 /// or paused Swarm. Empty: nothing in the way.
 pub fn launch_warnings(state: &State, namespace: &str) -> Vec<String> {
+    let mut seen: HashSet<(crate::domain::control::BlockReason, u32)> = HashSet::new();
     let mut out: Vec<String> = saturation(state)
         .into_iter()
         .filter(|s| match &s.scope {
             crate::domain::control::Scope::Namespace(n) => n == namespace,
             _ => true,
         })
+        // Scopes counting the same runs (a namespace and its one repository) say it once.
+        .filter(|s| seen.insert((s.reason.clone(), s.count)))
         .take(3)
         .map(|s| format!("⚠ {}: new runs will wait behind them", s.banner()))
         .collect();
@@ -240,6 +246,7 @@ fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
     }
     let (now, stuck) = (state.now, state.control.terminating_stuck_after);
     let mut changed = false;
+    let mut late = Vec::new();
     for f in state
         .control
         .follows
@@ -248,10 +255,16 @@ fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
     {
         let outcome = follow::observe(f.intent, f.issued_at, state.runs.get(&f.run), now, stuck);
         if outcome != f.outcome {
+            // A verdict already told that changes again (the stuck finalizer let go, the
+            // restarted run ended) is told on its own.
+            if f.reported && outcome.is_final() {
+                late.push(format!("{}: {}", f.run.name, outcome.text()));
+            }
             f.outcome = outcome;
             changed = true;
         }
     }
+    state.control.verdicts.extend(late);
     if changed {
         state.needs_redraw = true;
         report_batches(state);
@@ -286,7 +299,7 @@ fn report_batches(state: &mut State) {
             let parts: Vec<String> = tally.into_iter().map(|(k, n)| format!("{n} {k}")).collect();
             format!("{batch}: {}", parts.join(", "))
         };
-        super::github::notify(state, text);
+        state.control.verdicts.push(text);
         for f in state
             .control
             .follows
@@ -312,6 +325,26 @@ fn tally_word(outcome: &Outcome) -> &'static str {
         Outcome::Deleted => "deleted",
         Outcome::Waiting(_) => "still going",
     }
+}
+
+/// Tells the operator the verdicts reached while handling one message, like the other
+/// transitions that matter (toast, bell, desktop notification): first in the toast, so a run
+/// failing *because* it was cancelled reads "cancelled" before "failed".
+pub fn tell_verdicts(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.control.verdicts.is_empty() {
+        return;
+    }
+    let text = std::mem::take(&mut state.control.verdicts).join(" · ");
+    let toast_now = effects.iter().any(|e| matches!(e, Effect::Notify { .. }));
+    let combined = match (&state.github.notice, toast_now) {
+        (Some(n), true) => format!("{text} · {}", n.text),
+        _ => text.clone(),
+    };
+    super::github::notify(state, combined);
+    effects.push(Effect::Notify {
+        title: "swarm cockpit".into(),
+        body: text,
+    });
 }
 
 /// Once a second: verdicts that depend on the clock (a finalizer held too long).

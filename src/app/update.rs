@@ -23,7 +23,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.mark_board_dirty();
                 }
                 super::control::on_tick(state);
-                return super::workitems::on_tick(state);
+                let mut effects = super::workitems::on_tick(state);
+                super::control::tell_verdicts(state, &mut effects);
+                return effects;
             }
             Vec::new()
         }
@@ -51,7 +53,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Source(event) => {
             let watch = super::notify::Watch::before(state, &event);
             on_source(state, event);
-            watch.after(state)
+            let mut effects = watch.after(state);
+            super::control::tell_verdicts(state, &mut effects);
+            effects
         }
         Msg::Key(key) => on_key(state, key),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
