@@ -225,7 +225,7 @@ fn detail_of_a_rate_limited_run_at_80x24() {
 #[test]
 fn blocked_counts_follow_each_event_without_a_board_rebuild() {
     let mut s = morning();
-    let c = &s.control.blocked;
+    let c = &s.cluster.control.blocked;
     assert_eq!(c.total(), 13);
     assert_eq!(c.lane(Some("A")), vec![(BlockReason::QueueLimit, 12)]);
     assert_eq!(c.lane(Some("B")), vec![(BlockReason::RateLimit, 1)]);
@@ -233,7 +233,7 @@ fn blocked_counts_follow_each_event_without_a_board_rebuild() {
     apply(&mut s, run_json("q00", Some("A"), Some("Running")));
     delete(&mut s, "q01");
     delete(&mut s, "rate-1");
-    let c = &s.control.blocked;
+    let c = &s.cluster.control.blocked;
     assert_eq!(c.total(), 10);
     assert_eq!(c.lane(Some("A")), vec![(BlockReason::QueueLimit, 10)]);
     assert_eq!(c.lane(Some("B")), vec![]);
@@ -255,7 +255,7 @@ fn retain_asks_then_patches_and_is_refused_read_only() {
     select(&mut s, "done-pr");
     let effects = press(&mut s, [ch('R')]);
     assert!(effects.is_empty(), "asks first: {effects:?}");
-    let confirm = s.confirm.clone().expect("a confirmation");
+    let confirm = s.screens.confirm().cloned().expect("a confirmation");
     assert_eq!(confirm.title, "Retain run done-pr?");
     assert!(
         confirm.lines[1]
@@ -280,14 +280,14 @@ fn retain_asks_then_patches_and_is_refused_read_only() {
         ),
     );
     assert!(press(&mut s, [ch('R')]).is_empty());
-    assert!(s.confirm.is_none());
+    assert!(s.screens.confirm().is_none());
     assert!(render(&mut s, 120, 24).contains("already retained"));
 
     let mut ro = morning();
-    ro.read_only = true;
+    ro.settings.read_only = true;
     select(&mut ro, "done-pr");
     assert!(press(&mut ro, [ch('R')]).is_empty());
-    assert!(ro.confirm.is_none());
+    assert!(ro.screens.confirm().is_none());
     assert!(render(&mut ro, 120, 24).contains("read-only: retaining runs is disabled"));
 }
 
@@ -444,6 +444,6 @@ fn a_relist_that_drops_runs_recounts() {
         &mut s,
         Msg::Source(SourceEvent::ResyncDone(ResourceKind::AgentRun)),
     );
-    assert_eq!(s.runs.len(), 1);
-    assert_eq!(s.control.blocked.total(), 1);
+    assert_eq!(s.cluster.runs.len(), 1);
+    assert_eq!(s.cluster.control.blocked.total(), 1);
 }

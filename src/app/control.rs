@@ -3,7 +3,7 @@
 //! they really end, and the retain / save-logs actions. The rules live in `domain::control`.
 use super::board::CardId;
 use super::effect::Effect;
-use super::state::{Mode, State};
+use super::state::State;
 use super::waves::{Confirm, ConfirmAction};
 use crate::domain::control::counts::{BlockedCounts, Contribution, Saturation};
 use crate::domain::control::duplicate::KeyIndex;
@@ -77,6 +77,7 @@ fn lane_of(state: &State, run: &Run) -> Option<String> {
     run.lane.clone().or_else(|| {
         let item = run.work_item.as_ref()?;
         state
+            .cluster
             .items
             .get(&ObjectKey::new(run.key.namespace.clone(), item.clone()))
             .and_then(|i| i.lane.clone())
@@ -94,28 +95,29 @@ fn contribution(state: &State, run: &Run) -> Option<Contribution> {
     })
 }
 
-/// After a run was inserted or replaced in `state.runs`: O(log n), whatever the swarm's size.
+/// After a run was inserted or replaced in `state.cluster.runs`: O(log n), whatever the swarm's size.
 pub fn on_run(state: &mut State, key: &ObjectKey) {
-    let Some(run) = state.runs.get(key) else {
+    let Some(run) = state.cluster.runs.get(key) else {
         return on_run_gone(state, key);
     };
     let c = contribution(state, run);
     let idem = run.idempotency_key.clone();
-    state.control.blocked.set(key, c);
-    state.control.keys.set(key, idem.as_deref());
+    state.cluster.control.blocked.set(key, c);
+    state.cluster.control.keys.set(key, idem.as_deref());
     refresh_follows(state, Some(key));
 }
 
-/// After a run left `state.runs`.
+/// After a run left `state.cluster.runs`.
 pub fn on_run_gone(state: &mut State, key: &ObjectKey) {
-    state.control.blocked.set(key, None);
-    state.control.keys.set(key, None);
+    state.cluster.control.blocked.set(key, None);
+    state.cluster.control.keys.set(key, None);
     refresh_follows(state, Some(key));
 }
 
 /// After a work item changed or went: its runs' lane may have changed with it.
 pub fn on_item(state: &mut State, item: &ObjectKey) {
     let runs: Vec<ObjectKey> = state
+        .cluster
         .runs
         .values()
         .filter(|r| {
@@ -132,16 +134,16 @@ pub fn on_item(state: &mut State, item: &ObjectKey) {
 
 /// After a relist dropped objects (or a switch of cluster): counted again from the runs.
 pub fn recount(state: &mut State) {
-    state.control.blocked.clear();
-    state.control.keys.clear();
-    let keys: Vec<ObjectKey> = state.runs.keys().cloned().collect();
+    state.cluster.control.blocked.clear();
+    state.cluster.control.keys.clear();
+    let keys: Vec<ObjectKey> = state.cluster.runs.keys().cloned().collect();
     for key in keys {
         on_run(state, &key);
     }
 }
 
 pub fn on_swarm(state: &mut State, event: SwarmEvent) {
-    let c = &mut state.control;
+    let c = &mut state.cluster.control;
     match event {
         SwarmEvent::Applied(s) => {
             if let Some(seen) = c.swarm_resync.as_mut() {
@@ -169,15 +171,17 @@ pub fn on_swarm(state: &mut State, event: SwarmEvent) {
 /// The saturation banners, most runs first.
 pub fn saturation(state: &State) -> Vec<Saturation> {
     state
+        .cluster
         .control
         .blocked
-        .saturated(state.control.saturation_threshold)
+        .saturated(state.cluster.control.saturation_threshold)
 }
 
 /// Rows the saturation banner takes above the board: one while a scope is saturated (not
 /// over the log view, which has its own header).
 pub fn banner_rows(state: &State) -> u16 {
-    let saturated = state.control.blocked.total() >= state.control.saturation_threshold
+    let saturated = state.cluster.control.blocked.total()
+        >= state.cluster.control.saturation_threshold
         && !saturation(state).is_empty();
     u16::from(saturated && !super::logs::is_open(state))
 }
@@ -185,6 +189,7 @@ pub fn banner_rows(state: &State) -> u16 {
 /// What a Swarm holds back (frozen, paused), for the title and the launch confirmation.
 pub fn swarm_holds(state: &State, namespace: Option<&str>) -> Vec<String> {
     state
+        .cluster
         .control
         .swarms
         .values()
@@ -219,9 +224,13 @@ pub fn launch_warnings(state: &State, namespace: &str) -> Vec<String> {
 /// Starts following runs the operator just cancelled or deleted.
 pub fn follow(state: &mut State, runs: &[ObjectKey], intent: Intent, batch: String) {
     let now = state.now;
-    state.control.follows.retain(|f| !runs.contains(&f.run));
+    state
+        .cluster
+        .control
+        .follows
+        .retain(|f| !runs.contains(&f.run));
     for key in runs {
-        state.control.follows.push(Followed {
+        state.cluster.control.follows.push(Followed {
             run: key.clone(),
             intent,
             issued_at: now,
@@ -234,26 +243,33 @@ pub fn follow(state: &mut State, runs: &[ObjectKey], intent: Intent, batch: Stri
 
 /// The verdict this session has on a run it cancelled or deleted.
 pub fn followed<'a>(state: &'a State, key: &ObjectKey) -> Option<&'a Followed> {
-    state.control.follows.iter().find(|f| &f.run == key)
+    state.cluster.control.follows.iter().find(|f| &f.run == key)
 }
 
 /// Re-reads the verdicts (of one run, or all: the clock moves the "stuck" ones). A batch whose
 /// runs all have one is reported, then forgotten; its verdicts stay on the cards while the runs
 /// stay as they are.
 fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
-    if state.control.follows.is_empty() {
+    if state.cluster.control.follows.is_empty() {
         return;
     }
-    let (now, stuck) = (state.now, state.control.terminating_stuck_after);
+    let (now, stuck) = (state.now, state.cluster.control.terminating_stuck_after);
     let mut changed = false;
     let mut late = Vec::new();
     for f in state
+        .cluster
         .control
         .follows
         .iter_mut()
         .filter(|f| only.is_none_or(|k| &f.run == k))
     {
-        let outcome = follow::observe(f.intent, f.issued_at, state.runs.get(&f.run), now, stuck);
+        let outcome = follow::observe(
+            f.intent,
+            f.issued_at,
+            state.cluster.runs.get(&f.run),
+            now,
+            stuck,
+        );
         if outcome != f.outcome {
             // A verdict already told that changes again (the stuck finalizer let go, the
             // restarted run ended) is told on its own.
@@ -264,7 +280,7 @@ fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
             changed = true;
         }
     }
-    state.control.verdicts.extend(late);
+    state.cluster.control.verdicts.extend(late);
     if changed {
         state.needs_redraw = true;
         report_batches(state);
@@ -273,6 +289,7 @@ fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
 
 fn report_batches(state: &mut State) {
     let batches: std::collections::BTreeSet<String> = state
+        .cluster
         .control
         .follows
         .iter()
@@ -281,6 +298,7 @@ fn report_batches(state: &mut State) {
         .collect();
     for batch in batches {
         let runs: Vec<&Followed> = state
+            .cluster
             .control
             .follows
             .iter()
@@ -299,8 +317,9 @@ fn report_batches(state: &mut State) {
             let parts: Vec<String> = tally.into_iter().map(|(k, n)| format!("{n} {k}")).collect();
             format!("{batch}: {}", parts.join(", "))
         };
-        state.control.verdicts.push(text);
+        state.cluster.control.verdicts.push(text);
         for f in state
+            .cluster
             .control
             .follows
             .iter_mut()
@@ -312,6 +331,7 @@ fn report_batches(state: &mut State) {
     // A reported verdict stays on its card while it asks for something (cancel again, a stuck
     // finalizer); one that ended the matter goes.
     state
+        .cluster
         .control
         .follows
         .retain(|f| !f.reported || f.outcome.needs_action());
@@ -331,16 +351,16 @@ fn tally_word(outcome: &Outcome) -> &'static str {
 /// transitions that matter (toast, bell, desktop notification): first in the toast, so a run
 /// failing *because* it was cancelled reads "cancelled" before "failed".
 pub fn tell_verdicts(state: &mut State, effects: &mut Vec<Effect>) {
-    if state.control.verdicts.is_empty() {
+    if state.cluster.control.verdicts.is_empty() {
         return;
     }
-    let text = std::mem::take(&mut state.control.verdicts).join(" · ");
+    let text = std::mem::take(&mut state.cluster.control.verdicts).join(" · ");
     let toast_now = effects.iter().any(|e| matches!(e, Effect::Notify { .. }));
-    let combined = match (&state.github.notice, toast_now) {
-        (Some(n), true) => format!("{text} · {}", n.text),
+    let combined = match (state.toasts.current(state.now), toast_now) {
+        (Some(current), true) => format!("{text} · {current}"),
         _ => text.clone(),
     };
-    super::github::notify(state, combined);
+    super::toasts::show(state, combined);
     effects.push(Effect::Notify {
         title: "swarm cockpit".into(),
         body: text,
@@ -362,9 +382,9 @@ pub fn pr_open(state: &State, run: &Run) -> bool {
 /// The selected run, or a notice saying what to select.
 fn selected_run_key(state: &mut State, what: &str) -> Option<ObjectKey> {
     match state.selected_card() {
-        Some(CardId::Run(key)) if state.runs.contains_key(key) => Some(key.clone()),
+        Some(CardId::Run(key)) if state.cluster.runs.contains_key(key) => Some(key.clone()),
         _ => {
-            super::github::notify(state, format!("select a run to {what}"));
+            super::toasts::show(state, format!("select a run to {what}"));
             None
         }
     }
@@ -372,8 +392,8 @@ fn selected_run_key(state: &mut State, what: &str) -> Option<ObjectKey> {
 
 /// `R`: keep the selected finished run past its TTL (asks first; refused read-only).
 pub fn retain(state: &mut State) -> Vec<Effect> {
-    if state.read_only {
-        super::github::notify(
+    if state.settings.read_only {
+        super::toasts::show(
             state,
             "read-only: retaining runs is disabled (started with --read-only)",
         );
@@ -382,11 +402,11 @@ pub fn retain(state: &mut State) -> Vec<Effect> {
     let Some(key) = selected_run_key(state, "retain") else {
         return Vec::new();
     };
-    let Some(run) = state.runs.get(&key) else {
+    let Some(run) = state.cluster.runs.get(&key) else {
         return Vec::new();
     };
     if run.retained {
-        super::github::notify(state, format!("{} is already retained", key.name));
+        super::toasts::show(state, format!("{} is already retained", key.name));
         return Vec::new();
     }
     let mut lines = vec![format!(
@@ -412,15 +432,13 @@ pub fn retain(state: &mut State) -> Vec<Effect> {
     lines.push(
         "Remove the annotation (kubectl annotate … retain-) to let the sweep take it.".into(),
     );
-    state.confirm = Some(Confirm {
+    state.screens.open(super::screen::Screen::Confirm(Confirm {
         title: format!("Retain run {}?", key.name),
         lines,
         action: ConfirmAction::RetainRuns(vec![key]),
         typed_word: None,
         typed: String::new(),
-        back_to: state.ui.mode.clone(),
-    });
-    state.ui.mode = Mode::Confirm;
+    }));
     state.needs_redraw = true;
     Vec::new()
 }
@@ -430,7 +448,7 @@ pub fn save_logs(state: &mut State) -> Vec<Effect> {
     let Some(key) = selected_run_key(state, "save the logs of") else {
         return Vec::new();
     };
-    let Some(run) = state.runs.get(&key) else {
+    let Some(run) = state.cluster.runs.get(&key) else {
         return Vec::new();
     };
     let query = super::logs::PodQuery {
@@ -449,7 +467,7 @@ pub fn save_logs(state: &mut State) -> Vec<Effect> {
             safe(&key.name),
             state.now.format("%Y%m%d-%H%M%S")
         ));
-    super::github::notify(state, format!("saving the logs of {}…", key.name));
+    super::toasts::show(state, format!("saving the logs of {}…", key.name));
     vec![Effect::SaveRunLogs { query, dir }]
 }
 

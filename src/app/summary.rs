@@ -72,7 +72,7 @@ pub fn parts(state: &State) -> Vec<Part> {
         .collect();
     // Blocked runs by reason, from the counters kept per event (without a filter: the counters
     // count the whole swarm, a filter narrows the phases only).
-    let blocked = &state.control.blocked;
+    let blocked = &state.cluster.control.blocked;
     if state.ui.filter.is_empty() && blocked.total() > 0 {
         let at = out.iter().position(|p| p.glyph == Glyph::Phase("blocked"));
         let parts: Vec<Part> = blocked
@@ -93,6 +93,7 @@ pub fn parts(state: &State) -> Vec<Part> {
     }
     let holds = super::control::swarm_holds(state, None).len() as u32;
     let frozen = state
+        .cluster
         .control
         .swarms
         .values()

@@ -20,7 +20,9 @@ use ratatui::widgets::Paragraph;
 pub fn card_flag(run: &Run, state: &State, theme: &Theme) -> Option<(String, Color)> {
     let now = state.now;
     let badge = |b: Badge| theme.badge(b).to_owned();
-    if let Some(t) = terminating::terminating(run, now, state.control.terminating_stuck_after) {
+    if let Some(t) =
+        terminating::terminating(run, now, state.cluster.control.terminating_stuck_after)
+    {
         let color = if t.stuck { theme.error } else { theme.warning };
         return Some((
             format!("{} {}", badge(Badge::Terminating), t.headline(now)),
@@ -65,7 +67,7 @@ pub fn card_flag(run: &Run, state: &State, theme: &Theme) -> Option<(String, Col
         run,
         control::pr_open(state, run),
         now,
-        state.control.retention_warn,
+        state.cluster.control.retention_warn,
     ) {
         return Some((
             format!("{} {}", badge(Badge::Retention), risk.headline()),
@@ -87,17 +89,18 @@ pub fn card_flag(run: &Run, state: &State, theme: &Theme) -> Option<(String, Col
 fn holder_name(run: &Run, state: &State) -> Option<String> {
     let d = duplicate::duplicate(run)?;
     let candidates = state
+        .cluster
         .control
         .keys
         .others(run)
-        .filter_map(|k| state.runs.get(k));
+        .filter_map(|k| state.cluster.runs.get(k));
     duplicate::holder(&d, candidates).map(|r| r.key.name.clone())
 }
 
 /// The blocked reasons of a lane: ` queue 3 · rate 1`. The Unassigned column gathers the lanes
 /// no other column shows.
 pub fn lane_spans(state: &State, column: &Column, theme: &Theme) -> Vec<Span<'static>> {
-    let counts = &state.control.blocked;
+    let counts = &state.cluster.control.blocked;
     if counts.total() == 0 {
         return Vec::new();
     }
@@ -201,7 +204,7 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
     let plain = Style::default();
 
     let blocked = blocked::blocked(run);
-    let term = terminating::terminating(run, now, state.control.terminating_stuck_after);
+    let term = terminating::terminating(run, now, state.cluster.control.terminating_stuck_after);
     let dup = duplicate::duplicate(run);
     let followed = control::followed(state, &run.key);
     let restarted = follow::restarted_after_cancel(run, now);
@@ -396,7 +399,7 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
                 run,
                 control::pr_open(state, run),
                 now,
-                state.control.retention_warn,
+                state.cluster.control.retention_warn,
             );
             let left = if at > now {
                 format!("in {}", steps::short(at - now))
@@ -414,7 +417,7 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
                 theme,
             );
             if risk.is_some() {
-                let keys = &state.keymap.detail;
+                let keys = &state.settings.keymap.detail;
                 row(
                     out,
                     "Before it goes",
