@@ -47,6 +47,9 @@ pub struct ClusterData {
     pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, crate::domain::Phase)>>,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     pub last_event_at: Option<DateTime<Utc>>,
+    /// Blocked-reason counters, idempotency keys, Swarms and the cancels followed through, of
+    /// this target (see `app::control`): replaced with the rest on a switch.
+    pub control: super::control::Control,
     /// Objects seen since a (re)list began, per kind; the rest are dropped when it ends.
     pub(super) resync: BTreeMap<ResourceKind, HashSet<ObjectKey>>,
     /// Bumped by every change of the matching data, so "did anything change since" costs a
@@ -117,6 +120,7 @@ impl ClusterData {
                 .map(|k| (*k, ConnState::Connecting))
                 .collect(),
             last_event_at: None,
+            control: Default::default(),
             resync: BTreeMap::new(),
             revisions: Revisions {
                 data: next_revision(),
