@@ -279,9 +279,17 @@ fn phase_history_is_capped_and_pruned() {
     );
     assert!(!s.cluster.history.contains_key(&a));
     // A relist that no longer has "b" drops its history with it.
-    assert!(s.cluster.history.contains_key(&ObjectKey::new("agents", "b")));
+    assert!(
+        s.cluster
+            .history
+            .contains_key(&ObjectKey::new("agents", "b"))
+    );
     initial_list(&mut s, vec![]);
-    assert!(s.cluster.history.is_empty(), "{:?}", s.cluster.history.keys());
+    assert!(
+        s.cluster.history.is_empty(),
+        "{:?}",
+        s.cluster.history.keys()
+    );
 }
 
 #[test]

@@ -205,7 +205,9 @@ pub async fn cockpit(
             if first_cards.is_none() && !state.cluster.runs.is_empty() {
                 first_cards = Some(started.elapsed());
             }
-            if state.cluster.runs.len() >= n && state.cluster.connection.get(&RUN) == Some(&ConnState::Connected) {
+            if state.cluster.runs.len() >= n
+                && state.cluster.connection.get(&RUN) == Some(&ConnState::Connected)
+            {
                 break;
             }
         }

@@ -88,7 +88,12 @@ pub const MAX_HISTORY: usize = 16;
 
 impl ClusterData {
     /// Appends a phase change to the run's timeline, dropping the oldest beyond [`MAX_HISTORY`].
-    pub fn record_phase(&mut self, run: &ObjectKey, at: DateTime<Utc>, phase: crate::domain::Phase) {
+    pub fn record_phase(
+        &mut self,
+        run: &ObjectKey,
+        at: DateTime<Utc>,
+        phase: crate::domain::Phase,
+    ) {
         // Most runs are seen in one phase only (the first listing): room for one entry, not four.
         let timeline = self
             .history

@@ -376,6 +376,7 @@ impl Executor {
             | Effect::StreamLogs(_)
             | Effect::StopLogs
             | Effect::SaveLogs { .. }
+            | Effect::SaveRunLogs { .. }
             | Effect::Copy(_)
             | Effect::OpenUrl(_)
             | Effect::RefreshPullRequests

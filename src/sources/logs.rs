@@ -220,18 +220,6 @@ async fn save_run_logs(from: SaveFrom, query: &PodQuery, dir: &Path) -> String {
     }
 }
 
-/// Effects the [`LogRunner`] carries out.
-pub fn is_log_effect(effect: &Effect) -> bool {
-    matches!(
-        effect,
-        Effect::WatchPods(_)
-            | Effect::StreamLogs(_)
-            | Effect::StopLogs
-            | Effect::SaveLogs { .. }
-            | Effect::SaveRunLogs { .. }
-    )
-}
-
 /// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52. The
 /// payload is base64: log text never reaches the terminal as-is.
 pub fn copy_to_clipboard(text: &str) {
