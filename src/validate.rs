@@ -192,10 +192,9 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
         runs.iter()
             .copied()
             .filter(|r| {
-                !w.items.iter().any(|i| {
-                    r.work_item.as_deref() == Some(i.key.name.as_str())
-                        && r.key.namespace == i.key.namespace
-                })
+                !w.items
+                    .iter()
+                    .any(|i| crate::domain::placement::is_run_of(r, i))
             })
             .collect()
     };
@@ -209,7 +208,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
             title: String::new(),
             items: items
                 .iter()
-                .filter(|i| wave::wave_of(i, plan).is_none())
+                .filter(|i| crate::domain::placement::item_wave(i, plan).is_none())
                 .cloned()
                 .collect(),
         };

@@ -1,6 +1,6 @@
 //! The board derived from state: lanes as columns, cards sorted by what needs attention. Rebuilt
 //! only when the data or the filter changed, so drawing a frame never sorts.
-use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem};
+use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem, placement};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::collections::{BTreeMap, HashSet};
@@ -64,7 +64,6 @@ impl Board {
 
         let mut launched: HashSet<(&str, &str)> = HashSet::new();
         let mut place = |lane: Option<&str>, card: Card, columns: &mut Vec<Column>| {
-            let lane = lane.map(str::trim).filter(|l| !l.is_empty());
             let idx = match lane {
                 Some(id) => match columns.iter().position(|c| c.lane.as_deref() == Some(id)) {
                     Some(i) => Some(i),
@@ -83,20 +82,14 @@ impl Board {
         };
 
         for run in runs.values() {
-            let item = run
-                .work_item
-                .as_ref()
-                .and_then(|n| items.get(&ObjectKey::new(run.key.namespace.clone(), n.clone())));
+            let item = placement::item_of(run, items);
             if let Some(name) = &run.work_item {
                 launched.insert((run.key.namespace.as_str(), name.as_str()));
             }
             if !matcher.matches_run(run, item) {
                 continue;
             }
-            let lane = run
-                .lane
-                .as_deref()
-                .or_else(|| item.and_then(|i| i.lane.as_deref()));
+            let lane = placement::lane_of(run, item);
             let card = Card {
                 id: CardId::Run(run.key.clone()),
                 phase: run.phase.clone(),
@@ -116,7 +109,7 @@ impl Board {
                 phase: Phase::NotLaunched,
                 stuck: false,
             };
-            place(item.lane.as_deref(), card, &mut columns);
+            place(placement::item_lane(item), card, &mut columns);
         }
 
         if discover_lanes {
@@ -203,7 +196,7 @@ impl CardMatcher {
             summary,
             run.head_branch.as_deref(),
             Some(run.phase.label()),
-            run.lane.as_deref(),
+            placement::lane_of(run, item),
         ])
     }
 
@@ -213,7 +206,7 @@ impl CardMatcher {
             Some(item.summary.as_str()),
             item.head(),
             Some(crate::domain::Phase::NotLaunched.label()),
-            item.lane.as_deref(),
+            placement::item_lane(item),
         ])
     }
 

@@ -5,7 +5,7 @@ use super::effect::Effect;
 use super::msg::{Resource, SourceEvent};
 use super::state::State;
 use crate::domain::pr::PrKey;
-use crate::domain::{ObjectKey, Phase, PullRequest};
+use crate::domain::{ObjectKey, Phase, PullRequest, placement};
 
 /// Checks summarised for notifications: green (all passed), red (any failed), or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,14 +104,16 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             .unwrap_or_default();
         effects.push(notify("Run failed", format!("{} failed {why}", key.name)));
     }
+    // The run's wave as the planner sees it: its label, else its work item's.
     if new.is_terminal()
         && !old.is_terminal()
-        && let Some(wave) = run.wave.clone()
+        && let Some(wave) =
+            placement::wave_of(&run, placement::item_of(&run, &state.items), &state.plan)
     {
         let phases: Vec<&Phase> = state
             .runs
             .values()
-            .filter(|r| r.wave.as_deref() == Some(wave.as_str()))
+            .filter(|r| placement::in_wave(r, &state.items, &state.plan, wave))
             .map(|r| &r.phase)
             .collect();
         if phases.iter().all(|p| p.is_terminal()) {

@@ -255,12 +255,7 @@ impl State {
     pub fn work_item_of(&self, id: &CardId) -> Option<&WorkItem> {
         match id {
             CardId::WorkItem(key) => self.items.get(key),
-            CardId::Run(key) => {
-                let run = self.runs.get(key)?;
-                let name = run.work_item.as_ref()?;
-                self.items
-                    .get(&ObjectKey::new(run.key.namespace.clone(), name.clone()))
-            }
+            CardId::Run(key) => crate::domain::placement::item_of(self.runs.get(key)?, &self.items),
         }
     }
 

@@ -10,7 +10,7 @@ use super::state::{Mode, State};
 use crate::domain::checks::{Finding, Severity, has_errors};
 use crate::domain::pr::PrState;
 use crate::domain::wave::{self, GateContext, Overrides, Wave};
-use crate::domain::{ObjectKey, Run, WorkItem};
+use crate::domain::{ObjectKey, Run, WorkItem, placement};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeSet;
 
@@ -68,10 +68,7 @@ pub fn item_pr_state(state: &State, item: &WorkItem) -> Option<PrState> {
     state
         .runs
         .values()
-        .filter(|r| {
-            r.work_item.as_deref() == Some(item.key.name.as_str())
-                && r.key.namespace == item.key.namespace
-        })
+        .filter(|r| placement::is_run_of(r, item))
         .filter_map(|r| state.pr_for_run(r).map(|pr| (r.created, pr.state)))
         .max_by_key(|(created, _)| *created)
         .map(|(_, s)| s)
@@ -138,7 +135,7 @@ fn ask(state: &mut State, confirm: Confirm) {
 }
 
 fn lanes_of(items: &[WorkItem]) -> String {
-    let lanes: BTreeSet<&str> = items.iter().filter_map(|i| i.lane.as_deref()).collect();
+    let lanes: BTreeSet<&str> = items.iter().filter_map(placement::item_lane).collect();
     lanes.into_iter().collect::<Vec<_>>().join(", ")
 }
 
@@ -259,14 +256,16 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
         let Some(wave) = all.get(index) else {
             return Vec::new();
         };
-        let label = wave.number.to_string();
-        let runs: Vec<ObjectKey> = state
-            .runs
-            .values()
-            .filter(|r| r.wave.as_deref() == Some(label.as_str()))
-            .filter(|r| delete || r.phase.is_in_flight())
-            .map(|r| r.key.clone())
-            .collect();
+        let runs: Vec<ObjectKey> = placement::wave_targets(
+            state.runs.values(),
+            &state.items,
+            &state.plan,
+            wave.number,
+            delete,
+        )
+        .into_iter()
+        .map(|r| r.key.clone())
+        .collect();
         (runs, format!("wave {}", wave.number), Mode::Waves)
     } else {
         match state.selected_card() {

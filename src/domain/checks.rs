@@ -219,7 +219,7 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
 
 /// The work item's lane must be one of the plan's.
 fn check_lane(item: &WorkItem, ctx: &Context, out: &mut Out) {
-    let Some(lane_id) = item.lane.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(lane_id) = super::placement::item_lane(item) else {
         out.push(
             Severity::Error,
             "lane",
@@ -256,9 +256,7 @@ pub fn in_scope_specs(t: &Template) -> Vec<(usize, Result<PathSpec, String>)> {
 /// not on credentials, and not the whole of a lane glob.
 fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
     let territory = ctx.plan.territory();
-    let lane = item
-        .lane
-        .as_deref()
+    let lane = super::placement::item_lane(item)
         .and_then(|id| Some((ctx.plan.lane(id)?, territory.lane(id)?)));
     let credentials = ctx.guardrails.credential_set();
     let section = Some(SectionKind::InScopePaths);
@@ -433,7 +431,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
         for run in ctx.in_flight {
             // The item's own runs push its branch by design; a second launch is the wave gate's
             // business.
-            let own_run = run.work_item.as_deref() == Some(item.key.name.as_str());
+            let own_run = super::placement::is_run_of(run, item);
             if !own_run && run.head_branch.as_deref() == Some(head.as_str()) {
                 out.push(
                     Severity::Error,
@@ -545,7 +543,7 @@ fn check_safety(t: &Template, out: &mut Out) {
 }
 
 fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
-    let wave_of = |w: &WorkItem| w.wave.as_deref().and_then(|w| w.parse::<u32>().ok());
+    let wave_of = |w: &WorkItem| super::placement::item_wave(w, ctx.plan);
     for dep in &item.depends_on {
         match ctx.items.iter().find(|i| &i.key.name == dep) {
             None => out.push(

@@ -6,6 +6,7 @@ use super::checks::{self, Finding, Severity};
 use super::conflicts::{self, Claim};
 use super::labels;
 use super::paths::PathSpec;
+use super::placement;
 use super::plan::Plan;
 use super::pr::PrState;
 use super::run::Run;
@@ -32,25 +33,15 @@ pub struct Wave {
     pub items: Vec<WorkItem>,
 }
 
-/// The wave a work item is planned in: its label, else the plan's entry for it.
-pub fn wave_of(item: &WorkItem, plan: &Plan) -> Option<u32> {
-    item.wave
-        .as_deref()
-        .and_then(|w| w.trim().parse().ok())
-        .or_else(|| {
-            plan.items
-                .iter()
-                .find(|p| p.name == item.key.name)
-                .map(|p| p.wave)
-        })
-}
+/// The wave a work item is planned in (the rule lives in [`super::placement`]).
+pub use super::placement::item_wave as wave_of;
 
 /// Groups work items into numbered waves, in order. Items without a wave are left out (the
 /// planner lists them apart).
 pub fn plan_waves<'a>(items: impl IntoIterator<Item = &'a WorkItem>, plan: &Plan) -> Vec<Wave> {
     let mut by_wave: BTreeMap<u32, Vec<WorkItem>> = BTreeMap::new();
     for item in items {
-        if let Some(n) = wave_of(item, plan) {
+        if let Some(n) = placement::item_wave(item, plan) {
             by_wave.entry(n).or_default().push(item.clone());
         }
     }
@@ -196,11 +187,10 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
     }
     // One run at a time per work item: another in-flight run already pushes its branch.
     for item in &wave.items {
-        for run in in_flight.iter().filter(|r| {
-            r.work_item.as_deref() == Some(item.key.name.as_str())
-                && r.key.namespace == item.key.namespace
-                && !own_run(item, r)
-        }) {
+        for run in in_flight
+            .iter()
+            .filter(|r| placement::is_run_of(r, item) && !own_run(item, r))
+        {
             out.push(finding(
                 Severity::Error,
                 "head-unique",
@@ -326,12 +316,7 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
         if !run.phase.is_in_flight() {
             continue;
         }
-        let Some(item) = run.work_item.as_ref().and_then(|n| {
-            all_items
-                .iter()
-                .copied()
-                .find(|i| &i.key.name == n && i.key.namespace == run.key.namespace)
-        }) else {
+        let Some(item) = placement::item_in(run, all_items) else {
             continue;
         };
         // The run this launch would create is the item itself (a relaunch); any other in-flight
