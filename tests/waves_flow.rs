@@ -347,7 +347,7 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     assert!(
         findings
             .iter()
-            .filter(|f| f.check == "approval")
+            .filter(|f| f.check == swarm_cockpit::domain::checks::CheckId::Approval)
             .all(|f| f.message.contains("not signed")),
         "{findings:#?}"
     );

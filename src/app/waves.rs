@@ -155,7 +155,7 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         let unmerged_only = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .all(|f| f.check == "merge-order");
+            .all(|f| f.check == crate::domain::checks::CheckId::MergeOrder);
         let n = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)

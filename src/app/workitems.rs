@@ -380,7 +380,11 @@ fn save(state: &mut State) -> Vec<Effect> {
     let Some(editor) = state.editor.as_mut() else {
         return Vec::new();
     };
-    if let Some(f) = editor.findings.iter().find(|f| f.check == "name") {
+    if let Some(f) = editor
+        .findings
+        .iter()
+        .find(|f| f.check == crate::domain::checks::CheckId::Name)
+    {
         editor.message = Some(format!("cannot save: {}", f.message));
         return Vec::new();
     }

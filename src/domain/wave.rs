@@ -2,7 +2,7 @@
 //! (safety + order firewall → backtesting validity + cost model → execution planner + sizing →
 //! strategy). Pure: planning, the launch gates, and the exact AgentRun manifests.
 use super::approval::Approval;
-use super::checks::{self, Finding, Severity};
+use super::checks::{self, CheckId, Finding, Severity};
 use super::conflicts::{self, Claim};
 use super::labels;
 use super::paths::PathSpec;
@@ -115,13 +115,7 @@ pub struct GateContext<'a> {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-fn finding(
-    severity: Severity,
-    check: &'static str,
-    item: &str,
-    message: String,
-    fix: &str,
-) -> Finding {
+fn finding(severity: Severity, check: CheckId, item: &str, message: String, fix: &str) -> Finding {
     Finding {
         severity,
         check,
@@ -153,14 +147,14 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             Approval::Approved { .. } => {}
             Approval::Revoked { reason, .. } => out.push(finding(
                 Severity::Error,
-                "approval",
+                CheckId::Approval,
                 &item.key.name,
                 reason.message(),
                 reason.fix(),
             )),
             Approval::NotApproved => out.push(finding(
                 Severity::Error,
-                "approval",
+                CheckId::Approval,
                 &item.key.name,
                 "not approved".into(),
                 "approve it (a) once its checks pass, or move it to a later wave",
@@ -193,7 +187,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
         {
             out.push(finding(
                 Severity::Error,
-                "head-unique",
+                CheckId::HeadUnique,
                 &item.key.name,
                 format!(
                     "the run {} of this work item is still in flight on its branch",
@@ -211,7 +205,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
         {
             out.push(finding(
                 Severity::Error,
-                "head-unique",
+                CheckId::HeadUnique,
                 &item.key.name,
                 format!("head {head:?} is also the head of {other} in this wave"),
                 "give each work item its own branch",
@@ -238,7 +232,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             };
             out.push(finding(
                 severity,
-                "merge-order",
+                CheckId::MergeOrder,
                 "wave",
                 format!("wave {} is not merged yet: {}", earlier.number, unmerged.join(", ")),
                 "merge it first (the seed's order), or override with the typed confirmation (recorded on the runs)",
@@ -261,7 +255,7 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
             if let Some(r) = ctx.guardrails.parameter_refusal(key, value) {
                 out.push(finding(
                     Severity::Error,
-                    "guardrails",
+                    CheckId::Guardrails,
                     &item.key.name,
                     format!("parameter `{key}: {value}` is refused: {}", r.reason),
                     "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
@@ -273,7 +267,7 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
         if !ctx.guardrails.allowed_secrets.contains(secret) {
             out.push(finding(
                 Severity::Error,
-                "guardrails",
+                CheckId::Guardrails,
                 &item.key.name,
                 format!("secret {secret:?} is not on the allowed list"),
                 "runs mount only the allowed secrets (guardrails.allowed_secrets)",
@@ -348,7 +342,7 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
         match (oa.run, ob.run) {
             (None, None) => out.push(finding(
                 Severity::Error,
-                "path-overlap",
+                CheckId::PathOverlap,
                 &ob.item.key.name,
                 format!(
                     "{} overlaps {} of work item {} in this wave (both name `{}`): launched together their PRs would conflict",
@@ -364,7 +358,7 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
                 let me = if oa.run.is_none() { oa } else { ob };
                 out.push(finding(
                     Severity::Error,
-                    "path-overlap",
+                    CheckId::PathOverlap,
                     &me.item.key.name,
                     format!(
                         "{} overlaps {}, which the in-flight run {} is changing (both name `{}`)",
@@ -483,6 +477,7 @@ pub fn run_manifest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::domain::approval::{APPROVED_BY, APPROVED_HASH};
     use crate::domain::plan::TORGHUT_PLAN;
 
@@ -592,7 +587,7 @@ mod tests {
         );
         let msgs: Vec<_> = f
             .iter()
-            .filter(|f| f.check == "approval")
+            .filter(|f| f.check == CheckId::Approval)
             .map(|f| f.message.as_str())
             .collect();
         assert_eq!(msgs, ["changed since it was approved", "not approved"]);
@@ -627,7 +622,7 @@ mod tests {
         );
         assert!(
             f.iter()
-                .any(|f| f.check == "path-overlap" && f.message.contains("fw2-run")),
+                .any(|f| f.check == CheckId::PathOverlap && f.message.contains("fw2-run")),
             "{f:#?}"
         );
         let both = Wave {
@@ -643,7 +638,7 @@ mod tests {
             true,
             &Overrides::default(),
         );
-        assert!(f.iter().any(|f| f.check == "head-unique"), "{f:#?}");
+        assert!(f.iter().any(|f| f.check == CheckId::HeadUnique), "{f:#?}");
     }
 
     #[test]
@@ -659,7 +654,10 @@ mod tests {
             false,
             &Overrides::default(),
         );
-        let m: Vec<_> = f.iter().filter(|f| f.check == "merge-order").collect();
+        let m: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::MergeOrder)
+            .collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].severity, Severity::Error);
         assert!(m[0].message.contains("wave 1 is not merged yet: fw"));
@@ -694,15 +692,18 @@ mod tests {
         a.annotations.insert(APPROVED_HASH.into(), hash);
         let waves = plan_waves([&a], &plan());
         let f = gates(&waves[0], &waves, &[&a], &[], true, &Overrides::default());
-        let g: Vec<_> = f.iter().filter(|f| f.check == "guardrails").collect();
+        let g: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::Guardrails)
+            .collect();
         assert_eq!(g.len(), 2, "{g:#?}");
-        assert!(f.iter().any(|f| f.check == "prompt-precedence"));
+        assert!(f.iter().any(|f| f.check == CheckId::PromptPrecedence));
         let o = Overrides {
             unmerged_previous_wave: false,
             prompt: true,
         };
         let f = gates(&waves[0], &waves, &[&a], &[], true, &o);
-        assert!(!f.iter().any(|f| f.check == "prompt-precedence"));
+        assert!(!f.iter().any(|f| f.check == CheckId::PromptPrecedence));
     }
 
     #[test]
