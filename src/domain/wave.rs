@@ -390,9 +390,105 @@ fn short_hash(parts: &[&str]) -> String {
         .collect()
 }
 
-/// Hash of the plan's meaning, recorded on runs.
+/// Hash of the plan's meaning, recorded on runs: SHA-256 of [`canonical_plan`]. Not of `Debug`
+/// output, which is no stable format (it changes with the compiler and with any field a later
+/// version adds, and it even printed the territory cache, so the hash changed once a check had
+/// looked at the lanes).
 pub fn plan_hash(plan: &Plan) -> String {
-    short_hash(&[&format!("{plan:?}")])
+    short_hash(&[&canonical_plan(plan)])
+}
+
+/// What a plan means, as JSON with a fixed shape: every field the plan file sets, keys sorted,
+/// lists in the file's order (lane order is the board's column order), parse caches left out.
+/// `v` names this shape: a version that changes it bumps `v`.
+pub fn canonical_plan(plan: &Plan) -> String {
+    use serde::Serialize;
+    // Fields in sorted order, so the output is sorted-key JSON whatever serde_json's map does.
+    #[derive(Serialize)]
+    struct Canonical<'a> {
+        base: &'a Option<String>,
+        items: Vec<Item<'a>>,
+        lanes: Vec<Lane<'a>>,
+        name: &'a str,
+        overlaps: Vec<Overlap<'a>>,
+        repository: &'a Option<String>,
+        v: u32,
+        waves: Vec<WaveEntry<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Item<'a> {
+        depends_on: &'a [String],
+        head: &'a Option<String>,
+        lane: &'a str,
+        name: &'a str,
+        paths: &'a [String],
+        summary: &'a str,
+        wave: u32,
+    }
+    #[derive(Serialize)]
+    struct Lane<'a> {
+        id: &'a str,
+        owns: &'a [String],
+        title: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Overlap<'a> {
+        lanes: [&'a str; 2],
+        reason: &'a Option<String>,
+        shared: bool,
+    }
+    #[derive(Serialize)]
+    struct WaveEntry<'a> {
+        number: u32,
+        title: &'a str,
+    }
+    let canonical = Canonical {
+        base: &plan.base,
+        items: plan
+            .items
+            .iter()
+            .map(|i| Item {
+                depends_on: &i.depends_on,
+                head: &i.head,
+                lane: &i.lane,
+                name: &i.name,
+                paths: &i.paths,
+                summary: &i.summary,
+                wave: i.wave,
+            })
+            .collect(),
+        lanes: plan
+            .lanes
+            .iter()
+            .map(|l| Lane {
+                id: &l.id,
+                owns: &l.owns,
+                title: &l.title,
+            })
+            .collect(),
+        name: &plan.name,
+        overlaps: plan
+            .overlaps
+            .iter()
+            .map(|o| Overlap {
+                lanes: [&o.lanes.0, &o.lanes.1],
+                reason: &o.reason,
+                shared: o.shared,
+            })
+            .collect(),
+        repository: &plan.repository,
+        v: 1,
+        waves: plan
+            .waves
+            .iter()
+            .map(|w| WaveEntry {
+                number: w.number,
+                title: &w.title,
+            })
+            .collect(),
+    };
+    // Serializing borrowed strings, numbers and lists cannot fail.
+    serde_json::to_string(&canonical).unwrap_or_default()
 }
 
 /// The run name for an item in a wave: the same content launched again gets the same name (so a
@@ -478,6 +574,133 @@ pub fn run_manifest(
 mod tests {
     use super::*;
 
+    const SMALL_PLAN: &str = r#"
+name = "small"
+repository = "proompteng/lab"
+base = "main"
+
+[[lane]]
+id = "A"
+title = "Safety"
+owns = ["services/a/**"]
+
+[[lane]]
+id = "B"
+title = "Costs"
+owns = ["services/b/**"]
+
+[[overlap]]
+lanes = ["A", "B"]
+shared = false
+reason = "on purpose"
+
+[[wave]]
+number = 1
+title = "first"
+
+[[item]]
+name = "fw"
+lane = "A"
+wave = 1
+summary = "order firewall"
+paths = ["services/a/fw/**"]
+head = "codex/fw"
+"#;
+
+    #[test]
+    fn the_plan_hash_of_a_fixed_plan_is_pinned() {
+        let plan = Plan::parse(SMALL_PLAN, "plan.toml").expect("plan");
+        assert_eq!(
+            canonical_plan(&plan),
+            r#"{"base":"main","items":[{"depends_on":[],"head":"codex/fw","lane":"A","name":"fw","paths":["services/a/fw/**"],"summary":"order firewall","wave":1}],"lanes":[{"id":"A","owns":["services/a/**"],"title":"Safety"},{"id":"B","owns":["services/b/**"],"title":"Costs"}],"name":"small","overlaps":[{"lanes":["A","B"],"reason":"on purpose","shared":false}],"repository":"proompteng/lab","v":1,"waves":[{"number":1,"title":"first"}]}"#
+        );
+        // Pinned: a change here changes the hash recorded on every run from now on.
+        assert_eq!(plan_hash(&plan), "2bb25bdf");
+    }
+
+    #[test]
+    fn the_plan_hash_changes_iff_the_plan_means_something_else() {
+        let base = Plan::parse(SMALL_PLAN, "plan.toml").expect("plan");
+        let h = plan_hash(&base);
+        // Same meaning: comments, spacing, key order, inline tables, and the territory cache
+        // (which `Debug` printed) filled or not.
+        let _ = base.territory();
+        assert_eq!(plan_hash(&base), h);
+        let reformatted = r#"
+# The same plan, written differently.
+base = "main"
+name = "small"
+repository = "proompteng/lab"
+lane = [
+  { title = "Safety", id = "A", owns = [ "services/a/**" ] },
+  { id = "B", title = "Costs", owns = ["services/b/**"] },
+]
+overlap = [{ reason = "on purpose", lanes = ["A", "B"] }]
+
+[[wave]]
+title = "first"
+number = 1
+
+[[item]]
+summary = "order firewall"
+name = "fw"
+wave = 1
+lane = "A"
+head = "codex/fw"
+paths = ["services/a/fw/**"]
+depends_on = []
+"#;
+        assert_eq!(
+            plan_hash(&Plan::parse(reformatted, "other.toml").expect("plan")),
+            h
+        );
+        // Every field that means something changes it.
+        let edits: [(&str, &str); 14] = [
+            ("name = \"small\"", "name = \"big\""),
+            (
+                "repository = \"proompteng/lab\"",
+                "repository = \"proompteng/other\"",
+            ),
+            ("base = \"main\"", "base = \"release\""),
+            ("title = \"Safety\"", "title = \"Safety first\""),
+            (
+                "owns = [\"services/a/**\"]",
+                "owns = [\"services/a/**\", \"services/c/**\"]",
+            ),
+            ("shared = false", "shared = true"),
+            ("reason = \"on purpose\"", "reason = \"by accident\""),
+            ("title = \"first\"", "title = \"second\""),
+            ("summary = \"order firewall\"", "summary = \"order wall\""),
+            ("paths = [\"services/a/fw/**\"]", "paths = []"),
+            ("head = \"codex/fw\"", "head = \"codex/fw2\""),
+            ("lane = \"A\"\nwave", "lane = \"B\"\nwave"),
+            ("name = \"fw\"", "name = \"fw2\""),
+            (
+                "id = \"B\"\ntitle = \"Costs\"\nowns = [\"services/b/**\"]",
+                "id = \"B\"\ntitle = \"Costs\"\nowns = [\"services/bb/**\"]",
+            ),
+        ];
+        let mut seen = std::collections::HashSet::from([h.clone()]);
+        for (from, to) in edits {
+            assert!(SMALL_PLAN.contains(from), "{from}");
+            let edited = Plan::parse(&SMALL_PLAN.replacen(from, to, 1), "plan.toml")
+                .unwrap_or_else(|e| panic!("{to}: {e:?}"));
+            assert!(
+                seen.insert(plan_hash(&edited)),
+                "{from} -> {to} kept the hash"
+            );
+        }
+        // Lane order is meaning (the board's columns follow it); so is the wave an item is in.
+        let mut swapped = base.clone();
+        swapped.lanes.reverse();
+        assert_ne!(plan_hash(&swapped), h);
+        let mut moved = base.clone();
+        moved.items[0].wave = 2;
+        assert_ne!(plan_hash(&moved), h);
+        let mut deps = base.clone();
+        deps.items[0].depends_on.push("x".into());
+        assert_ne!(plan_hash(&deps), h);
+    }
     use crate::domain::approval::{APPROVED_BY, APPROVED_HASH};
     use crate::domain::plan::TORGHUT_PLAN;
 
