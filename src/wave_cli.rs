@@ -5,12 +5,12 @@ use crate::domain::checks::{Finding, Severity, has_errors};
 use crate::domain::pr::PrState;
 use crate::domain::pr_link::{self, PrLink};
 use crate::domain::wave::{self, GateContext, Guardrails, LaunchSettings, Overrides, Wave};
-use crate::domain::{ObjectKey, Plan, Run, WorkItem, labels};
+use crate::domain::{ObjectKey, Plan, Run, WorkItem, labels, placement};
 use crate::sources::audit::AuditLog;
 use crate::sources::kube::{self, Target};
 use crate::sources::kube_ops;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct WaveEnv<'a> {
     pub plan: &'a Plan,
@@ -36,10 +36,7 @@ async fn fetch_pr_states(
     for item in items {
         let latest = runs
             .iter()
-            .filter(|r| {
-                r.work_item.as_deref() == Some(item.key.name.as_str())
-                    && r.key.namespace == item.key.namespace
-            })
+            .filter(|r| placement::is_run_of(r, item))
             .max_by_key(|r| r.created);
         if let Some(link) = latest.and_then(pr_link::link_for_run) {
             links.push((item.key.clone(), link));
@@ -335,13 +332,10 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                 eprintln!("swarm wave cancel: refused: read-only");
                 return 1;
             }
-            let label = n.to_string();
-            let targets: Vec<&Run> = runs
-                .iter()
-                .filter(|r| {
-                    r.wave.as_deref() == Some(label.as_str()) && (*delete || r.phase.is_in_flight())
-                })
-                .collect();
+            // The planner's rule: a run's wave is its label, else its work item's.
+            let by_key: BTreeMap<ObjectKey, WorkItem> =
+                items.iter().map(|i| (i.key.clone(), i.clone())).collect();
+            let targets = placement::wave_targets(&runs, &by_key, env.plan, *n, *delete);
             let conn = match env.target.connect().await {
                 Ok(c) => c,
                 Err(e) => {
