@@ -360,3 +360,167 @@ async fn runs_in_every_control_room_state_read_from_a_real_server() {
             .any(|w| w.contains("frozen"))
     );
 }
+
+const PLAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/torghut/plan.toml");
+
+fn swarm(cluster: &TestCluster, dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_swarm"))
+        .args(args)
+        .args(["--plan", PLAN])
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .args(["--context", &cluster.context, "-n", &cluster.namespace])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("HOME", dir)
+        .env_remove("SWARM_CONFIG")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .expect("run swarm");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), all)
+}
+
+/// `swarm wave launch` asks (refuses without `--despite-hold`) when the queue is saturated;
+/// `swarm wave cancel` waits for each run's verdict, `--no-wait` does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_launch_into_a_saturated_queue_and_a_cancel_that_waits() {
+    use swarm_cockpit::domain::approval::{self, Claim};
+    use swarm_cockpit::domain::{WorkItem, labels};
+    let Some(cluster) = TestCluster::start().await else {
+        return;
+    };
+    cluster.apply_upstream_crds().await;
+    let text = "## Objective\nWork item firewall.\n\n## In-scope paths\n- `services/torghut/app/trading/firewall/**`\n\n\
+         ## Out-of-scope constraints\n- Nothing outside lane A.\n\n## Acceptance criteria\n- It works.\n\n\
+         ## Validation commands\n- `make test`\n\n## Safety gates\n- paper-only\n- no credentials changes\n\n\
+         ## Parameters\n- repository: proompteng/lab\n- base: main\n- head: codex/swarm/lane-a/firewall\n- stage: implementation\n";
+    let mut obj = support::implementation_spec("firewall", Some("A"), "firewall", text);
+    obj["metadata"]["labels"][labels::WAVE] = json!("1");
+    let created = cluster.create(ResourceKind::ImplementationSpec, obj).await;
+    let item = WorkItem::from_json(&serde_json::to_value(&created).expect("json"));
+    let plan = Plan::load(std::path::Path::new(PLAN)).expect("plan");
+    cluster
+        .patch(
+            ResourceKind::ImplementationSpec,
+            "firewall",
+            approval::approval_patch(
+                &item,
+                &Claim::for_item(&item, &plan, "ana", "2026-12-01T10:00:00Z"),
+                None,
+            ),
+        )
+        .await;
+    let ns = cluster.namespace.clone();
+    for i in 0..5 {
+        let name = format!("backlog-{i}");
+        cluster
+            .create(
+                RUN,
+                agent_run(&name, Some("B"), "backfill", &format!("codex/backfill/{i}")),
+            )
+            .await;
+        cluster
+            .patch_status(RUN, &name, json!({"phase": "Pending", "conditions": [
+                condition("Blocked", "True", "QueueLimit", &format!("Namespace {ns} reached queue limit"))]}))
+            .await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, out) = swarm(&cluster, dir.path(), &["wave", "launch", "--wave", "1"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(&format!(
+            "⚠ queue saturated: 5 blocked on QueueLimit in {ns}: new runs will wait behind them"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("--despite-hold launches anyway"), "{out}");
+    let runs = cluster
+        .api(RUN)
+        .list(&Default::default())
+        .await
+        .expect("list");
+    assert_eq!(runs.items.len(), 5, "nothing launched");
+
+    let (code, out) = swarm(
+        &cluster,
+        dir.path(),
+        &["wave", "launch", "--wave", "1", "--despite-hold"],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let run_name = swarm_cockpit::domain::wave::run_name(&item, 1);
+    assert!(out.contains(&run_name) && out.contains("created"), "{out}");
+
+    // The controller, played here: once the run's Jobs are deleted (the cancel annotation is
+    // written after), the run fails with JobMissing.
+    let controller = {
+        let api = cluster.api(RUN);
+        let name = run_name.clone();
+        tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let run = api.get(&name).await.expect("get");
+                if run
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .is_some_and(|a| a.contains_key(swarm_cockpit::domain::wave::CANCELLED_BY))
+                {
+                    break;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "no cancel seen");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            api.patch_status(
+                &name,
+                &kube::api::PatchParams::default(),
+                &kube::api::Patch::Merge(&json!({
+                "status": {"phase": "Failed", "reason": "JobMissing"}})),
+            )
+            .await
+            .expect("fail the run");
+        })
+    };
+    let (code, out) = swarm(
+        &cluster,
+        dir.path(),
+        &["wave", "cancel", "--wave", "1", "--timeout", "20"],
+    );
+    controller.await.expect("controller");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&run_name) && out.contains("cancelled (Failed: JobMissing)"),
+        "{out}"
+    );
+
+    // A run that does not end (nothing plays the controller): --no-wait reports the request only.
+    cluster
+        .patch_status(RUN, &run_name, json!({"phase": "Running", "reason": null}))
+        .await;
+    let (code, out) = swarm(
+        &cluster,
+        dir.path(),
+        &["wave", "cancel", "--wave", "1", "--no-wait"],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&run_name) && out.contains("cancelled") && !out.contains("Failed"),
+        "{out}"
+    );
+    // Waiting on it runs out of time and says it is still going (exit 3: not everything ended).
+    let (code, out) = swarm(
+        &cluster,
+        dir.path(),
+        &["wave", "cancel", "--wave", "1", "--timeout", "1"],
+    );
+    assert_eq!(code, Some(3), "{out}");
+    assert!(
+        out.contains("cancelling: waiting for the run to end"),
+        "{out}"
+    );
+}

@@ -201,24 +201,12 @@ pub fn swarm_holds(state: &State, namespace: Option<&str>) -> Vec<String> {
 /// Why launching into `namespace` deserves a second thought: a saturated queue there, a frozen
 /// or paused Swarm. Empty: nothing in the way.
 pub fn launch_warnings(state: &State, namespace: &str) -> Vec<String> {
-    let mut seen: HashSet<(crate::domain::control::BlockReason, u32)> = HashSet::new();
-    let mut out: Vec<String> = saturation(state)
-        .into_iter()
-        .filter(|s| match &s.scope {
-            crate::domain::control::Scope::Namespace(n) => n == namespace,
-            _ => true,
-        })
-        // Scopes counting the same runs (a namespace and its one repository) say it once.
-        .filter(|s| seen.insert((s.reason.clone(), s.count)))
-        .take(3)
-        .map(|s| format!("⚠ {}: new runs will wait behind them", s.banner()))
-        .collect();
-    out.extend(
-        swarm_holds(state, Some(namespace))
-            .into_iter()
-            .map(|h| format!("⚠ {h}: new work will not progress")),
-    );
-    out
+    crate::domain::control::counts::launch_hold(
+        &saturation(state),
+        state.cluster.control.swarms.values(),
+        namespace,
+        state.now,
+    )
 }
 
 /// Starts following runs the operator just cancelled or deleted.

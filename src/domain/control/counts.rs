@@ -69,6 +69,35 @@ impl Saturation {
     }
 }
 
+/// Why launching into `namespace` deserves a second thought: saturated scopes there (one line per
+/// distinct set of runs: a namespace and its only repository say it once), and Swarms there that
+/// are frozen or paused. Empty: nothing in the way. Shared by the planner and `swarm wave launch`.
+pub fn launch_hold<'a>(
+    saturated: &[Saturation],
+    swarms: impl Iterator<Item = &'a crate::domain::swarm::Swarm>,
+    namespace: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let mut seen: std::collections::HashSet<(BlockReason, u32)> = Default::default();
+    let mut out: Vec<String> = saturated
+        .iter()
+        .filter(|s| match &s.scope {
+            Scope::Namespace(n) => n == namespace,
+            _ => true,
+        })
+        .filter(|s| seen.insert((s.reason.clone(), s.count)))
+        .take(3)
+        .map(|s| format!("⚠ {}: new runs will wait behind them", s.banner()))
+        .collect();
+    out.extend(
+        swarms
+            .filter(|s| s.key.namespace == namespace)
+            .filter_map(|s| s.hold(now))
+            .map(|h| format!("⚠ {h}: new work will not progress")),
+    );
+    out
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlockedCounts {
     by_run: HashMap<ObjectKey, Contribution>,
