@@ -73,7 +73,7 @@ fn open_view(namespace: &str) -> (State, u64) {
         "spec": {"agentRef": {"name": "codex-agent"}, "runtime": {"type": "workflow"}},
         "status": {"phase": "Running", "runtimeRef": {"type": "workflow", "name": "bench-run-job"}}
     }));
-    state.runs.insert(run.key.clone(), run);
+    state.cluster.runs.insert(run.key.clone(), run);
     update(
         &mut state,
         Msg::Resize {
@@ -197,7 +197,7 @@ fn ingest() {
     }
     frames.push(draw(&mut terminal, &mut state, &theme));
     let total = started.elapsed();
-    let view = state.logs.view.as_deref().expect("view");
+    let view = state.screens.logs().expect("view");
     assert_eq!(view.buffer.len(), LINES);
     let frame_total: Duration = frames.iter().sum();
     frames.sort();
@@ -318,7 +318,7 @@ fn rss_child() {
         update(&mut state, Msg::Log(LogEvent::Lines { stream: id, batch }));
         next = end;
     }
-    let view = state.logs.view.as_deref().expect("view");
+    let view = state.screens.logs().expect("view");
     assert_eq!(view.buffer.len(), LINES);
     let after = vm("VmRSS:").unwrap_or(0);
     let peak = vm("VmHWM:").unwrap_or(0);
@@ -449,7 +449,7 @@ async fn ours_once(cluster: &TestCluster, p: usize) -> (Duration, Duration) {
         "status": {"phase": "Running"}
     }));
     let key = run.key.clone();
-    state.runs.insert(key.clone(), run);
+    state.cluster.runs.insert(key.clone(), run);
     let started = Instant::now();
     let mut streaming = None;
     for e in logs::open(&mut state, &key) {

@@ -168,8 +168,8 @@ async fn run_loop(
         // What a panic would write before exiting: the draft typed since the last write.
         crate::crash::remember_draft(
             state
-                .editor
-                .as_ref()
+                .screens
+                .editor()
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
@@ -236,12 +236,11 @@ async fn run_loop(
                     match Theme::resolve(&name, user_themes.as_deref()) {
                         Ok(t) => {
                             theme = t;
-                            crate::app::github::notify(&mut state, format!("theme {name}"));
+                            crate::app::toasts::show(&mut state, format!("theme {name}"));
                         }
-                        Err(e) => crate::app::github::notify(
-                            &mut state,
-                            format!("theme not changed: {e}"),
-                        ),
+                        Err(e) => {
+                            crate::app::toasts::show(&mut state, format!("theme not changed: {e}"))
+                        }
                     }
                     state.needs_redraw = true;
                 }
@@ -289,6 +288,7 @@ struct SoakReport {
 impl SoakReport {
     fn write(&self, state: &State) {
         let runs: serde_json::Map<String, serde_json::Value> = state
+            .cluster
             .runs
             .values()
             .map(|r| (r.key.to_string(), serde_json::json!(r.phase.to_string())))

@@ -45,6 +45,7 @@ fn state_after(seed: u64, elapsed: f64) -> State {
 
 fn phase(state: &State, run: &str) -> Phase {
     state
+        .cluster
         .runs
         .get(&ObjectKey::new("agents", run))
         .unwrap_or_else(|| panic!("run {run} exists"))
@@ -64,7 +65,7 @@ fn same_seed_same_story_other_seed_other_timing() {
 fn the_opening_state_shows_every_kind_of_card() {
     let mut s = state_after(1, 0.0);
     assert_eq!(
-        s.items.len(),
+        s.cluster.items.len(),
         plan().items.len(),
         "every planned work item is an ImplementationSpec"
     );
@@ -73,7 +74,7 @@ fn the_opening_state_shows_every_kind_of_card() {
     assert_eq!(phase(&s, "kill-switch-runbook-e1"), Phase::Succeeded);
     assert_eq!(phase(&s, "kill-switch-gitops-c1"), Phase::Failed);
     assert_eq!(phase(&s, "swarm-worker-template"), Phase::Template);
-    let invalid = &s.runs[&ObjectKey::new("agents", "research-ledger-a1")];
+    let invalid = &s.cluster.runs[&ObjectKey::new("agents", "research-ledger-a1")];
     assert_eq!(invalid.missing_keys, ["head"]);
     assert!(
         invalid
@@ -122,17 +123,18 @@ fn runs_move_through_their_phases_in_order() {
 #[test]
 fn prs_open_go_green_and_merge() {
     let s = state_after(1, 100_000.0);
-    let run = &s.runs[&ObjectKey::new("agents", "order-firewall-a1")];
+    let run = &s.cluster.runs[&ObjectKey::new("agents", "order-firewall-a1")];
     let pr = s.pr_for_run(run).expect("order firewall PR");
     assert_eq!(pr.state, PrState::Merged);
     assert_eq!((pr.checks.failing, pr.checks.pending), (0, 0));
-    let gitops = &s.runs[&ObjectKey::new("agents", "kill-switch-gitops-c2")];
+    let gitops = &s.cluster.runs[&ObjectKey::new("agents", "kill-switch-gitops-c2")];
     assert!(
         s.pr_for_run(gitops).expect("gitops PR").checks.failing > 0,
         "one PR goes red"
     );
     assert!(
-        s.runs
+        s.cluster
+            .runs
             .values()
             .all(|r| !matches!(r.phase, Phase::Pending | Phase::Running | Phase::Blocked))
     );

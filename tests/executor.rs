@@ -427,13 +427,13 @@ async fn the_demo_cluster_round_trips_saves_approvals_launches_and_deletes() {
     );
     feed(&mut s, msgs);
     let key = ObjectKey::new("agents", "fw");
-    assert!(s.items.contains_key(&key));
+    assert!(s.cluster.items.contains_key(&key));
 
     // An approval patch lands on the stored copy with a newer version.
-    let item = s.items[&key].clone();
+    let item = s.cluster.items[&key].clone();
     let approve = Effect::ApproveWorkItem {
         item: Box::new(item.clone()),
-        claim: Claim::for_item(&item, &s.plan, "ana", "2026-02-10T12:00:00Z"),
+        claim: Claim::for_item(&item, &s.settings.plan, "ana", "2026-02-10T12:00:00Z"),
     };
     let (_, msgs) = run(&executor, &mut rx, approve).await;
     let patched = msgs.iter().find_map(|m| match m {
@@ -466,7 +466,7 @@ async fn the_demo_cluster_round_trips_saves_approvals_launches_and_deletes() {
     assert_eq!(created, 2, "{msgs:?}");
     feed(&mut s, msgs);
     let run_key = ObjectKey::new("agents", "fw-w1");
-    assert_eq!(s.runs[&run_key].phase, Phase::Pending);
+    assert_eq!(s.cluster.runs[&run_key].phase, Phase::Pending);
 
     // Cancel keeps the run; delete removes it.
     let (_, msgs) = run(
@@ -481,7 +481,7 @@ async fn the_demo_cluster_round_trips_saves_approvals_launches_and_deletes() {
         "{msgs:?}"
     );
     feed(&mut s, msgs);
-    assert!(s.runs.contains_key(&run_key));
+    assert!(s.cluster.runs.contains_key(&run_key));
     let (_, msgs) = run(
         &executor,
         &mut rx,
@@ -489,8 +489,12 @@ async fn the_demo_cluster_round_trips_saves_approvals_launches_and_deletes() {
     )
     .await;
     feed(&mut s, msgs);
-    assert!(!s.runs.contains_key(&run_key));
-    assert!(s.runs.contains_key(&ObjectKey::new("agents", "ks-w1")));
+    assert!(!s.cluster.runs.contains_key(&run_key));
+    assert!(
+        s.cluster
+            .runs
+            .contains_key(&ObjectKey::new("agents", "ks-w1"))
+    );
 }
 
 /// Random sequences of draft writes and deletes over a few names, each effect executed as the

@@ -27,8 +27,8 @@ async fn wait(
             }
             _ => panic!(
                 "timed out waiting for {what}: runs {:?} items {:?}",
-                state.runs.keys(),
-                state.items.keys()
+                state.cluster.runs.keys(),
+                state.cluster.items.keys()
             ),
         }
     }
@@ -94,7 +94,7 @@ async fn switching_namespace_re_establishes_the_watches() {
         KubeCluster::new(shared.clone()).with_control(KubeControl::new(shared, target, watchers));
     let executor = Executor::new(tx.clone(), std::sync::Arc::new(kube_cluster), None);
     wait(&mut state, &mut rx, "the first namespace", |s| {
-        s.items.len() == 1 && s.overall_connection() == ConnState::Connected
+        s.cluster.items.len() == 1 && s.overall_connection() == ConnState::Connected
     })
     .await;
 
@@ -115,13 +115,13 @@ async fn switching_namespace_re_establishes_the_watches() {
         );
     }
     wait(&mut state, &mut rx, "the second namespace", |s| {
-        s.origin.namespace.as_deref() == Some(other.as_str())
-            && s.items.keys().any(|k| k.name == "in-second")
+        s.cluster.origin.namespace.as_deref() == Some(other.as_str())
+            && s.cluster.items.keys().any(|k| k.name == "in-second")
             && s.overall_connection() == ConnState::Connected
     })
     .await;
     assert!(
-        state.items.keys().all(|k| k.namespace == other),
+        state.cluster.items.keys().all(|k| k.namespace == other),
         "nothing from the old namespace"
     );
 
@@ -144,7 +144,7 @@ async fn switching_namespace_re_establishes_the_watches() {
         .await
         .expect("create");
     wait(&mut state, &mut rx, "the new namespace's change", |s| {
-        s.items.keys().any(|k| k.name == "late-second")
+        s.cluster.items.keys().any(|k| k.name == "late-second")
     })
     .await;
     // Drain whatever else arrived shortly after: still nothing from the first namespace.
@@ -155,9 +155,9 @@ async fn switching_namespace_re_establishes_the_watches() {
     })
     .await;
     assert!(
-        state.items.keys().all(|k| k.namespace == other),
+        state.cluster.items.keys().all(|k| k.namespace == other),
         "{:?}",
-        state.items.keys()
+        state.cluster.items.keys()
     );
     let _ = namespaces.delete(&other, &Default::default()).await;
 }

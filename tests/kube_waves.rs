@@ -138,7 +138,7 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
     ];
     let mut f = Follower::start(&cluster.connection(), plan_ab());
     f.wait_until("items listed", WAIT, |s| {
-        s.items.len() == 3 && s.overall_connection() == ConnState::Connected
+        s.cluster.items.len() == 3 && s.overall_connection() == ConnState::Connected
     })
     .await;
     f.state.ensure_board();
@@ -151,12 +151,12 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
     )
     .await;
     assert_eq!(
-        f.state.ui.mode,
+        f.state.mode(),
         Mode::Confirm,
         "gates pass: {:?}",
-        f.state.confirm
+        f.state.screens.confirm()
     );
-    let confirm = f.state.confirm.clone().expect("confirm");
+    let confirm = f.state.screens.confirm().cloned().expect("confirm");
     assert_eq!(confirm.title, "Launch wave 1: 3 run(s)?");
     assert!(
         confirm.lines[0].contains("in lanes A"),
@@ -181,8 +181,10 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
         v
     };
     assert_eq!(run_names(&cluster).await, expected);
-    f.wait_until("runs arrive through the watch", WAIT, |s| s.runs.len() == 3)
-        .await;
+    f.wait_until("runs arrive through the watch", WAIT, |s| {
+        s.cluster.runs.len() == 3
+    })
+    .await;
 
     // The created run references its work item and records how to reproduce it.
     let run = cluster
@@ -204,7 +206,7 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
     );
     assert_eq!(
         data["metadata"]["annotations"][wave::LAUNCHED_BY],
-        json!(f.state.operator)
+        json!(f.state.settings.operator)
     );
 
     // Relaunch: the same runs, found already there.
@@ -401,21 +403,21 @@ async fn read_only_refuses_every_mutation() {
     cluster.apply_crds().await;
     approved_item(&cluster, "fw", 1).await;
     let mut f = Follower::start(&cluster.connection(), plan_ab());
-    f.wait_until("item listed", WAIT, |s| s.items.len() == 1)
+    f.wait_until("item listed", WAIT, |s| s.cluster.items.len() == 1)
         .await;
-    f.state.read_only = true;
+    f.state.settings.read_only = true;
     f.state.ensure_board();
     let mut effects = Vec::new();
     for c in ['a', 'A', 'x', 'X', 'w', 'L', 'x', 'X'] {
         effects.extend(update(&mut f.state, key(KeyCode::Char(c))));
     }
     assert!(effects.is_empty(), "{effects:?}");
-    assert_ne!(f.state.ui.mode, Mode::Confirm);
+    assert_ne!(f.state.mode(), Mode::Confirm);
     assert!(run_names(&cluster).await.is_empty());
 
     // And were app code to ask anyway, the executor refuses each mutation itself: the server
     // sees nothing, and each answer says why.
-    let item = f.state.items.values().next().expect("item").clone();
+    let item = f.state.cluster.items.values().next().expect("item").clone();
     let before = cluster.api(SPEC).get("fw").await.expect("item");
     let manifest = wave::run_manifest(
         &item,

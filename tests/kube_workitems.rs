@@ -31,7 +31,7 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
 
     // n: a new item in lane A, named by typing.
     f.press(&executor, vec![key(KeyCode::Char('n'))]).await;
-    assert_eq!(f.state.ui.mode, Mode::Editor);
+    assert_eq!(f.state.mode(), Mode::Editor);
     let mut keys: Vec<Msg> = (0..20).map(|_| key(KeyCode::Backspace)).collect();
     keys.extend(typed("order-firewall"));
     // Objective: replace the placeholder line.
@@ -46,12 +46,13 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
     );
     let key_fw = ObjectKey::new(cluster.namespace.clone(), "order-firewall");
     f.wait_until("the item arrives through the watch", WAIT, |s| {
-        s.items
+        s.cluster
+            .items
             .get(&key_fw)
             .is_some_and(|i| i.summary == "Add an order firewall module.")
     })
     .await;
-    let item = &f.state.items[&key_fw];
+    let item = &f.state.cluster.items[&key_fw];
     assert_eq!(item.lane.as_deref(), Some("A"));
     assert_eq!(item.source_provider.as_deref(), Some("manual"));
     assert_eq!(item.required_keys, ["repository", "base", "head", "stage"]);
@@ -60,20 +61,20 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
     // Leave the editor, approve from the board.
     f.press(&executor, vec![key(KeyCode::Esc), key(KeyCode::Esc)])
         .await;
-    assert_eq!(f.state.ui.mode, Mode::Board);
+    assert_eq!(f.state.mode(), Mode::Board);
     let outcomes = f.press(&executor, vec![key(KeyCode::Char('a'))]).await;
     assert!(
         matches!(outcomes.as_slice(), [OpResult::Patched { .. }]),
         "{outcomes:?}"
     );
     f.wait_until("approved on the server", WAIT, |s| {
-        s.approval_of(&s.items[&key_fw]).is_approved()
+        s.approval_of(&s.cluster.items[&key_fw]).is_approved()
     })
     .await;
-    let Approval::Approved { by, .. } = f.state.approval_of(&f.state.items[&key_fw]) else {
+    let Approval::Approved { by, .. } = f.state.approval_of(&f.state.cluster.items[&key_fw]) else {
         unreachable!()
     };
-    assert_eq!(by, f.state.operator);
+    assert_eq!(by, f.state.settings.operator);
 
     // A second client edits the text: the approval no longer matches — revoked, visibly.
     let theirs = template_text(
@@ -88,7 +89,10 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
         )
         .await;
     f.wait_until("the approval is revoked by the edit", WAIT, |s| {
-        matches!(s.approval_of(&s.items[&key_fw]), Approval::Revoked { .. })
+        matches!(
+            s.approval_of(&s.cluster.items[&key_fw]),
+            Approval::Revoked { .. }
+        )
     })
     .await;
 
@@ -99,7 +103,7 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
         "{outcomes:?}"
     );
     f.wait_until("approval annotations removed", WAIT, |s| {
-        s.approval_of(&s.items[&key_fw]) == Approval::NotApproved
+        s.approval_of(&s.cluster.items[&key_fw]) == Approval::NotApproved
     })
     .await;
 }
@@ -120,8 +124,10 @@ async fn a_concurrent_edit_is_a_conflict_never_a_silent_overwrite() {
     let mut f = Follower::start(&cluster.connection(), plan_ab());
     let executor = f.executor(&cluster.client);
     let key_fw = ObjectKey::new(cluster.namespace.clone(), "fw");
-    f.wait_until("item listed", WAIT, |s| s.items.contains_key(&key_fw))
-        .await;
+    f.wait_until("item listed", WAIT, |s| {
+        s.cluster.items.contains_key(&key_fw)
+    })
+    .await;
     f.state.ensure_board();
 
     // The operator starts editing...
@@ -155,11 +161,11 @@ async fn a_concurrent_edit_is_a_conflict_never_a_silent_overwrite() {
         json!(theirs_text),
         "nothing was overwritten"
     );
-    assert!(f.state.editor.as_ref().expect("editor").conflict.is_some());
+    assert!(f.state.screens.editor().expect("editor").conflict.is_some());
 
     // Merge: both versions between markers, then the operator settles and saves on their version.
     f.press(&executor, vec![key(KeyCode::Char('m'))]).await;
-    let merged = f.state.editor.as_ref().expect("editor").text();
+    let merged = f.state.screens.editor().expect("editor").text();
     assert!(
         merged.contains("<<<<<<< yours") && merged.contains("Their objective."),
         "{merged}"
@@ -212,8 +218,10 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
     let mut f = Follower::start(&cluster.connection(), plan_ab());
     let executor = f.executor(&cluster.client);
     let key_big = ObjectKey::new(cluster.namespace.clone(), "big");
-    f.wait_until("item listed", WAIT, |s| s.items.contains_key(&key_big))
-        .await;
+    f.wait_until("item listed", WAIT, |s| {
+        s.cluster.items.contains_key(&key_big)
+    })
+    .await;
     f.state.ensure_board();
 
     // Paste far more than the CRD allows into the objective: the server refuses (422).
@@ -222,7 +230,7 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
         vec![key(KeyCode::Char('e')), key(KeyCode::Enter)],
     )
     .await;
-    if let Some(editor) = f.state.editor.as_mut() {
+    if let Some(editor) = f.state.screens.editor_mut() {
         editor.sections[0].area.insert_str("y".repeat(140_000));
     }
     update(
@@ -237,7 +245,7 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
         message.contains("spec.text") && message.contains("422"),
         "{message}"
     );
-    let editor = f.state.editor.as_ref().expect("editor");
+    let editor = f.state.screens.editor().expect("editor");
     assert!(
         editor
             .message

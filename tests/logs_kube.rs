@@ -56,7 +56,7 @@ impl LogHarness {
             "status": {"phase": "Running",
                        "runtimeRef": {"type": "workflow", "name": JOB, "namespace": cluster.namespace}}
         }));
-        state.runs.insert(run.key.clone(), run);
+        state.cluster.runs.insert(run.key.clone(), run);
         LogHarness {
             state,
             rx,
@@ -91,7 +91,7 @@ impl LogHarness {
     }
 
     fn view(&self) -> &logs::LogView {
-        self.state.logs.view.as_deref().expect("log view open")
+        self.state.screens.logs().expect("log view open")
     }
 
     fn lines(&self) -> Vec<String> {
@@ -109,7 +109,7 @@ impl LogHarness {
                 Ok(Some(msg)) => {
                     let effects = update(&mut self.state, msg);
                     self.run(effects);
-                    if let Some(v) = self.state.logs.view.as_deref()
+                    if let Some(v) = self.state.screens.logs()
                         && self.states.last() != Some(&v.stream)
                     {
                         self.states.push(v.stream.clone());

@@ -300,3 +300,16 @@ key_table! {
         Close "close" ["esc"] "close" => "close";
     }
 }
+
+key_table! {
+    /// The audit view: conflict matrix and merge train (m on the board or in the planner).
+    pub enum AuditAction = "audit", "Audit (m on the board or in the wave planner)", text_entry: false {
+        Down "down" ["j", "down"] "next row" => "move";
+        Up "up" ["k", "up"] "previous row" => "move";
+        SwitchTab "switch_tab" ["tab", "backtab"] "switch between the conflict matrix and the merge train" => "matrix/train";
+        Jump "jump" ["enter"] "jump to the row's run (its card and details) or open its PR" => "jump to run/PR";
+        Refresh "refresh" ["r"] "fetch the clone and the PRs' changed files again" => "refresh";
+        Help "help" ["?"] "this help" => "help";
+        Back "back" ["esc", "q"] "back" => "back";
+    }
+}

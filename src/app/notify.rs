@@ -38,7 +38,7 @@ impl Watch {
         match event {
             SourceEvent::Applied(Resource::Run(run)) => Watch::Run {
                 key: run.key.clone(),
-                old: state.runs.get(&run.key).map(|r| r.phase.clone()),
+                old: state.cluster.runs.get(&run.key).map(|r| r.phase.clone()),
             },
             SourceEvent::PullRequest(pr) => Watch::Prs(vec![pr_before(state, pr)]),
             SourceEvent::PullRequests(prs) => {
@@ -66,7 +66,7 @@ impl Watch {
             })
             .collect();
         if !toast.is_empty() {
-            super::github::notify(state, toast.join(" · "));
+            super::toasts::show(state, toast.join(" · "));
         }
         effects
     }
@@ -74,12 +74,12 @@ impl Watch {
 
 fn pr_before(state: &State, pr: &PullRequest) -> (PrKey, Option<Light>) {
     let key = (pr.repository.clone(), pr.head_branch.clone());
-    let old = state.prs.get(&key).map(light);
+    let old = state.cluster.prs.get(&key).map(light);
     (key, old)
 }
 
 fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Effect> {
-    let Some(run) = state.runs.get(key).cloned() else {
+    let Some(run) = state.cluster.runs.get(key).cloned() else {
         return Vec::new();
     };
     let new = run.phase.clone();
@@ -87,10 +87,8 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
         return Vec::new();
     }
     state
-        .history
-        .entry(key.clone())
-        .or_default()
-        .push((state.now, new.label().to_owned()));
+        .cluster
+        .record_phase(key, state.now, new.label().to_owned());
     // The first listing is the starting point, not news.
     let Some(old) = old else {
         return Vec::new();
@@ -109,6 +107,7 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
         && let Some(wave) = run.wave.clone()
     {
         let phases: Vec<&Phase> = state
+            .cluster
             .runs
             .values()
             .filter(|r| r.wave.as_deref() == Some(wave.as_str()))
@@ -127,7 +126,7 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
 }
 
 fn pr_changed(state: &mut State, key: &PrKey, old: Option<Light>) -> Vec<Effect> {
-    let Some(pr) = state.prs.get(key).cloned() else {
+    let Some(pr) = state.cluster.prs.get(key).cloned() else {
         return Vec::new();
     };
     let new = light(&pr);

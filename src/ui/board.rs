@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (left, right) = layout::lanes_off_screen(&visible, board.columns.len());
     let last = visible.len().saturating_sub(1);
     for (pos, (idx, rect)) in visible.into_iter().enumerate() {
-        let focused = idx == state.ui.lane && state.ui.mode == Mode::Board;
+        let focused = idx == state.ui.lane && state.mode() == Mode::Board;
         let edges = Edges {
             left: if pos == 0 { left } else { 0 },
             right: if pos == last { right } else { 0 },
@@ -248,7 +248,7 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
     let phase_style = theme.phase(&card.phase);
     match &card.id {
         CardId::Run(key) => {
-            let Some(run) = state.runs.get(key) else {
+            let Some(run) = state.cluster.runs.get(key) else {
                 return CardText::missing(&key.name, theme);
             };
             let item = state.work_item_of(&card.id);
@@ -281,7 +281,7 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
             }
         }
         CardId::WorkItem(key) => {
-            let Some(item) = state.items.get(key) else {
+            let Some(item) = state.cluster.items.get(key) else {
                 return CardText::missing(&key.name, theme);
             };
             CardText {
@@ -494,6 +494,7 @@ fn draw_empty_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
                 "no card matches {:?}; {} clears the filter",
                 state.ui.filter,
                 state
+                    .settings
                     .keymap
                     .board
                     .key_hint(crate::app::keymap::Action::Back)

@@ -38,7 +38,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((state.ui.detail_scroll.min(max_scroll), 0))
+            .scroll((
+                state.screens.detail_scroll().unwrap_or(0).min(max_scroll),
+                0,
+            ))
             .style(theme.base())
             .block(
                 Block::bordered()
@@ -55,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                             use crate::app::keymap::DetailAction as A;
                             let is_run = matches!(id, CardId::Run(_));
                             // What applies to this card: PR and logs belong to runs.
-                            let items = state.keymap.detail.footer_of(|a| {
+                            let items = state.settings.keymap.detail.footer_of(|a| {
                                 is_run || !matches!(a, A::Logs | A::OpenPr | A::Refresh)
                             });
                             super::footer::bordered(&items, rect.width)
@@ -70,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 fn detail_lines(id: &CardId, state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let CardId::Run(key) = id {
-        match state.runs.get(key) {
+        match state.cluster.runs.get(key) {
             Some(run) => run_lines(&mut out, run, state, theme),
             None => out.push(Line::from("this run was deleted")),
         }
@@ -289,7 +292,7 @@ fn timeline(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Them
             events.push((t, format!("{} → {}{reason}", c.type_, c.status)));
         }
     }
-    for (t, phase) in state.history.get(&run.key).into_iter().flatten() {
+    for (t, phase) in state.cluster.history.get(&run.key).into_iter().flatten() {
         events.push((*t, format!("phase → {phase} (seen)")));
     }
     if let Some(t) = run.finished_at {

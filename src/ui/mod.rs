@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         board::draw(frame, board_area, state, theme);
     }
     status::draw_status(frame, status_area, state, theme);
-    match state.ui.mode {
+    match state.mode() {
         Mode::Board => {}
         Mode::Detail => detail::draw(frame, board_area, state, theme),
         Mode::Help => help::draw(frame, area, state, theme),
@@ -46,12 +46,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Mode::Palette => palette::draw(frame, board_area, state, theme),
         Mode::Confirm => {
             // The confirmation sits on top of what it came from.
-            if state.wave_view.is_some()
-                && state
-                    .confirm
-                    .as_ref()
-                    .is_some_and(|c| c.back_to == Mode::Waves)
-            {
+            if state.screens.behind_mode() == Mode::Waves {
                 waves::draw_planner(frame, board_area, state, theme);
             }
             waves::draw_confirm(frame, board_area, state, theme);

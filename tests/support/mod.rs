@@ -746,7 +746,7 @@ impl Follower {
         }
         // The runtime would execute these; tests may inspect them.
         self.effects.extend(update(&mut self.state, msg));
-        self.sizes.push(self.state.runs.len());
+        self.sizes.push(self.state.cluster.runs.len());
     }
 
     /// Index in [`Follower::log`] of the first line containing `needle`.
@@ -758,9 +758,9 @@ impl Follower {
     pub fn dump(&self) -> String {
         let s = &self.state;
         let mut out = String::new();
-        let _ = writeln!(out, "connection: {:?}", s.connection);
-        let _ = writeln!(out, "runs ({}):", s.runs.len());
-        for r in s.runs.values() {
+        let _ = writeln!(out, "connection: {:?}", s.cluster.connection);
+        let _ = writeln!(out, "runs ({}):", s.cluster.runs.len());
+        for r in s.cluster.runs.values() {
             let _ = writeln!(
                 out,
                 "  {} phase={:?} lane={:?} work_item={:?} head={:?} message={:?} problems={:?}",
@@ -773,8 +773,8 @@ impl Follower {
                 r.problems
             );
         }
-        let _ = writeln!(out, "items ({}):", s.items.len());
-        for w in s.items.values() {
+        let _ = writeln!(out, "items ({}):", s.cluster.items.len());
+        for w in s.cluster.items.values() {
             let _ = writeln!(
                 out,
                 "  {} lane={:?} summary={:?} text_chars={} problems={:?}",
