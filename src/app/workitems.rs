@@ -442,7 +442,7 @@ pub fn on_quit(state: &mut State) -> Vec<Effect> {
     state
         .screens
         .editor_mut()
-        .map(|e| editor::persist(e))
+        .map(editor::persist)
         .unwrap_or_default()
 }
 
