@@ -20,6 +20,18 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 const FRAME: Duration = Duration::from_millis(16);
+/// Drawing takes at most this share of the loop's time: after a frame that cost `c`, the next one
+/// comes no sooner than `c × DRAW_SHARE` later. The usual frame (about a millisecond) is drawn at
+/// 60 Hz as before; while a 10,000-object list streams in, each frame rebuilds the whole board,
+/// and drawing it 60 times a second would leave the CPU little for the list itself.
+const DRAW_SHARE: u32 = 4;
+/// However slow the last frame was, the next one is never further away than this.
+const MAX_FRAME_GAP: Duration = Duration::from_millis(250);
+
+/// How long after a frame that took `cost` the next one may be drawn.
+pub fn frame_gap(cost: Duration) -> Duration {
+    (cost * DRAW_SHARE).clamp(FRAME, MAX_FRAME_GAP)
+}
 /// Upper bound on messages handled between two frames, so a flood (a 10k-object relist) cannot
 /// starve drawing and input.
 const MAX_BATCH: usize = 20_000;
@@ -156,6 +168,7 @@ async fn run_loop(
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - FRAME;
+    let mut gap = FRAME;
     let mut sources_open = true;
     executor.offer_drafts();
     let mut terminal_effects: Vec<TerminalEffect> = Vec::new();
@@ -173,17 +186,18 @@ async fn run_loop(
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
-        if state.needs_redraw && last_draw.elapsed() >= FRAME {
+        if state.needs_redraw && last_draw.elapsed() >= gap {
             let started = Instant::now();
             state.ensure_board();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
             state.needs_redraw = false;
             last_draw = Instant::now();
+            gap = frame_gap(started.elapsed());
             if let Some(report) = report.as_mut() {
                 report.frames.push(started.elapsed());
             }
         }
-        let next_frame = last_draw + FRAME;
+        let next_frame = last_draw + gap;
         let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match to_msg(event) {
@@ -276,8 +290,8 @@ async fn run_loop(
 }
 
 /// For the soak bench: with `SWARM_SOAK_REPORT=FILE`, the cockpit writes, when it quits, every
-/// run's phase as it shows it and how long each frame took (JSON), so the bench can compare the
-/// board with the server and check frame times.
+/// run's phase and resourceVersion as it holds them and how long each frame took (JSON), so the
+/// bench can compare the board with the server and check frame times.
 pub const SOAK_REPORT: &str = "SWARM_SOAK_REPORT";
 
 struct SoakReport {
@@ -291,7 +305,13 @@ impl SoakReport {
             .cluster
             .runs
             .values()
-            .map(|r| (r.key.to_string(), serde_json::json!(r.phase.to_string())))
+            .map(|r| {
+                let run = serde_json::json!({
+                    "phase": r.phase.to_string(),
+                    "rv": r.resource_version.as_deref().unwrap_or(""),
+                });
+                (r.key.to_string(), run)
+            })
             .collect();
         let ms: Vec<f64> = self
             .frames
@@ -324,5 +344,21 @@ fn to_msg(event: Event) -> Option<Msg> {
         Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cheap_frames_keep_60_hz_and_slow_ones_leave_room_for_the_rest() {
+        assert_eq!(frame_gap(Duration::ZERO), FRAME);
+        assert_eq!(frame_gap(Duration::from_millis(1)), FRAME);
+        assert_eq!(
+            frame_gap(Duration::from_millis(20)),
+            Duration::from_millis(80)
+        );
+        assert_eq!(frame_gap(Duration::from_secs(1)), MAX_FRAME_GAP);
     }
 }

@@ -77,6 +77,10 @@ impl Cluster for Recording {
         self.count();
         self.inner.delete_run(key)
     }
+    fn retain_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>> {
+        self.count();
+        self.inner.retain_run(key)
+    }
     fn switch_target(
         &self,
         context: Option<String>,
@@ -145,6 +149,15 @@ fn samples() -> Vec<Effect> {
         },
         Effect::CancelRuns(vec![key.clone()]),
         Effect::DeleteRuns(vec![key.clone(), ObjectKey::new("agents", "ks-w1")]),
+        Effect::RetainRuns(vec![key.clone()]),
+        Effect::SaveRunLogs {
+            query: PodQuery {
+                run: key.clone(),
+                job: None,
+                phase: Phase::Succeeded,
+            },
+            dir: std::env::temp_dir().join("swarm-executor-test-run-logs"),
+        },
         Effect::SetTheme("mono".into()),
         Effect::LoadPlan("/nonexistent/plan.toml".into()),
         Effect::SwitchTarget {
@@ -210,9 +223,11 @@ fn variant(effect: &Effect) -> usize {
         Effect::OpenUrl(_) => 20,
         Effect::RefreshPullRequests => 21,
         Effect::EnterReadOnly => 22,
+        Effect::RetainRuns(_) => 23,
+        Effect::SaveRunLogs { .. } => 24,
     }
 }
-const VARIANTS: usize = 23;
+const VARIANTS: usize = 25;
 
 /// Effects that would reach outside the test (the operator's browser, the terminal's clipboard):
 /// covered by the guard test, not executed here.

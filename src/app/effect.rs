@@ -39,6 +39,13 @@ pub enum Effect {
     },
     /// Cancel runs as upstream's CLI does: delete their Jobs, keep the AgentRuns.
     CancelRuns(Vec<crate::domain::ObjectKey>),
+    /// Annotate finished runs `agents.proompteng.ai/retain: "true"` (kept past their TTL).
+    RetainRuns(Vec<crate::domain::ObjectKey>),
+    /// Write every pod log of a run to files in `dir` (one per pod), before retention takes them.
+    SaveRunLogs {
+        query: crate::app::logs::PodQuery,
+        dir: std::path::PathBuf,
+    },
     /// Delete AgentRuns (the controller's finalizer tears their runtime down).
     DeleteRuns(Vec<crate::domain::ObjectKey>),
     /// Switch theme (`:theme`): a built-in name, a name in the themes dir, or a path.
@@ -96,6 +103,7 @@ impl Effect {
             | Effect::ApproveWorkItem { .. }
             | Effect::LaunchRuns { .. }
             | Effect::CancelRuns(_)
+            | Effect::RetainRuns(_)
             | Effect::DeleteRuns(_) => true,
             Effect::WriteDraft(_)
             | Effect::WriteBackup(_)
@@ -110,6 +118,7 @@ impl Effect {
             | Effect::StreamLogs(_)
             | Effect::StopLogs
             | Effect::SaveLogs { .. }
+            | Effect::SaveRunLogs { .. }
             | Effect::Copy(_)
             | Effect::OpenUrl(_)
             | Effect::RefreshPullRequests

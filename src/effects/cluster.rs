@@ -44,6 +44,10 @@ pub trait Cluster: Send + Sync {
     /// Deletes an AgentRun (gone already is fine).
     fn delete_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>>;
 
+    /// Annotates a run `agents.proompteng.ai/retain: "true"` so its TTL does not delete it (with
+    /// its pods and logs).
+    fn retain_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>>;
+
     /// Watches another context and/or namespace, reporting on `tx` (`TargetSwitched`, or a
     /// notice saying why not).
     fn switch_target(
@@ -106,6 +110,10 @@ impl Cluster for KubeCluster {
 
     fn delete_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move { kube_ops::delete_run(&self.client.get(), key).await })
+    }
+
+    fn retain_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move { kube_ops::retain_run(&self.client.get(), key).await })
     }
 
     fn switch_target(

@@ -217,6 +217,9 @@ impl Executor {
             Effect::DeleteRuns(runs) => {
                 self.spawn(move |m| async move { m.change_runs(runs, RunChange::Delete).await })
             }
+            Effect::RetainRuns(runs) => {
+                self.spawn(move |m| async move { m.change_runs(runs, RunChange::Retain).await })
+            }
             Effect::SwitchTarget { context, namespace } => self.spawn(move |m| async move {
                 m.cluster
                     .switch_target(context, namespace, m.tx.clone())
@@ -246,6 +249,10 @@ impl Executor {
             },
             Effect::StreamLogs(request) => match &self.logs {
                 Some(logs) => logs.stream_logs(request),
+                None => self.no_logs(),
+            },
+            Effect::SaveRunLogs { query, dir } => match &self.logs {
+                Some(logs) => logs.save_run_logs(query, dir),
                 None => self.no_logs(),
             },
             Effect::StopLogs => {
@@ -355,6 +362,7 @@ impl Executor {
             }
             Effect::CancelRuns(runs) => replies.push(refuse_runs(m, &runs, RunChange::Cancel)),
             Effect::DeleteRuns(runs) => replies.push(refuse_runs(m, &runs, RunChange::Delete)),
+            Effect::RetainRuns(runs) => replies.push(refuse_runs(m, &runs, RunChange::Retain)),
             Effect::WriteDraft(_)
             | Effect::WriteBackup(_)
             | Effect::DeleteDraft { .. }
@@ -368,6 +376,7 @@ impl Executor {
             | Effect::StreamLogs(_)
             | Effect::StopLogs
             | Effect::SaveLogs { .. }
+            | Effect::SaveRunLogs { .. }
             | Effect::Copy(_)
             | Effect::OpenUrl(_)
             | Effect::RefreshPullRequests
@@ -448,6 +457,8 @@ fn refuse_runs(m: &Mutator, runs: &[ObjectKey], change: RunChange) -> OpResult {
 enum RunChange {
     Cancel,
     Delete,
+    /// Annotate `agents.proompteng.ai/retain: "true"`: kept past its TTL.
+    Retain,
 }
 
 impl RunChange {
@@ -455,6 +466,7 @@ impl RunChange {
         match self {
             RunChange::Cancel => "cancel",
             RunChange::Delete => "delete",
+            RunChange::Retain => "retain",
         }
     }
 }
@@ -549,6 +561,7 @@ impl Mutator {
             let result = match change {
                 RunChange::Cancel => self.cluster.cancel_run(&key, &self.operator).await,
                 RunChange::Delete => self.cluster.delete_run(&key).await,
+                RunChange::Retain => self.cluster.retain_run(&key).await,
             };
             self.record(
                 change.what(),

@@ -90,6 +90,14 @@ impl Cluster for DemoCluster {
         })
     }
 
+    fn retain_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.echo(SourceEvent::Notice(format!("demo: {} retained", key.name)))
+                .await;
+            Ok(())
+        })
+    }
+
     fn delete_run<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             self.echo(SourceEvent::Deleted(ResourceKind::AgentRun, key.clone()))

@@ -115,6 +115,109 @@ impl LogRunner {
         tasks.stop_pods();
         tasks.stop_stream();
     }
+
+    /// Writes every pod log of a run to files in `dir` (one per pod), before retention takes
+    /// them; what was written (or why not) comes back as a notice.
+    pub fn save_run_logs(&self, query: PodQuery, dir: PathBuf) {
+        let tx = self.tx.clone();
+        let from = match &self.backend {
+            Backend::Kube(client) => SaveFrom::Kube(client.get()),
+            Backend::Demo(_) => SaveFrom::Demo,
+        };
+        tokio::spawn(async move {
+            let text = save_run_logs(from, &query, &dir).await;
+            let _ = tx
+                .send(Msg::Source(crate::app::SourceEvent::Notice(text)))
+                .await;
+        });
+    }
+}
+
+enum SaveFrom {
+    Kube(Client),
+    Demo,
+}
+
+/// Writes each pod's whole log (container `agent-runner`, previous containers too) to
+/// `<dir>/<pod>.log`; says what was written, or why not.
+async fn save_run_logs(from: SaveFrom, query: &PodQuery, dir: &Path) -> String {
+    let now = chrono::Utc::now();
+    let pods: Vec<(String, Result<String, String>)> = match from {
+        SaveFrom::Demo => super::demo_logs::pods_for(query, now)
+            .into_iter()
+            .map(|p| {
+                let text: String = (0..40)
+                    .map(|i| format!("{}\n", super::demo_logs::line_text(&p.name, i)))
+                    .collect();
+                (p.name, Ok(text))
+            })
+            .collect(),
+        SaveFrom::Kube(client) => {
+            let api: Api<Pod> = Api::namespaced(client, &query.run.namespace);
+            let mut selectors = vec![pod::run_selector(&query.run.name)];
+            if let Some(job) = &query.job {
+                selectors.push(format!("{JOB_NAME}={job}"));
+            }
+            let mut pods: BTreeMap<String, PodInfo> = BTreeMap::new();
+            for sel in &selectors {
+                match api
+                    .list(&kube::api::ListParams::default().labels(sel))
+                    .await
+                {
+                    Ok(list) => {
+                        pods.extend(list.items.iter().map(to_info).map(|i| (i.name.clone(), i)))
+                    }
+                    Err(e) => return format!("logs of {} not saved: {e}", query.run.name),
+                }
+            }
+            let mut out = Vec::new();
+            for (name, info) in pods {
+                let params = LogParams {
+                    container: Some(info.container.clone()),
+                    timestamps: true,
+                    ..LogParams::default()
+                };
+                let text = api.logs(&name, &params).await.map_err(|e| e.to_string());
+                out.push((name, text));
+            }
+            out
+        }
+    };
+    if pods.is_empty() {
+        return format!(
+            "{}: no pod to save logs from (already gone?)",
+            query.run.name
+        );
+    }
+    let mut saved = 0;
+    let mut errors = Vec::new();
+    for (name, text) in pods {
+        match text {
+            Ok(text) => {
+                let path = dir.join(format!("{name}.log"));
+                match tokio::task::spawn_blocking(move || write_new_file(&path, &text)).await {
+                    Ok(Ok(_)) => saved += 1,
+                    Ok(Err((p, e))) => errors.push(format!("{}: {e}", p.display())),
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            Err(e) => errors.push(format!("{name}: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        format!(
+            "saved {saved} pod log(s) of {} to {}",
+            query.run.name,
+            dir.display()
+        )
+    } else {
+        format!(
+            "saved {saved} pod log(s) of {} to {}; failed: {}",
+            query.run.name,
+            dir.display(),
+            errors.join("; ")
+        )
+    }
 }
 
 /// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52. The

@@ -16,6 +16,7 @@ pub mod logs;
 pub mod pr_audit;
 pub mod pr_files;
 pub mod signing;
+pub mod swarm_watch;
 
 /// Sends what a background task should look at, when it may have changed: `last` holds the
 /// fingerprint of what was sent, so an unchanged state costs no allocation, and an equal value is
