@@ -100,7 +100,7 @@ async fn bench(n: usize) {
     println!(
         "memory: {} runs loaded in {:.0} ms; live heap {:.1} MB before, {:.1} MB after \
          (+{:.1} MB); RSS {:.1} MB before, {:.1} MB after",
-        state.runs.len(),
+        state.cluster.runs.len(),
         load::ms(loaded.full),
         mb(live0),
         mb(live1),
@@ -109,7 +109,7 @@ async fn bench(n: usize) {
         rss1
     );
 
-    let history = std::mem::take(&mut state.history);
+    let history = std::mem::take(&mut state.cluster.history);
     let entries: usize = history.values().map(Vec::len).sum();
     let before = live();
     drop(history);
@@ -120,11 +120,11 @@ async fn bench(n: usize) {
 
     let before = live();
     let board = Board::build(
-        &state.plan,
-        &state.runs,
-        &state.items,
+        &state.settings.plan,
+        &state.cluster.runs,
+        &state.cluster.items,
         "",
-        Some((state.now, state.stuck_after)),
+        Some((state.now, state.settings.stuck_after)),
     );
     println!(
         "  one board (columns and cards): {:.2} MB",
@@ -134,7 +134,7 @@ async fn bench(n: usize) {
 
     // Per run: a copy of every run, then each group of fields emptied in the copies.
     let before = live();
-    let mut copies: Vec<Run> = state.runs.values().cloned().collect();
+    let mut copies: Vec<Run> = state.cluster.runs.values().cloned().collect();
     let all = live().saturating_sub(before);
     println!(
         "  runs: {:.2} MB, {} bytes per run ({} inline in the struct, the rest on the heap); by field:",
@@ -187,7 +187,7 @@ async fn bench(n: usize) {
     }
     drop(copies);
 
-    let runs = std::mem::take(&mut state.runs);
+    let runs = std::mem::take(&mut state.cluster.runs);
     let before = live();
     drop(runs);
     println!(

@@ -1,10 +1,8 @@
 //! Terminal setup/restore and the event loop: drain every pending message, then draw once
 //! (at most ~60 Hz, and not at all when nothing visible changed).
 use crate::app::msg::OpResult;
-use crate::app::{Effect, Msg, State, update};
-use crate::effects::Executor;
-use crate::sources::browser;
-use crate::sources::github::GitHubLink;
+use crate::app::{Msg, State, update};
+use crate::effects::{Executor, TerminalEffect};
 use crate::ui::{self, Theme};
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -113,30 +111,33 @@ impl Exit {
     }
 }
 
-/// What carries out the app's effects: the GitHub poller (told which PRs the board links after
-/// each batch, and `r`), the executor of mutations and drafts, and the log view's sources.
-#[derive(Default)]
-pub struct Wiring {
-    pub github: Option<GitHubLink>,
-    pub executor: Option<Executor>,
-    pub logs: Option<crate::sources::logs::LogRunner>,
-    /// The auditor (changed files, conflicts): told which runs to look at, and `r`.
-    pub audit: Option<crate::sources::pr_audit::AuditLink>,
+/// How long the exit waits for file jobs still queued (a draft typed just before `q`).
+const FLUSH_ON_EXIT: Duration = Duration::from_secs(2);
+
+/// Runs the cockpit until quit, a terminating signal, or the terminal going away. `executor`
+/// carries out every effect but those that need the terminal.
+pub async fn run(
+    state: State,
+    theme: Theme,
+    rx: mpsc::Receiver<Msg>,
+    mut executor: Executor,
+) -> color_eyre::Result<Exit> {
+    let exit = run_loop(state, theme, rx, &mut executor).await;
+    if tokio::time::timeout(FLUSH_ON_EXIT, executor.flush_files())
+        .await
+        .is_err()
+    {
+        tracing::warn!("file jobs still queued at exit (a slow disk?)");
+    }
+    exit
 }
 
-/// Runs the cockpit until quit, a terminating signal, or the terminal going away.
-pub async fn run(
+async fn run_loop(
     mut state: State,
     mut theme: Theme,
     mut rx: mpsc::Receiver<Msg>,
-    wiring: Wiring,
+    executor: &mut Executor,
 ) -> color_eyre::Result<Exit> {
-    let Wiring {
-        github,
-        executor,
-        logs,
-        audit,
-    } = wiring;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -169,21 +170,8 @@ pub async fn run(
     let mut last_draw = Instant::now() - FRAME;
     let mut gap = FRAME;
     let mut sources_open = true;
-    // Results of effects run in the background (a browser that could not start) come back here.
-    let (notices_tx, mut notices_rx) = mpsc::unbounded_channel::<Msg>();
-    if let Some(executor) = &executor {
-        executor.offer_drafts();
-    }
-    let effects = Effects {
-        github,
-        audit,
-        notices: notices_tx,
-        executor,
-        logs,
-    };
-    let mut terminal_effects: Vec<Effect> = Vec::new();
-    let mut wanted_fingerprint = None;
-    let mut audit_fingerprint = None;
+    executor.offer_drafts();
+    let mut terminal_effects: Vec<TerminalEffect> = Vec::new();
     let mut report = std::env::var_os(SOAK_REPORT).map(|path| SoakReport {
         path: path.into(),
         frames: Vec::new(),
@@ -193,8 +181,8 @@ pub async fn run(
         // What a panic would write before exiting: the draft typed since the last write.
         crate::crash::remember_draft(
             state
-                .editor
-                .as_ref()
+                .screens
+                .editor()
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
@@ -229,7 +217,6 @@ pub async fn run(
                     continue;
                 }
             },
-            Some(msg) = notices_rx.recv() => msg,
             _ = clock.tick() => Msg::Tick(Utc::now()),
             _ = tokio::time::sleep_until(next_frame), if state.needs_redraw => continue,
             _ = sigterm.recv() => return Ok(Exit::Signal("SIGTERM")),
@@ -237,8 +224,8 @@ pub async fn run(
             _ = sigint.recv() => return Ok(Exit::Signal("SIGINT")),
         };
         let tick = Msg::Tick(Utc::now());
-        apply(&mut state, tick, &effects, &mut terminal_effects);
-        apply(&mut state, first, &effects, &mut terminal_effects);
+        apply(&mut state, tick, executor, &mut terminal_effects);
+        apply(&mut state, first, executor, &mut terminal_effects);
         let drain_started = Instant::now();
         for _ in 0..MAX_BATCH {
             // A flood (a fast log) must not hold the next frame back.
@@ -246,33 +233,32 @@ pub async fn run(
                 break;
             }
             match rx.try_recv() {
-                Ok(msg) => apply(&mut state, msg, &effects, &mut terminal_effects),
+                Ok(msg) => apply(&mut state, msg, executor, &mut terminal_effects),
                 Err(_) => break,
             }
         }
         for effect in terminal_effects.drain(..) {
             match effect {
-                Effect::Quit => {
+                TerminalEffect::Quit => {
                     if let Some(report) = &report {
                         report.write(&state);
                     }
                     return Ok(Exit::Quit);
                 }
-                Effect::SetTheme(name) => {
+                TerminalEffect::SetTheme(name) => {
                     let user_themes = crate::paths::config_dir().map(|d| d.join("themes"));
                     match Theme::resolve(&name, user_themes.as_deref()) {
                         Ok(t) => {
                             theme = t;
-                            crate::app::github::notify(&mut state, format!("theme {name}"));
+                            crate::app::toasts::show(&mut state, format!("theme {name}"));
                         }
-                        Err(e) => crate::app::github::notify(
-                            &mut state,
-                            format!("theme not changed: {e}"),
-                        ),
+                        Err(e) => {
+                            crate::app::toasts::show(&mut state, format!("theme not changed: {e}"))
+                        }
                     }
                     state.needs_redraw = true;
                 }
-                Effect::ExternalEdit { text } => {
+                TerminalEffect::ExternalEdit { text } => {
                     // The editor owns the terminal meanwhile: stop reading input, leave the
                     // alternate screen, and take both back afterwards.
                     drop(events);
@@ -290,19 +276,15 @@ pub async fn run(
                         Ok(text) => OpResult::ExternalEditDone(text),
                         Err(e) => OpResult::ExternalEditFailed(e),
                     };
-                    apply(&mut state, Msg::Op(msg), &effects, &mut Vec::new());
+                    apply(&mut state, Msg::Op(msg), executor, &mut Vec::new());
                     state.needs_redraw = true;
                 }
-                other => tracing::warn!(?other, "effect not handled by the runtime"),
             }
         }
         // Runs, selection and mode changes all ask for a redraw: nothing to tell the poller
         // otherwise.
-        if let Some(github) = effects.github.as_ref().filter(|_| state.needs_redraw) {
-            github.publish(&state, &mut wanted_fingerprint);
-        }
-        if let Some(audit) = effects.audit.as_ref().filter(|_| state.needs_redraw) {
-            audit.publish(&state, &mut audit_fingerprint);
+        if state.needs_redraw {
+            executor.publish(&state);
         }
     }
 }
@@ -320,6 +302,7 @@ struct SoakReport {
 impl SoakReport {
     fn write(&self, state: &State) {
         let runs: serde_json::Map<String, serde_json::Value> = state
+            .cluster
             .runs
             .values()
             .map(|r| {
@@ -342,50 +325,16 @@ impl SoakReport {
     }
 }
 
-/// What effects need from outside the pure app.
-struct Effects {
-    github: Option<GitHubLink>,
-    audit: Option<crate::sources::pr_audit::AuditLink>,
-    notices: mpsc::UnboundedSender<Msg>,
-    executor: Option<Executor>,
-    logs: Option<crate::sources::logs::LogRunner>,
-}
-
-/// Applies one message and runs its effects; those that need the terminal (quit, `$EDITOR`) are
-/// queued for the loop.
-fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut Vec<Effect>) {
+/// Applies one message and runs its effects; those that need the terminal (quit, `$EDITOR`, the
+/// theme) are queued for the loop.
+fn apply(
+    state: &mut State,
+    msg: Msg,
+    executor: &Executor,
+    terminal_effects: &mut Vec<TerminalEffect>,
+) {
     for effect in update(state, msg) {
-        let effect = match (&effects.logs, effect) {
-            (Some(logs), e) if crate::sources::logs::is_log_effect(&e) => {
-                logs.execute(e);
-                continue;
-            }
-            (_, e) => e,
-        };
-        let effect = match &effects.executor {
-            Some(executor) => match executor.execute(effect) {
-                Some(rest) => rest,
-                None => continue,
-            },
-            None => effect,
-        };
-        match effect {
-            Effect::Quit | Effect::ExternalEdit { .. } | Effect::SetTheme(_) => {
-                terminal_effects.push(effect)
-            }
-            Effect::OpenUrl(url) => browser::open(url, effects.notices.clone()),
-            Effect::RefreshPullRequests => {
-                if let Some(github) = &effects.github {
-                    github.refresh.notify_one();
-                }
-                // `r` also fetches the audit mirror and asks GitHub for changed PR files again.
-                if let Some(audit) = &effects.audit {
-                    audit.refresh.notify_one();
-                }
-            }
-            Effect::Copy(text) => crate::sources::logs::copy_to_clipboard(&text),
-            other => tracing::warn!(?other, "effect without an executor (headless?)"),
-        }
+        terminal_effects.extend(executor.execute(effect));
     }
 }
 

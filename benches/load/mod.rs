@@ -202,10 +202,12 @@ pub async fn cockpit(
             gap = swarm_cockpit::runtime::frame_gap(frame_started.elapsed());
             frames += 1;
             longest_frame = longest_frame.max(frame_started.elapsed());
-            if first_cards.is_none() && !state.runs.is_empty() {
+            if first_cards.is_none() && !state.cluster.runs.is_empty() {
                 first_cards = Some(started.elapsed());
             }
-            if state.runs.len() >= n && state.connection.get(&RUN) == Some(&ConnState::Connected) {
+            if state.cluster.runs.len() >= n
+                && state.cluster.connection.get(&RUN) == Some(&ConnState::Connected)
+            {
                 break;
             }
         }

@@ -68,6 +68,24 @@ pub struct Run {
     pub missing_keys: Vec<String>,
     pub artifact_urls: Vec<String>,
     pub is_template: bool,
+    /// `metadata.deletionTimestamp`: deletion requested, the object kept by its finalizers.
+    pub deletion_requested: Option<DateTime<Utc>>,
+    pub finalizers: Vec<String>,
+    /// `spec.ttlSecondsAfterFinished`: the controller deletes the finished run after this long.
+    pub ttl_after_finished: Option<i64>,
+    pub idempotency_key: Option<String>,
+    /// Annotated `agents.proompteng.ai/retain: "true"`: kept past the retention sweep.
+    pub retained: bool,
+    /// Who cancelled it and when (`swarm.proompteng.ai/cancelled-by`).
+    pub cancelled_by: Option<String>,
+    /// The head branch asked for (`spec.parameters.head`).
+    pub requested_head: Option<String>,
+    /// The head branch the controller really pushed (`status.vcs.headBranch`).
+    pub vcs_head_branch: Option<String>,
+    /// `status.workflow.steps[]`.
+    pub steps: Vec<super::control::WorkflowStep>,
+    /// `status.runner`: the runner's terminal report.
+    pub runner: Option<super::control::RunnerReport>,
     /// Fields that could not be read, each naming its path: shown on the card and in the detail pane.
     pub problems: Vec<String>,
 }
@@ -109,9 +127,26 @@ impl Run {
         let repository = r
             .string(obj, "status.vcs.repository")
             .or_else(|| parameters.get("repository").cloned());
-        let head_branch = r
+        let vcs_head_branch = r
             .string(obj, "status.vcs.headBranch")
-            .or_else(|| parameters.get("head").cloned());
+            .map(|s| sanitize::one_line(&s));
+        let requested_head = parameters.get("head").cloned();
+        let head_branch = vcs_head_branch.clone().or_else(|| requested_head.clone());
+        let steps = super::control::steps::read_steps(&mut r, obj);
+        let runner = super::control::steps::read_runner(&mut r, obj);
+        let finalizers = r
+            .string_list(obj, "metadata.finalizers")
+            .iter()
+            .map(|f| short(f))
+            .collect();
+        let retained = meta
+            .annotations
+            .get(super::control::retention::RETAIN)
+            .is_some_and(|v| v.trim() == "true");
+        let cancelled_by = meta
+            .annotations
+            .get(super::wave::CANCELLED_BY)
+            .map(|v| short(v));
         Run {
             key: ObjectKey::new(meta.namespace, meta.name),
             uid: meta.uid,
@@ -140,6 +175,16 @@ impl Run {
             missing_keys: r.string_list(obj, "status.contract.missingKeys"),
             artifact_urls,
             is_template,
+            deletion_requested: r.time(obj, "metadata.deletionTimestamp"),
+            finalizers,
+            ttl_after_finished: r.int(obj, "spec.ttlSecondsAfterFinished"),
+            idempotency_key: r.string(obj, "spec.idempotencyKey").map(|k| short(&k)),
+            retained,
+            cancelled_by,
+            requested_head,
+            vcs_head_branch,
+            steps,
+            runner,
             problems: r.problems,
         }
     }

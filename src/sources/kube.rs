@@ -123,7 +123,7 @@ pub fn spawn_watchers_with(
     tx: mpsc::Sender<Msg>,
     tuning: &WatchTuning,
 ) -> Vec<JoinHandle<()>> {
-    ResourceKind::ALL
+    let mut watchers: Vec<JoinHandle<()>> = ResourceKind::ALL
         .iter()
         .map(|kind| {
             let api = KubeApi {
@@ -137,7 +137,14 @@ pub fn spawn_watchers_with(
                 tuning.clone(),
             ))
         })
-        .collect()
+        .collect();
+    // Upstream Swarms, when that CRD is there (not part of "connected": most clusters lack it).
+    watchers.push(tokio::spawn(super::swarm_watch::run(
+        conn.client.clone(),
+        conn.namespace.clone(),
+        tx,
+    )));
+    watchers
 }
 
 /// Every work item and run, listed once (for the headless commands).
