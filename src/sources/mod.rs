@@ -6,6 +6,7 @@ pub mod browser;
 pub mod demo;
 pub mod demo_logs;
 pub mod drafts;
+pub mod etags;
 pub mod external_editor;
 pub mod git;
 pub mod github;
