@@ -2,6 +2,7 @@
 //! the same pure functions as the planner; prints human text or JSON.
 use crate::cli::{OutputFormat, WaveCommand};
 use crate::domain::checks::{Finding, Severity, has_errors};
+use crate::domain::control::follow::{self, Intent, Outcome};
 use crate::domain::pr::PrState;
 use crate::domain::pr_link::{self, PrLink};
 use crate::domain::wave::{self, GateContext, Guardrails, LaunchSettings, Overrides, Wave};
@@ -98,6 +99,90 @@ pub const UNVERIFIED_NOTE: &str = "swarm: approvals are UNVERIFIED: no [approval
 fn print_findings(findings: &[Finding]) {
     for f in findings {
         eprintln!("{f}");
+    }
+}
+
+/// The launch's holds: a saturated queue in a target namespace (from the listed runs), a frozen
+/// or paused Swarm there (listed now; a cluster without the Swarm CRD has none).
+async fn launch_hold(conn: &kube::Connection, runs: &[Run], manifests: &[Value]) -> Vec<String> {
+    use crate::domain::control::counts::{BlockedCounts, Contribution};
+    let mut counts = BlockedCounts::default();
+    for r in runs {
+        let c = crate::domain::control::blocked::blocked(r).map(|b| Contribution {
+            reason: b.reason,
+            lane: r.lane.clone(),
+            namespace: r.key.namespace.clone(),
+            repository: r.repository.clone(),
+            agent: r.agent.clone(),
+        });
+        counts.set(&r.key, c);
+    }
+    let saturated = counts.saturated(crate::app::control::Control::default().saturation_threshold);
+    let namespaces: std::collections::BTreeSet<&str> = manifests
+        .iter()
+        .filter_map(|m| m["metadata"]["namespace"].as_str())
+        .collect();
+    let now = chrono::Utc::now();
+    let mut out = Vec::new();
+    for ns in namespaces {
+        let swarms = match crate::sources::swarm_watch::list(&conn.client, Some(ns)).await {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(format!("⚠ Swarms in {ns} could not be listed: {e}"));
+                Vec::new()
+            }
+        };
+        out.extend(crate::domain::control::counts::launch_hold(
+            &saturated,
+            swarms.iter(),
+            ns,
+            now,
+        ));
+    }
+    out
+}
+
+/// Follows each cancelled or deleted run until its verdict is final (ended, restarted by a retry,
+/// deleted, stuck on its finalizer) or `timeout` passes; polls the API server twice a second.
+async fn await_verdicts(
+    client: &::kube::Client,
+    runs: &[ObjectKey],
+    intent: Intent,
+    issued_at: chrono::DateTime<chrono::Utc>,
+    timeout: std::time::Duration,
+) -> Vec<(ObjectKey, Outcome)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let stuck_after = crate::domain::control::terminating::STUCK_AFTER
+        .min(chrono::Duration::from_std(timeout).unwrap_or(chrono::TimeDelta::MAX) / 2);
+    let mut verdicts: Vec<(ObjectKey, Outcome)> = runs
+        .iter()
+        .map(|k| (k.clone(), Outcome::Waiting("not looked at yet")))
+        .collect();
+    loop {
+        for (key, outcome) in verdicts.iter_mut().filter(|(_, o)| !o.is_final()) {
+            let api = kube::api(
+                client,
+                Some(&key.namespace),
+                crate::domain::ResourceKind::AgentRun,
+            );
+            let run = match api.get_opt(&key.name).await {
+                Ok(obj) => {
+                    obj.map(|o| Run::from_json(&serde_json::to_value(&o).unwrap_or_default()))
+                }
+                Err(_) => continue,
+            };
+            *outcome = follow::observe(
+                intent,
+                issued_at,
+                run.as_ref(),
+                chrono::Utc::now(),
+                stuck_after,
+            );
+        }
+        if verdicts.iter().all(|(_, o)| o.is_final()) || tokio::time::Instant::now() >= deadline {
+            return verdicts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
 
@@ -223,6 +308,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             dry_run,
             override_unmerged,
             prompt_override,
+            despite_hold,
             output,
         } => {
             let Some(w) = find(*n) else {
@@ -280,6 +366,20 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                     return 2;
                 }
             };
+            // The confirmation the planner asks: new work would wait behind a saturated queue
+            // or a frozen / paused Swarm.
+            let hold = launch_hold(&conn, &runs, &manifests).await;
+            if !hold.is_empty() {
+                for h in &hold {
+                    eprintln!("{h}");
+                }
+                if !despite_hold {
+                    eprintln!(
+                        "swarm wave launch: refused: new work would wait (see above); --despite-hold launches anyway"
+                    );
+                    return 1;
+                }
+            }
             let outcomes = futures::future::join_all(
                 manifests
                     .iter()
@@ -326,6 +426,8 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         WaveCommand::Cancel {
             wave: n,
             delete,
+            no_wait,
+            timeout,
             output,
         } => {
             if env.read_only {
@@ -346,12 +448,17 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             let operator = env.settings.operator.clone();
             let mut rows = Vec::new();
             let mut failed = 0;
+            let issued_at = chrono::Utc::now();
+            let mut sent: Vec<ObjectKey> = Vec::new();
             for r in targets {
                 let result = if *delete {
                     kube_ops::delete_run(&conn.client, &r.key).await
                 } else {
                     kube_ops::cancel_run(&conn.client, &r.key, &operator).await
                 };
+                if result.is_ok() {
+                    sent.push(r.key.clone());
+                }
                 let text = match &result {
                     Ok(()) => {
                         if *delete {
@@ -373,6 +480,35 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                     );
                 }
                 rows.push(json!({"name": r.key.name, "outcome": text}));
+            }
+            if !no_wait && !sent.is_empty() {
+                let intent = if *delete {
+                    Intent::Delete
+                } else {
+                    Intent::Cancel
+                };
+                let verdicts = await_verdicts(
+                    &conn.client,
+                    &sent,
+                    intent,
+                    issued_at,
+                    std::time::Duration::from_secs(*timeout),
+                )
+                .await;
+                for row in rows.iter_mut() {
+                    let name = row["name"].as_str().unwrap_or_default().to_owned();
+                    if let Some(outcome) = verdicts
+                        .iter()
+                        .find(|(k, _)| k.name == name)
+                        .map(|(_, o)| o)
+                    {
+                        if !outcome.is_final() || outcome.needs_action() {
+                            failed += 1;
+                        }
+                        row["outcome"] = json!(outcome.text());
+                        row["final"] = json!(outcome.is_final());
+                    }
+                }
             }
             match output {
                 OutputFormat::Json => println!(

@@ -64,6 +64,8 @@ key_table! {
         CancelRun "cancel_run" ["x"] "cancel the selected run (deletes its Jobs, keeps the record)";
         DeleteRun "delete_run" ["X"] "delete the selected AgentRun";
         Logs "logs" ["L"] "logs of the selected run (also l in its details)";
+        Retain "retain" ["R"] "retain the selected finished run past its TTL, with its logs (asks first)";
+        SaveLogs "save_logs" ["S"] "save every pod log of the selected run to files";
         Audit "audit" ["m"] "conflict matrix and merge train of the open swarm PRs";
         Palette "palette" [":"] "command palette (:ctx, :ns, :lane, :wave, :theme, :plan, :readonly, :quit)";
         Help "help" ["?"] "this help" => "help";
@@ -92,6 +94,8 @@ key_table! {
         Validate "validate" ["v"] "run the checks on the work item";
         CancelRun "cancel_run" ["x"] "cancel the run (deletes its Jobs, keeps the record)";
         DeleteRun "delete_run" ["X"] "delete the AgentRun";
+        Retain "retain" ["R"] "retain the run past its TTL (asks first)";
+        SaveLogs "save_logs" ["S"] "save every pod log of the run to files";
         Help "help" ["?"] "help" => "help";
         Back "back" ["esc", "q"] "back to the board" => "back";
     }

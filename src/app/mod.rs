@@ -2,6 +2,7 @@
 //! data. Nothing here awaits, touches the network or the terminal.
 pub mod audit;
 pub mod board;
+pub mod control;
 pub mod editor;
 pub mod effect;
 pub mod freshness;

@@ -23,7 +23,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 if new_minute {
                     state.mark_board_dirty();
                 }
-                return super::workitems::on_tick(state);
+                super::control::on_tick(state);
+                let mut effects = super::workitems::on_tick(state);
+                super::control::tell_verdicts(state, &mut effects);
+                return effects;
             }
             Vec::new()
         }
@@ -51,7 +54,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Source(event) => {
             let watch = super::notify::Watch::before(state, &event);
             on_source(state, event);
-            watch.after(state)
+            let mut effects = watch.after(state);
+            super::control::tell_verdicts(state, &mut effects);
+            effects
         }
         Msg::Key(key) => on_key(state, key),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
@@ -72,10 +77,13 @@ fn on_source(state: &mut State, event: SourceEvent) {
                     let key = run.key.clone();
                     let old = state.cluster.upsert_run(*run);
                     state.run_changed(old.as_ref(), &key);
+                    super::control::on_run(state, &key);
                 }
                 Resource::WorkItem(item) => {
                     // An item's lane and summary place and filter its runs: rebuild.
+                    let key = item.key.clone();
                     state.cluster.upsert_item(*item);
+                    super::control::on_item(state, &key);
                     state.mark_board_dirty();
                 }
             }
@@ -87,10 +95,12 @@ fn on_source(state: &mut State, event: SourceEvent) {
                 ResourceKind::AgentRun => {
                     if let Some(run) = state.cluster.remove_run(&key) {
                         state.run_removed(&run);
+                        super::control::on_run_gone(state, &key);
                     }
                 }
                 ResourceKind::ImplementationSpec => {
                     if state.cluster.remove_item(&key).is_some() {
+                        super::control::on_item(state, &key);
                         state.mark_board_dirty();
                     }
                 }
@@ -113,6 +123,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
             let before = (state.cluster.runs.len(), state.cluster.items.len());
             state.cluster.retain_seen(kind, &seen);
             if before != (state.cluster.runs.len(), state.cluster.items.len()) {
+                super::control::recount(state);
                 state.mark_board_dirty();
             }
             state.cluster.last_event_at = Some(state.now);
@@ -133,6 +144,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
         SourceEvent::GitHub(status) => super::github::apply_status(state, status),
         SourceEvent::Notice(text) => super::toasts::show(state, text),
         SourceEvent::Audit(update) => super::audit::apply_update(state, *update),
+        SourceEvent::Swarm(event) => super::control::on_swarm(state, event),
     }
 }
 
@@ -203,6 +215,8 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         DetailAction::Logs => return super::logs::open_selected(state),
         DetailAction::CancelRun => return super::waves::cancel(state, false, false),
         DetailAction::DeleteRun => return super::waves::cancel(state, true, false),
+        DetailAction::Retain => return super::control::retain(state),
+        DetailAction::SaveLogs => return super::control::save_logs(state),
     }
     Vec::new()
 }
@@ -247,6 +261,8 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CancelRun => return super::waves::cancel(state, false, false),
         Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),
+        Action::Retain => return super::control::retain(state),
+        Action::SaveLogs => return super::control::save_logs(state),
         Action::Audit => return super::audit::open(state, None),
     }
     Vec::new()
@@ -324,7 +340,10 @@ fn page_size(state: &State) -> usize {
 }
 
 fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
-    let (_, board, _) = layout::screen(Rect::new(0, 0, state.ui.width, state.ui.height));
+    let (_, board, _) = layout::screen_with(
+        Rect::new(0, 0, state.ui.width, state.ui.height),
+        super::control::banner_rows(state),
+    );
     layout::columns(
         board,
         state.board_view().columns.len(),

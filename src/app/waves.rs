@@ -9,6 +9,7 @@ use super::msg::{LaunchOutcome, OpResult};
 use super::screen::Screen;
 use super::state::{Mode, State};
 use crate::domain::checks::{Finding, Severity, has_errors};
+use crate::domain::control::follow::Intent;
 use crate::domain::pr::PrState;
 use crate::domain::wave::{self, GateContext, Overrides, Wave};
 use crate::domain::{ObjectKey, Run, WorkItem, placement};
@@ -26,6 +27,8 @@ pub enum ConfirmAction {
     },
     CancelRuns(Vec<ObjectKey>),
     DeleteRuns(Vec<ObjectKey>),
+    /// Annotate the runs `agents.proompteng.ai/retain: "true"`.
+    RetainRuns(Vec<ObjectKey>),
     /// Typing the override word allows an unmerged previous wave for this launch.
     OverrideUnmerged,
 }
@@ -208,10 +211,27 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         lines.push("⚠ launching before the previous wave merged (recorded on each run)".into());
     }
     let count = manifests.len();
+    let namespaces: BTreeSet<&str> = manifests
+        .iter()
+        .filter_map(|m| m["metadata"]["namespace"].as_str())
+        .collect();
+    let held: Vec<String> = namespaces
+        .into_iter()
+        .flat_map(|ns| super::control::launch_warnings(state, ns))
+        .collect();
+    let title = if held.is_empty() {
+        format!("Launch wave {}: {count} run(s)?", wave.number)
+    } else {
+        format!(
+            "Launch wave {}: {count} run(s) although new work will wait?",
+            wave.number
+        )
+    };
+    lines.extend(held);
     ask(
         state,
         Confirm {
-            title: format!("Launch wave {}: {count} run(s)?", wave.number),
+            title,
             lines,
             action: ConfirmAction::Launch {
                 wave: wave.number,
@@ -405,8 +425,17 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             vec![Effect::LaunchRuns { wave, manifests }]
         }
-        ConfirmAction::CancelRuns(runs) => vec![Effect::CancelRuns(runs)],
-        ConfirmAction::DeleteRuns(runs) => vec![Effect::DeleteRuns(runs)],
+        ConfirmAction::CancelRuns(runs) => {
+            let batch = confirm.title.trim_end_matches('?').to_lowercase();
+            super::control::follow(state, &runs, Intent::Cancel, batch);
+            vec![Effect::CancelRuns(runs)]
+        }
+        ConfirmAction::DeleteRuns(runs) => {
+            let batch = confirm.title.trim_end_matches('?').to_lowercase();
+            super::control::follow(state, &runs, Intent::Delete, batch);
+            vec![Effect::DeleteRuns(runs)]
+        }
+        ConfirmAction::RetainRuns(runs) => vec![Effect::RetainRuns(runs)],
     }
 }
 

@@ -6,6 +6,7 @@ use super::paths::PathSpec;
 use super::plan::Plan;
 use super::run::Run;
 use super::template::{SectionKind, Template};
+use super::territory::Ownership;
 use super::work_item::WorkItem;
 use serde::Serialize;
 use std::fmt;
@@ -340,42 +341,43 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         let Some((plan_lane, lane)) = lane else {
             continue;
         };
-        if let Some(outside) = spec.uncovered_by(&lane.owns) {
-            out.push(
-                Severity::Error,
-                CheckId::LaneOwnership,
-                section,
-                Some(line),
-                format!(
-                    "{path} is outside lane {}'s paths ({}): it names `{outside}`",
-                    lane.id,
-                    plan_lane.owns.join(", ")
-                ),
-                "narrow the path to the lane's ownership, or move the work item to the lane that owns it",
-            );
-            continue;
-        }
-        for carve in &lane.carved {
-            if let Some(inside) = spec.overlap(&carve.spec) {
+        let (carved, whole) = match lane.ownership(&spec) {
+            Ownership::Outside(outside) => {
                 out.push(
                     Severity::Error,
                     CheckId::LaneOwnership,
                     section,
                     Some(line),
                     format!(
-                        "{path} reaches into {}, which lane {} owns inside lane {}'s tree (both name `{inside}`)",
-                        carve.spec.source(),
-                        carve.owner,
-                        lane.id
+                        "{path} is outside lane {}'s paths ({}): it names `{outside}`",
+                        lane.id,
+                        plan_lane.owns.join(", ")
                     ),
-                    format!(
-                        "leave that sub-tree to lane {}, or declare the overlap `shared = true` in the plan",
-                        carve.owner
-                    ),
+                    "narrow the path to the lane's ownership, or move the work item to the lane that owns it",
                 );
+                continue;
             }
+            Ownership::Inside { carved, whole } => (carved, whole),
+        };
+        for (carve, inside) in carved {
+            out.push(
+                Severity::Error,
+                CheckId::LaneOwnership,
+                section,
+                Some(line),
+                format!(
+                    "{path} reaches into {}, which lane {} owns inside lane {}'s tree (both name `{inside}`)",
+                    carve.spec.source(),
+                    carve.owner,
+                    lane.id
+                ),
+                format!(
+                    "leave that sub-tree to lane {}, or declare the overlap `shared = true` in the plan",
+                    carve.owner
+                ),
+            );
         }
-        if let Some(whole) = lane.owns.specs().iter().find(|g| spec.covers(g)) {
+        if let Some(whole) = whole {
             out.push(
                 Severity::Warning,
                 CheckId::WholeLane,

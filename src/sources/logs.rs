@@ -7,7 +7,6 @@
 //! and [`Dedup`] drops what it already delivered, so nothing is lost or shown twice. When the
 //! stream ends it asks the pod: deleted or terminated → "ended"; still running → reconnect.
 //! Lines are split, sanitized and batched here, off the UI thread; the app only appends batches.
-use crate::app::Effect;
 use crate::app::logs::{LogEvent, LogRequest, PodQuery, StreamState};
 use crate::app::msg::Msg;
 use crate::domain::log_buffer::{Dedup, LineBatch, LineSplitter, split_timestamp};
@@ -40,7 +39,7 @@ pub enum Backend {
 }
 
 /// Carries out the log view's effects: at most one pod watch and one stream at a time (a new one
-/// replaces the old), and file saves. Dropping it stops its tasks.
+/// replaces the old). Dropping it stops its tasks. (Saving a log is a file job: `effects::files`.)
 pub struct LogRunner {
     backend: Backend,
     tx: mpsc::Sender<Msg>,
@@ -84,68 +83,141 @@ impl LogRunner {
         }
     }
 
-    /// Runs a log effect (must be called inside a tokio runtime); other effects are ignored.
-    pub fn execute(&self, effect: Effect) {
+    /// Watches a run's pods (replacing any earlier watch). Inside a tokio runtime.
+    pub fn watch_pods(&self, query: PodQuery) {
         let mut tasks = self.tasks.borrow_mut();
-        match effect {
-            Effect::WatchPods(query) => {
-                tasks.stop_pods();
-                let tx = self.tx.clone();
-                tasks.pods = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
-                    Backend::Demo(demo) => {
-                        tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
-                    }
-                });
+        tasks.stop_pods();
+        let tx = self.tx.clone();
+        tasks.pods = Some(match &self.backend {
+            Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
+            Backend::Demo(demo) => {
+                tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
             }
-            Effect::StreamLogs(request) => {
-                tasks.stop_stream();
-                let tx = self.tx.clone();
-                tasks.stream = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
-                    Backend::Demo(demo) => {
-                        tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
-                    }
-                });
+        });
+    }
+
+    /// Streams one pod's log (replacing any earlier stream). Inside a tokio runtime.
+    pub fn stream_logs(&self, request: LogRequest) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.stop_stream();
+        let tx = self.tx.clone();
+        tasks.stream = Some(match &self.backend {
+            Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
+            Backend::Demo(demo) => {
+                tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
             }
-            Effect::StopLogs => {
-                tasks.stop_pods();
-                tasks.stop_stream();
-            }
-            Effect::SaveLogs {
-                path,
-                contents,
-                lines,
-            } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let written =
-                        tokio::task::spawn_blocking(move || write_new_file(&path, &contents)).await;
-                    let event = match written {
-                        Ok(Ok(path)) => LogEvent::Saved { path, lines },
-                        Ok(Err((path, e))) => LogEvent::SaveFailed {
-                            path,
-                            error: e.to_string(),
-                        },
-                        Err(e) => LogEvent::SaveFailed {
-                            path: PathBuf::new(),
-                            error: e.to_string(),
-                        },
-                    };
-                    let _ = tx.send(Msg::Log(event)).await;
-                });
-            }
-            _ => {}
-        }
+        });
+    }
+
+    /// Stops the pod watch and the stream.
+    pub fn stop(&self) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.stop_pods();
+        tasks.stop_stream();
+    }
+
+    /// Writes every pod log of a run to files in `dir` (one per pod), before retention takes
+    /// them; what was written (or why not) comes back as a notice.
+    pub fn save_run_logs(&self, query: PodQuery, dir: PathBuf) {
+        let tx = self.tx.clone();
+        let from = match &self.backend {
+            Backend::Kube(client) => SaveFrom::Kube(client.get()),
+            Backend::Demo(_) => SaveFrom::Demo,
+        };
+        tokio::spawn(async move {
+            let text = save_run_logs(from, &query, &dir).await;
+            let _ = tx
+                .send(Msg::Source(crate::app::SourceEvent::Notice(text)))
+                .await;
+        });
     }
 }
 
-/// Effects the [`LogRunner`] carries out.
-pub fn is_log_effect(effect: &Effect) -> bool {
-    matches!(
-        effect,
-        Effect::WatchPods(_) | Effect::StreamLogs(_) | Effect::StopLogs | Effect::SaveLogs { .. }
-    )
+enum SaveFrom {
+    Kube(Client),
+    Demo,
+}
+
+/// Writes each pod's whole log (container `agent-runner`, previous containers too) to
+/// `<dir>/<pod>.log`; says what was written, or why not.
+async fn save_run_logs(from: SaveFrom, query: &PodQuery, dir: &Path) -> String {
+    let now = chrono::Utc::now();
+    let pods: Vec<(String, Result<String, String>)> = match from {
+        SaveFrom::Demo => super::demo_logs::pods_for(query, now)
+            .into_iter()
+            .map(|p| {
+                let text: String = (0..40)
+                    .map(|i| format!("{}\n", super::demo_logs::line_text(&p.name, i)))
+                    .collect();
+                (p.name, Ok(text))
+            })
+            .collect(),
+        SaveFrom::Kube(client) => {
+            let api: Api<Pod> = Api::namespaced(client, &query.run.namespace);
+            let mut selectors = vec![pod::run_selector(&query.run.name)];
+            if let Some(job) = &query.job {
+                selectors.push(format!("{JOB_NAME}={job}"));
+            }
+            let mut pods: BTreeMap<String, PodInfo> = BTreeMap::new();
+            for sel in &selectors {
+                match api
+                    .list(&kube::api::ListParams::default().labels(sel))
+                    .await
+                {
+                    Ok(list) => {
+                        pods.extend(list.items.iter().map(to_info).map(|i| (i.name.clone(), i)))
+                    }
+                    Err(e) => return format!("logs of {} not saved: {e}", query.run.name),
+                }
+            }
+            let mut out = Vec::new();
+            for (name, info) in pods {
+                let params = LogParams {
+                    container: Some(info.container.clone()),
+                    timestamps: true,
+                    ..LogParams::default()
+                };
+                let text = api.logs(&name, &params).await.map_err(|e| e.to_string());
+                out.push((name, text));
+            }
+            out
+        }
+    };
+    if pods.is_empty() {
+        return format!(
+            "{}: no pod to save logs from (already gone?)",
+            query.run.name
+        );
+    }
+    let mut saved = 0;
+    let mut errors = Vec::new();
+    for (name, text) in pods {
+        match text {
+            Ok(text) => {
+                let path = dir.join(format!("{name}.log"));
+                match tokio::task::spawn_blocking(move || write_new_file(&path, &text)).await {
+                    Ok(Ok(_)) => saved += 1,
+                    Ok(Err((p, e))) => errors.push(format!("{}: {e}", p.display())),
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            Err(e) => errors.push(format!("{name}: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        format!(
+            "saved {saved} pod log(s) of {} to {}",
+            query.run.name,
+            dir.display()
+        )
+    } else {
+        format!(
+            "saved {saved} pod log(s) of {} to {}; failed: {}",
+            query.run.name,
+            dir.display(),
+            errors.join("; ")
+        )
+    }
 }
 
 /// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52,

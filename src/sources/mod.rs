@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backoff;
 pub mod browser;
 pub mod demo;
+pub mod demo_cluster;
 pub mod demo_logs;
 pub mod drafts;
 pub mod etags;
@@ -17,6 +18,7 @@ pub mod logs;
 pub mod pr_audit;
 pub mod pr_files;
 pub mod signing;
+pub mod swarm_watch;
 
 /// Sends what a background task should look at, when it may have changed: `last` holds the
 /// fingerprint of what was sent, so an unchanged state costs no allocation, and an equal value is

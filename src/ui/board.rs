@@ -113,6 +113,7 @@ fn draw_column(
         return;
     }
     let mut header = counts_spans(column, theme);
+    header.extend(super::control::lane_spans(state, column, theme));
     // PR counts are computed once per board/PR change (State::ensure_board), not per frame.
     let idx = state
         .board_view()
@@ -254,6 +255,8 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
             let item = state.work_item_of(&card.id);
             let (detail, detail_style) = if let Some(problem) = run.problems.first() {
                 (format!("⚠ {problem}"), Style::default().fg(theme.warning))
+            } else if let Some((flag, color)) = super::control::card_flag(run, state, theme) {
+                (sanitize_line(&flag), Style::default().fg(color))
             } else if let Some(c) = run.headline_condition() {
                 let reason = c.reason.as_deref().unwrap_or(&c.type_);
                 let text = match &c.message {
@@ -297,6 +300,10 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
             }
         }
     }
+}
+
+fn sanitize_line(s: &str) -> String {
+    crate::domain::sanitize::one_line(s)
 }
 
 /// A work item's approval at a glance: approved (verified or not), refused and why, or not yet.

@@ -147,6 +147,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
     field(out, "Runtime job", opt(&job), theme);
     field(out, "Repository", opt(&run.repository), theme);
     field(out, "Head branch", opt(&run.head_branch), theme);
+    super::control::detail_lines(out, run, state, theme);
     super::audit::detail_lines(out, &run.key, state, theme);
 
     section(out, "Timestamps", theme);
