@@ -67,14 +67,7 @@ pub fn waves(state: &State) -> Vec<Wave> {
 
 /// The PR state of a work item: its latest run's PR.
 pub fn item_pr_state(state: &State, item: &WorkItem) -> Option<PrState> {
-    state
-        .cluster
-        .runs
-        .values()
-        .filter(|r| placement::is_run_of(r, item))
-        .filter_map(|r| state.pr_for_run(r).map(|pr| (r.created, pr.state)))
-        .max_by_key(|(created, _)| *created)
-        .map(|(_, s)| s)
+    crate::domain::pr_link::item_pr_state(&state.cluster.prs, item, state.cluster.runs.values())
 }
 
 /// The gates for the selected wave.

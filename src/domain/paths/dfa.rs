@@ -24,6 +24,10 @@ const MAX_COMPLETE: usize = 20_000;
 /// A lazy automaton that grew past this many states starts again from nothing (a cache).
 const MAX_LAZY: usize = 100_000;
 
+/// A determinised state's outgoing ranges: `(first character, target)`, sorted, the first from
+/// 0, each up to the next one's first character.
+type Ranges = Box<[(u32, u32)]>;
+
 #[derive(Debug, Clone)]
 pub struct Dfa {
     nfa: Compiled,
@@ -31,7 +35,7 @@ pub struct Dfa {
     ids: HashMap<StateSet, u32>,
     /// `(first character, target)` of each range, sorted, the first from 0, each up to the next
     /// one's first character; none while the state is not expanded.
-    transitions: Vec<Option<Box<[(u32, u32)]>>>,
+    transitions: Vec<Option<Ranges>>,
     accept: Vec<bool>,
     universal: Vec<bool>,
     start: u32,
