@@ -10,7 +10,7 @@ use crate::domain::control::duplicate::KeyIndex;
 use crate::domain::control::follow::{self, Intent, Outcome};
 use crate::domain::control::{blocked, retention, terminating};
 use crate::domain::swarm::Swarm;
-use crate::domain::{ObjectKey, PrState, Run};
+use crate::domain::{ObjectKey, PrState, Run, placement};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashSet};
 
@@ -72,16 +72,9 @@ pub enum SwarmEvent {
     Absent,
 }
 
-/// The lane a run's card sits in: its label, else its work item's.
+/// The lane a run's card sits in ([`placement`]: its label, else its work item's).
 fn lane_of(state: &State, run: &Run) -> Option<String> {
-    run.lane.clone().or_else(|| {
-        let item = run.work_item.as_ref()?;
-        state
-            .cluster
-            .items
-            .get(&ObjectKey::new(run.key.namespace.clone(), item.clone()))
-            .and_then(|i| i.lane.clone())
-    })
+    placement::lane_of(run, placement::item_of(run, &state.cluster.items)).map(str::to_owned)
 }
 
 fn contribution(state: &State, run: &Run) -> Option<Contribution> {
@@ -120,11 +113,7 @@ pub fn on_item(state: &mut State, item: &ObjectKey) {
         .cluster
         .runs
         .values()
-        .filter(|r| {
-            r.lane.is_none()
-                && r.key.namespace == item.namespace
-                && r.work_item.as_deref() == Some(item.name.as_str())
-        })
+        .filter(|r| placement::item_key(r).as_ref() == Some(item))
         .map(|r| r.key.clone())
         .collect();
     for key in runs {

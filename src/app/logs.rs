@@ -876,32 +876,8 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The OSC 52 "set clipboard" sequence for `text`: the payload is base64, so nothing from the
-/// log can ever reach the terminal as a control sequence.
-pub fn osc52(text: &str) -> String {
-    use base64::Engine;
-    let payload = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    format!("\x1b]52;c;{payload}\x07")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn osc52_payload_is_base64_only() {
-        let seq = osc52("\x1b]52;c;evil\x07\n");
-        let payload = seq
-            .strip_prefix("\x1b]52;c;")
-            .and_then(|s| s.strip_suffix('\x07'))
-            .expect("framed");
-        assert!(
-            payload
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-        );
-    }
-
     #[test]
     fn every_log_action_has_a_key_in_the_help() {
         let rows = crate::app::keymap::Keymaps::default().logs.help_rows();

@@ -220,14 +220,15 @@ async fn save_run_logs(from: SaveFrom, query: &PodQuery, dir: &Path) -> String {
     }
 }
 
-/// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52. The
-/// payload is base64: log text never reaches the terminal as-is.
+/// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52,
+/// crossterm's clipboard command. The payload is base64: log text never reaches the terminal
+/// as-is.
 pub fn copy_to_clipboard(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout();
-    let _ = out
-        .write_all(crate::app::logs::osc52(text).as_bytes())
-        .and_then(|()| out.flush());
+    let _ = crossterm::execute!(std::io::stdout(), clipboard_command(text));
+}
+
+fn clipboard_command(text: &str) -> crossterm::clipboard::CopyToClipboard<&[u8]> {
+    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
 }
 
 /// Writes `contents` to `path`, or to `name-1.log`, `name-2.log`… if it exists: never overwrites.
@@ -667,6 +668,30 @@ fn short_error(e: &kube::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clipboard_sequence_carries_base64_only() {
+        use base64::Engine;
+        use crossterm::Command;
+        let text = "\x1b]52;c;evil\x07\n\u{9b}2J line";
+        let mut seq = String::new();
+        clipboard_command(text)
+            .write_ansi(&mut seq)
+            .expect("writes");
+        let payload = seq
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|s| s.strip_suffix("\x1b\\"))
+            .expect("framed as OSC 52 for the clipboard");
+        assert!(
+            payload
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        );
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .expect("base64");
+        assert_eq!(decoded, text.as_bytes());
+    }
     use serde_json::json;
 
     fn pod(status: serde_json::Value) -> PodInfo {

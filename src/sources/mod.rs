@@ -7,6 +7,7 @@ pub mod demo;
 pub mod demo_cluster;
 pub mod demo_logs;
 pub mod drafts;
+pub mod etags;
 pub mod external_editor;
 pub mod git;
 pub mod github;
