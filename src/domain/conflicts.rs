@@ -1,9 +1,9 @@
 //! Parallel conflicts: no two pieces of work that are in flight at the same time may claim
 //! overlapping paths of one repository. Pairs are found without comparing everything with
 //! everything: two paths can only overlap when one's literal leading directories are a prefix of
-//! the other's (`paths::literal_prefix`), so claims are indexed by those and only related ones
+//! the other's (`PathSpec::literal_dirs`), so claims are indexed by those and only related ones
 //! are decided exactly.
-use super::paths::{PathSpec, Witness, literal_prefix};
+use super::paths::{PathSpec, Witness};
 use std::collections::HashMap;
 
 /// One path claimed by one owner (a work item of the wave, or an in-flight run).
@@ -26,19 +26,19 @@ pub struct Conflict {
 
 /// Every pair of claims of different owners in the same repository whose paths overlap.
 pub fn conflicts(claims: &[Claim]) -> Vec<Conflict> {
-    let prefixes: Vec<Vec<&str>> = claims
-        .iter()
-        .map(|c| literal_prefix(c.spec.source()))
-        .collect();
-    let mut by_prefix: HashMap<&[&str], Vec<usize>> = HashMap::new();
+    // Each claim's literal leading directories as text (`a/b/`), so a prefix of whole
+    // directories is a prefix of the text ending at a `/`.
+    let prefixes: Vec<&str> = claims.iter().map(|c| c.spec.literal_dirs()).collect();
+    let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, p) in prefixes.iter().enumerate() {
-        by_prefix.entry(p.as_slice()).or_default().push(i);
+        by_prefix.entry(p).or_default().push(i);
     }
     let mut out = Vec::new();
     for (i, p) in prefixes.iter().enumerate() {
         // Candidates: claims whose prefix is a (proper or equal) prefix of this one's. Equal
         // prefixes are visited from both sides, so take only the later index there.
-        for k in 0..=p.len() {
+        let ends = std::iter::once(0).chain(p.match_indices('/').map(|(k, _)| k + 1));
+        for k in ends {
             let Some(others) = by_prefix.get(&p[..k]) else {
                 continue;
             };

@@ -11,6 +11,7 @@
 //! accepts every continuation: all such subsets are one state, [`ALL`], never expanded.
 use super::automaton::{Automaton, StateSet};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// The empty set: nothing on from it is accepted. In a complete automaton every dead state is
 /// this one.
@@ -28,14 +29,20 @@ const MAX_LAZY: usize = 100_000;
 /// 0, each up to the next one's first character.
 type Ranges = Box<[(u32, u32)]>;
 
+/// A state's targets for each ASCII character.
+type AsciiRow = Box<[u32; 128]>;
+
 #[derive(Debug, Clone)]
 pub struct Dfa {
     nfa: Compiled,
     sets: Vec<StateSet>,
-    ids: HashMap<StateSet, u32>,
+    ids: HashMap<StateSet, u32, BuildHasherDefault<FastHash>>,
     /// `(first character, target)` of each range, sorted, the first from 0, each up to the next
     /// one's first character; none while the state is not expanded.
     transitions: Vec<Option<Ranges>>,
+    /// A lazy automaton's ASCII transitions as a table too, for the walks that match paths
+    /// (lanes and guard rules match every plain path of every check).
+    ascii: Option<Vec<Option<AsciiRow>>>,
     accept: Vec<bool>,
     universal: Vec<bool>,
     start: u32,
@@ -121,8 +128,12 @@ impl Dfa {
         let words = nfa.mask.len();
         let mut dfa = Dfa {
             sets: vec![vec![0; words], vec![u64::MAX; words]],
-            ids: HashMap::from([(vec![0; words], DEAD)]),
+            ids: [(vec![0; words], DEAD)].into_iter().collect(),
             transitions: vec![Some(Box::new([(0, DEAD)])), Some(Box::new([(0, ALL)]))],
+            ascii: Some(vec![
+                Some(Box::new([DEAD; 128])),
+                Some(Box::new([ALL; 128])),
+            ]),
             accept: vec![false, true],
             universal: vec![false, true],
             start: DEAD,
@@ -136,6 +147,7 @@ impl Dfa {
     /// Every state, with exact dead and universal marks; none when too large.
     pub fn complete(nfa: &Automaton) -> Option<Dfa> {
         let mut dfa = Dfa::lazy(nfa);
+        dfa.ascii = None;
         let mut s = 0;
         while s < dfa.len() {
             if dfa.len() > MAX_COMPLETE {
@@ -181,6 +193,9 @@ impl Dfa {
         self.accept.push(set[a / 64] & (1 << (a % 64)) != 0);
         self.universal.push(false);
         self.transitions.push(None);
+        if let Some(ascii) = &mut self.ascii {
+            ascii.push(None);
+        }
         self.sets.push(set.to_vec());
         self.ids.insert(set.to_vec(), id);
         id
@@ -191,34 +206,47 @@ impl Dfa {
         if self.transitions[s as usize].is_some() {
             return;
         }
-        let classes = self.nfa.classes();
-        let words = self.nfa.mask.len();
-        let mut next = vec![0u64; classes * words];
-        let mut touched = vec![false; classes];
         let set = std::mem::take(&mut self.sets[s as usize]);
-        for n in Automaton::members(&set) {
-            let (from, to) = (self.nfa.edge_at[n], self.nfa.edge_at[n + 1]);
-            for &(first, last, target) in &self.nfa.edges[from as usize..to as usize] {
-                let target = &self.nfa.closure[target as usize];
-                for k in first as usize..=last as usize {
-                    touched[k] = true;
-                    for (w, t) in next[k * words..(k + 1) * words].iter_mut().zip(target) {
+        // The subset's edges, as intervals of classes; between two consecutive bounds the same
+        // edges fire, so each such run of classes has one target, computed once.
+        let edges: Vec<(u32, u32, u32)> = Automaton::members(&set)
+            .flat_map(|n| {
+                let (from, to) = (self.nfa.edge_at[n], self.nfa.edge_at[n + 1]);
+                self.nfa.edges[from as usize..to as usize].iter().copied()
+            })
+            .collect();
+        self.sets[s as usize] = set;
+        let mut bounds: Vec<u32> = vec![0, self.nfa.classes() as u32];
+        for &(first, last, _) in &edges {
+            bounds.extend([first, last + 1]);
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut next: StateSet = vec![0; self.nfa.mask.len()];
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        for run in bounds.windows(2) {
+            let k = run[0];
+            next.fill(0);
+            let mut fires = false;
+            for &(first, last, to) in &edges {
+                if (first..=last).contains(&k) {
+                    fires = true;
+                    for (w, t) in next.iter_mut().zip(&self.nfa.closure[to as usize]) {
                         *w |= t;
                     }
                 }
             }
-        }
-        self.sets[s as usize] = set;
-        let mut ranges: Vec<(u32, u32)> = Vec::new();
-        for k in 0..classes {
-            let target = if touched[k] {
-                self.intern(&mut next[k * words..(k + 1) * words])
-            } else {
-                DEAD
-            };
+            let target = if fires { self.intern(&mut next) } else { DEAD };
             if ranges.last().is_none_or(|r| r.1 != target) {
-                ranges.push((self.nfa.cuts[k], target));
+                ranges.push((self.nfa.cuts[k as usize], target));
             }
+        }
+        if let Some(ascii) = &mut self.ascii {
+            let mut row = Box::new([DEAD; 128]);
+            for (c, target) in row.iter_mut().enumerate() {
+                *target = Dfa::target(&ranges, c as u32);
+            }
+            ascii[s as usize] = Some(row);
         }
         self.transitions[s as usize] = Some(ranges.into_boxed_slice());
     }
@@ -267,7 +295,7 @@ impl Dfa {
         // Only the transitions are read from now on.
         self.nfa = empty_compiled();
         self.sets = Vec::new();
-        self.ids = HashMap::new();
+        self.ids = HashMap::default();
     }
 
     pub fn start(&self) -> u32 {
@@ -303,6 +331,11 @@ impl Dfa {
     /// The next state, building what is missing (lazy automaton).
     pub fn step_mut(&mut self, s: u32, c: u32) -> u32 {
         self.expand(s);
+        if let Some(Some(row)) = self.ascii.as_ref().map(|a| &a[s as usize])
+            && let Some(&t) = row.get(c as usize)
+        {
+            return t;
+        }
         self.step(s, c)
     }
 
@@ -350,5 +383,34 @@ fn empty_compiled() -> Compiled {
         looping: Vec::new(),
         accept: 0,
         start: Vec::new(),
+    }
+}
+
+/// A multiply-rotate hash (as rustc's FxHash) for state sets and search nodes: keys are a few
+/// machine words, never chosen by an adversary who could force collisions to slow a check.
+#[derive(Default)]
+pub struct FastHash(u64);
+
+impl Hasher for FastHash {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.write_u64(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

@@ -61,7 +61,7 @@ pub struct PathError {
 
 /// What a spec's decisions run on, built by the first decision that needs it and shared by its
 /// clones (a plain path never needs one: it is decided by comparing text).
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Engine {
     /// The language after the literal prefix, determinised (shared with every spec of the same
     /// rest).
@@ -75,10 +75,23 @@ struct Engine {
 
 /// A set's automaton: its union built lazily, state by state as decisions reach them, and kept
 /// (a plan's territory keeps its lanes' sets, the guardrails their credential rules).
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct SetEngine {
     dfa: OnceLock<Mutex<Dfa>>,
     nfa: OnceLock<Automaton>,
+}
+
+// Automata are tables: a spec's or set's debug form shows what it was written as, not them.
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SetEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetEngine").finish_non_exhaustive()
+    }
 }
 
 /// A required side of a decision on determinised automata: every path it names is the text,
@@ -101,16 +114,16 @@ pub struct PathSpec {
     /// ASCII case ignored (guard rules).
     fold_case: bool,
     semantics: Semantics,
-    /// The brace-free alternatives.
-    alternatives: Arc<[Vec<Token>]>,
-    /// The literal leading directories, each with its `/` (`a/b/` of `a/b/*.py`): no path of
-    /// this and of a glob whose leading directories differ from these is the same.
-    dirs: String,
-    /// How much of `dirs` every path named starts with, as text: all of it for a glob, none for
-    /// a guard rule (it ignores case, and `a/b` names `a/b` itself as well as what is beneath).
+    /// The brace-free alternatives; none for a plain path (it names its source alone, and the
+    /// checks parse thousands of them on every run).
+    alternatives: Option<Arc<[Vec<Token>]>>,
+    /// The literal leading directories, each with its `/` (`a/b/` of `a/b/*.py`), are
+    /// `source[..dirs_len]`: no path of this and of a glob whose leading directories differ
+    /// from these is the same.
+    dirs_len: usize,
+    /// How much of them every path named starts with, as text: all for a glob, none for a
+    /// guard rule (it ignores case, and `a/b` names `a/b` itself as well as what is beneath).
     prefix_len: usize,
-    /// Names one path, its source.
-    literal: bool,
     engine: Arc<Engine>,
 }
 
@@ -138,26 +151,27 @@ impl PathSpec {
         semantics: Semantics,
         fold_case: bool,
     ) -> Result<PathSpec, PathError> {
-        let alternatives = syntax::alternatives(source).map_err(|e| PathError {
-            message: format!("not a valid glob: {e}"),
-        })?;
-        let dirs: String = literal_prefix(source)
-            .iter()
-            .flat_map(|seg| [*seg, "/"])
-            .collect();
         let plain = !fold_case && semantics == Semantics::Glob;
-        let literal = plain
-            && !source.ends_with('/')
-            && !source.contains(['*', '?', '[', '{'])
-            && alternatives.len() == 1;
+        // Without wildcards, braces or classes (and so without syntax errors), a glob names its
+        // text alone.
+        let literal =
+            plain && !source.ends_with('/') && !source.contains(['*', '?', '[', '{', '}']);
+        let alternatives = if literal {
+            None
+        } else {
+            let alternatives = syntax::alternatives(source).map_err(|e| PathError {
+                message: format!("not a valid glob: {e}"),
+            })?;
+            Some(alternatives.into())
+        };
+        let dirs_len = literal_dirs_len(source);
         Ok(PathSpec {
             source: source.to_owned(),
             fold_case,
             semantics,
-            alternatives: alternatives.into(),
-            prefix_len: if plain { dirs.len() } else { 0 },
-            dirs,
-            literal,
+            alternatives,
+            dirs_len,
+            prefix_len: if plain { dirs_len } else { 0 },
             engine: Arc::default(),
         })
     }
@@ -169,12 +183,27 @@ impl PathSpec {
     /// Text every path it names starts with (its literal leading directories, or nothing for a
     /// guard rule).
     pub fn text_prefix(&self) -> &str {
-        &self.dirs[..self.prefix_len]
+        &self.source[..self.prefix_len]
+    }
+
+    /// Its literal leading directories, each with its `/` (`a/b/` of `a/b/*.py`, empty for
+    /// `**/x`): every path it names lies in them (a guard rule's may also be the innermost one
+    /// itself: `a/b/**` names `a/b`).
+    pub fn literal_dirs(&self) -> &str {
+        &self.source[..self.dirs_len]
+    }
+
+    /// The brace-free alternatives as tokens.
+    fn tokens(&self) -> Cow<'_, [Vec<Token>]> {
+        match &self.alternatives {
+            Some(alternatives) => Cow::Borrowed(alternatives),
+            None => Cow::Owned(vec![syntax::plain(&self.source)]),
+        }
     }
 
     fn regex(&self) -> Re {
         Re::Alt(
-            self.alternatives
+            self.tokens()
                 .iter()
                 .map(|tokens| alternative_re(tokens, self.semantics, self.fold_case))
                 .collect(),
@@ -187,7 +216,8 @@ impl PathSpec {
     fn rest(&self) -> &Rest {
         self.engine.rest.get_or_init(|| {
             let skip = self.text_prefix().chars().count();
-            let tails: Vec<&[Token]> = self.alternatives.iter().map(|t| &t[skip..]).collect();
+            let tokens = self.tokens();
+            let tails: Vec<&[Token]> = tokens.iter().map(|t| &t[skip..]).collect();
             rest::rest(self.semantics, self.fold_case, &tails)
         })
     }
@@ -206,7 +236,7 @@ impl PathSpec {
     }
 
     pub fn matches(&self, path: &str) -> bool {
-        if self.literal {
+        if self.alternatives.is_none() {
             return path == self.source;
         }
         let Some(rest) = path.strip_prefix(self.text_prefix()) else {
@@ -220,7 +250,7 @@ impl PathSpec {
 
     /// The one path a glob without wildcards names (its language is that path alone).
     fn literal(&self) -> Option<&str> {
-        self.literal.then_some(self.source.as_str())
+        self.alternatives.is_none().then_some(self.source.as_str())
     }
 
     /// A path both name, if any.
@@ -289,10 +319,10 @@ impl PathSpec {
     /// False when the literal leading directories of the two differ somewhere: then no path is
     /// named by both.
     fn prefix_compatible(&self, other: &PathSpec) -> bool {
-        let (short, long) = if self.dirs.len() <= other.dirs.len() {
-            (&self.dirs, &other.dirs)
+        let (short, long) = if self.dirs_len <= other.dirs_len {
+            (self.literal_dirs(), other.literal_dirs())
         } else {
-            (&other.dirs, &self.dirs)
+            (other.literal_dirs(), self.literal_dirs())
         };
         let long = &long.as_bytes()[..short.len()];
         if self.fold_case || other.fold_case {
@@ -349,14 +379,14 @@ impl PathSpec {
 
     /// Each brace alternative on its own (`a/{b,c}` → `a/b`, `a/c`).
     pub fn alternatives(&self) -> Vec<PathSpec> {
-        if self.alternatives.len() == 1 {
+        let tokens = self.tokens();
+        if tokens.len() == 1 {
             return vec![self.clone()];
         }
-        self.alternatives
+        tokens
             .iter()
             .map(|tokens| PathSpec {
-                alternatives: Arc::from([tokens.clone()]),
-                literal: false,
+                alternatives: Some(Arc::from([tokens.clone()])),
                 engine: Arc::default(),
                 ..self.clone()
             })
@@ -397,15 +427,17 @@ fn search_dfa(required: &[Side], forbidden: Option<&mut Dfa>) -> Search {
     }
 }
 
-/// The leading directory names of a glob that hold no wildcard: every path it names starts with
-/// them (a trailing segment counts only when a `/` follows it).
-pub fn literal_prefix(glob: &str) -> Vec<&str> {
-    let mut segments: Vec<&str> = glob.split('/').collect();
-    segments.pop();
-    segments
-        .into_iter()
-        .take_while(|seg| !seg.contains(['*', '?', '[', '{', ']', '}']))
-        .collect()
+/// The length of the leading directory names of a glob that hold no wildcard, each with its `/`:
+/// every path it names starts with them (a trailing segment counts only when a `/` follows it).
+fn literal_dirs_len(glob: &str) -> usize {
+    let mut len = 0;
+    while let Some(end) = glob[len..].find('/') {
+        if glob[len..len + end].contains(['*', '?', '[', '{', ']', '}']) {
+            break;
+        }
+        len += end + 1;
+    }
+    len
 }
 
 /// The union of several globs (a lane's ownership, the guard rules).

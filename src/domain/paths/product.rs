@@ -6,7 +6,7 @@
 //! finds the same shortest, readable witness as the NFA search ([`super::decide`]).
 use super::charset::best_char;
 use super::decide::{MAX_NODES, Search, Valid};
-use super::dfa::{DEAD, Dfa, END};
+use super::dfa::{DEAD, Dfa, END, FastHash};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -31,24 +31,6 @@ impl Hash for Node {
         let [a, b, c] = self.states;
         h.write_u64(u64::from(a) | u64::from(b) << 32);
         h.write_u64(u64::from(c) | (self.valid as u64) << 32);
-    }
-}
-
-/// Nodes are small integers: a multiply-rotate hash is enough (and much cheaper than SipHash).
-#[derive(Default)]
-struct NodeHasher(u64);
-
-impl Hasher for NodeHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
@@ -127,7 +109,7 @@ thread_local! {
 #[derive(Default)]
 struct Scratch {
     nodes: Vec<(Node, u32, char)>,
-    seen: HashSet<Node, BuildHasherDefault<NodeHasher>>,
+    seen: HashSet<Node, BuildHasherDefault<FastHash>>,
     step: Step,
 }
 

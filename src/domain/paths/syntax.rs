@@ -43,18 +43,7 @@ enum Node {
 pub fn alternatives(glob: &str) -> Result<Vec<Vec<Token>>, SyntaxError> {
     // Most paths have neither braces nor classes: one pass, one alternative.
     if !glob.contains(['{', '}', '[']) {
-        let mut tokens = Vec::with_capacity(glob.len());
-        let mut chars = glob.chars().peekable();
-        while let Some(c) = chars.next() {
-            tokens.push(match c {
-                '*' if chars.next_if_eq(&'*').is_some() => Token::DoubleStar,
-                '*' => Token::Star,
-                '?' => Token::AnyChar,
-                '/' => Token::Separator,
-                c => Token::Literal(c),
-            });
-        }
-        return Ok(vec![tokens]);
+        return Ok(vec![plain(glob)]);
     }
     let chars: Vec<char> = glob.chars().collect();
     let mut pos = 0;
@@ -63,6 +52,22 @@ pub fn alternatives(glob: &str) -> Result<Vec<Vec<Token>>, SyntaxError> {
         return Err(error(format!("unmatched `{}`", chars[pos])));
     }
     expand(&nodes)
+}
+
+/// The tokens of a glob without braces or classes.
+pub fn plain(glob: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(glob.len());
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        tokens.push(match c {
+            '*' if chars.next_if_eq(&'*').is_some() => Token::DoubleStar,
+            '*' => Token::Star,
+            '?' => Token::AnyChar,
+            '/' => Token::Separator,
+            c => Token::Literal(c),
+        });
+    }
+    tokens
 }
 
 fn parse_seq(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Node>, SyntaxError> {
