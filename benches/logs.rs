@@ -32,6 +32,8 @@ use swarm_cockpit::app::{Effect, Msg, State, update};
 use swarm_cockpit::domain::log_buffer::{Dedup, LineBatch, LineSplitter, split_timestamp};
 use swarm_cockpit::domain::pod::PodInfo;
 use swarm_cockpit::domain::{ObjectKey, Plan, Run};
+use swarm_cockpit::effects::{Executor, KubeCluster};
+use swarm_cockpit::sources::kube::SharedClient;
 use swarm_cockpit::sources::logs::{Backend, LogRunner};
 use swarm_cockpit::ui::{self, Theme};
 use tokio::sync::mpsc;
@@ -437,12 +439,10 @@ async fn versus_kubectl() {
 /// the opening (pod discovery included) and from the stream's start.
 async fn ours_once(cluster: &TestCluster, p: usize) -> (Duration, Duration) {
     let (tx, mut rx) = mpsc::channel(256);
-    let runner = LogRunner::new(
-        Backend::Kube(swarm_cockpit::sources::kube::SharedClient::new(
-            cluster.client.clone(),
-        )),
-        tx,
-    );
+    let shared = SharedClient::new(cluster.client.clone());
+    let logs = LogRunner::new(Backend::Kube(shared.clone()), tx.clone());
+    let runner =
+        Executor::new(tx, std::sync::Arc::new(KubeCluster::new(shared)), None).with_logs(logs);
     let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
     let run = Run::from_json(&json!({
         "metadata": {"name": format!("bench-{p}"), "namespace": cluster.namespace},

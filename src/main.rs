@@ -9,13 +9,12 @@ use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::guardrails::Guardrails;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
-use swarm_cockpit::effects::{Backend, Executor, KubeControl, NotifySettings};
-use swarm_cockpit::runtime::Wiring;
+use swarm_cockpit::effects::{Executor, KubeCluster, KubeControl, NotifySettings};
 use swarm_cockpit::sources::audit::AuditLog;
 use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
 use swarm_cockpit::sources::logs::{Backend as LogBackend, LogRunner};
-use swarm_cockpit::sources::{demo, github, kube};
+use swarm_cockpit::sources::{demo, demo_cluster, github, kube};
 use swarm_cockpit::ui::Theme;
 use swarm_cockpit::{paths, runtime, validate};
 use tokio::sync::mpsc;
@@ -220,24 +219,18 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             let debug_panic_after_ms = *debug_panic_after_ms;
             let debug_panic_on_sigusr1 = *debug_panic_on_sigusr1;
             swarm_cockpit::crash::set_draft_store(draft_store());
+            let read_only = state.settings.read_only;
             rt.block_on(async move {
-                let executor = Executor::new(tx.clone(), Backend::demo(), draft_store())
-                    .with_audit(audit_log(&operator), &operator)
-                    .with_signer(signer);
+                let cluster = std::sync::Arc::new(demo_cluster::DemoCluster::new(tx.clone()));
                 let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
+                let executor = Executor::new(tx.clone(), cluster, draft_store())
+                    .with_audit(audit_log(&operator), &operator)
+                    .with_read_only(read_only)
+                    .with_signer(signer)
+                    .with_notify(notify_settings(&config))
+                    .with_logs(logs);
                 let _demo = demo::spawn(plan, seed, speed, tx);
-                let executor = executor.with_notify(notify_settings(&config));
-                let ui = runtime::run(
-                    state,
-                    theme,
-                    rx,
-                    Wiring {
-                        github: None,
-                        executor: Some(executor),
-                        logs: Some(logs),
-                        audit: None,
-                    },
-                );
+                let ui = runtime::run(state, theme, rx, executor);
                 if debug_panic_on_sigusr1 {
                     let mut usr1 = tokio::signal::unix::signal(
                         tokio::signal::unix::SignalKind::user_defined1(),
@@ -281,37 +274,27 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 swarm_cockpit::crash::set_draft_store(draft_store());
                 let (audit, _auditor) = start_audit(&config, &mut state, tx.clone());
                 let shared = kube::SharedClient::new(conn.client.clone());
-                let executor =
-                    Executor::new(tx.clone(), Backend::Kube(shared.clone()), draft_store());
                 let logs = LogRunner::new(LogBackend::Kube(shared.clone()), tx.clone());
                 let watchers = kube::spawn_watchers(&conn, tx.clone());
-                let executor = executor
+                let cluster = KubeCluster::new(shared.clone()).with_control(KubeControl::new(
+                    shared.clone(),
+                    target.clone(),
+                    watchers,
+                ));
+                let executor = Executor::new(tx.clone(), std::sync::Arc::new(cluster), draft_store())
                     .with_audit(audit_log(&state.settings.operator), &state.settings.operator)
-                    .with_kube(Some(KubeControl::new(
-                        shared.clone(),
-                        target.clone(),
-                        watchers,
-                    )))
+                    .with_read_only(state.settings.read_only)
                     .with_notify(notify_settings(&config))
-                    .with_signer(signer);
+                    .with_signer(signer)
+                    .with_logs(logs)
+                    .with_links(github, audit);
                 let contexts = KubeControl::contexts();
                 let _ = tx
                     .send(swarm_cockpit::app::Msg::Op(
                         swarm_cockpit::app::msg::OpResult::Contexts(contexts),
                     ))
                     .await;
-                runtime::run(
-                    state,
-                    theme,
-                    rx,
-                    Wiring {
-                        github,
-                        executor: Some(executor),
-                        logs: Some(logs),
-                        audit,
-                    },
-                )
-                .await
+                runtime::run(state, theme, rx, executor).await
             })?
         }
     };

@@ -9,7 +9,7 @@ use support::{TestCluster, WAIT, implementation_spec, plan_ab, template_text};
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{ConnState, Effect, Msg, State, update};
 use swarm_cockpit::domain::ResourceKind;
-use swarm_cockpit::effects::{Backend, Executor, KubeControl};
+use swarm_cockpit::effects::{Executor, KubeCluster, KubeControl};
 use swarm_cockpit::sources::kube::{SharedClient, Target, spawn_watchers};
 use tokio::sync::mpsc;
 
@@ -90,8 +90,9 @@ async fn switching_namespace_re_establishes_the_watches() {
     );
     let shared = SharedClient::new(conn.client.clone());
     let watchers = spawn_watchers(&conn, tx.clone());
-    let executor = Executor::new(tx.clone(), Backend::Kube(shared.clone()), None)
-        .with_kube(Some(KubeControl::new(shared, target, watchers)));
+    let kube_cluster =
+        KubeCluster::new(shared.clone()).with_control(KubeControl::new(shared, target, watchers));
+    let executor = Executor::new(tx.clone(), std::sync::Arc::new(kube_cluster), None);
     wait(&mut state, &mut rx, "the first namespace", |s| {
         s.cluster.items.len() == 1 && s.overall_connection() == ConnState::Connected
     })

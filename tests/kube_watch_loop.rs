@@ -4,7 +4,7 @@
 //! server in `kube_faults.rs`.
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use kube::api::{DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
+use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -88,7 +88,7 @@ impl WatchApi for Fake {
         })
     }
 
-    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>> {
+    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>> {
         self.calls.lock().expect("calls").push("list".into());
         let page = self.lists.lock().expect("lists").pop_front();
         Box::pin(async move {
@@ -116,7 +116,7 @@ fn stream_of(steps: Vec<Step>) -> EventStream {
                     return Some((Err(err), steps));
                 }
                 Step::Event(v) => {
-                    let event: WatchEvent<DynamicObject> =
+                    let event: WatchEvent<Value> =
                         serde_json::from_value(v).expect("a watch event");
                     return Some((Ok(event), steps));
                 }
@@ -174,6 +174,7 @@ fn tuning() -> WatchTuning {
         retry_min: Duration::from_millis(100),
         retry_max: Duration::from_secs(1),
         page_size: 2,
+        streaming_lists: true,
     }
 }
 

@@ -53,7 +53,7 @@ fn palette_commands_do_what_they_say() {
         palette(&mut s, "plan /tmp/p.toml"),
         vec![Effect::LoadPlan("/tmp/p.toml".into())]
     );
-    assert!(palette(&mut s, "readonly").is_empty());
+    assert_eq!(palette(&mut s, "readonly"), vec![Effect::EnterReadOnly]);
     assert!(s.settings.read_only);
     assert_eq!(palette(&mut s, "quit"), vec![Effect::Quit]);
 }
@@ -248,8 +248,47 @@ fn a_failed_run_and_a_finished_wave_notify_once() {
     // The timeline saw the change.
     let history = &s.cluster.history[&swarm_cockpit::domain::ObjectKey::new("agents", "a")];
     assert_eq!(
-        history.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        history.iter().map(|(_, p)| p.label()).collect::<Vec<_>>(),
         ["Running", "Failed"]
+    );
+}
+
+/// The timeline's history is bounded per run under churn, and goes with the run (deleted, or
+/// gone from a relist).
+#[test]
+fn phase_history_is_capped_and_pruned() {
+    use swarm_cockpit::app::state::MAX_HISTORY as HISTORY_PER_RUN;
+    use swarm_cockpit::domain::ObjectKey;
+    let mut s = state();
+    initial_list(
+        &mut s,
+        vec![wave_run("a", "Pending"), wave_run("b", "Pending")],
+    );
+    let phases = ["Running", "Failed", "Pending", "Succeeded"];
+    for i in 0..(HISTORY_PER_RUN * 3) {
+        apply_run(&mut s, wave_run("a", phases[i % phases.len()]));
+    }
+    let a = ObjectKey::new("agents", "a");
+    let history = &s.cluster.history[&a];
+    assert_eq!(history.len(), HISTORY_PER_RUN);
+    let last = phases[(HISTORY_PER_RUN * 3 - 1) % phases.len()];
+    assert_eq!(history.last().map(|(_, p)| p.label()), Some(last));
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::Deleted(ResourceKind::AgentRun, a.clone())),
+    );
+    assert!(!s.cluster.history.contains_key(&a));
+    // A relist that no longer has "b" drops its history with it.
+    assert!(
+        s.cluster
+            .history
+            .contains_key(&ObjectKey::new("agents", "b"))
+    );
+    initial_list(&mut s, vec![]);
+    assert!(
+        s.cluster.history.is_empty(),
+        "{:?}",
+        s.cluster.history.keys()
     );
 }
 

@@ -96,7 +96,7 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
         effects.iter().any(|e| matches!(e, Effect::WriteDraft(_))),
         "the draft is written before the request"
     );
-    let saved = swarm_cockpit::effects::demo_saved(draft);
+    let saved = swarm_cockpit::sources::demo_cluster::saved(draft);
     let effects = press(&mut s, [Msg::Op(OpResult::Saved(Box::new(saved)))]);
     assert!(
         effects

@@ -86,4 +86,43 @@ pub enum Effect {
     OpenUrl(String),
     /// Refresh pull requests now (`r`).
     RefreshPullRequests,
+    /// The operator turned read-only on for the session (`:readonly`): the executor refuses every
+    /// mutation from now on, whatever the app asks (there is no way back within the session).
+    EnterReadOnly,
+}
+
+impl Effect {
+    /// Whether the effect changes the cluster. Read-only mode refuses these at the executor,
+    /// whatever the app code asked for. Local files (drafts, saved logs) are not mutations: a
+    /// read-only session still keeps the operator's text as a draft.
+    pub fn is_mutation(&self) -> bool {
+        // Exhaustive on purpose: a new effect must say whether read-only mode lets it through.
+        match self {
+            Effect::SaveWorkItem { .. }
+            | Effect::PatchWorkItem { .. }
+            | Effect::ApproveWorkItem { .. }
+            | Effect::LaunchRuns { .. }
+            | Effect::CancelRuns(_)
+            | Effect::RetainRuns(_)
+            | Effect::DeleteRuns(_) => true,
+            Effect::WriteDraft(_)
+            | Effect::WriteBackup(_)
+            | Effect::DeleteDraft { .. }
+            | Effect::SetTheme(_)
+            | Effect::LoadPlan(_)
+            | Effect::SwitchTarget { .. }
+            | Effect::Notify { .. }
+            | Effect::ExternalEdit { .. }
+            | Effect::Quit
+            | Effect::WatchPods(_)
+            | Effect::StreamLogs(_)
+            | Effect::StopLogs
+            | Effect::SaveLogs { .. }
+            | Effect::SaveRunLogs { .. }
+            | Effect::Copy(_)
+            | Effect::OpenUrl(_)
+            | Effect::RefreshPullRequests
+            | Effect::EnterReadOnly => false,
+        }
+    }
 }

@@ -345,8 +345,12 @@ pub fn open(state: &mut State, run: &ObjectKey) -> Vec<Effect> {
         unseen: 0,
         wrap_cache: RefCell::new(WrapCache::default()),
     };
-    // One log view at a time: opening another run's logs replaces it.
+    // One log view at a time: opening another run's logs replaces it. The logs take the whole
+    // screen in place of the run's details they were opened from: leaving them is the board.
     state.screens.close(Mode::Logs);
+    if state.mode() == Mode::Detail {
+        state.screens.back();
+    }
     state.screens.open(Screen::Logs(Box::new(view)));
     state.needs_redraw = true;
     vec![Effect::StopLogs, Effect::WatchPods(query)]

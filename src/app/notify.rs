@@ -79,32 +79,34 @@ fn pr_before(state: &State, pr: &PullRequest) -> (PrKey, Option<Light>) {
 }
 
 fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Effect> {
-    let Some(run) = state.cluster.runs.get(key).cloned() else {
+    // Only what the notices read, not a copy of the run: this runs for every event of a
+    // 10,000-object list.
+    let Some(run) = state.cluster.runs.get(key) else {
         return Vec::new();
     };
     let new = run.phase.clone();
     if old.as_ref() == Some(&new) {
         return Vec::new();
     }
-    state
-        .cluster
-        .record_phase(key, state.now, new.label().to_owned());
+    let failed_why = (new == Phase::Failed && old.is_some()).then(|| {
+        run.headline_condition()
+            .and_then(|c| c.reason.clone())
+            .or_else(|| run.reason.clone())
+            .unwrap_or_default()
+    });
+    let wave = run.wave.clone();
+    state.cluster.record_phase(key, state.now, new.clone());
     // The first listing is the starting point, not news.
     let Some(old) = old else {
         return Vec::new();
     };
     let mut effects = Vec::new();
-    if new == Phase::Failed {
-        let why = run
-            .headline_condition()
-            .and_then(|c| c.reason.clone())
-            .or_else(|| run.reason.clone())
-            .unwrap_or_default();
+    if let Some(why) = failed_why {
         effects.push(notify("Run failed", format!("{} failed {why}", key.name)));
     }
     if new.is_terminal()
         && !old.is_terminal()
-        && let Some(wave) = run.wave.clone()
+        && let Some(wave) = wave
     {
         let phases: Vec<&Phase> = state
             .cluster

@@ -199,7 +199,8 @@ pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
                 state,
                 "read-only for this session: mutating actions are disabled",
             );
-            Ok(Vec::new())
+            // The executor refuses mutations from now on too, not only the app's own checks.
+            Ok(vec![Effect::EnterReadOnly])
         }
         "lane" => {
             let id = need("a lane id")?;

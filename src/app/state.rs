@@ -44,7 +44,7 @@ pub struct ClusterData {
     pub prs: HashMap<PrKey, PullRequest>,
     /// Phase changes seen per run (time, phase), for the timeline; bounded per run
     /// ([`MAX_HISTORY`]) and pruned when the run goes.
-    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, String)>>,
+    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, crate::domain::Phase)>>,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     pub last_event_at: Option<DateTime<Utc>>,
     /// Blocked-reason counters, idempotency keys, Swarms and the cancels followed through, of
@@ -84,16 +84,25 @@ fn link_fields(run: &Run) -> (&Option<String>, &Option<String>, &Vec<String>, bo
 }
 
 /// Phase changes kept per run: a run that flaps for days must not grow memory without bound.
-pub const MAX_HISTORY: usize = 32;
+pub const MAX_HISTORY: usize = 16;
 
 impl ClusterData {
     /// Appends a phase change to the run's timeline, dropping the oldest beyond [`MAX_HISTORY`].
-    pub fn record_phase(&mut self, run: &ObjectKey, at: DateTime<Utc>, phase: String) {
-        let timeline = self.history.entry(run.clone()).or_default();
-        timeline.push((at, phase));
-        if timeline.len() > MAX_HISTORY {
-            timeline.drain(..timeline.len() - MAX_HISTORY);
+    pub fn record_phase(
+        &mut self,
+        run: &ObjectKey,
+        at: DateTime<Utc>,
+        phase: crate::domain::Phase,
+    ) {
+        // Most runs are seen in one phase only (the first listing): room for one entry, not four.
+        let timeline = self
+            .history
+            .entry(run.clone())
+            .or_insert_with(|| Vec::with_capacity(1));
+        if timeline.len() >= MAX_HISTORY {
+            timeline.remove(0);
         }
+        timeline.push((at, phase));
     }
 
     /// Forgets a run that is gone: its object and its timeline.

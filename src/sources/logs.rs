@@ -7,7 +7,6 @@
 //! and [`Dedup`] drops what it already delivered, so nothing is lost or shown twice. When the
 //! stream ends it asks the pod: deleted or terminated → "ended"; still running → reconnect.
 //! Lines are split, sanitized and batched here, off the UI thread; the app only appends batches.
-use crate::app::Effect;
 use crate::app::logs::{LogEvent, LogRequest, PodQuery, StreamState};
 use crate::app::msg::Msg;
 use crate::domain::log_buffer::{Dedup, LineBatch, LineSplitter, split_timestamp};
@@ -40,7 +39,7 @@ pub enum Backend {
 }
 
 /// Carries out the log view's effects: at most one pod watch and one stream at a time (a new one
-/// replaces the old), and file saves. Dropping it stops its tasks.
+/// replaces the old). Dropping it stops its tasks. (Saving a log is a file job: `effects::files`.)
 pub struct LogRunner {
     backend: Backend,
     tx: mpsc::Sender<Msg>,
@@ -84,72 +83,53 @@ impl LogRunner {
         }
     }
 
-    /// Runs a log effect (must be called inside a tokio runtime); other effects are ignored.
-    pub fn execute(&self, effect: Effect) {
+    /// Watches a run's pods (replacing any earlier watch). Inside a tokio runtime.
+    pub fn watch_pods(&self, query: PodQuery) {
         let mut tasks = self.tasks.borrow_mut();
-        match effect {
-            Effect::WatchPods(query) => {
-                tasks.stop_pods();
-                let tx = self.tx.clone();
-                tasks.pods = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
-                    Backend::Demo(demo) => {
-                        tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
-                    }
-                });
+        tasks.stop_pods();
+        let tx = self.tx.clone();
+        tasks.pods = Some(match &self.backend {
+            Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
+            Backend::Demo(demo) => {
+                tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
             }
-            Effect::StreamLogs(request) => {
-                tasks.stop_stream();
-                let tx = self.tx.clone();
-                tasks.stream = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
-                    Backend::Demo(demo) => {
-                        tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
-                    }
-                });
+        });
+    }
+
+    /// Streams one pod's log (replacing any earlier stream). Inside a tokio runtime.
+    pub fn stream_logs(&self, request: LogRequest) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.stop_stream();
+        let tx = self.tx.clone();
+        tasks.stream = Some(match &self.backend {
+            Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
+            Backend::Demo(demo) => {
+                tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
             }
-            Effect::StopLogs => {
-                tasks.stop_pods();
-                tasks.stop_stream();
-            }
-            Effect::SaveLogs {
-                path,
-                contents,
-                lines,
-            } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let written =
-                        tokio::task::spawn_blocking(move || write_new_file(&path, &contents)).await;
-                    let event = match written {
-                        Ok(Ok(path)) => LogEvent::Saved { path, lines },
-                        Ok(Err((path, e))) => LogEvent::SaveFailed {
-                            path,
-                            error: e.to_string(),
-                        },
-                        Err(e) => LogEvent::SaveFailed {
-                            path: PathBuf::new(),
-                            error: e.to_string(),
-                        },
-                    };
-                    let _ = tx.send(Msg::Log(event)).await;
-                });
-            }
-            Effect::SaveRunLogs { query, dir } => {
-                let tx = self.tx.clone();
-                let backend = match &self.backend {
-                    Backend::Kube(client) => SaveFrom::Kube(client.get()),
-                    Backend::Demo(_) => SaveFrom::Demo,
-                };
-                tokio::spawn(async move {
-                    let text = save_run_logs(backend, &query, &dir).await;
-                    let _ = tx
-                        .send(Msg::Source(crate::app::SourceEvent::Notice(text)))
-                        .await;
-                });
-            }
-            _ => {}
-        }
+        });
+    }
+
+    /// Stops the pod watch and the stream.
+    pub fn stop(&self) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.stop_pods();
+        tasks.stop_stream();
+    }
+
+    /// Writes every pod log of a run to files in `dir` (one per pod), before retention takes
+    /// them; what was written (or why not) comes back as a notice.
+    pub fn save_run_logs(&self, query: PodQuery, dir: PathBuf) {
+        let tx = self.tx.clone();
+        let from = match &self.backend {
+            Backend::Kube(client) => SaveFrom::Kube(client.get()),
+            Backend::Demo(_) => SaveFrom::Demo,
+        };
+        tokio::spawn(async move {
+            let text = save_run_logs(from, &query, &dir).await;
+            let _ = tx
+                .send(Msg::Source(crate::app::SourceEvent::Notice(text)))
+                .await;
+        });
     }
 }
 
@@ -238,18 +218,6 @@ async fn save_run_logs(from: SaveFrom, query: &PodQuery, dir: &Path) -> String {
             errors.join("; ")
         )
     }
-}
-
-/// Effects the [`LogRunner`] carries out.
-pub fn is_log_effect(effect: &Effect) -> bool {
-    matches!(
-        effect,
-        Effect::WatchPods(_)
-            | Effect::StreamLogs(_)
-            | Effect::StopLogs
-            | Effect::SaveLogs { .. }
-            | Effect::SaveRunLogs { .. }
-    )
 }
 
 /// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52. The

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod browser;
 pub mod demo;
+pub mod demo_cluster;
 pub mod demo_logs;
 pub mod drafts;
 pub mod external_editor;
