@@ -262,9 +262,8 @@ fn ingest() {
     let t = Instant::now();
     key(&mut state, KeyCode::Char('F'));
     let matching = state
-        .logs
-        .view
-        .as_deref()
+        .screens
+        .logs()
         .map_or(0, |v| v.filter_index.seqs.len());
     println!(
         "filter F over {LINES} lines ({matching} match): {:.1} ms",
@@ -457,9 +456,8 @@ async fn ours_once(cluster: &TestCluster, p: usize) -> (Duration, Duration) {
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while state
-        .logs
-        .view
-        .as_deref()
+        .screens
+        .logs()
         .is_none_or(|v| v.buffer.len() < POD_LINES)
     {
         let msg = tokio::time::timeout_at(deadline, rx.recv())

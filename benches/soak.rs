@@ -396,10 +396,12 @@ async fn soak(a: Args) -> Vec<String> {
     tui.wait_for_within("the board to settle", Duration::from_secs(120), |s| {
         quiet_for(&s.contents()) >= 2
     });
-    tui.send("q");
-    let status = tui.wait_exit(Duration::from_secs(20));
+    // Sampling stops before the quit: writing the report (every run as JSON) is the bench's
+    // instrumentation, not the cockpit.
     sampling.store(false, Ordering::Relaxed);
     let _ = sampler.join();
+    tui.send("q");
+    let status = tui.wait_exit(Duration::from_secs(20));
 
     let mut failures = Vec::new();
     if !status.success() {

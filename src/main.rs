@@ -485,7 +485,7 @@ async fn run_validate(
         && !listing
             .items
             .iter()
-            .any(|i| swarm_cockpit::domain::wave::wave_of(i, plan) == Some(n))
+            .any(|i| swarm_cockpit::domain::placement::item_wave(i, plan) == Some(n))
     {
         eprintln!("swarm validate: no work item is planned in wave {n}");
         return 2;

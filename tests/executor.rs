@@ -340,7 +340,7 @@ async fn read_only_refuses_every_mutation_with_a_reply_and_an_audit_line() {
         }
         refused += 1;
     }
-    assert_eq!(refused, 6, "six kinds of mutation");
+    assert_eq!(refused, 7, "seven kinds of mutation");
     assert_eq!(cluster.mutations(), 0, "nothing reached the cluster");
 }
 

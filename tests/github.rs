@@ -1195,15 +1195,12 @@ fn lane_headers_count_prs_and_the_wave_gate_reads_them() {
     assert_eq!(lane_prs(&s, "A", None), a);
     let col = &s.board_view().columns[0];
     assert_eq!(column_prs(&s, col), a);
-    assert!(
-        lane_prs_merged(&s, "A", Some("1")),
-        "wave 1 of lane A merged"
-    );
-    assert!(!lane_prs_merged(&s, "A", Some("2")));
+    assert!(lane_prs_merged(&s, "A", Some(1)), "wave 1 of lane A merged");
+    assert!(!lane_prs_merged(&s, "A", Some(2)));
     assert!(!lane_prs_merged(&s, "A", None));
     // Lane B's only run never got a branch: nothing merged.
     assert_eq!(lane_prs(&s, "B", None).none, 1);
-    assert!(!lane_prs_merged(&s, "B", Some("1")));
+    assert!(!lane_prs_merged(&s, "B", Some(1)));
     assert!(
         !lane_prs_merged(&s, "C", None),
         "an empty lane is not merged"

@@ -14,13 +14,12 @@ use std::sync::Arc;
 use support::{Follower, TestCluster, WAIT, implementation_spec, plan_ab, template_text};
 use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
-use swarm_cockpit::app::{ConnState, Effect, Msg, update};
+use swarm_cockpit::app::{ConnState, Effect, update};
 use swarm_cockpit::domain::approval::{self, Claim};
 use swarm_cockpit::domain::wave::{self, LaunchSettings, Overrides};
 use swarm_cockpit::domain::{ObjectKey, ResourceKind, WorkItem, labels};
-use swarm_cockpit::effects::{Executor, KubeCluster};
+use swarm_cockpit::effects::{Headless, KubeCluster};
 use swarm_cockpit::sources::kube::SharedClient;
-use tokio::sync::mpsc;
 
 const SPEC: ResourceKind = ResourceKind::ImplementationSpec;
 const RUN: ResourceKind = ResourceKind::AgentRun;
@@ -54,46 +53,26 @@ async fn approved_item(cluster: &TestCluster, name: &str, wave: u32) -> WorkItem
 }
 
 /// The cockpit's executor over the test cluster, acting as `operator`, on its own channel.
-fn executor(cluster: &TestCluster, operator: &str) -> (Executor, mpsc::Receiver<Msg>) {
-    let (tx, rx) = mpsc::channel(1024);
+fn executor(cluster: &TestCluster, operator: &str) -> Headless {
     let shared = SharedClient::new(cluster.client.clone());
-    let executor =
-        Executor::new(tx, Arc::new(KubeCluster::new(shared)), None).with_audit(None, operator);
-    (executor, rx)
+    Headless::new(Arc::new(KubeCluster::new(shared)), None, operator)
 }
 
-/// Carries out one effect with `executor` and returns the results it sent, in arrival order.
-async fn outcomes(
-    executor: &Executor,
-    rx: &mut mpsc::Receiver<Msg>,
-    effect: Effect,
-) -> Vec<OpResult> {
-    assert_eq!(executor.execute(effect), None);
-    tokio::time::timeout(WAIT, executor.settled())
+/// Carries out one effect and returns the results it sent, in arrival order.
+async fn outcomes(executor: &mut Headless, effect: Effect) -> Vec<OpResult> {
+    tokio::time::timeout(WAIT, executor.results(effect))
         .await
-        .expect("the executor settles");
-    let mut out = Vec::new();
-    while let Ok(msg) = rx.try_recv() {
-        if let Msg::Op(result) = msg {
-            out.push(result);
-        }
-    }
-    out
+        .expect("the executor settles")
 }
 
 /// Launches `manifests` as wave `wave` through the executor; each run's outcome, in the
 /// manifests' order.
-async fn launch(
-    executor: &Executor,
-    rx: &mut mpsc::Receiver<Msg>,
-    wave: u32,
-    manifests: &[Value],
-) -> Vec<LaunchOutcome> {
+async fn launch(executor: &mut Headless, wave: u32, manifests: &[Value]) -> Vec<LaunchOutcome> {
     let effect = Effect::LaunchRuns {
         wave,
         manifests: manifests.to_vec(),
     };
-    let mut by_name: BTreeMap<String, LaunchOutcome> = outcomes(executor, rx, effect)
+    let mut by_name: BTreeMap<String, LaunchOutcome> = outcomes(executor, effect)
         .await
         .into_iter()
         .map(|r| match r {
@@ -242,11 +221,10 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
             )
         })
         .collect();
-    let ((first, mut first_rx), (second, mut second_rx)) =
-        (executor(&cluster, "ana"), executor(&cluster, "bo"));
+    let (mut first, mut second) = (executor(&cluster, "ana"), executor(&cluster, "bo"));
     let (a, b) = tokio::join!(
-        launch(&first, &mut first_rx, 2, &manifests),
-        launch(&second, &mut second_rx, 2, &manifests)
+        launch(&mut first, 2, &manifests),
+        launch(&mut second, 2, &manifests)
     );
     let created = a
         .iter()
@@ -286,8 +264,8 @@ async fn a_partial_failure_is_clear_and_a_retry_creates_only_what_is_missing() {
         .collect();
     // The server refuses a prompt parameter (current schema): the explicit override shows its 422.
     manifests[1]["spec"]["parameters"]["prompt"] = json!("do something else");
-    let (runs, mut rx) = executor(&cluster, "ana");
-    let outcomes = launch(&runs, &mut rx, 1, &manifests).await;
+    let mut runs = executor(&cluster, "ana");
+    let outcomes = launch(&mut runs, 1, &manifests).await;
     assert_eq!(outcomes[0], LaunchOutcome::Created);
     let LaunchOutcome::Failed(message) = &outcomes[1] else {
         panic!("{outcomes:?}")
@@ -302,7 +280,7 @@ async fn a_partial_failure_is_clear_and_a_retry_creates_only_what_is_missing() {
     manifests[1]["spec"]["parameters"]
         .as_object_mut()
         .map(|p| p.remove("prompt"));
-    let outcomes = launch(&runs, &mut rx, 1, &manifests).await;
+    let outcomes = launch(&mut runs, 1, &manifests).await;
     assert_eq!(outcomes, [LaunchOutcome::Exists, LaunchOutcome::Created]);
     assert_eq!(run_names(&cluster).await.len(), 2);
 }
@@ -322,9 +300,9 @@ async fn cancel_deletes_the_runs_jobs_and_pods_and_keeps_the_run_delete_removes_
         "now",
         &Overrides::default(),
     );
-    let (runs, mut rx) = executor(&cluster, "ana");
+    let mut runs = executor(&cluster, "ana");
     assert_eq!(
-        launch(&runs, &mut rx, 1, std::slice::from_ref(&manifest)).await,
+        launch(&mut runs, 1, std::slice::from_ref(&manifest)).await,
         [LaunchOutcome::Created]
     );
     let run = wave::run_name(&item, 1);
@@ -354,7 +332,7 @@ async fn cancel_deletes_the_runs_jobs_and_pods_and_keeps_the_run_delete_removes_
         matches!(results, [OpResult::RunsChanged { what, done: 1, failed }]
             if what == change && failed.is_empty())
     };
-    let cancelled = outcomes(&runs, &mut rx, Effect::CancelRuns(vec![key.clone()])).await;
+    let cancelled = outcomes(&mut runs, Effect::CancelRuns(vec![key.clone()])).await;
     assert!(done_one(&cancelled, "cancel"), "{cancelled:?}");
     assert!(
         jobs.list(&Default::default())
@@ -385,10 +363,10 @@ async fn cancel_deletes_the_runs_jobs_and_pods_and_keeps_the_run_delete_removes_
         "{cancelled_by:?}"
     );
 
-    let deleted = outcomes(&runs, &mut rx, Effect::DeleteRuns(vec![key.clone()])).await;
+    let deleted = outcomes(&mut runs, Effect::DeleteRuns(vec![key.clone()])).await;
     assert!(done_one(&deleted, "delete"), "{deleted:?}");
     assert!(run_names(&cluster).await.is_empty());
-    let again = outcomes(&runs, &mut rx, Effect::DeleteRuns(vec![key.clone()])).await;
+    let again = outcomes(&mut runs, Effect::DeleteRuns(vec![key.clone()])).await;
     assert!(
         done_one(&again, "delete"),
         "deleting again is fine: {again:?}"
@@ -427,8 +405,7 @@ async fn read_only_refuses_every_mutation() {
         "now",
         &Overrides::default(),
     );
-    let (guarded, mut rx) = executor(&cluster, "ana");
-    let guarded = guarded.with_read_only(true);
+    let mut guarded = executor(&cluster, "ana").with_read_only(true);
     let run_key = ObjectKey::new(cluster.namespace.clone(), wave::run_name(&item, 1));
     let mutations = vec![
         Effect::SaveWorkItem {
@@ -453,7 +430,7 @@ async fn read_only_refuses_every_mutation() {
     ];
     for effect in mutations {
         assert!(effect.is_mutation());
-        let replies = outcomes(&guarded, &mut rx, effect.clone()).await;
+        let replies = outcomes(&mut guarded, effect.clone()).await;
         assert_eq!(replies.len(), 1, "{effect:?}: {replies:?}");
         let text = format!("{:?}", replies[0]);
         assert!(text.contains("read-only"), "{effect:?}: {text}");

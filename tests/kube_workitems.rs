@@ -254,7 +254,10 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
     );
     assert!(editor.changed);
     assert!(
-        editor.findings.iter().any(|f| f.check == "size-limit"),
+        editor
+            .findings
+            .iter()
+            .any(|f| f.check == swarm_cockpit::domain::checks::CheckId::SizeLimit),
         "the cockpit's own check says so too"
     );
 

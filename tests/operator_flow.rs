@@ -292,6 +292,64 @@ fn phase_history_is_capped_and_pruned() {
     );
 }
 
+fn notices(effects: &[Effect]) -> Vec<&str> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify { title, .. } => Some(title.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_wave_finishes_only_when_the_runs_whose_wave_is_their_work_items_finish_too() {
+    let mut s = state();
+    // Work item `fw` is in wave 1 by its own label; its run `b` carries no wave label.
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::Applied(
+            swarm_cockpit::app::Resource::WorkItem(Box::new(
+                swarm_cockpit::domain::WorkItem::from_json(&json!({
+                "metadata": {"name": "fw", "namespace": "agents",
+                    "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "1"}},
+                "spec": {"text": ""}})),
+            )),
+        )),
+    );
+    let unlabelled = |phase: &str| {
+        Run::from_json(&json!({"metadata": {"name": "b", "namespace": "agents",
+            "creationTimestamp": "2026-02-10T11:00:00Z"},
+            "spec": {"implementationSpecRef": {"name": "fw"}}, "status": {"phase": phase}}))
+    };
+    initial_list(
+        &mut s,
+        vec![wave_run("a", "Running"), unlabelled("Running")],
+    );
+    let applied = |s: &mut State, r: Run| {
+        update(
+            s,
+            Msg::Source(SourceEvent::Applied(swarm_cockpit::app::Resource::Run(
+                Box::new(r),
+            ))),
+        )
+    };
+    // `b` still runs: wave 1 is not finished.
+    assert_eq!(
+        notices(&applied(&mut s, wave_run("a", "Failed"))),
+        ["Run failed"]
+    );
+    // `b` was the last of wave 1.
+    let effects = applied(&mut s, unlabelled("Succeeded"));
+    assert_eq!(notices(&effects), ["Wave finished"]);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Notify { body, .. }
+        if body == "wave 1 finished: 1 succeeded, 1 not"))
+    );
+}
+
 #[test]
 fn prs_going_green_or_red_notify() {
     let mut s = state();

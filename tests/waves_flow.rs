@@ -226,6 +226,50 @@ fn cancel_and_delete_confirm_with_counts_for_a_run_and_a_wave() {
 }
 
 #[test]
+fn wave_cancel_takes_the_runs_whose_wave_is_their_work_items() {
+    let mut s = state_with_waves();
+    // `fw` (wave 1 by its label) ran without a wave label on the run; a template of it is no
+    // part of the wave.
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "fw-manual", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "fw"}}, "status": {"phase": "Running"}}),
+        ),
+    );
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "fw-template", "namespace": "agents",
+            "annotations": {"agents.proompteng.ai/template": "true"}},
+            "spec": {"implementationSpecRef": {"name": "fw"}}}),
+        ),
+    );
+    // `cost` is in wave 2: not this wave's.
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "cost-manual", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "cost"}}, "status": {"phase": "Running"}}),
+        ),
+    );
+    s.ensure_board();
+    press(&mut s, [ch('w'), ch('x')]);
+    assert_eq!(
+        s.screens.confirm().map(|c| c.title.as_str()),
+        Some("Cancel 1 run(s) of wave 1?")
+    );
+    let effects = press(&mut s, [ch('y')]);
+    assert_eq!(
+        effects,
+        vec![Effect::CancelRuns(vec![ObjectKey::new(
+            "agents",
+            "fw-manual"
+        )])]
+    );
+}
+
+#[test]
 fn the_prompt_override_is_explicit_and_recorded() {
     let mut s = state_with_waves();
     let mut fw = s
@@ -304,7 +348,7 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     assert!(
         findings
             .iter()
-            .filter(|f| f.check == "approval")
+            .filter(|f| f.check == swarm_cockpit::domain::checks::CheckId::Approval)
             .all(|f| f.message.contains("not signed")),
         "{findings:#?}"
     );

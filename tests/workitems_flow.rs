@@ -74,10 +74,13 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
     // objective is still the placeholder (an error), and C's GitOps tree holds sub-trees that
     // lanes B and E own (errors that say so). Nothing else is wrong with them.
     let findings = &s.screens.editor().expect("editor").findings;
-    let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
+    let checks: Vec<_> = findings.iter().map(|f| f.check.as_str()).collect();
     assert!(checks.contains(&"whole-lane"), "{checks:?}");
     assert!(checks.contains(&"placeholder"), "{checks:?}");
-    for f in findings.iter().filter(|f| f.check == "lane-ownership") {
+    for f in findings
+        .iter()
+        .filter(|f| f.check == swarm_cockpit::domain::checks::CheckId::LaneOwnership)
+    {
         assert!(
             f.message.contains("which lane B owns") || f.message.contains("which lane E owns"),
             "{f:?}"
@@ -128,7 +131,11 @@ fn typing_updates_findings_live_and_undo_restores() {
     let editor = s.screens.editor().expect("editor");
     assert!(editor.changed && editor.draft_pending);
     assert_eq!(
-        editor.findings.iter().map(|f| f.check).collect::<Vec<_>>(),
+        editor
+            .findings
+            .iter()
+            .map(|f| f.check.as_str())
+            .collect::<Vec<_>>(),
         ["prompt-precedence"]
     );
     // The next second's tick writes the draft, once.
@@ -264,7 +271,11 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
     assert_eq!(s.mode(), Mode::Findings);
     let view = s.screens.findings().expect("findings");
     assert!(view.title.starts_with("Approval refused"));
-    assert!(view.findings.iter().any(|f| f.check == "safety-gates"));
+    assert!(
+        view.findings
+            .iter()
+            .any(|f| f.check == swarm_cockpit::domain::checks::CheckId::SafetyGates)
+    );
     press(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(s.mode(), Mode::Board);
 

@@ -2,7 +2,7 @@
 //! whole when the plan, the work items or the filter change; a run's event moves just its card
 //! ([`Board::upsert_run`], [`Board::remove_run`]), so one status change at 10,000 runs costs
 //! a binary search and a shift in one lane, not a rebuild. Drawing a frame never sorts.
-use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem};
+use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem, placement};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -64,13 +64,6 @@ fn is_stuck(run: &Run, stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Dur
         && stuck.is_some_and(|(now, after)| run.created.is_some_and(|c| now - c > after))
 }
 
-/// The work item a run executes, by its namespace and name.
-fn item_key_of(run: &Run) -> Option<ObjectKey> {
-    run.work_item
-        .as_ref()
-        .map(|n| ObjectKey::new(run.key.namespace.clone(), n.clone()))
-}
-
 fn sort_key(card: &Card) -> (u8, &CardId) {
     (card.phase.attention_rank(), &card.id)
 }
@@ -97,7 +90,6 @@ impl Board {
         let mut launched: HashSet<(&str, &str)> = HashSet::new();
         let mut runs_of_item: HashMap<ObjectKey, u32> = HashMap::new();
         let mut place = |lane: Option<&str>, card: Card, columns: &mut Vec<Column>| {
-            let lane = lane.map(str::trim).filter(|l| !l.is_empty());
             let idx = match lane {
                 Some(id) => match columns.iter().position(|c| c.lane.as_deref() == Some(id)) {
                     Some(i) => Some(i),
@@ -116,10 +108,7 @@ impl Board {
         };
 
         for run in runs.values() {
-            let item = run
-                .work_item
-                .as_ref()
-                .and_then(|n| items.get(&ObjectKey::new(run.key.namespace.clone(), n.clone())));
+            let item = placement::item_of(run, items);
             if let Some(name) = &run.work_item {
                 launched.insert((run.key.namespace.as_str(), name.as_str()));
                 *runs_of_item
@@ -129,10 +118,7 @@ impl Board {
             if !matcher.matches_run(run, item) {
                 continue;
             }
-            let lane = run
-                .lane
-                .as_deref()
-                .or_else(|| item.and_then(|i| i.lane.as_deref()));
+            let lane = placement::lane_of(run, item);
             let card = Card {
                 id: CardId::Run(run.key.clone()),
                 phase: run.phase.clone(),
@@ -152,7 +138,7 @@ impl Board {
                 phase: Phase::NotLaunched,
                 stuck: false,
             };
-            place(item.lane.as_deref(), card, &mut columns);
+            place(placement::item_lane(item), card, &mut columns);
         }
 
         if discover_lanes {
@@ -184,9 +170,9 @@ impl Board {
         if self.discover_lanes {
             return None;
         }
-        let item_key = item_key_of(run);
+        let item_key = placement::item_key(run);
         if let Some(old) = old
-            && item_key_of(old) != item_key
+            && placement::item_key(old) != item_key
         {
             return None;
         }
@@ -205,10 +191,7 @@ impl Board {
         touched.extend(self.take_card(&id)?);
         let item = item_key.as_ref().and_then(|k| inputs.items.get(k));
         if CardMatcher::new(inputs.filter).matches_run(run, item) {
-            let lane = run
-                .lane
-                .as_deref()
-                .or_else(|| item.and_then(|i| i.lane.as_deref()));
+            let lane = placement::lane_of(run, item);
             let card = Card {
                 id,
                 phase: run.phase.clone(),
@@ -226,7 +209,7 @@ impl Board {
             return None;
         }
         let mut touched = self.take_card(&CardId::Run(run.key.clone()))?;
-        if let Some(key) = item_key_of(run) {
+        if let Some(key) = placement::item_key(run) {
             let runs = self.runs_of_item.entry(key.clone()).or_default();
             *runs = runs.saturating_sub(1);
             if *runs == 0 {
@@ -239,7 +222,7 @@ impl Board {
                         phase: Phase::NotLaunched,
                         stuck: false,
                     };
-                    touched.push(self.put_card(item.lane.as_deref(), card)?);
+                    touched.push(self.put_card(placement::item_lane(item), card)?);
                 }
             }
         }
@@ -258,8 +241,8 @@ impl Board {
     }
 
     /// Inserts a card where [`Board::build`] would have placed it and sorted it.
+    /// `lane` as [`placement`] gives it (trimmed, blank is none).
     fn put_card(&mut self, lane: Option<&str>, card: Card) -> Option<usize> {
-        let lane = lane.map(str::trim).filter(|l| !l.is_empty());
         let col = lane
             .and_then(|id| {
                 self.columns
@@ -382,7 +365,7 @@ impl CardMatcher {
             summary,
             run.head_branch.as_deref(),
             Some(run.phase.label()),
-            run.lane.as_deref(),
+            placement::lane_of(run, item),
         ])
     }
 
@@ -392,7 +375,7 @@ impl CardMatcher {
             Some(item.summary.as_str()),
             item.head(),
             Some(crate::domain::Phase::NotLaunched.label()),
-            item.lane.as_deref(),
+            placement::item_lane(item),
         ])
     }
 

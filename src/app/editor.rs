@@ -206,7 +206,7 @@ fn name_findings(name: &str, item: &WorkItem) -> Vec<Finding> {
     }
     vec![Finding {
         severity: checks::Severity::Error,
-        check: "name",
+        check: crate::domain::checks::CheckId::Name,
         item: item.key.name.clone(),
         section: None,
         line: None,

@@ -4,7 +4,7 @@ use super::board::{CardId, Column};
 use super::effect::Effect;
 use super::state::{Mode, State};
 use crate::domain::pr_link::{self, PrLink, PrWanted};
-use crate::domain::{ObjectKey, PullRequest, Run};
+use crate::domain::{ObjectKey, PullRequest, Run, placement};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -262,32 +262,17 @@ pub fn column_prs(state: &State, column: &Column) -> LanePrs {
 }
 
 /// PR counts of every run in `lane` (all of them, filter or not), optionally of one wave only.
-/// A run's lane and wave are its labels, else its work item's.
-pub fn lane_prs(state: &State, lane: &str, wave: Option<&str>) -> LanePrs {
+/// A run's lane and wave are its labels, else its work item's ([`placement`]).
+pub fn lane_prs(state: &State, lane: &str, wave: Option<u32>) -> LanePrs {
     let lane = lane.trim();
     let runs = state.cluster.runs.values().filter(|run| {
-        let item = run.work_item.as_ref().and_then(|n| {
-            state
-                .cluster
-                .items
-                .get(&ObjectKey::new(run.key.namespace.clone(), n.clone()))
-        });
-        let run_lane = run
-            .lane
-            .as_deref()
-            .or_else(|| item.and_then(|i| i.lane.as_deref()))
-            .map(str::trim);
-        let run_wave = run
-            .wave
-            .as_deref()
-            .or_else(|| item.and_then(|i| i.wave.as_deref()))
-            .map(str::trim);
-        run_lane == Some(lane) && wave.is_none_or(|w| run_wave == Some(w.trim()))
+        let place = placement::Placement::of(run, &state.cluster.items, &state.settings.plan);
+        place.lane == Some(lane) && wave.is_none_or(|w| place.wave == Some(w))
     });
     LanePrs::count(state, runs)
 }
 
 /// The wave gate: has every run of `lane` (in `wave`, if given) a merged PR?
-pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<&str>) -> bool {
+pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<u32>) -> bool {
     lane_prs(state, lane, wave).all_merged()
 }

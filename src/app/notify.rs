@@ -5,7 +5,7 @@ use super::effect::Effect;
 use super::msg::{Resource, SourceEvent};
 use super::state::State;
 use crate::domain::pr::PrKey;
-use crate::domain::{ObjectKey, Phase, PullRequest};
+use crate::domain::{ObjectKey, Phase, PullRequest, placement};
 
 /// Checks summarised for notifications: green (all passed), red (any failed), or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,12 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             .or_else(|| run.reason.clone())
             .unwrap_or_default()
     });
-    let wave = run.wave.clone();
+    // The run's wave as the planner sees it: its label, else its work item's.
+    let wave = placement::wave_of(
+        run,
+        placement::item_of(run, &state.cluster.items),
+        &state.settings.plan,
+    );
     state.cluster.record_phase(key, state.now, new.clone());
     // The first listing is the starting point, not news.
     let Some(old) = old else {
@@ -112,7 +117,7 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             .cluster
             .runs
             .values()
-            .filter(|r| r.wave.as_deref() == Some(wave.as_str()))
+            .filter(|r| placement::in_wave(r, &state.cluster.items, &state.settings.plan, wave))
             .map(|r| &r.phase)
             .collect();
         if phases.iter().all(|p| p.is_terminal()) {

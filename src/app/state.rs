@@ -359,11 +359,7 @@ impl State {
         match id {
             CardId::WorkItem(key) => self.cluster.items.get(key),
             CardId::Run(key) => {
-                let run = self.cluster.runs.get(key)?;
-                let name = run.work_item.as_ref()?;
-                self.cluster
-                    .items
-                    .get(&ObjectKey::new(run.key.namespace.clone(), name.clone()))
+                crate::domain::placement::item_of(self.cluster.runs.get(key)?, &self.cluster.items)
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::domain::checks::{Finding, Severity, has_errors};
 use crate::domain::control::follow::Intent;
 use crate::domain::pr::PrState;
 use crate::domain::wave::{self, GateContext, Overrides, Wave};
-use crate::domain::{ObjectKey, Run, WorkItem};
+use crate::domain::{ObjectKey, Run, WorkItem, placement};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeSet;
 
@@ -67,17 +67,7 @@ pub fn waves(state: &State) -> Vec<Wave> {
 
 /// The PR state of a work item: its latest run's PR.
 pub fn item_pr_state(state: &State, item: &WorkItem) -> Option<PrState> {
-    state
-        .cluster
-        .runs
-        .values()
-        .filter(|r| {
-            r.work_item.as_deref() == Some(item.key.name.as_str())
-                && r.key.namespace == item.key.namespace
-        })
-        .filter_map(|r| state.pr_for_run(r).map(|pr| (r.created, pr.state)))
-        .max_by_key(|(created, _)| *created)
-        .map(|(_, s)| s)
+    crate::domain::pr_link::item_pr_state(&state.cluster.prs, item, state.cluster.runs.values())
 }
 
 /// The gates for the selected wave.
@@ -153,7 +143,7 @@ fn ask(state: &mut State, confirm: Confirm) {
 }
 
 fn lanes_of(items: &[WorkItem]) -> String {
-    let lanes: BTreeSet<&str> = items.iter().filter_map(|i| i.lane.as_deref()).collect();
+    let lanes: BTreeSet<&str> = items.iter().filter_map(placement::item_lane).collect();
     lanes.into_iter().collect::<Vec<_>>().join(", ")
 }
 
@@ -173,7 +163,7 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         let unmerged_only = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .all(|f| f.check == "merge-order");
+            .all(|f| f.check == crate::domain::checks::CheckId::MergeOrder);
         let n = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -290,15 +280,16 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
         let Some(wave) = all.get(index) else {
             return Vec::new();
         };
-        let label = wave.number.to_string();
-        let runs: Vec<ObjectKey> = state
-            .cluster
-            .runs
-            .values()
-            .filter(|r| r.wave.as_deref() == Some(label.as_str()))
-            .filter(|r| delete || r.phase.is_in_flight())
-            .map(|r| r.key.clone())
-            .collect();
+        let runs: Vec<ObjectKey> = placement::wave_targets(
+            state.cluster.runs.values(),
+            &state.cluster.items,
+            &state.settings.plan,
+            wave.number,
+            delete,
+        )
+        .into_iter()
+        .map(|r| r.key.clone())
+        .collect();
         (runs, format!("wave {}", wave.number))
     } else {
         match state.selected_card() {

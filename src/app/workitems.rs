@@ -410,7 +410,11 @@ fn save(state: &mut State) -> Vec<Effect> {
     let Some(editor) = state.screens.editor_mut() else {
         return Vec::new();
     };
-    if let Some(f) = editor.findings.iter().find(|f| f.check == "name") {
+    if let Some(f) = editor
+        .findings
+        .iter()
+        .find(|f| f.check == crate::domain::checks::CheckId::Name)
+    {
         editor.message = Some(format!("cannot save: {}", f.message));
         return Vec::new();
     }
@@ -442,7 +446,7 @@ pub fn on_quit(state: &mut State) -> Vec<Effect> {
     state
         .screens
         .editor_mut()
-        .map(|e| editor::persist(e))
+        .map(editor::persist)
         .unwrap_or_default()
 }
 

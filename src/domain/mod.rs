@@ -11,6 +11,7 @@ pub mod log_buffer;
 pub mod manifest;
 pub mod paths;
 pub mod phase;
+pub mod placement;
 pub mod plan;
 pub mod pod;
 pub mod pr;

@@ -146,7 +146,7 @@ mod tests {
     use serde_json::json;
 
     fn t(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
+        s.parse().expect("test fixture")
     }
 
     #[test]

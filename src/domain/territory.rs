@@ -6,7 +6,7 @@ use super::paths::{PathSet, PathSpec, Witness};
 use super::plan::Plan;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A sub-tree carved out of a lane's globs, owned by another lane.
 #[derive(Debug, Clone)]
@@ -20,6 +20,85 @@ pub struct LaneTerritory {
     pub id: String,
     pub owns: PathSet,
     pub carved: Vec<Carve>,
+    /// The shortest path of each of `owns`' globs, sorted, with the glob's index; the globs
+    /// that name none at the end. Built on first use.
+    examples: OnceLock<Vec<(Option<String>, usize)>>,
+}
+
+/// Where an in-scope path stands in its lane: everything the lane check decides about it.
+#[derive(Debug)]
+pub enum Ownership<'a> {
+    /// It names a path outside the lane's globs (this one).
+    Outside(Witness),
+    Inside {
+        /// The carved sub-trees it reaches into, each with a path of it there.
+        carved: Vec<(&'a Carve, Witness)>,
+        /// The first lane glob it covers whole: it will conflict with every other work item of
+        /// the lane in flight.
+        whole: Option<&'a PathSpec>,
+    },
+}
+
+impl LaneTerritory {
+    fn new(id: String, owns: PathSet) -> LaneTerritory {
+        LaneTerritory {
+            id,
+            owns,
+            carved: Vec::new(),
+            examples: OnceLock::new(),
+        }
+    }
+
+    pub fn ownership(&self, spec: &PathSpec) -> Ownership<'_> {
+        if let Some(outside) = spec.uncovered_by(&self.owns) {
+            return Ownership::Outside(outside);
+        }
+        let carved = self
+            .carved
+            .iter()
+            .filter_map(|c| Some((c, spec.overlap(&c.spec)?)))
+            .collect();
+        let globs = self.owns.specs();
+        let whole = self
+            .whole_candidates(spec)
+            .into_iter()
+            .map(|i| &globs[i])
+            .find(|g| spec.covers(g));
+        Ownership::Inside { carved, whole }
+    }
+
+    /// The lane globs `spec` may cover, in the lane's order: to cover a glob, it must name the
+    /// glob's shortest path, and every path it names starts with its literal prefix — so only
+    /// globs whose shortest path starts with that prefix, or that name no path, can be covered.
+    fn whole_candidates(&self, spec: &PathSpec) -> Vec<usize> {
+        let examples = self.examples.get_or_init(|| {
+            let mut v: Vec<(Option<String>, usize)> = self
+                .owns
+                .specs()
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.example(), i))
+                .collect();
+            // `None` sorts first; the globs that name nothing go to the end.
+            v.sort_by(|a, b| (a.0.is_none(), &a.0).cmp(&(b.0.is_none(), &b.0)));
+            v
+        });
+        let prefix = spec.text_prefix();
+        let first = examples.partition_point(|(e, _)| e.as_deref().is_some_and(|e| e < prefix));
+        let mut out: Vec<usize> = examples[first..]
+            .iter()
+            .take_while(|(e, _)| e.as_deref().is_some_and(|e| e.starts_with(prefix)))
+            .map(|&(_, i)| i)
+            .chain(
+                examples
+                    .iter()
+                    .filter(|(e, _)| e.is_none())
+                    .map(|&(_, i)| i),
+            )
+            .collect();
+        out.sort_unstable();
+        out
+    }
 }
 
 /// A declared overlap that does not resolve to a sub-tree.
@@ -48,11 +127,7 @@ impl Territory {
                     .iter()
                     .filter_map(|g| PathSpec::parse(g).ok())
                     .collect();
-                LaneTerritory {
-                    id: l.id.clone(),
-                    owns: PathSet::new(&specs),
-                    carved: Vec::new(),
-                }
+                LaneTerritory::new(l.id.clone(), PathSet::new(&specs))
             })
             .collect();
         let mut ambiguities = Vec::new();
@@ -145,6 +220,55 @@ impl PartialEq for TerritoryCache {
 mod tests {
     use super::*;
     use crate::domain::plan::TORGHUT_PLAN;
+    use proptest::prelude::*;
+
+    fn glob() -> impl Strategy<Value = String> {
+        let seg = prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("ab"),
+            Just("*"),
+            Just("**"),
+            Just("a*"),
+            Just("{a,b}"),
+            Just("[ab]")
+        ];
+        proptest::collection::vec(seg, 1..=3).prop_map(|v| v.join("/"))
+    }
+
+    fn parsed(globs: &[String]) -> Vec<PathSpec> {
+        globs
+            .iter()
+            .filter_map(|g| PathSpec::parse(g).ok())
+            .collect()
+    }
+
+    proptest! {
+        /// The lane check's answers are the plain decisions': the whole-lane index leaves out
+        /// only globs the path cannot cover.
+        #[test]
+        fn ownership_is_the_plain_decisions(
+            owns in proptest::collection::vec(glob(), 1..6),
+            paths in proptest::collection::vec(glob(), 1..6),
+        ) {
+            let globs = parsed(&owns);
+            let lane = LaneTerritory::new("L".into(), PathSet::new(&globs));
+            for spec in parsed(&paths) {
+                match lane.ownership(&spec) {
+                    Ownership::Outside(w) => {
+                        prop_assert_eq!(Some(w), spec.uncovered_by(&lane.owns));
+                    }
+                    Ownership::Inside { carved, whole } => {
+                        prop_assert!(spec.uncovered_by(&lane.owns).is_none());
+                        prop_assert!(carved.is_empty());
+                        let brute = globs.iter().position(|g| spec.covers(g));
+                        let found = whole.and_then(|w| lane.owns.specs().iter().position(|g| std::ptr::eq(g, w)));
+                        prop_assert_eq!(found, brute, "{} in {:?}", spec.source(), owns);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_torghut_plan_carves_sub_trees_out_of_lane_c() {

@@ -394,6 +394,51 @@ impl Executor {
     }
 }
 
+/// The executor without a UI (`swarm wave`, tests): carries out one effect at a time and hands
+/// back the messages it sent, once nothing is in flight.
+pub struct Headless {
+    pub executor: Executor,
+    rx: mpsc::Receiver<Msg>,
+}
+
+impl Headless {
+    /// An executor over `cluster` acting as `operator`, with its own channel.
+    pub fn new(cluster: Arc<dyn Cluster>, audit: Option<AuditLog>, operator: &str) -> Headless {
+        let (tx, rx) = mpsc::channel(crate::runtime::CHANNEL);
+        Headless {
+            executor: Executor::new(tx, cluster, None).with_audit(audit, operator),
+            rx,
+        }
+    }
+
+    pub fn with_read_only(mut self, read_only: bool) -> Headless {
+        self.executor = self.executor.with_read_only(read_only);
+        self
+    }
+
+    /// Carries out `effect`; the terminal effect it returns (if any) and every message sent.
+    pub async fn run(&mut self, effect: Effect) -> (Option<TerminalEffect>, Vec<Msg>) {
+        let terminal = self.executor.execute(effect);
+        self.executor.settled().await;
+        let mut msgs = Vec::new();
+        while let Ok(msg) = self.rx.try_recv() {
+            msgs.push(msg);
+        }
+        (terminal, msgs)
+    }
+
+    /// Carries out `effect`; the results (`Msg::Op`) it sent.
+    pub async fn results(&mut self, effect: Effect) -> Vec<OpResult> {
+        let (_, msgs) = self.run(effect).await;
+        msgs.into_iter()
+            .filter_map(|m| match m {
+                Msg::Op(result) => Some(result),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 fn refuse_runs(m: &Mutator, runs: &[ObjectKey], change: RunChange) -> OpResult {
     for key in runs {
         m.record(change.what(), &key.to_string(), "refused: read-only");

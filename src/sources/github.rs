@@ -828,6 +828,8 @@ pub struct Poller {
     cache: HashMap<PrLink, Option<PullRequest>>,
     last_ok: Option<DateTime<Utc>>,
     failures: u32,
+    /// Delay after each failure in a row: 5 s doubling to 10 minutes.
+    delays: super::backoff::Delays,
     /// No request before this (backoff); `rate_limited` says whether `r` may skip it.
     blocked_until: Option<DateTime<Utc>>,
     rate_limited: bool,
@@ -843,6 +845,10 @@ impl Poller {
             cache: HashMap::new(),
             last_ok: None,
             failures: 0,
+            delays: super::backoff::Delays::doubling(
+                std::time::Duration::from_secs(FIRST_BACKOFF_SECONDS as u64),
+                std::time::Duration::from_secs(MAX_BACKOFF_SECONDS as u64),
+            ),
             blocked_until: None,
             rate_limited: false,
             last_error: None,
@@ -947,6 +953,7 @@ impl Poller {
         match failure {
             None => {
                 self.failures = 0;
+                self.delays.reset();
                 self.last_ok = Some(now);
                 self.last_error = None;
                 if !(self.rate_limited && self.blocked_until.is_some_and(|u| u > now)) {
@@ -963,8 +970,7 @@ impl Poller {
             }
             Some(e) => {
                 self.failures += 1;
-                let backoff =
-                    (FIRST_BACKOFF_SECONDS << (self.failures - 1).min(8)).min(MAX_BACKOFF_SECONDS);
+                let backoff = self.delays.next_delay().as_secs() as i64;
                 let (until, rate_limited) = match &e {
                     FetchError::RateLimited { until, .. } => (*until, true),
                     // A bad token will not fix itself soon: try again rarely.

@@ -36,7 +36,8 @@ pub struct WatchTuning {
     pub stall_after: Duration,
     /// Opening a watch or a list page may take this long before it counts as failed.
     pub open_timeout: Duration,
-    /// Retry delays after a failure: doubling from `retry_min` up to `retry_max`.
+    /// Retry delays after a failure: doubling from `retry_min` up to `retry_max`, each jittered
+    /// into the upper half of its step.
     pub retry_min: Duration,
     pub retry_max: Duration,
     /// Page size of a plain list (servers without streaming lists).
@@ -167,7 +168,8 @@ pub async fn run(
     if !w.sink.conn(ConnState::Connecting).await {
         return;
     }
-    let mut retry = Retry::new(&w.tuning);
+    // Jittered, so a crowd of cockpits does not retry in step.
+    let mut retry = super::backoff::Delays::jittered(w.tuning.retry_min, w.tuning.retry_max);
     let mut start = Start::Relist;
     loop {
         let began = Instant::now();
@@ -178,7 +180,7 @@ pub async fn run(
             End::Planned { rv, delivered } => {
                 // A server that ends watches at once must not make this loop spin.
                 if began.elapsed() < Duration::from_millis(250) {
-                    tokio::time::sleep(retry.next()).await;
+                    tokio::time::sleep(retry.next_delay()).await;
                 }
                 // Ending on time proves the server alive. A whole watch without an event or a
                 // bookmark may also mean its storage is gone (the watch cache keeps serving):
@@ -242,7 +244,7 @@ pub async fn run(
                 if w.sink.take_delivered() {
                     retry.reset();
                 }
-                let delay = retry.next();
+                let delay = retry.next_delay();
                 tokio::time::sleep(if warming {
                     delay.min(WARMING_RETRY)
                 } else {
@@ -863,33 +865,6 @@ impl Sink {
         self.note = text.clone();
         self.send(SourceEvent::Watch(self.kind, WatchNote::Doing(text)))
             .await
-    }
-}
-
-/// Doubling retry delays with jitter, so a crowd of cockpits does not retry in step.
-struct Retry {
-    min: Duration,
-    max: Duration,
-    next: Duration,
-}
-
-impl Retry {
-    fn new(tuning: &WatchTuning) -> Retry {
-        Retry {
-            min: tuning.retry_min,
-            max: tuning.retry_max,
-            next: tuning.retry_min,
-        }
-    }
-
-    fn reset(&mut self) {
-        self.next = self.min;
-    }
-
-    fn next(&mut self) -> Duration {
-        let current = self.next;
-        self.next = (self.next * 2).min(self.max);
-        current.mul_f64(0.75 + fastrand::f64() * 0.5)
     }
 }
 

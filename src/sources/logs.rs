@@ -430,7 +430,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
     let mut dedup = Dedup::default();
     let mut splitter = LineSplitter::default();
     let mut connected_once = false;
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = super::backoff::Delays::doubling(Duration::from_millis(200), MAX_BACKOFF);
     if !send(&tx, state(StreamState::Connecting)).await {
         return;
     }
@@ -447,7 +447,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                 let outcome =
                     pump(reader, &mut splitter, &mut dedup, &tx, id, &mut delivered).await;
                 if delivered > 0 {
-                    backoff = Duration::from_millis(200);
+                    backoff.reset();
                 }
                 let why = match outcome {
                     Outcome::Closed => return,
@@ -498,7 +498,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                     if !send(&tx, state(StreamState::Waiting(why))).await {
                         return;
                     }
-                    backoff = Duration::from_secs(1);
+                    backoff.restart_from(Duration::from_secs(1));
                 }
                 Trouble::Retry(why) => {
                     if !send(&tx, state(StreamState::Reconnecting(why))).await {
@@ -507,8 +507,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                 }
             },
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tasks that feed the app messages: the Kubernetes watchers and the embedded demo swarm speak the
 //! same `SourceEvent`s, so the demo exercises the whole app.
 pub mod audit;
+pub mod backoff;
 pub mod browser;
 pub mod demo;
 pub mod demo_cluster;

@@ -4,7 +4,7 @@ use super::theme::Theme;
 use crate::app::board::CardId;
 use crate::app::state::State;
 use crate::domain::sanitize;
-use crate::domain::{Run, WorkItem};
+use crate::domain::{Run, WorkItem, placement};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -121,8 +121,15 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
     ]));
     field(out, "Reason", opt(&run.reason), theme);
     field(out, "Message", opt(&run.message), theme);
-    field(out, "Lane", opt(&run.lane), theme);
-    field(out, "Wave", opt(&run.wave), theme);
+    // Where the board and the planner place it: its labels, else its work item's.
+    let place = placement::Placement::of(run, &state.cluster.items, &state.settings.plan);
+    field(out, "Lane", place.lane.unwrap_or("—"), theme);
+    field(
+        out,
+        "Wave",
+        place.wave.map_or_else(|| "—".into(), |w| w.to_string()),
+        theme,
+    );
     field(out, "Work item", opt(&run.work_item), theme);
     field(out, "Agent", opt(&run.agent), theme);
     field(out, "Runtime", opt(&run.runtime_type), theme);

@@ -251,7 +251,7 @@ pub fn finding_lines(findings: &[Finding], theme: &Theme, with_item: bool) -> Ve
             (Some(s), Some(l)) => format!("{s}, line {l}"),
             (Some(s), None) => s.clone(),
             (None, Some(l)) => format!("line {l}"),
-            (None, None) => f.check.to_owned(),
+            (None, None) => f.check.to_string(),
         };
         let place = if with_item {
             format!("{} · {place}", f.item)

@@ -173,7 +173,7 @@ mod tests {
         );
         let b = blocked(&r).expect("blocked");
         assert_eq!(b.reason, BlockReason::RateLimit);
-        let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().unwrap();
+        let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().expect("test fixture");
         assert_eq!(b.retry_at, Some(t0 + chrono::Duration::seconds(30)));
         assert_eq!(
             b.headline(t0 + chrono::Duration::seconds(5)),
@@ -189,7 +189,7 @@ mod tests {
     fn queue_limit_has_no_countdown_and_running_runs_are_not_blocked() {
         let cond = json!({"type": "Blocked", "status": "True", "reason": "QueueLimit",
                           "message": "Namespace agents reached queue limit"});
-        let b = blocked(&run_with("Pending", cond.clone())).unwrap();
+        let b = blocked(&run_with("Pending", cond.clone())).expect("test fixture");
         assert_eq!((b.reason, b.retry_at), (BlockReason::QueueLimit, None));
         // A stale Blocked condition on a run that started is not a block.
         assert_eq!(blocked(&run_with("Running", cond)), None);

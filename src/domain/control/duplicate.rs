@@ -129,7 +129,7 @@ mod tests {
             "2026-03-01T08:00:00Z",
             Some("IdempotencyKeyInUse"),
         );
-        let d = duplicate(&dup).unwrap();
+        let d = duplicate(&dup).expect("test fixture");
         assert_eq!(d.key.as_deref(), Some("wave1-fw"));
         let all = [old.clone(), live.clone(), other_dup];
         assert_eq!(

@@ -129,7 +129,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn t(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
+        s.parse().expect("test fixture")
     }
 
     fn run(meta: Value, status: Value) -> Run {
@@ -222,7 +222,8 @@ mod tests {
                 {"name": "implement", "phase": "Running", "attempt": 2, "startedAt": "2026-03-01T10:01:00Z"}]}}),
         );
         assert_eq!(cancelled_at(&r), Some(("ana".into(), t(AT))));
-        let (who, outcome) = restarted_after_cancel(&r, t(AT) + Duration::minutes(2)).unwrap();
+        let (who, outcome) =
+            restarted_after_cancel(&r, t(AT) + Duration::minutes(2)).expect("test fixture");
         assert_eq!(who, "ana");
         assert!(outcome.needs_action());
         let plain = run(json!({}), json!({"phase": "Running"}));

@@ -83,18 +83,19 @@ mod tests {
 
     #[test]
     fn warns_within_the_window_only_with_an_open_pr() {
-        let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().unwrap();
+        let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().expect("test fixture");
         let r = run("Succeeded", Some(7200), false);
         assert_eq!(deletes_at(&r), Some(t0 + Duration::hours(2)));
         assert_eq!(at_risk(&r, true, t0, WARN_WITHIN), None, "2h left");
-        let risk = at_risk(&r, true, t0 + Duration::minutes(106), WARN_WITHIN).unwrap();
+        let risk =
+            at_risk(&r, true, t0 + Duration::minutes(106), WARN_WITHIN).expect("test fixture");
         assert_eq!(risk.left, Duration::minutes(14));
         assert_eq!(risk.headline(), "deleted in 14m by its TTL (PR still open)");
         assert_eq!(
             at_risk(&r, false, t0 + Duration::minutes(106), WARN_WITHIN),
             None
         );
-        let due = at_risk(&r, true, t0 + Duration::hours(3), WARN_WITHIN).unwrap();
+        let due = at_risk(&r, true, t0 + Duration::hours(3), WARN_WITHIN).expect("test fixture");
         assert!(due.headline().starts_with("retention due"));
         assert_eq!(
             deletes_at(&run("Succeeded", Some(7200), true)),

@@ -245,7 +245,9 @@ mod tests {
     use serde_json::json;
 
     fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("test fixture")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -262,7 +264,7 @@ mod tests {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(steps.len(), 3);
         let now = t("2026-03-01T10:00:05Z");
-        let cur = current(&steps).unwrap();
+        let cur = current(&steps).expect("test fixture");
         assert_eq!(cur.name, "implement");
         assert_eq!(cur.job.as_deref(), Some("r-step-2-attempt-2"));
         assert_eq!(
@@ -308,7 +310,7 @@ mod tests {
         let obj = json!({"status": {"runner": {"exitCode": 137, "signal": "SIGKILL", "model": "gpt-5",
             "error": "oom\u{1b}[2J", "artifacts": {"logPath": "s3://logs/r1"}}}});
         let mut r = Reader::default();
-        let rep = read_runner(&mut r, &obj).unwrap();
+        let rep = read_runner(&mut r, &obj).expect("test fixture");
         assert_eq!(rep.exit_code.as_deref(), Some("137"));
         assert_eq!(rep.log_path.as_deref(), Some("s3://logs/r1"));
         assert_eq!(

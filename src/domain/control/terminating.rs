@@ -53,14 +53,14 @@ mod tests {
     fn finalizer_past_the_threshold_is_stuck() {
         let run = Run::from_json(&json!({"metadata": {"name": "r", "namespace": "n",
             "deletionTimestamp": "2026-03-01T10:00:00Z", "finalizers": [RUNTIME_CLEANUP]}}));
-        let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().unwrap();
-        let t = terminating(&run, t0 + Duration::seconds(30), STUCK_AFTER).unwrap();
+        let t0: DateTime<Utc> = "2026-03-01T10:00:00Z".parse().expect("test fixture");
+        let t = terminating(&run, t0 + Duration::seconds(30), STUCK_AFTER).expect("test fixture");
         assert!(!t.stuck);
         assert_eq!(
             t.headline(t0 + Duration::seconds(30)),
             "deleting (30s, waiting for agents.proompteng.ai/runtime-cleanup)"
         );
-        let t = terminating(&run, t0 + Duration::minutes(5), STUCK_AFTER).unwrap();
+        let t = terminating(&run, t0 + Duration::minutes(5), STUCK_AFTER).expect("test fixture");
         assert!(t.stuck);
         assert_eq!(
             t.headline(t0 + Duration::minutes(5)),

@@ -15,7 +15,7 @@ pub enum Re {
 }
 
 /// What a pattern's language is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Semantics {
     /// The paths the glob matches, nothing more (globset with a literal separator).
     Glob,
@@ -106,7 +106,7 @@ pub fn alternative_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -
             Token::Literal(c) => Re::Set(fold(CharSet::single(*c))),
             Token::AnyChar => Re::Set(CharSet::not_slash()),
             Token::Star | Token::DoubleStar => Re::Star(Box::new(Re::Set(CharSet::not_slash()))),
-            Token::Class(set) => Re::Set(fold(set.clone())),
+            Token::Class(set, negated) => Re::Set(Token::class_set(set, *negated, fold_case)),
             Token::Separator => slash(),
         });
         i += 1;
@@ -124,21 +124,21 @@ pub fn alternative_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -
 pub type StateSet = Vec<u64>;
 
 #[derive(Debug, Clone, Default)]
-struct State {
+pub(super) struct State {
     eps: Vec<u32>,
-    edges: Vec<(CharSet, u32)>,
+    pub(super) edges: Vec<(CharSet, u32)>,
 }
 
 /// A Thompson NFA with precomputed ε-closures.
 #[derive(Debug, Clone)]
 pub struct Automaton {
-    states: Vec<State>,
-    closure: Vec<StateSet>,
+    pub(super) states: Vec<State>,
+    pub(super) closure: Vec<StateSet>,
     start: StateSet,
-    accept: u32,
+    pub(super) accept: u32,
     /// States from which every continuation is accepted (inside a trailing `/**`, say): a set
     /// holding one accepts all its extensions, so a search for paths outside can stop there.
-    universal: StateSet,
+    pub(super) universal: StateSet,
 }
 
 impl Automaton {
@@ -190,7 +190,7 @@ impl Automaton {
         set.iter().all(|w| *w == 0)
     }
 
-    fn members(set: &StateSet) -> impl Iterator<Item = usize> + '_ {
+    pub(super) fn members(set: &StateSet) -> impl Iterator<Item = usize> + '_ {
         set.iter().enumerate().flat_map(|(w, &bits)| {
             let mut bits = bits;
             std::iter::from_fn(move || {

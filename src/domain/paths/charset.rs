@@ -120,29 +120,49 @@ impl CharSet {
     }
 }
 
-/// The character a witness path shows for a cell: a readable one when the cell has one.
-pub fn readable_char(cell: &[(u32, u32)]) -> Option<char> {
-    const PREFERRED: [(u32, u32); 5] = [
-        ('a' as u32, 'z' as u32),
-        ('0' as u32, '9' as u32),
-        ('A' as u32, 'Z' as u32),
-        ('_' as u32, '_' as u32),
-        ('!' as u32, '~' as u32),
-    ];
-    for (plo, phi) in PREFERRED {
-        for &(lo, hi) in cell {
-            let lo2 = lo.max(plo);
-            if lo2 <= hi.min(phi) {
-                return char::from_u32(lo2);
-            }
+/// How readable a character is in a witness path, lower first: letters, digits, capitals, the
+/// usual punctuation of file names, other printable ASCII, anything else.
+pub fn readability(c: char) -> u8 {
+    match c {
+        'a'..='z' => 0,
+        '0'..='9' => 1,
+        'A'..='Z' => 2,
+        '/' | '_' | '-' | '.' => 3,
+        c if c.is_ascii_graphic() => 4,
+        _ => 5,
+    }
+}
+
+/// The most readable character of the range `lo..=hi` (by [`readability`], then code point),
+/// with its rank; none for a range of surrogates only.
+pub fn best_char(lo: u32, hi: u32) -> Option<(u8, char)> {
+    let first_in = |a: char, b: char| {
+        let from = lo.max(a as u32);
+        (from <= hi.min(b as u32))
+            .then(|| char::from_u32(from))
+            .flatten()
+    };
+    for (rank, (a, b)) in [(0, ('a', 'z')), (1, ('0', '9')), (2, ('A', 'Z'))] {
+        if let Some(c) = first_in(a, b) {
+            return Some((rank, c));
         }
     }
-    cell.iter().find_map(|&(lo, hi)| {
-        (lo..=hi.min(lo.saturating_add(64)))
-            .filter_map(char::from_u32)
-            .find(|c| !c.is_control() && !c.is_whitespace())
-            .or_else(|| char::from_u32(lo))
-    })
+    if let Some(c) = ['-', '.', '/', '_']
+        .into_iter()
+        .find(|&c| (lo..=hi).contains(&(c as u32)))
+    {
+        return Some((3, c));
+    }
+    // No letter, digit or usual punctuation in range: any printable ASCII in it is rank 4.
+    if let Some(c) = first_in('!', '~') {
+        return Some((4, c));
+    }
+    // Beyond ASCII: something visible if the range starts with some, else its first character.
+    (lo..=hi.min(lo.saturating_add(64)))
+        .filter_map(char::from_u32)
+        .find(|c| !c.is_control() && !c.is_whitespace())
+        .or_else(|| char::from_u32(lo))
+        .map(|c| (readability(c), c))
 }
 
 #[cfg(test)]
@@ -167,9 +187,37 @@ mod tests {
     }
 
     #[test]
+    fn best_char_is_the_most_readable_of_its_range() {
+        // Brute force over the first 0x3000 code points in ranges of every shape.
+        let rank = |c: char| (readability(c), c);
+        for (lo, hi) in [
+            (0, 0x2FFF),
+            (0x21, 0x2F),
+            (0x5B, 0x60),
+            (0, 0x20),
+            (0x80, 0x2FFF),
+        ]
+        .into_iter()
+        .chain((0..0x80).step_by(7).map(|lo| (lo, lo + 11)))
+        {
+            let brute = (lo..=hi)
+                .filter_map(char::from_u32)
+                .min_by_key(|&c| rank(c));
+            let (r, c) = best_char(lo, hi).expect("a character");
+            if readability(c) < 5 {
+                assert_eq!(Some(c), brute, "{lo:#x}..={hi:#x}");
+            }
+            assert_eq!(r, readability(c));
+            assert!((lo..=hi).contains(&(c as u32)));
+        }
+        assert_eq!(best_char(0xD800, 0xDFFF), None);
+    }
+
+    #[test]
     fn readable_chars_are_preferred() {
-        assert_eq!(readable_char(CharSet::not_slash().ranges()), Some('a'));
-        assert_eq!(readable_char(&[(0, 0x20)]), Some('\0'));
-        assert_eq!(readable_char(CharSet::single('-').ranges()), Some('-'));
+        assert_eq!(best_char(0, 0x10FFFF), Some((0, 'a')));
+        assert_eq!(best_char(0, 0x20), Some((5, '\0')));
+        assert_eq!(best_char(0x2D, 0x2D), Some((3, '-')));
+        assert_eq!(best_char(0xE9, 0xFF), Some((5, 'é')));
     }
 }

@@ -1,13 +1,14 @@
-//! The decisions, by breadth-first search over the product of subset-constructed automata: the
-//! alphabet is split into cells only where the automata at hand disagree, so infinite classes
-//! (`[!a]`, "anything but `/`") cost no more than a literal. The search finds the shortest
-//! witness, preferring readable characters.
+//! The decisions on NFAs, by breadth-first search over the product of subset-constructed
+//! automata: the alphabet is split into cells only where the automata at hand disagree, so
+//! infinite classes (`[!a]`, "anything but `/`") cost no more than a literal. The search finds the
+//! shortest witness, preferring readable characters. The fallback for automata too large to
+//! determinise, and the reference the determinised search ([`super::product`]) is tested against.
 use super::automaton::{Automaton, StateSet};
-use super::charset::readable_char;
+use super::charset::best_char;
 use std::collections::HashSet;
 
 /// Far beyond any real plan; past it the answer is the cautious one (see [`Search::Undecided`]).
-const MAX_NODES: usize = 200_000;
+pub const MAX_NODES: usize = 200_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Search {
@@ -20,15 +21,31 @@ pub enum Search {
 }
 
 /// Paths are one or more non-empty segments separated by single slashes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Valid {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Valid {
     Start = 0,
     InSegment = 1,
     AfterSlash = 2,
 }
 
+impl Search {
+    /// The path found made readable (see [`readable`]); `holds` tells whether a path has the
+    /// property searched for.
+    pub fn readable(self, holds: impl FnMut(&str) -> bool) -> Search {
+        match self {
+            Search::Found(p) => Search::Found(readable(p, holds)),
+            other => other,
+        }
+    }
+}
+
 impl Valid {
-    fn step(self, c: u32) -> Option<Valid> {
+    /// Where the syntax stands after `text`; none once it is not the start of a valid path.
+    pub fn walk(self, text: &str) -> Option<Valid> {
+        text.chars().try_fold(self, |v, c| v.step(c as u32))
+    }
+
+    pub fn step(self, c: u32) -> Option<Valid> {
         match (self, c == '/' as u32) {
             (Valid::InSegment, true) => Some(Valid::AfterSlash),
             (_, true) => None,
@@ -56,7 +73,10 @@ pub fn search(required: &[&Automaton], forbidden: Option<&Automaton>) -> Search 
             && forbidden.is_none_or(|f| !f.accepts(&sets[required.len()]));
         if goal {
             let path = witness(&nodes, head);
-            return Search::Found(readable(path, required, forbidden));
+            let holds = |p: &str| {
+                required.iter().all(|a| a.matches(p)) && forbidden.is_none_or(|f| !f.matches(p))
+            };
+            return Search::Found(readable(path, holds));
         }
         for (next, c) in successors(&components, &sets, valid) {
             if required
@@ -81,9 +101,10 @@ pub fn search(required: &[&Automaton], forbidden: Option<&Automaton>) -> Search 
 
 /// `a/.py` is a valid witness but reads badly: give a segment that starts with `.` (an empty
 /// `*`) a letter in front when the path still has the property.
-fn readable(path: String, required: &[&Automaton], forbidden: Option<&Automaton>) -> String {
-    let holds =
-        |p: &str| required.iter().all(|a| a.matches(p)) && forbidden.is_none_or(|f| !f.matches(p));
+pub fn readable(path: String, mut holds: impl FnMut(&str) -> bool) -> String {
+    if !path.starts_with('.') && !path.contains("/.") {
+        return path;
+    }
     let mut segments: Vec<String> = path.split('/').map(str::to_owned).collect();
     for i in 0..segments.len() {
         if segments[i].starts_with('.') {
@@ -141,21 +162,17 @@ fn successors(components: &[&Automaton], sets: &[StateSet], valid: Valid) -> Vec
             None => groups.push(((next, v), vec![(lo, hi)])),
         }
     }
-    let mut out: Vec<(Node, char)> = groups
+    // Each target by the most readable character of any cell that leads there.
+    let mut out: Vec<(Node, (u8, char))> = groups
         .into_iter()
-        .filter_map(|(k, cells)| readable_char(&cells).map(|c| (k, c)))
+        .filter_map(|(k, cells)| {
+            let best = cells
+                .iter()
+                .filter_map(|&(lo, hi)| best_char(lo, hi))
+                .min()?;
+            Some((k, best))
+        })
         .collect();
-    out.sort_by_key(|(_, c)| (readability(*c), *c));
-    out
-}
-
-fn readability(c: char) -> u8 {
-    match c {
-        'a'..='z' => 0,
-        '0'..='9' => 1,
-        'A'..='Z' => 2,
-        '/' | '_' | '-' | '.' => 3,
-        c if c.is_ascii_graphic() => 4,
-        _ => 5,
-    }
+    out.sort_by_key(|(_, best)| *best);
+    out.into_iter().map(|(k, (_, c))| (k, c)).collect()
 }

@@ -10,13 +10,22 @@
 mod automaton;
 mod charset;
 mod decide;
+mod dfa;
 pub mod hygiene;
+mod product;
+mod rest;
 mod syntax;
 
 pub use automaton::Semantics;
 use automaton::{Automaton, Re, alternative_re};
-use decide::Search;
+use decide::{Search, Valid};
+use dfa::Dfa;
+use product::Start;
+use rest::Rest;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex, OnceLock};
+use syntax::Token;
 
 /// A path found by a decision, or the admission that the globs were too complex to search
 /// (treated as the unsafe answer).
@@ -50,6 +59,41 @@ pub struct PathError {
     pub message: String,
 }
 
+/// What a spec's decisions run on, built by the first decision that needs it and shared by its
+/// clones (a plain path never needs one: it is decided by comparing text).
+#[derive(Debug, Default)]
+struct Engine {
+    /// The language after the literal prefix, determinised (shared with every spec of the same
+    /// rest).
+    rest: OnceLock<Arc<Rest>>,
+    /// The whole language as an NFA: the fallback when the rest is too large to determinise,
+    /// and the reference in tests.
+    nfa: OnceLock<Automaton>,
+    /// The shortest path named.
+    example: OnceLock<Search>,
+}
+
+/// A set's automaton: its union built lazily, state by state as decisions reach them, and kept
+/// (a plan's territory keeps its lanes' sets, the guardrails their credential rules).
+#[derive(Debug, Default)]
+struct SetEngine {
+    dfa: OnceLock<Mutex<Dfa>>,
+    nfa: OnceLock<Automaton>,
+}
+
+/// A required side of a decision on determinised automata: every path it names is the text,
+/// then a path of the automaton.
+type Side<'a> = (&'a str, &'a Dfa);
+
+/// Which search decides: the determinised one, falling back to the NFA search for globs too
+/// large to determinise — or (tests) the NFA search alone, the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Dfa,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Nfa,
+}
+
 /// A compiled path or glob.
 #[derive(Debug, Clone)]
 pub struct PathSpec {
@@ -57,8 +101,17 @@ pub struct PathSpec {
     /// ASCII case ignored (guard rules).
     fold_case: bool,
     semantics: Semantics,
-    alternatives: Vec<Re>,
-    automaton: Automaton,
+    /// The brace-free alternatives.
+    alternatives: Arc<[Vec<Token>]>,
+    /// The literal leading directories, each with its `/` (`a/b/` of `a/b/*.py`): no path of
+    /// this and of a glob whose leading directories differ from these is the same.
+    dirs: String,
+    /// How much of `dirs` every path named starts with, as text: all of it for a glob, none for
+    /// a guard rule (it ignores case, and `a/b` names `a/b` itself as well as what is beneath).
+    prefix_len: usize,
+    /// Names one path, its source.
+    literal: bool,
+    engine: Arc<Engine>,
 }
 
 impl PathSpec {
@@ -85,20 +138,27 @@ impl PathSpec {
         semantics: Semantics,
         fold_case: bool,
     ) -> Result<PathSpec, PathError> {
-        let alternatives: Vec<Re> = syntax::alternatives(source)
-            .map_err(|e| PathError {
-                message: format!("not a valid glob: {e}"),
-            })?
+        let alternatives = syntax::alternatives(source).map_err(|e| PathError {
+            message: format!("not a valid glob: {e}"),
+        })?;
+        let dirs: String = literal_prefix(source)
             .iter()
-            .map(|tokens| alternative_re(tokens, semantics, fold_case))
+            .flat_map(|seg| [*seg, "/"])
             .collect();
-        let automaton = Automaton::new(&Re::Alt(alternatives.clone()));
+        let plain = !fold_case && semantics == Semantics::Glob;
+        let literal = plain
+            && !source.ends_with('/')
+            && !source.contains(['*', '?', '[', '{'])
+            && alternatives.len() == 1;
         Ok(PathSpec {
             source: source.to_owned(),
             fold_case,
             semantics,
-            alternatives,
-            automaton,
+            alternatives: alternatives.into(),
+            prefix_len: if plain { dirs.len() } else { 0 },
+            dirs,
+            literal,
+            engine: Arc::default(),
         })
     }
 
@@ -106,22 +166,69 @@ impl PathSpec {
         &self.source
     }
 
+    /// Text every path it names starts with (its literal leading directories, or nothing for a
+    /// guard rule).
+    pub fn text_prefix(&self) -> &str {
+        &self.dirs[..self.prefix_len]
+    }
+
+    fn regex(&self) -> Re {
+        Re::Alt(
+            self.alternatives
+                .iter()
+                .map(|tokens| alternative_re(tokens, self.semantics, self.fold_case))
+                .collect(),
+        )
+    }
+
+    /// The language after the prefix, determinised. The prefix is one literal or `/` token per
+    /// character, the same in every alternative; it ends with a `/`, so what follows reads the
+    /// same on its own (a `**` after it spans directories either way).
+    fn rest(&self) -> &Rest {
+        self.engine.rest.get_or_init(|| {
+            let skip = self.text_prefix().chars().count();
+            let tails: Vec<&[Token]> = self.alternatives.iter().map(|t| &t[skip..]).collect();
+            rest::rest(self.semantics, self.fold_case, &tails)
+        })
+    }
+
+    fn nfa(&self) -> &Automaton {
+        self.engine
+            .nfa
+            .get_or_init(|| Automaton::new(&self.regex()))
+    }
+
+    fn side(&self, via: Via) -> Option<Side<'_>> {
+        match via {
+            Via::Dfa => Some((self.text_prefix(), self.rest().dfa.as_ref()?)),
+            Via::Nfa => None,
+        }
+    }
+
     pub fn matches(&self, path: &str) -> bool {
-        self.automaton.matches(path)
+        if self.literal {
+            return path == self.source;
+        }
+        let Some(rest) = path.strip_prefix(self.text_prefix()) else {
+            return false;
+        };
+        match &self.rest().dfa {
+            Some(dfa) => dfa.matches(rest),
+            None => self.nfa().matches(path),
+        }
     }
 
     /// The one path a glob without wildcards names (its language is that path alone).
     fn literal(&self) -> Option<&str> {
-        let plain = !self.fold_case
-            && self.semantics == Semantics::Glob
-            && !self.source.ends_with('/')
-            && !self.source.contains(['*', '?', '[', '{'])
-            && self.alternatives.len() == 1;
-        plain.then_some(self.source.as_str())
+        self.literal.then_some(self.source.as_str())
     }
 
     /// A path both name, if any.
     pub fn overlap(&self, other: &PathSpec) -> Option<Witness> {
+        self.overlap_via(other, Via::Dfa)
+    }
+
+    fn overlap_via(&self, other: &PathSpec, via: Via) -> Option<Witness> {
         if let Some(path) = self.literal() {
             return other.matches(path).then(|| Witness::Path(path.to_owned()));
         }
@@ -132,19 +239,37 @@ impl PathSpec {
         if !self.prefix_compatible(other) {
             return None;
         }
-        witness(decide::search(&[&self.automaton, &other.automaton], None))
+        witness(match (self.side(via), other.side(via)) {
+            (Some(a), Some(b)) => {
+                search_dfa(&[a, b], None).readable(|p| self.matches(p) && other.matches(p))
+            }
+            _ => decide::search(&[self.nfa(), other.nfa()], None),
+        })
     }
 
     /// A path of this one that `cover` does not name, if any (none: contained).
     pub fn uncovered_by(&self, cover: &PathSet) -> Option<Witness> {
+        self.uncovered_via(cover, Via::Dfa)
+    }
+
+    fn uncovered_via(&self, cover: &PathSet, via: Via) -> Option<Witness> {
         if let Some(path) = self.literal() {
             return (!cover.matches(path)).then(|| Witness::Path(path.to_owned()));
         }
-        // Containment needs every path inside, so the shortest one outside settles it at once.
-        if let Some(example) = self.example()
-            && !cover.matches(&example)
-        {
-            return Some(Witness::Path(example));
+        // Containment needs every path inside, so the shortest one outside settles it at once;
+        // and a glob that names no path is inside anything.
+        match &*self.example_search(via) {
+            Search::Found(example) if !cover.matches(example) => {
+                return Some(Witness::Path(example.clone()));
+            }
+            Search::None => return None,
+            _ => {}
+        }
+        if let Some(side) = self.side(via) {
+            return witness(cover.with_dfa(|forbidden| {
+                search_dfa(&[side], Some(&mut *forbidden))
+                    .readable(|p| self.matches(p) && !forbidden.matches_mut(p))
+            }));
         }
         // Globs whose literal leading directories differ from this one's name none of its paths:
         // leaving them out of the union changes nothing but the size of the search.
@@ -155,44 +280,71 @@ impl PathSpec {
             .cloned()
             .collect();
         if relevant.len() == cover.specs.len() {
-            return witness(decide::search(&[&self.automaton], Some(&cover.automaton)));
+            return witness(decide::search(&[self.nfa()], Some(cover.nfa())));
         }
         let narrowed = PathSet::new(&relevant);
-        witness(decide::search(
-            &[&self.automaton],
-            Some(&narrowed.automaton),
-        ))
+        witness(decide::search(&[self.nfa()], Some(narrowed.nfa())))
     }
 
     /// False when the literal leading directories of the two differ somewhere: then no path is
     /// named by both.
     fn prefix_compatible(&self, other: &PathSpec) -> bool {
-        let fold = self.fold_case || other.fold_case;
-        literal_prefix(&self.source)
-            .iter()
-            .zip(&literal_prefix(&other.source))
-            .all(|(a, b)| {
-                if fold {
-                    a.eq_ignore_ascii_case(b)
-                } else {
-                    a == b
-                }
-            })
+        let (short, long) = if self.dirs.len() <= other.dirs.len() {
+            (&self.dirs, &other.dirs)
+        } else {
+            (&other.dirs, &self.dirs)
+        };
+        let long = &long.as_bytes()[..short.len()];
+        if self.fold_case || other.fold_case {
+            long.eq_ignore_ascii_case(short.as_bytes())
+        } else {
+            long == short.as_bytes()
+        }
     }
 
     /// Whether every path of `other` is one of this one's.
     pub fn covers(&self, other: &PathSpec) -> bool {
+        self.covers_via(other, Via::Dfa)
+    }
+
+    fn covers_via(&self, other: &PathSpec, via: Via) -> bool {
+        // The quick answers first, on this one's own automaton: most globs are not covered, and
+        // their shortest path shows it.
+        if let Some(path) = other.literal() {
+            return self.matches(path);
+        }
+        match &*other.example_search(via) {
+            Search::Found(example) if !self.matches(example) => return false,
+            Search::None => return true,
+            _ => {}
+        }
         other
-            .uncovered_by(&PathSet::new(std::slice::from_ref(self)))
+            .uncovered_via(&PathSet::new(std::slice::from_ref(self)), via)
             .is_none()
     }
 
     /// The shortest path it names (none for a glob that names no valid path).
     pub fn example(&self) -> Option<String> {
-        match decide::search(&[&self.automaton], None) {
+        match self.example_search(Via::Dfa).into_owned() {
             Search::Found(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// The shortest path: the prefix, then the rest's own shortest path after it.
+    fn example_search(&self, via: Via) -> Cow<'_, Search> {
+        let Some((prefix, dfa)) = self.side(via) else {
+            return Cow::Owned(decide::search(&[self.nfa()], None));
+        };
+        Cow::Borrowed(self.engine.example.get_or_init(|| {
+            let Some(valid) = Valid::Start.walk(prefix) else {
+                return Search::None;
+            };
+            match self.rest().example(dfa, valid) {
+                Search::Found(rest) => Search::Found(format!("{prefix}{rest}")),
+                other => other.clone(),
+            }
+        }))
     }
 
     /// Each brace alternative on its own (`a/{b,c}` → `a/b`, `a/c`).
@@ -202,14 +354,46 @@ impl PathSpec {
         }
         self.alternatives
             .iter()
-            .map(|re| PathSpec {
-                source: self.source.clone(),
-                fold_case: self.fold_case,
-                semantics: self.semantics,
-                alternatives: vec![re.clone()],
-                automaton: Automaton::new(re),
+            .map(|tokens| PathSpec {
+                alternatives: Arc::from([tokens.clone()]),
+                literal: false,
+                engine: Arc::default(),
+                ..self.clone()
             })
             .collect()
+    }
+}
+
+/// The shortest valid path named by every one of `required` and not by `forbidden` (a whole
+/// language), not yet made readable.
+fn search_dfa(required: &[Side], forbidden: Option<&mut Dfa>) -> Search {
+    // Every path named by all starts with the longest required prefix, if the others are
+    // prefixes of it: read it straight through, the search starts after it.
+    let common = required
+        .iter()
+        .map(|s| s.0)
+        .max_by_key(|p| p.len())
+        .unwrap_or_default();
+    if required.iter().any(|(p, _)| !common.starts_with(p)) {
+        return Search::None;
+    }
+    let Some(valid) = Valid::Start.walk(common) else {
+        return Search::None;
+    };
+    let starts: Vec<Start> = required
+        .iter()
+        .map(|&(prefix, dfa)| Start {
+            dfa,
+            state: dfa.walk(dfa.start(), &common[prefix.len()..]),
+        })
+        .collect();
+    let forbidden = forbidden.map(|dfa| {
+        let state = dfa.walk_mut(dfa.start(), common);
+        (dfa, state)
+    });
+    match product::search(&starts, forbidden, valid) {
+        Search::Found(rest) => Search::Found(format!("{common}{rest}")),
+        other => other,
     }
 }
 
@@ -228,18 +412,14 @@ pub fn literal_prefix(glob: &str) -> Vec<&str> {
 #[derive(Debug, Clone)]
 pub struct PathSet {
     specs: Vec<PathSpec>,
-    automaton: Automaton,
+    engine: Arc<SetEngine>,
 }
 
 impl PathSet {
     pub fn new(specs: &[PathSpec]) -> PathSet {
-        let alts = specs
-            .iter()
-            .flat_map(|s| s.alternatives.iter().cloned())
-            .collect();
         PathSet {
             specs: specs.to_vec(),
-            automaton: Automaton::new(&Re::Alt(alts)),
+            engine: Arc::default(),
         }
     }
 
@@ -251,8 +431,41 @@ impl PathSet {
         self.specs.is_empty()
     }
 
+    fn regex(&self) -> Re {
+        let alternatives = self.specs.iter().flat_map(|s| match s.regex() {
+            Re::Alt(alternatives) => alternatives,
+            re => vec![re],
+        });
+        Re::Alt(alternatives.collect())
+    }
+
+    fn nfa(&self) -> &Automaton {
+        self.engine
+            .nfa
+            .get_or_init(|| Automaton::new(&self.regex()))
+    }
+
+    /// Runs `f` on the union's lazily built automaton, held for the call.
+    fn with_dfa<R>(&self, f: impl FnOnce(&mut Dfa) -> R) -> R {
+        let dfa = self.engine.dfa.get_or_init(|| {
+            let nfa = match self.engine.nfa.get() {
+                Some(nfa) => Dfa::lazy(nfa),
+                None => Dfa::lazy(&Automaton::new(&self.regex())),
+            };
+            Mutex::new(nfa)
+        });
+        let mut guard = dfa.lock().unwrap_or_else(|poisoned| {
+            // A decision panicked half-way through building states: start again.
+            let mut guard = poisoned.into_inner();
+            guard.reset();
+            guard
+        });
+        guard.trim();
+        f(&mut guard)
+    }
+
     pub fn matches(&self, path: &str) -> bool {
-        self.automaton.matches(path)
+        self.with_dfa(|dfa| dfa.matches_mut(path))
     }
 
     /// The first member glob that names the path.

@@ -5,7 +5,7 @@ use super::charset::CharSet;
 /// More alternatives than any plan needs; a guard against `{a,b}{c,d}…` blowing up.
 pub const MAX_ALTERNATIVES: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Token {
     Literal(char),
     /// `?`: one character of a segment.
@@ -14,8 +14,10 @@ pub enum Token {
     Star,
     /// `**` as written; whether it spans segments depends on its neighbours.
     DoubleStar,
-    /// `[...]`, already resolved to the characters it matches.
-    Class(CharSet),
+    /// `[...]`: the characters listed, and whether it is `[!...]` (all others but `/`). Kept
+    /// apart so that ignoring case folds the list before negating, as globset does: with case
+    /// ignored, `[!a]` matches neither `a` nor `A`.
+    Class(CharSet, bool),
     /// `/`.
     Separator,
 }
@@ -39,6 +41,21 @@ enum Node {
 
 /// The brace-free alternatives a glob stands for.
 pub fn alternatives(glob: &str) -> Result<Vec<Vec<Token>>, SyntaxError> {
+    // Most paths have neither braces nor classes: one pass, one alternative.
+    if !glob.contains(['{', '}', '[']) {
+        let mut tokens = Vec::with_capacity(glob.len());
+        let mut chars = glob.chars().peekable();
+        while let Some(c) = chars.next() {
+            tokens.push(match c {
+                '*' if chars.next_if_eq(&'*').is_some() => Token::DoubleStar,
+                '*' => Token::Star,
+                '?' => Token::AnyChar,
+                '/' => Token::Separator,
+                c => Token::Literal(c),
+            });
+        }
+        return Ok(vec![tokens]);
+    }
     let chars: Vec<char> = glob.chars().collect();
     let mut pos = 0;
     let nodes = parse_seq(&chars, &mut pos, 0)?;
@@ -73,7 +90,8 @@ fn parse_seq(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Node>,
             }
             '[' => {
                 *pos += 1;
-                out.push(Node::Token(Token::Class(parse_class(chars, pos)?)));
+                let (set, negated) = parse_class(chars, pos)?;
+                out.push(Node::Token(Token::Class(set, negated)));
             }
             '*' if chars.get(*pos + 1) == Some(&'*') => {
                 *pos += 2;
@@ -102,8 +120,8 @@ fn parse_seq(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Node>,
 }
 
 /// After the `[`: `!`/`^` negates, a leading `]` is literal, `a-z` is a range, `-` at either end
-/// is literal. A class never matches `/`.
-fn parse_class(chars: &[char], pos: &mut usize) -> Result<CharSet, SyntaxError> {
+/// is literal. The characters listed, and whether negated.
+fn parse_class(chars: &[char], pos: &mut usize) -> Result<(CharSet, bool), SyntaxError> {
     let negated = matches!(chars.get(*pos), Some('!' | '^'));
     if negated {
         *pos += 1;
@@ -131,9 +149,20 @@ fn parse_class(chars: &[char], pos: &mut usize) -> Result<CharSet, SyntaxError> 
             ranges.push((c, c));
         }
     }
-    let set = CharSet::from_ranges(ranges);
-    let set = if negated { set.complement() } else { set };
-    Ok(set.intersect(&CharSet::not_slash()))
+    Ok((CharSet::from_ranges(ranges), negated))
+}
+
+impl Token {
+    /// The characters a `[...]` matches, ASCII case ignored or not. Never `/`.
+    pub fn class_set(set: &CharSet, negated: bool, fold_case: bool) -> CharSet {
+        let set = if fold_case {
+            set.fold_ascii_case()
+        } else {
+            set.clone()
+        };
+        let set = if negated { set.complement() } else { set };
+        set.intersect(&CharSet::not_slash())
+    }
 }
 
 fn expand(nodes: &[Node]) -> Result<Vec<Vec<Token>>, SyntaxError> {
@@ -191,16 +220,33 @@ mod tests {
         let [set] = &alternatives("[]a-c-]").expect("valid")[0][..] else {
             panic!("one token")
         };
-        let Class(set) = set else { panic!("class") };
+        let Class(set, false) = set else {
+            panic!("class")
+        };
         for c in [']', 'a', 'b', 'c', '-'] {
             assert!(set.contains(c as u32), "{c}");
         }
         assert!(!set.contains('d' as u32));
-        let Class(neg) = &alternatives("[!a]").expect("valid")[0][0] else {
+        let Class(listed, true) = &alternatives("[!a]").expect("valid")[0][0] else {
             panic!("class")
         };
+        let neg = Token::class_set(listed, true, false);
         assert!(neg.contains('b' as u32) && !neg.contains('a' as u32));
+        assert!(neg.contains('A' as u32));
         assert!(!neg.contains('/' as u32), "a class never matches /");
+        let folded = Token::class_set(listed, true, true);
+        assert!(!folded.contains('a' as u32) && !folded.contains('A' as u32));
+        assert!(folded.contains('b' as u32) && !folded.contains('/' as u32));
+    }
+
+    #[test]
+    fn the_plain_path_shortcut_reads_as_the_parser() {
+        for glob in ["a/b.py", "a/**/b", "***", "a*?b/**", "", "/", "a,b", "x]y"] {
+            let chars: Vec<char> = glob.chars().collect();
+            let mut pos = 0;
+            let nodes = parse_seq(&chars, &mut pos, 0).expect("valid");
+            assert_eq!(alternatives(glob), expand(&nodes), "{glob}");
+        }
     }
 
     #[test]

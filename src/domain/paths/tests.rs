@@ -4,9 +4,10 @@ use super::*;
 use globset::{GlobBuilder, GlobMatcher};
 use proptest::prelude::*;
 
-fn reference(glob: &str) -> GlobMatcher {
+fn reference(glob: &str, fold_case: bool) -> GlobMatcher {
     GlobBuilder::new(glob)
         .literal_separator(true)
+        .case_insensitive(fold_case)
         .build()
         .expect("generated globs are valid for globset")
         .compile_matcher()
@@ -14,7 +15,7 @@ fn reference(glob: &str) -> GlobMatcher {
 
 /// The pathspec meaning, by definition: some leading part of the path (whole segments) is named
 /// by the glob without its trailing `/**`.
-fn reference_pathspec(glob: &str) -> impl Fn(&str) -> bool + use<> {
+fn reference_pathspec(glob: &str, fold_case: bool) -> impl Fn(&str) -> bool + use<> {
     let mut g = glob;
     while let Some(rest) = g.strip_suffix("/**") {
         if rest.is_empty() {
@@ -22,7 +23,7 @@ fn reference_pathspec(glob: &str) -> impl Fn(&str) -> bool + use<> {
         }
         g = rest;
     }
-    let m = reference(g);
+    let m = reference(g, fold_case);
     move |path: &str| {
         let segments: Vec<&str> = path.split('/').collect();
         (1..=segments.len()).any(|k| m.is_match(segments[..k].join("/")))
@@ -55,6 +56,7 @@ fn glob_strategy() -> impl Strategy<Value = String> {
         3 => Just("b".to_owned()),
         3 => Just("*".to_owned()),
         1 => Just("?".to_owned()),
+        1 => Just("A".to_owned()),
         1 => Just("[ab]".to_owned()),
         1 => Just("[!a]".to_owned()),
         1 => Just("{a,b}".to_owned()),
@@ -67,18 +69,27 @@ fn glob_strategy() -> impl Strategy<Value = String> {
     proptest::collection::vec(segment, 1..=4).prop_map(|v| v.join("/"))
 }
 
-fn spec(glob: &str, semantics: Semantics) -> PathSpec {
-    PathSpec::compile(glob, semantics, false).expect("valid")
+/// The meanings a pattern can have: globs (lanes, in-scope paths) and pathspecs, each keeping or
+/// ignoring ASCII case (guard rules are pathspecs ignoring it).
+const MEANINGS: [(Semantics, bool); 4] = [
+    (Semantics::Glob, false),
+    (Semantics::Pathspec, false),
+    (Semantics::Pathspec, true),
+    (Semantics::Glob, true),
+];
+
+fn spec(glob: &str, (semantics, fold_case): (Semantics, bool)) -> PathSpec {
+    PathSpec::compile(glob, semantics, fold_case).expect("valid")
 }
 
 /// The reference matcher of one glob.
-fn oracle(semantics: Semantics, glob: &str) -> Box<dyn Fn(&str) -> bool> {
+fn oracle((semantics, fold_case): (Semantics, bool), glob: &str) -> Box<dyn Fn(&str) -> bool> {
     match semantics {
         Semantics::Glob => {
-            let m = reference(glob);
+            let m = reference(glob, fold_case);
             Box::new(move |p| m.is_match(p))
         }
-        Semantics::Pathspec => Box::new(reference_pathspec(glob)),
+        Semantics::Pathspec => Box::new(reference_pathspec(glob, fold_case)),
     }
 }
 
@@ -95,7 +106,7 @@ proptest! {
     #[test]
     fn matching_agrees_with_globset(glob in glob_strategy()) {
         let paths = all_paths();
-        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+        for semantics in MEANINGS {
             let s = spec(&glob, semantics);
             let o = oracle(semantics, &glob);
             for p in &paths {
@@ -107,7 +118,7 @@ proptest! {
     #[test]
     fn overlap_agrees_with_brute_force(a in glob_strategy(), b in glob_strategy()) {
         let paths = all_paths();
-        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+        for semantics in MEANINGS {
             let (oa, ob) = (oracle(semantics, &a), oracle(semantics, &b));
             let brute = paths.iter().find(|p| oa(p) && ob(p));
             match spec(&a, semantics).overlap(&spec(&b, semantics)) {
@@ -127,7 +138,7 @@ proptest! {
         cover in proptest::collection::vec(glob_strategy(), 1..=3),
     ) {
         let paths = all_paths();
-        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+        for semantics in MEANINGS {
             let oa = oracle(semantics, &a);
             let oc: Vec<_> = cover.iter().map(|c| oracle(semantics, c)).collect();
             let outside = |p: &str| oa(p) && !oc.iter().any(|o| o(p));
@@ -140,6 +151,78 @@ proptest! {
                 }
                 Some(Witness::TooComplex) => prop_assert!(false, "small globs are decided"),
                 None => prop_assert!(brute.is_none(), "{semantics:?}: {a} ⊆ {cover:?} but {brute:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn covering_agrees_with_brute_force(a in glob_strategy(), b in glob_strategy()) {
+        let paths = all_paths();
+        for semantics in MEANINGS {
+            let (oa, ob) = (oracle(semantics, &a), oracle(semantics, &b));
+            let (sa, sb) = (spec(&a, semantics), spec(&b, semantics));
+            let brute = paths.iter().find(|p| ob(p) && !oa(p));
+            if sa.covers(&sb) {
+                prop_assert!(brute.is_none(), "{semantics:?}: {a} covers {b} but not {brute:?}");
+            } else {
+                let outside = sb.uncovered_by(&PathSet::new(std::slice::from_ref(&sa)));
+                let Some(Witness::Path(w)) = outside else {
+                    return Err(TestCaseError::fail(format!("{semantics:?}: {a} ⊉ {b} without a witness")));
+                };
+                prop_assert!(ob(&w) && !oa(&w), "{semantics:?}: {w} is not in {b} outside {a}");
+            }
+        }
+    }
+
+    /// The determinised search is the NFA search made fast: the same answers and the same
+    /// witnesses (shortest, then most readable), for every decision.
+    #[test]
+    fn determinised_decisions_equal_the_nfa_search(
+        a in glob_strategy(),
+        b in glob_strategy(),
+        cover in proptest::collection::vec(glob_strategy(), 1..=3),
+    ) {
+        for semantics in MEANINGS {
+            let (sa, sb) = (spec(&a, semantics), spec(&b, semantics));
+            let set = PathSet::new(&cover.iter().map(|c| spec(c, semantics)).collect::<Vec<_>>());
+            prop_assert_eq!(sa.overlap_via(&sb, Via::Dfa), sa.overlap_via(&sb, Via::Nfa), "{:?} {} ∩ {}", semantics, a, b);
+            prop_assert_eq!(sa.uncovered_via(&set, Via::Dfa), sa.uncovered_via(&set, Via::Nfa), "{:?} {} ⊆ {:?}", semantics, a, cover);
+            prop_assert_eq!(sa.covers_via(&sb, Via::Dfa), sa.covers_via(&sb, Via::Nfa), "{:?} {} ⊇ {}", semantics, a, b);
+            prop_assert_eq!(
+                sa.example_search(Via::Dfa).into_owned(),
+                sa.example_search(Via::Nfa).into_owned(),
+                "{:?} example of {}", semantics, a
+            );
+        }
+    }
+
+    /// The marks the search prunes by: from a dead state no path is named, from a universal one
+    /// every path on is — checked on every prefix of every small path, for the complete
+    /// automaton (exact marks) and the lazy one (built as the paths are read).
+    #[test]
+    fn dead_and_universal_states_are_sound(cover in proptest::collection::vec(glob_strategy(), 1..=3)) {
+        let paths = all_paths();
+        for semantics in MEANINGS {
+            let oc: Vec<_> = cover.iter().map(|c| oracle(semantics, c)).collect();
+            let set = PathSet::new(&cover.iter().map(|c| spec(c, semantics)).collect::<Vec<_>>());
+            let nfa = Automaton::new(&set.regex());
+            let complete = dfa::Dfa::complete(&nfa).expect("small globs determinise");
+            let mut lazy = dfa::Dfa::lazy(&nfa);
+            for q in &paths {
+                let named = oc.iter().any(|o| o(q));
+                let (mut s, mut l) = (complete.start(), lazy.start());
+                for (i, c) in q.char_indices() {
+                    let after = &q[..i];
+                    for (state, universal) in [(s, complete.is_universal(s)), (l, lazy.is_universal(l))] {
+                        prop_assert!(state != dfa::DEAD || !named, "{:?}: {} dead after {:?} yet names {}", semantics, cover.join(" "), after, q);
+                        prop_assert!(!universal || named, "{:?}: {} universal after {:?} yet not {}", semantics, cover.join(" "), after, q);
+                    }
+                    s = complete.step(s, c as u32);
+                    l = lazy.step_mut(l, c as u32);
+                }
+                prop_assert_eq!(complete.accepts(s), named, "{}", q);
+                prop_assert_eq!(lazy.accepts(l), named, "{}", q);
+                prop_assert_eq!(set.matches(q), named, "{}", q);
             }
         }
     }
