@@ -34,7 +34,8 @@ fn run(i: usize, blocked: bool) -> Run {
         json!({"phase": "Pending", "conditions": [{"type": "Blocked", "status": "True",
             "reason": reason, "message": message, "lastTransitionTime": "2026-02-10T11:59:30Z"}]})
     } else {
-        json!({"phase": ["Running", "Succeeded", "Failed"][i % 3], "startedAt": "2026-02-10T10:01:00Z",
+        let phase = ["Running", "Succeeded", "Failed"][i % 3];
+        json!({"phase": phase, "startedAt": "2026-02-10T10:01:00Z",
                "workflow": {"steps": [{"name": "implement", "phase": "Running", "attempt": 1 + (i % 2)}]}})
     };
     Run::from_json(&json!({
