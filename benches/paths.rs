@@ -72,7 +72,7 @@ fn item_paths(item: usize) -> (usize, Vec<String>) {
             if p == 1 && item % 50 == 7 {
                 return lane_globs(lane)[g].clone();
             }
-            if p == 2 && lane == 0 && item % 20 == 0 {
+            if p == 2 && lane == 0 && item.is_multiple_of(20) {
                 return format!("services/lane0/mod0/shared/item{item}.py");
             }
             let base = format!("services/lane{lane}/mod{g}");
