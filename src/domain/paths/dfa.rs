@@ -7,8 +7,8 @@
 //!   (a lane, the credential rules), whose full determinisation can be exponential (`**/*a*`,
 //!   `**/*b*`, …: every combination of names seen) while decisions only ever visit a few states.
 //!
-//! A subset holding a state on an accepting "any character" loop (inside a trailing `/**`)
-//! accepts every continuation: all such subsets are one state, [`ALL`], never expanded.
+//! An accepting subset holding a state on an accepting "any character" loop (inside a trailing
+//! `/**`) accepts every continuation: all such subsets are one state, [`ALL`], never expanded.
 use super::automaton::{Automaton, StateSet};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -182,15 +182,16 @@ impl Dfa {
         for (w, m) in set.iter_mut().zip(&self.nfa.mask) {
             *w &= m;
         }
-        if intersects(set, &self.nfa.looping) {
+        let a = self.nfa.accept;
+        let accepting = set[a / 64] & (1 << (a % 64)) != 0;
+        if accepting && intersects(set, &self.nfa.looping) {
             return ALL;
         }
         if let Some(&id) = self.ids.get(&*set) {
             return id;
         }
         let id = self.sets.len() as u32;
-        let a = self.nfa.accept;
-        self.accept.push(set[a / 64] & (1 << (a % 64)) != 0);
+        self.accept.push(accepting);
         self.universal.push(false);
         self.transitions.push(None);
         if let Some(ascii) = &mut self.ascii {

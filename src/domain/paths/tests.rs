@@ -220,6 +220,7 @@ proptest! {
                     s = complete.step(s, c as u32);
                     l = lazy.step_mut(l, c as u32);
                 }
+                prop_assert!(!complete.is_universal(s) && !lazy.is_universal(l) || named, "{}", q);
                 prop_assert_eq!(complete.accepts(s), named, "{}", q);
                 prop_assert_eq!(lazy.accepts(l), named, "{}", q);
                 prop_assert_eq!(set.matches(q), named, "{}", q);
