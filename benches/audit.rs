@@ -19,7 +19,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use swarm_cockpit::app::state::{Mode, Origin};
+use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{Msg, Resource, SourceEvent, State, update};
 use swarm_cockpit::domain::{Plan, Run};
 use swarm_cockpit::sources::pr_audit::{AuditWanted, Auditor, Sources};
@@ -206,7 +206,7 @@ fn main() {
         "  cold audit (mirror clone + fetch, {RUNS} diffs, {merges} merge-trees, {conflicting} conflicting): {cold:?}; {} pairs share files",
         report.conflicts.len()
     );
-    swarm_cockpit::app::audit::open(&mut s, None, Mode::Board);
+    swarm_cockpit::app::audit::open(&mut s, None);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("backend");
 
     let mut total = Vec::new();

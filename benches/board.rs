@@ -79,7 +79,9 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    c.bench_function("event -> rebuild -> draw, 10k runs 200x60", |b| {
+    // Everything the runtime does between a watch event arriving and the frame: `update`, the
+    // board brought up to date, what the GitHub poller and the auditor should look at, the draw.
+    c.bench_function("one watch event -> frame, 10k runs 200x60", |b| {
         let mut i = 0usize;
         b.iter(|| {
             i += 1;
@@ -90,16 +92,37 @@ fn bench(c: &mut Criterion) {
                 Msg::Source(SourceEvent::Applied(Resource::Run(Box::new(changed)))),
             );
             state.ensure_board();
+            black_box(swarm_cockpit::app::github::wanted_fingerprint(&state));
+            black_box(swarm_cockpit::app::audit::wanted_fingerprint(&state));
             terminal
                 .draw(|f| ui::draw(f, &state, &theme))
                 .expect("draw");
         })
     });
 
+    c.bench_function(
+        "full board rebuild after a work item change, 10k runs",
+        |b| {
+            b.iter(|| {
+                let item = swarm_cockpit::domain::WorkItem::from_json(&json!({
+                    "metadata": {"name": "item-1", "namespace": "agents",
+                                 "labels": {"swarm.proompteng.ai/lane": "A"}},
+                    "spec": {"text": "## Objective\nx\n", "summary": "x"}
+                }));
+                update(
+                    &mut state,
+                    Msg::Source(SourceEvent::Applied(Resource::WorkItem(Box::new(item)))),
+                );
+                state.ensure_board();
+                black_box(state.board_view().columns.len())
+            })
+        },
+    );
+
     c.bench_function("initial list of 10k runs into state + first frame", |b| {
         b.iter(|| {
             let s = state_with(10_000);
-            black_box(s.runs.len())
+            black_box(s.cluster.runs.len())
         })
     });
 }

@@ -154,7 +154,7 @@ fn main() {
         s.ensure_board();
         samples.push(started.elapsed());
     }
-    assert_eq!(s.prs.len() as u64, RUNS);
+    assert_eq!(s.cluster.prs.len() as u64, RUNS);
     let apply = median(samples.clone());
     let worst = samples.iter().max().copied().unwrap_or_default();
     let ok_apply = apply <= MAX_APPLY;

@@ -32,6 +32,8 @@ use swarm_cockpit::app::{Effect, Msg, State, update};
 use swarm_cockpit::domain::log_buffer::{Dedup, LineBatch, LineSplitter, split_timestamp};
 use swarm_cockpit::domain::pod::PodInfo;
 use swarm_cockpit::domain::{ObjectKey, Plan, Run};
+use swarm_cockpit::effects::{Executor, KubeCluster};
+use swarm_cockpit::sources::kube::SharedClient;
 use swarm_cockpit::sources::logs::{Backend, LogRunner};
 use swarm_cockpit::ui::{self, Theme};
 use tokio::sync::mpsc;
@@ -71,7 +73,7 @@ fn open_view(namespace: &str) -> (State, u64) {
         "spec": {"agentRef": {"name": "codex-agent"}, "runtime": {"type": "workflow"}},
         "status": {"phase": "Running", "runtimeRef": {"type": "workflow", "name": "bench-run-job"}}
     }));
-    state.runs.insert(run.key.clone(), run);
+    state.cluster.runs.insert(run.key.clone(), run);
     update(
         &mut state,
         Msg::Resize {
@@ -195,7 +197,7 @@ fn ingest() {
     }
     frames.push(draw(&mut terminal, &mut state, &theme));
     let total = started.elapsed();
-    let view = state.logs.view.as_deref().expect("view");
+    let view = state.screens.logs().expect("view");
     assert_eq!(view.buffer.len(), LINES);
     let frame_total: Duration = frames.iter().sum();
     frames.sort();
@@ -260,9 +262,8 @@ fn ingest() {
     let t = Instant::now();
     key(&mut state, KeyCode::Char('F'));
     let matching = state
-        .logs
-        .view
-        .as_deref()
+        .screens
+        .logs()
         .map_or(0, |v| v.filter_index.seqs.len());
     println!(
         "filter F over {LINES} lines ({matching} match): {:.1} ms",
@@ -316,7 +317,7 @@ fn rss_child() {
         update(&mut state, Msg::Log(LogEvent::Lines { stream: id, batch }));
         next = end;
     }
-    let view = state.logs.view.as_deref().expect("view");
+    let view = state.screens.logs().expect("view");
     assert_eq!(view.buffer.len(), LINES);
     let after = vm("VmRSS:").unwrap_or(0);
     let peak = vm("VmHWM:").unwrap_or(0);
@@ -437,19 +438,17 @@ async fn versus_kubectl() {
 /// the opening (pod discovery included) and from the stream's start.
 async fn ours_once(cluster: &TestCluster, p: usize) -> (Duration, Duration) {
     let (tx, mut rx) = mpsc::channel(256);
-    let runner = LogRunner::new(
-        Backend::Kube(swarm_cockpit::sources::kube::SharedClient::new(
-            cluster.client.clone(),
-        )),
-        tx,
-    );
+    let shared = SharedClient::new(cluster.client.clone());
+    let logs = LogRunner::new(Backend::Kube(shared.clone()), tx.clone());
+    let runner =
+        Executor::new(tx, std::sync::Arc::new(KubeCluster::new(shared)), None).with_logs(logs);
     let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
     let run = Run::from_json(&json!({
         "metadata": {"name": format!("bench-{p}"), "namespace": cluster.namespace},
         "status": {"phase": "Running"}
     }));
     let key = run.key.clone();
-    state.runs.insert(key.clone(), run);
+    state.cluster.runs.insert(key.clone(), run);
     let started = Instant::now();
     let mut streaming = None;
     for e in logs::open(&mut state, &key) {
@@ -457,9 +456,8 @@ async fn ours_once(cluster: &TestCluster, p: usize) -> (Duration, Duration) {
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while state
-        .logs
-        .view
-        .as_deref()
+        .screens
+        .logs()
         .is_none_or(|v| v.buffer.len() < POD_LINES)
     {
         let msg = tokio::time::timeout_at(deadline, rx.recv())

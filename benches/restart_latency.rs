@@ -68,7 +68,7 @@ async fn bench(runs: usize, tries: u64) {
     );
     let mut f = cluster.follow(plan_ab());
     f.wait_until("connected with every run", Duration::from_secs(300), |s| {
-        s.overall_connection() == ConnState::Connected && s.runs.len() == runs
+        s.overall_connection() == ConnState::Connected && s.cluster.runs.len() == runs
     })
     .await;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -122,7 +122,8 @@ async fn bench(runs: usize, tries: u64) {
         };
         let message = format!("try {t}");
         f.wait_until("the change on the board", Duration::from_secs(60), |s| {
-            s.runs
+            s.cluster
+                .runs
                 .get(&key)
                 .is_some_and(|r| r.message.as_deref() == Some(message.as_str()))
         })

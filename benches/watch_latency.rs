@@ -57,7 +57,7 @@ async fn bench() {
                 agent_run(&name, Some("A"), &name, "codex/warmup"),
             )
             .await;
-        f.wait_until("warm-up run", WAIT, |s| s.runs.contains_key(&key))
+        f.wait_until("warm-up run", WAIT, |s| s.cluster.runs.contains_key(&key))
             .await;
         draw(&mut f, &mut terminal, &theme);
     }
@@ -78,8 +78,10 @@ async fn bench() {
             )
             .await;
         request.push(started.elapsed());
-        f.wait_until("the created run", WAIT, |s| s.runs.contains_key(&key))
-            .await;
+        f.wait_until("the created run", WAIT, |s| {
+            s.cluster.runs.contains_key(&key)
+        })
+        .await;
         frame.push(draw(&mut f, &mut terminal, &theme));
         create.push(started.elapsed());
     }
@@ -94,7 +96,10 @@ async fn bench() {
             )
             .await;
         f.wait_until("the patched run", WAIT, |s| {
-            s.runs.get(&key).is_some_and(|r| r.phase == Phase::Running)
+            s.cluster
+                .runs
+                .get(&key)
+                .is_some_and(|r| r.phase == Phase::Running)
         })
         .await;
         draw(&mut f, &mut terminal, &theme);
@@ -108,7 +113,7 @@ async fn bench() {
         } else {
             "SWARM_TEST_KUBECONFIG"
         },
-        f.state.runs.len()
+        f.state.cluster.runs.len()
     );
     create.report("create → Applied → frame drawn");
     patch.report("status patch → Applied → frame drawn");

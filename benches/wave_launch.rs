@@ -55,7 +55,7 @@ async fn bench() {
     }
     let mut f = cluster.follow(plan.clone());
     f.wait_until("all items listed", WAIT, |s| {
-        s.items.len() == n && s.overall_connection() == ConnState::Connected
+        s.cluster.items.len() == n && s.overall_connection() == ConnState::Connected
     })
     .await;
 

@@ -60,13 +60,14 @@ pub async fn run(mut env: AuditEnv<'_>, wave: Option<u32>, output: OutputFormat)
     state.audit.guarded = env.guarded.clone();
     env.settings.apply(&mut state.audit);
     for item in items {
-        state.items.insert(item.key.clone(), item);
+        state.cluster.upsert_item(item);
     }
     for run in runs {
-        state.runs.insert(run.key.clone(), run);
+        state.cluster.upsert_run(run);
     }
     if let Some(github) = env.github.as_mut() {
         let mut links: Vec<_> = state
+            .cluster
             .runs
             .values()
             .filter_map(pr_link::link_for_run)
@@ -77,7 +78,7 @@ pub async fn run(mut env: AuditEnv<'_>, wave: Option<u32>, output: OutputFormat)
             match github.fetch_batch(chunk, chrono::Utc::now()).await {
                 Ok(batch) => {
                     for pr in batch.found.into_iter().filter_map(|(_, pr)| pr) {
-                        state.prs.insert(pr.key(), pr);
+                        state.cluster.upsert_pr(pr);
                     }
                 }
                 Err(e) => return fail(format!("GitHub: {}", e.summary())),

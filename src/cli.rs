@@ -150,6 +150,10 @@ pub enum WaveCommand {
         /// Allow a `prompt` parameter, which overrides the spec text (recorded; current schemas reject it)
         #[arg(long)]
         prompt_override: bool,
+        /// Launch although new work would wait: the namespace's queue is saturated (many runs
+        /// Blocked on one limit) or an upstream Swarm is frozen or paused
+        #[arg(long)]
+        despite_hold: bool,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output: OutputFormat,
     },
@@ -160,6 +164,13 @@ pub enum WaveCommand {
         /// Delete the AgentRuns instead of cancelling their Jobs
         #[arg(long)]
         delete: bool,
+        /// Return once the Jobs (or runs) are deleted, without waiting for each run's verdict
+        /// (ended, restarted by a retry, deleted, stuck on its finalizer)
+        #[arg(long)]
+        no_wait: bool,
+        /// How long to wait for the verdicts, in seconds
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output: OutputFormat,
     },

@@ -9,13 +9,12 @@ use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
 use swarm_cockpit::domain::guardrails::Guardrails;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
-use swarm_cockpit::effects::{Backend, Executor, KubeControl, NotifySettings};
-use swarm_cockpit::runtime::Wiring;
+use swarm_cockpit::effects::{Executor, KubeCluster, KubeControl, NotifySettings};
 use swarm_cockpit::sources::audit::AuditLog;
 use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
 use swarm_cockpit::sources::logs::{Backend as LogBackend, LogRunner};
-use swarm_cockpit::sources::{demo, github, kube};
+use swarm_cockpit::sources::{demo, demo_cluster, github, kube};
 use swarm_cockpit::ui::Theme;
 use swarm_cockpit::{paths, runtime, validate};
 use tokio::sync::mpsc;
@@ -106,16 +105,16 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             let target = target(&cli, &config);
             let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
             configure(&mut state, &config, &keymap, cli.read_only);
-            let mut settings = state.launch_settings.clone();
-            settings.operator = state.operator.clone();
+            let mut settings = state.settings.launch_settings.clone();
+            settings.operator = state.settings.operator.clone();
             let env = swarm_cockpit::wave_cli::WaveEnv {
                 plan: &plan,
                 target: &target,
                 settings,
-                guardrails: state.guardrails.clone(),
-                head_prefix: state.head_prefix.clone(),
-                read_only: state.read_only,
-                audit: audit_log(&state.operator),
+                guardrails: state.settings.guardrails.clone(),
+                head_prefix: state.settings.head_prefix.clone(),
+                read_only: state.settings.read_only,
+                audit: audit_log(&state.settings.operator),
                 github: rt.block_on(async { github_client(&config) }),
                 approvals: approvals.clone(),
             };
@@ -135,11 +134,11 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 target: &target,
                 policy: approvals.clone(),
                 signer: signer.clone(),
-                operator: state.operator.clone(),
-                head_prefix: state.head_prefix.clone(),
-                guardrails: state.guardrails.clone(),
-                read_only: state.read_only,
-                audit: audit_log(&state.operator),
+                operator: state.settings.operator.clone(),
+                head_prefix: state.settings.head_prefix.clone(),
+                guardrails: state.settings.guardrails.clone(),
+                read_only: state.settings.read_only,
+                audit: audit_log(&state.settings.operator),
             };
             return Ok(rt.block_on(swarm_cockpit::approve_cli::run(env, names, revoke, *output)));
         }
@@ -215,29 +214,23 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             let mut state = State::new(plan.clone(), origin, chrono::Utc::now());
             configure(&mut state, &config, &keymap, cli.read_only);
-            state.approvals = approvals.clone();
-            let operator = state.operator.clone();
+            state.settings.approvals = approvals.clone();
+            let operator = state.settings.operator.clone();
             let debug_panic_after_ms = *debug_panic_after_ms;
             let debug_panic_on_sigusr1 = *debug_panic_on_sigusr1;
             swarm_cockpit::crash::set_draft_store(draft_store());
+            let read_only = state.settings.read_only;
             rt.block_on(async move {
-                let executor = Executor::new(tx.clone(), Backend::demo(), draft_store())
-                    .with_audit(audit_log(&operator), &operator)
-                    .with_signer(signer);
+                let cluster = std::sync::Arc::new(demo_cluster::DemoCluster::new(tx.clone()));
                 let logs = LogRunner::new(LogBackend::Demo(DemoLogs::new(speed)), tx.clone());
+                let executor = Executor::new(tx.clone(), cluster, draft_store())
+                    .with_audit(audit_log(&operator), &operator)
+                    .with_read_only(read_only)
+                    .with_signer(signer)
+                    .with_notify(notify_settings(&config))
+                    .with_logs(logs);
                 let _demo = demo::spawn(plan, seed, speed, tx);
-                let executor = executor.with_notify(notify_settings(&config));
-                let ui = runtime::run(
-                    state,
-                    theme,
-                    rx,
-                    Wiring {
-                        github: None,
-                        executor: Some(executor),
-                        logs: Some(logs),
-                        audit: None,
-                    },
-                );
+                let ui = runtime::run(state, theme, rx, executor);
                 if debug_panic_on_sigusr1 {
                     let mut usr1 = tokio::signal::unix::signal(
                         tokio::signal::unix::SignalKind::user_defined1(),
@@ -276,42 +269,32 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 };
                 let mut state = State::new(plan, origin, chrono::Utc::now());
                 configure(&mut state, &config, &keymap, cli.read_only);
-                state.approvals = approvals;
+                state.settings.approvals = approvals;
                 let (github, _poller) = start_github(&config, &mut state, tx.clone());
                 swarm_cockpit::crash::set_draft_store(draft_store());
                 let (audit, _auditor) = start_audit(&config, &mut state, tx.clone());
                 let shared = kube::SharedClient::new(conn.client.clone());
-                let executor =
-                    Executor::new(tx.clone(), Backend::Kube(shared.clone()), draft_store());
                 let logs = LogRunner::new(LogBackend::Kube(shared.clone()), tx.clone());
                 let watchers = kube::spawn_watchers(&conn, tx.clone());
-                let executor = executor
-                    .with_audit(audit_log(&state.operator), &state.operator)
-                    .with_kube(Some(KubeControl::new(
-                        shared.clone(),
-                        target.clone(),
-                        watchers,
-                    )))
+                let cluster = KubeCluster::new(shared.clone()).with_control(KubeControl::new(
+                    shared.clone(),
+                    target.clone(),
+                    watchers,
+                ));
+                let executor = Executor::new(tx.clone(), std::sync::Arc::new(cluster), draft_store())
+                    .with_audit(audit_log(&state.settings.operator), &state.settings.operator)
+                    .with_read_only(state.settings.read_only)
                     .with_notify(notify_settings(&config))
-                    .with_signer(signer);
+                    .with_signer(signer)
+                    .with_logs(logs)
+                    .with_links(github, audit);
                 let contexts = KubeControl::contexts();
                 let _ = tx
                     .send(swarm_cockpit::app::Msg::Op(
                         swarm_cockpit::app::msg::OpResult::Contexts(contexts),
                     ))
                     .await;
-                runtime::run(
-                    state,
-                    theme,
-                    rx,
-                    Wiring {
-                        github,
-                        executor: Some(executor),
-                        logs: Some(logs),
-                        audit,
-                    },
-                )
-                .await
+                runtime::run(state, theme, rx, executor).await
             })?
         }
     };
@@ -413,20 +396,20 @@ fn start_audit(
 
 /// Settings from the config file that live in the state.
 fn configure(state: &mut State, config: &Config, keymap: &Keymaps, read_only: bool) {
-    state.keymap = keymap.clone();
-    state.read_only = read_only || config.read_only;
-    state.stuck_after =
+    state.settings.keymap = keymap.clone();
+    state.settings.read_only = read_only || config.read_only;
+    state.settings.stuck_after =
         chrono::Duration::minutes(i64::from(config.notifications.stuck_after_minutes));
-    config.launch.apply(&mut state.launch_settings);
-    config.guardrails.apply(&mut state.guardrails);
+    config.launch.apply(&mut state.settings.launch_settings);
+    config.guardrails.apply(&mut state.settings.guardrails);
     // Drift's guarded paths are the guardrails' credential paths unless [audit] names its own.
-    state.audit.guarded = state.guardrails.credential_paths.clone();
+    state.audit.guarded = state.settings.guardrails.credential_paths.clone();
     config.audit.apply(&mut state.audit);
     if let Some(operator) = &config.operator {
-        state.operator = operator.clone();
+        state.settings.operator = operator.clone();
     }
     if let Some(prefix) = &config.head_prefix {
-        state.head_prefix = prefix.clone();
+        state.settings.head_prefix = prefix.clone();
     }
     state.logs.settings = config
         .logs
@@ -502,7 +485,7 @@ async fn run_validate(
         && !listing
             .items
             .iter()
-            .any(|i| swarm_cockpit::domain::wave::wave_of(i, plan) == Some(n))
+            .any(|i| swarm_cockpit::domain::placement::item_wave(i, plan) == Some(n))
     {
         eprintln!("swarm validate: no work item is planned in wave {n}");
         return 2;

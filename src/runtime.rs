@@ -1,10 +1,8 @@
 //! Terminal setup/restore and the event loop: drain every pending message, then draw once
 //! (at most ~60 Hz, and not at all when nothing visible changed).
 use crate::app::msg::OpResult;
-use crate::app::{Effect, Msg, State, update};
-use crate::effects::Executor;
-use crate::sources::browser;
-use crate::sources::github::GitHubLink;
+use crate::app::{Msg, State, update};
+use crate::effects::{Executor, TerminalEffect};
 use crate::ui::{self, Theme};
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -22,6 +20,18 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 const FRAME: Duration = Duration::from_millis(16);
+/// Drawing takes at most this share of the loop's time: after a frame that cost `c`, the next one
+/// comes no sooner than `c × DRAW_SHARE` later. The usual frame (about a millisecond) is drawn at
+/// 60 Hz as before; while a 10,000-object list streams in, each frame rebuilds the whole board,
+/// and drawing it 60 times a second would leave the CPU little for the list itself.
+const DRAW_SHARE: u32 = 4;
+/// However slow the last frame was, the next one is never further away than this.
+const MAX_FRAME_GAP: Duration = Duration::from_millis(250);
+
+/// How long after a frame that took `cost` the next one may be drawn.
+pub fn frame_gap(cost: Duration) -> Duration {
+    (cost * DRAW_SHARE).clamp(FRAME, MAX_FRAME_GAP)
+}
 /// Upper bound on messages handled between two frames, so a flood (a 10k-object relist) cannot
 /// starve drawing and input.
 const MAX_BATCH: usize = 20_000;
@@ -101,30 +111,33 @@ impl Exit {
     }
 }
 
-/// What carries out the app's effects: the GitHub poller (told which PRs the board links after
-/// each batch, and `r`), the executor of mutations and drafts, and the log view's sources.
-#[derive(Default)]
-pub struct Wiring {
-    pub github: Option<GitHubLink>,
-    pub executor: Option<Executor>,
-    pub logs: Option<crate::sources::logs::LogRunner>,
-    /// The auditor (changed files, conflicts): told which runs to look at, and `r`.
-    pub audit: Option<crate::sources::pr_audit::AuditLink>,
+/// How long the exit waits for file jobs still queued (a draft typed just before `q`).
+const FLUSH_ON_EXIT: Duration = Duration::from_secs(2);
+
+/// Runs the cockpit until quit, a terminating signal, or the terminal going away. `executor`
+/// carries out every effect but those that need the terminal.
+pub async fn run(
+    state: State,
+    theme: Theme,
+    rx: mpsc::Receiver<Msg>,
+    mut executor: Executor,
+) -> color_eyre::Result<Exit> {
+    let exit = run_loop(state, theme, rx, &mut executor).await;
+    if tokio::time::timeout(FLUSH_ON_EXIT, executor.flush_files())
+        .await
+        .is_err()
+    {
+        tracing::warn!("file jobs still queued at exit (a slow disk?)");
+    }
+    exit
 }
 
-/// Runs the cockpit until quit, a terminating signal, or the terminal going away.
-pub async fn run(
+async fn run_loop(
     mut state: State,
     mut theme: Theme,
     mut rx: mpsc::Receiver<Msg>,
-    wiring: Wiring,
+    executor: &mut Executor,
 ) -> color_eyre::Result<Exit> {
-    let Wiring {
-        github,
-        executor,
-        logs,
-        audit,
-    } = wiring;
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -155,22 +168,10 @@ pub async fn run(
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - FRAME;
+    let mut gap = FRAME;
     let mut sources_open = true;
-    // Results of effects run in the background (a browser that could not start) come back here.
-    let (notices_tx, mut notices_rx) = mpsc::unbounded_channel::<Msg>();
-    if let Some(executor) = &executor {
-        executor.offer_drafts();
-    }
-    let effects = Effects {
-        github,
-        audit,
-        notices: notices_tx,
-        executor,
-        logs,
-    };
-    let mut terminal_effects: Vec<Effect> = Vec::new();
-    let mut wanted_fingerprint = None;
-    let mut audit_fingerprint = None;
+    executor.offer_drafts();
+    let mut terminal_effects: Vec<TerminalEffect> = Vec::new();
     let mut report = std::env::var_os(SOAK_REPORT).map(|path| SoakReport {
         path: path.into(),
         frames: Vec::new(),
@@ -180,22 +181,23 @@ pub async fn run(
         // What a panic would write before exiting: the draft typed since the last write.
         crate::crash::remember_draft(
             state
-                .editor
-                .as_ref()
+                .screens
+                .editor()
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
-        if state.needs_redraw && last_draw.elapsed() >= FRAME {
+        if state.needs_redraw && last_draw.elapsed() >= gap {
             let started = Instant::now();
             state.ensure_board();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
             state.needs_redraw = false;
             last_draw = Instant::now();
+            gap = frame_gap(started.elapsed());
             if let Some(report) = report.as_mut() {
                 report.frames.push(started.elapsed());
             }
         }
-        let next_frame = last_draw + FRAME;
+        let next_frame = last_draw + gap;
         let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match to_msg(event) {
@@ -215,7 +217,6 @@ pub async fn run(
                     continue;
                 }
             },
-            Some(msg) = notices_rx.recv() => msg,
             _ = clock.tick() => Msg::Tick(Utc::now()),
             _ = tokio::time::sleep_until(next_frame), if state.needs_redraw => continue,
             _ = sigterm.recv() => return Ok(Exit::Signal("SIGTERM")),
@@ -223,8 +224,8 @@ pub async fn run(
             _ = sigint.recv() => return Ok(Exit::Signal("SIGINT")),
         };
         let tick = Msg::Tick(Utc::now());
-        apply(&mut state, tick, &effects, &mut terminal_effects);
-        apply(&mut state, first, &effects, &mut terminal_effects);
+        apply(&mut state, tick, executor, &mut terminal_effects);
+        apply(&mut state, first, executor, &mut terminal_effects);
         let drain_started = Instant::now();
         for _ in 0..MAX_BATCH {
             // A flood (a fast log) must not hold the next frame back.
@@ -232,33 +233,32 @@ pub async fn run(
                 break;
             }
             match rx.try_recv() {
-                Ok(msg) => apply(&mut state, msg, &effects, &mut terminal_effects),
+                Ok(msg) => apply(&mut state, msg, executor, &mut terminal_effects),
                 Err(_) => break,
             }
         }
         for effect in terminal_effects.drain(..) {
             match effect {
-                Effect::Quit => {
+                TerminalEffect::Quit => {
                     if let Some(report) = &report {
                         report.write(&state);
                     }
                     return Ok(Exit::Quit);
                 }
-                Effect::SetTheme(name) => {
+                TerminalEffect::SetTheme(name) => {
                     let user_themes = crate::paths::config_dir().map(|d| d.join("themes"));
                     match Theme::resolve(&name, user_themes.as_deref()) {
                         Ok(t) => {
                             theme = t;
-                            crate::app::github::notify(&mut state, format!("theme {name}"));
+                            crate::app::toasts::show(&mut state, format!("theme {name}"));
                         }
-                        Err(e) => crate::app::github::notify(
-                            &mut state,
-                            format!("theme not changed: {e}"),
-                        ),
+                        Err(e) => {
+                            crate::app::toasts::show(&mut state, format!("theme not changed: {e}"))
+                        }
                     }
                     state.needs_redraw = true;
                 }
-                Effect::ExternalEdit { text } => {
+                TerminalEffect::ExternalEdit { text } => {
                     // The editor owns the terminal meanwhile: stop reading input, leave the
                     // alternate screen, and take both back afterwards.
                     drop(events);
@@ -276,26 +276,22 @@ pub async fn run(
                         Ok(text) => OpResult::ExternalEditDone(text),
                         Err(e) => OpResult::ExternalEditFailed(e),
                     };
-                    apply(&mut state, Msg::Op(msg), &effects, &mut Vec::new());
+                    apply(&mut state, Msg::Op(msg), executor, &mut Vec::new());
                     state.needs_redraw = true;
                 }
-                other => tracing::warn!(?other, "effect not handled by the runtime"),
             }
         }
         // Runs, selection and mode changes all ask for a redraw: nothing to tell the poller
         // otherwise.
-        if let Some(github) = effects.github.as_ref().filter(|_| state.needs_redraw) {
-            github.publish(&state, &mut wanted_fingerprint);
-        }
-        if let Some(audit) = effects.audit.as_ref().filter(|_| state.needs_redraw) {
-            audit.publish(&state, &mut audit_fingerprint);
+        if state.needs_redraw {
+            executor.publish(&state);
         }
     }
 }
 
 /// For the soak bench: with `SWARM_SOAK_REPORT=FILE`, the cockpit writes, when it quits, every
-/// run's phase as it shows it and how long each frame took (JSON), so the bench can compare the
-/// board with the server and check frame times.
+/// run's phase and resourceVersion as it holds them and how long each frame took (JSON), so the
+/// bench can compare the board with the server and check frame times.
 pub const SOAK_REPORT: &str = "SWARM_SOAK_REPORT";
 
 struct SoakReport {
@@ -306,9 +302,16 @@ struct SoakReport {
 impl SoakReport {
     fn write(&self, state: &State) {
         let runs: serde_json::Map<String, serde_json::Value> = state
+            .cluster
             .runs
             .values()
-            .map(|r| (r.key.to_string(), serde_json::json!(r.phase.to_string())))
+            .map(|r| {
+                let run = serde_json::json!({
+                    "phase": r.phase.to_string(),
+                    "rv": r.resource_version.as_deref().unwrap_or(""),
+                });
+                (r.key.to_string(), run)
+            })
             .collect();
         let ms: Vec<f64> = self
             .frames
@@ -322,50 +325,16 @@ impl SoakReport {
     }
 }
 
-/// What effects need from outside the pure app.
-struct Effects {
-    github: Option<GitHubLink>,
-    audit: Option<crate::sources::pr_audit::AuditLink>,
-    notices: mpsc::UnboundedSender<Msg>,
-    executor: Option<Executor>,
-    logs: Option<crate::sources::logs::LogRunner>,
-}
-
-/// Applies one message and runs its effects; those that need the terminal (quit, `$EDITOR`) are
-/// queued for the loop.
-fn apply(state: &mut State, msg: Msg, effects: &Effects, terminal_effects: &mut Vec<Effect>) {
+/// Applies one message and runs its effects; those that need the terminal (quit, `$EDITOR`, the
+/// theme) are queued for the loop.
+fn apply(
+    state: &mut State,
+    msg: Msg,
+    executor: &Executor,
+    terminal_effects: &mut Vec<TerminalEffect>,
+) {
     for effect in update(state, msg) {
-        let effect = match (&effects.logs, effect) {
-            (Some(logs), e) if crate::sources::logs::is_log_effect(&e) => {
-                logs.execute(e);
-                continue;
-            }
-            (_, e) => e,
-        };
-        let effect = match &effects.executor {
-            Some(executor) => match executor.execute(effect) {
-                Some(rest) => rest,
-                None => continue,
-            },
-            None => effect,
-        };
-        match effect {
-            Effect::Quit | Effect::ExternalEdit { .. } | Effect::SetTheme(_) => {
-                terminal_effects.push(effect)
-            }
-            Effect::OpenUrl(url) => browser::open(url, effects.notices.clone()),
-            Effect::RefreshPullRequests => {
-                if let Some(github) = &effects.github {
-                    github.refresh.notify_one();
-                }
-                // `r` also fetches the audit mirror and asks GitHub for changed PR files again.
-                if let Some(audit) = &effects.audit {
-                    audit.refresh.notify_one();
-                }
-            }
-            Effect::Copy(text) => crate::sources::logs::copy_to_clipboard(&text),
-            other => tracing::warn!(?other, "effect without an executor (headless?)"),
-        }
+        terminal_effects.extend(executor.execute(effect));
     }
 }
 
@@ -375,5 +344,21 @@ fn to_msg(event: Event) -> Option<Msg> {
         Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
         Event::Resize(width, height) => Some(Msg::Resize { width, height }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cheap_frames_keep_60_hz_and_slow_ones_leave_room_for_the_rest() {
+        assert_eq!(frame_gap(Duration::ZERO), FRAME);
+        assert_eq!(frame_gap(Duration::from_millis(1)), FRAME);
+        assert_eq!(
+            frame_gap(Duration::from_millis(20)),
+            Duration::from_millis(80)
+        );
+        assert_eq!(frame_gap(Duration::from_secs(1)), MAX_FRAME_GAP);
     }
 }

@@ -114,7 +114,7 @@ impl Report {
 pub fn in_flight_skipped(why: &str) -> Finding {
     Finding {
         severity: Severity::Warning,
-        check: "in-flight",
+        check: crate::domain::checks::CheckId::InFlight,
         item: "cluster".into(),
         section: None,
         line: None,
@@ -141,7 +141,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
     if plan.lanes.is_empty() {
         findings.push(Finding {
             severity: Severity::Warning,
-            check: "lane",
+            check: crate::domain::checks::CheckId::Lane,
             item: "plan".into(),
             section: None,
             line: None,
@@ -176,7 +176,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
         for problem in &item.problems {
             findings.push(Finding {
                 severity: Severity::Error,
-                check: "malformed",
+                check: crate::domain::checks::CheckId::Malformed,
                 item: item.key.name.clone(),
                 section: None,
                 line: None,
@@ -192,10 +192,9 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
         runs.iter()
             .copied()
             .filter(|r| {
-                !w.items.iter().any(|i| {
-                    r.work_item.as_deref() == Some(i.key.name.as_str())
-                        && r.key.namespace == i.key.namespace
-                })
+                !w.items
+                    .iter()
+                    .any(|i| crate::domain::placement::is_run_of(r, i))
             })
             .collect()
     };
@@ -209,7 +208,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
             title: String::new(),
             items: items
                 .iter()
-                .filter(|i| wave::wave_of(i, plan).is_none())
+                .filter(|i| crate::domain::placement::item_wave(i, plan).is_none())
                 .cloned()
                 .collect(),
         };
@@ -266,7 +265,10 @@ mod cross_item_tests {
             &opts,
         );
         assert!(
-            !report.findings.iter().any(|f| f.check == "path-overlap"),
+            !report
+                .findings
+                .iter()
+                .any(|f| f.check == crate::domain::checks::CheckId::PathOverlap),
             "{:#?}",
             report.findings
         );
@@ -277,7 +279,7 @@ mod cross_item_tests {
         let overlaps: Vec<_> = report
             .findings
             .iter()
-            .filter(|f| f.check == "path-overlap")
+            .filter(|f| f.check == crate::domain::checks::CheckId::PathOverlap)
             .collect();
         assert_eq!(overlaps.len(), 1, "{overlaps:#?}");
         assert_eq!(overlaps[0].item, "guard");

@@ -1,16 +1,19 @@
 //! `swarm wave plan|launch|cancel`: the wave planner without the UI, for scripts and CI. Works on
 //! the same pure functions as the planner; prints human text or JSON.
+use crate::app::Effect;
+use crate::app::msg::{LaunchOutcome, OpResult};
 use crate::cli::{OutputFormat, WaveCommand};
 use crate::domain::checks::{Finding, Severity, has_errors};
-use crate::domain::pr::PrState;
+use crate::domain::control::follow::{self, Intent, Outcome};
+use crate::domain::pr::{PrKey, PullRequest};
 use crate::domain::pr_link::{self, PrLink};
 use crate::domain::wave::{self, GateContext, Guardrails, LaunchSettings, Overrides, Wave};
-use crate::domain::{ObjectKey, Plan, Run, WorkItem, labels};
+use crate::domain::{ObjectKey, Plan, Run, WorkItem, labels, placement};
+use crate::effects::{Headless, KubeCluster};
 use crate::sources::audit::AuditLog;
 use crate::sources::kube::{self, Target};
-use crate::sources::kube_ops;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct WaveEnv<'a> {
     pub plan: &'a Plan,
@@ -26,50 +29,37 @@ pub struct WaveEnv<'a> {
     pub approvals: crate::domain::approval::Policy,
 }
 
-/// The PR state of each work item's latest run, fetched in batches of GraphQL aliases.
-async fn fetch_pr_states(
+/// The PRs of the work items' runs, fetched in batches of GraphQL aliases, keyed as the cockpit
+/// keeps them (so the gates read them with the same rule: `pr_link::item_pr_state`).
+async fn fetch_prs(
     github: &mut crate::sources::github::GitHubClient,
     items: &[WorkItem],
     runs: &[Run],
-) -> Result<HashMap<ObjectKey, PrState>, String> {
-    let mut links: Vec<(ObjectKey, PrLink)> = Vec::new();
-    for item in items {
-        let latest = runs
-            .iter()
-            .filter(|r| {
-                r.work_item.as_deref() == Some(item.key.name.as_str())
-                    && r.key.namespace == item.key.namespace
-            })
-            .max_by_key(|r| r.created);
-        if let Some(link) = latest.and_then(pr_link::link_for_run) {
-            links.push((item.key.clone(), link));
-        }
-    }
-    let mut unique: Vec<PrLink> = links.iter().map(|(_, l)| l.clone()).collect();
+) -> Result<HashMap<PrKey, PullRequest>, String> {
+    let mut unique: Vec<PrLink> = runs
+        .iter()
+        .filter(|r| items.iter().any(|i| placement::is_run_of(r, i)))
+        .filter_map(pr_link::link_for_run)
+        .collect();
     unique.sort();
     unique.dedup();
-    let mut found: HashMap<PrLink, PrState> = HashMap::new();
+    let mut found = HashMap::new();
     let now = chrono::Utc::now();
     for chunk in unique.chunks(crate::sources::github::CHUNK_SIZE) {
         let batch = github
             .fetch_batch(chunk, now)
             .await
             .map_err(|e| e.summary())?;
-        for (link, pr) in batch.found {
-            if let Some(pr) = pr {
-                found.insert(link, pr.state);
-            }
+        for pr in batch.found.into_iter().filter_map(|(_, pr)| pr) {
+            found.insert(pr.key(), pr);
         }
     }
-    Ok(links
-        .into_iter()
-        .filter_map(|(key, link)| found.get(&link).map(|s| (key, *s)))
-        .collect())
+    Ok(found)
 }
 
 fn gates_of(
     env: &WaveEnv,
-    prs: &HashMap<ObjectKey, PrState>,
+    prs: &HashMap<PrKey, PullRequest>,
     items: &[WorkItem],
     runs: &[Run],
     waves: &[Wave],
@@ -79,7 +69,7 @@ fn gates_of(
     let all: Vec<&WorkItem> = items.iter().collect();
     let runs: Vec<&Run> = runs.iter().collect();
     // Without a GitHub token PR states are unknown: an earlier wave counts as not merged.
-    let pr_state = |item: &WorkItem| prs.get(&item.key).copied();
+    let pr_state = |item: &WorkItem| pr_link::item_pr_state(prs, item, runs.iter().copied());
     let ctx = GateContext {
         plan: env.plan,
         all_items: &all,
@@ -97,6 +87,109 @@ fn gates_of(
 
 /// What `swarm wave launch` (and `swarm approve`) say when no allowed signers are configured.
 pub const UNVERIFIED_NOTE: &str = "swarm: approvals are UNVERIFIED: no [approvals] allowed_signers is configured, so anyone with write access to the cluster could have written them (see README, \"Signed approvals\")";
+
+/// The target's connection and the cockpit's executor over it, acting as the configured operator.
+async fn executor(env: &WaveEnv<'_>, what: &str) -> Option<(kube::Connection, Headless)> {
+    match env.target.connect().await {
+        Ok(conn) => {
+            let cluster = KubeCluster::new(kube::SharedClient::new(conn.client.clone()));
+            let headless = Headless::new(
+                std::sync::Arc::new(cluster),
+                env.audit.clone(),
+                &env.settings.operator,
+            );
+            Some((conn, headless.with_read_only(env.read_only)))
+        }
+        Err(e) => {
+            eprintln!("{what}: {e:#}");
+            None
+        }
+    }
+}
+
+/// The launch's holds: a saturated queue in a target namespace (from the listed runs), a frozen
+/// or paused Swarm there (listed now; a cluster without the Swarm CRD has none).
+async fn launch_hold(conn: &kube::Connection, runs: &[Run], manifests: &[Value]) -> Vec<String> {
+    use crate::domain::control::counts::{BlockedCounts, Contribution};
+    let mut counts = BlockedCounts::default();
+    for r in runs {
+        let c = crate::domain::control::blocked::blocked(r).map(|b| Contribution {
+            reason: b.reason,
+            lane: r.lane.clone(),
+            namespace: r.key.namespace.clone(),
+            repository: r.repository.clone(),
+            agent: r.agent.clone(),
+        });
+        counts.set(&r.key, c);
+    }
+    let saturated = counts.saturated(crate::app::control::Control::default().saturation_threshold);
+    let namespaces: std::collections::BTreeSet<&str> = manifests
+        .iter()
+        .filter_map(|m| m["metadata"]["namespace"].as_str())
+        .collect();
+    let now = chrono::Utc::now();
+    let mut out = Vec::new();
+    for ns in namespaces {
+        let swarms = match crate::sources::swarm_watch::list(&conn.client, Some(ns)).await {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(format!("⚠ Swarms in {ns} could not be listed: {e}"));
+                Vec::new()
+            }
+        };
+        out.extend(crate::domain::control::counts::launch_hold(
+            &saturated,
+            swarms.iter(),
+            ns,
+            now,
+        ));
+    }
+    out
+}
+
+/// Follows each cancelled or deleted run until its verdict is final (ended, restarted by a retry,
+/// deleted, stuck on its finalizer) or `timeout` passes; polls the API server twice a second.
+async fn await_verdicts(
+    client: &::kube::Client,
+    runs: &[ObjectKey],
+    intent: Intent,
+    issued_at: chrono::DateTime<chrono::Utc>,
+    timeout: std::time::Duration,
+) -> Vec<(ObjectKey, Outcome)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let stuck_after = crate::domain::control::terminating::STUCK_AFTER
+        .min(chrono::Duration::from_std(timeout).unwrap_or(chrono::TimeDelta::MAX) / 2);
+    let mut verdicts: Vec<(ObjectKey, Outcome)> = runs
+        .iter()
+        .map(|k| (k.clone(), Outcome::Waiting("not looked at yet")))
+        .collect();
+    loop {
+        for (key, outcome) in verdicts.iter_mut().filter(|(_, o)| !o.is_final()) {
+            let api = kube::api(
+                client,
+                Some(&key.namespace),
+                crate::domain::ResourceKind::AgentRun,
+            );
+            let run = match api.get_opt(&key.name).await {
+                Ok(obj) => {
+                    obj.map(|o| Run::from_json(&serde_json::to_value(&o).unwrap_or_default()))
+                }
+                Err(_) => continue,
+            };
+            *outcome = follow::observe(
+                intent,
+                issued_at,
+                run.as_ref(),
+                chrono::Utc::now(),
+                stuck_after,
+            );
+        }
+        if verdicts.iter().all(|(_, o)| o.is_final()) || tokio::time::Instant::now() >= deadline {
+            return verdicts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
 
 fn print_findings(findings: &[Finding]) {
     for f in findings {
@@ -148,7 +241,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         .into_iter()
         .collect();
     let prs = match env.github.as_mut() {
-        Some(github) => match fetch_pr_states(github, &items, &runs).await {
+        Some(github) => match fetch_prs(github, &items, &runs).await {
             Ok(prs) => prs,
             Err(e) => {
                 eprintln!(
@@ -226,6 +319,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             dry_run,
             override_unmerged,
             prompt_override,
+            despite_hold,
             output,
         } => {
             let Some(w) = find(*n) else {
@@ -276,35 +370,52 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                 eprintln!("swarm wave launch: refused: read-only");
                 return 1;
             }
-            let conn = match env.target.connect().await {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("swarm wave launch: {e:#}");
-                    return 2;
-                }
+            let Some((conn, mut executor)) = executor(&env, "swarm wave launch").await else {
+                return 2;
             };
-            let outcomes = futures::future::join_all(
-                manifests
-                    .iter()
-                    .map(|m| kube_ops::create_run(&conn.client, m)),
-            )
-            .await;
+            // The confirmation the planner asks: new work would wait behind a saturated queue
+            // or a frozen / paused Swarm.
+            let hold = launch_hold(&conn, &runs, &manifests).await;
+            if !hold.is_empty() {
+                for h in &hold {
+                    eprintln!("{h}");
+                }
+                if !despite_hold {
+                    eprintln!(
+                        "swarm wave launch: refused: new work would wait (see above); --despite-hold launches anyway"
+                    );
+                    return 1;
+                }
+            }
+            // The cockpit's executor: the same creates, read-only guard and audit lines.
+            let launch = Effect::LaunchRuns {
+                wave: *n,
+                manifests: manifests.clone(),
+            };
+            let mut outcomes: HashMap<String, LaunchOutcome> = executor
+                .results(launch)
+                .await
+                .into_iter()
+                .filter_map(|r| match r {
+                    OpResult::Launched { name, outcome } => Some((name, outcome)),
+                    _ => None,
+                })
+                .collect();
             let mut rows = Vec::new();
             let mut failed = 0;
-            for (m, outcome) in manifests.iter().zip(outcomes) {
+            for m in &manifests {
                 let name = m["metadata"]["name"].as_str().unwrap_or_default();
-                let ns = m["metadata"]["namespace"].as_str().unwrap_or_default();
+                let outcome = outcomes
+                    .remove(name)
+                    .unwrap_or_else(|| LaunchOutcome::Failed("no outcome reported".into()));
                 let text = match &outcome {
-                    crate::app::msg::LaunchOutcome::Created => "created".to_owned(),
-                    crate::app::msg::LaunchOutcome::Exists => "exists".to_owned(),
-                    crate::app::msg::LaunchOutcome::Failed(e) => {
+                    LaunchOutcome::Created => "created".to_owned(),
+                    LaunchOutcome::Exists => "exists".to_owned(),
+                    LaunchOutcome::Failed(e) => {
                         failed += 1;
                         format!("failed: {e}")
                     }
                 };
-                if let Some(a) = &env.audit {
-                    a.record(&format!("launch wave {n}"), &format!("{ns}/{name}"), &text);
-                }
                 rows.push(json!({"name": name, "lane": m["metadata"]["labels"][labels::LANE], "outcome": text}));
             }
             match output {
@@ -329,56 +440,81 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         WaveCommand::Cancel {
             wave: n,
             delete,
+            no_wait,
+            timeout,
             output,
         } => {
             if env.read_only {
                 eprintln!("swarm wave cancel: refused: read-only");
                 return 1;
             }
-            let label = n.to_string();
-            let targets: Vec<&Run> = runs
-                .iter()
-                .filter(|r| {
-                    r.wave.as_deref() == Some(label.as_str()) && (*delete || r.phase.is_in_flight())
-                })
-                .collect();
-            let conn = match env.target.connect().await {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("swarm wave cancel: {e:#}");
-                    return 2;
-                }
+            // The planner's rule: a run's wave is its label, else its work item's.
+            let by_key: BTreeMap<ObjectKey, WorkItem> =
+                items.iter().map(|i| (i.key.clone(), i.clone())).collect();
+            let targets = placement::wave_targets(&runs, &by_key, env.plan, *n, *delete);
+            let Some((conn, mut executor)) = executor(&env, "swarm wave cancel").await else {
+                return 2;
             };
-            let operator = env.settings.operator.clone();
             let mut rows = Vec::new();
             let mut failed = 0;
+            let issued_at = chrono::Utc::now();
+            let mut sent: Vec<ObjectKey> = Vec::new();
             for r in targets {
-                let result = if *delete {
-                    kube_ops::delete_run(&conn.client, &r.key).await
+                let keys = vec![r.key.clone()];
+                let effect = if *delete {
+                    Effect::DeleteRuns(keys)
                 } else {
-                    kube_ops::cancel_run(&conn.client, &r.key, &operator).await
+                    Effect::CancelRuns(keys)
                 };
-                let text = match &result {
-                    Ok(()) => {
-                        if *delete {
-                            "deleted".to_owned()
-                        } else {
-                            "cancelled".to_owned()
-                        }
-                    }
-                    Err(e) => {
-                        failed += 1;
-                        format!("failed: {e}")
-                    }
-                };
-                if let Some(a) = &env.audit {
-                    a.record(
-                        if *delete { "delete" } else { "cancel" },
-                        &r.key.to_string(),
-                        &text,
-                    );
+                let results = executor.results(effect).await;
+                if matches!(results.as_slice(), [OpResult::RunsChanged { done: 1, .. }]) {
+                    sent.push(r.key.clone());
                 }
+                let text = match results.as_slice() {
+                    [OpResult::RunsChanged { done: 1, .. }] if *delete => "deleted".to_owned(),
+                    [OpResult::RunsChanged { done: 1, .. }] => "cancelled".to_owned(),
+                    [OpResult::RunsChanged { failed: why, .. }] if !why.is_empty() => {
+                        failed += 1;
+                        // The executor names the run first ("name: error").
+                        let prefix = format!("{}: ", r.key.name);
+                        let why = why.join("; ");
+                        format!("failed: {}", why.strip_prefix(&prefix).unwrap_or(&why))
+                    }
+                    other => {
+                        failed += 1;
+                        format!("failed: unexpected result {other:?}")
+                    }
+                };
                 rows.push(json!({"name": r.key.name, "outcome": text}));
+            }
+            if !no_wait && !sent.is_empty() {
+                let intent = if *delete {
+                    Intent::Delete
+                } else {
+                    Intent::Cancel
+                };
+                let verdicts = await_verdicts(
+                    &conn.client,
+                    &sent,
+                    intent,
+                    issued_at,
+                    std::time::Duration::from_secs(*timeout),
+                )
+                .await;
+                for row in rows.iter_mut() {
+                    let name = row["name"].as_str().unwrap_or_default().to_owned();
+                    if let Some(outcome) = verdicts
+                        .iter()
+                        .find(|(k, _)| k.name == name)
+                        .map(|(_, o)| o)
+                    {
+                        if !outcome.is_final() || outcome.needs_action() {
+                            failed += 1;
+                        }
+                        row["outcome"] = json!(outcome.text());
+                        row["final"] = json!(outcome.is_final());
+                    }
+                }
             }
             match output {
                 OutputFormat::Json => println!(

@@ -116,7 +116,7 @@ fn empty_lane_has_no_selection() {
     assert_eq!(s.ui.lane, 2);
     assert_eq!(s.selected_card(), None);
     press(&mut s, [key(KeyCode::Enter)]);
-    assert_eq!(s.ui.mode, Mode::Board, "nothing to open");
+    assert_eq!(s.mode(), Mode::Board, "nothing to open");
 }
 
 #[rstest]
@@ -158,20 +158,20 @@ fn enter_opens_detail_and_q_or_esc_close_it() {
     for close in [ch('q'), key(KeyCode::Esc)] {
         let mut s = populated();
         press(&mut s, [ch('j'), key(KeyCode::Enter)]);
-        assert_eq!(s.ui.mode, Mode::Detail);
+        assert_eq!(s.mode(), Mode::Detail);
         assert_eq!(
             s.selected_run().map(|r| r.key.name.as_str()),
             Some("a-running")
         );
         press(&mut s, [ch('j'), ch('j')]);
-        assert_eq!(s.ui.detail_scroll, 2);
+        assert_eq!(s.screens.detail_scroll().unwrap_or(0), 2);
         press(&mut s, [ch('k'), key(KeyCode::PageDown)]);
-        assert_eq!(s.ui.detail_scroll, 11);
+        assert_eq!(s.screens.detail_scroll().unwrap_or(0), 11);
         press(&mut s, [key(KeyCode::PageUp), ch('g')]);
-        assert_eq!(s.ui.detail_scroll, 0);
+        assert_eq!(s.screens.detail_scroll().unwrap_or(0), 0);
         let effects = press(&mut s, [close]);
         assert!(effects.is_empty(), "closing the pane does not quit");
-        assert_eq!(s.ui.mode, Mode::Board);
+        assert_eq!(s.mode(), Mode::Board);
     }
 }
 
@@ -180,15 +180,15 @@ fn help_opens_from_board_and_detail_and_closes_with_q_esc_or_question_mark() {
     for close in [ch('q'), key(KeyCode::Esc), ch('?')] {
         let mut s = populated();
         press(&mut s, [ch('?')]);
-        assert_eq!(s.ui.mode, Mode::Help);
+        assert_eq!(s.mode(), Mode::Help);
         press(&mut s, [ch('j'), ch('j'), ch('k')]);
-        assert_eq!(s.ui.help_scroll, 1);
+        assert_eq!(s.screens.help_scroll().unwrap_or(0), 1);
         press(&mut s, [close]);
-        assert_eq!(s.ui.mode, Mode::Board);
+        assert_eq!(s.mode(), Mode::Board);
     }
     let mut s = populated();
     press(&mut s, [key(KeyCode::Enter), ch('?')]);
-    assert_eq!(s.ui.mode, Mode::Help);
+    assert_eq!(s.mode(), Mode::Help);
 }
 
 #[test]
@@ -286,12 +286,12 @@ fn selection_follows_its_object_when_the_board_reorders() {
 #[test]
 fn applied_and_deleted_update_the_maps_and_last_event() {
     let mut s = state();
-    assert_eq!(s.last_event_at, None);
+    assert_eq!(s.cluster.last_event_at, None);
     apply_run(&mut s, run("r", Some("A"), Some("Running")));
-    assert_eq!(s.runs.len(), 1);
-    assert_eq!(s.last_event_at, Some(t0()));
+    assert_eq!(s.cluster.runs.len(), 1);
+    assert_eq!(s.cluster.last_event_at, Some(t0()));
     apply_item(&mut s, item("i", Some("A"), "s"));
-    assert_eq!(s.items.len(), 1);
+    assert_eq!(s.cluster.items.len(), 1);
     update(
         &mut s,
         Msg::Source(SourceEvent::Deleted(
@@ -299,7 +299,7 @@ fn applied_and_deleted_update_the_maps_and_last_event() {
             ObjectKey::new("agents", "i"),
         )),
     );
-    assert!(s.items.is_empty());
+    assert!(s.cluster.items.is_empty());
     update(
         &mut s,
         Msg::Source(SourceEvent::Deleted(
@@ -307,7 +307,11 @@ fn applied_and_deleted_update_the_maps_and_last_event() {
             ObjectKey::new("agents", "nope"),
         )),
     );
-    assert_eq!(s.runs.len(), 1, "deleting an unknown object is harmless");
+    assert_eq!(
+        s.cluster.runs.len(),
+        1,
+        "deleting an unknown object is harmless"
+    );
 }
 
 #[test]
@@ -317,17 +321,21 @@ fn a_relist_drops_objects_that_disappeared_while_disconnected() {
     resync(&mut s, SourceEvent::ResyncStarted(ResourceKind::AgentRun));
     apply_run(&mut s, run("a-running", Some("A"), Some("Succeeded")));
     apply_run(&mut s, run("new-one", Some("B"), None));
-    assert_eq!(s.runs.len(), 6, "nothing is dropped before the relist ends");
+    assert_eq!(
+        s.cluster.runs.len(),
+        6,
+        "nothing is dropped before the relist ends"
+    );
     resync(&mut s, SourceEvent::ResyncDone(ResourceKind::AgentRun));
-    let mut names: Vec<_> = s.runs.keys().map(|k| k.name.clone()).collect();
+    let mut names: Vec<_> = s.cluster.runs.keys().map(|k| k.name.clone()).collect();
     names.sort();
     assert_eq!(names, ["a-running", "new-one"]);
     // Work items are untouched by a run relist.
     apply_item(&mut s, item("keep", None, "k"));
     resync(&mut s, SourceEvent::ResyncStarted(ResourceKind::AgentRun));
     resync(&mut s, SourceEvent::ResyncDone(ResourceKind::AgentRun));
-    assert_eq!(s.items.len(), 1);
-    assert!(s.runs.is_empty());
+    assert_eq!(s.cluster.items.len(), 1);
+    assert!(s.cluster.runs.is_empty());
 }
 
 #[test]
@@ -337,7 +345,7 @@ fn resync_done_without_start_is_ignored() {
         &mut s,
         Msg::Source(SourceEvent::ResyncDone(ResourceKind::AgentRun)),
     );
-    assert_eq!(s.runs.len(), 5);
+    assert_eq!(s.cluster.runs.len(), 5);
 }
 
 #[test]
@@ -402,12 +410,14 @@ fn pull_requests_attach_to_runs_by_repository_and_head() {
     };
     update(&mut s, Msg::Source(SourceEvent::PullRequest(Box::new(pr))));
     let run = s
+        .cluster
         .runs
         .get(&ObjectKey::new("agents", "a-running"))
         .cloned()
         .expect("run");
     assert_eq!(s.pr_for_run(&run).map(|p| p.number), Some(7));
     let other = s
+        .cluster
         .runs
         .get(&ObjectKey::new("agents", "a-done"))
         .cloned()
@@ -470,13 +480,13 @@ fn clicking_a_card_selects_it_and_a_second_click_opens_it() {
     // 4 columns of 50: lane B starts at x=50. Cards start at y = 1 (title) + 1 (border) + 2 (header).
     press(&mut s, [click(60, 4)]);
     assert_eq!(selected_name(&s).as_deref(), Some("b-pending"));
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
     // Second card of lane A (card height 4).
     press(&mut s, [click(10, 8)]);
     assert_eq!(selected_name(&s).as_deref(), Some("a-running"));
     press(&mut s, [click(10, 9)]);
     assert_eq!(
-        s.ui.mode,
+        s.mode(),
         Mode::Detail,
         "clicking the selected card opens it"
     );
@@ -504,7 +514,7 @@ fn the_wheel_moves_the_selection_or_scrolls_the_detail() {
         &mut s,
         [key(KeyCode::Enter), wheel(MouseEventKind::ScrollDown)],
     );
-    assert_eq!(s.ui.detail_scroll, 3);
+    assert_eq!(s.screens.detail_scroll().unwrap_or(0), 3);
 }
 
 #[test]

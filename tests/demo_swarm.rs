@@ -45,6 +45,7 @@ fn state_after(seed: u64, elapsed: f64) -> State {
 
 fn phase(state: &State, run: &str) -> Phase {
     state
+        .cluster
         .runs
         .get(&ObjectKey::new("agents", run))
         .unwrap_or_else(|| panic!("run {run} exists"))
@@ -64,7 +65,7 @@ fn same_seed_same_story_other_seed_other_timing() {
 fn the_opening_state_shows_every_kind_of_card() {
     let mut s = state_after(1, 0.0);
     assert_eq!(
-        s.items.len(),
+        s.cluster.items.len(),
         plan().items.len(),
         "every planned work item is an ImplementationSpec"
     );
@@ -73,7 +74,7 @@ fn the_opening_state_shows_every_kind_of_card() {
     assert_eq!(phase(&s, "kill-switch-runbook-e1"), Phase::Succeeded);
     assert_eq!(phase(&s, "kill-switch-gitops-c1"), Phase::Failed);
     assert_eq!(phase(&s, "swarm-worker-template"), Phase::Template);
-    let invalid = &s.runs[&ObjectKey::new("agents", "research-ledger-a1")];
+    let invalid = &s.cluster.runs[&ObjectKey::new("agents", "research-ledger-a1")];
     assert_eq!(invalid.missing_keys, ["head"]);
     assert!(
         invalid
@@ -122,18 +123,78 @@ fn runs_move_through_their_phases_in_order() {
 #[test]
 fn prs_open_go_green_and_merge() {
     let s = state_after(1, 100_000.0);
-    let run = &s.runs[&ObjectKey::new("agents", "order-firewall-a1")];
+    let run = &s.cluster.runs[&ObjectKey::new("agents", "order-firewall-a1")];
     let pr = s.pr_for_run(run).expect("order firewall PR");
     assert_eq!(pr.state, PrState::Merged);
     assert_eq!((pr.checks.failing, pr.checks.pending), (0, 0));
-    let gitops = &s.runs[&ObjectKey::new("agents", "kill-switch-gitops-c2")];
+    let gitops = &s.cluster.runs[&ObjectKey::new("agents", "kill-switch-gitops-c2")];
     assert!(
         s.pr_for_run(gitops).expect("gitops PR").checks.failing > 0,
         "one PR goes red"
     );
     assert!(
-        s.runs
+        s.cluster
+            .runs
             .values()
             .all(|r| !matches!(r.phase, Phase::Pending | Phase::Running | Phase::Blocked))
     );
+}
+
+/// The control room's story plays in the demo: a retried step, a saturated queue (and a rate
+/// limit with its countdown), a cancel a retry undoes, a deletion held by its finalizer, and a
+/// retention warning on a finished run whose PR is open — each seen at some point, with the
+/// clock running as in `swarm demo`.
+#[test]
+fn control_room_story_plays() {
+    use swarm_cockpit::domain::control::{blocked, follow, retention, steps, terminating};
+    let mut state = State::new(plan(), Origin::default(), t0());
+    let mut demo = DemoSwarm::new(plan(), 1);
+    let mut seen: std::collections::BTreeSet<&str> = Default::default();
+    let mut elapsed = 0.0;
+    while elapsed < 2000.0 {
+        let now = t0() + chrono::Duration::milliseconds((elapsed * 1000.0) as i64);
+        update(&mut state, Msg::Tick(now));
+        for e in demo.advance(elapsed, now) {
+            update(&mut state, Msg::Source(e));
+        }
+        if swarm_cockpit::app::control::saturation(&state)
+            .first()
+            .is_some_and(|s| s.banner() == "queue saturated: 6 blocked on QueueLimit in agents")
+        {
+            seen.insert("saturated");
+        }
+        for run in state.cluster.runs.values() {
+            if blocked::blocked(run).is_some_and(|b| b.retry_at.is_some_and(|at| at > now)) {
+                seen.insert("rate limit countdown");
+            }
+            if steps::current(&run.steps).is_some_and(|s| s.phase == steps::StepPhase::Retrying) {
+                seen.insert("retrying step");
+            }
+            if follow::restarted_after_cancel(run, now).is_some() {
+                seen.insert("cancel restarted");
+            }
+            if terminating::terminating(run, now, terminating::STUCK_AFTER).is_some_and(|t| t.stuck)
+            {
+                seen.insert("deletion stuck");
+            }
+            let pr_open = swarm_cockpit::app::control::pr_open(&state, run);
+            if retention::at_risk(run, pr_open, now, retention::WARN_WITHIN).is_some() {
+                seen.insert("retention warning");
+            }
+        }
+        elapsed += 5.0;
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [
+            "cancel restarted",
+            "deletion stuck",
+            "rate limit countdown",
+            "retention warning",
+            "retrying step",
+            "saturated",
+        ]
+    );
+    // And the queue drained: nothing is blocked at the end.
+    assert_eq!(state.cluster.control.blocked.total(), 0);
 }

@@ -128,7 +128,8 @@ fn board_to_logs_search_filter_save_copy_and_back() {
         .expect("an OSC 52 sequence");
     let payload: Vec<u8> = out[start + 7..]
         .iter()
-        .take_while(|b| **b != 0x07)
+        // Ended by ST (ESC \, what crossterm writes) or BEL.
+        .take_while(|b| **b != 0x1b && **b != 0x07)
         .copied()
         .collect();
     assert!(

@@ -82,7 +82,7 @@ fn open_and_close_detail(tui: &mut Tui) -> String {
     tui.send("\r");
     tui.wait_for("the detail pane of a run", |s| {
         let text = s.contents();
-        detail_run(s).is_some() && text.contains("Conditions") && text.contains("esc back")
+        detail_run(s).is_some() && text.contains("Timestamps") && text.contains("esc back")
     });
     let run = tui
         .with_screen(detail_run)

@@ -597,7 +597,7 @@ async fn server_errors_keep_the_last_good_data_and_back_off() {
         &mut state,
         poller.refresh(&w, Scope::All, false, now()).await,
     );
-    let run = state.runs.values().next().cloned().expect("run");
+    let run = state.cluster.runs.values().next().cloned().expect("run");
     assert_eq!(state.pr_for_run(&run).map(|p| p.number), Some(1));
 
     let t1 = now() + Duration::minutes(1);
@@ -1032,14 +1032,15 @@ fn lanes_state() -> State {
 #[test]
 fn pr_batches_replace_prs_by_key_and_status_is_kept() {
     let mut s = lanes_state();
-    assert_eq!(s.prs.len(), 4);
+    assert_eq!(s.cluster.prs.len(), 4);
     s.needs_redraw = false;
     let mut merged = pr("codex/a3", 3, PrState::Merged, checks(3, 0, 0));
     merged.fetched_at = t0() + Duration::minutes(1);
     update(&mut s, Msg::Source(SourceEvent::PullRequests(vec![merged])));
     assert!(s.needs_redraw);
-    assert_eq!(s.prs.len(), 4);
+    assert_eq!(s.cluster.prs.len(), 4);
     let a3 = s
+        .cluster
         .runs
         .values()
         .find(|r| r.key.name == "a3")
@@ -1077,15 +1078,15 @@ fn o_opens_the_selected_runs_pr_and_r_asks_for_a_refresh() {
         )]
     );
     assert_eq!(
-        s.github.notice_at(s.now),
+        s.toasts.current(s.now),
         Some("opening https://github.com/proompteng/lab/pull/3")
     );
     // Gone after a while.
     update(
         &mut s,
-        Msg::Tick(t0() + Duration::seconds(gh::NOTICE_SECONDS + 1)),
+        Msg::Tick(t0() + Duration::seconds(swarm_cockpit::app::toasts::TOAST_SECONDS + 1)),
     );
-    assert_eq!(s.github.notice_at(s.now), None);
+    assert_eq!(s.toasts.current(s.now), None);
 
     // From the detail pane too.
     key(&mut s, '\n');
@@ -1098,19 +1099,19 @@ fn o_opens_the_selected_runs_pr_and_r_asks_for_a_refresh() {
     assert_eq!(selected_name(&s).as_deref(), Some("a5"));
     assert_eq!(key(&mut s, 'o'), Vec::<Effect>::new());
     assert_eq!(
-        s.github.notice_at(s.now),
+        s.toasts.current(s.now),
         Some("a5: no pull request linked yet")
     );
 
     assert_eq!(key(&mut s, 'r'), vec![Effect::RefreshPullRequests]);
     assert_eq!(
-        s.github.notice_at(s.now),
+        s.toasts.current(s.now),
         Some("GitHub is not connected here (demo data)")
     );
     s.github.status = Some(GitHubStatus::off("no token (set GH_TOKEN)"));
     key(&mut s, 'r');
     assert_eq!(
-        s.github.notice_at(s.now),
+        s.toasts.current(s.now),
         Some("GitHub: no token (set GH_TOKEN)")
     );
 }
@@ -1148,7 +1149,7 @@ fn o_opens_an_artifact_pr_url_before_the_pr_is_fetched_and_never_a_non_web_url()
         &mut s,
         Msg::Source(SourceEvent::PullRequests(vec![fetched])),
     );
-    let run = s.runs.values().next().cloned().expect("run");
+    let run = s.cluster.runs.values().next().cloned().expect("run");
     assert_eq!(s.pr_for_run(&run).map(|p| p.title.as_str()), Some("by url"));
 }
 
@@ -1194,15 +1195,12 @@ fn lane_headers_count_prs_and_the_wave_gate_reads_them() {
     assert_eq!(lane_prs(&s, "A", None), a);
     let col = &s.board_view().columns[0];
     assert_eq!(column_prs(&s, col), a);
-    assert!(
-        lane_prs_merged(&s, "A", Some("1")),
-        "wave 1 of lane A merged"
-    );
-    assert!(!lane_prs_merged(&s, "A", Some("2")));
+    assert!(lane_prs_merged(&s, "A", Some(1)), "wave 1 of lane A merged");
+    assert!(!lane_prs_merged(&s, "A", Some(2)));
     assert!(!lane_prs_merged(&s, "A", None));
     // Lane B's only run never got a branch: nothing merged.
     assert_eq!(lane_prs(&s, "B", None).none, 1);
-    assert!(!lane_prs_merged(&s, "B", Some("1")));
+    assert!(!lane_prs_merged(&s, "B", Some(1)));
     assert!(
         !lane_prs_merged(&s, "C", None),
         "an empty lane is not merged"
@@ -1410,6 +1408,7 @@ fn detail_pane_pr_section_lines() {
     // The section alone, unwrapped: every line the pane holds for the PR.
     let s = detailed_state();
     let run = s
+        .cluster
         .runs
         .values()
         .find(|r| r.key.name == "a3")
@@ -1489,6 +1488,7 @@ fn the_demo_fills_authors_checks_reviews_and_merge_state() {
     );
     // The detail pane of a merged PR in the demo.
     let run = s
+        .cluster
         .runs
         .values()
         .find(|r| r.key.name == "order-firewall-a1")

@@ -24,7 +24,7 @@ fn quits(effects: &[Effect]) -> bool {
 
 fn with_quit_on_q() -> State {
     let mut s = populated();
-    s.keymap = keymaps("[keys]\nquit = [\"Q\"]\n");
+    s.settings.keymap = keymaps("[keys]\nquit = [\"Q\"]\n");
     s
 }
 
@@ -33,18 +33,18 @@ fn typing_quick_as_a_new_items_name_does_not_quit() {
     let mut s = with_quit_on_q();
     let effects = press(&mut s, [ch('n')]);
     assert!(!quits(&effects));
-    assert_eq!(s.ui.mode, Mode::Editor);
+    assert_eq!(s.mode(), Mode::Editor);
     press(&mut s, std::iter::repeat_n(key(KeyCode::Backspace), 40));
     let effects = press(&mut s, typed("Quick"));
     assert!(!quits(&effects), "typed text is text: {effects:?}");
     assert!(!s.quitting);
     assert_eq!(
-        s.editor.as_ref().map(|e| e.name()),
+        s.screens.editor().map(|e| e.name()),
         Some("Quick".to_owned())
     );
     // Back on the board, the remapped key quits.
     press(&mut s, [key(KeyCode::Esc), key(KeyCode::Esc)]);
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
     assert!(quits(&press(&mut s, [ch('Q')])));
 }
 
@@ -60,9 +60,9 @@ fn every_text_field_takes_letters_before_bindings() {
     // The palette.
     let effects = press(&mut s, [ch(':')].into_iter().chain(typed("Qq")));
     assert!(!quits(&effects));
-    assert_eq!(s.palette.as_ref().map(|p| p.input.as_str()), Some("Qq"));
+    assert_eq!(s.screens.palette().map(|p| p.input.as_str()), Some("Qq"));
     press(&mut s, [key(KeyCode::Esc)]);
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
 }
 
 #[test]
@@ -76,26 +76,26 @@ fn ctrl_c_quits_from_any_screen_and_is_the_only_global_key() {
     let mut s = populated();
     press(&mut s, [ch('?')]);
     assert!(!quits(&press(&mut s, [ch('q')])));
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
 }
 
 #[test]
 fn a_per_screen_remap_reaches_dispatch_help_and_footer() {
     let mut s = populated();
-    s.keymap = keymaps("[keys.detail]\nback = [\"b\"]\ndown = [\"ctrl-n\"]\n");
+    s.settings.keymap = keymaps("[keys.detail]\nback = [\"b\"]\ndown = [\"ctrl-n\"]\n");
     press(&mut s, [key(KeyCode::Enter)]);
-    assert_eq!(s.ui.mode, Mode::Detail);
+    assert_eq!(s.mode(), Mode::Detail);
     press(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(
-        s.ui.mode,
+        s.mode(),
         Mode::Detail,
         "esc is no longer back in the details"
     );
     press(&mut s, [ctrl('n')]);
-    assert_eq!(s.ui.detail_scroll, 1);
+    assert_eq!(s.screens.detail_scroll().unwrap_or(0), 1);
     press(&mut s, [ch('b')]);
-    assert_eq!(s.ui.mode, Mode::Board);
-    let footer = s.keymap.detail.footer();
+    assert_eq!(s.mode(), Mode::Board);
+    let footer = s.settings.keymap.detail.footer();
     assert!(
         footer.contains(&("ctrl-n/k".to_owned(), "scroll")),
         "{footer:?}"
@@ -111,7 +111,7 @@ fn help_opens_over_the_screen_it_came_from_and_scrolls_only_as_far_as_it_goes() 
     use swarm_cockpit::app::help::{self, HelpLine};
     let mut s = populated();
     press(&mut s, [key(KeyCode::Enter), ch('?')]);
-    assert_eq!(s.ui.mode, Mode::Help);
+    assert_eq!(s.mode(), Mode::Help);
     let lines = help::lines(&s, 78);
     assert_eq!(
         lines.first(),
@@ -138,12 +138,16 @@ fn help_opens_over_the_screen_it_came_from_and_scrolls_only_as_far_as_it_goes() 
     press(&mut s, [ch('G')]);
     let max = help::max_scroll(&s);
     assert!(max > 0);
-    assert_eq!(s.ui.help_scroll, max);
+    assert_eq!(s.screens.help_scroll().unwrap_or(0), max);
     press(&mut s, [ch('j'), ch('j')]);
-    assert_eq!(s.ui.help_scroll, max, "no scrolling past the end");
+    assert_eq!(
+        s.screens.help_scroll().unwrap_or(0),
+        max,
+        "no scrolling past the end"
+    );
     press(&mut s, [key(KeyCode::Esc)]);
     assert_eq!(
-        s.ui.mode,
+        s.mode(),
         Mode::Detail,
         "closing the help goes back to the details"
     );
@@ -206,7 +210,7 @@ fn remapped_editor_and_conflict_keys_drive_the_flow_and_its_hints() {
         swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
             .expect("plan");
     let mut s = State::new(plan, Default::default(), t0());
-    s.keymap = keymaps(
+    s.settings.keymap = keymaps(
         "[keys.editor_text]\nsave = [\"ctrl-w\"]\n[keys.conflict]\noverwrite = [\"O\"]\nleave = [\"ctrl-g\"]\n",
     );
     let text = Template::new_item(
@@ -236,7 +240,7 @@ fn remapped_editor_and_conflict_keys_drive_the_flow_and_its_hints() {
     );
     assert!(saves(&press(&mut s, [ctrl('w')])));
     update(&mut s, Msg::Op(OpResult::SaveConflict(Box::new(item))));
-    let message = s.editor.as_ref().and_then(|e| e.message.clone());
+    let message = s.screens.editor().and_then(|e| e.message.clone());
     assert_eq!(
         message.as_deref(),
         Some(

@@ -47,7 +47,8 @@ async fn server_runs(cluster: &TestCluster) -> Vec<(String, String)> {
 }
 
 fn board_runs(s: &State) -> Vec<(String, String)> {
-    s.runs
+    s.cluster
+        .runs
         .values()
         .map(|r| (r.key.name.clone(), r.phase.to_string()))
         .collect()
@@ -100,7 +101,7 @@ async fn after_a_crash_and_a_graceful_restart_changes_made_right_away_arrive_wit
     };
     let mut f = cluster.follow_with(plan_ab(), &tuning);
     f.wait_until("connected with the runs", WAIT, |s| {
-        connected(s) && s.runs.len() == 10
+        connected(s) && s.cluster.runs.len() == 10
     })
     .await;
     // A write in a namespace the cockpit does not watch moves the server's resourceVersion past
@@ -161,9 +162,12 @@ async fn after_a_crash_and_a_graceful_restart_changes_made_right_away_arrive_wit
             key(&cluster, &deleted),
         );
         f.wait_until("the changes made right after the restart", BOUND, |s| {
-            s.runs.get(&p).is_some_and(|r| r.phase == Phase::Running)
-                && s.runs.contains_key(&c)
-                && !s.runs.contains_key(&d)
+            s.cluster
+                .runs
+                .get(&p)
+                .is_some_and(|r| r.phase == Phase::Running)
+                && s.cluster.runs.contains_key(&c)
+                && !s.cluster.runs.contains_key(&d)
         })
         .await;
         let took = changed.elapsed();
@@ -206,7 +210,7 @@ async fn an_etcd_outage_keeps_the_board_says_what_is_wrong_and_recovers() {
     };
     let mut f = cluster.follow_with(plan_ab(), &tuning);
     f.wait_until("connected with the runs", WAIT, |s| {
-        connected(s) && s.runs.len() == 6
+        connected(s) && s.cluster.runs.len() == 6
     })
     .await;
     let before = board_runs(&f.state);
@@ -242,9 +246,12 @@ async fn an_etcd_outage_keeps_the_board_says_what_is_wrong_and_recovers() {
         key(&cluster, "run-05"),
     );
     f.wait_until("the changes made once etcd is back", WAIT, |s| {
-        s.runs.get(&p).is_some_and(|r| r.phase == Phase::Failed)
-            && s.runs.contains_key(&c)
-            && !s.runs.contains_key(&d)
+        s.cluster
+            .runs
+            .get(&p)
+            .is_some_and(|r| r.phase == Phase::Failed)
+            && s.cluster.runs.contains_key(&c)
+            && !s.cluster.runs.contains_key(&d)
     })
     .await;
     eprintln!(

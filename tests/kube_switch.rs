@@ -9,7 +9,7 @@ use support::{TestCluster, WAIT, implementation_spec, plan_ab, template_text};
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{ConnState, Effect, Msg, State, update};
 use swarm_cockpit::domain::ResourceKind;
-use swarm_cockpit::effects::{Backend, Executor, KubeControl};
+use swarm_cockpit::effects::{Executor, KubeCluster, KubeControl};
 use swarm_cockpit::sources::kube::{SharedClient, Target, spawn_watchers};
 use tokio::sync::mpsc;
 
@@ -27,8 +27,8 @@ async fn wait(
             }
             _ => panic!(
                 "timed out waiting for {what}: runs {:?} items {:?}",
-                state.runs.keys(),
-                state.items.keys()
+                state.cluster.runs.keys(),
+                state.cluster.items.keys()
             ),
         }
     }
@@ -90,10 +90,11 @@ async fn switching_namespace_re_establishes_the_watches() {
     );
     let shared = SharedClient::new(conn.client.clone());
     let watchers = spawn_watchers(&conn, tx.clone());
-    let executor = Executor::new(tx.clone(), Backend::Kube(shared.clone()), None)
-        .with_kube(Some(KubeControl::new(shared, target, watchers)));
+    let kube_cluster =
+        KubeCluster::new(shared.clone()).with_control(KubeControl::new(shared, target, watchers));
+    let executor = Executor::new(tx.clone(), std::sync::Arc::new(kube_cluster), None);
     wait(&mut state, &mut rx, "the first namespace", |s| {
-        s.items.len() == 1 && s.overall_connection() == ConnState::Connected
+        s.cluster.items.len() == 1 && s.overall_connection() == ConnState::Connected
     })
     .await;
 
@@ -114,13 +115,13 @@ async fn switching_namespace_re_establishes_the_watches() {
         );
     }
     wait(&mut state, &mut rx, "the second namespace", |s| {
-        s.origin.namespace.as_deref() == Some(other.as_str())
-            && s.items.keys().any(|k| k.name == "in-second")
+        s.cluster.origin.namespace.as_deref() == Some(other.as_str())
+            && s.cluster.items.keys().any(|k| k.name == "in-second")
             && s.overall_connection() == ConnState::Connected
     })
     .await;
     assert!(
-        state.items.keys().all(|k| k.namespace == other),
+        state.cluster.items.keys().all(|k| k.namespace == other),
         "nothing from the old namespace"
     );
 
@@ -143,7 +144,7 @@ async fn switching_namespace_re_establishes_the_watches() {
         .await
         .expect("create");
     wait(&mut state, &mut rx, "the new namespace's change", |s| {
-        s.items.keys().any(|k| k.name == "late-second")
+        s.cluster.items.keys().any(|k| k.name == "late-second")
     })
     .await;
     // Drain whatever else arrived shortly after: still nothing from the first namespace.
@@ -154,9 +155,9 @@ async fn switching_namespace_re_establishes_the_watches() {
     })
     .await;
     assert!(
-        state.items.keys().all(|k| k.namespace == other),
+        state.cluster.items.keys().all(|k| k.namespace == other),
         "{:?}",
-        state.items.keys()
+        state.cluster.items.keys()
     );
     let _ = namespaces.delete(&other, &Default::default()).await;
 }

@@ -28,7 +28,7 @@ fn key(cluster: &TestCluster, name: &str) -> ObjectKey {
 }
 
 fn phase_of(s: &State, key: &ObjectKey) -> Option<Phase> {
-    s.runs.get(key).map(|r| r.phase.clone())
+    s.cluster.runs.get(key).map(|r| r.phase.clone())
 }
 
 /// The cards of the column for `lane` (`None` = Unassigned).
@@ -127,11 +127,11 @@ async fn created_objects_appear_in_their_lane_columns() {
         key(&cluster, "orphan"),
     );
     f.wait_until("3 runs and 4 work items", WAIT, |s| {
-        s.runs.len() == 3 && s.items.len() == 4
+        s.cluster.runs.len() == 3 && s.cluster.items.len() == 4
     })
     .await;
 
-    let run = &f.state.runs[&firewall];
+    let run = &f.state.cluster.runs[&firewall];
     assert_eq!(run.phase, Phase::Pending, "no status yet reads as Pending");
     assert_eq!(run.lane.as_deref(), Some("A"));
     assert_eq!(run.work_item.as_deref(), Some("order-firewall"));
@@ -144,7 +144,7 @@ async fn created_objects_appear_in_their_lane_columns() {
     assert_eq!(run.runtime_type.as_deref(), Some("workflow"));
     assert!(run.problems.is_empty(), "{:?}", run.problems);
 
-    let item = &f.state.items[&key(&cluster, "order-firewall")];
+    let item = &f.state.cluster.items[&key(&cluster, "order-firewall")];
     assert_eq!(item.lane.as_deref(), Some("A"));
     assert_eq!(item.wave.as_deref(), Some("1"));
     assert_eq!(
@@ -168,9 +168,12 @@ async fn created_objects_appear_in_their_lane_columns() {
     ] {
         assert!(item.text.contains(section), "missing {section}");
     }
-    assert_eq!(f.state.items[&cost].depends_on, vec!["order-firewall"]);
-    assert_eq!(f.state.runs[&ta_run].lane, None);
-    assert_eq!(f.state.runs[&stray].lane.as_deref(), Some("Z"));
+    assert_eq!(
+        f.state.cluster.items[&cost].depends_on,
+        vec!["order-firewall"]
+    );
+    assert_eq!(f.state.cluster.runs[&ta_run].lane, None);
+    assert_eq!(f.state.cluster.runs[&stray].lane.as_deref(), Some("Z"));
 
     let board = f.state.board().clone();
     let titles: Vec<_> = board.columns.iter().map(|c| c.title.as_str()).collect();
@@ -213,8 +216,10 @@ async fn status_patches_are_followed_and_deletes_remove() {
             ),
         )
         .await;
-    f.wait_until("the run to appear", WAIT, |s| s.runs.contains_key(&run))
-        .await;
+    f.wait_until("the run to appear", WAIT, |s| {
+        s.cluster.runs.contains_key(&run)
+    })
+    .await;
 
     cluster
         .patch_status(
@@ -225,7 +230,7 @@ async fn status_patches_are_followed_and_deletes_remove() {
         )
         .await;
     f.wait_until("Pending with Accepted", WAIT, |s| {
-        s.runs[&run]
+        s.cluster.runs[&run]
             .conditions
             .iter()
             .any(|c| c.type_ == "Accepted")
@@ -248,7 +253,7 @@ async fn status_patches_are_followed_and_deletes_remove() {
     })
     .await;
     assert_eq!(
-        f.state.runs[&run]
+        f.state.cluster.runs[&run]
             .headline_condition()
             .and_then(|c| c.reason.as_deref()),
         Some("ConcurrencyLimit")
@@ -271,7 +276,7 @@ async fn status_patches_are_followed_and_deletes_remove() {
         phase_of(s, &run) == Some(Phase::Running)
     })
     .await;
-    let r = &f.state.runs[&run];
+    let r = &f.state.cluster.runs[&run];
     assert_eq!(
         r.runtime_ref.as_ref().and_then(|rr| rr.name.as_deref()),
         Some("order-firewall-a1-step-1-attempt-1")
@@ -290,7 +295,7 @@ async fn status_patches_are_followed_and_deletes_remove() {
         phase_of(s, &run) == Some(Phase::Succeeded)
     })
     .await;
-    let r = &f.state.runs[&run];
+    let r = &f.state.cluster.runs[&run];
     assert_eq!(
         r.artifact_urls,
         ["https://github.com/proompteng/lab/pull/4242"]
@@ -310,7 +315,7 @@ async fn status_patches_are_followed_and_deletes_remove() {
         )
         .await;
     f.wait_until("the run to move to lane B", WAIT, |s| {
-        s.runs[&run].lane.as_deref() == Some("B")
+        s.cluster.runs[&run].lane.as_deref() == Some("B")
     })
     .await;
     assert_eq!(
@@ -319,7 +324,7 @@ async fn status_patches_are_followed_and_deletes_remove() {
     );
 
     cluster.delete(RUN, name).await;
-    f.wait_until("the run to be removed", WAIT, |s| s.runs.is_empty())
+    f.wait_until("the run to be removed", WAIT, |s| s.cluster.runs.is_empty())
         .await;
     assert!(
         f.state.board().columns.iter().all(|c| c.cards.is_empty()),
@@ -405,17 +410,17 @@ async fn odd_objects_are_stored_and_shown_safely() {
         key(&cluster, "evil-b1"),
     );
     f.wait_until("all odd objects, statuses included", WAIT, |s| {
-        s.items.len() == 2
+        s.cluster.items.len() == 2
             && phase_of(s, &hib) == Some(Phase::Unknown("Hibernating".into()))
             && phase_of(s, &evil) == Some(Phase::Failed)
-            && s.runs.contains_key(&fresh)
+            && s.cluster.runs.contains_key(&fresh)
     })
     .await;
 
-    assert_eq!(f.state.runs[&fresh].phase, Phase::Pending);
-    assert!(f.state.runs[&fresh].problems.is_empty());
+    assert_eq!(f.state.cluster.runs[&fresh].phase, Phase::Pending);
+    assert!(f.state.cluster.runs[&fresh].problems.is_empty());
 
-    let e = &f.state.runs[&evil];
+    let e = &f.state.cluster.runs[&evil];
     let message = e.message.as_deref().expect("message");
     assert_eq!(message, "exit 1: ␛[2J␛[31mboom␇␍␛]0;pwned␇ — ошибка ✗ 失败");
     assert_eq!(e.reason.as_deref(), Some("JobFailed␛[5m"));
@@ -425,14 +430,14 @@ async fn odd_objects_are_stored_and_shown_safely() {
         Some("step ␛[1mimplement␛[0m failed␈␈")
     );
 
-    let huge = &f.state.items[&key(&cluster, "huge")];
+    let huge = &f.state.cluster.items[&key(&cluster, "huge")];
     assert_eq!(huge.text, text, "the 128 KiB text arrives intact");
     assert_eq!(huge.summary, "Заказ 注文 🔥 — huge spec");
     assert_eq!(huge.head(), Some(head));
-    let ansi = &f.state.items[&key(&cluster, "ansi-summary")];
+    let ansi = &f.state.cluster.items[&key(&cluster, "ansi-summary")];
     assert_eq!(ansi.summary, "Fix ␛[31mred␛[0m alerts␇ ✓");
 
-    for run in f.state.runs.values() {
+    for run in f.state.cluster.runs.values() {
         for text in [&run.message, &run.reason].into_iter().flatten() {
             assert!(!text.chars().any(char::is_control), "{text:?}");
         }
@@ -482,8 +487,8 @@ async fn connected_only_after_the_initial_list() {
     assert_eq!(f.state.overall_connection(), ConnState::Connecting);
     f.wait_until("Connected", WAIT, connected).await;
     // The moment the status line says Connected, the board holds everything that existed.
-    assert_eq!(f.state.runs.len(), 25, "{}", f.dump());
-    assert_eq!(f.state.items.len(), 25, "{}", f.dump());
+    assert_eq!(f.state.cluster.runs.len(), 25, "{}", f.dump());
+    assert_eq!(f.state.cluster.items.len(), 25, "{}", f.dump());
     for kind in ["AgentRun", "ImplementationSpec"] {
         let done = f.first_in_log(&format!("ResyncDone({kind})"));
         let up = f.first_in_log(&format!("Connection({kind} Connected)"));
@@ -517,7 +522,7 @@ async fn survives_an_api_server_restart_without_losing_or_duplicating() {
         .await;
     let mut f = cluster.follow(plan_ab());
     f.wait_until("connected with 3 runs", WAIT, |s| {
-        connected(s) && s.runs.len() == 3 && s.items.len() == 1
+        connected(s) && s.cluster.runs.len() == 3 && s.cluster.items.len() == 1
     })
     .await;
 
@@ -560,9 +565,14 @@ async fn survives_an_api_server_restart_without_losing_or_duplicating() {
     let patched = key(&cluster, "patched-a1");
     f.wait_until("every change made after the restart", WAIT, |s| {
         connected(s)
-            && s.runs.keys().cloned().collect::<Vec<_>>() == expected_runs
+            && s.cluster.runs.keys().cloned().collect::<Vec<_>>() == expected_runs
             && phase_of(s, &patched) == Some(Phase::Running)
-            && s.items.keys().map(|k| k.name.as_str()).collect::<Vec<_>>() == ["item-after"]
+            && s.cluster
+                .items
+                .keys()
+                .map(|k| k.name.as_str())
+                .collect::<Vec<_>>()
+                == ["item-after"]
     })
     .await;
 
@@ -609,13 +619,14 @@ async fn a_cluster_without_the_crds_fails_naming_them_then_recovers() {
     };
     let mut f = cluster.follow(plan_ab());
     f.wait_until("both watches Failed", WAIT, |s| {
-        s.connection
+        s.cluster
+            .connection
             .values()
             .all(|c| matches!(c, ConnState::Failed(_)))
     })
     .await;
     for kind in ResourceKind::ALL {
-        let ConnState::Failed(message) = &f.state.connection[&kind] else {
+        let ConnState::Failed(message) = &f.state.cluster.connection[&kind] else {
             unreachable!()
         };
         assert!(
@@ -635,7 +646,7 @@ async fn a_cluster_without_the_crds_fails_naming_them_then_recovers() {
         .await;
     let late = key(&cluster, "late-a1");
     f.wait_until("Connected with the new run", WAIT, |s| {
-        connected(s) && s.runs.contains_key(&late)
+        connected(s) && s.cluster.runs.contains_key(&late)
     })
     .await;
 }
@@ -698,10 +709,10 @@ async fn objects_valid_under_the_upstream_crds_are_read() {
         .await;
     let run = key(&cluster, "order-firewall-a1");
     f.wait_until("the run Failed with its contract", WAIT, |s| {
-        s.items.len() == 1 && phase_of(s, &run) == Some(Phase::Failed)
+        s.cluster.items.len() == 1 && phase_of(s, &run) == Some(Phase::Failed)
     })
     .await;
-    let r = &f.state.runs[&run];
+    let r = &f.state.cluster.runs[&run];
     assert_eq!(r.missing_keys, ["gitopsPath"]);
     assert_eq!(r.required_keys, ["repository", "head", "gitopsPath"]);
     assert_eq!(
@@ -717,7 +728,7 @@ async fn objects_valid_under_the_upstream_crds_are_read() {
         Some("job")
     );
     assert!(r.problems.is_empty(), "{:?}", r.problems);
-    let item = &f.state.items[&key(&cluster, "order-firewall")];
+    let item = &f.state.cluster.items[&key(&cluster, "order-firewall")];
     assert_eq!(item.head(), Some("codex/swarm/lane-a/order-firewall"));
     assert!(item.problems.is_empty(), "{:?}", item.problems);
     // With no plan lanes, the lanes are discovered from the labels.

@@ -4,7 +4,7 @@
 //! server in `kube_faults.rs`.
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use kube::api::{DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
+use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -88,7 +88,7 @@ impl WatchApi for Fake {
         })
     }
 
-    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>> {
+    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>> {
         self.calls.lock().expect("calls").push("list".into());
         let page = self.lists.lock().expect("lists").pop_front();
         Box::pin(async move {
@@ -116,7 +116,7 @@ fn stream_of(steps: Vec<Step>) -> EventStream {
                     return Some((Err(err), steps));
                 }
                 Step::Event(v) => {
-                    let event: WatchEvent<DynamicObject> =
+                    let event: WatchEvent<Value> =
                         serde_json::from_value(v).expect("a watch event");
                     return Some((Ok(event), steps));
                 }
@@ -174,6 +174,7 @@ fn tuning() -> WatchTuning {
         retry_min: Duration::from_millis(100),
         retry_max: Duration::from_secs(1),
         page_size: 2,
+        streaming_lists: true,
     }
 }
 
@@ -195,6 +196,7 @@ impl Driver {
         let mut state = State::new(Plan::default(), Default::default(), chrono::Utc::now());
         // Only the AgentRun watch runs here: the other kind counts as connected.
         state
+            .cluster
             .connection
             .insert(ResourceKind::ImplementationSpec, ConnState::Connected);
         Driver {
@@ -216,7 +218,7 @@ impl Driver {
                         self.log.push(describe(e));
                     }
                     update(&mut self.state, msg);
-                    self.sizes.push(self.state.runs.len());
+                    self.sizes.push(self.state.cluster.runs.len());
                 }
                 Ok(None) => panic!("{what}: the loop ended\n{:#?}", self.log),
                 Err(_) => panic!("timed out waiting for {what}\n{:#?}", self.log),
@@ -225,18 +227,24 @@ impl Driver {
     }
 
     fn conn(&self) -> &ConnState {
-        &self.state.connection[&KIND]
+        &self.state.cluster.connection[&KIND]
     }
 
     fn phase(&self, name: &str) -> Option<Phase> {
         self.state
+            .cluster
             .runs
             .get(&ObjectKey::new("ns", name))
             .map(|r| r.phase.clone())
     }
 
     fn names(&self) -> Vec<String> {
-        self.state.runs.keys().map(|k| k.name.clone()).collect()
+        self.state
+            .cluster
+            .runs
+            .keys()
+            .map(|k| k.name.clone())
+            .collect()
     }
 
     fn index(&self, needle: &str) -> Option<usize> {
@@ -280,8 +288,10 @@ async fn connected_only_when_the_streaming_list_ends_and_the_status_says_what_it
         Step::Hang,
     ])]);
     let mut d = Driver::start(fake.clone());
-    d.until("the first object", SOON, |d| d.state.runs.len() == 1)
-        .await;
+    d.until("the first object", SOON, |d| {
+        d.state.cluster.runs.len() == 1
+    })
+    .await;
     // Half-listed: not connected, and the status line says what it waits for.
     assert_eq!(*d.conn(), ConnState::Connecting);
     let (_, text) = swarm_cockpit::ui::status::connection_text(&d.state);

@@ -1,6 +1,7 @@
 //! Waves against a real API server: launch, relaunch (no duplicates), two launchers at once,
 //! partial failure and retry, cancel by Jobs and by delete, read-only refusal, and the dry-run's
-//! YAML applied with kubectl. Effects from `update` are carried out with the real kube operations.
+//! YAML applied with kubectl. Effects from `update` are carried out by the cockpit's executor over
+//! the real cluster.
 mod common;
 mod support;
 
@@ -9,14 +10,16 @@ use common::key;
 use crossterm::event::KeyCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use support::{Follower, TestCluster, WAIT, implementation_spec, plan_ab, template_text};
 use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
 use swarm_cockpit::app::state::Mode;
-use swarm_cockpit::app::{ConnState, Effect, Msg, update};
+use swarm_cockpit::app::{ConnState, Effect, update};
 use swarm_cockpit::domain::approval::{self, Claim};
 use swarm_cockpit::domain::wave::{self, LaunchSettings, Overrides};
 use swarm_cockpit::domain::{ObjectKey, ResourceKind, WorkItem, labels};
-use swarm_cockpit::sources::kube_ops;
+use swarm_cockpit::effects::{Headless, KubeCluster};
+use swarm_cockpit::sources::kube::SharedClient;
 
 const SPEC: ResourceKind = ResourceKind::ImplementationSpec;
 const RUN: ResourceKind = ResourceKind::AgentRun;
@@ -49,48 +52,41 @@ async fn approved_item(cluster: &TestCluster, name: &str, wave: u32) -> WorkItem
     WorkItem::from_json(&serde_json::to_value(&patched).expect("json"))
 }
 
-/// Runs the launch/cancel effects like the runtime, feeding outcomes back into the state.
-async fn run_effects(
-    f: &mut Follower,
-    client: &kube::Client,
-    effects: Vec<Effect>,
-) -> Vec<OpResult> {
-    let mut outcomes = Vec::new();
-    for effect in effects {
-        match effect {
-            Effect::LaunchRuns { manifests, .. } => {
-                let results = futures::future::join_all(
-                    manifests.iter().map(|m| kube_ops::create_run(client, m)),
-                )
-                .await;
-                for (m, outcome) in manifests.iter().zip(results) {
-                    let r = OpResult::Launched {
-                        name: m["metadata"]["name"].as_str().unwrap_or_default().into(),
-                        outcome,
-                    };
-                    update(&mut f.state, Msg::Op(r.clone()));
-                    outcomes.push(r);
-                }
-            }
-            Effect::CancelRuns(keys) | Effect::DeleteRuns(keys) => {
-                outcomes.push(OpResult::RunsChanged {
-                    what: format!("{}", keys.len()),
-                    done: 0,
-                    failed: vec![],
-                });
-            }
-            _ => {}
-        }
-    }
-    outcomes
+/// The cockpit's executor over the test cluster, acting as `operator`, on its own channel.
+fn executor(cluster: &TestCluster, operator: &str) -> Headless {
+    let shared = SharedClient::new(cluster.client.clone());
+    Headless::new(Arc::new(KubeCluster::new(shared)), None, operator)
 }
 
-async fn press(f: &mut Follower, client: &kube::Client, msgs: Vec<Msg>) -> Vec<OpResult> {
-    let mut effects = Vec::new();
-    for m in msgs {
-        effects.extend(update(&mut f.state, m));
-    }
-    run_effects(f, client, effects).await
+/// Carries out one effect and returns the results it sent, in arrival order.
+async fn outcomes(executor: &mut Headless, effect: Effect) -> Vec<OpResult> {
+    tokio::time::timeout(WAIT, executor.results(effect))
+        .await
+        .expect("the executor settles")
+}
+
+/// Launches `manifests` as wave `wave` through the executor; each run's outcome, in the
+/// manifests' order.
+async fn launch(executor: &mut Headless, wave: u32, manifests: &[Value]) -> Vec<LaunchOutcome> {
+    let effect = Effect::LaunchRuns {
+        wave,
+        manifests: manifests.to_vec(),
+    };
+    let mut by_name: BTreeMap<String, LaunchOutcome> = outcomes(executor, effect)
+        .await
+        .into_iter()
+        .map(|r| match r {
+            OpResult::Launched { name, outcome } => (name, outcome),
+            other => panic!("not a launch outcome: {other:?}"),
+        })
+        .collect();
+    manifests
+        .iter()
+        .map(|m| {
+            let name = m["metadata"]["name"].as_str().expect("name");
+            by_name.remove(name).expect("an outcome for every run")
+        })
+        .collect()
 }
 
 async fn run_names(cluster: &TestCluster) -> Vec<String> {
@@ -121,32 +117,32 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
     ];
     let mut f = Follower::start(&cluster.connection(), plan_ab());
     f.wait_until("items listed", WAIT, |s| {
-        s.items.len() == 3 && s.overall_connection() == ConnState::Connected
+        s.cluster.items.len() == 3 && s.overall_connection() == ConnState::Connected
     })
     .await;
     f.state.ensure_board();
 
     // w → L → the confirmation names the count and lanes → y.
-    press(
-        &mut f,
-        &cluster.client,
+    let runs = f.executor(&cluster.client);
+    f.press(
+        &runs,
         vec![key(KeyCode::Char('w')), key(KeyCode::Char('L'))],
     )
     .await;
     assert_eq!(
-        f.state.ui.mode,
+        f.state.mode(),
         Mode::Confirm,
         "gates pass: {:?}",
-        f.state.confirm
+        f.state.screens.confirm()
     );
-    let confirm = f.state.confirm.clone().expect("confirm");
+    let confirm = f.state.screens.confirm().cloned().expect("confirm");
     assert_eq!(confirm.title, "Launch wave 1: 3 run(s)?");
     assert!(
         confirm.lines[0].contains("in lanes A"),
         "{:?}",
         confirm.lines
     );
-    let outcomes = press(&mut f, &cluster.client, vec![key(KeyCode::Char('y'))]).await;
+    let outcomes = f.press(&runs, vec![key(KeyCode::Char('y'))]).await;
     assert_eq!(outcomes.len(), 3);
     assert!(
         outcomes.iter().all(|o| matches!(
@@ -164,8 +160,10 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
         v
     };
     assert_eq!(run_names(&cluster).await, expected);
-    f.wait_until("runs arrive through the watch", WAIT, |s| s.runs.len() == 3)
-        .await;
+    f.wait_until("runs arrive through the watch", WAIT, |s| {
+        s.cluster.runs.len() == 3
+    })
+    .await;
 
     // The created run references its work item and records how to reproduce it.
     let run = cluster
@@ -187,12 +185,12 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
     );
     assert_eq!(
         data["metadata"]["annotations"][wave::LAUNCHED_BY],
-        json!(f.state.operator)
+        json!(f.state.settings.operator)
     );
 
     // Relaunch: the same runs, found already there.
-    press(&mut f, &cluster.client, vec![key(KeyCode::Char('L'))]).await;
-    let outcomes = press(&mut f, &cluster.client, vec![key(KeyCode::Char('y'))]).await;
+    f.press(&runs, vec![key(KeyCode::Char('L'))]).await;
+    let outcomes = f.press(&runs, vec![key(KeyCode::Char('y'))]).await;
     assert!(
         outcomes.iter().all(|o| matches!(
             o,
@@ -223,14 +221,11 @@ async fn launch_relaunch_and_two_launchers_create_each_run_once() {
             )
         })
         .collect();
-    let launch = || {
-        futures::future::join_all(
-            manifests
-                .iter()
-                .map(|m| kube_ops::create_run(&cluster.client, m)),
-        )
-    };
-    let (a, b) = tokio::join!(launch(), launch());
+    let (mut first, mut second) = (executor(&cluster, "ana"), executor(&cluster, "bo"));
+    let (a, b) = tokio::join!(
+        launch(&mut first, 2, &manifests),
+        launch(&mut second, 2, &manifests)
+    );
     let created = a
         .iter()
         .chain(b.iter())
@@ -269,12 +264,8 @@ async fn a_partial_failure_is_clear_and_a_retry_creates_only_what_is_missing() {
         .collect();
     // The server refuses a prompt parameter (current schema): the explicit override shows its 422.
     manifests[1]["spec"]["parameters"]["prompt"] = json!("do something else");
-    let outcomes = futures::future::join_all(
-        manifests
-            .iter()
-            .map(|m| kube_ops::create_run(&cluster.client, m)),
-    )
-    .await;
+    let mut runs = executor(&cluster, "ana");
+    let outcomes = launch(&mut runs, 1, &manifests).await;
     assert_eq!(outcomes[0], LaunchOutcome::Created);
     let LaunchOutcome::Failed(message) = &outcomes[1] else {
         panic!("{outcomes:?}")
@@ -289,12 +280,7 @@ async fn a_partial_failure_is_clear_and_a_retry_creates_only_what_is_missing() {
     manifests[1]["spec"]["parameters"]
         .as_object_mut()
         .map(|p| p.remove("prompt"));
-    let outcomes = futures::future::join_all(
-        manifests
-            .iter()
-            .map(|m| kube_ops::create_run(&cluster.client, m)),
-    )
-    .await;
+    let outcomes = launch(&mut runs, 1, &manifests).await;
     assert_eq!(outcomes, [LaunchOutcome::Exists, LaunchOutcome::Created]);
     assert_eq!(run_names(&cluster).await.len(), 2);
 }
@@ -314,9 +300,10 @@ async fn cancel_deletes_the_runs_jobs_and_pods_and_keeps_the_run_delete_removes_
         "now",
         &Overrides::default(),
     );
+    let mut runs = executor(&cluster, "ana");
     assert_eq!(
-        kube_ops::create_run(&cluster.client, &manifest).await,
-        LaunchOutcome::Created
+        launch(&mut runs, 1, std::slice::from_ref(&manifest)).await,
+        [LaunchOutcome::Created]
     );
     let run = wave::run_name(&item, 1);
 
@@ -341,9 +328,12 @@ async fn cancel_deletes_the_runs_jobs_and_pods_and_keeps_the_run_delete_removes_
         .expect("create pod");
 
     let key = ObjectKey::new(cluster.namespace.clone(), run.clone());
-    kube_ops::cancel_run(&cluster.client, &key, "ana")
-        .await
-        .expect("cancel");
+    let done_one = |results: &[OpResult], change: &str| {
+        matches!(results, [OpResult::RunsChanged { what, done: 1, failed }]
+            if what == change && failed.is_empty())
+    };
+    let cancelled = outcomes(&mut runs, Effect::CancelRuns(vec![key.clone()])).await;
+    assert!(done_one(&cancelled, "cancel"), "{cancelled:?}");
     assert!(
         jobs.list(&Default::default())
             .await
@@ -373,13 +363,14 @@ async fn cancel_deletes_the_runs_jobs_and_pods_and_keeps_the_run_delete_removes_
         "{cancelled_by:?}"
     );
 
-    kube_ops::delete_run(&cluster.client, &key)
-        .await
-        .expect("delete");
+    let deleted = outcomes(&mut runs, Effect::DeleteRuns(vec![key.clone()])).await;
+    assert!(done_one(&deleted, "delete"), "{deleted:?}");
     assert!(run_names(&cluster).await.is_empty());
-    kube_ops::delete_run(&cluster.client, &key)
-        .await
-        .expect("deleting again is fine");
+    let again = outcomes(&mut runs, Effect::DeleteRuns(vec![key.clone()])).await;
+    assert!(
+        done_one(&again, "delete"),
+        "deleting again is fine: {again:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -390,17 +381,66 @@ async fn read_only_refuses_every_mutation() {
     cluster.apply_crds().await;
     approved_item(&cluster, "fw", 1).await;
     let mut f = Follower::start(&cluster.connection(), plan_ab());
-    f.wait_until("item listed", WAIT, |s| s.items.len() == 1)
+    f.wait_until("item listed", WAIT, |s| s.cluster.items.len() == 1)
         .await;
-    f.state.read_only = true;
+    f.state.settings.read_only = true;
     f.state.ensure_board();
     let mut effects = Vec::new();
     for c in ['a', 'A', 'x', 'X', 'w', 'L', 'x', 'X'] {
         effects.extend(update(&mut f.state, key(KeyCode::Char(c))));
     }
     assert!(effects.is_empty(), "{effects:?}");
-    assert_ne!(f.state.ui.mode, Mode::Confirm);
+    assert_ne!(f.state.mode(), Mode::Confirm);
     assert!(run_names(&cluster).await.is_empty());
+
+    // And were app code to ask anyway, the executor refuses each mutation itself: the server
+    // sees nothing, and each answer says why.
+    let item = f.state.cluster.items.values().next().expect("item").clone();
+    let before = cluster.api(SPEC).get("fw").await.expect("item");
+    let manifest = wave::run_manifest(
+        &item,
+        1,
+        &plan_ab(),
+        &LaunchSettings::default(),
+        "now",
+        &Overrides::default(),
+    );
+    let mut guarded = executor(&cluster, "ana").with_read_only(true);
+    let run_key = ObjectKey::new(cluster.namespace.clone(), wave::run_name(&item, 1));
+    let mutations = vec![
+        Effect::SaveWorkItem {
+            draft: Box::new(swarm_cockpit::app::editor::draft_of(&item)),
+            create: false,
+        },
+        Effect::PatchWorkItem {
+            item: Box::new(item.clone()),
+            patch: json!({"metadata": {"annotations": {"x": "y"}}}),
+            what: "revoke",
+        },
+        Effect::ApproveWorkItem {
+            item: Box::new(item.clone()),
+            claim: Claim::for_item(&item, &plan_ab(), "ana", "2026-02-10T12:00:00Z"),
+        },
+        Effect::LaunchRuns {
+            wave: 1,
+            manifests: vec![manifest],
+        },
+        Effect::CancelRuns(vec![run_key.clone()]),
+        Effect::DeleteRuns(vec![run_key]),
+    ];
+    for effect in mutations {
+        assert!(effect.is_mutation());
+        let replies = outcomes(&mut guarded, effect.clone()).await;
+        assert_eq!(replies.len(), 1, "{effect:?}: {replies:?}");
+        let text = format!("{:?}", replies[0]);
+        assert!(text.contains("read-only"), "{effect:?}: {text}");
+    }
+    assert!(run_names(&cluster).await.is_empty(), "nothing launched");
+    let after = cluster.api(SPEC).get("fw").await.expect("item");
+    assert_eq!(
+        after.metadata.resource_version, before.metadata.resource_version,
+        "the work item is untouched"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

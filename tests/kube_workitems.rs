@@ -1,6 +1,6 @@
 //! Work items against a real API server: create by keyboard, edit, approve, a concurrent edit from
 //! a second client (409 conflict and a revoked approval), the server's 422, a duplicate name.
-//! The effects `update` returns are carried out with the cockpit's real kube operations.
+//! The effects `update` returns are carried out by the cockpit's executor over the real cluster.
 mod common;
 mod support;
 
@@ -11,44 +11,9 @@ use serde_json::json;
 use support::{Follower, TestCluster, WAIT, implementation_spec, plan_ab, template_text};
 use swarm_cockpit::app::msg::OpResult;
 use swarm_cockpit::app::state::Mode;
-use swarm_cockpit::app::{ConnState, Effect, Msg, update};
+use swarm_cockpit::app::{ConnState, Msg, update};
 use swarm_cockpit::domain::approval::Approval;
 use swarm_cockpit::domain::{ObjectKey, ResourceKind};
-use swarm_cockpit::sources::kube_ops;
-
-/// Presses keys on the follower's state and runs the kube effects like the runtime would,
-/// feeding their outcomes back. Returns the outcomes.
-async fn press(f: &mut Follower, client: &kube::Client, msgs: Vec<Msg>) -> Vec<OpResult> {
-    let mut effects = Vec::new();
-    for m in msgs {
-        effects.extend(update(&mut f.state, m));
-    }
-    let mut outcomes = Vec::new();
-    for effect in effects {
-        let outcome = match effect {
-            Effect::SaveWorkItem { draft, create } => {
-                kube_ops::save_work_item(client, &draft, create).await
-            }
-            Effect::PatchWorkItem { item, patch, what } => {
-                kube_ops::patch_work_item(client, &item, &patch, what).await
-            }
-            Effect::ApproveWorkItem { item, claim } => {
-                // Unverified mode (no allowed signers): recorded unsigned.
-                let patch = swarm_cockpit::sources::signing::approval_patch(
-                    &item,
-                    &claim,
-                    &Default::default(),
-                )
-                .expect("unsigned approval");
-                kube_ops::patch_work_item(client, &item, &patch, "approve").await
-            }
-            _ => continue,
-        };
-        outcomes.push(outcome.clone());
-        update(&mut f.state, Msg::Op(outcome));
-    }
-    outcomes
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
@@ -57,6 +22,7 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
     };
     cluster.apply_crds().await;
     let mut f = Follower::start(&cluster.connection(), plan_ab());
+    let executor = f.executor(&cluster.client);
     f.wait_until("connected", WAIT, |s| {
         s.overall_connection() == ConnState::Connected
     })
@@ -64,8 +30,8 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
     f.state.ensure_board();
 
     // n: a new item in lane A, named by typing.
-    press(&mut f, &cluster.client, vec![key(KeyCode::Char('n'))]).await;
-    assert_eq!(f.state.ui.mode, Mode::Editor);
+    f.press(&executor, vec![key(KeyCode::Char('n'))]).await;
+    assert_eq!(f.state.mode(), Mode::Editor);
     let mut keys: Vec<Msg> = (0..20).map(|_| key(KeyCode::Backspace)).collect();
     keys.extend(typed("order-firewall"));
     // Objective: replace the placeholder line.
@@ -73,45 +39,42 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
     keys.push(ctrl('k'));
     keys.extend(typed("Add an order firewall module."));
     keys.push(ctrl('s'));
-    let outcomes = press(&mut f, &cluster.client, keys).await;
+    let outcomes = f.press(&executor, keys).await;
     assert!(
         matches!(outcomes.as_slice(), [OpResult::Saved(_)]),
         "{outcomes:?}"
     );
     let key_fw = ObjectKey::new(cluster.namespace.clone(), "order-firewall");
     f.wait_until("the item arrives through the watch", WAIT, |s| {
-        s.items
+        s.cluster
+            .items
             .get(&key_fw)
             .is_some_and(|i| i.summary == "Add an order firewall module.")
     })
     .await;
-    let item = &f.state.items[&key_fw];
+    let item = &f.state.cluster.items[&key_fw];
     assert_eq!(item.lane.as_deref(), Some("A"));
     assert_eq!(item.source_provider.as_deref(), Some("manual"));
     assert_eq!(item.required_keys, ["repository", "base", "head", "stage"]);
     assert_eq!(item.head(), Some("codex/swarm/lane-a/order-firewall"));
 
     // Leave the editor, approve from the board.
-    press(
-        &mut f,
-        &cluster.client,
-        vec![key(KeyCode::Esc), key(KeyCode::Esc)],
-    )
-    .await;
-    assert_eq!(f.state.ui.mode, Mode::Board);
-    let outcomes = press(&mut f, &cluster.client, vec![key(KeyCode::Char('a'))]).await;
+    f.press(&executor, vec![key(KeyCode::Esc), key(KeyCode::Esc)])
+        .await;
+    assert_eq!(f.state.mode(), Mode::Board);
+    let outcomes = f.press(&executor, vec![key(KeyCode::Char('a'))]).await;
     assert!(
         matches!(outcomes.as_slice(), [OpResult::Patched { .. }]),
         "{outcomes:?}"
     );
     f.wait_until("approved on the server", WAIT, |s| {
-        s.approval_of(&s.items[&key_fw]).is_approved()
+        s.approval_of(&s.cluster.items[&key_fw]).is_approved()
     })
     .await;
-    let Approval::Approved { by, .. } = f.state.approval_of(&f.state.items[&key_fw]) else {
+    let Approval::Approved { by, .. } = f.state.approval_of(&f.state.cluster.items[&key_fw]) else {
         unreachable!()
     };
-    assert_eq!(by, f.state.operator);
+    assert_eq!(by, f.state.settings.operator);
 
     // A second client edits the text: the approval no longer matches — revoked, visibly.
     let theirs = template_text(
@@ -126,18 +89,21 @@ async fn an_operator_goes_from_an_empty_lane_to_an_approved_item_by_keyboard() {
         )
         .await;
     f.wait_until("the approval is revoked by the edit", WAIT, |s| {
-        matches!(s.approval_of(&s.items[&key_fw]), Approval::Revoked { .. })
+        matches!(
+            s.approval_of(&s.cluster.items[&key_fw]),
+            Approval::Revoked { .. }
+        )
     })
     .await;
 
     // Revoke clears the stale approval.
-    let outcomes = press(&mut f, &cluster.client, vec![key(KeyCode::Char('A'))]).await;
+    let outcomes = f.press(&executor, vec![key(KeyCode::Char('A'))]).await;
     assert!(
         matches!(outcomes.as_slice(), [OpResult::Patched { .. }]),
         "{outcomes:?}"
     );
     f.wait_until("approval annotations removed", WAIT, |s| {
-        s.approval_of(&s.items[&key_fw]) == Approval::NotApproved
+        s.approval_of(&s.cluster.items[&key_fw]) == Approval::NotApproved
     })
     .await;
 }
@@ -156,19 +122,21 @@ async fn a_concurrent_edit_is_a_conflict_never_a_silent_overwrite() {
         )
         .await;
     let mut f = Follower::start(&cluster.connection(), plan_ab());
+    let executor = f.executor(&cluster.client);
     let key_fw = ObjectKey::new(cluster.namespace.clone(), "fw");
-    f.wait_until("item listed", WAIT, |s| s.items.contains_key(&key_fw))
-        .await;
+    f.wait_until("item listed", WAIT, |s| {
+        s.cluster.items.contains_key(&key_fw)
+    })
+    .await;
     f.state.ensure_board();
 
     // The operator starts editing...
-    press(
-        &mut f,
-        &cluster.client,
+    f.press(
+        &executor,
         vec![key(KeyCode::Char('e')), key(KeyCode::Enter)],
     )
     .await;
-    press(&mut f, &cluster.client, typed("Mine: ")).await;
+    f.press(&executor, typed("Mine: ")).await;
     // ...while a colleague saves first.
     let theirs_text = template_text("Their objective.", "codex/swarm/lane-a/fw");
     cluster
@@ -178,7 +146,7 @@ async fn a_concurrent_edit_is_a_conflict_never_a_silent_overwrite() {
             json!({"spec": {"text": theirs_text}}),
         )
         .await;
-    let outcomes = press(&mut f, &cluster.client, vec![ctrl('s')]).await;
+    let outcomes = f.press(&executor, vec![ctrl('s')]).await;
     let [OpResult::SaveConflict(theirs)] = outcomes.as_slice() else {
         panic!("expected a conflict: {outcomes:?}");
     };
@@ -193,17 +161,17 @@ async fn a_concurrent_edit_is_a_conflict_never_a_silent_overwrite() {
         json!(theirs_text),
         "nothing was overwritten"
     );
-    assert!(f.state.editor.as_ref().expect("editor").conflict.is_some());
+    assert!(f.state.screens.editor().expect("editor").conflict.is_some());
 
     // Merge: both versions between markers, then the operator settles and saves on their version.
-    press(&mut f, &cluster.client, vec![key(KeyCode::Char('m'))]).await;
-    let merged = f.state.editor.as_ref().expect("editor").text();
+    f.press(&executor, vec![key(KeyCode::Char('m'))]).await;
+    let merged = f.state.screens.editor().expect("editor").text();
     assert!(
         merged.contains("<<<<<<< yours") && merged.contains("Their objective."),
         "{merged}"
     );
     // Take the overwrite path explicitly instead: `o` after a fresh conflict.
-    press(&mut f, &cluster.client, typed("x")).await;
+    f.press(&executor, typed("x")).await;
     cluster
         .patch(
             ResourceKind::ImplementationSpec,
@@ -211,12 +179,12 @@ async fn a_concurrent_edit_is_a_conflict_never_a_silent_overwrite() {
             json!({"spec": {"summary": "changed again"}}),
         )
         .await;
-    let outcomes = press(&mut f, &cluster.client, vec![ctrl('s')]).await;
+    let outcomes = f.press(&executor, vec![ctrl('s')]).await;
     assert!(
         matches!(outcomes.as_slice(), [OpResult::SaveConflict(_)]),
         "{outcomes:?}"
     );
-    let outcomes = press(&mut f, &cluster.client, vec![key(KeyCode::Char('o'))]).await;
+    let outcomes = f.press(&executor, vec![key(KeyCode::Char('o'))]).await;
     assert!(
         matches!(outcomes.as_slice(), [OpResult::Saved(_)]),
         "{outcomes:?}"
@@ -248,26 +216,28 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
         )
         .await;
     let mut f = Follower::start(&cluster.connection(), plan_ab());
+    let executor = f.executor(&cluster.client);
     let key_big = ObjectKey::new(cluster.namespace.clone(), "big");
-    f.wait_until("item listed", WAIT, |s| s.items.contains_key(&key_big))
-        .await;
+    f.wait_until("item listed", WAIT, |s| {
+        s.cluster.items.contains_key(&key_big)
+    })
+    .await;
     f.state.ensure_board();
 
     // Paste far more than the CRD allows into the objective: the server refuses (422).
-    press(
-        &mut f,
-        &cluster.client,
+    f.press(
+        &executor,
         vec![key(KeyCode::Char('e')), key(KeyCode::Enter)],
     )
     .await;
-    if let Some(editor) = f.state.editor.as_mut() {
+    if let Some(editor) = f.state.screens.editor_mut() {
         editor.sections[0].area.insert_str("y".repeat(140_000));
     }
     update(
         &mut f.state,
         Msg::Key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)),
     );
-    let outcomes = press(&mut f, &cluster.client, vec![ctrl('s')]).await;
+    let outcomes = f.press(&executor, vec![ctrl('s')]).await;
     let [OpResult::SaveFailed(message)] = outcomes.as_slice() else {
         panic!("expected the server to refuse: {outcomes:?}");
     };
@@ -275,7 +245,7 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
         message.contains("spec.text") && message.contains("422"),
         "{message}"
     );
-    let editor = f.state.editor.as_ref().expect("editor");
+    let editor = f.state.screens.editor().expect("editor");
     assert!(
         editor
             .message
@@ -284,14 +254,16 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
     );
     assert!(editor.changed);
     assert!(
-        editor.findings.iter().any(|f| f.check == "size-limit"),
+        editor
+            .findings
+            .iter()
+            .any(|f| f.check == swarm_cockpit::domain::checks::CheckId::SizeLimit),
         "the cockpit's own check says so too"
     );
 
     // A new item under a taken name: AlreadyExists is explained, not a crash.
-    press(
-        &mut f,
-        &cluster.client,
+    f.press(
+        &executor,
         vec![
             key(KeyCode::Esc),
             key(KeyCode::Esc),
@@ -302,7 +274,7 @@ async fn the_servers_422_and_a_taken_name_are_shown_with_the_draft_kept() {
     let mut keys: Vec<Msg> = (0..20).map(|_| key(KeyCode::Backspace)).collect();
     keys.extend(typed("big"));
     keys.push(ctrl('s'));
-    let outcomes = press(&mut f, &cluster.client, keys).await;
+    let outcomes = f.press(&executor, keys).await;
     let [OpResult::SaveFailed(message)] = outcomes.as_slice() else {
         panic!("{outcomes:?}");
     };

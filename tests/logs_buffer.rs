@@ -365,3 +365,18 @@ fn rows_of_segments(buf: &LogBuffer, width: usize) -> usize {
         .map(|l| l.text.len().div_ceil(width).max(1))
         .sum()
 }
+
+/// Found by the property above: a line that is only a newline (or ends in one) took the fast
+/// path and kept its control character.
+#[test]
+fn a_lone_newline_is_shown_as_its_picture() {
+    let mut b = LineBatch::default();
+    b.push(None, b"done\n", 0);
+    let mut buf = LogBuffer::new(10, usize::MAX);
+    buf.append(&b);
+    let lines: Vec<String> = buf
+        .range(0, buf.end_seq())
+        .map(|l| l.text.to_string())
+        .collect();
+    assert_eq!(lines, vec!["done␊".to_owned()]);
+}

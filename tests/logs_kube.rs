@@ -1,5 +1,5 @@
-//! The log view against a real API server: the real pod watch and log stream (`LogRunner` with
-//! the kube backend) feed the real `update`, and every assertion is on the resulting `State`.
+//! The log view against a real API server: the real pod watch and log stream (the executor with
+//! the kube log backend) feed the real `update`, and every assertion is on the resulting `State`.
 //!
 //! The test API server serves a pod's log from its `kubeshim/logs` annotation and streams what is
 //! appended to it (`follow=true`). It ignores `timestamps` and `sinceTime`, so the annotations here
@@ -18,6 +18,8 @@ use swarm_cockpit::app::logs::{self, StreamState};
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{Effect, Msg, State, update};
 use swarm_cockpit::domain::{ObjectKey, Plan, Run};
+use swarm_cockpit::effects::{Executor, KubeCluster};
+use swarm_cockpit::sources::kube::SharedClient;
 use swarm_cockpit::sources::logs::{Backend, LogRunner};
 use tokio::sync::mpsc;
 
@@ -28,7 +30,7 @@ const JOB: &str = "fw-a1-step-1-attempt-1";
 struct LogHarness {
     state: State,
     rx: mpsc::Receiver<Msg>,
-    runner: LogRunner,
+    executor: Executor,
     /// Stream states seen, in order.
     states: Vec<StreamState>,
 }
@@ -36,12 +38,10 @@ struct LogHarness {
 impl LogHarness {
     fn new(cluster: &TestCluster) -> LogHarness {
         let (tx, rx) = mpsc::channel(256);
-        let runner = LogRunner::new(
-            Backend::Kube(swarm_cockpit::sources::kube::SharedClient::new(
-                cluster.client.clone(),
-            )),
-            tx,
-        );
+        let shared = SharedClient::new(cluster.client.clone());
+        let logs = LogRunner::new(Backend::Kube(shared.clone()), tx.clone());
+        let executor =
+            Executor::new(tx, std::sync::Arc::new(KubeCluster::new(shared)), None).with_logs(logs);
         let mut state = State::new(
             Plan::default(),
             Origin {
@@ -56,18 +56,19 @@ impl LogHarness {
             "status": {"phase": "Running",
                        "runtimeRef": {"type": "workflow", "name": JOB, "namespace": cluster.namespace}}
         }));
-        state.runs.insert(run.key.clone(), run);
+        state.cluster.runs.insert(run.key.clone(), run);
         LogHarness {
             state,
             rx,
-            runner,
+            executor,
             states: Vec::new(),
         }
     }
 
     fn run(&mut self, effects: Vec<Effect>) {
         for effect in effects {
-            self.runner.execute(effect);
+            // Nothing here needs the terminal.
+            assert_eq!(self.executor.execute(effect), None);
         }
     }
 
@@ -90,7 +91,7 @@ impl LogHarness {
     }
 
     fn view(&self) -> &logs::LogView {
-        self.state.logs.view.as_deref().expect("log view open")
+        self.state.screens.logs().expect("log view open")
     }
 
     fn lines(&self) -> Vec<String> {
@@ -108,7 +109,7 @@ impl LogHarness {
                 Ok(Some(msg)) => {
                     let effects = update(&mut self.state, msg);
                     self.run(effects);
-                    if let Some(v) = self.state.logs.view.as_deref()
+                    if let Some(v) = self.state.screens.logs()
                         && self.states.last() != Some(&v.stream)
                     {
                         self.states.push(v.stream.clone());

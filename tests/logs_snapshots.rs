@@ -162,7 +162,7 @@ fn reconnecting_keeps_the_lines_and_says_so() {
 #[test]
 fn ended_pod_paused_with_dropped_lines_and_wrapping() {
     let (mut s, id) = logs_of(vec![pod("p-1", 5, 1, "Succeeded")]);
-    s.logs.view.as_deref_mut().expect("view").buffer =
+    s.screens.logs_mut().expect("view").buffer =
         swarm_cockpit::domain::log_buffer::LogBuffer::new(8, usize::MAX);
     let long = format!("[codex] long line {}", "0123456789".repeat(14));
     let mut raw: Vec<Vec<u8>> = (0..12).map(|i| format!("line {i}").into_bytes()).collect();

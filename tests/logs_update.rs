@@ -85,14 +85,14 @@ fn streaming() -> (State, u64) {
 }
 
 fn view(s: &State) -> &swarm_cockpit::app::logs::LogView {
-    s.logs.view.as_deref().expect("log view open")
+    s.screens.logs().expect("log view open")
 }
 
 #[test]
 fn shift_l_on_the_board_opens_the_logs_and_watches_the_pods() {
     let mut s = board();
     let effects = press(&mut s, [ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Logs);
+    assert_eq!(s.mode(), Mode::Logs);
     assert_eq!(
         effects,
         [
@@ -112,12 +112,12 @@ fn l_on_the_board_is_still_the_next_lane_but_opens_logs_in_the_details() {
     let mut s = board();
     let lane = s.ui.lane;
     press(&mut s, [ch('l')]);
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
     assert_ne!(s.ui.lane, lane, "l moves to the next lane on the board");
     press(&mut s, [ch('h'), key(KeyCode::Enter)]);
-    assert_eq!(s.ui.mode, Mode::Detail);
+    assert_eq!(s.mode(), Mode::Detail);
     let effects = press(&mut s, [ch('l')]);
-    assert_eq!(s.ui.mode, Mode::Logs);
+    assert_eq!(s.mode(), Mode::Logs);
     assert!(effects.iter().any(|e| matches!(e, Effect::WatchPods(_))));
 }
 
@@ -127,7 +127,7 @@ fn a_work_item_card_has_no_logs() {
     apply_item(&mut s, item("todo", Some("A"), "not launched"));
     s.ensure_board();
     assert!(press(&mut s, [ch('L')]).is_empty());
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn several_pods_open_the_picker_newest_first() {
     press(&mut s, [ch('P')]);
     assert_eq!(view(&s).picker, Some(1));
     assert!(press(&mut s, [key(KeyCode::Esc)]).is_empty());
-    assert_eq!(s.ui.mode, Mode::Logs);
+    assert_eq!(s.mode(), Mode::Logs);
 }
 
 #[test]
@@ -193,8 +193,8 @@ fn backing_out_of_the_first_picker_leaves_the_logs() {
     press(&mut s, [ch('L')]);
     press(&mut s, [pods_event(vec![pod("a", 1, 1), pod("b", 2, 2)])]);
     assert_eq!(press(&mut s, [key(KeyCode::Esc)]), [Effect::StopLogs]);
-    assert_eq!(s.ui.mode, Mode::Board);
-    assert!(s.logs.view.is_none());
+    assert_eq!(s.mode(), Mode::Board);
+    assert!(!s.screens.is_open(Mode::Logs));
 }
 
 #[test]
@@ -332,7 +332,7 @@ fn a_search_typed_and_cancelled_changes_nothing() {
     // Keys typed into the prompt are text, not commands.
     press(&mut s, [ch('/')]);
     press(&mut s, typed("q"));
-    assert_eq!(s.ui.mode, Mode::Logs);
+    assert_eq!(s.mode(), Mode::Logs);
     assert_eq!(view(&s).prompt.as_deref(), Some("q"));
 }
 
@@ -458,12 +458,12 @@ fn options_that_change_the_request_restart_the_stream() {
 fn help_from_the_logs_returns_to_the_logs_and_esc_returns_to_the_board() {
     let (mut s, _) = streaming();
     press(&mut s, [ch('?')]);
-    assert_eq!(s.ui.mode, Mode::Help);
+    assert_eq!(s.mode(), Mode::Help);
     press(&mut s, [key(KeyCode::Esc)]);
-    assert_eq!(s.ui.mode, Mode::Logs);
+    assert_eq!(s.mode(), Mode::Logs);
     assert_eq!(press(&mut s, [ch('q')]), [Effect::StopLogs]);
-    assert_eq!(s.ui.mode, Mode::Board);
-    assert!(s.logs.view.is_none());
+    assert_eq!(s.mode(), Mode::Board);
+    assert!(!s.screens.is_open(Mode::Logs));
     assert_eq!(press(&mut s, [ch('L')]).len(), 2, "and back in again");
     assert_eq!(
         press(&mut s, [ctrl('c')]),

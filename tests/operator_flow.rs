@@ -19,7 +19,7 @@ fn typed(s: &mut State, text: &str) -> Vec<Effect> {
 
 fn palette(s: &mut State, line: &str) -> Vec<Effect> {
     let mut effects = update(s, key(KeyCode::Char(':')));
-    assert_eq!(s.ui.mode, Mode::Palette);
+    assert_eq!(s.mode(), Mode::Palette);
     effects.extend(typed(s, line));
     effects.extend(update(s, key(KeyCode::Enter)));
     effects
@@ -29,7 +29,7 @@ fn palette(s: &mut State, line: &str) -> Vec<Effect> {
 fn palette_commands_do_what_they_say() {
     let mut s = populated();
     assert_eq!(palette(&mut s, "lane B"), vec![]);
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
     assert_eq!(selected_name(&s).as_deref(), Some("b-pending"));
     assert_eq!(
         palette(&mut s, "theme light"),
@@ -53,8 +53,8 @@ fn palette_commands_do_what_they_say() {
         palette(&mut s, "plan /tmp/p.toml"),
         vec![Effect::LoadPlan("/tmp/p.toml".into())]
     );
-    assert!(palette(&mut s, "readonly").is_empty());
-    assert!(s.read_only);
+    assert_eq!(palette(&mut s, "readonly"), vec![Effect::EnterReadOnly]);
+    assert!(s.settings.read_only);
     assert_eq!(palette(&mut s, "quit"), vec![Effect::Quit]);
 }
 
@@ -71,11 +71,11 @@ fn palette_completes_fuzzily_and_explains_mistakes() {
     update(&mut s, key(KeyCode::Char(':')));
     typed(&mut s, "prd");
     let found =
-        swarm_cockpit::app::palette::matches(&s, &s.palette.as_ref().expect("palette").input);
+        swarm_cockpit::app::palette::matches(&s, &s.screens.palette().expect("palette").input);
     assert_eq!(found.first().map(String::as_str), Some("ctx prod-east"));
     // tab completes the selection, enter runs it.
     update(&mut s, key(KeyCode::Tab));
-    assert_eq!(s.palette.as_ref().expect("palette").input, "ctx prod-east");
+    assert_eq!(s.screens.palette().expect("palette").input, "ctx prod-east");
     let effects = update(&mut s, key(KeyCode::Enter));
     assert_eq!(
         effects,
@@ -87,9 +87,9 @@ fn palette_completes_fuzzily_and_explains_mistakes() {
 
     // A lane that does not exist, and an unknown command: the palette stays open with the reason.
     assert!(palette(&mut s, "lane Q").is_empty());
-    assert_eq!(s.ui.mode, Mode::Palette);
+    assert_eq!(s.mode(), Mode::Palette);
     assert_eq!(
-        s.palette.as_ref().and_then(|p| p.error.clone()).as_deref(),
+        s.screens.palette().and_then(|p| p.error.clone()).as_deref(),
         Some("no lane \"Q\" on the board")
     );
     update(&mut s, key(KeyCode::Esc));
@@ -97,13 +97,13 @@ fn palette_completes_fuzzily_and_explains_mistakes() {
     typed(&mut s, "zzzzzz");
     update(&mut s, key(KeyCode::Enter));
     assert!(
-        s.palette
-            .as_ref()
+        s.screens
+            .palette()
             .and_then(|p| p.error.clone())
             .is_some_and(|e| e.contains("unknown command"))
     );
     update(&mut s, key(KeyCode::Esc));
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
 }
 
 #[test]
@@ -116,15 +116,81 @@ fn a_target_switch_clears_what_belonged_to_the_old_one() {
             namespace: None,
         }),
     );
-    assert!(s.runs.is_empty());
-    assert_eq!(s.origin.context, "prod");
-    assert_eq!(s.origin.namespace, None);
+    assert!(s.cluster.runs.is_empty());
+    assert_eq!(s.cluster.origin.context, "prod");
+    assert_eq!(s.cluster.origin.namespace, None);
     assert_eq!(s.overall_connection(), ConnState::Connecting);
     assert!(
-        s.github
-            .notice_at(s.now)
+        s.toasts
+            .current(s.now)
             .is_some_and(|n| n.contains("prod · all namespaces"))
     );
+}
+
+/// The old target's PRs, timelines, open editor and log view cannot survive a switch: the
+/// cluster data is replaced whole, the editor's text is kept as a draft, the log stream stops.
+#[test]
+fn a_target_switch_leaves_no_pr_history_or_editor_of_the_old_cluster() {
+    let mut s = populated();
+    let now = s.now;
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::PullRequest(Box::new(PullRequest::new(
+            "proompteng/lab",
+            "codex/swarm/a-running",
+            7,
+            PrState::Open,
+            now,
+        )))),
+    );
+    assert!(!s.cluster.prs.is_empty());
+    assert!(
+        !s.cluster.history.is_empty(),
+        "the listing started timelines"
+    );
+    // An editor with typed text in it (the name field has focus).
+    s.ui.lane = 0;
+    update(&mut s, ch('n'));
+    assert_eq!(s.mode(), Mode::Editor);
+    for m in common::typed("y") {
+        update(&mut s, m);
+    }
+    assert!(s.screens.editor().is_some_and(|e| e.changed));
+    let effects = update(
+        &mut s,
+        Msg::Op(OpResult::TargetSwitched {
+            context: "prod".into(),
+            namespace: Some("agents".into()),
+        }),
+    );
+    assert!(s.cluster.runs.is_empty() && s.cluster.prs.is_empty());
+    assert!(s.cluster.history.is_empty());
+    assert_eq!(s.mode(), Mode::Board);
+    assert!(s.screens.editor().is_none());
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::WriteDraft(_))),
+        "the operator's text is kept: {effects:?}"
+    );
+}
+
+#[test]
+fn a_target_switch_closes_the_old_clusters_log_view_and_stops_its_stream() {
+    let mut s = populated();
+    // The first card of lane A is a run: its logs.
+    update(&mut s, ch('L'));
+    assert_eq!(s.mode(), Mode::Logs);
+    update(&mut s, ch('?'));
+    assert_eq!(s.mode(), Mode::Help, "help over the logs");
+    let effects = update(
+        &mut s,
+        Msg::Op(OpResult::TargetSwitched {
+            context: "prod".into(),
+            namespace: None,
+        }),
+    );
+    assert_eq!(s.mode(), Mode::Board);
+    assert!(s.screens.logs().is_none());
+    assert!(effects.contains(&Effect::StopLogs), "{effects:?}");
 }
 
 fn initial_list(s: &mut State, runs: Vec<Run>) {
@@ -170,7 +236,7 @@ fn a_failed_run_and_a_finished_wave_notify_once() {
         })
         .collect();
     assert_eq!(titles, ["Run failed", "Wave finished"]);
-    assert!(s.github.notice_at(s.now).is_some());
+    assert!(s.toasts.current(s.now).is_some());
     // The same state again is not news.
     let effects = update(
         &mut s,
@@ -180,10 +246,107 @@ fn a_failed_run_and_a_finished_wave_notify_once() {
     );
     assert!(effects.is_empty());
     // The timeline saw the change.
-    let history = &s.history[&swarm_cockpit::domain::ObjectKey::new("agents", "a")];
+    let history = &s.cluster.history[&swarm_cockpit::domain::ObjectKey::new("agents", "a")];
     assert_eq!(
-        history.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        history.iter().map(|(_, p)| p.label()).collect::<Vec<_>>(),
         ["Running", "Failed"]
+    );
+}
+
+/// The timeline's history is bounded per run under churn, and goes with the run (deleted, or
+/// gone from a relist).
+#[test]
+fn phase_history_is_capped_and_pruned() {
+    use swarm_cockpit::app::state::MAX_HISTORY as HISTORY_PER_RUN;
+    use swarm_cockpit::domain::ObjectKey;
+    let mut s = state();
+    initial_list(
+        &mut s,
+        vec![wave_run("a", "Pending"), wave_run("b", "Pending")],
+    );
+    let phases = ["Running", "Failed", "Pending", "Succeeded"];
+    for i in 0..(HISTORY_PER_RUN * 3) {
+        apply_run(&mut s, wave_run("a", phases[i % phases.len()]));
+    }
+    let a = ObjectKey::new("agents", "a");
+    let history = &s.cluster.history[&a];
+    assert_eq!(history.len(), HISTORY_PER_RUN);
+    let last = phases[(HISTORY_PER_RUN * 3 - 1) % phases.len()];
+    assert_eq!(history.last().map(|(_, p)| p.label()), Some(last));
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::Deleted(ResourceKind::AgentRun, a.clone())),
+    );
+    assert!(!s.cluster.history.contains_key(&a));
+    // A relist that no longer has "b" drops its history with it.
+    assert!(
+        s.cluster
+            .history
+            .contains_key(&ObjectKey::new("agents", "b"))
+    );
+    initial_list(&mut s, vec![]);
+    assert!(
+        s.cluster.history.is_empty(),
+        "{:?}",
+        s.cluster.history.keys()
+    );
+}
+
+fn notices(effects: &[Effect]) -> Vec<&str> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify { title, .. } => Some(title.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_wave_finishes_only_when_the_runs_whose_wave_is_their_work_items_finish_too() {
+    let mut s = state();
+    // Work item `fw` is in wave 1 by its own label; its run `b` carries no wave label.
+    update(
+        &mut s,
+        Msg::Source(SourceEvent::Applied(
+            swarm_cockpit::app::Resource::WorkItem(Box::new(
+                swarm_cockpit::domain::WorkItem::from_json(&json!({
+                "metadata": {"name": "fw", "namespace": "agents",
+                    "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": "1"}},
+                "spec": {"text": ""}})),
+            )),
+        )),
+    );
+    let unlabelled = |phase: &str| {
+        Run::from_json(&json!({"metadata": {"name": "b", "namespace": "agents",
+            "creationTimestamp": "2026-02-10T11:00:00Z"},
+            "spec": {"implementationSpecRef": {"name": "fw"}}, "status": {"phase": phase}}))
+    };
+    initial_list(
+        &mut s,
+        vec![wave_run("a", "Running"), unlabelled("Running")],
+    );
+    let applied = |s: &mut State, r: Run| {
+        update(
+            s,
+            Msg::Source(SourceEvent::Applied(swarm_cockpit::app::Resource::Run(
+                Box::new(r),
+            ))),
+        )
+    };
+    // `b` still runs: wave 1 is not finished.
+    assert_eq!(
+        notices(&applied(&mut s, wave_run("a", "Failed"))),
+        ["Run failed"]
+    );
+    // `b` was the last of wave 1.
+    let effects = applied(&mut s, unlabelled("Succeeded"));
+    assert_eq!(notices(&effects), ["Wave finished"]);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Notify { body, .. }
+        if body == "wave 1 finished: 1 succeeded, 1 not"))
     );
 }
 

@@ -141,13 +141,13 @@ fn help_text_is_never_cut_at_40_columns() {
     loop {
         let screen = render(&mut s, 40, 15, &Theme::default());
         seen.push_str(&screen.replace(['┃', '"', '\n'], " "));
-        if s.ui.help_scroll >= max {
+        if s.screens.help_scroll().unwrap_or(0) >= max {
             break;
         }
         press_keys(&mut s, "j");
     }
     let words: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
-    for section in s.keymap.sections() {
+    for section in s.settings.keymap.sections() {
         for (_, text) in section.rows {
             for word in text.split_whitespace() {
                 assert!(words.contains(word), "{word:?} of {text:?} is shown");

@@ -357,6 +357,7 @@ fn editor_at_80x24() {
 fn editor_conflict_view() {
     let mut s = with_item_in_editor("\nMine. ");
     let mut theirs = s
+        .cluster
         .items
         .values()
         .find(|i| i.key.name == "ta-slippage-features")
@@ -377,6 +378,7 @@ fn approval_refused_findings_pane() {
     let mut s = demo_state();
     // Lane B's work item without its paper-only gate.
     let mut item = s
+        .cluster
         .items
         .values()
         .find(|i| i.key.name == "ta-slippage-features")
@@ -416,6 +418,7 @@ fn demo_with_wave_one_approved() -> State {
         "kill-switch-runbook",
     ] {
         let mut item = s
+            .cluster
             .items
             .values()
             .find(|i| i.key.name == name)
@@ -423,7 +426,7 @@ fn demo_with_wave_one_approved() -> State {
             .expect("item");
         swarm_cockpit::domain::approval::record_unsigned(
             &mut item,
-            &s.plan.clone(),
+            &s.settings.plan.clone(),
             "ana",
             "2026-02-10T11:00:00Z",
         );
@@ -467,6 +470,7 @@ fn toast_after_a_run_fails_and_a_stuck_lane() {
     update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(55)));
     // ...and the order firewall run fails: a toast says so.
     let mut failing = s
+        .cluster
         .runs
         .values()
         .find(|r| r.key.name == "order-firewall-a1")

@@ -46,7 +46,7 @@ fn cards_detail_and_planner_neutralise_bidi_and_invisible_characters() {
     }));
     swarm_cockpit::domain::approval::record_unsigned(
         &mut item,
-        &s.plan.clone(),
+        &s.settings.plan.clone(),
         &format!("ana{NASTY}"),
         "t",
     );

@@ -61,22 +61,22 @@ fn state_with_waves() -> State {
 fn launch_asks_to_confirm_with_count_and_lanes_and_y_launches() {
     let mut s = state_with_waves();
     press(&mut s, [ch('w')]);
-    assert_eq!(s.ui.mode, Mode::Waves);
+    assert_eq!(s.mode(), Mode::Waves);
     press(&mut s, [ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Confirm);
-    let confirm = s.confirm.clone().expect("confirm");
+    assert_eq!(s.mode(), Mode::Confirm);
+    let confirm = s.screens.confirm().cloned().expect("confirm");
     assert_eq!(confirm.title, "Launch wave 1: 2 run(s)?");
     assert!(confirm.lines[0].contains("lanes A, C"));
     // n cancels and nothing happens.
     assert!(press(&mut s, [ch('n')]).is_empty());
-    assert_eq!(s.ui.mode, Mode::Waves);
+    assert_eq!(s.mode(), Mode::Waves);
     press(&mut s, [ch('L')]);
     let effects = press(&mut s, [ch('y')]);
     let [Effect::LaunchRuns { wave: 1, manifests }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     assert_eq!(manifests.len(), 2);
-    let progress = &s.wave_view.as_ref().expect("view").progress;
+    let progress = &s.screens.waves().expect("view").progress;
     assert!(progress.iter().all(|r| r.outcome.is_none()));
     let name = progress[0].name.clone();
     press(
@@ -87,7 +87,7 @@ fn launch_asks_to_confirm_with_count_and_lanes_and_y_launches() {
         })],
     );
     assert_eq!(
-        s.wave_view.as_ref().expect("view").progress[0].outcome,
+        s.screens.waves().expect("view").progress[0].outcome,
         Some(LaunchOutcome::Exists)
     );
 }
@@ -96,22 +96,22 @@ fn launch_asks_to_confirm_with_count_and_lanes_and_y_launches() {
 fn an_unmerged_previous_wave_needs_the_typed_override() {
     let mut s = state_with_waves();
     press(&mut s, [ch('w'), ch('j'), ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Waves, "refused: wave 1 is not merged");
+    assert_eq!(s.mode(), Mode::Waves, "refused: wave 1 is not merged");
     press(&mut s, [ch('O')]);
-    assert_eq!(s.ui.mode, Mode::Confirm);
+    assert_eq!(s.mode(), Mode::Confirm);
     assert_eq!(
-        s.confirm.as_ref().map(|c| c.action.clone()),
+        s.screens.confirm().map(|c| c.action.clone()),
         Some(ConfirmAction::OverrideUnmerged)
     );
     // y does not count for a typed confirmation; a wrong word is cleared.
     press(&mut s, [ch('y'), key(KeyCode::Enter)]);
-    assert_eq!(s.ui.mode, Mode::Confirm);
+    assert_eq!(s.mode(), Mode::Confirm);
     press(&mut s, "override".chars().map(ch));
     press(&mut s, [key(KeyCode::Enter)]);
-    assert_eq!(s.ui.mode, Mode::Waves);
+    assert_eq!(s.mode(), Mode::Waves);
     assert!(
-        s.wave_view
-            .as_ref()
+        s.screens
+            .waves()
             .expect("view")
             .overrides
             .unmerged_previous_wave
@@ -127,8 +127,8 @@ fn an_unmerged_previous_wave_needs_the_typed_override() {
             .is_some_and(|v| v.contains("confirmed by"))
     );
     assert!(
-        !s.wave_view
-            .as_ref()
+        !s.screens
+            .waves()
             .expect("view")
             .overrides
             .unmerged_previous_wave,
@@ -159,7 +159,7 @@ fn merged_prs_of_the_previous_wave_open_the_next() {
         );
     }
     press(&mut s, [ch('w'), ch('j'), ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Confirm, "wave 1 merged: wave 2 may launch");
+    assert_eq!(s.mode(), Mode::Confirm, "wave 1 merged: wave 2 may launch");
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn cancel_and_delete_confirm_with_counts_for_a_run_and_a_wave() {
     // The board: x on the selected run (the first card of lane A).
     press(&mut s, [ch('g'), ch('x')]);
     assert_eq!(
-        s.confirm.as_ref().map(|c| c.title.as_str()),
+        s.screens.confirm().map(|c| c.title.as_str()),
         Some("Cancel run fw-w1-abc?")
     );
     let effects = press(&mut s, [ch('y')]);
@@ -199,13 +199,13 @@ fn cancel_and_delete_confirm_with_counts_for_a_run_and_a_wave() {
     // The wave: x cancels what is in flight, X deletes every run of the wave.
     press(&mut s, [ch('w'), ch('x')]);
     assert_eq!(
-        s.confirm.as_ref().map(|c| c.title.as_str()),
+        s.screens.confirm().map(|c| c.title.as_str()),
         Some("Cancel 1 run(s) of wave 1?")
     );
     press(&mut s, [key(KeyCode::Esc)]);
     press(&mut s, [ch('X')]);
     assert_eq!(
-        s.confirm.as_ref().map(|c| c.title.as_str()),
+        s.screens.confirm().map(|c| c.title.as_str()),
         Some("Delete 2 AgentRun(s) of wave 1?")
     );
     let effects = press(&mut s, [ch('y')]);
@@ -219,9 +219,53 @@ fn cancel_and_delete_confirm_with_counts_for_a_run_and_a_wave() {
         })],
     );
     assert!(
-        s.github
-            .notice_at(s.now)
+        s.toasts
+            .current(s.now)
             .is_some_and(|n| n.contains("1 failed: x: forbidden"))
+    );
+}
+
+#[test]
+fn wave_cancel_takes_the_runs_whose_wave_is_their_work_items() {
+    let mut s = state_with_waves();
+    // `fw` (wave 1 by its label) ran without a wave label on the run; a template of it is no
+    // part of the wave.
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "fw-manual", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "fw"}}, "status": {"phase": "Running"}}),
+        ),
+    );
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "fw-template", "namespace": "agents",
+            "annotations": {"agents.proompteng.ai/template": "true"}},
+            "spec": {"implementationSpecRef": {"name": "fw"}}}),
+        ),
+    );
+    // `cost` is in wave 2: not this wave's.
+    apply_run(
+        &mut s,
+        Run::from_json(
+            &json!({"metadata": {"name": "cost-manual", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "cost"}}, "status": {"phase": "Running"}}),
+        ),
+    );
+    s.ensure_board();
+    press(&mut s, [ch('w'), ch('x')]);
+    assert_eq!(
+        s.screens.confirm().map(|c| c.title.as_str()),
+        Some("Cancel 1 run(s) of wave 1?")
+    );
+    let effects = press(&mut s, [ch('y')]);
+    assert_eq!(
+        effects,
+        vec![Effect::CancelRuns(vec![ObjectKey::new(
+            "agents",
+            "fw-manual"
+        )])]
     );
 }
 
@@ -229,6 +273,7 @@ fn cancel_and_delete_confirm_with_counts_for_a_run_and_a_wave() {
 fn the_prompt_override_is_explicit_and_recorded() {
     let mut s = state_with_waves();
     let mut fw = s
+        .cluster
         .items
         .values()
         .find(|i| i.key.name == "fw")
@@ -239,15 +284,15 @@ fn the_prompt_override_is_explicit_and_recorded() {
         "- stage: implementation\n- prompt: do it differently",
     );
     fw.parameters = swarm_cockpit::domain::work_item::declared_parameters(&fw.text);
-    approval::record_unsigned(&mut fw, &s.plan.clone(), "ana", "t");
+    approval::record_unsigned(&mut fw, &s.settings.plan.clone(), "ana", "t");
     apply_item(&mut s, fw);
     press(&mut s, [ch('w'), ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Waves, "refused without the override");
+    assert_eq!(s.mode(), Mode::Waves, "refused without the override");
     press(&mut s, [ch('P'), ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Confirm);
+    assert_eq!(s.mode(), Mode::Confirm);
     assert!(
-        s.confirm
-            .as_ref()
+        s.screens
+            .confirm()
             .expect("confirm")
             .lines
             .iter()
@@ -270,7 +315,7 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     // No allowed signers: the launch confirmation says the approvals are unverified.
     let mut s = state_with_waves();
     press(&mut s, [ch('w'), ch('L')]);
-    let confirm = s.confirm.clone().expect("confirm");
+    let confirm = s.screens.confirm().cloned().expect("confirm");
     assert!(
         confirm
             .lines
@@ -291,9 +336,9 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     )
     .expect("signers");
     let mut s = state_with_waves();
-    s.approvals = approval::Policy::new(Some(signers), None);
+    s.settings.approvals = approval::Policy::new(Some(signers), None);
     press(&mut s, [ch('w'), ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Waves, "refused");
+    assert_eq!(s.mode(), Mode::Waves, "refused");
     let findings = swarm_cockpit::app::waves::gates(
         &s,
         &swarm_cockpit::app::waves::waves(&s),
@@ -303,14 +348,14 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
     assert!(
         findings
             .iter()
-            .filter(|f| f.check == "approval")
+            .filter(|f| f.check == swarm_cockpit::domain::checks::CheckId::Approval)
             .all(|f| f.message.contains("not signed")),
         "{findings:#?}"
     );
 
     // Signed by the allowed key: the launch is confirmed, without the unverified warning.
-    let plan = s.plan.clone();
-    let items: Vec<_> = s.items.values().cloned().collect();
+    let plan = s.settings.plan.clone();
+    let items: Vec<_> = s.cluster.items.values().cloned().collect();
     for mut item in items {
         let claim = approval::Claim::for_item(&item, &plan, "ana", "2026-02-10T12:00:00Z");
         let sig = key
@@ -331,8 +376,8 @@ fn the_planner_says_when_approvals_are_unverified_and_refuses_unsigned_ones_when
         apply_item(&mut s, item);
     }
     press(&mut s, [ch('L')]);
-    assert_eq!(s.ui.mode, Mode::Confirm);
-    let confirm = s.confirm.clone().expect("confirm");
+    assert_eq!(s.mode(), Mode::Confirm);
+    let confirm = s.screens.confirm().cloned().expect("confirm");
     assert!(
         !confirm.lines.iter().any(|l| l.contains("unverified")),
         "{:?}",

@@ -43,7 +43,7 @@ fn good_item(name: &str, lane: &str, rv: &str) -> WorkItem {
 }
 
 fn editor_text(state: &State) -> String {
-    state.editor.as_ref().expect("editor open").text()
+    state.screens.editor().expect("editor open").text()
 }
 
 #[test]
@@ -58,8 +58,8 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
             key(KeyCode::Char('n')),
         ],
     );
-    assert_eq!(s.ui.mode, Mode::Editor);
-    let editor = s.editor.as_ref().expect("editor");
+    assert_eq!(s.mode(), Mode::Editor);
+    let editor = s.screens.editor().expect("editor");
     assert!(editor.is_new);
     assert_eq!(editor.lane.as_deref(), Some("C"));
     assert_eq!(editor.name(), "lane-c-item-1");
@@ -67,17 +67,20 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
     press(&mut s, (0..13).map(|_| key(KeyCode::Backspace)));
     press(&mut s, typed("gitops-kill-switch"));
     assert_eq!(
-        s.editor.as_ref().expect("editor").name(),
+        s.screens.editor().expect("editor").name(),
         "gitops-kill-switch"
     );
     // The pre-filled template lists lane C's globs: each claims a whole lane glob (a warning), the
     // objective is still the placeholder (an error), and C's GitOps tree holds sub-trees that
     // lanes B and E own (errors that say so). Nothing else is wrong with them.
-    let findings = &s.editor.as_ref().expect("editor").findings;
-    let checks: Vec<_> = findings.iter().map(|f| f.check).collect();
+    let findings = &s.screens.editor().expect("editor").findings;
+    let checks: Vec<_> = findings.iter().map(|f| f.check.as_str()).collect();
     assert!(checks.contains(&"whole-lane"), "{checks:?}");
     assert!(checks.contains(&"placeholder"), "{checks:?}");
-    for f in findings.iter().filter(|f| f.check == "lane-ownership") {
+    for f in findings
+        .iter()
+        .filter(|f| f.check == swarm_cockpit::domain::checks::CheckId::LaneOwnership)
+    {
         assert!(
             f.message.contains("which lane B owns") || f.message.contains("which lane E owns"),
             "{f:?}"
@@ -96,17 +99,17 @@ fn new_item_from_an_empty_lane_to_saved_by_keyboard() {
         effects.iter().any(|e| matches!(e, Effect::WriteDraft(_))),
         "the draft is written before the request"
     );
-    let saved = swarm_cockpit::effects::demo_saved(draft);
+    let saved = swarm_cockpit::sources::demo_cluster::saved(draft);
     let effects = press(&mut s, [Msg::Op(OpResult::Saved(Box::new(saved)))]);
     assert!(
         effects
             .iter()
             .any(|e| matches!(e, Effect::DeleteDraft { name, .. } if name == "gitops-kill-switch"))
     );
-    let editor = s.editor.as_ref().expect("editor");
+    let editor = s.screens.editor().expect("editor");
     assert!(!editor.is_new && !editor.changed);
     assert_eq!(editor.message.as_deref(), Some("saved"));
-    assert_eq!(s.items.len(), 1);
+    assert_eq!(s.cluster.items.len(), 1);
 }
 
 #[test]
@@ -117,18 +120,22 @@ fn typing_updates_findings_live_and_undo_restores() {
     s.ensure_board();
     press(&mut s, [key(KeyCode::Char('e'))]);
     assert!(
-        s.editor.as_ref().expect("editor").findings.is_empty(),
+        s.screens.editor().expect("editor").findings.is_empty(),
         "{:?}",
-        s.editor.as_ref().map(|e| &e.findings)
+        s.screens.editor().map(|e| &e.findings)
     );
     // Go to Parameters (the 8th row: name + 7 sections) and add a prompt.
     press(&mut s, (0..6).map(|_| key(KeyCode::Char('j'))));
     press(&mut s, [key(KeyCode::Enter)]);
     press(&mut s, typed("- prompt: override\n"));
-    let editor = s.editor.as_ref().expect("editor");
+    let editor = s.screens.editor().expect("editor");
     assert!(editor.changed && editor.draft_pending);
     assert_eq!(
-        editor.findings.iter().map(|f| f.check).collect::<Vec<_>>(),
+        editor
+            .findings
+            .iter()
+            .map(|f| f.check.as_str())
+            .collect::<Vec<_>>(),
         ["prompt-precedence"]
     );
     // The next second's tick writes the draft, once.
@@ -139,7 +146,7 @@ fn typing_updates_findings_live_and_undo_restores() {
     assert!(press(&mut s, [Msg::Tick(t0() + chrono::Duration::seconds(2))]).is_empty());
     // Undo everything typed in this section.
     press(&mut s, (0..30).map(|_| ctrl('z')));
-    assert!(s.editor.as_ref().expect("editor").findings.is_empty());
+    assert!(s.screens.editor().expect("editor").findings.is_empty());
     assert_eq!(editor_text(&s), item.text);
     press(&mut s, [ctrl('y')]);
     assert_ne!(editor_text(&s), item.text, "redo re-applies");
@@ -157,8 +164,8 @@ fn closing_with_changes_keeps_a_draft_and_ctrl_c_too() {
         matches!(effects.as_slice(), [Effect::WriteDraft(d)] if d.text.contains("More. ")),
         "{effects:?}"
     );
-    assert_eq!(s.ui.mode, Mode::Board);
-    assert!(s.editor.is_none());
+    assert_eq!(s.mode(), Mode::Board);
+    assert!(s.screens.editor().is_none());
 
     press(&mut s, [key(KeyCode::Char('e')), key(KeyCode::Enter)]);
     press(&mut s, typed("x"));
@@ -190,9 +197,9 @@ fn a_conflict_offers_overwrite_take_theirs_or_merge() {
             matches!(effects.as_slice(), [Effect::WriteDraft(_)]),
             "typed text is kept: {effects:?}"
         );
-        assert!(s.editor.as_ref().expect("editor").conflict.is_some());
+        assert!(s.screens.editor().expect("editor").conflict.is_some());
         let effects = press(&mut s, [key(KeyCode::Char(choice))]);
-        let editor = s.editor.as_ref().expect("editor");
+        let editor = s.screens.editor().expect("editor");
         match choice {
             'o' => {
                 let Some(Effect::SaveWorkItem {
@@ -241,15 +248,15 @@ fn a_rejected_save_shows_the_servers_message_and_keeps_the_draft() {
     let effects = press(&mut s, [Msg::Op(OpResult::SaveFailed(msg.into()))]);
     assert!(matches!(effects.as_slice(), [Effect::WriteDraft(_)]));
     let message = s
-        .editor
-        .as_ref()
+        .screens
+        .editor()
         .and_then(|e| e.message.clone())
         .expect("message");
     assert!(
         message.contains("spec.summary: Too long") && message.contains("kept as a draft"),
         "{message}"
     );
-    assert!(s.editor.as_ref().expect("editor").changed, "still unsaved");
+    assert!(s.screens.editor().expect("editor").changed, "still unsaved");
 }
 
 #[test]
@@ -261,12 +268,16 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
     s.ensure_board();
     let effects = press(&mut s, [key(KeyCode::Char('a'))]);
     assert!(effects.is_empty());
-    assert_eq!(s.ui.mode, Mode::Findings);
-    let view = s.findings_view.as_ref().expect("findings");
+    assert_eq!(s.mode(), Mode::Findings);
+    let view = s.screens.findings().expect("findings");
     assert!(view.title.starts_with("Approval refused"));
-    assert!(view.findings.iter().any(|f| f.check == "safety-gates"));
+    assert!(
+        view.findings
+            .iter()
+            .any(|f| f.check == swarm_cockpit::domain::checks::CheckId::SafetyGates)
+    );
     press(&mut s, [key(KeyCode::Esc)]);
-    assert_eq!(s.ui.mode, Mode::Board);
+    assert_eq!(s.mode(), Mode::Board);
 
     apply_item(&mut s, good_item("fw", "A", "6"));
     let effects = press(&mut s, [key(KeyCode::Char('a'))]);
@@ -299,14 +310,14 @@ fn approve_is_refused_with_findings_then_granted_and_an_edit_revokes_it() {
         })],
     );
     assert!(
-        s.approval_of(s.items.values().next().expect("item"))
+        s.approval_of(s.cluster.items.values().next().expect("item"))
             .is_approved()
     );
     let mut edited = approved.clone();
     edited.text.push_str("\nextra\n");
     apply_item(&mut s, edited);
     assert!(matches!(
-        s.approval_of(s.items.values().next().expect("item")),
+        s.approval_of(s.cluster.items.values().next().expect("item")),
         Approval::Revoked { .. }
     ));
     let effects = press(&mut s, [key(KeyCode::Char('A'))]);
@@ -323,7 +334,7 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
     s.ensure_board();
     press(&mut s, [key(KeyCode::Char('v'))]);
     assert_eq!(
-        s.findings_view.as_ref().map(|v| v.title.as_str()),
+        s.screens.findings().map(|v| v.title.as_str()),
         Some("fw: all checks pass")
     );
     press(&mut s, [key(KeyCode::Char('q'))]);
@@ -342,14 +353,14 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
         ..draft.clone()
     };
     press(&mut s, [Msg::Op(OpResult::DraftsFound(vec![draft, other]))]);
-    assert_eq!(s.ui.mode, Mode::Drafts);
+    assert_eq!(s.mode(), Mode::Drafts);
     press(&mut s, [key(KeyCode::Char('r'))]);
-    assert_eq!(s.ui.mode, Mode::Editor);
-    let editor = s.editor.as_ref().expect("editor");
+    assert_eq!(s.mode(), Mode::Editor);
+    let editor = s.screens.editor().expect("editor");
     assert!(!editor.is_new, "fw exists: restoring edits it");
     assert!(editor.text().contains("recovered words"));
     assert_eq!(
-        s.editor.as_ref().expect("editor").focus,
+        s.screens.editor().expect("editor").focus,
         swarm_cockpit::app::editor::Focus::Fields
     );
     let effects = press(&mut s, [key(KeyCode::Esc)]);
@@ -357,7 +368,7 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
         matches!(effects.as_slice(), [Effect::WriteDraft(_)]),
         "restored text stays a draft until saved: {effects:?}"
     );
-    assert_eq!(s.drafts_offer.len(), 1);
+    assert_eq!(s.screens.drafts().map_or(0, |d| d.len()), 1);
 }
 
 #[test]

@@ -4,11 +4,13 @@
 //! train) with its keys.
 use super::board::CardId;
 use super::effect::Effect;
-use super::state::{Mode, State};
+use super::keymap::AuditAction;
+use super::screen::Screen;
+use super::state::State;
 use crate::domain::ObjectKey;
 use crate::domain::audit::{self, AuditReport, Inputs, RunChanges};
 use crate::sources::pr_audit::{AuditUpdate, AuditWanted, Target, textual_of};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -26,7 +28,6 @@ pub struct AuditScreen {
     pub selected: usize,
     /// Only this wave (opened from the wave planner).
     pub wave: Option<u32>,
-    pub back_to: Mode,
 }
 
 /// Where a row of the audit view jumps to.
@@ -58,7 +59,6 @@ pub struct AuditView {
     pub guarded: Vec<String>,
     /// The auditor's last word (status line of the audit view).
     pub status: Option<String>,
-    pub screen: Option<AuditScreen>,
     report: AuditReport,
     index: HashMap<ObjectKey, usize>,
     pub(super) dirty: bool,
@@ -71,6 +71,18 @@ impl AuditView {
             dirty: true,
             ..AuditView::default()
         }
+    }
+
+    /// Drops what the auditor found for the old target's runs (`:ctx`/`:ns`); the configuration
+    /// (guarded paths, required checks, whether a source is set up) stays.
+    pub fn forget_cluster(&mut self) {
+        *self = AuditView {
+            enabled: self.enabled,
+            required_config: std::mem::take(&mut self.required_config),
+            guarded: std::mem::take(&mut self.guarded),
+            dirty: true,
+            ..AuditView::default()
+        };
     }
 
     pub fn report(&self) -> &AuditReport {
@@ -118,9 +130,12 @@ pub fn ensure_report(state: &mut State, board_changed: bool) {
 
 /// The audit of the state's runs (the same core `swarm audit` runs).
 pub fn build_report(state: &State, wave: Option<u32>) -> AuditReport {
-    let subjects = audit::subjects(&state.plan, state.runs.values(), &state.items, |r| {
-        state.pr_for_run(r)
-    });
+    let subjects = audit::subjects(
+        &state.settings.plan,
+        state.cluster.runs.values(),
+        &state.cluster.items,
+        |r| state.pr_for_run(r),
+    );
     let view = &state.audit;
     let changes = |k: &ObjectKey| view.changes.get(k);
     let textual = |a: &str, b: &str| textual_of(&view.textual, a, b);
@@ -135,7 +150,7 @@ pub fn build_report(state: &State, wave: Option<u32>) -> AuditReport {
     audit::audit(
         &subjects,
         &Inputs {
-            plan: &state.plan,
+            plan: &state.settings.plan,
             guarded: &view.guarded,
             changes: &changes,
             textual: &textual,
@@ -147,15 +162,21 @@ pub fn build_report(state: &State, wave: Option<u32>) -> AuditReport {
 
 fn base_of_pr(state: &State, pr: &crate::domain::PullRequest) -> String {
     state
+        .cluster
         .runs
         .values()
-        .find(|r| crate::domain::pr_link::find_pr(&state.prs, r).is_some_and(|p| p == pr))
+        .find(|r| crate::domain::pr_link::find_pr(&state.cluster.prs, r).is_some_and(|p| p == pr))
         .map(|r| base_of(state, r))
         .unwrap_or_else(|| default_base(state))
 }
 
 fn default_base(state: &State) -> String {
-    state.plan.base.clone().unwrap_or_else(|| "main".into())
+    state
+        .settings
+        .plan
+        .base
+        .clone()
+        .unwrap_or_else(|| "main".into())
 }
 
 /// The base branch of a run: its `base` parameter, else its work item's, else the plan's.
@@ -173,9 +194,12 @@ pub fn base_of(state: &State, run: &crate::domain::Run) -> String {
 
 /// What the auditor should look at: every live run (in flight, or with an open PR).
 pub fn wanted(state: &State) -> AuditWanted {
-    let subjects = audit::subjects(&state.plan, state.runs.values(), &state.items, |r| {
-        state.pr_for_run(r)
-    });
+    let subjects = audit::subjects(
+        &state.settings.plan,
+        state.cluster.runs.values(),
+        &state.cluster.items,
+        |r| state.pr_for_run(r),
+    );
     let mut targets: Vec<Target> = subjects
         .iter()
         .filter(|s| s.is_live())
@@ -194,32 +218,20 @@ pub fn wanted(state: &State) -> AuditWanted {
 
 /// Changes when [`wanted`] may have: runs (head branch, phase), items, PR heads.
 pub fn wanted_fingerprint(state: &State) -> u64 {
+    // Any change of runs, items or PRs may change what to audit: a stamp, not a walk.
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for run in state.runs.values() {
-        run.key.hash(&mut h);
-        run.head_branch.hash(&mut h);
-        run.phase.label().hash(&mut h);
-        run.parameters.get("base").hash(&mut h);
-        if let Some(pr) = state.pr_for_run(run) {
-            pr.number.hash(&mut h);
-            pr.head_sha.hash(&mut h);
-            pr.is_open().hash(&mut h);
-        }
-    }
-    state.items.len().hash(&mut h);
+    state.cluster.revisions().data.hash(&mut h);
     h.finish()
 }
 
 /// Opens the audit view (`m` on the board; `m` in the wave planner opens it on that wave).
-pub fn open(state: &mut State, wave: Option<u32>, back_to: Mode) -> Vec<Effect> {
+pub fn open(state: &mut State, wave: Option<u32>) -> Vec<Effect> {
     state.ensure_board();
-    state.audit.screen = Some(AuditScreen {
+    state.screens.open(Screen::Audit(AuditScreen {
         tab: Tab::Conflicts,
         selected: 0,
         wave,
-        back_to,
-    });
-    state.ui.mode = Mode::Audit;
+    }));
     state.needs_redraw = true;
     let mut screen_rows = rows(state);
     first_selectable(&mut screen_rows, state);
@@ -227,14 +239,14 @@ pub fn open(state: &mut State, wave: Option<u32>, back_to: Mode) -> Vec<Effect> 
 }
 
 fn first_selectable(rows: &mut [Row], state: &mut State) {
-    if let Some(screen) = state.audit.screen.as_mut() {
+    if let Some(screen) = state.screens.audit_mut() {
         screen.selected = rows.iter().position(|r| !r.heading).unwrap_or(0);
     }
 }
 
 /// The rows of the open tab: conflict pairs with their files, or the trains with their blockers.
 pub fn rows(state: &State) -> Vec<Row> {
-    let Some(screen) = &state.audit.screen else {
+    let Some(screen) = state.screens.audit() else {
         return Vec::new();
     };
     let owned;
@@ -371,8 +383,8 @@ fn train_rows(state: &State, report: &AuditReport) -> Vec<Row> {
                     Some(run) => key_of(run).map(Jump::Run),
                     None => key
                         .as_ref()
-                        .and_then(|k| state.runs.get(k))
-                        .and_then(|r| crate::domain::pr_link::pr_url_for_run(&state.prs, r))
+                        .and_then(|k| state.cluster.runs.get(k))
+                        .and_then(|r| crate::domain::pr_link::pr_url_for_run(&state.cluster.prs, r))
                         .map(Jump::Url)
                         .or_else(|| key.clone().map(Jump::Run)),
                 };
@@ -393,8 +405,11 @@ fn train_rows(state: &State, report: &AuditReport) -> Vec<Row> {
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
     let rows = rows(state);
-    let Some(screen) = state.audit.screen.as_mut() else {
-        state.ui.mode = Mode::Board;
+    let Some(action) = state.settings.keymap.audit.action(&key) else {
+        state.needs_redraw = false;
+        return Vec::new();
+    };
+    let Screen::Audit(screen) = state.screens.front_mut() else {
         return Vec::new();
     };
     let step = |from: usize, down: bool| -> usize {
@@ -416,10 +431,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
         }
     };
-    match key.code {
-        KeyCode::Char('j') | KeyCode::Down => screen.selected = step(screen.selected, true),
-        KeyCode::Char('k') | KeyCode::Up => screen.selected = step(screen.selected, false),
-        KeyCode::Tab | KeyCode::BackTab => {
+    match action {
+        AuditAction::Down => screen.selected = step(screen.selected, true),
+        AuditAction::Up => screen.selected = step(screen.selected, false),
+        AuditAction::SwitchTab => {
             screen.tab = match screen.tab {
                 Tab::Conflicts => Tab::Train,
                 Tab::Train => Tab::Conflicts,
@@ -427,12 +442,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let mut rows = self::rows(state);
             first_selectable(&mut rows, state);
         }
-        KeyCode::Char('r') => return vec![Effect::RefreshPullRequests],
-        KeyCode::Esc | KeyCode::Char('q') => {
-            state.ui.mode = screen.back_to.clone();
-            state.audit.screen = None;
+        AuditAction::Refresh => return vec![Effect::RefreshPullRequests],
+        AuditAction::Help => super::help::open(state),
+        AuditAction::Back => {
+            state.screens.back();
         }
-        KeyCode::Enter => {
+        AuditAction::Jump => {
             let jump = rows.get(screen.selected).and_then(|r| r.jump.clone());
             match jump {
                 Some(Jump::Url(url)) => return vec![Effect::OpenUrl(url)],
@@ -440,7 +455,6 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 None => {}
             }
         }
-        _ => {}
     }
     Vec::new()
 }
@@ -456,16 +470,20 @@ fn jump_to_run(state: &mut State, key: ObjectKey) {
             state.ui.lane = lane;
             state.ui.card = card;
             state.ui.selected = Some(id);
-            state.audit.screen = None;
-            state.ui.mode = Mode::Detail;
-            state.ui.detail_scroll = 0;
+            state.screens.close(super::screen::Mode::Audit);
+            state.screens.open(Screen::Detail { scroll: 0 });
         }
-        None => super::github::notify(state, "that run is no longer on the board"),
+        None => super::toasts::show(state, "that run is no longer on the board"),
     }
 }
 
 /// Drifting runs among a column's cards, for the lane header.
 pub fn column_drift(state: &State, column: &super::board::Column) -> u32 {
+    // Drawn every frame: without an audit report there is nothing to count, and looking up each
+    // of 10,000 cards costs more than the rest of an idle frame.
+    if state.audit.index.is_empty() {
+        return 0;
+    }
     column
         .cards
         .iter()
@@ -484,6 +502,7 @@ mod tests {
     use crate::app::update;
     use crate::domain::audit::{ChangeSet, ChangeSource, ChangedFile, FileStatus};
     use crate::domain::{Plan, Run};
+    use crossterm::event::KeyCode;
     use crossterm::event::{KeyEventKind, KeyEventState, KeyModifiers};
     use serde_json::json;
 
@@ -582,7 +601,7 @@ mod tests {
         );
 
         update(&mut s, key(KeyCode::Char('m')));
-        assert_eq!(s.ui.mode, Mode::Audit);
+        assert_eq!(s.mode(), crate::app::screen::Mode::Audit);
         let r = rows(&s);
         assert_eq!(
             r[0].text,
@@ -593,7 +612,7 @@ mod tests {
         assert!(rows(&s).iter().all(|r| !r.text.contains('⇄')));
         update(&mut s, key(KeyCode::Tab));
         update(&mut s, key(KeyCode::Enter));
-        assert_eq!(s.ui.mode, Mode::Detail);
+        assert_eq!(s.mode(), crate::app::screen::Mode::Detail);
         assert_eq!(s.ui.selected, Some(CardId::Run(ObjectKey::new("ns", "b"))));
     }
 }

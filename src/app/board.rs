@@ -1,9 +1,11 @@
-//! The board derived from state: lanes as columns, cards sorted by what needs attention. Rebuilt
-//! only when the data or the filter changed, so drawing a frame never sorts.
-use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem};
+//! The board derived from state: lanes as columns, cards sorted by what needs attention. Built
+//! whole when the plan, the work items or the filter change; a run's event moves just its card
+//! ([`Board::upsert_run`], [`Board::remove_run`]), so one status change at 10,000 runs costs
+//! a binary search and a shift in one lane, not a rebuild. Drawing a frame never sorts.
+use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem, placement};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Identifies a card across rebuilds (selection follows the object, not the index).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,6 +39,33 @@ pub struct Column {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Board {
     pub columns: Vec<Column>,
+    /// The column of every card, so an event finds its card without scanning the board.
+    at: HashMap<CardId, usize>,
+    /// Runs per work item (filtered out or not): an item's own card shows only while it has none.
+    runs_of_item: HashMap<ObjectKey, u32>,
+    /// The plan names no lanes: columns come from the runs, so a new lane reorders them and
+    /// events fall back to a rebuild.
+    discover_lanes: bool,
+}
+
+/// What an incremental change needs besides the run: the same inputs [`Board::build`] takes.
+pub struct Inputs<'a> {
+    pub items: &'a BTreeMap<ObjectKey, WorkItem>,
+    pub filter: &'a str,
+    pub stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>,
+}
+
+/// The columns an incremental change touched (their PR counts need recounting); `None` from
+/// [`Board::upsert_run`]/[`Board::remove_run`] means "rebuild the board".
+pub type Touched = Vec<usize>;
+
+fn is_stuck(run: &Run, stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>) -> bool {
+    matches!(run.phase, Phase::Pending | Phase::Blocked)
+        && stuck.is_some_and(|(now, after)| run.created.is_some_and(|c| now - c > after))
+}
+
+fn sort_key(card: &Card) -> (u8, &CardId) {
+    (card.phase.attention_rank(), &card.id)
 }
 
 pub const UNASSIGNED: &str = "Unassigned";
@@ -49,10 +78,6 @@ impl Board {
         filter: &str,
         stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>,
     ) -> Board {
-        let is_stuck = |run: &Run| {
-            matches!(run.phase, Phase::Pending | Phase::Blocked)
-                && stuck.is_some_and(|(now, after)| run.created.is_some_and(|c| now - c > after))
-        };
         let mut columns: Vec<Column> = plan
             .lanes
             .iter()
@@ -63,8 +88,8 @@ impl Board {
         let discover_lanes = plan.lanes.is_empty();
 
         let mut launched: HashSet<(&str, &str)> = HashSet::new();
+        let mut runs_of_item: HashMap<ObjectKey, u32> = HashMap::new();
         let mut place = |lane: Option<&str>, card: Card, columns: &mut Vec<Column>| {
-            let lane = lane.map(str::trim).filter(|l| !l.is_empty());
             let idx = match lane {
                 Some(id) => match columns.iter().position(|c| c.lane.as_deref() == Some(id)) {
                     Some(i) => Some(i),
@@ -83,24 +108,21 @@ impl Board {
         };
 
         for run in runs.values() {
-            let item = run
-                .work_item
-                .as_ref()
-                .and_then(|n| items.get(&ObjectKey::new(run.key.namespace.clone(), n.clone())));
+            let item = placement::item_of(run, items);
             if let Some(name) = &run.work_item {
                 launched.insert((run.key.namespace.as_str(), name.as_str()));
+                *runs_of_item
+                    .entry(ObjectKey::new(run.key.namespace.clone(), name.clone()))
+                    .or_default() += 1;
             }
             if !matcher.matches_run(run, item) {
                 continue;
             }
-            let lane = run
-                .lane
-                .as_deref()
-                .or_else(|| item.and_then(|i| i.lane.as_deref()));
+            let lane = placement::lane_of(run, item);
             let card = Card {
                 id: CardId::Run(run.key.clone()),
                 phase: run.phase.clone(),
-                stuck: is_stuck(run),
+                stuck: is_stuck(run, stuck),
             };
             place(lane, card, &mut columns);
         }
@@ -116,7 +138,7 @@ impl Board {
                 phase: Phase::NotLaunched,
                 stuck: false,
             };
-            place(item.lane.as_deref(), card, &mut columns);
+            place(placement::item_lane(item), card, &mut columns);
         }
 
         if discover_lanes {
@@ -126,25 +148,147 @@ impl Board {
             columns.push(unassigned);
         }
         for column in &mut columns {
-            column.cards.sort_by(|a, b| {
-                (a.phase.attention_rank(), &a.id).cmp(&(b.phase.attention_rank(), &b.id))
-            });
+            column.cards.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         }
-        Board { columns }
+        let at = columns
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.cards.iter().map(move |card| (card.id.clone(), i)))
+            .collect();
+        Board {
+            columns,
+            at,
+            runs_of_item,
+            discover_lanes,
+        }
+    }
+
+    /// A run was added or changed (`old` is what the board last saw of it): its card moves to
+    /// where a rebuild would put it. `None` when only a rebuild can say (a new column, the
+    /// Unassigned column appearing or emptying, a run switching work items, discovered lanes).
+    pub fn upsert_run(&mut self, old: Option<&Run>, run: &Run, inputs: &Inputs) -> Option<Touched> {
+        if self.discover_lanes {
+            return None;
+        }
+        let item_key = placement::item_key(run);
+        if let Some(old) = old
+            && placement::item_key(old) != item_key
+        {
+            return None;
+        }
+        let mut touched = Touched::new();
+        let id = CardId::Run(run.key.clone());
+        if old.is_none()
+            && let Some(key) = &item_key
+        {
+            let runs = self.runs_of_item.entry(key.clone()).or_default();
+            *runs += 1;
+            // Its first run replaces the work item's own card.
+            if *runs == 1 {
+                touched.extend(self.take_card(&CardId::WorkItem(key.clone()))?);
+            }
+        }
+        touched.extend(self.take_card(&id)?);
+        let item = item_key.as_ref().and_then(|k| inputs.items.get(k));
+        if CardMatcher::new(inputs.filter).matches_run(run, item) {
+            let lane = placement::lane_of(run, item);
+            let card = Card {
+                id,
+                phase: run.phase.clone(),
+                stuck: is_stuck(run, inputs.stuck),
+            };
+            touched.push(self.put_card(lane, card)?);
+        }
+        self.settled(touched)
+    }
+
+    /// A run is gone: its card goes, and its work item's own card comes back when it was the
+    /// item's last run.
+    pub fn remove_run(&mut self, run: &Run, inputs: &Inputs) -> Option<Touched> {
+        if self.discover_lanes {
+            return None;
+        }
+        let mut touched = self.take_card(&CardId::Run(run.key.clone()))?;
+        if let Some(key) = placement::item_key(run) {
+            let runs = self.runs_of_item.entry(key.clone()).or_default();
+            *runs = runs.saturating_sub(1);
+            if *runs == 0 {
+                self.runs_of_item.remove(&key);
+                if let Some(item) = inputs.items.get(&key)
+                    && CardMatcher::new(inputs.filter).matches_item(item)
+                {
+                    let card = Card {
+                        id: CardId::WorkItem(key),
+                        phase: Phase::NotLaunched,
+                        stuck: false,
+                    };
+                    touched.push(self.put_card(placement::item_lane(item), card)?);
+                }
+            }
+        }
+        self.settled(touched)
+    }
+
+    /// Removes a card if it is on the board; `Some(columns touched)` (empty when absent).
+    fn take_card(&mut self, id: &CardId) -> Option<Touched> {
+        let Some(col) = self.at.remove(id) else {
+            return Some(Touched::new());
+        };
+        let column = self.columns.get_mut(col)?;
+        let idx = column.cards.iter().position(|c| &c.id == id)?;
+        column.remove(idx);
+        Some(vec![col])
+    }
+
+    /// Inserts a card where [`Board::build`] would have placed it and sorted it.
+    /// `lane` as [`placement`] gives it (trimmed, blank is none).
+    fn put_card(&mut self, lane: Option<&str>, card: Card) -> Option<usize> {
+        let col = lane
+            .and_then(|id| {
+                self.columns
+                    .iter()
+                    .position(|c| c.lane.as_deref() == Some(id))
+            })
+            .or_else(|| self.columns.iter().position(|c| c.lane.is_none()))?;
+        let column = &mut self.columns[col];
+        let idx = column
+            .cards
+            .partition_point(|c| sort_key(c) < sort_key(&card));
+        self.at.insert(card.id.clone(), col);
+        column.insert(idx, card);
+        Some(col)
+    }
+
+    /// The Unassigned column shows only while it has cards (or is the only column): when it
+    /// empties, only a rebuild removes it.
+    fn settled(&self, mut touched: Touched) -> Option<Touched> {
+        let lone_empty_unassigned = self
+            .columns
+            .iter()
+            .any(|c| c.lane.is_none() && c.cards.is_empty())
+            && self.columns.len() > 1;
+        if lone_empty_unassigned {
+            return None;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        Some(touched)
     }
 
     pub fn card(&self, lane: usize, idx: usize) -> Option<&Card> {
         self.columns.get(lane)?.cards.get(idx)
     }
 
-    /// Where a card sits now (after a rebuild moved it).
+    /// Where a card sits now (after a rebuild or an event moved it).
     pub fn position(&self, id: &CardId) -> Option<(usize, usize)> {
-        self.columns.iter().enumerate().find_map(|(li, col)| {
-            col.cards
-                .iter()
-                .position(|c| &c.id == id)
-                .map(|ci| (li, ci))
-        })
+        let col = *self.at.get(id)?;
+        let idx = self
+            .columns
+            .get(col)?
+            .cards
+            .iter()
+            .position(|c| &c.id == id)?;
+        Some((col, idx))
     }
 }
 
@@ -160,19 +304,37 @@ impl Column {
     }
 
     fn push(&mut self, card: Card) {
-        self.stuck += u32::from(card.stuck);
+        self.count(&card, true);
+        self.cards.push(card);
+    }
+
+    fn insert(&mut self, idx: usize, card: Card) {
+        self.count(&card, true);
+        self.cards.insert(idx, card);
+    }
+
+    fn remove(&mut self, idx: usize) -> Card {
+        let card = self.cards.remove(idx);
+        self.count(&card, false);
+        card
+    }
+
+    fn count(&mut self, card: &Card, add: bool) {
+        let step = |n: &mut u32| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        if card.stuck {
+            step(&mut self.stuck);
+        }
         let key = card.phase.theme_key();
         if let Some(i) = Phase::COUNTED.iter().position(|k| *k == key) {
-            self.counts[i] += 1;
+            step(&mut self.counts[i]);
         }
-        self.cards.push(card);
     }
 }
 
 /// Fuzzy filter over what an operator would type: name, work item, summary, head branch, phase, lane.
 struct CardMatcher {
-    pattern: Option<Pattern>,
-    matcher: Matcher,
+    /// With its matcher (whose scratch space is worth allocating only when there is a filter).
+    pattern: Option<(Pattern, Matcher)>,
     buf: Vec<char>,
 }
 
@@ -181,14 +343,14 @@ impl CardMatcher {
         let filter = filter.trim();
         CardMatcher {
             pattern: (!filter.is_empty()).then(|| {
-                Pattern::new(
+                let pattern = Pattern::new(
                     filter,
                     CaseMatching::Smart,
                     Normalization::Smart,
                     AtomKind::Fuzzy,
-                )
+                );
+                (pattern, Matcher::new(Config::DEFAULT))
             }),
-            matcher: Matcher::new(Config::DEFAULT),
             buf: Vec::new(),
         }
     }
@@ -203,7 +365,7 @@ impl CardMatcher {
             summary,
             run.head_branch.as_deref(),
             Some(run.phase.label()),
-            run.lane.as_deref(),
+            placement::lane_of(run, item),
         ])
     }
 
@@ -213,7 +375,7 @@ impl CardMatcher {
             Some(item.summary.as_str()),
             item.head(),
             Some(crate::domain::Phase::NotLaunched.label()),
-            item.lane.as_deref(),
+            placement::item_lane(item),
         ])
     }
 
@@ -227,10 +389,175 @@ impl CardMatcher {
     }
 
     fn matches(&mut self, haystack: &str) -> bool {
-        let Some(pattern) = &self.pattern else {
+        let Some((pattern, matcher)) = &mut self.pattern else {
             return true;
         };
         let hay = Utf32Str::new(haystack, &mut self.buf);
-        pattern.score(hay, &mut self.matcher).is_some()
+        pattern.score(hay, matcher).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The incremental board against its oracle: after any sequence of run events, the board
+    //! kept up to date card by card equals the board built from scratch.
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const LANES: [Option<&str>; 4] = [Some("A"), Some("B"), Some("Z"), None];
+    const PHASES: [Option<&str>; 6] = [
+        None,
+        Some("Pending"),
+        Some("Running"),
+        Some("Succeeded"),
+        Some("Failed"),
+        Some("Cancelled"),
+    ];
+
+    fn plan(with_lanes: bool) -> Plan {
+        if !with_lanes {
+            return Plan::default();
+        }
+        Plan::parse(
+            "name = \"t\"\n[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"a/**\"]\n\
+             [[lane]]\nid = \"B\"\ntitle = \"b\"\nowns = [\"b/**\"]\n",
+            "plan.toml",
+        )
+        .expect("plan")
+    }
+
+    fn run(name: u8, lane: usize, item: Option<u8>, phase: usize, minute: u8) -> Run {
+        let mut labels = json!({});
+        if let Some(l) = LANES[lane] {
+            labels["swarm.proompteng.ai/lane"] = json!(l);
+        }
+        let mut spec = json!({"runtime": {"type": "workflow"}});
+        if let Some(i) = item {
+            spec["implementationSpecRef"] = json!({"name": format!("item-{i}")});
+        }
+        let mut obj = json!({
+            "metadata": {"name": format!("run-{name}"), "namespace": "ns", "labels": labels,
+                         "creationTimestamp": format!("2026-02-10T11:{minute:02}:00Z")},
+            "spec": spec,
+        });
+        if let Some(p) = PHASES[phase] {
+            obj["status"] = json!({"phase": p});
+        }
+        Run::from_json(&obj)
+    }
+
+    fn item(i: u8, lane: usize) -> WorkItem {
+        let mut labels = json!({});
+        if let Some(l) = LANES[lane] {
+            labels["swarm.proompteng.ai/lane"] = json!(l);
+        }
+        WorkItem::from_json(&json!({
+            "metadata": {"name": format!("item-{i}"), "namespace": "ns", "labels": labels},
+            "spec": {"text": "## Objective\nx\n", "summary": format!("summary {i}")},
+        }))
+    }
+
+    #[derive(Debug, Clone)]
+    enum Event {
+        Upsert {
+            name: u8,
+            lane: usize,
+            item: Option<u8>,
+            phase: usize,
+            minute: u8,
+        },
+        Delete(u8),
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            3 => (0u8..8, 0..LANES.len(), proptest::option::of(0u8..4), 0..PHASES.len(), 0u8..60)
+                .prop_map(|(name, lane, item, phase, minute)| Event::Upsert { name, lane, item, phase, minute }),
+            1 => (0u8..8).prop_map(Event::Delete),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn incremental_board_equals_a_rebuild(
+            with_lanes in any::<bool>(),
+            item_lanes in proptest::collection::vec(0..LANES.len(), 4),
+            filter in prop_oneof![Just(""), Just("run-1"), Just("summary 2"), Just("Failed")],
+            events in proptest::collection::vec(event(), 1..40),
+        ) {
+            let plan = plan(with_lanes);
+            let items: BTreeMap<ObjectKey, WorkItem> = item_lanes
+                .iter()
+                .enumerate()
+                .map(|(i, lane)| {
+                    let it = item(i as u8, *lane);
+                    (it.key.clone(), it)
+                })
+                .collect();
+            let now = chrono::DateTime::parse_from_rfc3339("2026-02-10T12:00:00Z")
+                .expect("time")
+                .to_utc();
+            let stuck = Some((now, chrono::Duration::minutes(30)));
+            let mut runs: BTreeMap<ObjectKey, Run> = BTreeMap::new();
+            let mut board = Board::build(&plan, &runs, &items, filter, stuck);
+            for event in events {
+                let inputs = Inputs { items: &items, filter, stuck };
+                let applied = match event {
+                    Event::Upsert { name, lane, item, phase, minute } => {
+                        let r = run(name, lane, item, phase, minute);
+                        let old = runs.insert(r.key.clone(), r.clone());
+                        board.upsert_run(old.as_ref(), &r, &inputs)
+                    }
+                    Event::Delete(name) => {
+                        match runs.remove(&ObjectKey::new("ns", format!("run-{name}"))) {
+                            Some(old) => board.remove_run(&old, &inputs),
+                            None => Some(Vec::new()),
+                        }
+                    }
+                };
+                let rebuilt = Board::build(&plan, &runs, &items, filter, stuck);
+                match applied {
+                    Some(touched) => {
+                        prop_assert_eq!(&board.columns, &rebuilt.columns);
+                        prop_assert_eq!(&board.at, &rebuilt.at);
+                        for (i, column) in board.columns.iter().enumerate() {
+                            if !touched.contains(&i) {
+                                // An untouched column is the same as before the event.
+                                prop_assert_eq!(column, &rebuilt.columns[i]);
+                            }
+                        }
+                    }
+                    None => board = rebuilt,
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_status_change_moves_one_card_without_a_rebuild() {
+        let plan = plan(true);
+        let items = BTreeMap::new();
+        let mut runs = BTreeMap::new();
+        for n in 0..5 {
+            let r = run(n, 0, None, 2, 0);
+            runs.insert(r.key.clone(), r);
+        }
+        let mut board = Board::build(&plan, &runs, &items, "", None);
+        let old = runs[&ObjectKey::new("ns", "run-3")].clone();
+        let failed = run(3, 0, None, 4, 0);
+        let inputs = Inputs {
+            items: &items,
+            filter: "",
+            stuck: None,
+        };
+        let touched = board.upsert_run(Some(&old), &failed, &inputs);
+        assert_eq!(touched, Some(vec![0]), "only lane A changed");
+        // Failed needs attention first: the card moved to the top of its lane.
+        assert_eq!(
+            board.columns[0].cards[0].id,
+            CardId::Run(ObjectKey::new("ns", "run-3"))
+        );
     }
 }

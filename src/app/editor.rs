@@ -154,10 +154,15 @@ impl Editor {
     }
 
     pub fn recheck(&mut self, ctx: &Context) {
+        self.findings = self.check(ctx);
+    }
+
+    /// What the checks say about the text as it stands.
+    pub fn check(&self, ctx: &Context) -> Vec<checks::Finding> {
         let item = self.as_work_item();
         let mut findings = name_findings(&self.name(), &item);
         findings.extend(checks::check_item(&item, ctx));
-        self.findings = findings;
+        findings
     }
 
     fn selected_area(&mut self) -> &mut TextArea<'static> {
@@ -201,7 +206,7 @@ fn name_findings(name: &str, item: &WorkItem) -> Vec<Finding> {
     }
     vec![Finding {
         severity: checks::Severity::Error,
-        check: "name",
+        check: crate::domain::checks::CheckId::Name,
         item: item.key.name.clone(),
         section: None,
         line: None,

@@ -39,6 +39,13 @@ pub enum Effect {
     },
     /// Cancel runs as upstream's CLI does: delete their Jobs, keep the AgentRuns.
     CancelRuns(Vec<crate::domain::ObjectKey>),
+    /// Annotate finished runs `agents.proompteng.ai/retain: "true"` (kept past their TTL).
+    RetainRuns(Vec<crate::domain::ObjectKey>),
+    /// Write every pod log of a run to files in `dir` (one per pod), before retention takes them.
+    SaveRunLogs {
+        query: crate::app::logs::PodQuery,
+        dir: std::path::PathBuf,
+    },
     /// Delete AgentRuns (the controller's finalizer tears their runtime down).
     DeleteRuns(Vec<crate::domain::ObjectKey>),
     /// Switch theme (`:theme`): a built-in name, a name in the themes dir, or a path.
@@ -79,4 +86,43 @@ pub enum Effect {
     OpenUrl(String),
     /// Refresh pull requests now (`r`).
     RefreshPullRequests,
+    /// The operator turned read-only on for the session (`:readonly`): the executor refuses every
+    /// mutation from now on, whatever the app asks (there is no way back within the session).
+    EnterReadOnly,
+}
+
+impl Effect {
+    /// Whether the effect changes the cluster. Read-only mode refuses these at the executor,
+    /// whatever the app code asked for. Local files (drafts, saved logs) are not mutations: a
+    /// read-only session still keeps the operator's text as a draft.
+    pub fn is_mutation(&self) -> bool {
+        // Exhaustive on purpose: a new effect must say whether read-only mode lets it through.
+        match self {
+            Effect::SaveWorkItem { .. }
+            | Effect::PatchWorkItem { .. }
+            | Effect::ApproveWorkItem { .. }
+            | Effect::LaunchRuns { .. }
+            | Effect::CancelRuns(_)
+            | Effect::RetainRuns(_)
+            | Effect::DeleteRuns(_) => true,
+            Effect::WriteDraft(_)
+            | Effect::WriteBackup(_)
+            | Effect::DeleteDraft { .. }
+            | Effect::SetTheme(_)
+            | Effect::LoadPlan(_)
+            | Effect::SwitchTarget { .. }
+            | Effect::Notify { .. }
+            | Effect::ExternalEdit { .. }
+            | Effect::Quit
+            | Effect::WatchPods(_)
+            | Effect::StreamLogs(_)
+            | Effect::StopLogs
+            | Effect::SaveLogs { .. }
+            | Effect::SaveRunLogs { .. }
+            | Effect::Copy(_)
+            | Effect::OpenUrl(_)
+            | Effect::RefreshPullRequests
+            | Effect::EnterReadOnly => false,
+        }
+    }
 }

@@ -76,7 +76,7 @@ pub fn on_note(state: &mut State, kind: ResourceKind, note: WatchNote) {
 pub fn on_connection(state: &mut State, kind: ResourceKind, conn: &ConnState) {
     let now = state.now;
     let info = state.freshness.watches.entry(kind).or_default();
-    if state.connection.get(&kind) != Some(conn) {
+    if state.cluster.connection.get(&kind) != Some(conn) {
         info.since = Some(now);
     }
     if *conn == ConnState::Connected {
@@ -99,9 +99,8 @@ pub struct Stale {
 pub fn track_logs(state: &mut State) {
     let now = state.now;
     let current = state
-        .logs
-        .view
-        .as_ref()
+        .screens
+        .logs()
         .map(|v| (v.stream_id, std::mem::discriminant(&v.stream)));
     match (&state.freshness.log_stream, current) {
         (_, None) => state.freshness.log_stream = None,
@@ -115,7 +114,7 @@ pub fn stale_sources(state: &State) -> Vec<Stale> {
     let mut out = Vec::new();
     for (kind, info) in &state.freshness.watches {
         // A watch that is not connected already says so, and why.
-        if !info.tracked || state.connection.get(kind) != Some(&ConnState::Connected) {
+        if !info.tracked || state.cluster.connection.get(kind) != Some(&ConnState::Connected) {
             continue;
         }
         if let Some(t) = info.last_delivery
@@ -141,8 +140,7 @@ pub fn stale_sources(state: &State) -> Vec<Stale> {
             old: true,
         });
     }
-    if let (Some(view), Some((_, _, since))) =
-        (state.logs.view.as_ref(), state.freshness.log_stream)
+    if let (Some(view), Some((_, _, since))) = (state.screens.logs(), state.freshness.log_stream)
         && state.now - since > LOG_STALE_AFTER
     {
         let what = match &view.stream {

@@ -1,17 +1,13 @@
-//! The GitHub side of the pure app: what the poller last said, the one-line notices (`o` with no
-//! browser), applying PR refreshes, the keys `o` and `r`, what the poller should fetch, and PR
+//! The GitHub side of the pure app: what the poller last said, applying PR refreshes, the keys `o` and `r`, what the poller should fetch, and PR
 //! aggregates per lane (the wave gate "previous wave merged" reads [`lane_prs_merged`]).
 use super::board::{CardId, Column};
 use super::effect::Effect;
 use super::state::{Mode, State};
 use crate::domain::pr_link::{self, PrLink, PrWanted};
-use crate::domain::{ObjectKey, PullRequest, Run};
+use crate::domain::{ObjectKey, PullRequest, Run, placement};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
-
-/// How long a notice stays in the status line.
-pub const NOTICE_SECONDS: i64 = 12;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GitHubHealth {
@@ -48,19 +44,11 @@ impl GitHubStatus {
     }
 }
 
-/// A short message for the status line, gone after [`NOTICE_SECONDS`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    pub text: String,
-    pub until: DateTime<Utc>,
-}
-
 /// GitHub-related state owned by [`State`].
 #[derive(Debug, Clone, Default)]
 pub struct GitHubView {
     /// `None`: no poller was set up (the demo feeds PRs itself).
     pub status: Option<GitHubStatus>,
-    pub notice: Option<Notice>,
     /// PR counts per board column (same order), rebuilt by [`State::ensure_board`] after the board
     /// or the PRs changed, so drawing a lane header never walks its runs.
     lane_counts: Vec<LanePrs>,
@@ -72,22 +60,6 @@ impl GitHubView {
     pub fn lane_counts(&self, idx: usize) -> LanePrs {
         self.lane_counts.get(idx).copied().unwrap_or_default()
     }
-
-    /// The notice, while it lasts.
-    pub fn notice_at(&self, now: DateTime<Utc>) -> Option<&str> {
-        self.notice
-            .as_ref()
-            .filter(|n| n.until > now)
-            .map(|n| n.text.as_str())
-    }
-}
-
-/// Shows `text` in the status line for a few seconds.
-pub fn notify(state: &mut State, text: impl Into<String>) {
-    let until = state.now + chrono::Duration::seconds(NOTICE_SECONDS);
-    let text = crate::domain::sanitize::one_line(&text.into());
-    state.github.notice = Some(Notice { text, until });
-    state.needs_redraw = true;
 }
 
 /// A batch refresh from the poller: each PR replaces the one under its key.
@@ -96,7 +68,7 @@ pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
         return;
     }
     for pr in prs {
-        state.prs.insert(pr.key(), pr);
+        state.cluster.upsert_pr(pr);
     }
     state.github.lane_counts_dirty = true;
     state.needs_redraw = true;
@@ -119,6 +91,20 @@ pub(super) fn ensure_lane_counts(state: &mut State) {
     state.github.lane_counts_dirty = false;
 }
 
+/// Recounts the PRs of the columns an event changed (the others cannot have changed).
+pub(super) fn recount_lanes(state: &mut State, columns: &[usize]) {
+    if state.github.lane_counts.len() != state.board_view().columns.len() {
+        state.github.lane_counts_dirty = true;
+        return;
+    }
+    for &i in columns {
+        if let Some(column) = state.board_view().columns.get(i) {
+            let counts = column_prs(state, column);
+            state.github.lane_counts[i] = counts;
+        }
+    }
+}
+
 pub fn apply_status(state: &mut State, status: GitHubStatus) {
     if state.github.status.as_ref() != Some(&status) {
         state.github.status = Some(status);
@@ -129,7 +115,7 @@ pub fn apply_status(state: &mut State, status: GitHubStatus) {
 /// The run a key press acts on: the selected card's run.
 fn selected_run(state: &State) -> Option<&Run> {
     match state.ui.selected.as_ref()? {
-        CardId::Run(key) => state.runs.get(key),
+        CardId::Run(key) => state.cluster.runs.get(key),
         CardId::WorkItem(_) => None,
     }
 }
@@ -137,17 +123,17 @@ fn selected_run(state: &State) -> Option<&Run> {
 /// `o`: open the selected run's PR in the browser (the runtime shows the URL if it cannot).
 pub fn open_pr(state: &mut State) -> Vec<Effect> {
     let Some(run) = selected_run(state) else {
-        notify(state, "select a run to open its pull request");
+        super::toasts::show(state, "select a run to open its pull request");
         return Vec::new();
     };
     let name = run.key.name.clone();
-    match pr_link::pr_url_for_run(&state.prs, run) {
+    match pr_link::pr_url_for_run(&state.cluster.prs, run) {
         Some(url) => {
-            notify(state, format!("opening {url}"));
+            super::toasts::show(state, format!("opening {url}"));
             vec![Effect::OpenUrl(url)]
         }
         None => {
-            notify(state, format!("{name}: no pull request linked yet"));
+            super::toasts::show(state, format!("{name}: no pull request linked yet"));
             Vec::new()
         }
     }
@@ -156,7 +142,7 @@ pub fn open_pr(state: &mut State) -> Vec<Effect> {
 /// `r`: refresh pull requests now.
 pub fn refresh(state: &mut State) -> Vec<Effect> {
     match state.github.status.as_ref().map(|s| s.health) {
-        None => notify(state, "GitHub is not connected here (demo data)"),
+        None => super::toasts::show(state, "GitHub is not connected here (demo data)"),
         Some(GitHubHealth::Off) => {
             let message = state
                 .github
@@ -164,9 +150,9 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
                 .as_ref()
                 .map(|s| s.message.clone())
                 .unwrap_or_default();
-            notify(state, format!("GitHub: {message}"));
+            super::toasts::show(state, format!("GitHub: {message}"));
         }
-        Some(_) => notify(state, "refreshing pull requests…"),
+        Some(_) => super::toasts::show(state, "refreshing pull requests…"),
     }
     vec![Effect::RefreshPullRequests]
 }
@@ -175,11 +161,12 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
 /// detail pane.
 pub fn wanted(state: &State) -> PrWanted {
     let links = state
+        .cluster
         .runs
         .values()
         .filter_map(pr_link::link_for_run)
         .collect();
-    let detail = (state.ui.mode == Mode::Detail)
+    let detail = (state.mode() == Mode::Detail)
         .then(|| selected_run(state))
         .flatten()
         // The same link the batch fetches it by: the poller finds the PR it already has.
@@ -189,20 +176,11 @@ pub fn wanted(state: &State) -> PrWanted {
 
 /// A cheap fingerprint of [`wanted`], so the runtime rebuilds the set only when it may differ.
 pub fn wanted_fingerprint(state: &State) -> u64 {
+    // The links change only with a run's link fields (or a run coming or going): a stamp, not a
+    // walk over every run on every frame.
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    for run in state.runs.values() {
-        (
-            &run.repository,
-            &run.head_branch,
-            run.is_template,
-            run.artifact_urls.len(),
-        )
-            .hash(&mut h);
-        if run.head_branch.is_none() || run.repository.is_none() {
-            run.artifact_urls.hash(&mut h);
-        }
-    }
-    (state.ui.mode == Mode::Detail).hash(&mut h);
+    state.cluster.revisions().links.hash(&mut h);
+    (state.mode() == Mode::Detail).hash(&mut h);
     state.ui.selected.hash(&mut h);
     h.finish()
 }
@@ -277,38 +255,24 @@ impl LanePrs {
 /// PR counts of one board column (the cards it shows, filter applied), for its header.
 pub fn column_prs(state: &State, column: &Column) -> LanePrs {
     let runs = column.cards.iter().filter_map(|c| match &c.id {
-        CardId::Run(key) => state.runs.get(key),
+        CardId::Run(key) => state.cluster.runs.get(key),
         CardId::WorkItem(_) => None,
     });
     LanePrs::count(state, runs)
 }
 
 /// PR counts of every run in `lane` (all of them, filter or not), optionally of one wave only.
-/// A run's lane and wave are its labels, else its work item's.
-pub fn lane_prs(state: &State, lane: &str, wave: Option<&str>) -> LanePrs {
+/// A run's lane and wave are its labels, else its work item's ([`placement`]).
+pub fn lane_prs(state: &State, lane: &str, wave: Option<u32>) -> LanePrs {
     let lane = lane.trim();
-    let runs = state.runs.values().filter(|run| {
-        let item = run.work_item.as_ref().and_then(|n| {
-            state
-                .items
-                .get(&ObjectKey::new(run.key.namespace.clone(), n.clone()))
-        });
-        let run_lane = run
-            .lane
-            .as_deref()
-            .or_else(|| item.and_then(|i| i.lane.as_deref()))
-            .map(str::trim);
-        let run_wave = run
-            .wave
-            .as_deref()
-            .or_else(|| item.and_then(|i| i.wave.as_deref()))
-            .map(str::trim);
-        run_lane == Some(lane) && wave.is_none_or(|w| run_wave == Some(w.trim()))
+    let runs = state.cluster.runs.values().filter(|run| {
+        let place = placement::Placement::of(run, &state.cluster.items, &state.settings.plan);
+        place.lane == Some(lane) && wave.is_none_or(|w| place.wave == Some(w))
     });
     LanePrs::count(state, runs)
 }
 
 /// The wave gate: has every run of `lane` (in `wave`, if given) a merged PR?
-pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<&str>) -> bool {
+pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<u32>) -> bool {
     lane_prs(state, lane, wave).all_merged()
 }

@@ -4,6 +4,7 @@
 use super::effect::Effect;
 use super::keymap::{HelpAction, HelpSection};
 use super::legend::{self, Glyph, MAX_SYMBOL_WIDTH};
+use super::screen::Screen;
 use super::state::{Mode, State};
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -39,6 +40,7 @@ fn first_screens(mode: &Mode) -> &'static [&'static str] {
         Mode::Editor => &["editor", "editor_text", "editor_search", "conflict"],
         Mode::Waves => &["waves", "confirm", "confirm_typed"],
         Mode::Findings => &["findings"],
+        Mode::Audit => &["audit"],
         _ => &[],
     }
 }
@@ -47,10 +49,16 @@ fn first_screens(mode: &Mode) -> &'static [&'static str] {
 /// border). No description is ever cut: long ones wrap, and when the keys leave too little room
 /// the description goes under them.
 pub fn lines(state: &State, width: usize) -> Vec<HelpLine> {
-    let sections = state.keymap.sections();
-    let first = first_screens(&state.ui.help_return);
+    lines_for(state, state.screens.behind_mode(), width)
+}
+
+/// The help as opened from a `from` screen.
+fn lines_for(state: &State, from: Mode, width: usize) -> Vec<HelpLine> {
+    let sections = state.settings.keymap.sections();
+    let first = first_screens(&from);
     // The one key that works everywhere comes first, and how to get out of here.
     let close: Vec<String> = state
+        .settings
         .keymap
         .help
         .keys(HelpAction::Close)
@@ -194,22 +202,23 @@ pub fn max_scroll(state: &State) -> u16 {
 
 /// Opens `?` over the current screen; closing it comes back there.
 pub fn open(state: &mut State) {
-    if state.ui.mode != Mode::Help {
-        state.ui.help_return = std::mem::take(&mut state.ui.mode);
+    match state.screens.front_mut() {
+        Screen::Help { scroll } => *scroll = 0,
+        _ => state.screens.open(Screen::Help { scroll: 0 }),
     }
-    state.ui.mode = Mode::Help;
-    state.ui.help_scroll = 0;
     state.needs_redraw = true;
 }
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(action) = state.keymap.help.action(&key) else {
+    let Some(action) = state.settings.keymap.help.action(&key) else {
         state.needs_redraw = false;
         return Vec::new();
     };
     let page = u16::try_from(geometry(state).0.max(1)).unwrap_or(1);
     let max = max_scroll(state);
-    let scroll = &mut state.ui.help_scroll;
+    let Screen::Help { scroll } = state.screens.front_mut() else {
+        return Vec::new();
+    };
     match action {
         HelpAction::Down => *scroll = scroll.saturating_add(1),
         HelpAction::Up => *scroll = scroll.saturating_sub(1),
@@ -218,14 +227,12 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         HelpAction::Top => *scroll = 0,
         HelpAction::Bottom => *scroll = max,
         HelpAction::Close => {
-            state.ui.mode = std::mem::take(&mut state.ui.help_return);
-            // The screen it came from may have closed meanwhile (a log view of a deleted run).
-            if state.ui.mode == Mode::Logs && !super::logs::is_open(state) {
-                state.ui.mode = Mode::Board;
-            }
+            state.screens.back();
+            state.needs_redraw = true;
+            return Vec::new();
         }
     }
-    state.ui.help_scroll = state.ui.help_scroll.min(max);
+    *scroll = (*scroll).min(max);
     state.needs_redraw = true;
     Vec::new()
 }
@@ -251,11 +258,16 @@ mod tests {
 
     #[test]
     fn every_help_line_fits_down_to_40_columns() {
-        let mut state = State::new(Default::default(), Default::default(), chrono::Utc::now());
-        for mode in [Mode::Board, Mode::Logs, Mode::Editor, Mode::Waves] {
-            state.ui.help_return = mode;
+        let state = State::new(Default::default(), Default::default(), chrono::Utc::now());
+        for mode in [
+            Mode::Board,
+            Mode::Logs,
+            Mode::Editor,
+            Mode::Waves,
+            Mode::Audit,
+        ] {
             for width in [38, 60, 82] {
-                for l in lines(&state, width) {
+                for l in lines_for(&state, mode, width) {
                     let w = match &l {
                         HelpLine::Title(t) | HelpLine::Note(t) => t.width(),
                         HelpLine::Row {

@@ -457,6 +457,7 @@ keymaps! {
     confirm: YesNoAction,
     confirm_typed: TypedConfirmAction,
     palette: PaletteAction,
+    audit: AuditAction,
 }
 
 #[cfg(test)]

@@ -64,6 +64,8 @@ key_table! {
         CancelRun "cancel_run" ["x"] "cancel the selected run (deletes its Jobs, keeps the record)";
         DeleteRun "delete_run" ["X"] "delete the selected AgentRun";
         Logs "logs" ["L"] "logs of the selected run (also l in its details)";
+        Retain "retain" ["R"] "retain the selected finished run past its TTL, with its logs (asks first)";
+        SaveLogs "save_logs" ["S"] "save every pod log of the selected run to files";
         Audit "audit" ["m"] "conflict matrix and merge train of the open swarm PRs";
         Palette "palette" [":"] "command palette (:ctx, :ns, :lane, :wave, :theme, :plan, :readonly, :quit)";
         Help "help" ["?"] "this help" => "help";
@@ -92,6 +94,8 @@ key_table! {
         Validate "validate" ["v"] "run the checks on the work item";
         CancelRun "cancel_run" ["x"] "cancel the run (deletes its Jobs, keeps the record)";
         DeleteRun "delete_run" ["X"] "delete the AgentRun";
+        Retain "retain" ["R"] "retain the run past its TTL (asks first)";
+        SaveLogs "save_logs" ["S"] "save every pod log of the run to files";
         Help "help" ["?"] "help" => "help";
         Back "back" ["esc", "q"] "back to the board" => "back";
     }
@@ -298,5 +302,18 @@ key_table! {
         Prev "prev" ["up", "ctrl-p"] "previous completion" => "choose";
         Run "run" ["enter"] "run the command" => "run";
         Close "close" ["esc"] "close" => "close";
+    }
+}
+
+key_table! {
+    /// The audit view: conflict matrix and merge train (m on the board or in the planner).
+    pub enum AuditAction = "audit", "Audit (m on the board or in the wave planner)", text_entry: false {
+        Down "down" ["j", "down"] "next row" => "move";
+        Up "up" ["k", "up"] "previous row" => "move";
+        SwitchTab "switch_tab" ["tab", "backtab"] "switch between the conflict matrix and the merge train" => "matrix/train";
+        Jump "jump" ["enter"] "jump to the row's run (its card and details) or open its PR" => "jump to run/PR";
+        Refresh "refresh" ["r"] "fetch the clone and the PRs' changed files again" => "refresh";
+        Help "help" ["?"] "this help" => "help";
+        Back "back" ["esc", "q"] "back" => "back";
     }
 }

@@ -11,6 +11,32 @@ pub const COLUMN_HEADER_ROWS: u16 = 2;
 
 /// Title bar, board, status line.
 pub fn screen(area: Rect) -> (Rect, Rect, Rect) {
+    screen_with(area, 0)
+}
+
+/// [`screen`] with `banner` rows under the title taken from the board (the saturation banner).
+pub fn screen_with(area: Rect, banner: u16) -> (Rect, Rect, Rect) {
+    let (title, board, status) = screen_plain(area);
+    let banner = banner.min(board.height.saturating_sub(3));
+    let board = Rect {
+        y: board.y + banner,
+        height: board.height - banner,
+        ..board
+    };
+    (title, board, status)
+}
+
+/// Where the banner rows go, if there are any (and room for them).
+pub fn banner_area(area: Rect, banner: u16) -> Option<Rect> {
+    let (_, board, _) = screen_plain(area);
+    let rows = banner.min(board.height.saturating_sub(3));
+    (rows > 0).then_some(Rect {
+        height: rows,
+        ..board
+    })
+}
+
+fn screen_plain(area: Rect) -> (Rect, Rect, Rect) {
     let title = Rect {
         height: area.height.min(1),
         ..area

@@ -24,10 +24,16 @@ pub enum Badge {
     LanesLeft,
     LanesRight,
     MoreBelow,
+    Retry,
+    Terminating,
+    Duplicate,
+    Retention,
+    Retained,
+    SwarmHeld,
 }
 
 impl Badge {
-    pub const ALL: [Badge; 19] = [
+    pub const ALL: [Badge; 25] = [
         Badge::Stuck,
         Badge::Branch,
         Badge::NoPr,
@@ -47,6 +53,12 @@ impl Badge {
         Badge::LanesLeft,
         Badge::LanesRight,
         Badge::MoreBelow,
+        Badge::Retry,
+        Badge::Terminating,
+        Badge::Duplicate,
+        Badge::Retention,
+        Badge::Retained,
+        Badge::SwarmHeld,
     ];
 
     /// The key under `[badge]` in a theme file.
@@ -71,6 +83,12 @@ impl Badge {
             Badge::LanesLeft => "lanes_left",
             Badge::LanesRight => "lanes_right",
             Badge::MoreBelow => "more_below",
+            Badge::Retry => "retry",
+            Badge::Terminating => "terminating",
+            Badge::Duplicate => "duplicate",
+            Badge::Retention => "retention",
+            Badge::Retained => "retained",
+            Badge::SwarmHeld => "swarm_held",
         }
     }
 
@@ -96,6 +114,12 @@ impl Badge {
             Badge::LanesLeft => "◀",
             Badge::LanesRight => "▶",
             Badge::MoreBelow => "↓",
+            Badge::Retry => "↻",
+            Badge::Terminating => "⊘",
+            Badge::Duplicate => "⧉",
+            Badge::Retention => "⧗",
+            Badge::Retained => "⚑",
+            Badge::SwarmHeld => "❄",
         }
     }
 
@@ -122,6 +146,22 @@ impl Badge {
             Badge::LanesLeft => "lanes off screen to the left (h / ← to reach them)",
             Badge::LanesRight => "lanes off screen to the right (l / → to reach them)",
             Badge::MoreBelow => "more cards below in the lane",
+            Badge::Retry => {
+                "a workflow step on a later attempt, retrying (with its countdown), or looping; after a cancel: restarted by retry"
+            }
+            Badge::Terminating => {
+                "deletion requested, a finalizer still holds the run (stuck after 2 minutes)"
+            }
+            Badge::Duplicate => {
+                "refused as a duplicate: another run holds its idempotency key (named on the card)"
+            }
+            Badge::Retention => {
+                "finished, PR still open, and its TTL deletes it (pods and logs too) soon: R retains, S saves the logs"
+            }
+            Badge::Retained => "retained: kept past its TTL (annotation retain: true)",
+            Badge::SwarmHeld => {
+                "title bar: an upstream Swarm is frozen or paused, new work will not progress"
+            }
         }
     }
 }

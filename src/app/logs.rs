@@ -4,6 +4,7 @@
 use super::effect::Effect;
 use super::keymap::{self, LogAction, LogSearchAction, PodAction};
 use super::layout;
+use super::screen::Screen;
 use super::state::{Mode, State};
 use crate::domain::ObjectKey;
 use crate::domain::log_buffer::{
@@ -133,7 +134,6 @@ pub enum LogEvent {
 #[derive(Debug, Clone, Default)]
 pub struct Logs {
     pub settings: LogSettings,
-    pub view: Option<Box<LogView>>,
     next_stream: u64,
 }
 
@@ -295,7 +295,7 @@ impl Rows for ViewRows<'_> {
 // ---------------------------------------------------------------------------------------------
 
 pub fn is_open(state: &State) -> bool {
-    state.logs.view.is_some()
+    state.screens.is_open(Mode::Logs)
 }
 
 /// `L` on the board, `l` in the detail pane: the logs of the selected run.
@@ -308,7 +308,7 @@ pub fn open_selected(state: &mut State) -> Vec<Effect> {
 
 /// Opens the log view of a run: watches its pods first (the stream starts once one is known).
 pub fn open(state: &mut State, run: &ObjectKey) -> Vec<Effect> {
-    let Some(r) = state.runs.get(run) else {
+    let Some(r) = state.cluster.runs.get(run) else {
         return Vec::new();
     };
     let job = r.runtime_ref.as_ref().and_then(|rr| rr.name.clone());
@@ -345,16 +345,20 @@ pub fn open(state: &mut State, run: &ObjectKey) -> Vec<Effect> {
         unseen: 0,
         wrap_cache: RefCell::new(WrapCache::default()),
     };
-    state.logs.view = Some(Box::new(view));
-    state.ui.mode = Mode::Logs;
+    // One log view at a time: opening another run's logs replaces it. The logs take the whole
+    // screen in place of the run's details they were opened from: leaving them is the board.
+    state.screens.close(Mode::Logs);
+    if state.mode() == Mode::Detail {
+        state.screens.back();
+    }
+    state.screens.open(Screen::Logs(Box::new(view)));
     state.needs_redraw = true;
     vec![Effect::StopLogs, Effect::WatchPods(query)]
 }
 
 /// Leaves the log view (streams stopped, buffer freed).
 pub fn close(state: &mut State) -> Vec<Effect> {
-    state.logs.view = None;
-    state.ui.mode = Mode::Board;
+    state.screens.close(Mode::Logs);
     state.needs_redraw = true;
     vec![Effect::StopLogs]
 }
@@ -364,7 +368,7 @@ fn restart_stream(state: &mut State) -> Vec<Effect> {
     state.logs.next_stream += 1;
     let id = state.logs.next_stream;
     let settings = state.logs.settings.clone();
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return Vec::new();
     };
     let Some(pod) = view.pod.clone() else {
@@ -392,7 +396,7 @@ fn restart_stream(state: &mut State) -> Vec<Effect> {
 }
 
 fn choose_pod(state: &mut State, index: usize) -> Vec<Effect> {
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return Vec::new();
     };
     let Some(pod) = view.pods.get(index).cloned() else {
@@ -408,7 +412,7 @@ fn choose_pod(state: &mut State, index: usize) -> Vec<Effect> {
 // ---------------------------------------------------------------------------------------------
 
 pub fn on_event(state: &mut State, event: LogEvent) -> Vec<Effect> {
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return Vec::new();
     };
     match event {
@@ -499,8 +503,7 @@ pub fn on_event(state: &mut State, event: LogEvent) -> Vec<Effect> {
 // ---------------------------------------------------------------------------------------------
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(view) = state.logs.view.as_deref_mut() else {
-        state.ui.mode = Mode::Board;
+    let Screen::Logs(view) = state.screens.front_mut() else {
         return Vec::new();
     };
     view.notice = None;
@@ -511,7 +514,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if view.picker.is_some() {
         return picker_key(state, key);
     }
-    let Some(act) = state.keymap.logs.action(&key) else {
+    let Some(act) = state.settings.keymap.logs.action(&key) else {
         state.needs_redraw = false;
         return Vec::new();
     };
@@ -615,14 +618,14 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn picker_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return Vec::new();
     };
     let Some(cursor) = view.picker else {
         return Vec::new();
     };
     let last = view.pods.len().saturating_sub(1);
-    let Some(action) = state.keymap.pods.action(&key) else {
+    let Some(action) = state.settings.keymap.pods.action(&key) else {
         state.needs_redraw = false;
         return Vec::new();
     };
@@ -645,7 +648,7 @@ fn picker_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn edit_prompt(state: &mut State, key: KeyEvent) {
     let body = body_rect(state.ui.width, state.ui.height);
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return;
     };
     let Some(prompt) = view.prompt.as_mut() else {
@@ -655,7 +658,7 @@ fn edit_prompt(state: &mut State, key: KeyEvent) {
         prompt.push(c);
         return;
     }
-    match state.keymap.log_search.action(&key) {
+    match state.settings.keymap.log_search.action(&key) {
         Some(LogSearchAction::Cancel) => view.prompt = None,
         Some(LogSearchAction::Run) => {
             let pattern = view.prompt.take().unwrap_or_default();
@@ -785,7 +788,7 @@ fn find_match(
 fn save(state: &mut State) -> Vec<Effect> {
     let now = state.now;
     let dir = state.logs.settings.save_dir.clone();
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return Vec::new();
     };
     let pod = view
@@ -856,7 +859,7 @@ fn copy(view: &mut LogView, body: Rect) -> Vec<Effect> {
 pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     let body = body_rect(state.ui.width, state.ui.height);
     let height = usize::from(body.height).max(1);
-    let Some(view) = state.logs.view.as_deref_mut() else {
+    let Some(view) = state.screens.logs_mut() else {
         return Vec::new();
     };
     if view.picker.is_some() {
@@ -873,32 +876,8 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The OSC 52 "set clipboard" sequence for `text`: the payload is base64, so nothing from the
-/// log can ever reach the terminal as a control sequence.
-pub fn osc52(text: &str) -> String {
-    use base64::Engine;
-    let payload = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    format!("\x1b]52;c;{payload}\x07")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn osc52_payload_is_base64_only() {
-        let seq = osc52("\x1b]52;c;evil\x07\n");
-        let payload = seq
-            .strip_prefix("\x1b]52;c;")
-            .and_then(|s| s.strip_suffix('\x07'))
-            .expect("framed");
-        assert!(
-            payload
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
-        );
-    }
-
     #[test]
     fn every_log_action_has_a_key_in_the_help() {
         let rows = crate::app::keymap::Keymaps::default().logs.help_rows();

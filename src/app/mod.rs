@@ -2,6 +2,7 @@
 //! data. Nothing here awaits, touches the network or the terminal.
 pub mod audit;
 pub mod board;
+pub mod control;
 pub mod editor;
 pub mod effect;
 pub mod freshness;
@@ -15,8 +16,10 @@ pub mod logs;
 pub mod msg;
 pub mod notify;
 pub mod palette;
+pub mod screen;
 pub mod state;
 pub mod summary;
+pub mod toasts;
 pub mod update;
 pub mod waves;
 pub mod workitems;

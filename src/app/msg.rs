@@ -117,6 +117,8 @@ pub enum WatchNote {
 
 #[derive(Debug, Clone)]
 pub enum SourceEvent {
+    /// From the watch of upstream Swarms (`swarm.proompteng.ai`), which may not be installed.
+    Swarm(crate::app::control::SwarmEvent),
     /// Created or changed (also each object of a (re)list).
     Applied(Resource),
     Deleted(ResourceKind, ObjectKey),

@@ -5,7 +5,7 @@ use super::effect::Effect;
 use super::msg::{Resource, SourceEvent};
 use super::state::State;
 use crate::domain::pr::PrKey;
-use crate::domain::{ObjectKey, Phase, PullRequest};
+use crate::domain::{ObjectKey, Phase, PullRequest, placement};
 
 /// Checks summarised for notifications: green (all passed), red (any failed), or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl Watch {
         match event {
             SourceEvent::Applied(Resource::Run(run)) => Watch::Run {
                 key: run.key.clone(),
-                old: state.runs.get(&run.key).map(|r| r.phase.clone()),
+                old: state.cluster.runs.get(&run.key).map(|r| r.phase.clone()),
             },
             SourceEvent::PullRequest(pr) => Watch::Prs(vec![pr_before(state, pr)]),
             SourceEvent::PullRequests(prs) => {
@@ -66,7 +66,7 @@ impl Watch {
             })
             .collect();
         if !toast.is_empty() {
-            super::github::notify(state, toast.join(" · "));
+            super::toasts::show(state, toast.join(" · "));
         }
         effects
     }
@@ -74,44 +74,50 @@ impl Watch {
 
 fn pr_before(state: &State, pr: &PullRequest) -> (PrKey, Option<Light>) {
     let key = (pr.repository.clone(), pr.head_branch.clone());
-    let old = state.prs.get(&key).map(light);
+    let old = state.cluster.prs.get(&key).map(light);
     (key, old)
 }
 
 fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Effect> {
-    let Some(run) = state.runs.get(key).cloned() else {
+    // Only what the notices read, not a copy of the run: this runs for every event of a
+    // 10,000-object list.
+    let Some(run) = state.cluster.runs.get(key) else {
         return Vec::new();
     };
     let new = run.phase.clone();
     if old.as_ref() == Some(&new) {
         return Vec::new();
     }
-    state
-        .history
-        .entry(key.clone())
-        .or_default()
-        .push((state.now, new.label().to_owned()));
+    let failed_why = (new == Phase::Failed && old.is_some()).then(|| {
+        run.headline_condition()
+            .and_then(|c| c.reason.clone())
+            .or_else(|| run.reason.clone())
+            .unwrap_or_default()
+    });
+    // The run's wave as the planner sees it: its label, else its work item's.
+    let wave = placement::wave_of(
+        run,
+        placement::item_of(run, &state.cluster.items),
+        &state.settings.plan,
+    );
+    state.cluster.record_phase(key, state.now, new.clone());
     // The first listing is the starting point, not news.
     let Some(old) = old else {
         return Vec::new();
     };
     let mut effects = Vec::new();
-    if new == Phase::Failed {
-        let why = run
-            .headline_condition()
-            .and_then(|c| c.reason.clone())
-            .or_else(|| run.reason.clone())
-            .unwrap_or_default();
+    if let Some(why) = failed_why {
         effects.push(notify("Run failed", format!("{} failed {why}", key.name)));
     }
     if new.is_terminal()
         && !old.is_terminal()
-        && let Some(wave) = run.wave.clone()
+        && let Some(wave) = wave
     {
         let phases: Vec<&Phase> = state
+            .cluster
             .runs
             .values()
-            .filter(|r| r.wave.as_deref() == Some(wave.as_str()))
+            .filter(|r| placement::in_wave(r, &state.cluster.items, &state.settings.plan, wave))
             .map(|r| &r.phase)
             .collect();
         if phases.iter().all(|p| p.is_terminal()) {
@@ -127,7 +133,7 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
 }
 
 fn pr_changed(state: &mut State, key: &PrKey, old: Option<Light>) -> Vec<Effect> {
-    let Some(pr) = state.prs.get(key).cloned() else {
+    let Some(pr) = state.cluster.prs.get(key).cloned() else {
         return Vec::new();
     };
     let new = light(&pr);

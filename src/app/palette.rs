@@ -2,7 +2,8 @@
 //! `:plan FILE`, `:readonly`, `:quit`, with fuzzy completion over what each command accepts.
 use super::effect::Effect;
 use super::keymap::{self, PaletteAction};
-use super::state::{Mode, State};
+use super::screen::Screen;
+use super::state::State;
 use crossterm::event::{KeyCode, KeyEvent};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -36,15 +37,16 @@ pub const COMMANDS: [(&str, &str, &str); 9] = [
 /// Every full command the palette can complete to, from what the cockpit knows.
 pub fn candidates(state: &State) -> Vec<String> {
     let mut out = Vec::new();
-    for ctx in &state.contexts {
+    for ctx in &state.settings.contexts {
         out.push(format!("ctx {ctx}"));
     }
     let mut namespaces: Vec<String> = state
+        .cluster
         .runs
         .keys()
-        .chain(state.items.keys())
+        .chain(state.cluster.items.keys())
         .map(|k| k.namespace.clone())
-        .chain(state.origin.namespace.clone())
+        .chain(state.cluster.origin.namespace.clone())
         .collect();
     namespaces.sort();
     namespaces.dedup();
@@ -95,29 +97,28 @@ pub fn matches(state: &State, input: &str) -> Vec<String> {
 }
 
 pub fn open(state: &mut State) -> Vec<Effect> {
-    state.palette = Some(Palette::default());
-    state.ui.mode = Mode::Palette;
+    state.screens.open(Screen::Palette(Palette::default()));
     state.needs_redraw = true;
     Vec::new()
 }
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
-    let Some(mut palette) = state.palette.take() else {
-        state.ui.mode = Mode::Board;
+    let Screen::Palette(palette) = state.screens.front() else {
         return Vec::new();
     };
+    let mut palette = palette.clone();
     let found = matches(state, &palette.input);
     if let Some(c) = keymap::typed_char(&key) {
         palette.input.push(c);
         palette.selected = 0;
         palette.error = None;
-        state.palette = Some(palette);
+        state.screens.replace(Screen::Palette(palette));
         return Vec::new();
     }
-    match state.keymap.palette.action(&key) {
+    match state.settings.keymap.palette.action(&key) {
         Some(PaletteAction::Close) => {
-            state.ui.mode = Mode::Board;
+            state.screens.back();
             return Vec::new();
         }
         Some(PaletteAction::Next) => {
@@ -145,20 +146,20 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             } else {
                 found.get(palette.selected).cloned().unwrap_or(typed)
             };
-            state.ui.mode = Mode::Board;
+            // The command runs from where the palette was opened (it may open a screen).
+            state.screens.back();
             return match run(state, &command) {
                 Ok(effects) => effects,
                 Err(e) => {
                     palette.error = Some(e);
-                    state.palette = Some(palette);
-                    state.ui.mode = Mode::Palette;
+                    state.screens.open(Screen::Palette(palette));
                     Vec::new()
                 }
             };
         }
         None => {}
     }
-    state.palette = Some(palette);
+    state.screens.replace(Screen::Palette(palette));
     Vec::new()
 }
 
@@ -193,12 +194,13 @@ pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
             Ok(Vec::new())
         }
         "readonly" => {
-            state.read_only = true;
-            super::github::notify(
+            state.settings.read_only = true;
+            super::toasts::show(
                 state,
                 "read-only for this session: mutating actions are disabled",
             );
-            Ok(Vec::new())
+            // The executor refuses mutations from now on too, not only the app's own checks.
+            Ok(vec![Effect::EnterReadOnly])
         }
         "lane" => {
             let id = need("a lane id")?;
@@ -224,7 +226,7 @@ pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
                 .position(|w| w.number == n)
                 .ok_or_else(|| format!("no wave {n}"))?;
             super::waves::open(state);
-            if let Some(view) = state.wave_view.as_mut() {
+            if let Some(view) = state.screens.waves_mut() {
                 view.selected = index;
             }
             Ok(Vec::new())
@@ -247,38 +249,51 @@ pub fn run(state: &mut State, line: &str) -> Result<Vec<Effect>, String> {
     }
 }
 
+/// Everything shown belonged to the old target: its data is replaced whole, and every screen
+/// showing some of it closes (an open editor's text is kept as a draft first, a log stream is
+/// stopped), so nothing of the old cluster can be acted on in the new one.
+fn leave_target(state: &mut State, origin: super::state::Origin) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for screen in state.screens.home() {
+        match screen {
+            Screen::Editor(mut editor) => effects.extend(super::editor::persist(&mut editor)),
+            Screen::Logs(_) => effects.push(Effect::StopLogs),
+            _ => {}
+        }
+    }
+    state.cluster = super::state::ClusterData::new(origin);
+    state.freshness.watches.clear();
+    state.audit.forget_cluster();
+    state.ui.selected = None;
+    state.ui.lane = 0;
+    state.ui.card = 0;
+    state.mark_board_dirty();
+    effects
+}
+
 /// Outcomes of the palette's session commands: contexts known, target switched, plan loaded.
 pub fn on_op(state: &mut State, result: super::msg::OpResult) -> Vec<Effect> {
     use super::msg::OpResult;
     state.needs_redraw = true;
     match result {
         OpResult::Contexts(contexts) => {
-            state.contexts = contexts;
+            state.settings.contexts = contexts;
             Vec::new()
         }
         OpResult::TargetSwitched { context, namespace } => {
-            // Everything shown belonged to the old target.
-            state.runs.clear();
-            state.items.clear();
-            for conn in state.connection.values_mut() {
-                *conn = super::msg::ConnState::Connecting;
-            }
-            state.freshness.watches.clear();
             let label = format!(
                 "{context} · {}",
                 namespace.as_deref().unwrap_or("all namespaces")
             );
-            state.origin = super::state::Origin { context, namespace };
-            state.last_event_at = None;
-            state.mark_board_dirty();
-            super::github::notify(state, format!("now watching {label}"));
-            Vec::new()
+            let effects = leave_target(state, super::state::Origin { context, namespace });
+            super::toasts::show(state, format!("now watching {label}"));
+            effects
         }
         OpResult::PlanLoaded(plan) => {
             let name = plan.name.clone();
-            state.plan = *plan;
+            state.settings.plan = *plan;
             state.mark_board_dirty();
-            super::github::notify(state, format!("plan {name} loaded"));
+            super::toasts::show(state, format!("plan {name} loaded"));
             Vec::new()
         }
         _ => Vec::new(),

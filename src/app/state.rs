@@ -2,6 +2,7 @@
 use super::board::{Board, CardId};
 use super::keymap::Keymaps;
 use super::msg::ConnState;
+pub use super::screen::{FindingsView, Mode};
 use crate::domain::{ObjectKey, Plan, PullRequest, ResourceKind, Run, WorkItem, pr::PrKey};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -15,42 +16,9 @@ pub struct Origin {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Mode {
-    #[default]
-    Board,
-    Detail,
-    Help,
-    /// The work item editor (`State::editor`).
-    Editor,
-    /// A list of check findings (`State::findings_view`).
-    Findings,
-    /// The offer to restore drafts left by an earlier session.
-    Drafts,
-    /// The wave planner (`State::wave_view`).
-    Waves,
-    /// A confirmation (`State::confirm`).
-    Confirm,
-    /// The `:` command palette (`State::palette`).
-    Palette,
-    /// The log view of a run (`State::logs`).
-    Logs,
-    /// The conflict matrix and merge train (`State::audit`).
-    Audit,
-}
-
-/// Findings shown in their own pane (validate, refused approval).
-#[derive(Debug, Clone)]
-pub struct FindingsView {
-    pub title: String,
-    pub findings: Vec<crate::domain::checks::Finding>,
-    pub scroll: u16,
-}
-
 /// Everything about the screen that is not data.
 #[derive(Debug, Clone, Default)]
 pub struct Ui {
-    pub mode: Mode,
     /// Selected column index.
     pub lane: usize,
     /// Selected card index within the lane.
@@ -59,64 +27,205 @@ pub struct Ui {
     pub selected: Option<CardId>,
     pub filter: String,
     pub filter_editing: bool,
-    pub detail_scroll: u16,
-    pub help_scroll: u16,
-    /// The screen `?` was opened from, where closing it returns.
-    pub help_return: Mode,
     /// One line per card and narrower lanes, so more lanes fit (`c` on the board).
     pub compact: bool,
     pub width: u16,
     pub height: u16,
 }
 
+/// What the cockpit knows about one cluster target (context + namespace). It is one value so a
+/// `:ctx`/`:ns` switch replaces all of it at once: no PR, history or resync of the old target
+/// can survive the switch.
 #[derive(Debug, Clone)]
-pub struct State {
-    pub now: DateTime<Utc>,
+pub struct ClusterData {
     pub origin: Origin,
-    pub plan: Plan,
     pub runs: BTreeMap<ObjectKey, Run>,
     pub items: BTreeMap<ObjectKey, WorkItem>,
     pub prs: HashMap<PrKey, PullRequest>,
-    pub palette: Option<super::palette::Palette>,
-    /// Phase changes seen per run (time, phase), for the timeline.
-    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, String)>>,
+    /// Phase changes seen per run (time, phase), for the timeline; bounded per run
+    /// ([`MAX_HISTORY`]) and pruned when the run goes.
+    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, crate::domain::Phase)>>,
+    pub connection: BTreeMap<ResourceKind, ConnState>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// Blocked-reason counters, idempotency keys, Swarms and the cancels followed through, of
+    /// this target (see `app::control`): replaced with the rest on a switch.
+    pub control: super::control::Control,
+    /// Objects seen since a (re)list began, per kind; the rest are dropped when it ends.
+    pub(super) resync: BTreeMap<ResourceKind, HashSet<ObjectKey>>,
+    /// Bumped by every change of the matching data, so "did anything change since" costs a
+    /// comparison instead of a walk over 10,000 runs (see [`Revisions`]).
+    revisions: Revisions,
+}
+
+/// Change stamps of the cluster data. Values come from one process-wide counter, so a stamp is
+/// never repeated, not even across a `:ctx` switch that replaces the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Revisions {
+    /// Any run, work item or PR changed.
+    pub data: u64,
+    /// Something a run's PR is found by changed (repository, head, artifacts, template flag), or
+    /// a run came or went.
+    pub links: u64,
+}
+
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// What a run's PR is found by (see `domain::pr_link`).
+fn link_fields(run: &Run) -> (&Option<String>, &Option<String>, &Vec<String>, bool) {
+    (
+        &run.repository,
+        &run.head_branch,
+        &run.artifact_urls,
+        run.is_template,
+    )
+}
+
+/// Phase changes kept per run: a run that flaps for days must not grow memory without bound.
+pub const MAX_HISTORY: usize = 16;
+
+impl ClusterData {
+    /// Appends a phase change to the run's timeline, dropping the oldest beyond [`MAX_HISTORY`].
+    pub fn record_phase(
+        &mut self,
+        run: &ObjectKey,
+        at: DateTime<Utc>,
+        phase: crate::domain::Phase,
+    ) {
+        // Most runs are seen in one phase only (the first listing): room for one entry, not four.
+        let timeline = self
+            .history
+            .entry(run.clone())
+            .or_insert_with(|| Vec::with_capacity(1));
+        if timeline.len() >= MAX_HISTORY {
+            timeline.remove(0);
+        }
+        timeline.push((at, phase));
+    }
+
+    /// Forgets a run that is gone: its object and its timeline.
+    pub fn remove_run(&mut self, key: &ObjectKey) -> Option<Run> {
+        self.history.remove(key);
+        self.revisions.data = next_revision();
+        self.revisions.links = next_revision();
+        self.runs.remove(key)
+    }
+
+    pub fn new(origin: Origin) -> ClusterData {
+        ClusterData {
+            origin,
+            runs: BTreeMap::new(),
+            items: BTreeMap::new(),
+            prs: HashMap::new(),
+            history: HashMap::new(),
+            connection: ResourceKind::ALL
+                .iter()
+                .map(|k| (*k, ConnState::Connecting))
+                .collect(),
+            last_event_at: None,
+            control: Default::default(),
+            resync: BTreeMap::new(),
+            revisions: Revisions {
+                data: next_revision(),
+                links: next_revision(),
+            },
+        }
+    }
+
+    pub fn revisions(&self) -> Revisions {
+        self.revisions
+    }
+
+    /// Stores a run's new version; returns the one it replaces. (Mutate the data through these
+    /// methods: they keep [`Revisions`] true.)
+    pub fn upsert_run(&mut self, run: Run) -> Option<Run> {
+        self.revisions.data = next_revision();
+        let links_changed = self
+            .runs
+            .get(&run.key)
+            .is_none_or(|old| link_fields(old) != link_fields(&run));
+        if links_changed {
+            self.revisions.links = next_revision();
+        }
+        self.runs.insert(run.key.clone(), run)
+    }
+
+    pub fn upsert_item(&mut self, item: WorkItem) {
+        self.revisions.data = next_revision();
+        self.items.insert(item.key.clone(), item);
+    }
+
+    pub fn remove_item(&mut self, key: &ObjectKey) -> Option<WorkItem> {
+        self.revisions.data = next_revision();
+        self.items.remove(key)
+    }
+
+    pub fn upsert_pr(&mut self, pr: PullRequest) {
+        self.revisions.data = next_revision();
+        self.prs.insert(pr.key(), pr);
+    }
+
+    /// Keeps only the runs and items a relist saw.
+    pub(super) fn retain_seen(&mut self, kind: ResourceKind, seen: &HashSet<ObjectKey>) {
+        self.revisions.data = next_revision();
+        self.revisions.links = next_revision();
+        match kind {
+            ResourceKind::AgentRun => {
+                self.runs.retain(|k, _| seen.contains(k));
+                self.history.retain(|k, _| seen.contains(k));
+            }
+            ResourceKind::ImplementationSpec => self.items.retain(|k, _| seen.contains(k)),
+        }
+    }
+}
+
+/// How this session behaves: from the config and the command line, changed only by the
+/// operator (`:plan`, `:readonly`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub plan: Plan,
     /// Pending or Blocked longer than this is flagged as stuck.
     pub stuck_after: chrono::Duration,
     /// Kube contexts from the kubeconfig (for `:ctx` completion).
     pub contexts: Vec<String>,
     /// Every mutating action is refused (`--read-only` or config `read_only`).
     pub read_only: bool,
-    pub wave_view: Option<super::waves::WaveView>,
-    pub confirm: Option<super::waves::Confirm>,
     pub launch_settings: crate::domain::wave::LaunchSettings,
     pub guardrails: crate::domain::wave::Guardrails,
-    /// The open work item editor.
-    pub editor: Option<Box<super::editor::Editor>>,
-    pub findings_view: Option<FindingsView>,
-    /// Drafts from an earlier session the operator has not restored or discarded yet.
-    pub drafts_offer: Vec<crate::domain::manifest::ItemDraft>,
     /// Who approvals are recorded as (config `operator`, else `$USER`).
     pub operator: String,
     /// Whose approvals count (`[approvals]`): allowed signers, or unverified mode.
     pub approvals: crate::domain::approval::Policy,
     /// Head branches must start with this.
     pub head_prefix: String,
-    /// GitHub poller status and status-line notices.
+    /// Every screen's key table.
+    pub keymap: Keymaps,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub now: DateTime<Utc>,
+    /// The data of the watched target; replaced whole on `:ctx`/`:ns`.
+    pub cluster: ClusterData,
+    pub settings: Settings,
+    /// The screen in front and the ones behind it, each owning its pane state.
+    pub screens: super::screen::Screens,
+    /// Board selection, filter and terminal size.
+    pub ui: Ui,
+    /// GitHub poller status and the PR counts per lane.
     pub github: super::github::GitHubView,
-    /// The log view: settings and the open view.
+    /// The one-line notice in the status line.
+    pub toasts: super::toasts::Toasts,
+    /// The log view's settings and stream bookkeeping (the open view is `Screen::Logs`).
     pub logs: super::logs::Logs,
     /// What the PRs really touch: changed files, drift, conflicts, the merge train.
     pub audit: super::audit::AuditView,
-    pub connection: BTreeMap<ResourceKind, ConnState>,
     /// How fresh each source is (watch deliveries, GitHub, the log stream), and what the watches
     /// are doing.
     pub freshness: super::freshness::Freshness,
-    pub last_event_at: Option<DateTime<Utc>>,
-    /// Every screen's key table.
-    pub keymap: Keymaps,
-    pub ui: Ui,
-    /// Objects seen since a (re)list began, per kind; the rest are dropped when it ends.
-    pub(super) resync: BTreeMap<ResourceKind, HashSet<ObjectKey>>,
+    /// Derived: the board as last built from the cluster data, the plan and the filter.
     pub(super) board: Board,
     pub(super) board_dirty: bool,
     /// Set when something visible changed; the runtime draws only then.
@@ -126,47 +235,34 @@ pub struct State {
 
 impl State {
     pub fn new(plan: Plan, origin: Origin, now: DateTime<Utc>) -> State {
+        let guardrails = crate::domain::wave::Guardrails::default();
         State {
             now,
-            origin,
-            plan,
-            runs: BTreeMap::new(),
-            items: BTreeMap::new(),
-            prs: HashMap::new(),
-            github: Default::default(),
-            logs: Default::default(),
+            cluster: ClusterData::new(origin),
             // Guarded paths: the guardrails' credential paths (config may replace them).
-            audit: super::audit::AuditView::new(
-                crate::domain::wave::Guardrails::default().credential_paths,
-            ),
-            read_only: false,
-            palette: None,
-            history: HashMap::new(),
-            stuck_after: chrono::Duration::minutes(30),
-            contexts: Vec::new(),
-            wave_view: None,
-            confirm: None,
-            launch_settings: Default::default(),
-            guardrails: Default::default(),
-            editor: None,
-            findings_view: None,
-            drafts_offer: Vec::new(),
-            approvals: Default::default(),
-            operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
-            head_prefix: "codex/".into(),
-            connection: ResourceKind::ALL
-                .iter()
-                .map(|k| (*k, ConnState::Connecting))
-                .collect(),
+            audit: super::audit::AuditView::new(guardrails.credential_paths.clone()),
+            settings: Settings {
+                plan,
+                stuck_after: chrono::Duration::minutes(30),
+                contexts: Vec::new(),
+                read_only: false,
+                launch_settings: Default::default(),
+                guardrails,
+                operator: std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+                approvals: Default::default(),
+                head_prefix: "codex/".into(),
+                keymap: Keymaps::default(),
+            },
+            screens: Default::default(),
+            github: Default::default(),
+            toasts: Default::default(),
+            logs: Default::default(),
             freshness: Default::default(),
-            last_event_at: None,
-            keymap: Keymaps::default(),
             ui: Ui {
                 width: 80,
                 height: 24,
                 ..Ui::default()
             },
-            resync: BTreeMap::new(),
             board: Board::default(),
             board_dirty: true,
             needs_redraw: true,
@@ -174,12 +270,19 @@ impl State {
         }
     }
 
-    /// The board, rebuilt first if data or filter changed since the last call.
-    /// The verdict on a work item's approval: signature, item, plan and content checked.
-    pub fn approval_of(&self, item: &WorkItem) -> crate::domain::approval::Approval {
-        self.approvals.verify(item, &self.plan, self.now)
+    /// Which screen is in front.
+    pub fn mode(&self) -> super::screen::Mode {
+        self.screens.mode()
     }
 
+    /// The verdict on a work item's approval: signature, item, plan and content checked.
+    pub fn approval_of(&self, item: &WorkItem) -> crate::domain::approval::Approval {
+        self.settings
+            .approvals
+            .verify(item, &self.settings.plan, self.now)
+    }
+
+    /// The board, rebuilt first if data or filter changed since the last call.
     pub fn board(&mut self) -> &Board {
         self.ensure_board();
         &self.board
@@ -198,11 +301,11 @@ impl State {
             return;
         }
         self.board = Board::build(
-            &self.plan,
-            &self.runs,
-            &self.items,
+            &self.settings.plan,
+            &self.cluster.runs,
+            &self.cluster.items,
             &self.ui.filter,
-            Some((self.now, self.stuck_after)),
+            Some((self.now, self.settings.stuck_after)),
         );
         self.board_dirty = false;
         self.reselect();
@@ -246,7 +349,7 @@ impl State {
 
     pub fn selected_run(&self) -> Option<&Run> {
         match self.ui.selected.as_ref()? {
-            CardId::Run(key) => self.runs.get(key),
+            CardId::Run(key) => self.cluster.runs.get(key),
             CardId::WorkItem(_) => None,
         }
     }
@@ -254,19 +357,62 @@ impl State {
     /// The work item of a card: the item itself, or the one its run executes.
     pub fn work_item_of(&self, id: &CardId) -> Option<&WorkItem> {
         match id {
-            CardId::WorkItem(key) => self.items.get(key),
+            CardId::WorkItem(key) => self.cluster.items.get(key),
             CardId::Run(key) => {
-                let run = self.runs.get(key)?;
-                let name = run.work_item.as_ref()?;
-                self.items
-                    .get(&ObjectKey::new(run.key.namespace.clone(), name.clone()))
+                crate::domain::placement::item_of(self.cluster.runs.get(key)?, &self.cluster.items)
             }
         }
     }
 
     /// The run's PR: by repository + head branch, else by a PR URL among its artifacts.
     pub fn pr_for_run(&self, run: &Run) -> Option<&PullRequest> {
-        crate::domain::pr_link::find_pr(&self.prs, run)
+        crate::domain::pr_link::find_pr(&self.cluster.prs, run)
+    }
+
+    /// A run arrived or changed (`old` is the version before): its card moves on the board
+    /// without a rebuild when the board can say where.
+    pub(super) fn run_changed(&mut self, old: Option<&Run>, key: &ObjectKey) {
+        self.needs_redraw = true;
+        if self.board_dirty {
+            return;
+        }
+        let Some(run) = self.cluster.runs.get(key) else {
+            return;
+        };
+        let inputs = super::board::Inputs {
+            items: &self.cluster.items,
+            filter: &self.ui.filter,
+            stuck: Some((self.now, self.settings.stuck_after)),
+        };
+        match self.board.upsert_run(old, run, &inputs) {
+            Some(touched) => self.board_moved(&touched),
+            None => self.board_dirty = true,
+        }
+    }
+
+    /// A run is gone (`run` is its last version).
+    pub(super) fn run_removed(&mut self, run: &Run) {
+        self.needs_redraw = true;
+        if self.board_dirty {
+            return;
+        }
+        let inputs = super::board::Inputs {
+            items: &self.cluster.items,
+            filter: &self.ui.filter,
+            stuck: Some((self.now, self.settings.stuck_after)),
+        };
+        match self.board.remove_run(run, &inputs) {
+            Some(touched) => self.board_moved(&touched),
+            None => self.board_dirty = true,
+        }
+    }
+
+    /// After cards moved in `touched` columns: the selection follows its card, those lanes'
+    /// PR counts are recounted, and the audit report is redone when next needed.
+    fn board_moved(&mut self, touched: &[usize]) {
+        self.reselect();
+        super::github::recount_lanes(self, touched);
+        self.audit.dirty = true;
     }
 
     pub(super) fn mark_board_dirty(&mut self) {
@@ -276,7 +422,7 @@ impl State {
 
     /// A summary of the watch connections for the status line.
     pub fn overall_connection(&self) -> ConnState {
-        let states: Vec<&ConnState> = self.connection.values().collect();
+        let states: Vec<&ConnState> = self.cluster.connection.values().collect();
         if let Some(ConnState::Failed(e)) =
             states.iter().find(|s| matches!(s, ConnState::Failed(_)))
         {

@@ -31,6 +31,16 @@ fn rank(key: &str) -> u8 {
     }
 }
 
+fn reason_word(reason: &crate::domain::control::BlockReason) -> &'static str {
+    use crate::domain::control::BlockReason;
+    match reason {
+        BlockReason::QueueLimit => "queue-blocked",
+        BlockReason::ConcurrencyLimit => "concurrency-blocked",
+        BlockReason::RateLimit => "rate-limited",
+        BlockReason::Other(_) => "blocked",
+    }
+}
+
 /// The parts in the order they are shown, zero counts left out.
 pub fn parts(state: &State) -> Vec<Part> {
     let board = state.board_view();
@@ -60,6 +70,44 @@ pub fn parts(state: &State) -> Vec<Part> {
             rank: rank(key),
         })
         .collect();
+    // Blocked runs by reason, from the counters kept per event (without a filter: the counters
+    // count the whole swarm, a filter narrows the phases only).
+    let blocked = &state.cluster.control.blocked;
+    if state.ui.filter.is_empty() && blocked.total() > 0 {
+        let at = out.iter().position(|p| p.glyph == Glyph::Phase("blocked"));
+        let parts: Vec<Part> = blocked
+            .by_reason()
+            .map(|(reason, count)| Part {
+                glyph: Glyph::Phase("blocked"),
+                count,
+                word: reason_word(reason),
+                rank: 1,
+            })
+            .collect();
+        match at {
+            Some(i) => {
+                out.splice(i..=i, parts);
+            }
+            None => out.extend(parts),
+        }
+    }
+    let holds = super::control::swarm_holds(state, None).len() as u32;
+    let frozen = state
+        .cluster
+        .control
+        .swarms
+        .values()
+        .any(|s| s.frozen(state.now).is_some());
+    out.push(Part {
+        glyph: Glyph::Badge(Badge::SwarmHeld),
+        count: holds,
+        word: if frozen {
+            "swarm frozen"
+        } else {
+            "swarm paused"
+        },
+        rank: 1,
+    });
     out.push(Part {
         glyph: Glyph::Badge(Badge::Stuck),
         count: stuck,

@@ -3,6 +3,7 @@ use super::effect::Effect;
 use super::keymap::{self, Action, DetailAction, FilterAction};
 use super::layout;
 use super::msg::{Msg, OpResult, Resource, SourceEvent};
+use super::screen::Screen;
 use super::state::{Mode, State};
 use crate::domain::ResourceKind;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
@@ -22,7 +23,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 if new_minute {
                     state.mark_board_dirty();
                 }
-                return super::workitems::on_tick(state);
+                super::control::on_tick(state);
+                let mut effects = super::workitems::on_tick(state);
+                super::control::tell_verdicts(state, &mut effects);
+                return effects;
             }
             Vec::new()
         }
@@ -50,7 +54,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Source(event) => {
             let watch = super::notify::Watch::before(state, &event);
             on_source(state, event);
-            watch.after(state)
+            let mut effects = watch.after(state);
+            super::control::tell_verdicts(state, &mut effects);
+            effects
         }
         Msg::Key(key) => on_key(state, key),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
@@ -60,73 +66,85 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 fn on_source(state: &mut State, event: SourceEvent) {
     match event {
         SourceEvent::Applied(resource) => {
-            state.last_event_at = Some(state.now);
+            state.cluster.last_event_at = Some(state.now);
             let kind = resource.kind();
             super::freshness::delivered(state, kind);
-            if let Some(seen) = state.resync.get_mut(&kind) {
+            if let Some(seen) = state.cluster.resync.get_mut(&kind) {
                 seen.insert(resource.key().clone());
             }
             match resource {
                 Resource::Run(run) => {
-                    state.runs.insert(run.key.clone(), *run);
+                    let key = run.key.clone();
+                    let old = state.cluster.upsert_run(*run);
+                    state.run_changed(old.as_ref(), &key);
+                    super::control::on_run(state, &key);
                 }
                 Resource::WorkItem(item) => {
-                    state.items.insert(item.key.clone(), *item);
+                    // An item's lane and summary place and filter its runs: rebuild.
+                    let key = item.key.clone();
+                    state.cluster.upsert_item(*item);
+                    super::control::on_item(state, &key);
+                    state.mark_board_dirty();
                 }
             }
-            state.mark_board_dirty();
         }
         SourceEvent::Deleted(kind, key) => {
-            state.last_event_at = Some(state.now);
+            state.cluster.last_event_at = Some(state.now);
             super::freshness::delivered(state, kind);
-            let removed = match kind {
-                ResourceKind::AgentRun => state.runs.remove(&key).is_some(),
-                ResourceKind::ImplementationSpec => state.items.remove(&key).is_some(),
-            };
-            if removed {
-                state.mark_board_dirty();
+            match kind {
+                ResourceKind::AgentRun => {
+                    if let Some(run) = state.cluster.remove_run(&key) {
+                        state.run_removed(&run);
+                        super::control::on_run_gone(state, &key);
+                    }
+                }
+                ResourceKind::ImplementationSpec => {
+                    if state.cluster.remove_item(&key).is_some() {
+                        super::control::on_item(state, &key);
+                        state.mark_board_dirty();
+                    }
+                }
             }
         }
         SourceEvent::ResyncStarted(kind) => {
-            state.resync.insert(kind, Default::default());
+            state.cluster.resync.insert(kind, Default::default());
         }
         SourceEvent::Seen(kind, key) => {
-            if let Some(seen) = state.resync.get_mut(&kind) {
+            if let Some(seen) = state.cluster.resync.get_mut(&kind) {
                 seen.insert(key);
             }
         }
         SourceEvent::Watch(kind, note) => super::freshness::on_note(state, kind, note),
         SourceEvent::ResyncDone(kind) => {
             super::freshness::delivered(state, kind);
-            let Some(seen) = state.resync.remove(&kind) else {
+            let Some(seen) = state.cluster.resync.remove(&kind) else {
                 return;
             };
-            let before = (state.runs.len(), state.items.len());
-            match kind {
-                ResourceKind::AgentRun => state.runs.retain(|k, _| seen.contains(k)),
-                ResourceKind::ImplementationSpec => state.items.retain(|k, _| seen.contains(k)),
-            }
-            if before != (state.runs.len(), state.items.len()) {
+            let before = (state.cluster.runs.len(), state.cluster.items.len());
+            state.cluster.retain_seen(kind, &seen);
+            if before != (state.cluster.runs.len(), state.cluster.items.len()) {
+                super::control::recount(state);
                 state.mark_board_dirty();
             }
-            state.last_event_at = Some(state.now);
+            state.cluster.last_event_at = Some(state.now);
             state.needs_redraw = true;
         }
         SourceEvent::Connection(kind, conn) => {
             super::freshness::on_connection(state, kind, &conn);
-            if state.connection.get(&kind) != Some(&conn) {
-                state.connection.insert(kind, conn);
+            if state.cluster.connection.get(&kind) != Some(&conn) {
+                state.cluster.connection.insert(kind, conn);
                 state.needs_redraw = true;
             }
         }
         SourceEvent::PullRequest(pr) => {
-            state.last_event_at = Some(state.now);
+            state.cluster.last_event_at = Some(state.now);
             super::github::apply_pull_requests(state, vec![*pr]);
         }
         SourceEvent::PullRequests(prs) => super::github::apply_pull_requests(state, prs),
         SourceEvent::GitHub(status) => super::github::apply_status(state, status),
-        SourceEvent::Notice(text) => super::github::notify(state, text),
+        SourceEvent::Notice(text) => super::toasts::show(state, text),
         SourceEvent::Audit(update) => super::audit::apply_update(state, *update),
+        SourceEvent::Swarm(event) => super::control::on_swarm(state, event),
     }
 }
 
@@ -140,7 +158,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return quit(state);
     }
     state.needs_redraw = true;
-    match state.ui.mode {
+    match state.mode() {
         Mode::Editor => super::workitems::on_editor_key(state, key),
         Mode::Findings => {
             super::workitems::on_findings_key(state, key);
@@ -158,7 +176,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             edit_filter(state, key);
             Vec::new()
         }
-        Mode::Board => match state.keymap.board.action(&key) {
+        Mode::Board => match state.settings.keymap.board.action(&key) {
             Some(action) => board_action(state, action),
             None => {
                 state.needs_redraw = false;
@@ -169,13 +187,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(action) = state.keymap.detail.action(&key) else {
+    let Some(action) = state.settings.keymap.detail.action(&key) else {
         state.needs_redraw = false;
         return Vec::new();
     };
-    let scroll = &mut state.ui.detail_scroll;
+    let Screen::Detail { scroll } = state.screens.front_mut() else {
+        return Vec::new();
+    };
     match action {
-        DetailAction::Back => state.ui.mode = Mode::Board,
+        DetailAction::Back => {
+            state.screens.back();
+        }
         DetailAction::Help => super::help::open(state),
         DetailAction::Down => *scroll = scroll.saturating_add(1),
         DetailAction::Up => *scroll = scroll.saturating_sub(1),
@@ -193,6 +215,8 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         DetailAction::Logs => return super::logs::open_selected(state),
         DetailAction::CancelRun => return super::waves::cancel(state, false, false),
         DetailAction::DeleteRun => return super::waves::cancel(state, true, false),
+        DetailAction::Retain => return super::control::retain(state),
+        DetailAction::SaveLogs => return super::control::save_logs(state),
     }
     Vec::new()
 }
@@ -216,8 +240,7 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::OpenDetail => {
             if state.ui.selected.is_some() {
-                state.ui.mode = Mode::Detail;
-                state.ui.detail_scroll = 0;
+                state.screens.open(Screen::Detail { scroll: 0 });
             }
         }
         Action::Compact => state.ui.compact = !state.ui.compact,
@@ -238,7 +261,9 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CancelRun => return super::waves::cancel(state, false, false),
         Action::DeleteRun => return super::waves::cancel(state, true, false),
         Action::Logs => return super::logs::open_selected(state),
-        Action::Audit => return super::audit::open(state, None, Mode::Board),
+        Action::Retain => return super::control::retain(state),
+        Action::SaveLogs => return super::control::save_logs(state),
+        Action::Audit => return super::audit::open(state, None),
     }
     Vec::new()
 }
@@ -250,7 +275,7 @@ fn edit_filter(state: &mut State, key: KeyEvent) {
         set_filter(state, f);
         return;
     }
-    match state.keymap.filter.action(&key) {
+    match state.settings.keymap.filter.action(&key) {
         Some(FilterAction::Clear) => {
             state.ui.filter_editing = false;
             set_filter(state, String::new());
@@ -315,7 +340,10 @@ fn page_size(state: &State) -> usize {
 }
 
 fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
-    let (_, board, _) = layout::screen(Rect::new(0, 0, state.ui.width, state.ui.height));
+    let (_, board, _) = layout::screen_with(
+        Rect::new(0, 0, state.ui.width, state.ui.height),
+        super::control::banner_rows(state),
+    );
     layout::columns(
         board,
         state.board_view().columns.len(),
@@ -325,7 +353,7 @@ fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
 }
 
 fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
-    match (state.ui.mode.clone(), mouse.kind) {
+    match (state.mode(), mouse.kind) {
         (Mode::Board, MouseEventKind::Down(MouseButton::Left)) => {
             state.ensure_board();
             if let Some((lane, card)) = hit_card(state, mouse.column, mouse.row) {
@@ -333,8 +361,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 state.ui.lane = lane;
                 select_card(state, card);
                 if already && state.ui.selected.is_some() {
-                    state.ui.mode = Mode::Detail;
-                    state.ui.detail_scroll = 0;
+                    state.screens.open(Screen::Detail { scroll: 0 });
                 }
                 state.needs_redraw = true;
             }
@@ -342,14 +369,15 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         }
         (Mode::Board, MouseEventKind::ScrollDown) => board_action(state, Action::Down),
         (Mode::Board, MouseEventKind::ScrollUp) => board_action(state, Action::Up),
-        (Mode::Detail, MouseEventKind::ScrollDown) => {
-            state.ui.detail_scroll = state.ui.detail_scroll.saturating_add(3);
-            state.needs_redraw = true;
-            Vec::new()
-        }
-        (Mode::Detail, MouseEventKind::ScrollUp) => {
-            state.ui.detail_scroll = state.ui.detail_scroll.saturating_sub(3);
-            state.needs_redraw = true;
+        (Mode::Detail, MouseEventKind::ScrollDown | MouseEventKind::ScrollUp) => {
+            if let Screen::Detail { scroll } = state.screens.front_mut() {
+                *scroll = if mouse.kind == MouseEventKind::ScrollDown {
+                    scroll.saturating_add(3)
+                } else {
+                    scroll.saturating_sub(3)
+                };
+                state.needs_redraw = true;
+            }
             Vec::new()
         }
         (Mode::Logs, _) => super::logs::on_mouse(state, mouse),

@@ -6,11 +6,13 @@ use super::board::CardId;
 use super::effect::Effect;
 use super::keymap::{self, TypedConfirmAction, WavesAction, YesNoAction};
 use super::msg::{LaunchOutcome, OpResult};
+use super::screen::Screen;
 use super::state::{Mode, State};
 use crate::domain::checks::{Finding, Severity, has_errors};
+use crate::domain::control::follow::Intent;
 use crate::domain::pr::PrState;
 use crate::domain::wave::{self, GateContext, Overrides, Wave};
-use crate::domain::{ObjectKey, Run, WorkItem};
+use crate::domain::{ObjectKey, Run, WorkItem, placement};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeSet;
 
@@ -25,6 +27,8 @@ pub enum ConfirmAction {
     },
     CancelRuns(Vec<ObjectKey>),
     DeleteRuns(Vec<ObjectKey>),
+    /// Annotate the runs `agents.proompteng.ai/retain: "true"`.
+    RetainRuns(Vec<ObjectKey>),
     /// Typing the override word allows an unmerged previous wave for this launch.
     OverrideUnmerged,
 }
@@ -37,8 +41,6 @@ pub struct Confirm {
     pub action: ConfirmAction,
     pub typed_word: Option<&'static str>,
     pub typed: String,
-    /// Where to return after answering.
-    pub back_to: Mode,
 }
 
 /// Launch progress of one run.
@@ -60,21 +62,12 @@ pub struct WaveView {
 
 /// The waves as planned from the cluster's work items (approved or not: the view says which).
 pub fn waves(state: &State) -> Vec<Wave> {
-    wave::plan_waves(state.items.values(), &state.plan)
+    wave::plan_waves(state.cluster.items.values(), &state.settings.plan)
 }
 
 /// The PR state of a work item: its latest run's PR.
 pub fn item_pr_state(state: &State, item: &WorkItem) -> Option<PrState> {
-    state
-        .runs
-        .values()
-        .filter(|r| {
-            r.work_item.as_deref() == Some(item.key.name.as_str())
-                && r.key.namespace == item.key.namespace
-        })
-        .filter_map(|r| state.pr_for_run(r).map(|pr| (r.created, pr.state)))
-        .max_by_key(|(created, _)| *created)
-        .map(|(_, s)| s)
+    crate::domain::pr_link::item_pr_state(&state.cluster.prs, item, state.cluster.runs.values())
 }
 
 /// The gates for the selected wave.
@@ -82,19 +75,19 @@ pub fn gates(state: &State, waves: &[Wave], index: usize, overrides: &Overrides)
     let Some(wave) = waves.get(index) else {
         return Vec::new();
     };
-    let items: Vec<&WorkItem> = state.items.values().collect();
-    let runs: Vec<&Run> = state.runs.values().collect();
+    let items: Vec<&WorkItem> = state.cluster.items.values().collect();
+    let runs: Vec<&Run> = state.cluster.runs.values().collect();
     let pr_state = |item: &WorkItem| item_pr_state(state, item);
     let ctx = GateContext {
-        plan: &state.plan,
+        plan: &state.settings.plan,
         all_items: &items,
         runs: &runs,
         pr_state: &pr_state,
-        head_prefix: &state.head_prefix,
-        guardrails: &state.guardrails,
-        settings: &state.launch_settings,
+        head_prefix: &state.settings.head_prefix,
+        guardrails: &state.settings.guardrails,
+        settings: &state.settings.launch_settings,
         overrides,
-        approvals: &state.approvals,
+        approvals: &state.settings.approvals,
         now: state.now,
     };
     wave::gate_wave(wave, waves, &ctx)
@@ -103,42 +96,54 @@ pub fn gates(state: &State, waves: &[Wave], index: usize, overrides: &Overrides)
 /// The manifests launching the selected wave would create.
 pub fn manifests(state: &State, wave: &Wave, overrides: &Overrides) -> Vec<serde_json::Value> {
     let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut settings = state.launch_settings.clone();
-    settings.operator = state.operator.clone();
+    let mut settings = state.settings.launch_settings.clone();
+    settings.operator = state.settings.operator.clone();
     wave.items
         .iter()
-        .map(|item| wave::run_manifest(item, wave.number, &state.plan, &settings, &at, overrides))
+        .map(|item| {
+            wave::run_manifest(
+                item,
+                wave.number,
+                &state.settings.plan,
+                &settings,
+                &at,
+                overrides,
+            )
+        })
         .collect()
 }
 
 fn refuse_read_only(state: &mut State, what: &str) -> bool {
-    if state.read_only {
-        super::github::notify(
+    if state.settings.read_only {
+        super::toasts::show(
             state,
             format!("read-only: {what} is disabled (started with --read-only)"),
         );
     }
-    state.read_only
+    state.settings.read_only
 }
 
 /// `w`: the planner.
 pub fn open(state: &mut State) -> Vec<Effect> {
-    if state.wave_view.is_none() {
-        state.wave_view = Some(WaveView::default());
+    // `w` from inside the planner's own overlays (help) returns to the planner as it was.
+    if state.screens.is_open(Mode::Waves) {
+        while state.mode() != Mode::Waves {
+            state.screens.back();
+        }
+    } else {
+        state.screens.open(Screen::Waves(WaveView::default()));
     }
-    state.ui.mode = Mode::Waves;
     state.needs_redraw = true;
     Vec::new()
 }
 
 fn ask(state: &mut State, confirm: Confirm) {
-    state.confirm = Some(confirm);
-    state.ui.mode = Mode::Confirm;
+    state.screens.open(Screen::Confirm(confirm));
     state.needs_redraw = true;
 }
 
 fn lanes_of(items: &[WorkItem]) -> String {
-    let lanes: BTreeSet<&str> = items.iter().filter_map(|i| i.lane.as_deref()).collect();
+    let lanes: BTreeSet<&str> = items.iter().filter_map(placement::item_lane).collect();
     lanes.into_iter().collect::<Vec<_>>().join(", ")
 }
 
@@ -148,9 +153,9 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let all = waves(state);
-    let view = state.wave_view.clone().unwrap_or_default();
+    let view = state.screens.waves().cloned().unwrap_or_default();
     let Some(wave) = all.get(view.selected) else {
-        super::github::notify(state, "no wave to launch: approve work items first");
+        super::toasts::show(state, "no wave to launch: approve work items first");
         return Vec::new();
     };
     let findings = gates(state, &all, view.selected, &view.overrides);
@@ -158,12 +163,12 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         let unmerged_only = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .all(|f| f.check == "merge-order");
+            .all(|f| f.check == crate::domain::checks::CheckId::MergeOrder);
         let n = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
             .count();
-        super::github::notify(
+        super::toasts::show(
             state,
             if unmerged_only {
                 "launch refused: an earlier wave is not merged (O to override, typed and recorded)"
@@ -189,7 +194,7 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
             m["spec"]["parameters"]["head"].as_str().unwrap_or_default()
         ));
     }
-    if state.approvals.is_unverified() {
+    if state.settings.approvals.is_unverified() {
         lines.push("⚠ approvals are unverified: no [approvals] allowed_signers is configured, so anyone with write access could have written them".into());
     }
     if view.overrides.prompt {
@@ -199,10 +204,27 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
         lines.push("⚠ launching before the previous wave merged (recorded on each run)".into());
     }
     let count = manifests.len();
+    let namespaces: BTreeSet<&str> = manifests
+        .iter()
+        .filter_map(|m| m["metadata"]["namespace"].as_str())
+        .collect();
+    let held: Vec<String> = namespaces
+        .into_iter()
+        .flat_map(|ns| super::control::launch_warnings(state, ns))
+        .collect();
+    let title = if held.is_empty() {
+        format!("Launch wave {}: {count} run(s)?", wave.number)
+    } else {
+        format!(
+            "Launch wave {}: {count} run(s) although new work will wait?",
+            wave.number
+        )
+    };
+    lines.extend(held);
     ask(
         state,
         Confirm {
-            title: format!("Launch wave {}: {count} run(s)?", wave.number),
+            title,
             lines,
             action: ConfirmAction::Launch {
                 wave: wave.number,
@@ -210,7 +232,6 @@ pub fn launch(state: &mut State) -> Vec<Effect> {
             },
             typed_word: None,
             typed: String::new(),
-            back_to: Mode::Waves,
         },
     );
     Vec::new()
@@ -222,6 +243,7 @@ pub fn ask_override(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let accept = state
+        .settings
         .keymap
         .confirm_typed
         .key_hint(TypedConfirmAction::Accept);
@@ -237,7 +259,6 @@ pub fn ask_override(state: &mut State) -> Vec<Effect> {
             action: ConfirmAction::OverrideUnmerged,
             typed_word: Some(OVERRIDE_WORD),
             typed: String::new(),
-            back_to: Mode::Waves,
         },
     );
     Vec::new()
@@ -253,36 +274,34 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
     if refuse_read_only(state, what) {
         return Vec::new();
     }
-    let (targets, scope, back_to) = if whole_wave {
+    let (targets, scope) = if whole_wave {
         let all = waves(state);
-        let index = state.wave_view.as_ref().map_or(0, |v| v.selected);
+        let index = state.screens.waves().map_or(0, |v| v.selected);
         let Some(wave) = all.get(index) else {
             return Vec::new();
         };
-        let label = wave.number.to_string();
-        let runs: Vec<ObjectKey> = state
-            .runs
-            .values()
-            .filter(|r| r.wave.as_deref() == Some(label.as_str()))
-            .filter(|r| delete || r.phase.is_in_flight())
-            .map(|r| r.key.clone())
-            .collect();
-        (runs, format!("wave {}", wave.number), Mode::Waves)
+        let runs: Vec<ObjectKey> = placement::wave_targets(
+            state.cluster.runs.values(),
+            &state.cluster.items,
+            &state.settings.plan,
+            wave.number,
+            delete,
+        )
+        .into_iter()
+        .map(|r| r.key.clone())
+        .collect();
+        (runs, format!("wave {}", wave.number))
     } else {
         match state.selected_card() {
-            Some(CardId::Run(key)) => (
-                vec![key.clone()],
-                format!("run {}", key.name),
-                state.ui.mode.clone(),
-            ),
+            Some(CardId::Run(key)) => (vec![key.clone()], format!("run {}", key.name)),
             _ => {
-                super::github::notify(state, "select a run to cancel");
+                super::toasts::show(state, "select a run to cancel");
                 return Vec::new();
             }
         }
     };
     if targets.is_empty() {
-        super::github::notify(state, format!("{scope}: no run in flight to cancel"));
+        super::toasts::show(state, format!("{scope}: no run in flight to cancel"));
         return Vec::new();
     }
     let n = targets.len();
@@ -318,7 +337,6 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
             action,
             typed_word: None,
             typed: String::new(),
-            back_to,
         },
     );
     Vec::new()
@@ -327,8 +345,7 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
 /// Keys while a confirmation is open: `y` (or the typed word + enter) confirms, `n`/`esc` cancels.
 pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
-    let Some(confirm) = state.confirm.as_mut() else {
-        state.ui.mode = Mode::Board;
+    let Screen::Confirm(confirm) = state.screens.front_mut() else {
         return Vec::new();
     };
     let accepted = match confirm.typed_word {
@@ -338,7 +355,7 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 confirm.typed.push(c);
                 return Vec::new();
             }
-            match state.keymap.confirm_typed.action(&key) {
+            match state.settings.keymap.confirm_typed.action(&key) {
                 Some(TypedConfirmAction::Cancel) => false,
                 Some(TypedConfirmAction::Accept) => {
                     if confirm.typed.trim() != word {
@@ -355,34 +372,33 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 }
             }
         }
-        None => match state.keymap.confirm.action(&key) {
+        None => match state.settings.keymap.confirm.action(&key) {
             Some(YesNoAction::Yes) => true,
             Some(YesNoAction::No) => false,
             None => return Vec::new(),
         },
     };
-    let Some(confirm) = state.confirm.take() else {
+    let Screen::Confirm(confirm) = state.screens.back() else {
         return Vec::new();
     };
-    state.ui.mode = confirm.back_to.clone();
     if !accepted {
-        super::github::notify(state, "nothing done");
+        super::toasts::show(state, "nothing done");
         return Vec::new();
     }
     match confirm.action {
         ConfirmAction::OverrideUnmerged => {
-            if let Some(view) = state.wave_view.as_mut() {
+            if let Some(view) = state.screens.waves_mut() {
                 view.overrides.unmerged_previous_wave = true;
             }
-            let launch = state.keymap.waves.key_hint(WavesAction::Launch);
-            super::github::notify(
+            let launch = state.settings.keymap.waves.key_hint(WavesAction::Launch);
+            super::toasts::show(
                 state,
                 format!("override armed: {launch} launches, and records it on each run"),
             );
             Vec::new()
         }
         ConfirmAction::Launch { wave, manifests } => {
-            if let Some(view) = state.wave_view.as_mut() {
+            if let Some(view) = state.screens.waves_mut() {
                 view.progress = manifests
                     .iter()
                     .map(|m| LaunchRow {
@@ -402,8 +418,17 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             vec![Effect::LaunchRuns { wave, manifests }]
         }
-        ConfirmAction::CancelRuns(runs) => vec![Effect::CancelRuns(runs)],
-        ConfirmAction::DeleteRuns(runs) => vec![Effect::DeleteRuns(runs)],
+        ConfirmAction::CancelRuns(runs) => {
+            let batch = confirm.title.trim_end_matches('?').to_lowercase();
+            super::control::follow(state, &runs, Intent::Cancel, batch);
+            vec![Effect::CancelRuns(runs)]
+        }
+        ConfirmAction::DeleteRuns(runs) => {
+            let batch = confirm.title.trim_end_matches('?').to_lowercase();
+            super::control::follow(state, &runs, Intent::Delete, batch);
+            vec![Effect::DeleteRuns(runs)]
+        }
+        ConfirmAction::RetainRuns(runs) => vec![Effect::RetainRuns(runs)],
     }
 }
 
@@ -411,12 +436,11 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
     let count = waves(state).len();
-    let Some(view) = state.wave_view.as_mut() else {
-        state.ui.mode = Mode::Board;
+    let Some(action) = state.settings.keymap.waves.action(&key) else {
+        state.needs_redraw = false;
         return Vec::new();
     };
-    let Some(action) = state.keymap.waves.action(&key) else {
-        state.needs_redraw = false;
+    let Screen::Waves(view) = state.screens.front_mut() else {
         return Vec::new();
     };
     match action {
@@ -432,10 +456,10 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         WavesAction::ScrollUp => view.scroll = view.scroll.saturating_sub(1),
         WavesAction::Launch => return launch(state),
         WavesAction::Override => return ask_override(state),
-        WavesAction::PromptOverride if !state.read_only => {
+        WavesAction::PromptOverride if !state.settings.read_only => {
             view.overrides.prompt = !view.overrides.prompt;
             let on = view.overrides.prompt;
-            super::github::notify(
+            super::toasts::show(
                 state,
                 if on {
                     "prompt override ON: a prompt parameter will override the spec text (current schemas reject it)"
@@ -449,12 +473,14 @@ pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         WavesAction::Delete => return cancel(state, true, true),
         WavesAction::Audit => {
             let wave = waves(state)
-                .get(state.wave_view.as_ref().map_or(0, |v| v.selected))
+                .get(state.screens.waves().map_or(0, |v| v.selected))
                 .map(|w| w.number);
-            return super::audit::open(state, wave, Mode::Waves);
+            return super::audit::open(state, wave);
         }
         WavesAction::Help => super::help::open(state),
-        WavesAction::Back => state.ui.mode = Mode::Board,
+        WavesAction::Back => {
+            state.screens.back();
+        }
     }
     Vec::new()
 }
@@ -464,8 +490,8 @@ pub fn on_op(state: &mut State, result: &OpResult) {
     match result {
         OpResult::Launched { name, outcome } => {
             if let Some(row) = state
-                .wave_view
-                .as_mut()
+                .screens
+                .waves_mut()
                 .and_then(|v| v.progress.iter_mut().find(|r| &r.name == name))
             {
                 row.outcome = Some(outcome.clone());
@@ -482,7 +508,7 @@ pub fn on_op(state: &mut State, result: &OpResult) {
                     failed.join("; ")
                 )
             };
-            super::github::notify(state, text);
+            super::toasts::show(state, text);
         }
         _ => {}
     }

@@ -4,6 +4,7 @@ use super::editor::{self, Conflict, Editor, Focus, Outcome};
 use super::effect::Effect;
 use super::keymap::{DraftsAction, EditorAction, EditorTextAction, FindingsAction};
 use super::msg::OpResult;
+use super::screen::Screen;
 use super::state::{FindingsView, Mode, State};
 use crate::domain::approval::{Approval, Claim};
 use crate::domain::checks::{self, Context, Finding, has_errors};
@@ -19,29 +20,37 @@ pub fn findings_for(state: &State, item: &WorkItem) -> Vec<Finding> {
 
 /// The checks' view of everything else the cockpit knows (other items, runs in flight).
 fn with_check_context<R>(state: &State, item: &ObjectKey, f: impl FnOnce(&Context) -> R) -> R {
-    let others: Vec<&WorkItem> = state.items.values().filter(|i| &i.key != item).collect();
+    let others: Vec<&WorkItem> = state
+        .cluster
+        .items
+        .values()
+        .filter(|i| &i.key != item)
+        .collect();
     let in_flight: Vec<&Run> = state
+        .cluster
         .runs
         .values()
         .filter(|r| r.phase.is_in_flight())
         .collect();
     f(&Context {
-        plan: &state.plan,
+        plan: &state.settings.plan,
         items: &others,
         in_flight: &in_flight,
-        head_prefix: &state.head_prefix,
+        head_prefix: &state.settings.head_prefix,
         allow_prompt_override: false,
-        guardrails: &state.guardrails,
+        guardrails: &state.settings.guardrails,
     })
 }
 
 fn recheck(state: &mut State) {
-    let Some(mut editor) = state.editor.take() else {
+    let Some(editor) = state.screens.editor() else {
         return;
     };
     let key = editor.as_work_item().key;
-    with_check_context(state, &key, |ctx| editor.recheck(ctx));
-    state.editor = Some(editor);
+    let findings = with_check_context(state, &key, |ctx| editor.check(ctx));
+    if let Some(editor) = state.screens.editor_mut() {
+        editor.findings = findings;
+    }
 }
 
 /// The work item behind the selected card (the item itself, or the one its run executes).
@@ -50,8 +59,7 @@ fn selected_item(state: &State) -> Option<&WorkItem> {
 }
 
 fn open_editor(state: &mut State, editor: Editor) {
-    state.editor = Some(Box::new(editor));
-    state.ui.mode = Mode::Editor;
+    state.screens.open(Screen::Editor(Box::new(editor)));
     recheck(state);
     state.needs_redraw = true;
 }
@@ -65,44 +73,65 @@ pub fn new_item(state: &mut State) -> Vec<Effect> {
         .get(state.ui.lane)
         .and_then(|c| c.lane.clone())
     else {
-        super::github::notify(
+        super::toasts::show(
             state,
             "select a lane first: new work items belong to a lane",
         );
         return Vec::new();
     };
     let namespace = state
+        .cluster
         .origin
         .namespace
         .clone()
-        .or_else(|| state.items.keys().next().map(|k| k.namespace.clone()))
+        .or_else(|| {
+            state
+                .cluster
+                .items
+                .keys()
+                .next()
+                .map(|k| k.namespace.clone())
+        })
         .unwrap_or_else(|| "default".into());
     let name = editor::suggest_name(&lane, |n| {
         state
+            .cluster
             .items
             .contains_key(&ObjectKey::new(namespace.clone(), n.to_owned()))
     });
     let owns = state
+        .settings
         .plan
         .lane(&lane)
         .map(|l| l.owns.clone())
         .unwrap_or_default();
     let repository = state
+        .settings
         .plan
         .repository
         .clone()
         .unwrap_or_else(|| "owner/repo".into());
-    let base = state.plan.base.clone().unwrap_or_else(|| "main".into());
+    let base = state
+        .settings
+        .plan
+        .base
+        .clone()
+        .unwrap_or_else(|| "main".into());
     let head = format!(
         "{}swarm/lane-{}/{name}",
-        state.head_prefix,
+        state.settings.head_prefix,
         lane.to_ascii_lowercase()
     );
     let draft = ItemDraft {
         namespace,
         name,
         lane: Some(lane.clone()),
-        wave: state.plan.waves.first().map(|w| w.number.to_string()),
+        wave: state
+            .settings
+            .plan
+            .waves
+            .first()
+            .map(|w| w.number.to_string()),
         depends_on: Vec::new(),
         text: Template::new_item(&lane, &owns, &repository, &base, &head),
         base_resource_version: None,
@@ -121,7 +150,7 @@ pub fn new_item(state: &mut State) -> Vec<Effect> {
 /// `e` / `E`: edit the selected work item (in place, or in `$EDITOR`).
 pub fn edit_item(state: &mut State, external: bool) -> Vec<Effect> {
     let Some(item) = selected_item(state).cloned() else {
-        super::github::notify(state, "no work item selected");
+        super::toasts::show(state, "no work item selected");
         return Vec::new();
     };
     open_editor(state, Editor::open(&item));
@@ -134,7 +163,7 @@ pub fn edit_item(state: &mut State, external: bool) -> Vec<Effect> {
 /// `v`: the checks of the selected work item.
 pub fn validate(state: &mut State) -> Vec<Effect> {
     let Some(item) = selected_item(state).cloned() else {
-        super::github::notify(state, "no work item selected");
+        super::toasts::show(state, "no work item selected");
         return Vec::new();
     };
     let findings = findings_for(state, &item);
@@ -148,27 +177,26 @@ pub fn validate(state: &mut State) -> Vec<Effect> {
 }
 
 fn show_findings(state: &mut State, title: String, findings: Vec<Finding>) {
-    state.findings_view = Some(FindingsView {
+    state.screens.open(Screen::Findings(FindingsView {
         title,
         findings,
         scroll: 0,
-    });
-    state.ui.mode = Mode::Findings;
+    }));
     state.needs_redraw = true;
 }
 
 /// `a`: approve, refused with the findings while any check fails.
 pub fn approve(state: &mut State) -> Vec<Effect> {
-    if state.read_only {
-        super::github::notify(state, "read-only: approving is disabled");
+    if state.settings.read_only {
+        super::toasts::show(state, "read-only: approving is disabled");
         return Vec::new();
     }
     let Some(item) = selected_item(state).cloned() else {
-        super::github::notify(state, "no work item selected");
+        super::toasts::show(state, "no work item selected");
         return Vec::new();
     };
     if state.approval_of(&item).is_approved() {
-        super::github::notify(state, format!("{} is already approved", item.key.name));
+        super::toasts::show(state, format!("{} is already approved", item.key.name));
         return Vec::new();
     }
     let findings = findings_for(state, &item);
@@ -188,10 +216,10 @@ pub fn approve(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let claim = Claim::for_item(&item, &state.plan, &state.operator, &at);
-    super::github::notify(
+    let claim = Claim::for_item(&item, &state.settings.plan, &state.settings.operator, &at);
+    super::toasts::show(
         state,
-        if state.approvals.is_unverified() {
+        if state.settings.approvals.is_unverified() {
             format!(
                 "approving {} (unverified: no [approvals] allowed_signers configured)…",
                 item.key.name
@@ -208,20 +236,20 @@ pub fn approve(state: &mut State) -> Vec<Effect> {
 
 /// `A`: revoke an approval (also clears a stale one).
 pub fn revoke(state: &mut State) -> Vec<Effect> {
-    if state.read_only {
-        super::github::notify(state, "read-only: revoking is disabled");
+    if state.settings.read_only {
+        super::toasts::show(state, "read-only: revoking is disabled");
         return Vec::new();
     }
     let Some(item) = selected_item(state).cloned() else {
-        super::github::notify(state, "no work item selected");
+        super::toasts::show(state, "no work item selected");
         return Vec::new();
     };
     if state.approval_of(&item) == Approval::NotApproved {
-        super::github::notify(state, format!("{} is not approved", item.key.name));
+        super::toasts::show(state, format!("{} is not approved", item.key.name));
         return Vec::new();
     }
     let patch = crate::domain::approval::revoke_patch(&item);
-    super::github::notify(
+    super::toasts::show(
         state,
         format!("revoking the approval of {}…", item.key.name),
     );
@@ -234,12 +262,11 @@ pub fn revoke(state: &mut State) -> Vec<Effect> {
 
 /// Keys while the editor is open.
 pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(editor) = state.editor.as_mut() else {
-        state.ui.mode = Mode::Board;
+    let Screen::Editor(editor) = state.screens.front_mut() else {
         return Vec::new();
     };
     state.needs_redraw = true;
-    match editor::on_key(editor, &state.keymap, key) {
+    match editor::on_key(editor, &state.settings.keymap, key) {
         Outcome::Nothing => Vec::new(),
         Outcome::Help => {
             super::help::open(state);
@@ -247,7 +274,7 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Outcome::Edited => {
             if editor.is_new && editor.row == 0 {
-                follow_name_in_head(editor, &state.head_prefix);
+                follow_name_in_head(editor, &state.settings.head_prefix);
             }
             editor.changed = true;
             editor.draft_pending = true;
@@ -258,11 +285,10 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Outcome::Close => {
             let effects = editor::persist(editor);
             let name = editor.name();
-            state.editor = None;
+            state.screens.back();
             if !effects.is_empty() {
-                super::github::notify(state, format!("unsaved changes to {name} kept as a draft"));
+                super::toasts::show(state, format!("unsaved changes to {name} kept as a draft"));
             }
-            state.ui.mode = Mode::Board;
             effects
         }
         Outcome::Save => save(state),
@@ -299,7 +325,11 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let mut draft = editor.draft();
             draft.text = editor::merge_text(&draft.text, &conflict.theirs.text);
             draft.base_resource_version = conflict.theirs.resource_version.clone();
-            let save = state.keymap.editor_text.key_hint(EditorTextAction::Save);
+            let save = state
+                .settings
+                .keymap
+                .editor_text
+                .key_hint(EditorTextAction::Save);
             let mut merged = Editor::from_draft(draft, false);
             merged.changed = true;
             merged.draft_pending = true;
@@ -358,29 +388,33 @@ fn follow_name_in_head(editor: &mut Editor, prefix: &str) {
 
 fn editor_ns(state: &State) -> String {
     state
-        .editor
-        .as_ref()
+        .screens
+        .editor()
         .map(|e| e.namespace.clone())
         .unwrap_or_default()
 }
 
 fn editor_name(state: &State) -> String {
-    state.editor.as_ref().map(|e| e.name()).unwrap_or_default()
+    state.screens.editor().map(|e| e.name()).unwrap_or_default()
 }
 
 fn save(state: &mut State) -> Vec<Effect> {
-    if state.read_only {
-        if let Some(editor) = state.editor.as_mut() {
+    if state.settings.read_only {
+        if let Some(editor) = state.screens.editor_mut() {
             editor.message =
                 Some("read-only: saving is disabled; your text is kept as a draft".into());
             return editor::persist(editor);
         }
         return Vec::new();
     }
-    let Some(editor) = state.editor.as_mut() else {
+    let Some(editor) = state.screens.editor_mut() else {
         return Vec::new();
     };
-    if let Some(f) = editor.findings.iter().find(|f| f.check == "name") {
+    if let Some(f) = editor
+        .findings
+        .iter()
+        .find(|f| f.check == crate::domain::checks::CheckId::Name)
+    {
         editor.message = Some(format!("cannot save: {}", f.message));
         return Vec::new();
     }
@@ -401,7 +435,7 @@ fn save(state: &mut State) -> Vec<Effect> {
 
 /// Once a second: write the draft if the operator typed since the last write.
 pub fn on_tick(state: &mut State) -> Vec<Effect> {
-    match state.editor.as_mut() {
+    match state.screens.editor_mut() {
         Some(editor) if editor.draft_pending => editor.write_draft(),
         _ => Vec::new(),
     }
@@ -410,9 +444,9 @@ pub fn on_tick(state: &mut State) -> Vec<Effect> {
 /// Leaving the cockpit with the editor open: keep what was typed.
 pub fn on_quit(state: &mut State) -> Vec<Effect> {
     state
-        .editor
-        .as_mut()
-        .map(|e| editor::persist(e))
+        .screens
+        .editor_mut()
+        .map(editor::persist)
         .unwrap_or_default()
 }
 
@@ -426,7 +460,11 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                 name: item.key.name.clone(),
             }];
             let revoked = matches!(state.approval_of(&item), Approval::Revoked { .. });
-            if let Some(editor) = state.editor.as_mut().filter(|e| e.name() == item.key.name) {
+            if let Some(editor) = state
+                .screens
+                .editor_mut()
+                .filter(|e| e.name() == item.key.name)
+            {
                 editor.saving = false;
                 editor.is_new = false;
                 editor.changed = false;
@@ -438,14 +476,14 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                     "saved".into()
                 });
             }
-            state.items.insert(item.key.clone(), *item);
+            state.cluster.upsert_item(*item);
             state.mark_board_dirty();
             recheck(state);
             effects
         }
         OpResult::SaveConflict(theirs) => {
-            let choices = state.keymap.conflict.hints();
-            if let Some(editor) = state.editor.as_mut() {
+            let choices = state.settings.keymap.conflict.hints();
+            if let Some(editor) = state.screens.editor_mut() {
                 editor.saving = false;
                 editor.message = Some(format!(
                     "conflict: someone else changed this work item. {choices}"
@@ -456,18 +494,18 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             Vec::new()
         }
         OpResult::SaveFailed(message) => {
-            if let Some(editor) = state.editor.as_mut() {
+            if let Some(editor) = state.screens.editor_mut() {
                 editor.saving = false;
                 editor.message = Some(format!(
                     "not saved: {message} — your text is kept as a draft"
                 ));
                 return editor::persist(editor);
             }
-            super::github::notify(state, format!("not saved: {message}"));
+            super::toasts::show(state, format!("not saved: {message}"));
             Vec::new()
         }
         OpResult::Patched { what, item } => {
-            super::github::notify(
+            super::toasts::show(
                 state,
                 match what.as_str() {
                     "approve" => format!("{} approved", item.key.name),
@@ -475,30 +513,30 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                     other => format!("{} {other}d", item.key.name),
                 },
             );
-            state.items.insert(item.key.clone(), *item);
+            state.cluster.upsert_item(*item);
             state.mark_board_dirty();
             Vec::new()
         }
         OpResult::PatchFailed { what, message } => {
-            super::github::notify(state, format!("{what} failed: {message}"));
+            super::toasts::show(state, format!("{what} failed: {message}"));
             Vec::new()
         }
         OpResult::DraftsFound(drafts) => {
             if !drafts.is_empty() {
-                state.drafts_offer = drafts;
-                if state.ui.mode == Mode::Board {
-                    state.ui.mode = Mode::Drafts;
+                // Offered over the board only: never in the middle of someone's typing.
+                if state.mode() == Mode::Board {
+                    state.screens.open(Screen::Drafts(drafts));
                 }
             }
             Vec::new()
         }
         OpResult::DraftWriteFailed(message) => {
-            super::github::notify(state, format!("could not write the draft: {message}"));
+            super::toasts::show(state, format!("could not write the draft: {message}"));
             Vec::new()
         }
         OpResult::ExternalEditDone(text) => {
-            let save = state.keymap.editor.key_hint(EditorAction::Save);
-            if let Some(editor) = state.editor.as_mut()
+            let save = state.settings.keymap.editor.key_hint(EditorAction::Save);
+            if let Some(editor) = state.screens.editor_mut()
                 && text != editor.text()
             {
                 let mut draft = editor.draft();
@@ -508,7 +546,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
                 fresh.changed = true;
                 fresh.draft_pending = true;
                 fresh.message = Some(format!("edited in $EDITOR: {save} saves"));
-                **editor = fresh;
+                *editor = fresh;
                 recheck(state);
             }
             Vec::new()
@@ -520,7 +558,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
         | OpResult::TargetSwitched { .. }
         | OpResult::PlanLoaded(_) => Vec::new(),
         OpResult::ExternalEditFailed(message) => {
-            if let Some(editor) = state.editor.as_mut() {
+            if let Some(editor) = state.screens.editor_mut() {
                 editor.message = Some(format!("$EDITOR failed: {message}"));
             }
             Vec::new()
@@ -530,21 +568,15 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
 
 /// Keys on the findings pane.
 pub fn on_findings_key(state: &mut State, key: KeyEvent) {
-    let Some(view) = state.findings_view.as_mut() else {
-        state.ui.mode = Mode::Board;
+    let Screen::Findings(view) = state.screens.front_mut() else {
         return;
     };
-    match state.keymap.findings.action(&key) {
+    match state.settings.keymap.findings.action(&key) {
         Some(FindingsAction::Down) => view.scroll = view.scroll.saturating_add(1),
         Some(FindingsAction::Up) => view.scroll = view.scroll.saturating_sub(1),
         Some(FindingsAction::Help) => super::help::open(state),
         Some(FindingsAction::Close) => {
-            state.findings_view = None;
-            state.ui.mode = if state.editor.is_some() {
-                Mode::Editor
-            } else {
-                Mode::Board
-            };
+            state.screens.back();
         }
         None => {}
     }
@@ -554,45 +586,46 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
 /// Keys on the restore-drafts offer: `r` restore the first, `d` discard it, `esc` later.
 pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.needs_redraw = true;
-    let Some(action) = state.keymap.drafts.action(&key) else {
+    let Some(action) = state.settings.keymap.drafts.action(&key) else {
         return Vec::new();
     };
+    let Screen::Drafts(offer) = state.screens.front_mut() else {
+        return Vec::new();
+    };
+    if offer.is_empty() || action == DraftsAction::Later {
+        state.screens.back();
+        return Vec::new();
+    }
+    let draft = offer.remove(0);
+    let none_left = offer.is_empty();
     match action {
         DraftsAction::Restore => {
-            if state.drafts_offer.is_empty() {
-                state.ui.mode = Mode::Board;
-                return Vec::new();
-            }
-            let draft = state.drafts_offer.remove(0);
             let is_new = !state
+                .cluster
                 .items
                 .contains_key(&ObjectKey::new(draft.namespace.clone(), draft.name.clone()));
             let mut editor = Editor::from_draft(draft, is_new);
             editor.changed = true;
             editor.message = Some(format!(
                 "draft restored: {} saves it",
-                state.keymap.editor.key_hint(EditorAction::Save)
+                state.settings.keymap.editor.key_hint(EditorAction::Save)
             ));
+            // The editor replaces the offer; the drafts still offered come back when it closes.
+            if none_left {
+                state.screens.back();
+            }
             open_editor(state, editor);
             Vec::new()
         }
         DraftsAction::Discard => {
-            if state.drafts_offer.is_empty() {
-                state.ui.mode = Mode::Board;
-                return Vec::new();
-            }
-            let draft = state.drafts_offer.remove(0);
-            if state.drafts_offer.is_empty() {
-                state.ui.mode = Mode::Board;
+            if none_left {
+                state.screens.back();
             }
             vec![Effect::DeleteDraft {
                 namespace: draft.namespace,
                 name: draft.name,
             }]
         }
-        DraftsAction::Later => {
-            state.ui.mode = Mode::Board;
-            Vec::new()
-        }
+        DraftsAction::Later => Vec::new(),
     }
 }

@@ -25,11 +25,62 @@ pub enum Severity {
     Warning,
 }
 
+/// Stable identifier of a check: what `swarm validate --output json` prints as `"check"` and
+/// the text output shows in brackets (`error[head-unique] …`). An enum, so a typo in a check or
+/// in a test that filters on one does not compile; serialized in kebab-case, as before.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum CheckId {
+    Approval,
+    ConflictMarkers,
+    Credentials,
+    DependencyOrder,
+    Guardrails,
+    HeadFormat,
+    HeadUnique,
+    InFlight,
+    Lane,
+    LaneOverlap,
+    LaneOwnership,
+    Malformed,
+    MergeOrder,
+    Name,
+    PathHygiene,
+    PathOverlap,
+    Placeholder,
+    PromptPrecedence,
+    RequiredKeys,
+    SafetyGates,
+    SizeLimit,
+    TemplateSection,
+    WholeLane,
+}
+
+impl CheckId {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// Stable identifier of the check (`lane-ownership`, `head-unique`, …).
-    pub check: &'static str,
+    /// Which check found it.
+    pub check: CheckId,
     /// The work item (or `plan`) the finding is about.
     pub item: String,
     /// Template section, when the finding points into the text.
@@ -87,7 +138,7 @@ impl Out<'_> {
     fn push(
         &mut self,
         severity: Severity,
-        check: &'static str,
+        check: CheckId,
         section: Option<SectionKind>,
         line: Option<usize>,
         message: String,
@@ -131,7 +182,7 @@ fn check_sections(t: &Template, out: &mut Out) {
         if t.section(kind).is_none() {
             out.push(
                 Severity::Error,
-                "template-section",
+                CheckId::TemplateSection,
                 Some(kind),
                 None,
                 format!("the section \"{}\" is missing", kind.title()),
@@ -148,7 +199,7 @@ fn check_sections(t: &Template, out: &mut Out) {
         if empty {
             out.push(
                 Severity::Error,
-                "template-section",
+                CheckId::TemplateSection,
                 Some(kind),
                 line,
                 format!("the section \"{}\" is empty", kind.title()),
@@ -168,7 +219,7 @@ fn check_conflict_markers(text: &str, out: &mut Out) {
         if line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") || line == "=======" {
             out.push(
                 Severity::Error,
-                "conflict-markers",
+                CheckId::ConflictMarkers,
                 None,
                 Some(i + 1),
                 "an unresolved merge marker is left in the text".into(),
@@ -184,7 +235,7 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
     if chars > MAX_TEXT_CHARS {
         out.push(
             Severity::Error,
-            "size-limit",
+            CheckId::SizeLimit,
             None,
             None,
             format!("the text has {chars} characters; the CRD allows {MAX_TEXT_CHARS}"),
@@ -195,7 +246,7 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
     if criteria.len() > MAX_CRITERIA {
         out.push(
             Severity::Error,
-            "size-limit",
+            CheckId::SizeLimit,
             Some(SectionKind::AcceptanceCriteria),
             criteria.get(MAX_CRITERIA).map(|c| c.0),
             format!(
@@ -209,7 +260,7 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
     if summary > MAX_SUMMARY_CHARS {
         out.push(
             Severity::Error,
-            "size-limit",
+            CheckId::SizeLimit,
             None,
             None,
             format!("the summary has {summary} characters; the CRD allows {MAX_SUMMARY_CHARS}"),
@@ -220,10 +271,10 @@ fn check_limits(item: &WorkItem, t: &Template, out: &mut Out) {
 
 /// The work item's lane must be one of the plan's.
 fn check_lane(item: &WorkItem, ctx: &Context, out: &mut Out) {
-    let Some(lane_id) = item.lane.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(lane_id) = super::placement::item_lane(item) else {
         out.push(
             Severity::Error,
-            "lane",
+            CheckId::Lane,
             None,
             None,
             "the work item has no lane".into(),
@@ -235,7 +286,7 @@ fn check_lane(item: &WorkItem, ctx: &Context, out: &mut Out) {
         let known: Vec<&str> = ctx.plan.lanes.iter().map(|l| l.id.as_str()).collect();
         out.push(
             Severity::Error,
-            "lane",
+            CheckId::Lane,
             None,
             None,
             format!("lane {lane_id:?} is not in the plan"),
@@ -257,9 +308,7 @@ pub fn in_scope_specs(t: &Template) -> Vec<(usize, Result<PathSpec, String>)> {
 /// not on credentials, and not the whole of a lane glob.
 fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
     let territory = ctx.plan.territory();
-    let lane = item
-        .lane
-        .as_deref()
+    let lane = super::placement::item_lane(item)
         .and_then(|id| Some((ctx.plan.lane(id)?, territory.lane(id)?)));
     let credentials = ctx.guardrails.credential_set();
     let section = Some(SectionKind::InScopePaths);
@@ -269,7 +318,7 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
             Err(problem) => {
                 out.push(
                     Severity::Error,
-                    "path-hygiene",
+                    CheckId::PathHygiene,
                     section,
                     Some(line),
                     problem,
@@ -282,7 +331,7 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         if let Some((example, rule)) = guardrails::credential_path(&spec, &credentials) {
             out.push(
                 Severity::Error,
-                "credentials",
+                CheckId::Credentials,
                 section,
                 Some(line),
                 format!("{path} changes credentials: `{example}` is a credential path (rule `{rule}`)"),
@@ -296,7 +345,7 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
             Ownership::Outside(outside) => {
                 out.push(
                     Severity::Error,
-                    "lane-ownership",
+                    CheckId::LaneOwnership,
                     section,
                     Some(line),
                     format!(
@@ -313,7 +362,7 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         for (carve, inside) in carved {
             out.push(
                 Severity::Error,
-                "lane-ownership",
+                CheckId::LaneOwnership,
                 section,
                 Some(line),
                 format!(
@@ -331,7 +380,7 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         if let Some(whole) = whole {
             out.push(
                 Severity::Warning,
-                "whole-lane",
+                CheckId::WholeLane,
                 section,
                 Some(line),
                 format!(
@@ -352,7 +401,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
         match params.get(key) {
             None => out.push(
                 Severity::Error,
-                "required-keys",
+                CheckId::RequiredKeys,
                 Some(SectionKind::Parameters),
                 section_line,
                 format!("the required key `{key}` is missing"),
@@ -360,7 +409,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             ),
             Some((line, v)) if v.is_empty() => out.push(
                 Severity::Error,
-                "required-keys",
+                CheckId::RequiredKeys,
                 Some(SectionKind::Parameters),
                 Some(*line),
                 format!("the required key `{key}` is empty"),
@@ -375,7 +424,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
     if touches_gitops && !params.contains_key("gitopsPath") {
         out.push(
             Severity::Warning,
-            "required-keys",
+            CheckId::RequiredKeys,
             Some(SectionKind::Parameters),
             section_line,
             "the work item changes GitOps paths but declares no `gitopsPath`".into(),
@@ -387,7 +436,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
     {
         out.push(
                 Severity::Error,
-                "prompt-precedence",
+                CheckId::PromptPrecedence,
                 Some(SectionKind::Parameters),
                 Some(*line),
                 "a `prompt` parameter overrides the spec text (prompt precedence); current upstream schemas reject it".into(),
@@ -398,7 +447,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
         if let Some(problem) = ref_format_problem(head) {
             out.push(
                 Severity::Error,
-                "head-format",
+                CheckId::HeadFormat,
                 Some(SectionKind::Parameters),
                 Some(*line),
                 format!("head {head:?} is not a valid branch name: {problem}"),
@@ -407,7 +456,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
         } else if !head.starts_with(ctx.head_prefix) {
             out.push(
                 Severity::Error,
-                "head-format",
+                CheckId::HeadFormat,
                 Some(SectionKind::Parameters),
                 Some(*line),
                 format!("head {head:?} does not start with {:?}", ctx.head_prefix),
@@ -421,7 +470,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             if other.key != item.key && other.head() == Some(head.as_str()) {
                 out.push(
                     Severity::Error,
-                    "head-unique",
+                    CheckId::HeadUnique,
                     Some(SectionKind::Parameters),
                     Some(*line),
                     format!(
@@ -435,11 +484,11 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
         for run in ctx.in_flight {
             // The item's own runs push its branch by design; a second launch is the wave gate's
             // business.
-            let own_run = run.work_item.as_deref() == Some(item.key.name.as_str());
+            let own_run = super::placement::is_run_of(run, item);
             if !own_run && run.head_branch.as_deref() == Some(head.as_str()) {
                 out.push(
                     Severity::Error,
-                    "head-unique",
+                    CheckId::HeadUnique,
                     Some(SectionKind::Parameters),
                     Some(*line),
                     format!(
@@ -473,7 +522,7 @@ fn check_placeholders(t: &Template, out: &mut Out) {
             if !content.is_empty() && is_placeholder(&content) {
                 out.push(
                     Severity::Error,
-                    "placeholder",
+                    CheckId::Placeholder,
                     Some(kind),
                     Some(line),
                     format!(
@@ -499,7 +548,7 @@ fn check_guardrail_parameters(t: &Template, guardrails: &Guardrails, out: &mut O
         if let Some(r) = guardrails.parameter_refusal(&key, &value) {
             out.push(
                 Severity::Error,
-                "guardrails",
+                CheckId::Guardrails,
                 Some(SectionKind::Parameters),
                 Some(line),
                 format!("parameter `{key}: {value}` is refused: {}", r.reason),
@@ -522,7 +571,7 @@ fn check_safety(t: &Template, out: &mut Out) {
     if !declared(&["paper-only", "paper only", "paper trading"]) {
         out.push(
             Severity::Error,
-            "safety-gates",
+            CheckId::SafetyGates,
             Some(SectionKind::SafetyGates),
             Some(section.line),
             "the paper-only gate is not declared".into(),
@@ -537,7 +586,7 @@ fn check_safety(t: &Template, out: &mut Out) {
     ]) {
         out.push(
             Severity::Error,
-            "safety-gates",
+            CheckId::SafetyGates,
             Some(SectionKind::SafetyGates),
             Some(section.line),
             "the no-credentials-changes gate is not declared".into(),
@@ -547,12 +596,12 @@ fn check_safety(t: &Template, out: &mut Out) {
 }
 
 fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
-    let wave_of = |w: &WorkItem| w.wave.as_deref().and_then(|w| w.parse::<u32>().ok());
+    let wave_of = |w: &WorkItem| super::placement::item_wave(w, ctx.plan);
     for dep in &item.depends_on {
         match ctx.items.iter().find(|i| &i.key.name == dep) {
             None => out.push(
                 Severity::Warning,
-                "dependency-order",
+                CheckId::DependencyOrder,
                 None,
                 None,
                 format!("depends on {dep:?}, which is not a known work item"),
@@ -564,7 +613,7 @@ fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
                 {
                     out.push(
                         Severity::Error,
-                        "dependency-order",
+                        CheckId::DependencyOrder,
                         None,
                         None,
                         format!("depends on {dep} (wave {theirs}) but is planned in the earlier wave {mine}"),
@@ -581,7 +630,7 @@ fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
 pub fn check_plan(plan: &Plan) -> Vec<Finding> {
     let plan_finding = |message: String, fix: String| Finding {
         severity: Severity::Error,
-        check: "lane-overlap",
+        check: CheckId::LaneOverlap,
         item: "plan".into(),
         section: None,
         line: None,
@@ -670,6 +719,43 @@ pub fn ref_format_problem(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_ids_serialize_as_their_kebab_case_names_and_the_readme_lists_each() {
+        use strum::VariantArray;
+        let readme = include_str!("../../README.md");
+        for id in CheckId::VARIANTS {
+            let json = serde_json::to_value(id).expect("serializes");
+            assert_eq!(json, serde_json::json!(id.as_str()));
+            assert_eq!(id.to_string(), id.as_str());
+            assert!(
+                id.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id:?}"
+            );
+            assert!(readme.contains(&format!("`{id}`")), "README lists {id}");
+        }
+        // The ids scripts already read stay the same.
+        assert_eq!(CheckId::HeadUnique.as_str(), "head-unique");
+        assert_eq!(CheckId::InFlight.as_str(), "in-flight");
+        assert_eq!(CheckId::Lane.as_str(), "lane");
+        let f = Finding {
+            severity: Severity::Error,
+            check: CheckId::LaneOwnership,
+            item: "fw".into(),
+            section: None,
+            line: Some(3),
+            message: "m".into(),
+            fix: "f".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&f).expect("serializes"),
+            serde_json::json!({"severity": "error", "check": "lane-ownership", "item": "fw",
+                "line": 3, "message": "m", "fix": "f"})
+        );
+        assert_eq!(f.to_string(), "error[lane-ownership] fw:3: m — fix: f");
+    }
     use crate::domain::plan::TORGHUT_PLAN;
     use serde_json::json;
 
@@ -713,7 +799,7 @@ mod tests {
     }
 
     fn checks(findings: &[Finding]) -> Vec<&'static str> {
-        findings.iter().map(|f| f.check).collect()
+        findings.iter().map(|f| f.check.as_str()).collect()
     }
 
     #[test]
@@ -733,7 +819,10 @@ mod tests {
         );
         let w = item("fw", "A", &text);
         let f = check_item(&w, &ctx(&plan, &[], &[]));
-        let own: Vec<_> = f.iter().filter(|f| f.check == "lane-ownership").collect();
+        let own: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::LaneOwnership)
+            .collect();
         assert_eq!(own.len(), 2, "{f:#?}");
         assert_eq!(own[0].line, Some(6));
         assert_eq!(own[0].section.as_deref(), Some("In-scope paths"));
@@ -761,7 +850,7 @@ mod tests {
         }
         let prompt = f
             .iter()
-            .find(|f| f.check == "prompt-precedence")
+            .find(|f| f.check == CheckId::PromptPrecedence)
             .expect("prompt");
         assert_eq!(prompt.line, Some(7));
         let ok = Context {
@@ -786,7 +875,7 @@ mod tests {
         let f = check_item(&a, &ctx(&plan, &items, &runs));
         let unique: Vec<_> = f
             .iter()
-            .filter(|f| f.check == "head-unique")
+            .filter(|f| f.check == CheckId::HeadUnique)
             .map(|f| f.message.clone())
             .collect();
         assert_eq!(unique.len(), 2, "{unique:?}");
@@ -803,7 +892,7 @@ mod tests {
             + &"x".repeat(MAX_TEXT_CHARS);
         let f = check_item(&item("big", "A", &text), &ctx(&plan, &[], &[]));
         assert_eq!(
-            f.iter().filter(|f| f.check == "size-limit").count(),
+            f.iter().filter(|f| f.check == CheckId::SizeLimit).count(),
             2,
             "{f:#?}"
         );
@@ -815,7 +904,7 @@ mod tests {
         let f = check_item(&item("x", "Q", &good("codex/a")), &ctx(&plan, &[], &[]));
         assert!(
             f.iter()
-                .any(|f| f.check == "lane" && f.message.contains("\"Q\""))
+                .any(|f| f.check == CheckId::Lane && f.message.contains("\"Q\""))
         );
         let later = WorkItem::from_json(
             &json!({"metadata": {"name": "later", "namespace": "agents",
@@ -825,7 +914,10 @@ mod tests {
         first.depends_on = vec!["later".into(), "ghost".into()];
         let items = [&later];
         let f = check_item(&first, &ctx(&plan, &items, &[]));
-        let deps: Vec<_> = f.iter().filter(|f| f.check == "dependency-order").collect();
+        let deps: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::DependencyOrder)
+            .collect();
         assert_eq!(deps.len(), 2);
         assert_eq!(deps[0].severity, Severity::Error);
         assert_eq!(deps[1].severity, Severity::Warning);
@@ -855,7 +947,10 @@ mod tests {
             "<<<<<<< yours\nA\n=======\nB\n>>>>>>> theirs",
         );
         let f = check_item(&item("fw", "A", &text), &ctx(&plan, &[], &[]));
-        let m: Vec<_> = f.iter().filter(|f| f.check == "conflict-markers").collect();
+        let m: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::ConflictMarkers)
+            .collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].line, Some(2));
     }

@@ -50,6 +50,18 @@ impl Reader {
         }
     }
 
+    /// A whole number (`int32`/`int64` fields); a fraction or a string is reported.
+    pub fn int(&mut self, root: &Value, path: &str) -> Option<i64> {
+        let v = self.at(root, path)?;
+        match v.as_i64() {
+            Some(n) => Some(n),
+            None => {
+                self.problem(path, "an integer", v);
+                None
+            }
+        }
+    }
+
     pub fn array<'a>(&mut self, root: &'a Value, path: &str) -> &'a [Value] {
         match self.at(root, path) {
             None => &[],

@@ -135,7 +135,11 @@ fn is_clean(text: &str) -> bool {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return true;
     }
-    !text.chars().any(super::sanitize::needs_escape)
+    // A log line is one line: the screen sanitiser lets newlines through (multi-line text), a
+    // log line must not.
+    !text
+        .chars()
+        .any(|c| c == '\n' || super::sanitize::needs_escape(c))
 }
 
 /// Appends one line of untrusted text to `out`, made safe to draw: invalid UTF-8 becomes `�`, SGR

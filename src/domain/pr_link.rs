@@ -162,6 +162,21 @@ pub fn find_pr<'a>(prs: &'a HashMap<PrKey, PullRequest>, run: &Run) -> Option<&'
         .find(|pr| pr.number == number && pr.repository.eq_ignore_ascii_case(&repo))
 }
 
+/// The PR state of a work item: that of the newest of its runs with a known PR (a relaunch whose
+/// PR is not open yet does not hide the earlier run's merged one). The planner's merge-order gate
+/// and `swarm wave` both ask this.
+pub fn item_pr_state<'a>(
+    prs: &HashMap<PrKey, PullRequest>,
+    item: &super::WorkItem,
+    runs: impl IntoIterator<Item = &'a Run>,
+) -> Option<super::pr::PrState> {
+    runs.into_iter()
+        .filter(|r| super::placement::is_run_of(r, item))
+        .filter_map(|r| find_pr(prs, r).map(|pr| (r.created, pr.state)))
+        .max_by_key(|(created, _)| *created)
+        .map(|(_, s)| s)
+}
+
 /// The URL `o` opens for a run: its PR's, else a PR URL among its artifacts.
 pub fn pr_url_for_run(prs: &HashMap<PrKey, PullRequest>, run: &Run) -> Option<String> {
     if let Some(pr) = find_pr(prs, run).filter(|pr| is_web_url(&pr.url)) {
@@ -192,6 +207,51 @@ mod tests {
             "spec": {"parameters": params},
             "status": status
         }))
+    }
+
+    /// A run of work item `fw` created at `at` on branch `head`.
+    fn run_of_fw(name: &str, head: &str, at: &str) -> Run {
+        Run::from_json(&json!({
+            "metadata": {"name": name, "namespace": "agents", "creationTimestamp": at,
+                         "labels": {"swarm.proompteng.ai/work-item": "fw"}},
+            "spec": {"implementationSpecRef": {"name": "fw"},
+                     "parameters": {"repository": "proompteng/lab", "head": head}},
+        }))
+    }
+
+    #[test]
+    fn an_items_pr_state_is_its_newest_run_with_a_known_pr() {
+        let item = crate::domain::WorkItem::from_json(&json!({
+            "metadata": {"name": "fw", "namespace": "agents"}, "spec": {"text": ""}
+        }));
+        let old = run_of_fw("fw-w1", "codex/fw-1", "2026-02-10T10:00:00Z");
+        let new = run_of_fw("fw-w1b", "codex/fw-2", "2026-02-10T11:00:00Z");
+        assert_eq!(
+            old.work_item.as_deref(),
+            Some("fw"),
+            "the fixture is fw's run"
+        );
+        let mut other = run_of_fw("ks-w1", "codex/ks", "2026-02-10T12:00:00Z");
+        other.work_item = Some("ks".into());
+        let merged = PullRequest::new(
+            "proompteng/lab",
+            "codex/fw-1",
+            1,
+            PrState::Merged,
+            Utc::now(),
+        );
+        let mut prs: HashMap<PrKey, PullRequest> = HashMap::new();
+        prs.insert(merged.key(), merged);
+        let other_pr = PullRequest::new("proompteng/lab", "codex/ks", 3, PrState::Open, Utc::now());
+        prs.insert(other_pr.key(), other_pr);
+        let runs = [old.clone(), new.clone(), other.clone()];
+        // The newer run has no PR yet: the older run's merged PR still counts; another item's
+        // newer run does not.
+        assert_eq!(item_pr_state(&prs, &item, &runs), Some(PrState::Merged));
+        let open = PullRequest::new("proompteng/lab", "codex/fw-2", 2, PrState::Open, Utc::now());
+        prs.insert(open.key(), open);
+        assert_eq!(item_pr_state(&prs, &item, &runs), Some(PrState::Open));
+        assert_eq!(item_pr_state(&prs, &item, &[other]), None);
     }
 
     #[test]

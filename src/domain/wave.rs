@@ -2,10 +2,11 @@
 //! (safety + order firewall → backtesting validity + cost model → execution planner + sizing →
 //! strategy). Pure: planning, the launch gates, and the exact AgentRun manifests.
 use super::approval::Approval;
-use super::checks::{self, Finding, Severity};
+use super::checks::{self, CheckId, Finding, Severity};
 use super::conflicts::{self, Claim};
 use super::labels;
 use super::paths::PathSpec;
+use super::placement;
 use super::plan::Plan;
 use super::pr::PrState;
 use super::run::Run;
@@ -32,25 +33,15 @@ pub struct Wave {
     pub items: Vec<WorkItem>,
 }
 
-/// The wave a work item is planned in: its label, else the plan's entry for it.
-pub fn wave_of(item: &WorkItem, plan: &Plan) -> Option<u32> {
-    item.wave
-        .as_deref()
-        .and_then(|w| w.trim().parse().ok())
-        .or_else(|| {
-            plan.items
-                .iter()
-                .find(|p| p.name == item.key.name)
-                .map(|p| p.wave)
-        })
-}
+/// The wave a work item is planned in (the rule lives in [`super::placement`]).
+pub use super::placement::item_wave as wave_of;
 
 /// Groups work items into numbered waves, in order. Items without a wave are left out (the
 /// planner lists them apart).
 pub fn plan_waves<'a>(items: impl IntoIterator<Item = &'a WorkItem>, plan: &Plan) -> Vec<Wave> {
     let mut by_wave: BTreeMap<u32, Vec<WorkItem>> = BTreeMap::new();
     for item in items {
-        if let Some(n) = wave_of(item, plan) {
+        if let Some(n) = placement::item_wave(item, plan) {
             by_wave.entry(n).or_default().push(item.clone());
         }
     }
@@ -124,13 +115,7 @@ pub struct GateContext<'a> {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-fn finding(
-    severity: Severity,
-    check: &'static str,
-    item: &str,
-    message: String,
-    fix: &str,
-) -> Finding {
+fn finding(severity: Severity, check: CheckId, item: &str, message: String, fix: &str) -> Finding {
     Finding {
         severity,
         check,
@@ -162,14 +147,14 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             Approval::Approved { .. } => {}
             Approval::Revoked { reason, .. } => out.push(finding(
                 Severity::Error,
-                "approval",
+                CheckId::Approval,
                 &item.key.name,
                 reason.message(),
                 reason.fix(),
             )),
             Approval::NotApproved => out.push(finding(
                 Severity::Error,
-                "approval",
+                CheckId::Approval,
                 &item.key.name,
                 "not approved".into(),
                 "approve it (a) once its checks pass, or move it to a later wave",
@@ -196,14 +181,13 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
     }
     // One run at a time per work item: another in-flight run already pushes its branch.
     for item in &wave.items {
-        for run in in_flight.iter().filter(|r| {
-            r.work_item.as_deref() == Some(item.key.name.as_str())
-                && r.key.namespace == item.key.namespace
-                && !own_run(item, r)
-        }) {
+        for run in in_flight
+            .iter()
+            .filter(|r| placement::is_run_of(r, item) && !own_run(item, r))
+        {
             out.push(finding(
                 Severity::Error,
-                "head-unique",
+                CheckId::HeadUnique,
                 &item.key.name,
                 format!(
                     "the run {} of this work item is still in flight on its branch",
@@ -221,7 +205,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
         {
             out.push(finding(
                 Severity::Error,
-                "head-unique",
+                CheckId::HeadUnique,
                 &item.key.name,
                 format!("head {head:?} is also the head of {other} in this wave"),
                 "give each work item its own branch",
@@ -248,7 +232,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             };
             out.push(finding(
                 severity,
-                "merge-order",
+                CheckId::MergeOrder,
                 "wave",
                 format!("wave {} is not merged yet: {}", earlier.number, unmerged.join(", ")),
                 "merge it first (the seed's order), or override with the typed confirmation (recorded on the runs)",
@@ -271,7 +255,7 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
             if let Some(r) = ctx.guardrails.parameter_refusal(key, value) {
                 out.push(finding(
                     Severity::Error,
-                    "guardrails",
+                    CheckId::Guardrails,
                     &item.key.name,
                     format!("parameter `{key}: {value}` is refused: {}", r.reason),
                     "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
@@ -283,7 +267,7 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
         if !ctx.guardrails.allowed_secrets.contains(secret) {
             out.push(finding(
                 Severity::Error,
-                "guardrails",
+                CheckId::Guardrails,
                 &item.key.name,
                 format!("secret {secret:?} is not on the allowed list"),
                 "runs mount only the allowed secrets (guardrails.allowed_secrets)",
@@ -326,12 +310,7 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
         if !run.phase.is_in_flight() {
             continue;
         }
-        let Some(item) = run.work_item.as_ref().and_then(|n| {
-            all_items
-                .iter()
-                .copied()
-                .find(|i| &i.key.name == n && i.key.namespace == run.key.namespace)
-        }) else {
+        let Some(item) = placement::item_in(run, all_items) else {
             continue;
         };
         // The run this launch would create is the item itself (a relaunch); any other in-flight
@@ -363,7 +342,7 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
         match (oa.run, ob.run) {
             (None, None) => out.push(finding(
                 Severity::Error,
-                "path-overlap",
+                CheckId::PathOverlap,
                 &ob.item.key.name,
                 format!(
                     "{} overlaps {} of work item {} in this wave (both name `{}`): launched together their PRs would conflict",
@@ -379,7 +358,7 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
                 let me = if oa.run.is_none() { oa } else { ob };
                 out.push(finding(
                     Severity::Error,
-                    "path-overlap",
+                    CheckId::PathOverlap,
                     &me.item.key.name,
                     format!(
                         "{} overlaps {}, which the in-flight run {} is changing (both name `{}`)",
@@ -411,9 +390,105 @@ fn short_hash(parts: &[&str]) -> String {
         .collect()
 }
 
-/// Hash of the plan's meaning, recorded on runs.
+/// Hash of the plan's meaning, recorded on runs: SHA-256 of [`canonical_plan`]. Not of `Debug`
+/// output, which is no stable format (it changes with the compiler and with any field a later
+/// version adds, and it even printed the territory cache, so the hash changed once a check had
+/// looked at the lanes).
 pub fn plan_hash(plan: &Plan) -> String {
-    short_hash(&[&format!("{plan:?}")])
+    short_hash(&[&canonical_plan(plan)])
+}
+
+/// What a plan means, as JSON with a fixed shape: every field the plan file sets, keys sorted,
+/// lists in the file's order (lane order is the board's column order), parse caches left out.
+/// `v` names this shape: a version that changes it bumps `v`.
+pub fn canonical_plan(plan: &Plan) -> String {
+    use serde::Serialize;
+    // Fields in sorted order, so the output is sorted-key JSON whatever serde_json's map does.
+    #[derive(Serialize)]
+    struct Canonical<'a> {
+        base: &'a Option<String>,
+        items: Vec<Item<'a>>,
+        lanes: Vec<Lane<'a>>,
+        name: &'a str,
+        overlaps: Vec<Overlap<'a>>,
+        repository: &'a Option<String>,
+        v: u32,
+        waves: Vec<WaveEntry<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Item<'a> {
+        depends_on: &'a [String],
+        head: &'a Option<String>,
+        lane: &'a str,
+        name: &'a str,
+        paths: &'a [String],
+        summary: &'a str,
+        wave: u32,
+    }
+    #[derive(Serialize)]
+    struct Lane<'a> {
+        id: &'a str,
+        owns: &'a [String],
+        title: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Overlap<'a> {
+        lanes: [&'a str; 2],
+        reason: &'a Option<String>,
+        shared: bool,
+    }
+    #[derive(Serialize)]
+    struct WaveEntry<'a> {
+        number: u32,
+        title: &'a str,
+    }
+    let canonical = Canonical {
+        base: &plan.base,
+        items: plan
+            .items
+            .iter()
+            .map(|i| Item {
+                depends_on: &i.depends_on,
+                head: &i.head,
+                lane: &i.lane,
+                name: &i.name,
+                paths: &i.paths,
+                summary: &i.summary,
+                wave: i.wave,
+            })
+            .collect(),
+        lanes: plan
+            .lanes
+            .iter()
+            .map(|l| Lane {
+                id: &l.id,
+                owns: &l.owns,
+                title: &l.title,
+            })
+            .collect(),
+        name: &plan.name,
+        overlaps: plan
+            .overlaps
+            .iter()
+            .map(|o| Overlap {
+                lanes: [&o.lanes.0, &o.lanes.1],
+                reason: &o.reason,
+                shared: o.shared,
+            })
+            .collect(),
+        repository: &plan.repository,
+        v: 1,
+        waves: plan
+            .waves
+            .iter()
+            .map(|w| WaveEntry {
+                number: w.number,
+                title: &w.title,
+            })
+            .collect(),
+    };
+    // Serializing borrowed strings, numbers and lists cannot fail.
+    serde_json::to_string(&canonical).unwrap_or_default()
 }
 
 /// The run name for an item in a wave: the same content launched again gets the same name (so a
@@ -498,6 +573,134 @@ pub fn run_manifest(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SMALL_PLAN: &str = r#"
+name = "small"
+repository = "proompteng/lab"
+base = "main"
+
+[[lane]]
+id = "A"
+title = "Safety"
+owns = ["services/a/**"]
+
+[[lane]]
+id = "B"
+title = "Costs"
+owns = ["services/b/**"]
+
+[[overlap]]
+lanes = ["A", "B"]
+shared = false
+reason = "on purpose"
+
+[[wave]]
+number = 1
+title = "first"
+
+[[item]]
+name = "fw"
+lane = "A"
+wave = 1
+summary = "order firewall"
+paths = ["services/a/fw/**"]
+head = "codex/fw"
+"#;
+
+    #[test]
+    fn the_plan_hash_of_a_fixed_plan_is_pinned() {
+        let plan = Plan::parse(SMALL_PLAN, "plan.toml").expect("plan");
+        assert_eq!(
+            canonical_plan(&plan),
+            r#"{"base":"main","items":[{"depends_on":[],"head":"codex/fw","lane":"A","name":"fw","paths":["services/a/fw/**"],"summary":"order firewall","wave":1}],"lanes":[{"id":"A","owns":["services/a/**"],"title":"Safety"},{"id":"B","owns":["services/b/**"],"title":"Costs"}],"name":"small","overlaps":[{"lanes":["A","B"],"reason":"on purpose","shared":false}],"repository":"proompteng/lab","v":1,"waves":[{"number":1,"title":"first"}]}"#
+        );
+        // Pinned: a change here changes the hash recorded on every run from now on.
+        assert_eq!(plan_hash(&plan), "2bb25bdf");
+    }
+
+    #[test]
+    fn the_plan_hash_changes_iff_the_plan_means_something_else() {
+        let base = Plan::parse(SMALL_PLAN, "plan.toml").expect("plan");
+        let h = plan_hash(&base);
+        // Same meaning: comments, spacing, key order, inline tables, and the territory cache
+        // (which `Debug` printed) filled or not.
+        let _ = base.territory();
+        assert_eq!(plan_hash(&base), h);
+        let reformatted = r#"
+# The same plan, written differently.
+base = "main"
+name = "small"
+repository = "proompteng/lab"
+lane = [
+  { title = "Safety", id = "A", owns = [ "services/a/**" ] },
+  { id = "B", title = "Costs", owns = ["services/b/**"] },
+]
+overlap = [{ reason = "on purpose", lanes = ["A", "B"] }]
+
+[[wave]]
+title = "first"
+number = 1
+
+[[item]]
+summary = "order firewall"
+name = "fw"
+wave = 1
+lane = "A"
+head = "codex/fw"
+paths = ["services/a/fw/**"]
+depends_on = []
+"#;
+        assert_eq!(
+            plan_hash(&Plan::parse(reformatted, "other.toml").expect("plan")),
+            h
+        );
+        // Every field that means something changes it.
+        let edits: [(&str, &str); 14] = [
+            ("name = \"small\"", "name = \"big\""),
+            (
+                "repository = \"proompteng/lab\"",
+                "repository = \"proompteng/other\"",
+            ),
+            ("base = \"main\"", "base = \"release\""),
+            ("title = \"Safety\"", "title = \"Safety first\""),
+            (
+                "owns = [\"services/a/**\"]",
+                "owns = [\"services/a/**\", \"services/c/**\"]",
+            ),
+            ("shared = false", "shared = true"),
+            ("reason = \"on purpose\"", "reason = \"by accident\""),
+            ("title = \"first\"", "title = \"second\""),
+            ("summary = \"order firewall\"", "summary = \"order wall\""),
+            ("paths = [\"services/a/fw/**\"]", "paths = []"),
+            ("head = \"codex/fw\"", "head = \"codex/fw2\""),
+            ("lane = \"A\"\nwave", "lane = \"B\"\nwave"),
+            ("name = \"fw\"", "name = \"fw2\""),
+            (
+                "id = \"B\"\ntitle = \"Costs\"\nowns = [\"services/b/**\"]",
+                "id = \"B\"\ntitle = \"Costs\"\nowns = [\"services/bb/**\"]",
+            ),
+        ];
+        let mut seen = std::collections::HashSet::from([h.clone()]);
+        for (from, to) in edits {
+            assert!(SMALL_PLAN.contains(from), "{from}");
+            let edited = Plan::parse(&SMALL_PLAN.replacen(from, to, 1), "plan.toml")
+                .unwrap_or_else(|e| panic!("{to}: {e:?}"));
+            assert!(
+                seen.insert(plan_hash(&edited)),
+                "{from} -> {to} kept the hash"
+            );
+        }
+        // Lane order is meaning (the board's columns follow it); so is the wave an item is in.
+        let mut swapped = base.clone();
+        swapped.lanes.reverse();
+        assert_ne!(plan_hash(&swapped), h);
+        let mut moved = base.clone();
+        moved.items[0].wave = 2;
+        assert_ne!(plan_hash(&moved), h);
+        let mut deps = base.clone();
+        deps.items[0].depends_on.push("x".into());
+        assert_ne!(plan_hash(&deps), h);
+    }
     use crate::domain::approval::{APPROVED_BY, APPROVED_HASH};
     use crate::domain::plan::TORGHUT_PLAN;
 
@@ -607,7 +810,7 @@ mod tests {
         );
         let msgs: Vec<_> = f
             .iter()
-            .filter(|f| f.check == "approval")
+            .filter(|f| f.check == CheckId::Approval)
             .map(|f| f.message.as_str())
             .collect();
         assert_eq!(msgs, ["changed since it was approved", "not approved"]);
@@ -642,7 +845,7 @@ mod tests {
         );
         assert!(
             f.iter()
-                .any(|f| f.check == "path-overlap" && f.message.contains("fw2-run")),
+                .any(|f| f.check == CheckId::PathOverlap && f.message.contains("fw2-run")),
             "{f:#?}"
         );
         let both = Wave {
@@ -658,7 +861,7 @@ mod tests {
             true,
             &Overrides::default(),
         );
-        assert!(f.iter().any(|f| f.check == "head-unique"), "{f:#?}");
+        assert!(f.iter().any(|f| f.check == CheckId::HeadUnique), "{f:#?}");
     }
 
     #[test]
@@ -674,7 +877,10 @@ mod tests {
             false,
             &Overrides::default(),
         );
-        let m: Vec<_> = f.iter().filter(|f| f.check == "merge-order").collect();
+        let m: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::MergeOrder)
+            .collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].severity, Severity::Error);
         assert!(m[0].message.contains("wave 1 is not merged yet: fw"));
@@ -709,15 +915,18 @@ mod tests {
         a.annotations.insert(APPROVED_HASH.into(), hash);
         let waves = plan_waves([&a], &plan());
         let f = gates(&waves[0], &waves, &[&a], &[], true, &Overrides::default());
-        let g: Vec<_> = f.iter().filter(|f| f.check == "guardrails").collect();
+        let g: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == CheckId::Guardrails)
+            .collect();
         assert_eq!(g.len(), 2, "{g:#?}");
-        assert!(f.iter().any(|f| f.check == "prompt-precedence"));
+        assert!(f.iter().any(|f| f.check == CheckId::PromptPrecedence));
         let o = Overrides {
             unmerged_previous_wave: false,
             prompt: true,
         };
         let f = gates(&waves[0], &waves, &[&a], &[], true, &o);
-        assert!(!f.iter().any(|f| f.check == "prompt-precedence"));
+        assert!(!f.iter().any(|f| f.check == CheckId::PromptPrecedence));
     }
 
     #[test]

@@ -37,6 +37,12 @@ enum Change {
         /// For the opening state: how long ago this run was created (seconds).
         ago: i64,
     },
+    /// Merge JSON into a run's object (created from a bare AgentRun if new): steps, retries,
+    /// cancels, deletions, runs without a work item. `now` is the event's time.
+    Merge {
+        name: &'static str,
+        patch: fn(DateTime<Utc>) -> Value,
+    },
     Pr {
         item: String,
         number: u64,
@@ -291,6 +297,7 @@ impl DemoSwarm {
                 None,
             );
         }
+        control_room_story(&mut steps, &mut jitter, &item);
         steps.extend(prs);
         // Stable order: by time, then as scripted.
         steps.sort_by(|a, b| a.at.total_cmp(&b.at));
@@ -389,6 +396,7 @@ impl DemoSwarm {
                                      "labels": {labels::LANE: lane, labels::WAVE: wave, labels::WORK_ITEM: item}},
                         "spec": {"agentRef": {"name": "codex-agent"}, "implementationSpecRef": {"name": item},
                                  "runtime": {"type": "workflow"}, "parameters": params,
+                                 "ttlSecondsAfterFinished": if item == "order-firewall" { 1800 } else { 7200 },
                                  "workflow": {"steps": [{"name": "implement", "timeoutSeconds": 7200}]}},
                         "status": {}
                     })
@@ -437,6 +445,19 @@ impl DemoSwarm {
                 obj["status"] = status;
                 SourceEvent::Applied(Resource::Run(Box::new(Run::from_json(obj))))
             }
+            Change::Merge { name, patch } => {
+                let obj = self.runs.entry(name.to_owned()).or_insert_with(|| {
+                    json!({
+                        "apiVersion": "agents.proompteng.ai/v1alpha1", "kind": "AgentRun",
+                        "metadata": {"name": name, "namespace": NAMESPACE, "creationTimestamp": now.to_rfc3339()},
+                        "spec": {"agentRef": {"name": "codex-agent"}, "runtime": {"type": "workflow"},
+                                 "ttlSecondsAfterFinished": 7200},
+                        "status": {}
+                    })
+                });
+                merge(obj, patch(now));
+                SourceEvent::Applied(Resource::Run(Box::new(Run::from_json(obj))))
+            }
             Change::Pr {
                 item,
                 number,
@@ -472,6 +493,130 @@ impl DemoSwarm {
                 }))
             }
         }
+    }
+}
+
+/// JSON merge patch semantics (RFC 7386): objects merge, `null` removes, the rest replaces.
+fn merge(target: &mut Value, patch: Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(&k);
+                } else {
+                    merge(t.entry(k).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p,
+    }
+}
+
+/// The control room's part of the story: a step retried after its pod was evicted, a queue
+/// that floods (six runs Blocked on QueueLimit, one RateLimit with its countdown) and drains, a
+/// cancel that a retry undoes, and a deletion held by the controller's finalizer. (The retention
+/// warning is order-firewall's: it finishes with its PR open and a 30-minute TTL.)
+fn control_room_story(
+    steps: &mut Vec<Step>,
+    jitter: &mut impl FnMut(f64) -> f64,
+    item: &impl Fn(&str) -> Option<String>,
+) {
+    let mut merge = |at: f64, name: &'static str, patch: fn(DateTime<Utc>) -> Value| {
+        steps.push(Step {
+            at,
+            change: Change::Merge { name, patch },
+        });
+    };
+    if item("replay-harness").is_some() {
+        let t = jitter(25.0);
+        merge(t, "replay-harness-d1", |now| {
+            json!({"status": {"workflow": {"phase": "Running", "steps": [
+            {"name": "implement", "phase": "Retrying", "attempt": 1, "lastTransitionTime": now.to_rfc3339(),
+             "nextRetryAt": (now + chrono::Duration::seconds(30)).to_rfc3339(),
+             "message": "pod evicted: node drained (retries left: 2)",
+             "jobRef": {"name": "replay-harness-d1-step-1-attempt-1"}}]}}})
+        });
+        merge(t + 30.0, "replay-harness-d1", |now| {
+            json!({"status": {
+            "runtimeRef": {"type": "workflow", "name": "replay-harness-d1-step-1-attempt-2", "namespace": NAMESPACE},
+            "workflow": {"phase": "Running", "steps": [
+            {"name": "implement", "phase": "Running", "attempt": 2, "startedAt": now.to_rfc3339(),
+             "lastTransitionTime": now.to_rfc3339(), "jobRef": {"name": "replay-harness-d1-step-1-attempt-2"}}]}}})
+        });
+    }
+    // The queue floods: a backfill batch launched by another team lands in lane B.
+    let t = jitter(45.0);
+    macro_rules! backfill {
+        ($name:literal, $symbol:literal) => {
+            merge(t, $name, |now| json!({
+                "metadata": {"labels": {labels::LANE: "B", labels::WAVE: "2"}},
+                "spec": {"implementation": {"inline": {"text": "backfill", "summary": concat!("Backfill TA features for ", $symbol)}},
+                         "parameters": {"repository": "proompteng/lab", "base": "main", "head": concat!("codex/backfill/", $symbol), "stage": "implementation"},
+                         "idempotencyKey": concat!("backfill-", $symbol)},
+                "status": {"phase": "Pending", "conditions": [
+                    {"type": "Accepted", "status": "True", "reason": "Submitted", "lastTransitionTime": now.to_rfc3339()},
+                    {"type": "Blocked", "status": "True", "reason": "QueueLimit", "message": "Namespace agents reached queue limit", "lastTransitionTime": now.to_rfc3339()}]}
+            }));
+        };
+    }
+    backfill!("backfill-aapl", "AAPL");
+    backfill!("backfill-msft", "MSFT");
+    backfill!("backfill-nvda", "NVDA");
+    backfill!("backfill-amzn", "AMZN");
+    backfill!("backfill-googl", "GOOGL");
+    backfill!("backfill-meta", "META");
+    merge(t + 5.0, "backfill-tsla", |now| {
+        json!({
+            "metadata": {"labels": {labels::LANE: "B", labels::WAVE: "2"}},
+            "spec": {"implementation": {"inline": {"text": "backfill", "summary": "Backfill TA features for TSLA"}},
+                     "parameters": {"repository": "proompteng/lab", "base": "main", "head": "codex/backfill/TSLA", "stage": "implementation"}},
+            "status": {"phase": "Pending", "conditions": [
+                {"type": "Blocked", "status": "True", "reason": "RateLimit", "message": "agent codex-agent reached rate limit (retry after 45s)", "lastTransitionTime": now.to_rfc3339()}]}
+        })
+    });
+    // ... and drains: the queue limit lifts, the runs start.
+    for (i, name) in [
+        "backfill-aapl",
+        "backfill-msft",
+        "backfill-nvda",
+        "backfill-amzn",
+        "backfill-googl",
+        "backfill-meta",
+        "backfill-tsla",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        merge(t + 240.0 + 10.0 * i as f64, name, |now| {
+            json!({"status": {"phase": "Running", "startedAt": now.to_rfc3339(), "conditions": [
+            {"type": "Blocked", "status": "False", "reason": "Admitted", "lastTransitionTime": now.to_rfc3339()}]}})
+        });
+        merge(
+            t + 420.0 + 15.0 * i as f64,
+            name,
+            |now| json!({"status": {"phase": "Succeeded", "finishedAt": now.to_rfc3339()}}),
+        );
+    }
+    // A cancel the controller undoes: ana deletes the Jobs, the step has retries left.
+    if item("kill-switch-gitops").is_some() {
+        let t = jitter(60.0);
+        merge(t, "kill-switch-gitops-c2", |now| {
+            json!({
+            "metadata": {"annotations": {crate::domain::wave::CANCELLED_BY: format!("ana at {}", now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))}},
+            "status": {"workflow": {"phase": "Running", "steps": [
+                {"name": "implement", "phase": "Retrying", "attempt": 1, "lastTransitionTime": now.to_rfc3339(),
+                 "nextRetryAt": (now + chrono::Duration::seconds(10)).to_rfc3339(), "message": "job deleted (JobMissing); retries left: 1"}]}}})
+        });
+        merge(t + 10.0, "kill-switch-gitops-c2", |now| {
+            json!({"status": {"workflow": {"phase": "Running", "steps": [
+            {"name": "implement", "phase": "Running", "attempt": 2, "startedAt": now.to_rfc3339(), "lastTransitionTime": now.to_rfc3339(),
+             "jobRef": {"name": "kill-switch-gitops-c2-step-1-attempt-2"}}]}}})
+        });
+        // The failed first attempt is deleted, and its finalizer holds it.
+        merge(jitter(30.0), "kill-switch-gitops-c1", |now| {
+            json!({"metadata": {
+            "deletionTimestamp": now.to_rfc3339(), "finalizers": ["agents.proompteng.ai/runtime-cleanup"]}})
+        });
     }
 }
 

@@ -11,6 +11,7 @@
 //!   the reset / Retry-After times.
 //! - The token is held by octocrab as a secret (its `Debug` prints nothing) and sent only in the
 //!   `Authorization` header of requests to the configured API; it is never logged or written.
+use super::etags::EtagCache;
 use crate::app::github::{GitHubHealth, GitHubStatus};
 use crate::app::msg::{Msg, SourceEvent};
 use crate::domain::pr_link::{PrLink, PrWanted};
@@ -349,12 +350,9 @@ pub fn rest_headers(etag: Option<&str>) -> HeaderMap {
 // ---------------------------------------------------------------------------------------------
 // Client
 
-/// A cached REST response for conditional requests.
-#[derive(Debug, Clone)]
-struct Cached {
-    etag: String,
-    body: Value,
-}
+/// REST responses kept for conditional requests: the detail PR's three (PR, reviews, check runs)
+/// for many PRs looked at in turn.
+const DETAIL_ETAGS: usize = 512;
 
 /// What one detail fetch found.
 #[derive(Debug, Clone, PartialEq)]
@@ -386,7 +384,7 @@ pub struct Batch {
 pub struct GitHubClient {
     rest: Octocrab,
     graphql: Octocrab,
-    etags: HashMap<String, Cached>,
+    etags: EtagCache<Value>,
     requests: u64,
 }
 
@@ -407,7 +405,7 @@ impl GitHubClient {
         Ok(GitHubClient {
             rest: build(api_url.trim_end_matches('/'))?,
             graphql: build(&graphql_base(api_url))?,
-            etags: HashMap::new(),
+            etags: EtagCache::new(DETAIL_ETAGS),
             requests: 0,
         })
     }
@@ -511,7 +509,7 @@ impl GitHubClient {
         path: &str,
         now: DateTime<Utc>,
     ) -> Result<(Value, bool), FetchError> {
-        let headers = rest_headers(self.etags.get(path).map(|c| c.etag.as_str()));
+        let headers = rest_headers(self.etags.etag(path));
         self.requests += 1;
         let response = self
             .rest
@@ -521,9 +519,9 @@ impl GitHubClient {
         let status = response.status();
         let headers = response.headers().clone();
         if status == StatusCode::NOT_MODIFIED
-            && let Some(cached) = self.etags.get(path)
+            && let Some(body) = self.etags.cached(path)
         {
-            return Ok((cached.body.clone(), true));
+            return Ok((body, true));
         }
         let body = self
             .rest
@@ -539,13 +537,7 @@ impl GitHubClient {
             .get(http::header::ETAG)
             .and_then(|v| v.to_str().ok())
         {
-            self.etags.insert(
-                path.to_owned(),
-                Cached {
-                    etag: etag.to_owned(),
-                    body: value.clone(),
-                },
-            );
+            self.etags.store(path, etag, value.clone());
         }
         Ok((value, false))
     }
@@ -828,6 +820,8 @@ pub struct Poller {
     cache: HashMap<PrLink, Option<PullRequest>>,
     last_ok: Option<DateTime<Utc>>,
     failures: u32,
+    /// Delay after each failure in a row: 5 s doubling to 10 minutes.
+    delays: super::backoff::Delays,
     /// No request before this (backoff); `rate_limited` says whether `r` may skip it.
     blocked_until: Option<DateTime<Utc>>,
     rate_limited: bool,
@@ -843,6 +837,10 @@ impl Poller {
             cache: HashMap::new(),
             last_ok: None,
             failures: 0,
+            delays: super::backoff::Delays::doubling(
+                std::time::Duration::from_secs(FIRST_BACKOFF_SECONDS as u64),
+                std::time::Duration::from_secs(MAX_BACKOFF_SECONDS as u64),
+            ),
             blocked_until: None,
             rate_limited: false,
             last_error: None,
@@ -947,6 +945,7 @@ impl Poller {
         match failure {
             None => {
                 self.failures = 0;
+                self.delays.reset();
                 self.last_ok = Some(now);
                 self.last_error = None;
                 if !(self.rate_limited && self.blocked_until.is_some_and(|u| u > now)) {
@@ -963,8 +962,7 @@ impl Poller {
             }
             Some(e) => {
                 self.failures += 1;
-                let backoff =
-                    (FIRST_BACKOFF_SECONDS << (self.failures - 1).min(8)).min(MAX_BACKOFF_SECONDS);
+                let backoff = self.delays.next_delay().as_secs() as i64;
                 let (until, rate_limited) = match &e {
                     FetchError::RateLimited { until, .. } => (*until, true),
                     // A bad token will not fix itself soon: try again rarely.

@@ -123,7 +123,7 @@ pub fn spawn_watchers_with(
     tx: mpsc::Sender<Msg>,
     tuning: &WatchTuning,
 ) -> Vec<JoinHandle<()>> {
-    ResourceKind::ALL
+    let mut watchers: Vec<JoinHandle<()>> = ResourceKind::ALL
         .iter()
         .map(|kind| {
             let api = KubeApi {
@@ -137,7 +137,14 @@ pub fn spawn_watchers_with(
                 tuning.clone(),
             ))
         })
-        .collect()
+        .collect();
+    // Upstream Swarms, when that CRD is there (not part of "connected": most clusters lack it).
+    watchers.push(tokio::spawn(super::swarm_watch::run(
+        conn.client.clone(),
+        conn.namespace.clone(),
+        tx,
+    )));
+    watchers
 }
 
 /// Every work item and run, listed once (for the headless commands).
@@ -156,23 +163,24 @@ pub async fn list_all(target: &Target) -> color_eyre::Result<Listing> {
     let conn = target.connect().await?;
     let mut out = Listing::default();
     for kind in ResourceKind::ALL {
-        let list = match api(&conn.client, conn.namespace.as_deref(), kind)
-            .list(&ListParams::default())
-            .await
-        {
-            Ok(list) => list,
-            Err(kube::Error::Api(s)) if s.code == 404 => {
-                out.missing.push(kind);
-                continue;
-            }
-            Err(e) => {
-                return Err(color_eyre::eyre::eyre!(
-                    "cannot list {}: {}",
-                    kind.crd_name(),
-                    crate::domain::sanitize::one_line(&e.to_string())
-                ));
-            }
-        };
+        let url = api(&conn.client, conn.namespace.as_deref(), kind)
+            .resource_url()
+            .to_owned();
+        let list =
+            match super::kube_watch::list_json(&conn.client, &url, &ListParams::default()).await {
+                Ok(list) => list,
+                Err(kube::Error::Api(s)) if s.code == 404 => {
+                    out.missing.push(kind);
+                    continue;
+                }
+                Err(e) => {
+                    return Err(color_eyre::eyre::eyre!(
+                        "cannot list {}: {}",
+                        kind.crd_name(),
+                        crate::domain::sanitize::one_line(&e.to_string())
+                    ));
+                }
+            };
         for obj in &list.items {
             match to_resource(kind, obj) {
                 Resource::Run(r) => out.runs.push(*r),
@@ -188,13 +196,10 @@ pub fn missing_crd_message(kind: ResourceKind) -> String {
     super::kube_watch::crd_missing(kind)
 }
 
-/// Converts one served object into its view-model.
-pub fn to_resource(kind: ResourceKind, obj: &DynamicObject) -> Resource {
-    let json = serde_json::to_value(obj).unwrap_or_default();
+/// Converts one served object (as JSON) into its view-model.
+pub fn to_resource(kind: ResourceKind, obj: &serde_json::Value) -> Resource {
     match kind {
-        ResourceKind::AgentRun => Resource::Run(Box::new(Run::from_json(&json))),
-        ResourceKind::ImplementationSpec => {
-            Resource::WorkItem(Box::new(WorkItem::from_json(&json)))
-        }
+        ResourceKind::AgentRun => Resource::Run(Box::new(Run::from_json(obj))),
+        ResourceKind::ImplementationSpec => Resource::WorkItem(Box::new(WorkItem::from_json(obj))),
     }
 }

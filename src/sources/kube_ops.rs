@@ -163,3 +163,22 @@ pub async fn delete_run(client: &Client, key: &crate::domain::ObjectKey) -> Resu
         Err(e) => Err(describe(&e)),
     }
 }
+
+/// Retains a finished run past its TTL: a merge patch adding `agents.proompteng.ai/retain:
+/// "true"` (nothing else changes; the spec is immutable anyway).
+pub async fn retain_run(client: &Client, key: &crate::domain::ObjectKey) -> Result<(), String> {
+    let runs = api(client, Some(&key.namespace), ResourceKind::AgentRun);
+    runs.patch(
+        &key.name,
+        &PatchParams::default(),
+        &Patch::Merge(&crate::domain::control::retention::retain_patch()),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| match &e {
+        kube::Error::Api(s) if s.code == 404 => {
+            "the run is gone (its TTL may already have deleted it)".to_owned()
+        }
+        _ => describe(&e),
+    })
+}

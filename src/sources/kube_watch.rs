@@ -18,6 +18,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use kube::api::{Api, DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
 use kube::core::Status as ErrorResponse;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -35,11 +36,15 @@ pub struct WatchTuning {
     pub stall_after: Duration,
     /// Opening a watch or a list page may take this long before it counts as failed.
     pub open_timeout: Duration,
-    /// Retry delays after a failure: doubling from `retry_min` up to `retry_max`.
+    /// Retry delays after a failure: doubling from `retry_min` up to `retry_max`, each jittered
+    /// into the upper half of its step.
     pub retry_min: Duration,
     pub retry_max: Duration,
     /// Page size of a plain list (servers without streaming lists).
     pub page_size: u32,
+    /// Ask for streaming lists (`sendInitialEvents`) first; a server that refuses them gets paged
+    /// lists anyway. Off: paged lists from the start (the benches compare both).
+    pub streaming_lists: bool,
 }
 
 impl Default for WatchTuning {
@@ -51,6 +56,7 @@ impl Default for WatchTuning {
             retry_min: Duration::from_millis(100),
             retry_max: Duration::from_secs(1),
             page_size: 500,
+            streaming_lists: true,
         }
     }
 }
@@ -62,7 +68,10 @@ impl WatchTuning {
     }
 }
 
-pub type EventStream = BoxStream<'static, kube::Result<WatchEvent<DynamicObject>>>;
+/// Objects are decoded straight into JSON values, the form the view-models are read from: no
+/// typed object in between (kube's `DynamicObject` buffers spec and status through serde's
+/// `flatten` and would have to be turned back into JSON), and nothing of it is kept afterwards.
+pub type EventStream = BoxStream<'static, kube::Result<WatchEvent<Value>>>;
 
 /// What the loop needs from the API server (a seam, so the loop is tested against scripts).
 pub trait WatchApi: Send + Sync + 'static {
@@ -71,10 +80,7 @@ pub trait WatchApi: Send + Sync + 'static {
         params: WatchParams,
         rv: String,
     ) -> BoxFuture<'static, kube::Result<EventStream>>;
-    fn list(
-        &self,
-        params: ListParams,
-    ) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>>;
+    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>>;
     /// Why the server might be silent (its storage), for the status line only: never a reason
     /// to call a watch connected.
     fn diagnose(&self) -> BoxFuture<'static, Option<String>>;
@@ -92,16 +98,18 @@ impl WatchApi for KubeApi {
         params: WatchParams,
         rv: String,
     ) -> BoxFuture<'static, kube::Result<EventStream>> {
-        let api = self.api.clone();
-        Box::pin(async move { Ok(api.watch(&params, &rv).await?.boxed()) })
+        let client = self.client.clone();
+        let request = kube::core::Request::new(self.api.resource_url()).watch(&params, &rv);
+        Box::pin(async move {
+            let mut request = request.map_err(kube::Error::BuildRequest)?;
+            request.extensions_mut().insert("watch");
+            Ok(client.request_events::<Value>(request).await?.boxed())
+        })
     }
 
-    fn list(
-        &self,
-        params: ListParams,
-    ) -> BoxFuture<'static, kube::Result<ObjectList<DynamicObject>>> {
-        let api = self.api.clone();
-        Box::pin(async move { api.list(&params).await })
+    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>> {
+        let (client, url) = (self.client.clone(), self.api.resource_url().to_owned());
+        Box::pin(async move { list_json(&client, &url, &params).await })
     }
 
     fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
@@ -122,6 +130,19 @@ impl WatchApi for KubeApi {
     }
 }
 
+/// One list request (a page with `params.limit`) at `url`, its objects as JSON.
+pub async fn list_json(
+    client: &kube::Client,
+    url: &str,
+    params: &ListParams,
+) -> kube::Result<ObjectList<Value>> {
+    let mut request = kube::core::Request::new(url)
+        .list(params)
+        .map_err(kube::Error::BuildRequest)?;
+    request.extensions_mut().insert("list");
+    client.request::<ObjectList<Value>>(request).await
+}
+
 /// Runs the watch of `kind` until the receiver is dropped.
 pub async fn run(
     api: impl WatchApi,
@@ -129,6 +150,7 @@ pub async fn run(
     tx: mpsc::Sender<Msg>,
     tuning: WatchTuning,
 ) {
+    let streaming = tuning.streaming_lists;
     let mut w = Watch {
         api,
         kind,
@@ -141,12 +163,13 @@ pub async fn run(
             delivered: false,
             note: None,
         },
-        streaming: true,
+        streaming,
     };
     if !w.sink.conn(ConnState::Connecting).await {
         return;
     }
-    let mut retry = Retry::new(&w.tuning);
+    // Jittered, so a crowd of cockpits does not retry in step.
+    let mut retry = super::backoff::Delays::jittered(w.tuning.retry_min, w.tuning.retry_max);
     let mut start = Start::Relist;
     loop {
         let began = Instant::now();
@@ -157,7 +180,7 @@ pub async fn run(
             End::Planned { rv, delivered } => {
                 // A server that ends watches at once must not make this loop spin.
                 if began.elapsed() < Duration::from_millis(250) {
-                    tokio::time::sleep(retry.next()).await;
+                    tokio::time::sleep(retry.next_delay()).await;
                 }
                 // Ending on time proves the server alive. A whole watch without an event or a
                 // bookmark may also mean its storage is gone (the watch cache keeps serving):
@@ -221,7 +244,7 @@ pub async fn run(
                 if w.sink.take_delivered() {
                     retry.reset();
                 }
-                let delay = retry.next();
+                let delay = retry.next_delay();
                 tokio::time::sleep(if warming {
                     delay.min(WARMING_RETRY)
                 } else {
@@ -299,14 +322,17 @@ struct Relist {
 struct Newer(HashMap<ObjectKey, u64>);
 
 impl Newer {
-    fn note(&mut self, obj: &DynamicObject) {
+    fn note(&mut self, obj: &Value) {
         if let Some(rv) = object_rv(obj) {
             self.0.insert(key_of(obj), rv);
         }
     }
 
     /// True when the snapshot's `obj` is older than what was already delivered.
-    fn supersedes(&self, obj: &DynamicObject) -> bool {
+    fn supersedes(&self, obj: &Value) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
         match (self.0.get(&key_of(obj)), object_rv(obj)) {
             (Some(newer), Some(rv)) => *newer > rv,
             _ => false,
@@ -316,15 +342,23 @@ impl Newer {
 
 /// resourceVersions are opaque to clients in general; every API server backed by etcd uses etcd's
 /// revision, so when both parse as integers they are ordered. Otherwise nothing is filtered.
-fn object_rv(obj: &DynamicObject) -> Option<u64> {
-    obj.metadata.resource_version.as_deref()?.parse().ok()
+fn object_rv(obj: &Value) -> Option<u64> {
+    resource_version(obj)?.parse().ok()
 }
 
-fn key_of(obj: &DynamicObject) -> ObjectKey {
-    ObjectKey::new(
-        obj.metadata.namespace.clone().unwrap_or_default(),
-        obj.metadata.name.clone().unwrap_or_default(),
-    )
+fn resource_version(obj: &Value) -> Option<&str> {
+    obj.get("metadata")?.get("resourceVersion")?.as_str()
+}
+
+fn key_of(obj: &Value) -> ObjectKey {
+    let meta = |field: &str| {
+        obj.get("metadata")
+            .and_then(|m| m.get(field))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    ObjectKey::new(meta("namespace"), meta("name"))
 }
 
 const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
@@ -520,18 +554,14 @@ impl<A: WatchApi> Watch<A> {
     }
 
     /// One event of a live stream: applied, and proof the stream delivers.
-    async fn live_event(
-        &mut self,
-        event: WatchEvent<DynamicObject>,
-        rv: &mut String,
-    ) -> Result<(), End> {
+    async fn live_event(&mut self, event: WatchEvent<Value>, rv: &mut String) -> Result<(), End> {
         // Connected first, so the status line says so when the change is drawn.
         if !matches!(event, WatchEvent::Error(_)) && !self.sink.delivering().await {
             return Err(End::Closed);
         }
         let ok = match event {
             WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
-                if let Some(v) = &obj.metadata.resource_version {
+                if let Some(v) = resource_version(&obj) {
                     v.clone_into(rv);
                 }
                 self.sink
@@ -539,7 +569,7 @@ impl<A: WatchApi> Watch<A> {
                     .await
             }
             WatchEvent::Deleted(obj) => {
-                if let Some(v) = &obj.metadata.resource_version {
+                if let Some(v) = resource_version(&obj) {
                     v.clone_into(rv);
                 }
                 self.sink
@@ -571,7 +601,7 @@ impl<A: WatchApi> Watch<A> {
     /// One event of a relist's snapshot; `Some(rv)` once it is complete.
     async fn relist_event(
         &mut self,
-        event: WatchEvent<DynamicObject>,
+        event: WatchEvent<Value>,
         relist: &mut Relist,
         newer: &Newer,
     ) -> Result<Option<String>, End> {
@@ -741,16 +771,14 @@ impl<A: WatchApi> Watch<A> {
     }
 }
 
-async fn next(stream: &mut Option<EventStream>) -> Option<kube::Result<WatchEvent<DynamicObject>>> {
+async fn next(stream: &mut Option<EventStream>) -> Option<kube::Result<WatchEvent<Value>>> {
     match stream {
         Some(s) => s.next().await,
         None => std::future::pending().await,
     }
 }
 
-async fn next_relist(
-    relist: &mut Option<Relist>,
-) -> Option<kube::Result<WatchEvent<DynamicObject>>> {
+async fn next_relist(relist: &mut Option<Relist>) -> Option<kube::Result<WatchEvent<Value>>> {
     match relist {
         Some(r) => r.stream.next().await,
         None => std::future::pending().await,
@@ -837,33 +865,6 @@ impl Sink {
         self.note = text.clone();
         self.send(SourceEvent::Watch(self.kind, WatchNote::Doing(text)))
             .await
-    }
-}
-
-/// Doubling retry delays with jitter, so a crowd of cockpits does not retry in step.
-struct Retry {
-    min: Duration,
-    max: Duration,
-    next: Duration,
-}
-
-impl Retry {
-    fn new(tuning: &WatchTuning) -> Retry {
-        Retry {
-            min: tuning.retry_min,
-            max: tuning.retry_max,
-            next: tuning.retry_min,
-        }
-    }
-
-    fn reset(&mut self) {
-        self.next = self.min;
-    }
-
-    fn next(&mut self) -> Duration {
-        let current = self.next;
-        self.next = (self.next * 2).min(self.max);
-        current.mul_f64(0.75 + fastrand::f64() * 0.5)
     }
 }
 

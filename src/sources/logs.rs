@@ -7,7 +7,6 @@
 //! and [`Dedup`] drops what it already delivered, so nothing is lost or shown twice. When the
 //! stream ends it asks the pod: deleted or terminated → "ended"; still running → reconnect.
 //! Lines are split, sanitized and batched here, off the UI thread; the app only appends batches.
-use crate::app::Effect;
 use crate::app::logs::{LogEvent, LogRequest, PodQuery, StreamState};
 use crate::app::msg::Msg;
 use crate::domain::log_buffer::{Dedup, LineBatch, LineSplitter, split_timestamp};
@@ -40,7 +39,7 @@ pub enum Backend {
 }
 
 /// Carries out the log view's effects: at most one pod watch and one stream at a time (a new one
-/// replaces the old), and file saves. Dropping it stops its tasks.
+/// replaces the old). Dropping it stops its tasks. (Saving a log is a file job: `effects::files`.)
 pub struct LogRunner {
     backend: Backend,
     tx: mpsc::Sender<Msg>,
@@ -84,78 +83,152 @@ impl LogRunner {
         }
     }
 
-    /// Runs a log effect (must be called inside a tokio runtime); other effects are ignored.
-    pub fn execute(&self, effect: Effect) {
+    /// Watches a run's pods (replacing any earlier watch). Inside a tokio runtime.
+    pub fn watch_pods(&self, query: PodQuery) {
         let mut tasks = self.tasks.borrow_mut();
-        match effect {
-            Effect::WatchPods(query) => {
-                tasks.stop_pods();
-                let tx = self.tx.clone();
-                tasks.pods = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
-                    Backend::Demo(demo) => {
-                        tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
-                    }
-                });
+        tasks.stop_pods();
+        let tx = self.tx.clone();
+        tasks.pods = Some(match &self.backend {
+            Backend::Kube(client) => tokio::spawn(watch_pods(client.get(), query, tx)),
+            Backend::Demo(demo) => {
+                tokio::spawn(super::demo_logs::watch_pods(demo.clone(), query, tx))
             }
-            Effect::StreamLogs(request) => {
-                tasks.stop_stream();
-                let tx = self.tx.clone();
-                tasks.stream = Some(match &self.backend {
-                    Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
-                    Backend::Demo(demo) => {
-                        tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
-                    }
-                });
+        });
+    }
+
+    /// Streams one pod's log (replacing any earlier stream). Inside a tokio runtime.
+    pub fn stream_logs(&self, request: LogRequest) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.stop_stream();
+        let tx = self.tx.clone();
+        tasks.stream = Some(match &self.backend {
+            Backend::Kube(client) => tokio::spawn(stream_logs(client.get(), request, tx)),
+            Backend::Demo(demo) => {
+                tokio::spawn(super::demo_logs::stream_logs(demo.clone(), request, tx))
             }
-            Effect::StopLogs => {
-                tasks.stop_pods();
-                tasks.stop_stream();
-            }
-            Effect::SaveLogs {
-                path,
-                contents,
-                lines,
-            } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let written =
-                        tokio::task::spawn_blocking(move || write_new_file(&path, &contents)).await;
-                    let event = match written {
-                        Ok(Ok(path)) => LogEvent::Saved { path, lines },
-                        Ok(Err((path, e))) => LogEvent::SaveFailed {
-                            path,
-                            error: e.to_string(),
-                        },
-                        Err(e) => LogEvent::SaveFailed {
-                            path: PathBuf::new(),
-                            error: e.to_string(),
-                        },
-                    };
-                    let _ = tx.send(Msg::Log(event)).await;
-                });
-            }
-            _ => {}
-        }
+        });
+    }
+
+    /// Stops the pod watch and the stream.
+    pub fn stop(&self) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks.stop_pods();
+        tasks.stop_stream();
+    }
+
+    /// Writes every pod log of a run to files in `dir` (one per pod), before retention takes
+    /// them; what was written (or why not) comes back as a notice.
+    pub fn save_run_logs(&self, query: PodQuery, dir: PathBuf) {
+        let tx = self.tx.clone();
+        let from = match &self.backend {
+            Backend::Kube(client) => SaveFrom::Kube(client.get()),
+            Backend::Demo(_) => SaveFrom::Demo,
+        };
+        tokio::spawn(async move {
+            let text = save_run_logs(from, &query, &dir).await;
+            let _ = tx
+                .send(Msg::Source(crate::app::SourceEvent::Notice(text)))
+                .await;
+        });
     }
 }
 
-/// Effects the [`LogRunner`] carries out.
-pub fn is_log_effect(effect: &Effect) -> bool {
-    matches!(
-        effect,
-        Effect::WatchPods(_) | Effect::StreamLogs(_) | Effect::StopLogs | Effect::SaveLogs { .. }
-    )
+enum SaveFrom {
+    Kube(Client),
+    Demo,
 }
 
-/// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52. The
-/// payload is base64: log text never reaches the terminal as-is.
+/// Writes each pod's whole log (container `agent-runner`, previous containers too) to
+/// `<dir>/<pod>.log`; says what was written, or why not.
+async fn save_run_logs(from: SaveFrom, query: &PodQuery, dir: &Path) -> String {
+    let now = chrono::Utc::now();
+    let pods: Vec<(String, Result<String, String>)> = match from {
+        SaveFrom::Demo => super::demo_logs::pods_for(query, now)
+            .into_iter()
+            .map(|p| {
+                let text: String = (0..40)
+                    .map(|i| format!("{}\n", super::demo_logs::line_text(&p.name, i)))
+                    .collect();
+                (p.name, Ok(text))
+            })
+            .collect(),
+        SaveFrom::Kube(client) => {
+            let api: Api<Pod> = Api::namespaced(client, &query.run.namespace);
+            let mut selectors = vec![pod::run_selector(&query.run.name)];
+            if let Some(job) = &query.job {
+                selectors.push(format!("{JOB_NAME}={job}"));
+            }
+            let mut pods: BTreeMap<String, PodInfo> = BTreeMap::new();
+            for sel in &selectors {
+                match api
+                    .list(&kube::api::ListParams::default().labels(sel))
+                    .await
+                {
+                    Ok(list) => {
+                        pods.extend(list.items.iter().map(to_info).map(|i| (i.name.clone(), i)))
+                    }
+                    Err(e) => return format!("logs of {} not saved: {e}", query.run.name),
+                }
+            }
+            let mut out = Vec::new();
+            for (name, info) in pods {
+                let params = LogParams {
+                    container: Some(info.container.clone()),
+                    timestamps: true,
+                    ..LogParams::default()
+                };
+                let text = api.logs(&name, &params).await.map_err(|e| e.to_string());
+                out.push((name, text));
+            }
+            out
+        }
+    };
+    if pods.is_empty() {
+        return format!(
+            "{}: no pod to save logs from (already gone?)",
+            query.run.name
+        );
+    }
+    let mut saved = 0;
+    let mut errors = Vec::new();
+    for (name, text) in pods {
+        match text {
+            Ok(text) => {
+                let path = dir.join(format!("{name}.log"));
+                match tokio::task::spawn_blocking(move || write_new_file(&path, &text)).await {
+                    Ok(Ok(_)) => saved += 1,
+                    Ok(Err((p, e))) => errors.push(format!("{}: {e}", p.display())),
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            Err(e) => errors.push(format!("{name}: {e}")),
+        }
+    }
+    if errors.is_empty() {
+        format!(
+            "saved {saved} pod log(s) of {} to {}",
+            query.run.name,
+            dir.display()
+        )
+    } else {
+        format!(
+            "saved {saved} pod log(s) of {} to {}; failed: {}",
+            query.run.name,
+            dir.display(),
+            errors.join("; ")
+        )
+    }
+}
+
+/// Puts `text` on the clipboard of the terminal (and of a terminal over ssh) with OSC 52,
+/// crossterm's clipboard command. The payload is base64: log text never reaches the terminal
+/// as-is.
 pub fn copy_to_clipboard(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout();
-    let _ = out
-        .write_all(crate::app::logs::osc52(text).as_bytes())
-        .and_then(|()| out.flush());
+    let _ = crossterm::execute!(std::io::stdout(), clipboard_command(text));
+}
+
+fn clipboard_command(text: &str) -> crossterm::clipboard::CopyToClipboard<&[u8]> {
+    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes())
 }
 
 /// Writes `contents` to `path`, or to `name-1.log`, `name-2.log`… if it exists: never overwrites.
@@ -358,7 +431,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
     let mut dedup = Dedup::default();
     let mut splitter = LineSplitter::default();
     let mut connected_once = false;
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = super::backoff::Delays::doubling(Duration::from_millis(200), MAX_BACKOFF);
     if !send(&tx, state(StreamState::Connecting)).await {
         return;
     }
@@ -375,7 +448,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                 let outcome =
                     pump(reader, &mut splitter, &mut dedup, &tx, id, &mut delivered).await;
                 if delivered > 0 {
-                    backoff = Duration::from_millis(200);
+                    backoff.reset();
                 }
                 let why = match outcome {
                     Outcome::Closed => return,
@@ -426,7 +499,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                     if !send(&tx, state(StreamState::Waiting(why))).await {
                         return;
                     }
-                    backoff = Duration::from_secs(1);
+                    backoff.restart_from(Duration::from_secs(1));
                 }
                 Trouble::Retry(why) => {
                     if !send(&tx, state(StreamState::Reconnecting(why))).await {
@@ -435,8 +508,7 @@ pub async fn stream_logs(client: Client, req: LogRequest, tx: mpsc::Sender<Msg>)
                 }
             },
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        tokio::time::sleep(backoff.next_delay()).await;
     }
 }
 
@@ -596,6 +668,30 @@ fn short_error(e: &kube::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clipboard_sequence_carries_base64_only() {
+        use base64::Engine;
+        use crossterm::Command;
+        let text = "\x1b]52;c;evil\x07\n\u{9b}2J line";
+        let mut seq = String::new();
+        clipboard_command(text)
+            .write_ansi(&mut seq)
+            .expect("writes");
+        let payload = seq
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|s| s.strip_suffix("\x1b\\"))
+            .expect("framed as OSC 52 for the clipboard");
+        assert!(
+            payload
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        );
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .expect("base64");
+        assert_eq!(decoded, text.as_bytes());
+    }
     use serde_json::json;
 
     fn pod(status: serde_json::Value) -> PodInfo {

@@ -1,10 +1,13 @@
 //! Tasks that feed the app messages: the Kubernetes watchers and the embedded demo swarm speak the
 //! same `SourceEvent`s, so the demo exercises the whole app.
 pub mod audit;
+pub mod backoff;
 pub mod browser;
 pub mod demo;
+pub mod demo_cluster;
 pub mod demo_logs;
 pub mod drafts;
+pub mod etags;
 pub mod external_editor;
 pub mod git;
 pub mod github;
@@ -15,6 +18,7 @@ pub mod logs;
 pub mod pr_audit;
 pub mod pr_files;
 pub mod signing;
+pub mod swarm_watch;
 
 /// Sends what a background task should look at, when it may have changed: `last` holds the
 /// fingerprint of what was sent, so an unchanged state costs no allocation, and an equal value is

@@ -2,6 +2,7 @@
 //! the base branch's required checks, both with conditional requests: a page whose ETag still
 //! holds answers `304 Not Modified`, which GitHub does not count against the rate limit. The
 //! auditor asks only for PRs whose head commit changed, so an unchanged swarm costs nothing.
+use super::etags::EtagCache;
 use crate::domain::audit::{ChangeSet, ChangeSource, ChangedFile, FileStatus, GITHUB_FILE_LIMIT};
 use crate::sources::github::{FetchError, classify, innermost_message, rest_headers};
 use chrono::{DateTime, Utc};
@@ -10,12 +11,16 @@ use octocrab::Octocrab;
 use octocrab::secrecy::SecretString;
 use octocrab::service::middleware::retry::RetryConfig;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 const PER_PAGE: usize = 100;
 /// 3,000 files at 100 a page.
 const MAX_PAGES: usize = GITHUB_FILE_LIMIT / PER_PAGE;
+
+/// File pages and branch rules kept for conditional requests (a page holds 100 files; most PRs
+/// have one).
+const PAGE_ETAGS: usize = 1024;
 
 #[derive(Debug, Clone)]
 struct CachedPage {
@@ -27,7 +32,7 @@ struct CachedPage {
 /// One REST client for PR files and branch rules, with its ETag cache.
 pub struct PrFilesClient {
     rest: Octocrab,
-    cache: HashMap<String, CachedPage>,
+    cache: EtagCache<CachedPage>,
     requests: u64,
     not_modified: u64,
 }
@@ -44,7 +49,7 @@ impl PrFilesClient {
             .build()?;
         Ok(PrFilesClient {
             rest,
-            cache: HashMap::new(),
+            cache: EtagCache::new(PAGE_ETAGS),
             requests: 0,
             not_modified: 0,
         })
@@ -159,7 +164,7 @@ impl PrFilesClient {
 
     /// GET with `If-None-Match` when cached; a 304 returns the cached page.
     async fn get(&mut self, path: &str, now: DateTime<Utc>) -> Result<CachedPage, FetchError> {
-        let headers = rest_headers(self.cache.get(path).map(|c| c.etag.as_str()));
+        let headers = rest_headers(self.cache.etag(path));
         self.requests += 1;
         let response = self
             .rest
@@ -169,10 +174,10 @@ impl PrFilesClient {
         let status = response.status();
         let headers = response.headers().clone();
         if status == StatusCode::NOT_MODIFIED
-            && let Some(cached) = self.cache.get(path)
+            && let Some(cached) = self.cache.cached(path)
         {
             self.not_modified += 1;
-            return Ok(cached.clone());
+            return Ok(cached);
         }
         let body = self
             .rest
@@ -197,7 +202,7 @@ impl PrFilesClient {
                 .is_some_and(has_next_link),
         };
         if !page.etag.is_empty() {
-            self.cache.insert(path.to_owned(), page.clone());
+            self.cache.store(path, &page.etag, page.clone());
         }
         Ok(page)
     }

@@ -151,7 +151,7 @@ fn source_label(source: crate::domain::audit::ChangeSource) -> &'static str {
 
 /// The audit view: the conflict matrix or the merge train, selectable rows that jump.
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(screen) = &state.audit.screen else {
+    let Some(screen) = state.screens.audit() else {
         return;
     };
     frame.render_widget(Clear, area);
@@ -187,7 +187,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ]))
         .title_bottom(Span::styled(
             format!(
-                " j/k move · tab matrix/train · enter jump to run/PR · r refresh · esc back · {} ",
+                "{}· {} ",
+                super::footer::line(
+                    &state.settings.keymap.audit.footer(),
+                    usize::from(area.width) / 2
+                ),
                 state.audit.status.as_deref().unwrap_or("auditor: waiting")
             ),
             theme.muted(),

@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let (left, right) = layout::lanes_off_screen(&visible, board.columns.len());
     let last = visible.len().saturating_sub(1);
     for (pos, (idx, rect)) in visible.into_iter().enumerate() {
-        let focused = idx == state.ui.lane && state.ui.mode == Mode::Board;
+        let focused = idx == state.ui.lane && state.mode() == Mode::Board;
         let edges = Edges {
             left: if pos == 0 { left } else { 0 },
             right: if pos == last { right } else { 0 },
@@ -113,6 +113,7 @@ fn draw_column(
         return;
     }
     let mut header = counts_spans(column, theme);
+    header.extend(super::control::lane_spans(state, column, theme));
     // PR counts are computed once per board/PR change (State::ensure_board), not per frame.
     let idx = state
         .board_view()
@@ -248,12 +249,14 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
     let phase_style = theme.phase(&card.phase);
     match &card.id {
         CardId::Run(key) => {
-            let Some(run) = state.runs.get(key) else {
+            let Some(run) = state.cluster.runs.get(key) else {
                 return CardText::missing(&key.name, theme);
             };
             let item = state.work_item_of(&card.id);
             let (detail, detail_style) = if let Some(problem) = run.problems.first() {
                 (format!("⚠ {problem}"), Style::default().fg(theme.warning))
+            } else if let Some((flag, color)) = super::control::card_flag(run, state, theme) {
+                (sanitize_line(&flag), Style::default().fg(color))
             } else if let Some(c) = run.headline_condition() {
                 let reason = c.reason.as_deref().unwrap_or(&c.type_);
                 let text = match &c.message {
@@ -281,7 +284,7 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
             }
         }
         CardId::WorkItem(key) => {
-            let Some(item) = state.items.get(key) else {
+            let Some(item) = state.cluster.items.get(key) else {
                 return CardText::missing(&key.name, theme);
             };
             CardText {
@@ -297,6 +300,10 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
             }
         }
     }
+}
+
+fn sanitize_line(s: &str) -> String {
+    crate::domain::sanitize::one_line(s)
 }
 
 /// A work item's approval at a glance: approved (verified or not), refused and why, or not yet.
@@ -494,6 +501,7 @@ fn draw_empty_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
                 "no card matches {:?}; {} clears the filter",
                 state.ui.filter,
                 state
+                    .settings
                     .keymap
                     .board
                     .key_hint(crate::app::keymap::Action::Back)

@@ -4,7 +4,7 @@ use super::theme::Theme;
 use crate::app::board::CardId;
 use crate::app::state::State;
 use crate::domain::sanitize;
-use crate::domain::{Run, WorkItem};
+use crate::domain::{Run, WorkItem, placement};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -38,7 +38,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((state.ui.detail_scroll.min(max_scroll), 0))
+            .scroll((
+                state.screens.detail_scroll().unwrap_or(0).min(max_scroll),
+                0,
+            ))
             .style(theme.base())
             .block(
                 Block::bordered()
@@ -55,7 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                             use crate::app::keymap::DetailAction as A;
                             let is_run = matches!(id, CardId::Run(_));
                             // What applies to this card: PR and logs belong to runs.
-                            let items = state.keymap.detail.footer_of(|a| {
+                            let items = state.settings.keymap.detail.footer_of(|a| {
                                 is_run || !matches!(a, A::Logs | A::OpenPr | A::Refresh)
                             });
                             super::footer::bordered(&items, rect.width)
@@ -70,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 fn detail_lines(id: &CardId, state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let CardId::Run(key) = id {
-        match state.runs.get(key) {
+        match state.cluster.runs.get(key) {
             Some(run) => run_lines(&mut out, run, state, theme),
             None => out.push(Line::from("this run was deleted")),
         }
@@ -118,8 +121,15 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
     ]));
     field(out, "Reason", opt(&run.reason), theme);
     field(out, "Message", opt(&run.message), theme);
-    field(out, "Lane", opt(&run.lane), theme);
-    field(out, "Wave", opt(&run.wave), theme);
+    // Where the board and the planner place it: its labels, else its work item's.
+    let place = placement::Placement::of(run, &state.cluster.items, &state.settings.plan);
+    field(out, "Lane", place.lane.unwrap_or("—"), theme);
+    field(
+        out,
+        "Wave",
+        place.wave.map_or_else(|| "—".into(), |w| w.to_string()),
+        theme,
+    );
     field(out, "Work item", opt(&run.work_item), theme);
     field(out, "Agent", opt(&run.agent), theme);
     field(out, "Runtime", opt(&run.runtime_type), theme);
@@ -137,6 +147,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
     field(out, "Runtime job", opt(&job), theme);
     field(out, "Repository", opt(&run.repository), theme);
     field(out, "Head branch", opt(&run.head_branch), theme);
+    super::control::detail_lines(out, run, state, theme);
     super::audit::detail_lines(out, &run.key, state, theme);
 
     section(out, "Timestamps", theme);
@@ -289,7 +300,7 @@ fn timeline(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Them
             events.push((t, format!("{} → {}{reason}", c.type_, c.status)));
         }
     }
-    for (t, phase) in state.history.get(&run.key).into_iter().flatten() {
+    for (t, phase) in state.cluster.history.get(&run.key).into_iter().flatten() {
         events.push((*t, format!("phase → {phase} (seen)")));
     }
     if let Some(t) = run.finished_at {

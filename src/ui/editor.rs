@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(editor) = state.editor.as_deref() else {
+    let Some(editor) = state.screens.editor() else {
         return;
     };
     frame.render_widget(Clear, area);
@@ -42,11 +42,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .title_bottom(Span::styled(
             {
                 let items = if editor.conflict.is_some() {
-                    state.keymap.conflict.footer()
+                    state.settings.keymap.conflict.footer()
                 } else if editor.focus == crate::app::editor::Focus::Text {
-                    state.keymap.editor_text.footer()
+                    state.settings.keymap.editor_text.footer()
                 } else {
-                    state.keymap.editor.footer()
+                    state.settings.keymap.editor.footer()
                 };
                 super::footer::bordered(&items, area.width)
             },
@@ -81,7 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!(
                 "search (regex): {q}▏{}",
                 super::footer::line(
-                    &state.keymap.editor_search.footer(),
+                    &state.settings.keymap.editor_search.footer(),
                     usize::from(area.width)
                 )
             ),
@@ -251,7 +251,7 @@ pub fn finding_lines(findings: &[Finding], theme: &Theme, with_item: bool) -> Ve
             (Some(s), Some(l)) => format!("{s}, line {l}"),
             (Some(s), None) => s.clone(),
             (None, Some(l)) => format!("line {l}"),
-            (None, None) => f.check.to_owned(),
+            (None, None) => f.check.to_string(),
         };
         let place = if with_item {
             format!("{} · {place}", f.item)

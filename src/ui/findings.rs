@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 pub fn draw_findings(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(view) = &state.findings_view else {
+    let Some(view) = state.screens.findings() else {
         return;
     };
     let rect = layout::centered(area, 90, area.height.saturating_sub(2).max(3));
@@ -33,7 +33,10 @@ pub fn draw_findings(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
                             .add_modifier(Modifier::BOLD),
                     ))
                     .title_bottom(Span::styled(
-                        super::footer::bordered(&state.keymap.findings.footer(), rect.width),
+                        super::footer::bordered(
+                            &state.settings.keymap.findings.footer(),
+                            rect.width,
+                        ),
                         theme.muted(),
                     )),
             ),
@@ -46,7 +49,13 @@ pub fn draw_drafts(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         Line::from("Unsaved work item drafts from an earlier session:"),
         Line::default(),
     ];
-    for (i, d) in state.drafts_offer.iter().enumerate() {
+    for (i, d) in state
+        .screens
+        .drafts()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let marker = if i == 0 { "▶ " } else { "  " };
         lines.push(Line::from(vec![
             Span::styled(marker.to_owned(), Style::default().fg(theme.accent)),
@@ -76,8 +85,11 @@ pub fn draw_drafts(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     lines.push(Line::from(Span::styled(
         format!(
             "{}(drafts stay on disk)",
-            super::footer::line(&state.keymap.drafts.footer(), usize::from(area.width))
-                .trim_start()
+            super::footer::line(
+                &state.settings.keymap.drafts.footer(),
+                usize::from(area.width)
+            )
+            .trim_start()
         ),
         Style::default().fg(theme.accent),
     )));

@@ -54,8 +54,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .len()
         .saturating_sub(usize::from(rect.height.saturating_sub(2)));
     let scroll = state
-        .ui
-        .help_scroll
+        .screens
+        .help_scroll()
+        .unwrap_or(0)
         .min(u16::try_from(max_scroll).unwrap_or(u16::MAX));
     let lines: Vec<Line> = lines.into_iter().map(|l| styled(l, theme)).collect();
     frame.render_widget(Clear, rect);
@@ -69,7 +70,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     .border_style(Style::default().fg(theme.border_focused))
                     .title(Span::styled(" Help ", Style::default().fg(theme.accent)))
                     .title_bottom(Span::styled(
-                        super::footer::bordered(&state.keymap.help.footer(), rect.width),
+                        super::footer::bordered(&state.settings.keymap.help.footer(), rect.width),
                         theme.muted(),
                     )),
             ),

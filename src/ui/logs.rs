@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(view) = state.logs.view.as_deref() else {
+    let Some(view) = state.screens.logs() else {
         return;
     };
     frame.render_widget(Clear, area);
@@ -438,7 +438,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
             Span::styled(
                 format!(
                     " {}",
-                    super::footer::line(&state.keymap.log_search.footer(), usize::from(area.width))
+                    super::footer::line(
+                        &state.settings.keymap.log_search.footer(),
+                        usize::from(area.width)
+                    )
                 ),
                 style.fg(theme.muted),
             ),
@@ -462,7 +465,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
                 style.add_modifier(Modifier::BOLD),
             )),
             None => spans.push(Span::styled(
-                super::footer::line(&state.keymap.logs.footer(), usize::from(area.width)),
+                super::footer::line(
+                    &state.settings.keymap.logs.footer(),
+                    usize::from(area.width),
+                ),
                 style.fg(theme.muted),
             )),
         }
@@ -536,7 +542,7 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
                         .add_modifier(Modifier::BOLD),
                 ))
                 .title_bottom(Span::styled(
-                    super::footer::bordered(&state.keymap.pods.footer(), rect.width),
+                    super::footer::bordered(&state.settings.keymap.pods.footer(), rect.width),
                     theme.muted(),
                 )),
         ),

@@ -1,6 +1,7 @@
 //! Read-only views: each takes `&State` (and the theme) and draws; nothing here changes state.
 pub mod audit;
 pub mod board;
+pub mod control;
 pub mod detail;
 pub mod editor;
 pub mod findings;
@@ -26,8 +27,12 @@ pub use theme::Theme;
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
     let area = frame.area();
     frame.render_widget(Block::default().style(theme.base()), area);
-    let (title, board_area, status_area) = layout::screen(area);
+    let (title, board_area, status_area) =
+        layout::screen_with(area, crate::app::control::banner_rows(state));
     title::draw(frame, title, state, theme);
+    if let Some(banner) = layout::banner_area(area, crate::app::control::banner_rows(state)) {
+        control::draw_banner(frame, banner, state, theme);
+    }
     // The log view replaces the board (and stays under the help opened from it).
     if crate::app::logs::is_open(state) {
         logs::draw(frame, board_area, state, theme);
@@ -35,7 +40,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         board::draw(frame, board_area, state, theme);
     }
     status::draw_status(frame, status_area, state, theme);
-    match state.ui.mode {
+    match state.mode() {
         Mode::Board => {}
         Mode::Detail => detail::draw(frame, board_area, state, theme),
         Mode::Help => help::draw(frame, area, state, theme),
@@ -46,12 +51,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         Mode::Palette => palette::draw(frame, board_area, state, theme),
         Mode::Confirm => {
             // The confirmation sits on top of what it came from.
-            if state.wave_view.is_some()
-                && state
-                    .confirm
-                    .as_ref()
-                    .is_some_and(|c| c.back_to == Mode::Waves)
-            {
+            if state.screens.behind_mode() == Mode::Waves {
                 waves::draw_planner(frame, board_area, state, theme);
             }
             waves::draw_confirm(frame, board_area, state, theme);

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 const MAX_SHOWN: usize = 8;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(p) = &state.palette else {
+    let Some(p) = state.screens.palette() else {
         return;
     };
     let found = palette::matches(state, &p.input);
@@ -73,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .border_style(Style::default().fg(theme.border_focused))
                 .title(Span::styled(" Command ", Style::default().fg(theme.accent)))
                 .title_bottom(Span::styled(
-                    super::footer::bordered(&state.keymap.palette.footer(), rect.width),
+                    super::footer::bordered(&state.settings.keymap.palette.footer(), rect.width),
                     theme.muted(),
                 )),
         ),

@@ -67,7 +67,7 @@ pub fn pr_section(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme:
             sanitize::one_line(&text),
             theme.muted(),
         )));
-        if crate::domain::pr_link::pr_url_for_run(&state.prs, run).is_some() {
+        if crate::domain::pr_link::pr_url_for_run(&state.cluster.prs, run).is_some() {
             out.push(Line::from(Span::styled("o opens its URL", theme.muted())));
         }
         return;
@@ -265,8 +265,8 @@ pub fn lane_pr_spans(counts: &LanePrs, theme: &Theme) -> Vec<Span<'static>> {
 /// segments while it lasts.
 pub fn notice_segment(state: &State) -> Option<String> {
     state
-        .github
-        .notice_at(state.now)
+        .toasts
+        .current(state.now)
         .map(|n| format!(" │ {}", sanitize::one_line(n)))
 }
 

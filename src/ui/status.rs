@@ -16,6 +16,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     }
     let style = Style::default().fg(theme.status_fg).bg(theme.status_bg);
     let ns = state
+        .cluster
         .origin
         .namespace
         .as_deref()
@@ -37,12 +38,16 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
             }
         })
         .collect();
-    let last = match state.last_event_at {
+    let last = match state.cluster.last_event_at {
         Some(t) => format!("last event {} ago", duration(state.now - t)),
         None => "no events yet".into(),
     };
-    let counts = format!("{} runs · {} items", state.runs.len(), state.items.len());
-    let left = format!(" {} · {} ", state.origin.context, ns);
+    let counts = format!(
+        "{} runs · {} items",
+        state.cluster.runs.len(),
+        state.cluster.items.len()
+    );
+    let left = format!(" {} · {} ", state.cluster.origin.context, ns);
     // Optional segments, dropped from the right when the line is too narrow; the connection
     // state is never dropped (it may be cut).
     let mut tail: Vec<String> = stale.iter().map(|s| format!(" │ ⚠ {s}")).collect();
@@ -51,7 +56,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         format!(" │ {counts}"),
         format!(
             " │{}",
-            super::footer::line(&state.keymap.board.footer(), usize::MAX).trim_end()
+            super::footer::line(&state.settings.keymap.board.footer(), usize::MAX).trim_end()
         ),
     ]);
     let github = super::pr::status_segment(state, theme);
@@ -107,6 +112,7 @@ pub fn connection_text(state: &State) -> (ConnState, String) {
     let overall = state.overall_connection();
     let first = |pred: &dyn Fn(&ConnState) -> bool| {
         state
+            .cluster
             .connection
             .iter()
             .find(|(_, c)| pred(c))

@@ -328,7 +328,15 @@ impl Theme {
     /// The color a badge is drawn in.
     pub fn badge_color(&self, badge: Badge) -> Color {
         match badge {
-            Badge::Stuck | Badge::ChecksPending | Badge::Revoked => self.warning,
+            Badge::Stuck
+            | Badge::ChecksPending
+            | Badge::Revoked
+            | Badge::Retry
+            | Badge::Terminating
+            | Badge::Retention
+            | Badge::SwarmHeld => self.warning,
+            Badge::Duplicate => self.error,
+            Badge::Retained => self.ok,
             Badge::ChecksFailing
             | Badge::ReviewChanges
             | Badge::Conflict

@@ -76,7 +76,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let style = Style::default().fg(theme.title_fg).bg(theme.title_bg);
     let mut fixed: Vec<Span> = Vec::new();
-    if state.read_only {
+    if state.settings.read_only {
         fixed.push(Span::styled(
             " READ-ONLY ",
             Style::default()
@@ -96,8 +96,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ));
     }
     let name = Span::styled(" swarm cockpit", style.add_modifier(Modifier::BOLD));
-    let plan = (!state.plan.name.is_empty())
-        .then(|| Span::styled(format!(" · plan {}", state.plan.name), style));
+    let plan = (!state.settings.plan.name.is_empty())
+        .then(|| Span::styled(format!(" · plan {}", state.settings.plan.name), style));
     let width = usize::from(area.width);
     let fixed_w: usize = fixed.iter().map(Span::width).sum();
     let parts = summary::parts(state);

@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Clear, area);
-    let Some(view) = &state.wave_view else {
+    let Some(view) = state.screens.waves() else {
         return;
     };
     let all = waves::waves(state);
@@ -30,7 +30,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
                 .add_modifier(Modifier::BOLD),
         ))
         .title_bottom(Span::styled(
-            super::footer::bordered(&state.keymap.waves.footer(), area.width),
+            super::footer::bordered(&state.settings.keymap.waves.footer(), area.width),
             theme.muted(),
         ))
         .style(theme.base());
@@ -135,6 +135,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
             format!(
                 "✔ gates pass — {} creates {} AgentRun(s):",
                 state
+                    .settings
                     .keymap
                     .waves
                     .key_hint(crate::app::keymap::WavesAction::Launch),
@@ -223,7 +224,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
 }
 
 pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(confirm) = &state.confirm else {
+    let Some(confirm) = state.screens.confirm() else {
         return;
     };
     let mut lines: Vec<Line> = confirm
@@ -245,13 +246,13 @@ pub fn draw_confirm(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
             Span::styled(
                 format!(
                     " {}",
-                    super::footer::line(&state.keymap.confirm_typed.footer(), 60)
+                    super::footer::line(&state.settings.keymap.confirm_typed.footer(), 60)
                 ),
                 theme.muted(),
             ),
         ]),
         None => Line::from(Span::styled(
-            super::footer::line(&state.keymap.confirm.footer(), 60)
+            super::footer::line(&state.settings.keymap.confirm.footer(), 60)
                 .trim()
                 .to_owned(),
             Style::default().fg(theme.warning),

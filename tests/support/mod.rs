@@ -25,8 +25,10 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use swarm_cockpit::app::msg::OpResult;
 use swarm_cockpit::app::{ConnState, Effect, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::{Plan, ResourceKind};
+use swarm_cockpit::effects::{Executor, KubeCluster};
 use swarm_cockpit::sources::kube::{Connection, api, api_resource, spawn_watchers_with};
 pub use swarm_cockpit::sources::kube_watch::WatchTuning;
 use tokio::sync::mpsc;
@@ -631,6 +633,9 @@ pub struct Follower {
     pub effects: Vec<Effect>,
     /// Runs on the board after each message (a blank board in between shows as a dip).
     pub sizes: Vec<usize>,
+    /// The channel's sending side, for an executor (weak: when the watchers stop, the channel
+    /// closes and a wait says so).
+    tx: mpsc::WeakSender<Msg>,
 }
 
 impl Follower {
@@ -640,6 +645,7 @@ impl Follower {
 
     pub fn start_with(conn: &Connection, plan: Plan, tuning: &WatchTuning) -> Follower {
         let (tx, rx) = mpsc::channel(1024);
+        let weak = tx.downgrade();
         let tasks = spawn_watchers_with(conn, tx, tuning);
         let origin = swarm_cockpit::app::state::Origin {
             context: conn.context.clone(),
@@ -652,7 +658,58 @@ impl Follower {
             log: Vec::new(),
             effects: Vec::new(),
             sizes: Vec::new(),
+            tx: weak,
         }
+    }
+
+    /// The cockpit's real executor over `client`, reporting on this follower's channel as the
+    /// runtime's does. No draft store, no audit log.
+    pub fn executor(&self, client: &Client) -> Executor {
+        let tx = self.tx.upgrade().expect("the watchers are running");
+        let shared = swarm_cockpit::sources::kube::SharedClient::new(client.clone());
+        Executor::new(tx, std::sync::Arc::new(KubeCluster::new(shared)), None)
+    }
+
+    /// Presses keys (messages) and carries out the effects `update` returns with `executor`.
+    pub async fn press(&mut self, executor: &Executor, msgs: Vec<Msg>) -> Vec<OpResult> {
+        let mut effects = Vec::new();
+        for m in msgs {
+            effects.extend(update(&mut self.state, m));
+        }
+        self.execute(executor, effects).await
+    }
+
+    /// Carries out `effects` with `executor` as the runtime does, feeding every message that
+    /// arrives meanwhile to the state in order, and the effects of the results to the executor
+    /// again, until nothing is in flight. Returns the results (`Msg::Op`), in arrival order.
+    pub async fn execute(
+        &mut self,
+        executor: &Executor,
+        mut effects: Vec<Effect>,
+    ) -> Vec<OpResult> {
+        let mut outcomes = Vec::new();
+        while !effects.is_empty() {
+            for effect in effects.drain(..) {
+                assert_eq!(
+                    executor.execute(effect),
+                    None,
+                    "no terminal effect expected"
+                );
+            }
+            tokio::time::timeout(WAIT, executor.settled())
+                .await
+                .unwrap_or_else(|_| panic!("effects still in flight after {WAIT:?}"));
+            while let Ok(msg) = self.rx.try_recv() {
+                match msg {
+                    Msg::Op(result) => {
+                        outcomes.push(result.clone());
+                        effects.extend(update(&mut self.state, Msg::Op(result)));
+                    }
+                    other => self.apply(other),
+                }
+            }
+        }
+        outcomes
     }
 
     /// Applies received messages until `pred` holds (checked before and after each one). Panics
@@ -689,7 +746,7 @@ impl Follower {
         }
         // The runtime would execute these; tests may inspect them.
         self.effects.extend(update(&mut self.state, msg));
-        self.sizes.push(self.state.runs.len());
+        self.sizes.push(self.state.cluster.runs.len());
     }
 
     /// Index in [`Follower::log`] of the first line containing `needle`.
@@ -701,9 +758,9 @@ impl Follower {
     pub fn dump(&self) -> String {
         let s = &self.state;
         let mut out = String::new();
-        let _ = writeln!(out, "connection: {:?}", s.connection);
-        let _ = writeln!(out, "runs ({}):", s.runs.len());
-        for r in s.runs.values() {
+        let _ = writeln!(out, "connection: {:?}", s.cluster.connection);
+        let _ = writeln!(out, "runs ({}):", s.cluster.runs.len());
+        for r in s.cluster.runs.values() {
             let _ = writeln!(
                 out,
                 "  {} phase={:?} lane={:?} work_item={:?} head={:?} message={:?} problems={:?}",
@@ -716,8 +773,8 @@ impl Follower {
                 r.problems
             );
         }
-        let _ = writeln!(out, "items ({}):", s.items.len());
-        for w in s.items.values() {
+        let _ = writeln!(out, "items ({}):", s.cluster.items.len());
+        for w in s.cluster.items.values() {
             let _ = writeln!(
                 out,
                 "  {} lane={:?} summary={:?} text_chars={} problems={:?}",

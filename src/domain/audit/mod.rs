@@ -214,23 +214,6 @@ impl Subject<'_> {
     }
 }
 
-/// The lane of a run: its label, else its work item's (one rule, as the board places cards).
-pub fn lane_of<'a>(run: &'a Run, item: Option<&'a WorkItem>) -> Option<&'a str> {
-    run.lane
-        .as_deref()
-        .or_else(|| item.and_then(|i| i.lane.as_deref()))
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-}
-
-/// The wave of a run: its label, else its work item's wave.
-pub fn wave_of(run: &Run, item: Option<&WorkItem>, plan: &Plan) -> Option<u32> {
-    run.wave
-        .as_deref()
-        .and_then(|w| w.trim().parse().ok())
-        .or_else(|| item.and_then(|i| super::wave::wave_of(i, plan)))
-}
-
 /// The work item's in-scope paths (the template's "In-scope paths" list).
 pub fn in_scope(item: &WorkItem) -> Vec<String> {
     Template::parse(&item.text)
@@ -254,15 +237,12 @@ pub fn subjects<'a>(
         if run.is_template {
             continue;
         }
-        let item = run
-            .work_item
-            .as_ref()
-            .and_then(|n| items.get(&ObjectKey::new(run.key.namespace.clone(), n.clone())));
+        let place = super::placement::Placement::of(run, items, plan);
         let subject = Subject {
             run,
-            item,
-            lane: lane_of(run, item),
-            wave: wave_of(run, item, plan),
+            item: place.item,
+            lane: place.lane,
+            wave: place.wave,
             pr: pr_of(run),
         };
         match &run.work_item {

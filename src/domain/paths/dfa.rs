@@ -25,6 +25,13 @@ const MAX_COMPLETE: usize = 20_000;
 /// A lazy automaton that grew past this many states starts again from nothing (a cache).
 const MAX_LAZY: usize = 100_000;
 
+/// A determinised state's outgoing ranges: `(first character, target)`, sorted, the first from
+/// 0, each up to the next one's first character.
+type Ranges = Box<[(u32, u32)]>;
+
+/// A state's targets for each ASCII character.
+type AsciiRow = Box<[u32; 128]>;
+
 #[derive(Debug, Clone)]
 pub struct Dfa {
     nfa: Compiled,

@@ -1,0 +1,461 @@
+//! The control room's state and hooks: blocked-reason counters and the idempotency-key index kept
+//! per upsert/delete (never by walking the runs), the Swarms, cancels and deletes followed until
+//! they really end, and the retain / save-logs actions. The rules live in `domain::control`.
+use super::board::CardId;
+use super::effect::Effect;
+use super::state::State;
+use super::waves::{Confirm, ConfirmAction};
+use crate::domain::control::counts::{BlockedCounts, Contribution, Saturation};
+use crate::domain::control::duplicate::KeyIndex;
+use crate::domain::control::follow::{self, Intent, Outcome};
+use crate::domain::control::{blocked, retention, terminating};
+use crate::domain::swarm::Swarm;
+use crate::domain::{ObjectKey, PrState, Run, placement};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeMap, HashSet};
+
+/// Settings and derived state of the control room.
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub blocked: BlockedCounts,
+    pub keys: KeyIndex,
+    /// Upstream Swarms (`swarm.proompteng.ai`), when that CRD is served.
+    pub swarms: BTreeMap<ObjectKey, Swarm>,
+    swarm_resync: Option<HashSet<ObjectKey>>,
+    /// Cancels and deletes this session issued, until each has a verdict.
+    pub follows: Vec<Followed>,
+    /// Verdicts reached since `update` last told the operator (see [`tell_verdicts`]).
+    verdicts: Vec<String>,
+    /// This many runs of one scope blocked on one limit make a saturation banner.
+    pub saturation_threshold: u32,
+    pub terminating_stuck_after: Duration,
+    pub retention_warn: Duration,
+}
+
+impl Default for Control {
+    fn default() -> Control {
+        Control {
+            blocked: BlockedCounts::default(),
+            keys: KeyIndex::default(),
+            swarms: BTreeMap::new(),
+            swarm_resync: None,
+            follows: Vec::new(),
+            verdicts: Vec::new(),
+            saturation_threshold: 5,
+            terminating_stuck_after: terminating::STUCK_AFTER,
+            retention_warn: retention::WARN_WITHIN,
+        }
+    }
+}
+
+/// One run a cancel or delete of this session is following.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Followed {
+    pub run: ObjectKey,
+    pub intent: Intent,
+    pub issued_at: DateTime<Utc>,
+    pub outcome: Outcome,
+    /// What the operator did (`cancel run x`, `delete wave 2`): the batch reported together.
+    pub batch: String,
+    /// The batch's verdicts were told to the operator.
+    pub reported: bool,
+}
+
+/// What a Swarm source says.
+#[derive(Debug, Clone)]
+pub enum SwarmEvent {
+    Applied(Box<Swarm>),
+    Deleted(ObjectKey),
+    ResyncStarted,
+    ResyncDone,
+    /// The CRD is not served: nothing to show (and nothing wrong).
+    Absent,
+}
+
+/// The lane a run's card sits in ([`placement`]: its label, else its work item's).
+fn lane_of(state: &State, run: &Run) -> Option<String> {
+    placement::lane_of(run, placement::item_of(run, &state.cluster.items)).map(str::to_owned)
+}
+
+fn contribution(state: &State, run: &Run) -> Option<Contribution> {
+    let b = blocked::blocked(run)?;
+    Some(Contribution {
+        reason: b.reason,
+        lane: lane_of(state, run),
+        namespace: run.key.namespace.clone(),
+        repository: run.repository.clone(),
+        agent: run.agent.clone(),
+    })
+}
+
+/// After a run was inserted or replaced in `state.cluster.runs`: O(log n), whatever the swarm's size.
+pub fn on_run(state: &mut State, key: &ObjectKey) {
+    let Some(run) = state.cluster.runs.get(key) else {
+        return on_run_gone(state, key);
+    };
+    let c = contribution(state, run);
+    let idem = run.idempotency_key.clone();
+    state.cluster.control.blocked.set(key, c);
+    state.cluster.control.keys.set(key, idem.as_deref());
+    refresh_follows(state, Some(key));
+}
+
+/// After a run left `state.cluster.runs`.
+pub fn on_run_gone(state: &mut State, key: &ObjectKey) {
+    state.cluster.control.blocked.set(key, None);
+    state.cluster.control.keys.set(key, None);
+    refresh_follows(state, Some(key));
+}
+
+/// After a work item changed or went: its runs' lane may have changed with it.
+pub fn on_item(state: &mut State, item: &ObjectKey) {
+    let runs: Vec<ObjectKey> = state
+        .cluster
+        .runs
+        .values()
+        .filter(|r| placement::item_key(r).as_ref() == Some(item))
+        .map(|r| r.key.clone())
+        .collect();
+    for key in runs {
+        on_run(state, &key);
+    }
+}
+
+/// After a relist dropped objects (or a switch of cluster): counted again from the runs.
+pub fn recount(state: &mut State) {
+    state.cluster.control.blocked.clear();
+    state.cluster.control.keys.clear();
+    let keys: Vec<ObjectKey> = state.cluster.runs.keys().cloned().collect();
+    for key in keys {
+        on_run(state, &key);
+    }
+}
+
+pub fn on_swarm(state: &mut State, event: SwarmEvent) {
+    let c = &mut state.cluster.control;
+    match event {
+        SwarmEvent::Applied(s) => {
+            if let Some(seen) = c.swarm_resync.as_mut() {
+                seen.insert(s.key.clone());
+            }
+            c.swarms.insert(s.key.clone(), *s);
+        }
+        SwarmEvent::Deleted(key) => {
+            c.swarms.remove(&key);
+        }
+        SwarmEvent::ResyncStarted => c.swarm_resync = Some(HashSet::new()),
+        SwarmEvent::ResyncDone => {
+            if let Some(seen) = c.swarm_resync.take() {
+                c.swarms.retain(|k, _| seen.contains(k));
+            }
+        }
+        SwarmEvent::Absent => {
+            c.swarms.clear();
+            c.swarm_resync = None;
+        }
+    }
+    state.needs_redraw = true;
+}
+
+/// The saturation banners, most runs first.
+pub fn saturation(state: &State) -> Vec<Saturation> {
+    state
+        .cluster
+        .control
+        .blocked
+        .saturated(state.cluster.control.saturation_threshold)
+}
+
+/// Rows the saturation banner takes above the board: one while a scope is saturated (not
+/// over the log view, which has its own header).
+pub fn banner_rows(state: &State) -> u16 {
+    let saturated = state.cluster.control.blocked.total()
+        >= state.cluster.control.saturation_threshold
+        && !saturation(state).is_empty();
+    u16::from(saturated && !super::logs::is_open(state))
+}
+
+/// What a Swarm holds back (frozen, paused), for the title and the launch confirmation.
+pub fn swarm_holds(state: &State, namespace: Option<&str>) -> Vec<String> {
+    state
+        .cluster
+        .control
+        .swarms
+        .values()
+        .filter(|s| namespace.is_none_or(|n| s.key.namespace == n))
+        .filter_map(|s| s.hold(state.now))
+        .collect()
+}
+
+/// Why launching into `namespace` deserves a second thought: a saturated queue there, a frozen
+/// or paused Swarm. Empty: nothing in the way.
+pub fn launch_warnings(state: &State, namespace: &str) -> Vec<String> {
+    crate::domain::control::counts::launch_hold(
+        &saturation(state),
+        state.cluster.control.swarms.values(),
+        namespace,
+        state.now,
+    )
+}
+
+/// Starts following runs the operator just cancelled or deleted.
+pub fn follow(state: &mut State, runs: &[ObjectKey], intent: Intent, batch: String) {
+    let now = state.now;
+    state
+        .cluster
+        .control
+        .follows
+        .retain(|f| !runs.contains(&f.run));
+    for key in runs {
+        state.cluster.control.follows.push(Followed {
+            run: key.clone(),
+            intent,
+            issued_at: now,
+            outcome: Outcome::Waiting("sent"),
+            batch: batch.clone(),
+            reported: false,
+        });
+    }
+}
+
+/// The verdict this session has on a run it cancelled or deleted.
+pub fn followed<'a>(state: &'a State, key: &ObjectKey) -> Option<&'a Followed> {
+    state.cluster.control.follows.iter().find(|f| &f.run == key)
+}
+
+/// Re-reads the verdicts (of one run, or all: the clock moves the "stuck" ones). A batch whose
+/// runs all have one is reported, then forgotten; its verdicts stay on the cards while the runs
+/// stay as they are.
+fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
+    if state.cluster.control.follows.is_empty() {
+        return;
+    }
+    let (now, stuck) = (state.now, state.cluster.control.terminating_stuck_after);
+    let mut changed = false;
+    let mut late = Vec::new();
+    for f in state
+        .cluster
+        .control
+        .follows
+        .iter_mut()
+        .filter(|f| only.is_none_or(|k| &f.run == k))
+    {
+        let outcome = follow::observe(
+            f.intent,
+            f.issued_at,
+            state.cluster.runs.get(&f.run),
+            now,
+            stuck,
+        );
+        if outcome != f.outcome {
+            // A verdict already told that changes again (the stuck finalizer let go, the
+            // restarted run ended) is told on its own.
+            if f.reported && outcome.is_final() {
+                late.push(format!("{}: {}", f.run.name, outcome.text()));
+            }
+            f.outcome = outcome;
+            changed = true;
+        }
+    }
+    state.cluster.control.verdicts.extend(late);
+    if changed {
+        state.needs_redraw = true;
+        report_batches(state);
+    }
+}
+
+fn report_batches(state: &mut State) {
+    let batches: std::collections::BTreeSet<String> = state
+        .cluster
+        .control
+        .follows
+        .iter()
+        .filter(|f| !f.reported)
+        .map(|f| f.batch.clone())
+        .collect();
+    for batch in batches {
+        let runs: Vec<&Followed> = state
+            .cluster
+            .control
+            .follows
+            .iter()
+            .filter(|f| f.batch == batch && !f.reported)
+            .collect();
+        if !runs.iter().all(|f| f.outcome.is_final()) {
+            continue;
+        }
+        let text = if let [one] = runs.as_slice() {
+            format!("{}: {}", one.run.name, one.outcome.text())
+        } else {
+            let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+            for f in &runs {
+                *tally.entry(tally_word(&f.outcome)).or_default() += 1;
+            }
+            let parts: Vec<String> = tally.into_iter().map(|(k, n)| format!("{n} {k}")).collect();
+            format!("{batch}: {}", parts.join(", "))
+        };
+        state.cluster.control.verdicts.push(text);
+        for f in state
+            .cluster
+            .control
+            .follows
+            .iter_mut()
+            .filter(|f| f.batch == batch)
+        {
+            f.reported = true;
+        }
+    }
+    // A reported verdict stays on its card while it asks for something (cancel again, a stuck
+    // finalizer); one that ended the matter goes.
+    state
+        .cluster
+        .control
+        .follows
+        .retain(|f| !f.reported || f.outcome.needs_action());
+}
+
+fn tally_word(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ended(_) => "cancelled",
+        Outcome::Restarted { .. } => "restarted by retry (cancel again or delete)",
+        Outcome::DeletionStuck { .. } => "stuck on a finalizer",
+        Outcome::Deleted => "deleted",
+        Outcome::Waiting(_) => "still going",
+    }
+}
+
+/// Tells the operator the verdicts reached while handling one message, like the other
+/// transitions that matter (toast, bell, desktop notification): first in the toast, so a run
+/// failing *because* it was cancelled reads "cancelled" before "failed".
+pub fn tell_verdicts(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.cluster.control.verdicts.is_empty() {
+        return;
+    }
+    let text = std::mem::take(&mut state.cluster.control.verdicts).join(" · ");
+    let toast_now = effects.iter().any(|e| matches!(e, Effect::Notify { .. }));
+    let combined = match (state.toasts.current(state.now), toast_now) {
+        (Some(current), true) => format!("{text} · {current}"),
+        _ => text.clone(),
+    };
+    super::toasts::show(state, combined);
+    effects.push(Effect::Notify {
+        title: "swarm cockpit".into(),
+        body: text,
+    });
+}
+
+/// Once a second: verdicts that depend on the clock (a finalizer held too long).
+pub fn on_tick(state: &mut State) {
+    refresh_follows(state, None);
+}
+
+/// Whether a run's open PR makes its retention a risk.
+pub fn pr_open(state: &State, run: &Run) -> bool {
+    state
+        .pr_for_run(run)
+        .is_some_and(|pr| matches!(pr.state, PrState::Open | PrState::Draft))
+}
+
+/// The selected run, or a notice saying what to select.
+fn selected_run_key(state: &mut State, what: &str) -> Option<ObjectKey> {
+    match state.selected_card() {
+        Some(CardId::Run(key)) if state.cluster.runs.contains_key(key) => Some(key.clone()),
+        _ => {
+            super::toasts::show(state, format!("select a run to {what}"));
+            None
+        }
+    }
+}
+
+/// `R`: keep the selected finished run past its TTL (asks first; refused read-only).
+pub fn retain(state: &mut State) -> Vec<Effect> {
+    if state.settings.read_only {
+        super::toasts::show(
+            state,
+            "read-only: retaining runs is disabled (started with --read-only)",
+        );
+        return Vec::new();
+    }
+    let Some(key) = selected_run_key(state, "retain") else {
+        return Vec::new();
+    };
+    let Some(run) = state.cluster.runs.get(&key) else {
+        return Vec::new();
+    };
+    if run.retained {
+        super::toasts::show(state, format!("{} is already retained", key.name));
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "Annotates the AgentRun {}: {}: \"true\".",
+        key,
+        retention::RETAIN
+    )];
+    match retention::deletes_at(run) {
+        Some(at) => lines.push(format!(
+            "Without it the controller deletes the run, its pods and logs at {} ({}).",
+            at.format("%Y-%m-%d %H:%M UTC"),
+            if at > state.now {
+                format!(
+                    "in {}",
+                    crate::domain::control::steps::short(at - state.now)
+                )
+            } else {
+                "due now".into()
+            }
+        )),
+        None => lines.push("It has no TTL running yet: it is kept once it finishes, too.".into()),
+    }
+    lines.push(
+        "Remove the annotation (kubectl annotate … retain-) to let the sweep take it.".into(),
+    );
+    state.screens.open(super::screen::Screen::Confirm(Confirm {
+        title: format!("Retain run {}?", key.name),
+        lines,
+        action: ConfirmAction::RetainRuns(vec![key]),
+        typed_word: None,
+        typed: String::new(),
+    }));
+    state.needs_redraw = true;
+    Vec::new()
+}
+
+/// `S`: every pod log of the selected run, written to files before retention takes them.
+pub fn save_logs(state: &mut State) -> Vec<Effect> {
+    let Some(key) = selected_run_key(state, "save the logs of") else {
+        return Vec::new();
+    };
+    let Some(run) = state.cluster.runs.get(&key) else {
+        return Vec::new();
+    };
+    let query = super::logs::PodQuery {
+        run: key.clone(),
+        job: run.runtime_ref.as_ref().and_then(|r| r.name.clone()),
+        phase: run.phase.clone(),
+    };
+    let dir = state
+        .logs
+        .settings
+        .save_dir
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+        .join(format!(
+            "{}-{}",
+            safe(&key.name),
+            state.now.format("%Y%m%d-%H%M%S")
+        ));
+    super::toasts::show(state, format!("saving the logs of {}…", key.name));
+    vec![Effect::SaveRunLogs { query, dir }]
+}
+
+fn safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
