@@ -48,12 +48,6 @@ pub struct Dfa {
     start: u32,
 }
 
-/// A state's transitions: `(first character, target)` of each range.
-type Ranges = Box<[(u32, u32)]>;
-
-/// A state's targets for the ASCII characters.
-type AsciiRow = Box<[u32; 128]>;
-
 /// The NFA as the subset construction reads it.
 #[derive(Debug, Clone)]
 struct Compiled {
