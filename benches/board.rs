@@ -72,7 +72,6 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("draw board 5 lanes x 2000 runs 200x60", |b| {
         b.iter(|| {
-            state.needs_redraw = true;
             terminal
                 .draw(|f| ui::draw(f, black_box(&state), &theme))
                 .expect("draw");

@@ -226,10 +226,7 @@ fn ingest() {
     // Frames with the whole buffer: following, paused in the middle, filtered; search; filter.
     let mut time_frames = |state: &mut State, what: &str| {
         let mut t: Vec<Duration> = (0..50)
-            .map(|_| {
-                state.needs_redraw = true;
-                draw(&mut terminal, state, &theme)
-            })
+            .map(|_| draw(&mut terminal, state, &theme))
             .collect();
         t.sort();
         println!(

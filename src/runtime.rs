@@ -170,6 +170,7 @@ async fn run_loop(
     let mut last_draw = Instant::now() - FRAME;
     let mut gap = FRAME;
     let mut sources_open = true;
+    let mut published = 0;
     executor.offer_drafts();
     let mut terminal_effects: Vec<TerminalEffect> = Vec::new();
     let mut report = std::env::var_os(SOAK_REPORT).map(|path| SoakReport {
@@ -186,11 +187,12 @@ async fn run_loop(
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
-        if state.needs_redraw && last_draw.elapsed() >= gap {
+        if state.needs_redraw() && last_draw.elapsed() >= gap {
             let started = Instant::now();
             state.ensure_board();
+            crate::domain::clock::begin_frame();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
-            state.needs_redraw = false;
+            state.mark_drawn(crate::domain::clock::end_frame());
             last_draw = Instant::now();
             gap = frame_gap(started.elapsed());
             if let Some(report) = report.as_mut() {
@@ -218,7 +220,7 @@ async fn run_loop(
                 }
             },
             _ = clock.tick() => Msg::Tick(Utc::now()),
-            _ = tokio::time::sleep_until(next_frame), if state.needs_redraw => continue,
+            _ = tokio::time::sleep_until(next_frame), if state.needs_redraw() => continue,
             _ = sigterm.recv() => return Ok(Exit::Signal("SIGTERM")),
             _ = sighup.recv() => return Ok(Exit::Signal("SIGHUP")),
             _ = sigint.recv() => return Ok(Exit::Signal("SIGINT")),
@@ -256,7 +258,8 @@ async fn run_loop(
                             crate::app::toasts::show(&mut state, format!("theme not changed: {e}"))
                         }
                     }
-                    state.needs_redraw = true;
+                    // A new theme is a new look for the same state.
+                    state.invalidate_frame();
                 }
                 TerminalEffect::ExternalEdit { text } => {
                     // The editor owns the terminal meanwhile: stop reading input, leave the
@@ -277,14 +280,17 @@ async fn run_loop(
                         Err(e) => OpResult::ExternalEditFailed(e),
                     };
                     apply(&mut state, Msg::Op(msg), executor, &mut Vec::new());
-                    state.needs_redraw = true;
+                    // The terminal was cleared for the editor: draw it all again.
+                    state.invalidate_frame();
                 }
             }
         }
-        // Runs, selection and mode changes all ask for a redraw: nothing to tell the poller
-        // otherwise.
-        if state.needs_redraw {
+        // The poller and the auditor follow the runs, the selection and the screens: nothing
+        // to tell them while nothing changed.
+        let stamp = state.view_stamp();
+        if stamp != published {
             executor.publish(&state);
+            published = stamp;
         }
     }
 }

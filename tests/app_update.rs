@@ -7,6 +7,7 @@ use rstest::rstest;
 use swarm_cockpit::app::board::{CardId, UNASSIGNED};
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Effect, Msg, SourceEvent, State, update};
+use swarm_cockpit::domain::clock;
 use swarm_cockpit::domain::{
     ChecksRollup, ObjectKey, Phase, PrState, PullRequest, ResourceKind, ReviewDecision,
 };
@@ -255,9 +256,9 @@ fn filter_is_fuzzy_over_names_branches_and_phases() {
 #[test]
 fn unbound_keys_do_nothing_and_do_not_redraw() {
     let mut s = populated();
-    s.needs_redraw = false;
+    s.mark_drawn(None);
     assert!(press(&mut s, [ch('z'), key(KeyCode::F(5))]).is_empty());
-    assert!(!s.needs_redraw);
+    assert!(!s.needs_redraw());
 }
 
 #[test]
@@ -379,13 +380,13 @@ fn connection_states_combine_for_the_status_line() {
         s.overall_connection(),
         ConnState::Failed("forbidden".into())
     );
-    s.needs_redraw = false;
+    s.mark_drawn(None);
     conn(
         &mut s,
         ResourceKind::ImplementationSpec,
         ConnState::Failed("forbidden".into()),
     );
-    assert!(!s.needs_redraw, "repeating a state does not redraw");
+    assert!(!s.needs_redraw(), "repeating a state does not redraw");
 }
 
 #[test]
@@ -426,19 +427,9 @@ fn pull_requests_attach_to_runs_by_repository_and_head() {
 }
 
 #[test]
-fn ticks_redraw_only_when_a_second_passes_and_resize_records_the_size() {
+fn resize_records_the_size_and_redraws() {
     let mut s = state();
-    s.needs_redraw = false;
-    update(
-        &mut s,
-        Msg::Tick(t0() + chrono::Duration::milliseconds(300)),
-    );
-    assert!(!s.needs_redraw);
-    update(
-        &mut s,
-        Msg::Tick(t0() + chrono::Duration::milliseconds(1300)),
-    );
-    assert!(s.needs_redraw);
+    s.mark_drawn(None);
     update(
         &mut s,
         Msg::Resize {
@@ -447,6 +438,127 @@ fn ticks_redraw_only_when_a_second_passes_and_resize_records_the_size() {
         },
     );
     assert_eq!((s.ui.width, s.ui.height), (200, 60));
+    assert!(s.needs_redraw());
+}
+
+/// Draws `s` as the runtime does; the screen's text and when a clock-dependent text on it next
+/// changes.
+fn frame(
+    s: &mut State,
+) -> (
+    ratatui::buffer::Buffer,
+    Option<chrono::DateTime<chrono::Utc>>,
+) {
+    use ratatui::{Terminal, backend::TestBackend};
+    s.ensure_board();
+    let mut terminal = Terminal::new(TestBackend::new(120, 36)).expect("backend");
+    let theme = swarm_cockpit::ui::Theme::default();
+    clock::begin_frame();
+    terminal
+        .draw(|f| swarm_cockpit::ui::draw(f, s, &theme))
+        .expect("draw");
+    let change = clock::end_frame();
+    (terminal.backend().buffer().clone(), change)
+}
+
+/// The oracle for "redraw on the clock only when something shown changes": second by second
+/// over a quarter of an hour, the frame the cockpit would draw differs from the one on screen
+/// exactly when it says a redraw is due (or the frame is a minute old, the safety floor).
+fn assert_redraws_exactly_when_shown_text_changes(mut s: State, seconds: i64) -> u32 {
+    let (mut shown, change) = frame(&mut s);
+    s.mark_drawn(change);
+    let start = s.now;
+    let mut redraws = 0;
+    for sec in 1..=seconds {
+        // Ticks land mid-second, as the runtime's interval does.
+        let now = start + chrono::Duration::milliseconds(sec * 1000 - 400);
+        update(&mut s, Msg::Tick(now));
+        let due = s.needs_redraw();
+        let (next, change) = frame(&mut s);
+        let differs = next != shown;
+        if differs {
+            assert!(due, "at +{sec}s the screen changed but no redraw was due");
+        }
+        if due {
+            let floor = sec % 60 == 0;
+            assert!(
+                differs || floor,
+                "at +{sec}s a redraw was due but nothing on screen changed"
+            );
+            s.mark_drawn(change);
+            shown = next;
+            redraws += 1;
+        }
+    }
+    redraws
+}
+
+#[test]
+fn an_idle_board_of_old_runs_redraws_once_a_minute_not_once_a_second() {
+    let mut s = populated();
+    // Ten minutes after the last event: every age on screen is in minutes.
+    update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(10)));
+    let redraws = assert_redraws_exactly_when_shown_text_changes(s, 600);
+    assert!(
+        (9..=11).contains(&redraws),
+        "{redraws} redraws in 10 minutes of minute-level ages"
+    );
+}
+
+#[test]
+fn seconds_ages_toasts_and_countdowns_redraw_when_they_change() {
+    // Just after an event: "last event 0s ago" counts seconds, then minutes.
+    let s = populated();
+    let redraws = assert_redraws_exactly_when_shown_text_changes(s, 180);
+    assert!(redraws >= 59, "{redraws}: the seconds of the first minute");
+    // A notice disappears when it ends.
+    let mut s = populated();
+    update(&mut s, Msg::Tick(t0() + chrono::Duration::minutes(10)));
+    swarm_cockpit::app::toasts::show(&mut s, "approved a-running");
+    assert_redraws_exactly_when_shown_text_changes(s, 120);
+    // A rate-limited run counts its retry down on its card and in the detail pane.
+    let mut s = populated();
+    let mut blocked = run_json("a-limited", Some("A"), Some("Blocked"));
+    blocked["status"]["conditions"] = serde_json::json!([{
+        "type": "Blocked", "status": "True", "reason": "RateLimit",
+        "message": "rate limit reached; retry after 95s",
+        "lastTransitionTime": "2026-02-10T12:00:00Z"}]);
+    apply_run(&mut s, swarm_cockpit::domain::Run::from_json(&blocked));
+    update(&mut s, Msg::Tick(t0() + chrono::Duration::seconds(30)));
+    assert_redraws_exactly_when_shown_text_changes(s.clone(), 120);
+    press(&mut s, [key(KeyCode::Enter)]);
+    assert_redraws_exactly_when_shown_text_changes(s, 120);
+}
+
+#[test]
+fn an_idle_second_changes_nothing_the_screen_is_drawn_from() {
+    let mut s = populated();
+    // Screens that keep state: the planner, help, a detail pane, the editor.
+    for keys in [
+        vec![],
+        vec![ch('w')],
+        vec![ch('?')],
+        vec![key(KeyCode::Enter)],
+    ] {
+        let mut s = s.clone();
+        press(&mut s, keys);
+        let _ = frame(&mut s);
+        s.mark_drawn(None);
+        let stamp = s.view_stamp();
+        for sec in 1..=5 {
+            update(&mut s, Msg::Tick(t0() + chrono::Duration::seconds(sec)));
+        }
+        assert_eq!(s.view_stamp(), stamp, "{:?}", s.mode());
+    }
+    // A stuck deadline re-derives the board when it falls due, not before.
+    let stuck_at = t0() + chrono::Duration::minutes(20); // b-pending, created 11:50, + 30 min
+    update(&mut s, Msg::Tick(stuck_at - chrono::Duration::seconds(2)));
+    s.mark_drawn(None);
+    update(&mut s, Msg::Tick(stuck_at - chrono::Duration::seconds(1)));
+    assert!(!s.needs_redraw());
+    update(&mut s, Msg::Tick(stuck_at + chrono::Duration::seconds(1)));
+    assert!(s.needs_redraw());
+    assert_eq!(s.board().columns.iter().map(|c| c.stuck).sum::<u32>(), 1);
 }
 
 fn click(x: u16, y: u16) -> Msg {

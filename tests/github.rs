@@ -1033,11 +1033,11 @@ fn lanes_state() -> State {
 fn pr_batches_replace_prs_by_key_and_status_is_kept() {
     let mut s = lanes_state();
     assert_eq!(s.cluster.prs.len(), 4);
-    s.needs_redraw = false;
+    s.mark_drawn(None);
     let mut merged = pr("codex/a3", 3, PrState::Merged, checks(3, 0, 0));
     merged.fetched_at = t0() + Duration::minutes(1);
     update(&mut s, Msg::Source(SourceEvent::PullRequests(vec![merged])));
-    assert!(s.needs_redraw);
+    assert!(s.needs_redraw());
     assert_eq!(s.cluster.prs.len(), 4);
     let a3 = s
         .cluster
@@ -1048,9 +1048,9 @@ fn pr_batches_replace_prs_by_key_and_status_is_kept() {
         .expect("a3");
     assert_eq!(s.pr_for_run(&a3).map(|p| p.state), Some(PrState::Merged));
 
-    s.needs_redraw = false;
+    s.mark_drawn(None);
     update(&mut s, Msg::Source(SourceEvent::PullRequests(Vec::new())));
-    assert!(!s.needs_redraw, "an empty refresh changes nothing");
+    assert!(!s.needs_redraw(), "an empty refresh changes nothing");
 
     let status = GitHubStatus {
         health: GitHubHealth::Degraded,
@@ -1060,10 +1060,10 @@ fn pr_batches_replace_prs_by_key_and_status_is_kept() {
     };
     update(&mut s, Msg::Source(SourceEvent::GitHub(status.clone())));
     assert_eq!(s.github.status, Some(status.clone()));
-    assert!(s.needs_redraw);
-    s.needs_redraw = false;
+    assert!(s.needs_redraw());
+    s.mark_drawn(None);
     update(&mut s, Msg::Source(SourceEvent::GitHub(status)));
-    assert!(!s.needs_redraw, "same status: no redraw");
+    assert!(!s.needs_redraw(), "same status: no redraw");
 }
 
 #[test]

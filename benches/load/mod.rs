@@ -191,13 +191,13 @@ pub async fn cockpit(
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "the board did not fill in 120 s");
-        if state.needs_redraw && last_draw.is_none_or(|t| t.elapsed() >= gap) {
+        if state.needs_redraw() && last_draw.is_none_or(|t| t.elapsed() >= gap) {
             let frame_started = Instant::now();
             state.ensure_board();
             terminal
                 .draw(|f| swarm_cockpit::ui::draw(f, &state, &theme))
                 .expect("draw");
-            state.needs_redraw = false;
+            state.mark_drawn(None);
             last_draw = Some(Instant::now());
             gap = swarm_cockpit::runtime::frame_gap(frame_started.elapsed());
             frames += 1;
@@ -228,7 +228,7 @@ pub async fn cockpit(
                 }
             }
             () = tokio::time::sleep_until(tokio::time::Instant::from_std(next_frame)),
-                if state.needs_redraw => {}
+                if state.needs_redraw() => {}
         }
     }
     let full = started.elapsed();

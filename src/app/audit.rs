@@ -103,7 +103,6 @@ pub fn apply_update(state: &mut State, update: AuditUpdate) {
     state.audit.required.extend(update.required_checks);
     state.audit.status = Some(update.status);
     state.audit.dirty = true;
-    state.needs_redraw = true;
 }
 
 /// Rebuilds the report when runs, PRs or audit data changed (called with the board's rebuild).
@@ -232,7 +231,6 @@ pub fn open(state: &mut State, wave: Option<u32>) -> Vec<Effect> {
         selected: 0,
         wave,
     }));
-    state.needs_redraw = true;
     let mut screen_rows = rows(state);
     first_selectable(&mut screen_rows, state);
     Vec::new()
@@ -403,10 +401,8 @@ fn train_rows(state: &State, report: &AuditReport) -> Vec<Row> {
 /// Keys of the audit view: `j/k` move, `tab` switches matrix/train, `enter` jumps to the row's
 /// run (its card and details) or PR, `r` refreshes, `esc`/`q` back.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    state.needs_redraw = true;
     let rows = rows(state);
     let Some(action) = state.settings.keymap.audit.action(&key) else {
-        state.needs_redraw = false;
         return Vec::new();
     };
     let Screen::Audit(screen) = state.screens.front_mut() else {

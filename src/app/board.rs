@@ -40,12 +40,18 @@ pub struct Column {
 pub struct Board {
     pub columns: Vec<Column>,
     /// The column of every card, so an event finds its card without scanning the board.
-    at: HashMap<CardId, usize>,
+    /// The column of every card and its attention rank, so an event finds its card without
+    /// scanning the board: a binary search in its column (cards are sorted by rank, then id).
+    at: HashMap<CardId, (usize, u8)>,
     /// Runs per work item (filtered out or not): an item's own card shows only while it has none.
     runs_of_item: HashMap<ObjectKey, u32>,
     /// The plan names no lanes: columns come from the runs, so a new lane reorders them and
     /// events fall back to a rebuild.
     discover_lanes: bool,
+    /// The first instant after which a run not flagged yet becomes stuck: the board is re-derived
+    /// then, not on a timer. Only moves earlier between rebuilds (a run that left early makes one
+    /// rebuild for nothing, never a late flag).
+    next_stuck: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What an incremental change needs besides the run: the same inputs [`Board::build`] takes.
@@ -60,12 +66,46 @@ pub struct Inputs<'a> {
 pub type Touched = Vec<usize>;
 
 fn is_stuck(run: &Run, stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>) -> bool {
-    matches!(run.phase, Phase::Pending | Phase::Blocked)
-        && stuck.is_some_and(|(now, after)| run.created.is_some_and(|c| now - c > after))
+    stuck.is_some_and(|(now, after)| stuck_at(run, after).is_some_and(|at| now > at))
+}
+
+/// After this instant a waiting run counts as stuck (`None`: it is not waiting).
+fn stuck_at(run: &Run, after: chrono::Duration) -> Option<chrono::DateTime<chrono::Utc>> {
+    match run.phase {
+        Phase::Pending | Phase::Blocked => run.created.map(|c| c + after),
+        _ => None,
+    }
+}
+
+/// The earlier of two optional instants.
+fn earliest(
+    a: Option<chrono::DateTime<chrono::Utc>>,
+    b: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// When `run`, not stuck yet, will be.
+fn upcoming_stuck(
+    run: &Run,
+    stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let (now, after) = stuck?;
+    stuck_at(run, after).filter(|at| *at >= now)
 }
 
 fn sort_key(card: &Card) -> (u8, &CardId) {
     (card.phase.attention_rank(), &card.id)
+}
+
+/// Where the card `id` of attention `rank` sits in a column's sorted cards.
+fn find(cards: &[Card], rank: u8, id: &CardId) -> Option<usize> {
+    cards
+        .binary_search_by(|c| sort_key(c).cmp(&(rank, id)))
+        .ok()
 }
 
 pub const UNASSIGNED: &str = "Unassigned";
@@ -88,6 +128,7 @@ impl Board {
         let discover_lanes = plan.lanes.is_empty();
 
         let mut launched: HashSet<(&str, &str)> = HashSet::new();
+        let mut next_stuck = None;
         let mut runs_of_item: HashMap<ObjectKey, u32> = HashMap::new();
         let mut place = |lane: Option<&str>, card: Card, columns: &mut Vec<Column>| {
             let idx = match lane {
@@ -108,6 +149,7 @@ impl Board {
         };
 
         for run in runs.values() {
+            next_stuck = earliest(next_stuck, upcoming_stuck(run, stuck));
             let item = placement::item_of(run, items);
             if let Some(name) = &run.work_item {
                 launched.insert((run.key.namespace.as_str(), name.as_str()));
@@ -153,14 +195,24 @@ impl Board {
         let at = columns
             .iter()
             .enumerate()
-            .flat_map(|(i, c)| c.cards.iter().map(move |card| (card.id.clone(), i)))
+            .flat_map(|(i, c)| {
+                c.cards
+                    .iter()
+                    .map(move |card| (card.id.clone(), (i, card.phase.attention_rank())))
+            })
             .collect();
         Board {
             columns,
             at,
             runs_of_item,
             discover_lanes,
+            next_stuck,
         }
+    }
+
+    /// When the board must be re-derived because a waiting run becomes stuck.
+    pub fn next_stuck(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.next_stuck
     }
 
     /// A run was added or changed (`old` is what the board last saw of it): its card moves to
@@ -176,6 +228,7 @@ impl Board {
         {
             return None;
         }
+        self.next_stuck = earliest(self.next_stuck, upcoming_stuck(run, inputs.stuck));
         let mut touched = Touched::new();
         let id = CardId::Run(run.key.clone());
         if old.is_none()
@@ -231,11 +284,11 @@ impl Board {
 
     /// Removes a card if it is on the board; `Some(columns touched)` (empty when absent).
     fn take_card(&mut self, id: &CardId) -> Option<Touched> {
-        let Some(col) = self.at.remove(id) else {
+        let Some((col, rank)) = self.at.remove(id) else {
             return Some(Touched::new());
         };
         let column = self.columns.get_mut(col)?;
-        let idx = column.cards.iter().position(|c| &c.id == id)?;
+        let idx = find(&column.cards, rank, id)?;
         column.remove(idx);
         Some(vec![col])
     }
@@ -254,7 +307,8 @@ impl Board {
         let idx = column
             .cards
             .partition_point(|c| sort_key(c) < sort_key(&card));
-        self.at.insert(card.id.clone(), col);
+        self.at
+            .insert(card.id.clone(), (col, card.phase.attention_rank()));
         column.insert(idx, card);
         Some(col)
     }
@@ -279,15 +333,15 @@ impl Board {
         self.columns.get(lane)?.cards.get(idx)
     }
 
+    /// The column a card is in.
+    pub fn column_of(&self, id: &CardId) -> Option<usize> {
+        self.at.get(id).map(|(col, _)| *col)
+    }
+
     /// Where a card sits now (after a rebuild or an event moved it).
     pub fn position(&self, id: &CardId) -> Option<(usize, usize)> {
-        let col = *self.at.get(id)?;
-        let idx = self
-            .columns
-            .get(col)?
-            .cards
-            .iter()
-            .position(|c| &c.id == id)?;
+        let (col, rank) = *self.at.get(id)?;
+        let idx = find(&self.columns.get(col)?.cards, rank, id)?;
         Some((col, idx))
     }
 }
@@ -522,6 +576,10 @@ mod tests {
                     Some(touched) => {
                         prop_assert_eq!(&board.columns, &rebuilt.columns);
                         prop_assert_eq!(&board.at, &rebuilt.at);
+                        // Never late: the incremental deadline is at or before the rebuilt one.
+                        if let Some(due) = rebuilt.next_stuck() {
+                            prop_assert!(board.next_stuck().is_some_and(|b| b <= due));
+                        }
                         for (i, column) in board.columns.iter().enumerate() {
                             if !touched.contains(&i) {
                                 // An untouched column is the same as before the event.

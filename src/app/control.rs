@@ -154,7 +154,6 @@ pub fn on_swarm(state: &mut State, event: SwarmEvent) {
             c.swarm_resync = None;
         }
     }
-    state.needs_redraw = true;
 }
 
 /// The saturation banners, most runs first.
@@ -231,35 +230,40 @@ fn refresh_follows(state: &mut State, only: Option<&ObjectKey>) {
         return;
     }
     let (now, stuck) = (state.now, state.cluster.control.terminating_stuck_after);
-    let mut changed = false;
-    let mut late = Vec::new();
-    for f in state
+    // Read first, change only what moved: an idle tick must not count as a change of the screen.
+    let moved: Vec<(usize, follow::Outcome)> = state
         .cluster
         .control
         .follows
-        .iter_mut()
-        .filter(|f| only.is_none_or(|k| &f.run == k))
-    {
-        let outcome = follow::observe(
-            f.intent,
-            f.issued_at,
-            state.cluster.runs.get(&f.run),
-            now,
-            stuck,
-        );
-        if outcome != f.outcome {
-            // A verdict already told that changes again (the stuck finalizer let go, the
-            // restarted run ended) is told on its own.
-            if f.reported && outcome.is_final() {
-                late.push(format!("{}: {}", f.run.name, outcome.text()));
-            }
-            f.outcome = outcome;
-            changed = true;
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| only.is_none_or(|k| &f.run == k))
+        .filter_map(|(i, f)| {
+            let outcome = follow::observe(
+                f.intent,
+                f.issued_at,
+                state.cluster.runs.get(&f.run),
+                now,
+                stuck,
+            );
+            (outcome != f.outcome).then_some((i, outcome))
+        })
+        .collect();
+    let changed = !moved.is_empty();
+    let mut late = Vec::new();
+    for (i, outcome) in moved {
+        let f = &mut state.cluster.control.follows[i];
+        // A verdict already told that changes again (the stuck finalizer let go, the restarted
+        // run ended) is told on its own.
+        if f.reported && outcome.is_final() {
+            late.push(format!("{}: {}", f.run.name, outcome.text()));
         }
+        f.outcome = outcome;
     }
-    state.cluster.control.verdicts.extend(late);
+    if !late.is_empty() {
+        state.cluster.control.verdicts.extend(late);
+    }
     if changed {
-        state.needs_redraw = true;
         report_batches(state);
     }
 }
@@ -395,11 +399,8 @@ pub fn retain(state: &mut State) -> Vec<Effect> {
         Some(at) => lines.push(format!(
             "Without it the controller deletes the run, its pods and logs at {} ({}).",
             at.format("%Y-%m-%d %H:%M UTC"),
-            if at > state.now {
-                format!(
-                    "in {}",
-                    crate::domain::control::steps::short(at - state.now)
-                )
+            if !crate::domain::clock::reached(state.now, at) {
+                format!("in {}", crate::domain::clock::countdown(state.now, at))
             } else {
                 "due now".into()
             }
@@ -416,7 +417,6 @@ pub fn retain(state: &mut State) -> Vec<Effect> {
         typed_word: None,
         typed: String::new(),
     }));
-    state.needs_redraw = true;
     Vec::new()
 }
 

@@ -50,24 +50,33 @@ impl Default for Freshness {
 /// The stream of `kind` delivered something (an object, the end of a list, a bookmark).
 pub fn delivered(state: &mut State, kind: ResourceKind) {
     let now = state.now;
-    state
-        .freshness
-        .watches
-        .entry(kind)
-        .or_default()
-        .last_delivery = Some(now);
+    // A delivery changes the screen only when it ends a stale note: otherwise (a bookmark every
+    // minute on an idle swarm) it is bookkeeping, and must not cost a frame.
+    let shown_stale = stale_sources(state)
+        .iter()
+        .any(|s| s.label == kind.plural());
+    let freshness = if shown_stale {
+        &mut *state.freshness
+    } else {
+        state.freshness.quietly()
+    };
+    freshness.watches.entry(kind).or_default().last_delivery = Some(now);
 }
 
 pub fn on_note(state: &mut State, kind: ResourceKind, note: WatchNote) {
-    let now = state.now;
-    let info = state.freshness.watches.entry(kind).or_default();
-    info.tracked = true;
+    let tracked = state
+        .freshness
+        .watches
+        .get(&kind)
+        .is_some_and(|info| info.tracked);
+    if !tracked {
+        state.freshness.watches.entry(kind).or_default().tracked = true;
+    }
     match note {
-        WatchNote::Alive => info.last_delivery = Some(now),
+        WatchNote::Alive => delivered(state, kind),
         WatchNote::Doing(doing) => {
-            if info.doing != doing {
-                info.doing = doing;
-                state.needs_redraw = true;
+            if state.freshness.watches.get(&kind).map(|i| &i.doing) != Some(&doing) {
+                state.freshness.watches.entry(kind).or_default().doing = doing;
             }
         }
     }
@@ -75,12 +84,11 @@ pub fn on_note(state: &mut State, kind: ResourceKind, note: WatchNote) {
 
 pub fn on_connection(state: &mut State, kind: ResourceKind, conn: &ConnState) {
     let now = state.now;
-    let info = state.freshness.watches.entry(kind).or_default();
     if state.cluster.connection.get(&kind) != Some(conn) {
-        info.since = Some(now);
+        state.freshness.watches.entry(kind).or_default().since = Some(now);
     }
     if *conn == ConnState::Connected {
-        info.last_delivery = Some(now);
+        delivered(state, kind);
     }
 }
 
@@ -103,6 +111,7 @@ pub fn track_logs(state: &mut State) {
         .logs()
         .map(|v| (v.stream_id, std::mem::discriminant(&v.stream)));
     match (&state.freshness.log_stream, current) {
+        (None, None) => {}
         (_, None) => state.freshness.log_stream = None,
         (Some((id, kind, _)), Some((cid, ckind))) if *id == cid && *kind == ckind => {}
         (_, Some((cid, ckind))) => state.freshness.log_stream = Some((cid, ckind, now)),
@@ -118,7 +127,7 @@ pub fn stale_sources(state: &State) -> Vec<Stale> {
             continue;
         }
         if let Some(t) = info.last_delivery
-            && state.now - t > state.freshness.watch_stale_after
+            && crate::domain::clock::older_than(state.now, t, state.freshness.watch_stale_after)
         {
             out.push(Stale {
                 label: kind.plural().to_owned(),
@@ -132,7 +141,7 @@ pub fn stale_sources(state: &State) -> Vec<Stale> {
         state.github.status.as_ref(),
     ) && status.health == super::github::GitHubHealth::Ok
         && let Some(t) = status.last_ok
-        && state.now - t > limit
+        && crate::domain::clock::older_than(state.now, t, limit)
     {
         out.push(Stale {
             label: "GitHub".into(),
@@ -141,7 +150,7 @@ pub fn stale_sources(state: &State) -> Vec<Stale> {
         });
     }
     if let (Some(view), Some((_, _, since))) = (state.screens.logs(), state.freshness.log_stream)
-        && state.now - since > LOG_STALE_AFTER
+        && crate::domain::clock::older_than(state.now, since, LOG_STALE_AFTER)
     {
         let what = match &view.stream {
             StreamState::Reconnecting(_) => Some("reconnecting"),

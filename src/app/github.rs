@@ -71,7 +71,6 @@ pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
         state.cluster.upsert_pr(pr);
     }
     state.github.lane_counts_dirty = true;
-    state.needs_redraw = true;
 }
 
 /// Recomputes the lane headers' PR counts when the board or the PRs changed.
@@ -108,7 +107,6 @@ pub(super) fn recount_lanes(state: &mut State, columns: &[usize]) {
 pub fn apply_status(state: &mut State, status: GitHubStatus) {
     if state.github.status.as_ref() != Some(&status) {
         state.github.status = Some(status);
-        state.needs_redraw = true;
     }
 }
 
@@ -275,4 +273,102 @@ pub fn lane_prs(state: &State, lane: &str, wave: Option<u32>) -> LanePrs {
 /// The wave gate: has every run of `lane` (in `wave`, if given) a merged PR?
 pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<u32>) -> bool {
     lane_prs(state, lane, wave).all_merged()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::Origin;
+    use crate::app::{Msg, Resource, SourceEvent, update};
+    use crate::domain::{Plan, PrState, PullRequest};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const PLAN: &str = "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"a/**\"]\n\n[[lane]]\nid = \"B\"\ntitle = \"b\"\nowns = [\"b/**\"]\n";
+    const PHASES: [&str; 4] = ["Running", "Succeeded", "Failed", "Pending"];
+    const PR_STATES: [PrState; 4] = [
+        PrState::Open,
+        PrState::Draft,
+        PrState::Merged,
+        PrState::Closed,
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Event {
+        Run {
+            name: u8,
+            lane: u8,
+            head: u8,
+            phase: usize,
+        },
+        Gone(u8),
+        Pr {
+            head: u8,
+            state: usize,
+            failing: bool,
+        },
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            4 => (0u8..8, 0u8..3, 0u8..4, 0..PHASES.len())
+                .prop_map(|(name, lane, head, phase)| Event::Run { name, lane, head, phase }),
+            1 => (0u8..8).prop_map(Event::Gone),
+            2 => (0u8..4, 0..PR_STATES.len(), any::<bool>())
+                .prop_map(|(head, state, failing)| Event::Pr { head, state, failing }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The lane PR counts kept across events (recounting only lanes whose runs or links
+        /// changed) equal a count of every lane from scratch.
+        #[test]
+        fn lane_counts_kept_per_event_equal_a_recount(
+            events in proptest::collection::vec(event(), 1..40),
+            filter in prop_oneof![Just(""), Just("run-1"), Just("Failed")],
+        ) {
+            let now = chrono::Utc::now();
+            let plan = Plan::parse(PLAN, "plan.toml").expect("plan");
+            let mut state = State::new(plan, Origin::default(), now);
+            state.ui.filter = filter.to_owned();
+            state.ensure_board();
+            for e in events {
+                let msg = match e {
+                    Event::Run { name, lane, head, phase } => {
+                        let lane = ["A", "B", "Z"][usize::from(lane)];
+                        let run = crate::domain::Run::from_json(&json!({
+                            "metadata": {"name": format!("run-{name}"), "namespace": "ns",
+                                         "labels": {"swarm.proompteng.ai/lane": lane}},
+                            "spec": {"agentRef": {"name": "codex"},
+                                     "parameters": {"repository": "o/r", "head": format!("codex/h{head}")}},
+                            "status": {"phase": PHASES[phase]}
+                        }));
+                        SourceEvent::Applied(Resource::Run(Box::new(run)))
+                    }
+                    Event::Gone(name) => SourceEvent::Deleted(
+                        crate::domain::ResourceKind::AgentRun,
+                        crate::domain::ObjectKey::new("ns", format!("run-{name}")),
+                    ),
+                    Event::Pr { head, state: s, failing } => {
+                        let mut pr = PullRequest::new("o/r", format!("codex/h{head}"), u64::from(head) + 1, PR_STATES[s], now);
+                        pr.checks.failing = u32::from(failing);
+                        SourceEvent::PullRequests(vec![pr])
+                    }
+                };
+                update(&mut state, Msg::Source(msg));
+                state.ensure_board();
+                let kept: Vec<LanePrs> = (0..state.board_view().columns.len())
+                    .map(|i| state.github.lane_counts(i))
+                    .collect();
+                let recounted: Vec<LanePrs> = state
+                    .board_view()
+                    .columns
+                    .iter()
+                    .map(|c| column_prs(&state, c))
+                    .collect();
+                prop_assert_eq!(kept, recounted);
+            }
+        }
+    }
 }

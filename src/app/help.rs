@@ -206,12 +206,10 @@ pub fn open(state: &mut State) {
         Screen::Help { scroll } => *scroll = 0,
         _ => state.screens.open(Screen::Help { scroll: 0 }),
     }
-    state.needs_redraw = true;
 }
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = state.settings.keymap.help.action(&key) else {
-        state.needs_redraw = false;
         return Vec::new();
     };
     let page = u16::try_from(geometry(state).0.max(1)).unwrap_or(1);
@@ -228,12 +226,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         HelpAction::Bottom => *scroll = max,
         HelpAction::Close => {
             state.screens.back();
-            state.needs_redraw = true;
             return Vec::new();
         }
     }
     *scroll = (*scroll).min(max);
-    state.needs_redraw = true;
     Vec::new()
 }
 

@@ -352,14 +352,12 @@ pub fn open(state: &mut State, run: &ObjectKey) -> Vec<Effect> {
         state.screens.back();
     }
     state.screens.open(Screen::Logs(Box::new(view)));
-    state.needs_redraw = true;
     vec![Effect::StopLogs, Effect::WatchPods(query)]
 }
 
 /// Leaves the log view (streams stopped, buffer freed).
 pub fn close(state: &mut State) -> Vec<Effect> {
     state.screens.close(Mode::Logs);
-    state.needs_redraw = true;
     vec![Effect::StopLogs]
 }
 
@@ -382,7 +380,6 @@ fn restart_stream(state: &mut State) -> Vec<Effect> {
     view.scroll = Scroll::default();
     view.unseen = 0;
     view.wrap_cache = RefCell::default();
-    state.needs_redraw = true;
     vec![Effect::StreamLogs(LogRequest {
         stream: id,
         namespace: pod.namespace.clone(),
@@ -422,7 +419,6 @@ pub fn on_event(state: &mut State, event: LogEvent) -> Vec<Effect> {
             }
             view.pods = pods;
             view.pods_error = None;
-            state.needs_redraw = true;
             if let Some(current) = &view.pod {
                 // Keep the chosen pod's facts (phase, exit) fresh; the stream itself notices a
                 // deletion.
@@ -450,7 +446,6 @@ pub fn on_event(state: &mut State, event: LogEvent) -> Vec<Effect> {
         LogEvent::PodsError { run, error } => {
             if run == view.run {
                 view.pods_error = Some(error);
-                state.needs_redraw = true;
             }
             Vec::new()
         }
@@ -475,24 +470,20 @@ pub fn on_event(state: &mut State, event: LogEvent) -> Vec<Effect> {
             ) {
                 view.stream = StreamState::Streaming;
             }
-            state.needs_redraw = true;
             Vec::new()
         }
         LogEvent::State { stream, state: s } => {
             if stream == view.stream_id && view.stream != s {
                 view.stream = s;
-                state.needs_redraw = true;
             }
             Vec::new()
         }
         LogEvent::Saved { path, lines } => {
             view.notice = Some(format!("saved {lines} lines to {}", path.display()));
-            state.needs_redraw = true;
             Vec::new()
         }
         LogEvent::SaveFailed { path, error } => {
             view.notice = Some(format!("could not save to {}: {error}", path.display()));
-            state.needs_redraw = true;
             Vec::new()
         }
     }
@@ -515,7 +506,6 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return picker_key(state, key);
     }
     let Some(act) = state.settings.keymap.logs.action(&key) else {
-        state.needs_redraw = false;
         return Vec::new();
     };
     let body = body_rect(state.ui.width, state.ui.height);
@@ -626,7 +616,6 @@ fn picker_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     };
     let last = view.pods.len().saturating_sub(1);
     let Some(action) = state.settings.keymap.pods.action(&key) else {
-        state.needs_redraw = false;
         return Vec::new();
     };
     match action {
@@ -667,7 +656,7 @@ fn edit_prompt(state: &mut State, key: KeyEvent) {
         None if key.code == KeyCode::Backspace => {
             prompt.pop();
         }
-        None => state.needs_redraw = false,
+        None => {}
     }
 }
 
@@ -872,7 +861,6 @@ pub fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     view.scroll = scroll;
-    state.needs_redraw = true;
     Vec::new()
 }
 

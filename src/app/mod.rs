@@ -20,6 +20,7 @@ pub mod screen;
 pub mod state;
 pub mod summary;
 pub mod toasts;
+pub mod tracked;
 pub mod update;
 pub mod waves;
 pub mod workitems;

@@ -98,12 +98,10 @@ pub fn matches(state: &State, input: &str) -> Vec<String> {
 
 pub fn open(state: &mut State) -> Vec<Effect> {
     state.screens.open(Screen::Palette(Palette::default()));
-    state.needs_redraw = true;
     Vec::new()
 }
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    state.needs_redraw = true;
     let Screen::Palette(palette) = state.screens.front() else {
         return Vec::new();
     };
@@ -261,7 +259,7 @@ fn leave_target(state: &mut State, origin: super::state::Origin) -> Vec<Effect> 
             _ => {}
         }
     }
-    state.cluster = super::state::ClusterData::new(origin);
+    *state.cluster = super::state::ClusterData::new(origin);
     state.freshness.watches.clear();
     state.audit.forget_cluster();
     state.ui.selected = None;
@@ -274,7 +272,6 @@ fn leave_target(state: &mut State, origin: super::state::Origin) -> Vec<Effect> 
 /// Outcomes of the palette's session commands: contexts known, target switched, plan loaded.
 pub fn on_op(state: &mut State, result: super::msg::OpResult) -> Vec<Effect> {
     use super::msg::OpResult;
-    state.needs_redraw = true;
     match result {
         OpResult::Contexts(contexts) => {
             state.settings.contexts = contexts;

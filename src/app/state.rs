@@ -3,6 +3,7 @@ use super::board::{Board, CardId};
 use super::keymap::Keymaps;
 use super::msg::ConnState;
 pub use super::screen::{FindingsView, Mode};
+use super::tracked::Tracked;
 use crate::domain::{ObjectKey, Plan, PullRequest, ResourceKind, Run, WorkItem, pr::PrKey};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -207,41 +208,58 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct State {
     pub now: DateTime<Utc>,
+    // Every part the screen is drawn from is `Tracked`: borrowing one mutably is what makes the
+    // next frame due (see `needs_redraw`), so no handler has to remember to ask for a redraw.
     /// The data of the watched target; replaced whole on `:ctx`/`:ns`.
-    pub cluster: ClusterData,
-    pub settings: Settings,
+    pub cluster: Tracked<ClusterData>,
+    pub settings: Tracked<Settings>,
     /// The screen in front and the ones behind it, each owning its pane state.
-    pub screens: super::screen::Screens,
+    pub screens: Tracked<super::screen::Screens>,
     /// Board selection, filter and terminal size.
-    pub ui: Ui,
+    pub ui: Tracked<Ui>,
     /// GitHub poller status and the PR counts per lane.
-    pub github: super::github::GitHubView,
+    pub github: Tracked<super::github::GitHubView>,
     /// The one-line notice in the status line.
-    pub toasts: super::toasts::Toasts,
+    pub toasts: Tracked<super::toasts::Toasts>,
     /// The log view's settings and stream bookkeeping (the open view is `Screen::Logs`).
-    pub logs: super::logs::Logs,
+    pub logs: Tracked<super::logs::Logs>,
     /// What the PRs really touch: changed files, drift, conflicts, the merge train.
-    pub audit: super::audit::AuditView,
+    pub audit: Tracked<super::audit::AuditView>,
     /// How fresh each source is (watch deliveries, GitHub, the log stream), and what the watches
     /// are doing.
-    pub freshness: super::freshness::Freshness,
+    pub freshness: Tracked<super::freshness::Freshness>,
     /// Derived: the board as last built from the cluster data, the plan and the filter.
     pub(super) board: Board,
     pub(super) board_dirty: bool,
-    /// Set when something visible changed; the runtime draws only then.
-    pub needs_redraw: bool,
+    /// What the last frame showed: the newest change stamp then, when it was drawn, and the
+    /// first instant at which a clock-dependent text on it (an age, a countdown, a threshold)
+    /// reads differently (`domain::clock`).
+    drawn: Drawn,
     pub quitting: bool,
 }
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Drawn {
+    stamp: u64,
+    at: Option<DateTime<Utc>>,
+    clock_change: Option<DateTime<Utc>>,
+}
+
+/// However little the clock changes on screen, a frame is redrawn at least this often: a bound
+/// on how long a clock-dependent text that forgot to say when it changes can lie.
+pub const MAX_FRAME_AGE: chrono::Duration = chrono::Duration::seconds(60);
 
 impl State {
     pub fn new(plan: Plan, origin: Origin, now: DateTime<Utc>) -> State {
         let guardrails = crate::domain::wave::Guardrails::default();
         State {
             now,
-            cluster: ClusterData::new(origin),
+            cluster: Tracked::new(ClusterData::new(origin)),
             // Guarded paths: the guardrails' credential paths (config may replace them).
-            audit: super::audit::AuditView::new(guardrails.credential_paths.clone()),
-            settings: Settings {
+            audit: Tracked::new(super::audit::AuditView::new(
+                guardrails.credential_paths.clone(),
+            )),
+            settings: Tracked::new(Settings {
                 plan,
                 stuck_after: chrono::Duration::minutes(30),
                 contexts: Vec::new(),
@@ -252,22 +270,67 @@ impl State {
                 approvals: Default::default(),
                 head_prefix: "codex/".into(),
                 keymap: Keymaps::default(),
-            },
+            }),
             screens: Default::default(),
             github: Default::default(),
             toasts: Default::default(),
             logs: Default::default(),
             freshness: Default::default(),
-            ui: Ui {
+            ui: Tracked::new(Ui {
                 width: 80,
                 height: 24,
                 ..Ui::default()
-            },
+            }),
             board: Board::default(),
             board_dirty: true,
-            needs_redraw: true,
+            drawn: Drawn::default(),
             quitting: false,
         }
+    }
+
+    /// The newest change stamp over every part the screen is drawn from.
+    pub fn view_stamp(&self) -> u64 {
+        [
+            self.cluster.stamp(),
+            self.settings.stamp(),
+            self.screens.stamp(),
+            self.ui.stamp(),
+            self.github.stamp(),
+            self.toasts.stamp(),
+            self.logs.stamp(),
+            self.audit.stamp(),
+            self.freshness.stamp(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+
+    /// Whether the screen no longer shows the state: something changed since the last frame, or
+    /// the clock reached a text on it that now reads differently (or the frame is a minute old).
+    pub fn needs_redraw(&self) -> bool {
+        self.board_dirty
+            || self.view_stamp() != self.drawn.stamp
+            || self.drawn.clock_change.is_some_and(|t| self.now >= t)
+            || self.drawn.at.is_none_or(|t| self.now - t >= MAX_FRAME_AGE)
+    }
+
+    /// The screen now shows the state; `clock_change` is when a clock-dependent text on it next
+    /// changes ([`crate::domain::clock::end_frame`]).
+    pub fn mark_drawn(&mut self, clock_change: Option<DateTime<Utc>>) {
+        // What is drawn is the derived board of this state (the runtime built it just before).
+        self.ensure_board();
+        self.drawn = Drawn {
+            stamp: self.view_stamp(),
+            at: Some(self.now),
+            clock_change,
+        };
+    }
+
+    /// What is on the terminal is not the last frame any more (a new theme, the terminal given
+    /// back by `$EDITOR`): the next frame is due whatever changed.
+    pub fn invalidate_frame(&mut self) {
+        self.drawn = Drawn::default();
     }
 
     /// Which screen is in front.
@@ -372,27 +435,35 @@ impl State {
     /// A run arrived or changed (`old` is the version before): its card moves on the board
     /// without a rebuild when the board can say where.
     pub(super) fn run_changed(&mut self, old: Option<&Run>, key: &ObjectKey) {
-        self.needs_redraw = true;
         if self.board_dirty {
             return;
         }
         let Some(run) = self.cluster.runs.get(key) else {
             return;
         };
+        let id = CardId::Run(key.clone());
+        let column_before = self.board.column_of(&id);
         let inputs = super::board::Inputs {
             items: &self.cluster.items,
             filter: &self.ui.filter,
             stuck: Some((self.now, self.settings.stuck_after)),
         };
+        // A lane's PR counts depend on which runs it shows and on what their PRs are found by:
+        // a status change that keeps the card in its lane and its links as they were (the usual
+        // event, hundreds a second under churn) leaves them as they are.
+        let same_prs = old.is_some_and(|o| link_fields(o) == link_fields(run));
         match self.board.upsert_run(old, run, &inputs) {
-            Some(touched) => self.board_moved(&touched),
+            Some(touched) => {
+                let stayed = column_before.is_some() && self.board.column_of(&id) == column_before;
+                let recount: &[usize] = if same_prs && stayed { &[] } else { &touched };
+                self.board_moved(recount);
+            }
             None => self.board_dirty = true,
         }
     }
 
     /// A run is gone (`run` is its last version).
     pub(super) fn run_removed(&mut self, run: &Run) {
-        self.needs_redraw = true;
         if self.board_dirty {
             return;
         }
@@ -417,7 +488,6 @@ impl State {
 
     pub(super) fn mark_board_dirty(&mut self) {
         self.board_dirty = true;
-        self.needs_redraw = true;
     }
 
     /// A summary of the watch connections for the status line.

@@ -25,7 +25,7 @@ impl Toasts {
     pub fn current(&self, now: DateTime<Utc>) -> Option<&str> {
         self.latest
             .as_ref()
-            .filter(|t| t.until > now)
+            .filter(|t| !crate::domain::clock::reached(now, t.until))
             .map(|t| t.text.as_str())
     }
 
@@ -40,7 +40,6 @@ pub fn show(state: &mut State, text: impl Into<String>) {
     let until = state.now + chrono::Duration::seconds(TOAST_SECONDS);
     let text = crate::domain::sanitize::one_line(&text.into());
     state.toasts.latest = Some(Toast { text, until });
-    state.needs_redraw = true;
 }
 
 #[cfg(test)]

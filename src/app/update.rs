@@ -12,15 +12,14 @@ use ratatui::layout::{Position, Rect};
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
-            // Ages are shown in whole seconds: redraw only when one would change.
+            // The clock alone redraws nothing: the frame knows when a text on it changes
+            // (`State::needs_redraw`). Handlers below act once a second.
             let new_second = now.timestamp() != state.now.timestamp();
-            let new_minute = now.timestamp() / 60 != state.now.timestamp() / 60;
             state.now = now;
             super::freshness::track_logs(state);
             if new_second {
-                state.needs_redraw = true;
-                // Stuck flags depend on the clock: re-derive the board once a minute.
-                if new_minute {
+                // Stuck flags depend on the clock: re-derive the board when one falls due.
+                if state.board.next_stuck().is_some_and(|at| now > at) {
                     state.mark_board_dirty();
                 }
                 super::control::on_tick(state);
@@ -48,7 +47,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize { width, height } => {
             state.ui.width = width;
             state.ui.height = height;
-            state.needs_redraw = true;
             Vec::new()
         }
         Msg::Source(event) => {
@@ -127,13 +125,11 @@ fn on_source(state: &mut State, event: SourceEvent) {
                 state.mark_board_dirty();
             }
             state.cluster.last_event_at = Some(state.now);
-            state.needs_redraw = true;
         }
         SourceEvent::Connection(kind, conn) => {
             super::freshness::on_connection(state, kind, &conn);
             if state.cluster.connection.get(&kind) != Some(&conn) {
                 state.cluster.connection.insert(kind, conn);
-                state.needs_redraw = true;
             }
         }
         SourceEvent::PullRequest(pr) => {
@@ -157,7 +153,6 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if keymap::is_global_quit(&key) {
         return quit(state);
     }
-    state.needs_redraw = true;
     match state.mode() {
         Mode::Editor => super::workitems::on_editor_key(state, key),
         Mode::Findings => {
@@ -178,17 +173,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Mode::Board => match state.settings.keymap.board.action(&key) {
             Some(action) => board_action(state, action),
-            None => {
-                state.needs_redraw = false;
-                Vec::new()
-            }
+            None => Vec::new(),
         },
     }
 }
 
 fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = state.settings.keymap.detail.action(&key) else {
-        state.needs_redraw = false;
         return Vec::new();
     };
     let Screen::Detail { scroll } = state.screens.front_mut() else {
@@ -286,7 +277,7 @@ fn edit_filter(state: &mut State, key: KeyEvent) {
             f.pop();
             set_filter(state, f);
         }
-        None => state.needs_redraw = false,
+        None => {}
     }
 }
 
@@ -363,7 +354,6 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 if already && state.ui.selected.is_some() {
                     state.screens.open(Screen::Detail { scroll: 0 });
                 }
-                state.needs_redraw = true;
             }
             Vec::new()
         }
@@ -376,7 +366,6 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 } else {
                     scroll.saturating_sub(3)
                 };
-                state.needs_redraw = true;
             }
             Vec::new()
         }

@@ -133,13 +133,11 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     } else {
         state.screens.open(Screen::Waves(WaveView::default()));
     }
-    state.needs_redraw = true;
     Vec::new()
 }
 
 fn ask(state: &mut State, confirm: Confirm) {
     state.screens.open(Screen::Confirm(confirm));
-    state.needs_redraw = true;
 }
 
 fn lanes_of(items: &[WorkItem]) -> String {
@@ -344,7 +342,6 @@ pub fn cancel(state: &mut State, delete: bool, whole_wave: bool) -> Vec<Effect> 
 
 /// Keys while a confirmation is open: `y` (or the typed word + enter) confirms, `n`/`esc` cancels.
 pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    state.needs_redraw = true;
     let Screen::Confirm(confirm) = state.screens.front_mut() else {
         return Vec::new();
     };
@@ -434,10 +431,8 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// Keys in the planner.
 pub fn on_waves_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    state.needs_redraw = true;
     let count = waves(state).len();
     let Some(action) = state.settings.keymap.waves.action(&key) else {
-        state.needs_redraw = false;
         return Vec::new();
     };
     let Screen::Waves(view) = state.screens.front_mut() else {
@@ -496,7 +491,6 @@ pub fn on_op(state: &mut State, result: &OpResult) {
             {
                 row.outcome = Some(outcome.clone());
             }
-            state.needs_redraw = true;
         }
         OpResult::RunsChanged { what, done, failed } => {
             let text = if failed.is_empty() {

@@ -61,7 +61,6 @@ fn selected_item(state: &State) -> Option<&WorkItem> {
 fn open_editor(state: &mut State, editor: Editor) {
     state.screens.open(Screen::Editor(Box::new(editor)));
     recheck(state);
-    state.needs_redraw = true;
 }
 
 /// `n`: a new work item in the selected lane, pre-filled from the seed's template.
@@ -182,7 +181,6 @@ fn show_findings(state: &mut State, title: String, findings: Vec<Finding>) {
         findings,
         scroll: 0,
     }));
-    state.needs_redraw = true;
 }
 
 /// `a`: approve, refused with the findings while any check fails.
@@ -265,7 +263,6 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Screen::Editor(editor) = state.screens.front_mut() else {
         return Vec::new();
     };
-    state.needs_redraw = true;
     match editor::on_key(editor, &state.settings.keymap, key) {
         Outcome::Nothing => Vec::new(),
         Outcome::Help => {
@@ -435,9 +432,12 @@ fn save(state: &mut State) -> Vec<Effect> {
 
 /// Once a second: write the draft if the operator typed since the last write.
 pub fn on_tick(state: &mut State) -> Vec<Effect> {
+    if !state.screens.editor().is_some_and(|e| e.draft_pending) {
+        return Vec::new();
+    }
     match state.screens.editor_mut() {
-        Some(editor) if editor.draft_pending => editor.write_draft(),
-        _ => Vec::new(),
+        Some(editor) => editor.write_draft(),
+        None => Vec::new(),
     }
 }
 
@@ -452,7 +452,6 @@ pub fn on_quit(state: &mut State) -> Vec<Effect> {
 
 /// Outcomes of effects.
 pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
-    state.needs_redraw = true;
     match result {
         OpResult::Saved(item) => {
             let effects = vec![Effect::DeleteDraft {
@@ -580,12 +579,10 @@ pub fn on_findings_key(state: &mut State, key: KeyEvent) {
         }
         None => {}
     }
-    state.needs_redraw = true;
 }
 
 /// Keys on the restore-drafts offer: `r` restore the first, `d` discard it, `esc` later.
 pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    state.needs_redraw = true;
     let Some(action) = state.settings.keymap.drafts.action(&key) else {
         return Vec::new();
     };

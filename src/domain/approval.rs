@@ -401,7 +401,7 @@ impl Policy {
                     valid_after,
                     valid_before,
                 } => {
-                    if let Some(after) = valid_after.filter(|t| now < *t) {
+                    if let Some(after) = valid_after.filter(|t| !super::clock::reached(now, *t)) {
                         return refused(
                             &principal,
                             Refusal::Expired(format!(
@@ -409,7 +409,7 @@ impl Policy {
                             )),
                         );
                     }
-                    if let Some(before) = valid_before.filter(|t| now >= *t) {
+                    if let Some(before) = valid_before.filter(|t| super::clock::reached(now, *t)) {
                         return refused(
                             &principal,
                             Refusal::Expired(format!(

@@ -2,6 +2,7 @@
 pub mod approval;
 pub mod audit;
 pub mod checks;
+pub mod clock;
 pub mod conflicts;
 pub mod control;
 pub mod fields;

@@ -81,7 +81,7 @@ impl Swarm {
     pub fn frozen(&self, now: DateTime<Utc>) -> Option<&Freeze> {
         let f = self.freeze.as_ref()?;
         let active = match f.until {
-            Some(until) => until > now,
+            Some(until) => !super::clock::reached(now, until),
             None => {
                 f.reason.is_some()
                     || self
@@ -103,7 +103,7 @@ impl Swarm {
                 out.push_str(&format!(
                     " until {} ({} left)",
                     until.format("%H:%M UTC"),
-                    super::control::steps::short(until - now)
+                    super::clock::countdown(now, until)
                 ));
             }
             if let Some(reason) = &f.reason {

@@ -276,7 +276,7 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
             };
             CardText {
                 name: run.key.name.clone(),
-                age: run.elapsed(state.now).map(duration).unwrap_or_default(),
+                age: run_age(run, state.now),
                 detail,
                 detail_style,
                 branch: run.head_branch.clone().unwrap_or_default(),
@@ -291,7 +291,7 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
                 name: item.key.name.clone(),
                 age: item
                     .created
-                    .map(|c| duration(state.now - c))
+                    .map(|c| crate::domain::clock::age(state.now, c))
                     .unwrap_or_default(),
                 detail: item.summary.clone(),
                 detail_style: theme.muted(),
@@ -397,7 +397,9 @@ pub fn pr_badge(pr: Option<&PullRequest>, state: &State, theme: &Theme) -> Vec<S
         badge(Badge::Conflict, None);
     }
     // A merged PR is final: old data about it is not stale (the timer no longer refetches it).
-    if pr.state != PrState::Merged && state.now - pr.fetched_at > chrono::Duration::minutes(10) {
+    if pr.state != PrState::Merged
+        && crate::domain::clock::older_than(state.now, pr.fetched_at, chrono::Duration::minutes(10))
+    {
         badge(Badge::Stale, None);
     }
     spans
@@ -533,4 +535,15 @@ fn draw_empty_notice(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
             ),
         rect,
     );
+}
+
+/// How long a run has been going (running: its age, growing; finished: how long it took).
+fn run_age(run: &crate::domain::Run, now: chrono::DateTime<chrono::Utc>) -> String {
+    let Some(start) = run.started_at.or(run.created) else {
+        return String::new();
+    };
+    match run.finished_at.filter(|_| run.phase.is_terminal()) {
+        Some(end) => duration(end - start),
+        None => crate::domain::clock::age(now, start),
+    }
 }

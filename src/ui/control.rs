@@ -231,8 +231,9 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
             );
         }
         if let Some(at) = b.retry_at {
-            let when = if at > now {
-                format!("in {} ({})", steps::short(at - now), at.format("%H:%M:%S"))
+            let when = if !crate::domain::clock::reached(now, at) {
+                let left = crate::domain::clock::countdown(now, at);
+                format!("in {left} ({})", at.format("%H:%M:%S"))
             } else {
                 "due now".into()
             };
@@ -401,8 +402,8 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
                 now,
                 state.cluster.control.retention_warn,
             );
-            let left = if at > now {
-                format!("in {}", steps::short(at - now))
+            let left = if !crate::domain::clock::reached(now, at) {
+                format!("in {}", crate::domain::clock::countdown(now, at))
             } else {
                 "due now".into()
             };

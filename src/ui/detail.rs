@@ -203,7 +203,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
             Span::raw(c.reason.clone().unwrap_or_default()),
             Span::styled(
                 c.last_transition
-                    .map(|t| format!("  {} ago", super::fmt::duration(state.now - t)))
+                    .map(|t| format!("  {} ago", crate::domain::clock::age(state.now, t)))
                     .unwrap_or_default(),
                 theme.muted(),
             ),
@@ -315,7 +315,7 @@ fn timeline(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Them
         out.push(Line::from(vec![
             Span::styled(format!("{} ", t.format("%H:%M:%S")), theme.muted()),
             Span::styled(
-                format!("{:>8} ago  ", super::fmt::duration(state.now - t)),
+                format!("{:>8} ago  ", crate::domain::clock::age(state.now, t)),
                 theme.muted(),
             ),
             Span::raw(sanitize::one_line(&what)),

@@ -1,31 +1,9 @@
 //! Small formatting helpers shared by the views.
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use unicode_width::UnicodeWidthChar;
 
-/// `42s`, `5m`, `3h12m`, `2d4h`: compact like kubectl's AGE column.
-pub fn duration(d: Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m", s / 60),
-        3600..=86_399 => {
-            let m = (s % 3600) / 60;
-            if m == 0 {
-                format!("{}h", s / 3600)
-            } else {
-                format!("{}h{}m", s / 3600, m)
-            }
-        }
-        _ => {
-            let h = (s % 86_400) / 3600;
-            if h == 0 {
-                format!("{}d", s / 86_400)
-            } else {
-                format!("{}d{}h", s / 86_400, h)
-            }
-        }
-    }
-}
+use crate::domain::clock;
+pub use crate::domain::clock::compact as duration;
 
 /// `2026-02-10 10:01:00Z (5m ago)`.
 pub fn timestamp(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -34,7 +12,7 @@ pub fn timestamp(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
         Some(t) => format!(
             "{} ({} ago)",
             t.format("%Y-%m-%d %H:%M:%SZ"),
-            duration(now - t)
+            clock::age(now, t)
         ),
     }
 }
@@ -88,16 +66,6 @@ pub fn fit_tail(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_are_compact() {
-        assert_eq!(duration(Duration::seconds(-5)), "0s");
-        assert_eq!(duration(Duration::seconds(59)), "59s");
-        assert_eq!(duration(Duration::seconds(61)), "1m");
-        assert_eq!(duration(Duration::seconds(3600)), "1h");
-        assert_eq!(duration(Duration::seconds(3600 + 720)), "1h12m");
-        assert_eq!(duration(Duration::seconds(2 * 86_400 + 4 * 3600)), "2d4h");
-    }
 
     #[test]
     fn fit_counts_columns() {

@@ -485,7 +485,7 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
         .map(|pod| {
             let age = pod
                 .created
-                .map(|t| format!("{} ago", duration(state.now - t)))
+                .map(|t| format!("{} ago", crate::domain::clock::age(state.now, t)))
                 .unwrap_or_default();
             let status = match &pod.terminated {
                 Some(t) => format!("{} ({t})", pod.phase),

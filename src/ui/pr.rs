@@ -161,6 +161,14 @@ pub fn pr_lines(out: &mut Vec<Line<'static>>, pr: &PullRequest, state: &State, t
     for check in checks.iter().take(MAX_CHECKS) {
         let (symbol, color) = check_symbol(check.state, theme);
         let time = match (check.state, check.duration(state.now)) {
+            (CheckState::Pending, Some(_)) if check.completed_at.is_none() => {
+                match check.started_at {
+                    Some(start) => {
+                        format!("running {}", crate::domain::clock::age(state.now, start))
+                    }
+                    None => "running".into(),
+                }
+            }
             (CheckState::Pending, Some(d)) => format!("running {}", duration(d)),
             (CheckState::Pending, None) => "queued".into(),
             (_, Some(d)) => duration(d),
@@ -208,7 +216,7 @@ pub fn pr_lines(out: &mut Vec<Line<'static>>, pr: &PullRequest, state: &State, t
         };
         let when = review
             .submitted_at
-            .map(|t| format!("  {} ago", duration(state.now - t)))
+            .map(|t| format!("  {} ago", crate::domain::clock::age(state.now, t)))
             .unwrap_or_default();
         out.push(Line::from(vec![
             Span::raw("  "),
@@ -223,13 +231,16 @@ pub fn pr_lines(out: &mut Vec<Line<'static>>, pr: &PullRequest, state: &State, t
     }
 
     let details = match pr.details_fetched_at {
-        Some(t) => format!(" · details {} ago", duration(state.now - t)),
+        Some(t) => format!(" · details {} ago", crate::domain::clock::age(state.now, t)),
         None => String::new(),
     };
     out.push(Line::from(vec![
         label("Fetched", theme),
         Span::styled(
-            format!("{} ago{details}", duration(state.now - pr.fetched_at)),
+            format!(
+                "{} ago{details}",
+                crate::domain::clock::age(state.now, pr.fetched_at)
+            ),
             theme.muted(),
         ),
     ]));
@@ -274,7 +285,7 @@ pub fn notice_segment(state: &State) -> Option<String> {
 /// 4m · data 3m old`) and its color; `None` without a GitHub poller (the demo).
 pub fn status_segment(state: &State, theme: &Theme) -> Option<(String, Color)> {
     let status = state.github.status.as_ref()?;
-    let age = |t: chrono::DateTime<chrono::Utc>| duration(state.now - t);
+    let age = |t: chrono::DateTime<chrono::Utc>| crate::domain::clock::age(state.now, t);
     let mut text = match status.health {
         GitHubHealth::Off => format!("GitHub: {}", status.message),
         GitHubHealth::Ok => match status.last_ok {
@@ -283,8 +294,12 @@ pub fn status_segment(state: &State, theme: &Theme) -> Option<(String, Color)> {
         },
         GitHubHealth::Degraded | GitHubHealth::Error => format!("GitHub: {}", status.message),
     };
-    if let Some(retry) = status.retry_at.filter(|t| *t > state.now) {
-        text.push_str(&format!(" · retry in {}", duration(retry - state.now)));
+    if let Some(retry) = status
+        .retry_at
+        .filter(|t| !crate::domain::clock::reached(state.now, *t))
+    {
+        let left = crate::domain::clock::countdown(state.now, retry);
+        text.push_str(&format!(" · retry in {left}"));
     }
     if !matches!(status.health, GitHubHealth::Ok | GitHubHealth::Off)
         && let Some(t) = status.last_ok

@@ -1,5 +1,5 @@
 //! The status line (context, namespace, connection, last event); the title bar is `title.rs`.
-use super::fmt::{duration, fit};
+use super::fmt::fit;
 use super::theme::Theme;
 use crate::app::freshness;
 use crate::app::msg::ConnState;
@@ -30,7 +30,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
     let stale: Vec<String> = freshness::stale_sources(state)
         .iter()
         .map(|s| {
-            let age = duration(state.now - s.since);
+            let age = crate::domain::clock::age(state.now, s.since);
             if s.old {
                 format!("{} {age} old", s.label)
             } else {
@@ -39,7 +39,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         })
         .collect();
     let last = match state.cluster.last_event_at {
-        Some(t) => format!("last event {} ago", duration(state.now - t)),
+        Some(t) => format!("last event {} ago", crate::domain::clock::age(state.now, t)),
         None => "no events yet".into(),
     };
     let counts = format!(
@@ -121,9 +121,8 @@ pub fn connection_text(state: &State) -> (ConnState, String) {
     // How long it has been so, once that is worth saying.
     let age = |info: Option<&freshness::WatchInfo>| {
         info.and_then(|i| i.since)
-            .map(|t| state.now - t)
-            .filter(|d| *d >= chrono::Duration::seconds(1))
-            .map(|d| format!(" {}", duration(d)))
+            .filter(|t| crate::domain::clock::reached(state.now, *t + chrono::Duration::seconds(1)))
+            .map(|t| format!(" {}", crate::domain::clock::age(state.now, t)))
             .unwrap_or_default()
     };
     let text = match &overall {

@@ -67,8 +67,9 @@ impl Blocked {
     pub fn headline(&self, now: DateTime<Utc>) -> String {
         let mut out = self.reason.label().to_owned();
         if let Some(at) = self.retry_at {
-            if at > now {
-                out.push_str(&format!(" · retry in {}", super::steps::short(at - now)));
+            if !crate::domain::clock::reached(now, at) {
+                let left = crate::domain::clock::countdown(now, at);
+                out.push_str(&format!(" · retry in {left}"));
             } else {
                 out.push_str(" · retry due");
             }

@@ -77,7 +77,7 @@ pub fn observe(
         return Outcome::Deleted;
     };
     if let Some(since) = run.deletion_requested {
-        if !run.finalizers.is_empty() && now - since > stuck_after {
+        if !run.finalizers.is_empty() && crate::domain::clock::older_than(now, since, stuck_after) {
             return Outcome::DeletionStuck {
                 finalizers: run.finalizers.clone(),
             };

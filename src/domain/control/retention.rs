@@ -20,12 +20,13 @@ pub struct RetentionRisk {
 impl RetentionRisk {
     /// `deleted in 14m (TTL) · PR open`
     pub fn headline(&self) -> String {
-        if self.left <= Duration::zero() {
+        let now = self.deletes_at - self.left;
+        if crate::domain::clock::reached(now, self.deletes_at) {
             "retention due: deleted at the next sweep (PR still open)".into()
         } else {
             format!(
                 "deleted in {} by its TTL (PR still open)",
-                super::steps::short(self.left)
+                crate::domain::clock::countdown(now, self.deletes_at)
             )
         }
     }
@@ -52,7 +53,7 @@ pub fn at_risk(
     }
     let at = deletes_at(run)?;
     let left = at - now;
-    (left <= warn_within).then_some(RetentionRisk {
+    crate::domain::clock::reached(now, at - warn_within).then_some(RetentionRisk {
         deletes_at: at,
         left,
     })

@@ -1,5 +1,6 @@
 //! A run's workflow steps (`status.workflow.steps[]`) and the runner's terminal report
 //! (`status.runner`), read leniently, and what the card and the detail pane say about them.
+use crate::domain::clock;
 use crate::domain::fields::Reader;
 use crate::domain::sanitize;
 use chrono::{DateTime, Utc};
@@ -82,7 +83,9 @@ impl WorkflowStep {
         }
         if self.phase == StepPhase::Retrying {
             match self.next_retry_at {
-                Some(at) if at > now => out.push_str(&format!(" · retry in {}", short(at - now))),
+                Some(at) if !clock::reached(now, at) => {
+                    out.push_str(&format!(" · retry in {}", clock::countdown(now, at)))
+                }
                 Some(_) => out.push_str(" · retry due"),
                 None => {}
             }
@@ -101,16 +104,8 @@ impl WorkflowStep {
     }
 }
 
-/// `25s`, `4m`, `2h5m`: the countdowns on cards.
-pub fn short(d: chrono::Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        _ if s % 3600 / 60 == 0 => format!("{}h", s / 3600),
-        _ => format!("{}h{}m", s / 3600, s % 3600 / 60),
-    }
-}
+/// `25s`, `4m`, `2h5m`: durations on cards (one format everywhere: [`clock::compact`]).
+pub use crate::domain::clock::compact as short;
 
 /// The step a card talks about: the active one, else the last that ran (failed or done).
 pub fn current(steps: &[WorkflowStep]) -> Option<&WorkflowStep> {

@@ -21,7 +21,7 @@ pub struct Terminating {
 impl Terminating {
     /// `deletion stuck 5m on agents.proompteng.ai/runtime-cleanup` / `deleting (2 finalizers)`
     pub fn headline(&self, now: DateTime<Utc>) -> String {
-        let age = super::steps::short(now - self.since);
+        let age = crate::domain::clock::age(now, self.since);
         if self.stuck {
             format!("deletion stuck {age} on {}", self.finalizers.join(", "))
         } else if self.finalizers.is_empty() {
@@ -40,7 +40,8 @@ pub fn terminating(run: &Run, now: DateTime<Utc>, stuck_after: Duration) -> Opti
     Some(Terminating {
         since,
         finalizers: run.finalizers.clone(),
-        stuck: !run.finalizers.is_empty() && now - since > stuck_after,
+        stuck: !run.finalizers.is_empty()
+            && crate::domain::clock::older_than(now, since, stuck_after),
     })
 }
 
