@@ -45,8 +45,8 @@ pub struct Board {
     at: HashMap<CardId, (usize, u8)>,
     /// Runs per work item (filtered out or not): an item's own card shows only while it has none.
     runs_of_item: HashMap<ObjectKey, u32>,
-    /// The plan names no lanes: columns come from the runs, so a new lane reorders them and
-    /// events fall back to a rebuild.
+    /// The plan names no lanes: columns come from the runs, so a new lane (or one emptied)
+    /// falls back to a rebuild; a run moving within the lanes there are stays incremental.
     discover_lanes: bool,
     /// The first instant after which a run not flagged yet becomes stuck: the board is re-derived
     /// then, not on a timer. Only moves earlier between rebuilds (a run that left early makes one
@@ -219,9 +219,6 @@ impl Board {
     /// where a rebuild would put it. `None` when only a rebuild can say (a new column, the
     /// Unassigned column appearing or emptying, a run switching work items, discovered lanes).
     pub fn upsert_run(&mut self, old: Option<&Run>, run: &Run, inputs: &Inputs) -> Option<Touched> {
-        if self.discover_lanes {
-            return None;
-        }
         let item_key = placement::item_key(run);
         if let Some(old) = old
             && placement::item_key(old) != item_key
@@ -258,9 +255,6 @@ impl Board {
     /// A run is gone: its card goes, and its work item's own card comes back when it was the
     /// item's last run.
     pub fn remove_run(&mut self, run: &Run, inputs: &Inputs) -> Option<Touched> {
-        if self.discover_lanes {
-            return None;
-        }
         let mut touched = self.take_card(&CardId::Run(run.key.clone()))?;
         if let Some(key) = placement::item_key(run) {
             let runs = self.runs_of_item.entry(key.clone()).or_default();
@@ -296,13 +290,17 @@ impl Board {
     /// Inserts a card where [`Board::build`] would have placed it and sorted it.
     /// `lane` as [`placement`] gives it (trimmed, blank is none).
     fn put_card(&mut self, lane: Option<&str>, card: Card) -> Option<usize> {
-        let col = lane
-            .and_then(|id| {
-                self.columns
-                    .iter()
-                    .position(|c| c.lane.as_deref() == Some(id))
-            })
-            .or_else(|| self.columns.iter().position(|c| c.lane.is_none()))?;
+        let own = lane.and_then(|id| {
+            self.columns
+                .iter()
+                .position(|c| c.lane.as_deref() == Some(id))
+        });
+        // Lanes discovered from labels: a lane not on the board yet is a new column, which only
+        // a rebuild puts in its sorted place.
+        if self.discover_lanes && lane.is_some() && own.is_none() {
+            return None;
+        }
+        let col = own.or_else(|| self.columns.iter().position(|c| c.lane.is_none()))?;
         let column = &mut self.columns[col];
         let idx = column
             .cards
@@ -321,7 +319,12 @@ impl Board {
             .iter()
             .any(|c| c.lane.is_none() && c.cards.is_empty())
             && self.columns.len() > 1;
-        if lone_empty_unassigned {
+        // A discovered lane exists while it has cards: an emptied one goes with a rebuild.
+        let empty_discovered = self.discover_lanes
+            && touched
+                .iter()
+                .any(|&i| self.columns.get(i).is_some_and(|c| c.cards.is_empty()));
+        if lone_empty_unassigned || empty_discovered {
             return None;
         }
         touched.sort_unstable();
