@@ -59,7 +59,9 @@ fn a_killed_cockpit_loses_nothing_typed() {
     tui.wait_for_text("agents/ta-spread-model");
     tui.send("r");
     tui.wait_for_text("draft restored");
-    tui.send("j");
+    // A restored draft opens on its first section, the objective: the words typed are there
+    // without a key (a key sent here would race the check and move off the field).
+    tui.wait_for_text("▶ Objective");
     tui.wait_for_text("Spread words typed before the crash");
     tui.send("\x13"); // ctrl-s
     tui.wait_for_text("saved");
