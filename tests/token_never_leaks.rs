@@ -121,7 +121,24 @@ async fn no_headless_command_shows_or_logs_the_token() {
         vec![
             "wave", "launch", "--wave", "2", "--plan", &plan_arg, "--output", "json",
         ],
-        vec!["wave", "cancel", "--wave", "1", "--plan", &plan_arg],
+        // With runs in flight: the audit reads their PR files from GitHub (404 from one
+        // server, 401 from the other) — its error paths must not leak the token either.
+        vec!["audit", "--plan", &plan_arg],
+        vec![
+            "audit", "--plan", &plan_arg, "--wave", "1", "--output", "json",
+        ],
+        // No controller runs here, so no verdict comes: a short wait still runs the waiting
+        // path (the default 120 s would double the test's time for nothing).
+        vec![
+            "wave",
+            "cancel",
+            "--wave",
+            "1",
+            "--plan",
+            &plan_arg,
+            "--timeout",
+            "2",
+        ],
         vec!["revoke", "first", "--plan", &plan_arg, "--output", "json"],
         vec!["approve", "nonexistent", "--plan", &plan_arg],
         vec!["wave", "launch", "--wave", "9", "--plan", &plan_arg],
