@@ -19,6 +19,8 @@ use std::collections::{BTreeMap, HashSet};
 pub struct Control {
     pub blocked: BlockedCounts,
     pub keys: KeyIndex,
+    /// Runs per wave by outcome (the wave-finished notice reads it).
+    pub waves: crate::domain::control::wave_tally::WaveTally,
     /// Upstream Swarms (`swarm.proompteng.ai`), when that CRD is served.
     pub swarms: BTreeMap<ObjectKey, Swarm>,
     swarm_resync: Option<HashSet<ObjectKey>>,
@@ -37,6 +39,7 @@ impl Default for Control {
         Control {
             blocked: BlockedCounts::default(),
             keys: KeyIndex::default(),
+            waves: Default::default(),
             swarms: BTreeMap::new(),
             swarm_resync: None,
             follows: Vec::new(),
@@ -95,8 +98,23 @@ pub fn on_run(state: &mut State, key: &ObjectKey) {
     };
     let c = contribution(state, run);
     let idem = run.idempotency_key.clone();
+    let wave = (!run.is_template)
+        .then(|| {
+            placement::wave_of(
+                run,
+                placement::item_of(run, &state.cluster.items),
+                &state.settings.plan,
+            )
+        })
+        .flatten()
+        .map(|w| (w, run.phase.clone()));
     state.cluster.control.blocked.set(key, c);
     state.cluster.control.keys.set(key, idem.as_deref());
+    state
+        .cluster
+        .control
+        .waves
+        .set(key, wave.as_ref().map(|(w, p)| (*w, p)));
     refresh_follows(state, Some(key));
 }
 
@@ -104,6 +122,7 @@ pub fn on_run(state: &mut State, key: &ObjectKey) {
 pub fn on_run_gone(state: &mut State, key: &ObjectKey) {
     state.cluster.control.blocked.set(key, None);
     state.cluster.control.keys.set(key, None);
+    state.cluster.control.waves.set(key, None);
     refresh_follows(state, Some(key));
 }
 
@@ -121,10 +140,12 @@ pub fn on_item(state: &mut State, item: &ObjectKey) {
     }
 }
 
-/// After a relist dropped objects (or a switch of cluster): counted again from the runs.
+/// After a relist dropped objects, a switch of cluster or a new plan (waves come from it):
+/// counted again from the runs.
 pub fn recount(state: &mut State) {
     state.cluster.control.blocked.clear();
     state.cluster.control.keys.clear();
+    state.cluster.control.waves.clear();
     let keys: Vec<ObjectKey> = state.cluster.runs.keys().cloned().collect();
     for key in keys {
         on_run(state, &key);
@@ -458,4 +479,133 @@ fn safe(name: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::Origin;
+    use crate::app::{Msg, Resource, SourceEvent, update};
+    use crate::domain::control::wave_tally::WaveCount;
+    use crate::domain::{Phase, Plan, ResourceKind, Run, WorkItem, labels};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const PHASES: [&str; 5] = ["Pending", "Running", "Succeeded", "Failed", "Cancelled"];
+    /// The plan puts item-0 in wave 3 when neither the item nor its run says otherwise.
+    const PLAN: &str = "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"a/**\"]\n\n[[item]]\nname = \"item-0\"\nlane = \"A\"\nwave = 3\nsummary = \"s\"\n";
+
+    #[derive(Debug, Clone)]
+    enum Event {
+        Run {
+            name: u8,
+            wave: Option<u8>,
+            item: Option<u8>,
+            phase: usize,
+            template: bool,
+        },
+        RunGone(u8),
+        Item {
+            name: u8,
+            wave: Option<u8>,
+        },
+        ItemGone(u8),
+    }
+
+    fn event() -> impl Strategy<Value = Event> {
+        prop_oneof![
+            5 => (0u8..6, proptest::option::of(1u8..4), proptest::option::of(0u8..3), 0..PHASES.len(), proptest::bool::weighted(0.1))
+                .prop_map(|(name, wave, item, phase, template)| Event::Run { name, wave, item, phase, template }),
+            1 => (0u8..6).prop_map(Event::RunGone),
+            2 => (0u8..3, proptest::option::of(1u8..4)).prop_map(|(name, wave)| Event::Item { name, wave }),
+            1 => (0u8..3).prop_map(Event::ItemGone),
+        ]
+    }
+
+    fn msg(e: Event) -> SourceEvent {
+        match e {
+            Event::Run {
+                name,
+                wave,
+                item,
+                phase,
+                template,
+            } => {
+                let mut labels = serde_json::Map::new();
+                if let Some(w) = wave {
+                    labels.insert(labels::WAVE.into(), json!(w.to_string()));
+                }
+                if let Some(i) = item {
+                    labels.insert(labels::WORK_ITEM.into(), json!(format!("item-{i}")));
+                }
+                let annotations = if template {
+                    json!({labels::TEMPLATE: "true"})
+                } else {
+                    json!({})
+                };
+                let run = Run::from_json(&json!({
+                    "metadata": {"name": format!("run-{name}"), "namespace": "ns",
+                                 "labels": labels, "annotations": annotations},
+                    "status": {"phase": PHASES[phase]}
+                }));
+                SourceEvent::Applied(Resource::Run(Box::new(run)))
+            }
+            Event::RunGone(name) => SourceEvent::Deleted(
+                ResourceKind::AgentRun,
+                ObjectKey::new("ns", format!("run-{name}")),
+            ),
+            Event::Item { name, wave } => {
+                let labels = match wave {
+                    Some(w) => json!({labels::WAVE: w.to_string()}),
+                    None => json!({}),
+                };
+                let item = WorkItem::from_json(&json!({
+                    "metadata": {"name": format!("item-{name}"), "namespace": "ns", "labels": labels},
+                    "spec": {"text": "x"}
+                }));
+                SourceEvent::Applied(Resource::WorkItem(Box::new(item)))
+            }
+            Event::ItemGone(name) => SourceEvent::Deleted(
+                ResourceKind::ImplementationSpec,
+                ObjectKey::new("ns", format!("item-{name}")),
+            ),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// The wave counts kept per event (a run's wave from its label, else its work item's,
+        /// else the plan's) equal a count over every run from scratch, through runs moving
+        /// waves, items relabelled or deleted, templates, and a new plan.
+        #[test]
+        fn wave_counts_kept_per_event_equal_a_recount(
+            events in proptest::collection::vec(event(), 1..40),
+            reload_plan_at in 0usize..40,
+        ) {
+            let plan = Plan::parse(PLAN, "plan.toml").expect("plan");
+            let mut state = State::new(plan, Origin::default(), chrono::Utc::now());
+            for (i, e) in events.into_iter().enumerate() {
+                if i == reload_plan_at {
+                    let empty = Plan::parse("", "other.toml").expect("plan");
+                    update(&mut state, Msg::Op(crate::app::msg::OpResult::PlanLoaded(Box::new(empty))));
+                }
+                update(&mut state, Msg::Source(msg(e)));
+                for wave in 1..5 {
+                    let mine: Vec<&Phase> = state
+                        .cluster
+                        .runs
+                        .values()
+                        .filter(|r| placement::in_wave(r, &state.cluster.items, &state.settings.plan, wave))
+                        .map(|r| &r.phase)
+                        .collect();
+                    let expected = WaveCount {
+                        runs: mine.len() as u32,
+                        ended: mine.iter().filter(|p| p.is_terminal()).count() as u32,
+                        succeeded: mine.iter().filter(|p| ***p == Phase::Succeeded).count() as u32,
+                    };
+                    prop_assert_eq!(state.cluster.control.waves.get(wave), expected, "wave {}", wave);
+                }
+            }
+        }
+    }
 }

@@ -113,18 +113,12 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
         && !old.is_terminal()
         && let Some(wave) = wave
     {
-        let phases: Vec<&Phase> = state
-            .cluster
-            .runs
-            .values()
-            .filter(|r| placement::in_wave(r, &state.cluster.items, &state.settings.plan, wave))
-            .map(|r| &r.phase)
-            .collect();
-        if phases.iter().all(|p| p.is_terminal()) {
-            let ok = phases.iter().filter(|p| ***p == Phase::Succeeded).count();
+        let count = state.cluster.control.waves.get(wave);
+        if count.finished() {
             let body = format!(
-                "wave {wave} finished: {ok} succeeded, {} not",
-                phases.len() - ok
+                "wave {wave} finished: {} succeeded, {} not",
+                count.succeeded,
+                count.runs - count.succeeded
             );
             effects.push(notify("Wave finished", body));
         }

@@ -289,6 +289,7 @@ pub fn on_op(state: &mut State, result: super::msg::OpResult) -> Vec<Effect> {
         OpResult::PlanLoaded(plan) => {
             let name = plan.name.clone();
             state.settings.plan = *plan;
+            super::control::recount(state);
             state.mark_board_dirty();
             super::toasts::show(state, format!("plan {name} loaded"));
             Vec::new()

@@ -10,6 +10,7 @@ pub mod reconcile;
 pub mod retention;
 pub mod steps;
 pub mod terminating;
+pub mod wave_tally;
 
 pub use blocked::{BlockReason, Blocked};
 pub use counts::{BlockedCounts, Contribution, Saturation, Scope};
