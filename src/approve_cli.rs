@@ -1,26 +1,25 @@
 //! `swarm approve NAME...` and `swarm revoke NAME...`: the TUI's `a` / `A` without the UI, for an
-//! operator's scripts. Same checks as the TUI (an item with a failing check is refused), same
-//! signature (`[approvals]`), same annotations.
+//! operator's scripts. The same core decides (`app::workitems::approval` / `revocation`: read-only,
+//! already approved, a failing check against every other item and the runs in flight) and the
+//! same executor signs (`[approvals]`) and records the annotations.
+use crate::app::State;
 use crate::app::msg::OpResult;
+use crate::app::workitems::{self, Refusal};
 use crate::cli::OutputFormat;
-use crate::domain::approval::{self, Approval, Claim, Policy};
-use crate::domain::checks::{self, Finding, Severity};
-use crate::domain::{Plan, WorkItem};
+use crate::domain::checks::Severity;
+use crate::domain::{ResourceKind, WorkItem};
+use crate::effects::{Headless, KubeCluster};
 use crate::sources::audit::AuditLog;
 use crate::sources::kube::{self, Target};
-use crate::sources::kube_ops;
-use crate::sources::signing::{self, Signer};
+use crate::sources::signing::Signer;
 use serde_json::json;
 
 pub struct ApproveEnv<'a> {
-    pub plan: &'a Plan,
+    /// Configured as the TUI is (plan, approvals policy, operator, guardrails, read-only); the
+    /// cluster's items and runs are loaded into it here.
+    pub state: State,
     pub target: &'a Target,
-    pub policy: Policy,
     pub signer: Signer,
-    pub operator: String,
-    pub head_prefix: String,
-    pub guardrails: crate::domain::wave::Guardrails,
-    pub read_only: bool,
     pub audit: Option<AuditLog>,
 }
 
@@ -51,11 +50,17 @@ fn find<'a>(items: &'a [WorkItem], name: &str) -> Result<&'a WorkItem, String> {
 /// Runs `approve` (or `revoke`) for `names`; returns the exit status.
 pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: OutputFormat) -> i32 {
     let verb = if revoke { "revoke" } else { "approve" };
-    if env.read_only {
+    let ApproveEnv {
+        mut state,
+        target,
+        signer,
+        audit,
+    } = env;
+    if state.settings.read_only {
         eprintln!("swarm {verb}: refused: read-only");
         return 1;
     }
-    let listing = match kube::list_all(env.target).await {
+    let listing = match kube::list_all(target).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("swarm {verb}: {e:#}");
@@ -64,74 +69,62 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
     };
     // Work items are what is approved: without their CRD there is nothing to do. Without the
     // AgentRun CRD there are no runs in flight for the checks to consider.
-    if listing
-        .missing
-        .contains(&crate::domain::ResourceKind::ImplementationSpec)
-    {
+    if listing.missing.contains(&ResourceKind::ImplementationSpec) {
         eprintln!(
             "swarm {verb}: {}",
-            kube::missing_crd_message(crate::domain::ResourceKind::ImplementationSpec)
+            kube::missing_crd_message(ResourceKind::ImplementationSpec)
         );
         return 2;
     }
-    let (items, runs) = (listing.items, listing.runs);
-    let conn = match env.target.connect().await {
+    let conn = match target.connect().await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("swarm {verb}: {e:#}");
             return 2;
         }
     };
-    let in_flight: Vec<&crate::domain::Run> =
-        runs.iter().filter(|r| r.phase.is_in_flight()).collect();
-    let now = chrono::Utc::now();
+    let items = listing.items;
+    for item in items.iter().cloned() {
+        state.cluster.upsert_item(item);
+    }
+    for run in listing.runs {
+        state.cluster.upsert_run(run);
+    }
+    let cluster = KubeCluster::new(kube::SharedClient::new(conn.client.clone()));
+    let operator = state.settings.operator.clone();
+    let mut executor = Headless::new(std::sync::Arc::new(cluster), audit.clone(), &operator);
+    executor.executor = executor.executor.with_signer(signer);
     let mut rows = Vec::new();
     for name in names {
-        let item = match find(&items, name) {
-            Ok(i) => i,
-            Err(e) => {
-                rows.push(Row {
-                    name: name.clone(),
-                    outcome: format!("refused: {e}"),
-                    code: 1,
-                });
-                continue;
-            }
-        };
-        let verdict = env.policy.verify(item, env.plan, now);
-        let row = if revoke {
-            if verdict == Approval::NotApproved {
-                Row {
-                    name: name.clone(),
-                    outcome: "not approved: nothing to revoke".into(),
-                    code: 0,
+        state.now = chrono::Utc::now();
+        let row = match find(&items, name) {
+            Err(e) => Row {
+                name: name.clone(),
+                outcome: format!("refused: {e}"),
+                code: 1,
+            },
+            Ok(item) => {
+                let decided = if revoke {
+                    workitems::revocation(&state, item)
+                } else {
+                    workitems::approval(&state, item)
+                };
+                match decided {
+                    Ok(effect) => carry_out(&mut executor, &state, item, effect, revoke).await,
+                    Err(refusal) => {
+                        // The executor records what it carries out; a refusal is recorded here.
+                        let row = refused(item, &refusal);
+                        if let Some(audit) = &audit {
+                            audit.record(verb, &item.key.to_string(), &row.outcome);
+                        }
+                        row
+                    }
                 }
-            } else {
-                let patch = approval::revoke_patch(item);
-                apply(&conn.client, item, &patch, "revoke", "revoked").await
             }
-        } else {
-            // The TUI's checks (`a`): the item against every other item and the runs in flight.
-            let others: Vec<&WorkItem> = items.iter().filter(|i| i.key != item.key).collect();
-            let findings = checks::check_item(
-                item,
-                &checks::Context {
-                    plan: env.plan,
-                    items: &others,
-                    in_flight: &in_flight,
-                    head_prefix: &env.head_prefix,
-                    allow_prompt_override: false,
-                    guardrails: &env.guardrails,
-                },
-            );
-            approve_one(&env, &conn.client, item, &verdict, &findings, now).await
         };
-        if let Some(audit) = &env.audit {
-            audit.record(verb, &item.key.to_string(), &row.outcome);
-        }
         rows.push(row);
     }
-    if !revoke && env.policy.is_unverified() {
+    if !revoke && state.settings.approvals.is_unverified() {
         eprintln!("{}", crate::wave_cli::UNVERIFIED_NOTE);
     }
     match output {
@@ -151,98 +144,65 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
     rows.iter().map(|r| r.code).max().unwrap_or(0)
 }
 
-async fn approve_one(
-    env: &ApproveEnv<'_>,
-    client: &::kube::Client,
-    item: &WorkItem,
-    verdict: &Approval,
-    findings: &[Finding],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Row {
+/// What a refusal says for one name (and its exit code: nothing to do is not a failure).
+fn refused(item: &WorkItem, refusal: &Refusal) -> Row {
     let name = item.key.name.clone();
-    if verdict.is_approved() {
-        return Row {
-            name,
-            outcome: format!("already {}", verdict.label()),
-            code: 0,
-        };
-    }
-    let errors: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
-    if !errors.is_empty() {
-        for f in &errors {
-            eprintln!("{f}");
-        }
-        return Row {
-            name,
-            outcome: format!("refused: {} failing check(s)", errors.len()),
-            code: 1,
-        };
-    }
-    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let claim = Claim::for_item(item, env.plan, &env.operator, &at);
-    let signer = env.signer.clone();
-    let (for_sign, claim_for_sign) = (item.clone(), claim.clone());
-    let patch = tokio::task::spawn_blocking(move || {
-        signing::approval_patch(&for_sign, &claim_for_sign, &signer)
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("signing stopped: {e}")));
-    let patch = match patch {
-        Ok(p) => p,
-        Err(e) => {
-            return Row {
-                name,
-                outcome: format!("refused: cannot sign: {e}"),
-                code: 1,
-            };
+    let (outcome, code) = match refusal {
+        Refusal::NotApproved => ("not approved: nothing to revoke".to_owned(), 0),
+        Refusal::AlreadyApproved(label) => (format!("already {label}"), 0),
+        Refusal::ReadOnly => ("refused: read-only".to_owned(), 1),
+        Refusal::FailingChecks(findings) => {
+            for f in findings.iter().filter(|f| f.severity == Severity::Error) {
+                eprintln!("{f}");
+            }
+            (format!("refused: {} failing check(s)", refusal.errors()), 1)
         }
     };
-    let mut row = apply(client, item, &patch, "approve", "").await;
-    if row.code == 0 {
-        row.outcome = env
-            .policy
-            .verify(&row_item(item, &patch), env.plan, now)
-            .label();
+    Row {
+        name,
+        outcome,
+        code,
     }
-    row
 }
 
-/// `item` as the patch leaves it (what the server now holds), to report the verdict.
-fn row_item(item: &WorkItem, patch: &serde_json::Value) -> WorkItem {
-    let mut out = item.clone();
-    for (k, v) in patch["metadata"]["annotations"]
-        .as_object()
-        .into_iter()
-        .flatten()
-    {
-        match v.as_str() {
-            Some(v) => out.annotations.insert(k.clone(), v.to_owned()),
-            None => out.annotations.remove(k),
-        };
-    }
-    out
-}
-
-async fn apply(
-    client: &::kube::Client,
+/// Runs the effect through the executor (which signs, patches and records it in the audit log)
+/// and reports the verdict on what the server now holds.
+async fn carry_out(
+    executor: &mut Headless,
+    state: &State,
     item: &WorkItem,
-    patch: &serde_json::Value,
-    what: &str,
-    done: &str,
+    effect: crate::app::Effect,
+    revoke: bool,
 ) -> Row {
-    match kube_ops::patch_work_item(client, item, patch, what).await {
-        OpResult::PatchFailed { message, .. } => Row {
-            name: item.key.name.clone(),
-            outcome: format!("failed: {message}"),
-            code: 3,
-        },
-        _ => Row {
-            name: item.key.name.clone(),
-            outcome: done.to_owned(),
+    let name = item.key.name.clone();
+    let results = executor.results(effect).await;
+    match results.into_iter().next() {
+        Some(OpResult::Patched { item: patched, .. }) => Row {
+            name,
+            outcome: if revoke {
+                "revoked".to_owned()
+            } else {
+                state.approval_of(&patched).label()
+            },
             code: 0,
+        },
+        Some(OpResult::PatchFailed { message, .. }) => Row {
+            name,
+            outcome: if message.starts_with(crate::effects::SIGNING_FAILED) {
+                format!("refused: {message}")
+            } else {
+                format!("failed: {message}")
+            },
+            code: if message.starts_with(crate::effects::SIGNING_FAILED) {
+                1
+            } else {
+                3
+            },
+        },
+        other => Row {
+            name,
+            outcome: format!("failed: no answer from the executor ({other:?})"),
+            code: 3,
         },
     }
 }

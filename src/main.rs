@@ -129,16 +129,14 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             let target = target(&cli, &config);
             let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
             configure(&mut state, &config, &keymap, cli.read_only);
+            state.settings.plan = plan;
+            state.settings.approvals = approvals.clone();
+            let audit = audit_log(&state.settings.operator);
             let env = swarm_cockpit::approve_cli::ApproveEnv {
-                plan: &plan,
+                state,
                 target: &target,
-                policy: approvals.clone(),
                 signer: signer.clone(),
-                operator: state.settings.operator.clone(),
-                head_prefix: state.settings.head_prefix.clone(),
-                guardrails: state.settings.guardrails.clone(),
-                read_only: state.settings.read_only,
-                audit: audit_log(&state.settings.operator),
+                audit,
             };
             return Ok(rt.block_on(swarm_cockpit::approve_cli::run(env, names, revoke, *output)));
         }

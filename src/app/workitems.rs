@@ -183,79 +183,143 @@ fn show_findings(state: &mut State, title: String, findings: Vec<Finding>) {
     }));
 }
 
-/// `a`: approve, refused with the findings while any check fails.
-pub fn approve(state: &mut State) -> Vec<Effect> {
+/// Why an approval or a revocation is refused (the TUI and `swarm approve` say the same).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    ReadOnly,
+    /// Already approved: the verdict's label (`approved by … · signed`).
+    AlreadyApproved(String),
+    NotApproved,
+    /// A check fails: every finding, the errors among them.
+    FailingChecks(Vec<Finding>),
+}
+
+impl Refusal {
+    pub fn errors(&self) -> usize {
+        match self {
+            Refusal::FailingChecks(f) => f
+                .iter()
+                .filter(|f| f.severity == checks::Severity::Error)
+                .count(),
+            _ => 0,
+        }
+    }
+}
+
+/// The approval of `item` as an effect (sign, then record), or why not: read-only, already
+/// approved, a failing check against everything the cockpit knows. The one rule for `a` and
+/// `swarm approve`.
+pub fn approval(state: &State, item: &WorkItem) -> Result<Effect, Refusal> {
     if state.settings.read_only {
-        super::toasts::show(state, "read-only: approving is disabled");
-        return Vec::new();
+        return Err(Refusal::ReadOnly);
     }
-    let Some(item) = selected_item(state).cloned() else {
-        super::toasts::show(state, "no work item selected");
-        return Vec::new();
-    };
-    if state.approval_of(&item).is_approved() {
-        super::toasts::show(state, format!("{} is already approved", item.key.name));
-        return Vec::new();
+    let verdict = state.approval_of(item);
+    if verdict.is_approved() {
+        return Err(Refusal::AlreadyApproved(verdict.label()));
     }
-    let findings = findings_for(state, &item);
+    let findings = findings_for(state, item);
     if has_errors(&findings) {
-        let errors = findings
-            .iter()
-            .filter(|f| f.severity == checks::Severity::Error)
-            .count();
-        show_findings(
-            state,
-            format!(
-                "Approval refused: {} has {errors} failing check(s)",
-                item.key.name
-            ),
-            findings,
-        );
-        return Vec::new();
+        return Err(Refusal::FailingChecks(findings));
     }
     let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let claim = Claim::for_item(&item, &state.settings.plan, &state.settings.operator, &at);
-    super::toasts::show(
-        state,
-        if state.settings.approvals.is_unverified() {
-            format!(
-                "approving {} (unverified: no [approvals] allowed_signers configured)…",
-                item.key.name
-            )
-        } else {
-            format!("signing the approval of {}…", item.key.name)
-        },
-    );
-    vec![Effect::ApproveWorkItem {
-        item: Box::new(item),
+    let claim = Claim::for_item(item, &state.settings.plan, &state.settings.operator, &at);
+    Ok(Effect::ApproveWorkItem {
+        item: Box::new(item.clone()),
         claim,
-    }]
+    })
+}
+
+/// The revocation of `item`'s approval (also clears a stale one) as an effect, or why not. The
+/// one rule for `A` and `swarm revoke`.
+pub fn revocation(state: &State, item: &WorkItem) -> Result<Effect, Refusal> {
+    if state.settings.read_only {
+        return Err(Refusal::ReadOnly);
+    }
+    if state.approval_of(item) == Approval::NotApproved {
+        return Err(Refusal::NotApproved);
+    }
+    Ok(Effect::PatchWorkItem {
+        item: Box::new(item.clone()),
+        patch: crate::domain::approval::revoke_patch(item),
+        what: "revoke",
+    })
+}
+
+/// `a`: approve, refused with the findings while any check fails.
+pub fn approve(state: &mut State) -> Vec<Effect> {
+    let Some(item) = selected_item(state).cloned() else {
+        let text = if state.settings.read_only {
+            "read-only: approving is disabled"
+        } else {
+            "no work item selected"
+        };
+        super::toasts::show(state, text);
+        return Vec::new();
+    };
+    match approval(state, &item) {
+        Ok(effect) => {
+            let text = if state.settings.approvals.is_unverified() {
+                format!(
+                    "approving {} (unverified: no [approvals] allowed_signers configured)…",
+                    item.key.name
+                )
+            } else {
+                format!("signing the approval of {}…", item.key.name)
+            };
+            super::toasts::show(state, text);
+            vec![effect]
+        }
+        Err(Refusal::FailingChecks(findings)) => {
+            let errors = Refusal::FailingChecks(findings.clone()).errors();
+            show_findings(
+                state,
+                format!(
+                    "Approval refused: {} has {errors} failing check(s)",
+                    item.key.name
+                ),
+                findings,
+            );
+            Vec::new()
+        }
+        Err(Refusal::ReadOnly) => {
+            super::toasts::show(state, "read-only: approving is disabled");
+            Vec::new()
+        }
+        Err(Refusal::AlreadyApproved(_) | Refusal::NotApproved) => {
+            super::toasts::show(state, format!("{} is already approved", item.key.name));
+            Vec::new()
+        }
+    }
 }
 
 /// `A`: revoke an approval (also clears a stale one).
 pub fn revoke(state: &mut State) -> Vec<Effect> {
-    if state.settings.read_only {
-        super::toasts::show(state, "read-only: revoking is disabled");
-        return Vec::new();
-    }
     let Some(item) = selected_item(state).cloned() else {
-        super::toasts::show(state, "no work item selected");
+        let text = if state.settings.read_only {
+            "read-only: revoking is disabled"
+        } else {
+            "no work item selected"
+        };
+        super::toasts::show(state, text);
         return Vec::new();
     };
-    if state.approval_of(&item) == Approval::NotApproved {
-        super::toasts::show(state, format!("{} is not approved", item.key.name));
-        return Vec::new();
+    match revocation(state, &item) {
+        Ok(effect) => {
+            super::toasts::show(
+                state,
+                format!("revoking the approval of {}…", item.key.name),
+            );
+            vec![effect]
+        }
+        Err(Refusal::ReadOnly) => {
+            super::toasts::show(state, "read-only: revoking is disabled");
+            Vec::new()
+        }
+        Err(_) => {
+            super::toasts::show(state, format!("{} is not approved", item.key.name));
+            Vec::new()
+        }
     }
-    let patch = crate::domain::approval::revoke_patch(&item);
-    super::toasts::show(
-        state,
-        format!("revoking the approval of {}…", item.key.name),
-    );
-    vec![Effect::PatchWorkItem {
-        item: Box::new(item),
-        patch,
-        what: "revoke",
-    }]
 }
 
 /// Keys while the editor is open.

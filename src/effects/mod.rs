@@ -394,6 +394,10 @@ impl Executor {
     }
 }
 
+/// How a failed signature starts its message (`swarm approve` reports it as a refusal, not a
+/// server failure).
+pub const SIGNING_FAILED: &str = "cannot sign: ";
+
 /// The executor without a UI (`swarm wave`, tests): carries out one effect at a time and hands
 /// back the messages it sent, once nothing is in flight.
 pub struct Headless {
@@ -523,7 +527,7 @@ impl Mutator {
             Err(message) => {
                 let result = OpResult::PatchFailed {
                     what: "approve".into(),
-                    message,
+                    message: format!("{SIGNING_FAILED}{message}"),
                 };
                 self.record("approve", &item.key.to_string(), &outcome_text(&result));
                 self.send(Msg::Op(result)).await;
