@@ -105,18 +105,14 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             let target = target(&cli, &config);
             let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
             configure(&mut state, &config, &keymap, cli.read_only);
-            let mut settings = state.settings.launch_settings.clone();
-            settings.operator = state.settings.operator.clone();
+            state.settings.plan = plan;
+            state.settings.approvals = approvals.clone();
+            let audit = audit_log(&state.settings.operator);
             let env = swarm_cockpit::wave_cli::WaveEnv {
-                plan: &plan,
+                state,
                 target: &target,
-                settings,
-                guardrails: state.settings.guardrails.clone(),
-                head_prefix: state.settings.head_prefix.clone(),
-                read_only: state.settings.read_only,
-                audit: audit_log(&state.settings.operator),
+                audit,
                 github: rt.block_on(async { github_client(&config) }),
-                approvals: approvals.clone(),
             };
             return Ok(rt.block_on(swarm_cockpit::wave_cli::run(env, command)));
         }

@@ -1,32 +1,32 @@
-//! `swarm wave plan|launch|cancel`: the wave planner without the UI, for scripts and CI. Works on
-//! the same pure functions as the planner; prints human text or JSON.
-use crate::app::Effect;
+//! `swarm wave plan|launch|cancel`: the wave planner without the UI, for scripts and CI. The
+//! cluster's items, runs and PRs are loaded into the cockpit's own `State`, and the planner's
+//! core decides (`app::waves`: waves, gates, manifests; `app::control`: launch holds) and its
+//! executor acts; this file only prints human text or JSON.
+use crate::app::control::{self, SwarmEvent};
 use crate::app::msg::{LaunchOutcome, OpResult};
+use crate::app::waves as app_waves;
+use crate::app::{Effect, State};
 use crate::cli::{OutputFormat, WaveCommand};
 use crate::domain::checks::{Finding, Severity, has_errors};
 use crate::domain::control::follow::{self, Intent, Outcome};
 use crate::domain::pr::{PrKey, PullRequest};
 use crate::domain::pr_link::{self, PrLink};
-use crate::domain::wave::{self, GateContext, Guardrails, LaunchSettings, Overrides, Wave};
-use crate::domain::{ObjectKey, Plan, Run, WorkItem, labels, placement};
+use crate::domain::wave::{self, Overrides, Wave};
+use crate::domain::{ObjectKey, Run, WorkItem, labels, placement};
 use crate::effects::{Headless, KubeCluster};
 use crate::sources::audit::AuditLog;
 use crate::sources::kube::{self, Target};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub struct WaveEnv<'a> {
-    pub plan: &'a Plan,
+    /// Configured as the TUI is (plan, launch settings, guardrails, approvals policy, operator,
+    /// read-only); the cluster's data is loaded into it here.
+    pub state: State,
     pub target: &'a Target,
-    pub settings: LaunchSettings,
-    pub guardrails: Guardrails,
-    pub head_prefix: String,
-    pub read_only: bool,
     pub audit: Option<AuditLog>,
     /// When a token is configured: PR states for the merge-order gate.
     pub github: Option<crate::sources::github::GitHubClient>,
-    /// Whose approvals count (`[approvals]`).
-    pub approvals: crate::domain::approval::Policy,
 }
 
 /// The PRs of the work items' runs, fetched in batches of GraphQL aliases, keyed as the cockpit
@@ -57,48 +57,34 @@ async fn fetch_prs(
     Ok(found)
 }
 
-fn gates_of(
-    env: &WaveEnv,
-    prs: &HashMap<PrKey, PullRequest>,
-    items: &[WorkItem],
-    runs: &[Run],
-    waves: &[Wave],
-    wave: &Wave,
-    overrides: &Overrides,
-) -> Vec<Finding> {
-    let all: Vec<&WorkItem> = items.iter().collect();
-    let runs: Vec<&Run> = runs.iter().collect();
-    // Without a GitHub token PR states are unknown: an earlier wave counts as not merged.
-    let pr_state = |item: &WorkItem| pr_link::item_pr_state(prs, item, runs.iter().copied());
-    let ctx = GateContext {
-        plan: env.plan,
-        all_items: &all,
-        runs: &runs,
-        pr_state: &pr_state,
-        head_prefix: &env.head_prefix,
-        guardrails: &env.guardrails,
-        settings: &env.settings,
-        overrides,
-        approvals: &env.approvals,
-        now: chrono::Utc::now(),
-    };
-    wave::gate_wave(wave, waves, &ctx)
+/// The planner's gates for wave `w` (one of `waves`).
+fn gates_of(state: &State, waves: &[Wave], w: &Wave, overrides: &Overrides) -> Vec<Finding> {
+    let index = waves
+        .iter()
+        .position(|x| x.number == w.number)
+        .unwrap_or(usize::MAX);
+    app_waves::gates(state, waves, index, overrides)
 }
 
 /// What `swarm wave launch` (and `swarm approve`) say when no allowed signers are configured.
 pub const UNVERIFIED_NOTE: &str = "swarm: approvals are UNVERIFIED: no [approvals] allowed_signers is configured, so anyone with write access to the cluster could have written them (see README, \"Signed approvals\")";
 
 /// The target's connection and the cockpit's executor over it, acting as the configured operator.
-async fn executor(env: &WaveEnv<'_>, what: &str) -> Option<(kube::Connection, Headless)> {
-    match env.target.connect().await {
+async fn executor(
+    target: &Target,
+    audit: Option<AuditLog>,
+    state: &State,
+    what: &str,
+) -> Option<(kube::Connection, Headless)> {
+    match target.connect().await {
         Ok(conn) => {
             let cluster = KubeCluster::new(kube::SharedClient::new(conn.client.clone()));
             let headless = Headless::new(
                 std::sync::Arc::new(cluster),
-                env.audit.clone(),
-                &env.settings.operator,
+                audit,
+                &state.settings.operator,
             );
-            Some((conn, headless.with_read_only(env.read_only)))
+            Some((conn, headless.with_read_only(state.settings.read_only)))
         }
         Err(e) => {
             eprintln!("{what}: {e:#}");
@@ -107,42 +93,32 @@ async fn executor(env: &WaveEnv<'_>, what: &str) -> Option<(kube::Connection, He
     }
 }
 
-/// The launch's holds: a saturated queue in a target namespace (from the listed runs), a frozen
-/// or paused Swarm there (listed now; a cluster without the Swarm CRD has none).
-async fn launch_hold(conn: &kube::Connection, runs: &[Run], manifests: &[Value]) -> Vec<String> {
-    use crate::domain::control::counts::{BlockedCounts, Contribution};
-    let mut counts = BlockedCounts::default();
-    for r in runs {
-        let c = crate::domain::control::blocked::blocked(r).map(|b| Contribution {
-            reason: b.reason,
-            lane: r.lane.clone(),
-            namespace: r.key.namespace.clone(),
-            repository: r.repository.clone(),
-            agent: r.agent.clone(),
-        });
-        counts.set(&r.key, c);
-    }
-    let saturated = counts.saturated(crate::app::control::Control::default().saturation_threshold);
-    let namespaces: std::collections::BTreeSet<&str> = manifests
+/// The launch's holds, as the planner asks them (`app::control::launch_warnings`): a saturated
+/// queue in a target namespace, a frozen or paused Swarm there (listed now into the state; a
+/// cluster without the Swarm CRD has none).
+async fn launch_hold(
+    conn: &kube::Connection,
+    state: &mut State,
+    manifests: &[Value],
+) -> Vec<String> {
+    let namespaces: std::collections::BTreeSet<String> = manifests
         .iter()
-        .filter_map(|m| m["metadata"]["namespace"].as_str())
+        .filter_map(|m| m["metadata"]["namespace"].as_str().map(str::to_owned))
         .collect();
-    let now = chrono::Utc::now();
     let mut out = Vec::new();
-    for ns in namespaces {
-        let swarms = match crate::sources::swarm_watch::list(&conn.client, Some(ns)).await {
-            Ok(s) => s,
-            Err(e) => {
-                out.push(format!("⚠ Swarms in {ns} could not be listed: {e}"));
-                Vec::new()
+    for ns in &namespaces {
+        match crate::sources::swarm_watch::list(&conn.client, Some(ns)).await {
+            Ok(swarms) => {
+                for swarm in swarms {
+                    control::on_swarm(state, SwarmEvent::Applied(Box::new(swarm)));
+                }
             }
-        };
-        out.extend(crate::domain::control::counts::launch_hold(
-            &saturated,
-            swarms.iter(),
-            ns,
-            now,
-        ));
+            Err(e) => out.push(format!("⚠ Swarms in {ns} could not be listed: {e}")),
+        }
+    }
+    state.now = chrono::Utc::now();
+    for ns in &namespaces {
+        out.extend(control::launch_warnings(state, ns));
     }
     out
 }
@@ -198,8 +174,14 @@ fn print_findings(findings: &[Finding]) {
 }
 
 /// Runs a wave command; returns the exit status.
-pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
-    let listing = match kube::list_all(env.target).await {
+pub async fn run(env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
+    let WaveEnv {
+        mut state,
+        target,
+        audit,
+        mut github,
+    } = env;
+    let listing = match kube::list_all(target).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("swarm wave: {e:#}");
@@ -230,6 +212,12 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         }
     }
     let (items, runs) = (listing.items, listing.runs);
+    for item in items.iter().cloned() {
+        state.cluster.upsert_item(item);
+    }
+    for run in runs.iter().cloned() {
+        state.cluster.upsert_run(run);
+    }
     // What could not be checked, for the JSON output (the text output said so on stderr).
     let skipped: Vec<String> = runs_missing
         .then(|| {
@@ -240,7 +228,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         })
         .into_iter()
         .collect();
-    let prs = match env.github.as_mut() {
+    let prs = match github.as_mut() {
         Some(github) => match fetch_prs(github, &items, &runs).await {
             Ok(prs) => prs,
             Err(e) => {
@@ -252,20 +240,24 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
         },
         None => HashMap::new(),
     };
-    let waves = wave::plan_waves(items.iter(), env.plan);
-    let now = chrono::Utc::now();
+    for pr in prs.into_values() {
+        state.cluster.upsert_pr(pr);
+    }
+    // Blocked counts (saturation) and the rest of the control room's tallies, as the TUI keeps them.
+    control::recount(&mut state);
+    state.now = chrono::Utc::now();
+    let waves = app_waves::waves(&state);
     let find = |n: u32| waves.iter().find(|w| w.number == n);
     match command {
         WaveCommand::Plan { wave: only, output } => {
             let mut out = Vec::new();
             for w in waves.iter().filter(|w| only.is_none_or(|n| n == w.number)) {
-                let findings =
-                    gates_of(&env, &prs, &items, &runs, &waves, w, &Overrides::default());
+                let findings = gates_of(&state, &waves, w, &Overrides::default());
                 out.push(json!({
                     "number": w.number,
                     "title": w.title,
                     "items": w.items.iter().map(|i| json!({
-                        "name": i.key.name, "lane": i.lane, "approval": env.approvals.verify(i, env.plan, now).label(), "head": i.head(),
+                        "name": i.key.name, "lane": i.lane, "approval": state.approval_of(i).label(), "head": i.head(),
                         "run": wave::run_name(i, w.number),
                     })).collect::<Vec<_>>(),
                     "launchable": !has_errors(&findings),
@@ -330,9 +322,9 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                 unmerged_previous_wave: *override_unmerged,
                 prompt: *prompt_override,
             };
-            let findings = gates_of(&env, &prs, &items, &runs, &waves, w, &overrides);
+            let findings = gates_of(&state, &waves, w, &overrides);
             print_findings(&findings);
-            if env.approvals.is_unverified() {
+            if state.settings.approvals.is_unverified() {
                 eprintln!("{UNVERIFIED_NOTE}");
             }
             if has_errors(&findings) {
@@ -345,12 +337,7 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                 );
                 return 1;
             }
-            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let manifests: Vec<Value> = w
-                .items
-                .iter()
-                .map(|i| wave::run_manifest(i, w.number, env.plan, &env.settings, &at, &overrides))
-                .collect();
+            let manifests = app_waves::manifests(&state, w, &overrides);
             if *dry_run {
                 match output {
                     OutputFormat::Json => println!(
@@ -366,16 +353,18 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                 }
                 return 0;
             }
-            if env.read_only {
+            if state.settings.read_only {
                 eprintln!("swarm wave launch: refused: read-only");
                 return 1;
             }
-            let Some((conn, mut executor)) = executor(&env, "swarm wave launch").await else {
+            let Some((conn, mut executor)) =
+                executor(target, audit.clone(), &state, "swarm wave launch").await
+            else {
                 return 2;
             };
             // The confirmation the planner asks: new work would wait behind a saturated queue
             // or a frozen / paused Swarm.
-            let hold = launch_hold(&conn, &runs, &manifests).await;
+            let hold = launch_hold(&conn, &mut state, &manifests).await;
             if !hold.is_empty() {
                 for h in &hold {
                     eprintln!("{h}");
@@ -444,15 +433,24 @@ pub async fn run(mut env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
             timeout,
             output,
         } => {
-            if env.read_only {
+            if state.settings.read_only {
                 eprintln!("swarm wave cancel: refused: read-only");
                 return 1;
             }
             // The planner's rule: a run's wave is its label, else its work item's.
-            let by_key: BTreeMap<ObjectKey, WorkItem> =
-                items.iter().map(|i| (i.key.clone(), i.clone())).collect();
-            let targets = placement::wave_targets(&runs, &by_key, env.plan, *n, *delete);
-            let Some((conn, mut executor)) = executor(&env, "swarm wave cancel").await else {
+            let targets: Vec<Run> = placement::wave_targets(
+                state.cluster.runs.values(),
+                &state.cluster.items,
+                &state.settings.plan,
+                *n,
+                *delete,
+            )
+            .into_iter()
+            .cloned()
+            .collect();
+            let Some((conn, mut executor)) =
+                executor(target, audit.clone(), &state, "swarm wave cancel").await
+            else {
                 return 2;
             };
             let mut rows = Vec::new();
