@@ -53,6 +53,9 @@ pub struct GitHubView {
     /// or the PRs changed, so drawing a lane header never walks its runs.
     lane_counts: Vec<LanePrs>,
     pub(super) lane_counts_dirty: bool,
+    /// Columns whose cards moved since the last [`State::ensure_board`]: recounted then, once,
+    /// however many events moved them (a 10,000-run list must not recount a lane per run).
+    stale_lanes: std::collections::BTreeSet<usize>,
 }
 
 impl GitHubView {
@@ -73,13 +76,24 @@ pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
     state.github.lane_counts_dirty = true;
 }
 
-/// Recomputes the lane headers' PR counts when the board or the PRs changed.
+/// Recomputes the lane headers' PR counts when the board or the PRs changed: every lane, or the
+/// lanes whose cards moved.
 pub(super) fn ensure_lane_counts(state: &mut State) {
     if !state.github.lane_counts_dirty
         && state.github.lane_counts.len() == state.board_view().columns.len()
     {
+        if !state.github.stale_lanes.is_empty() {
+            let stale = std::mem::take(&mut state.github.stale_lanes);
+            for i in stale {
+                if let Some(column) = state.board_view().columns.get(i) {
+                    let counts = column_prs(state, column);
+                    state.github.lane_counts[i] = counts;
+                }
+            }
+        }
         return;
     }
+    state.github.stale_lanes.clear();
     let counts = state
         .board_view()
         .columns
@@ -90,17 +104,15 @@ pub(super) fn ensure_lane_counts(state: &mut State) {
     state.github.lane_counts_dirty = false;
 }
 
-/// Recounts the PRs of the columns an event changed (the others cannot have changed).
+/// Marks the columns an event changed (the others cannot have changed) for a recount at the next
+/// [`State::ensure_board`].
 pub(super) fn recount_lanes(state: &mut State, columns: &[usize]) {
     if state.github.lane_counts.len() != state.board_view().columns.len() {
         state.github.lane_counts_dirty = true;
         return;
     }
-    for &i in columns {
-        if let Some(column) = state.board_view().columns.get(i) {
-            let counts = column_prs(state, column);
-            state.github.lane_counts[i] = counts;
-        }
+    if !columns.is_empty() {
+        state.github.stale_lanes.extend(columns.iter().copied());
     }
 }
 
