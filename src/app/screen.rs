@@ -9,6 +9,7 @@ use super::audit::AuditScreen;
 use super::editor::Editor;
 use super::logs::LogView;
 use super::palette::Palette;
+use super::reconcile::ReconcileView;
 use super::waves::{Confirm, WaveView};
 use crate::domain::checks::Finding;
 use crate::domain::manifest::ItemDraft;
@@ -46,6 +47,8 @@ pub enum Screen {
     Logs(Box<LogView>),
     /// The conflict matrix and merge train.
     Audit(AuditScreen),
+    /// Runs and PRs that disagree.
+    Reconcile(ReconcileView),
 }
 
 /// Which screen, without its state: what key tables, help and the status line go by.
@@ -63,6 +66,7 @@ pub enum Mode {
     Palette,
     Logs,
     Audit,
+    Reconcile,
 }
 
 impl Screen {
@@ -79,6 +83,7 @@ impl Screen {
             Screen::Palette(_) => Mode::Palette,
             Screen::Logs(_) => Mode::Logs,
             Screen::Audit(_) => Mode::Audit,
+            Screen::Reconcile(_) => Mode::Reconcile,
         }
     }
 }
@@ -240,6 +245,13 @@ impl Screens {
     pub fn audit(&self) -> Option<&AuditScreen> {
         self.iter().find_map(|s| match s {
             Screen::Audit(a) => Some(a),
+            _ => None,
+        })
+    }
+
+    pub fn reconcile(&self) -> Option<&ReconcileView> {
+        self.iter().find_map(|s| match s {
+            Screen::Reconcile(r) => Some(r),
             _ => None,
         })
     }

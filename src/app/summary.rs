@@ -109,6 +109,12 @@ pub fn parts(state: &State) -> Vec<Part> {
         rank: 1,
     });
     out.push(Part {
+        glyph: Glyph::Badge(Badge::Reconcile),
+        count: state.cluster.control.reconcile.total() as u32,
+        word: "to reconcile",
+        rank: 3,
+    });
+    out.push(Part {
         glyph: Glyph::Badge(Badge::Stuck),
         count: stuck,
         word: "stuck",

@@ -165,6 +165,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Palette => super::palette::on_key(state, key),
         Mode::Logs => super::logs::on_key(state, key),
         Mode::Audit => super::audit::on_key(state, key),
+        Mode::Reconcile => super::reconcile::on_key(state, key),
         Mode::Help => super::help::on_key(state, key),
         Mode::Detail => detail_key(state, key),
         Mode::Board if state.ui.filter_editing => {
@@ -255,8 +256,30 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Retain => return super::control::retain(state),
         Action::SaveLogs => return super::control::save_logs(state),
         Action::Audit => return super::audit::open(state, None),
+        Action::Reconcile => return super::reconcile::open(state),
     }
     Vec::new()
+}
+
+/// Selects a run's card on the board (clearing a filter that hides it) and opens its details
+/// in place of the `from` screen that jumped there.
+pub(super) fn jump_to_run(state: &mut State, key: crate::domain::ObjectKey, from: Mode) {
+    let id = super::board::CardId::Run(key);
+    if state.board_view().position(&id).is_none() && !state.ui.filter.is_empty() {
+        state.ui.filter.clear();
+        state.mark_board_dirty();
+    }
+    state.ensure_board();
+    match state.board_view().position(&id) {
+        Some((lane, card)) => {
+            state.ui.lane = lane;
+            state.ui.card = card;
+            state.ui.selected = Some(id);
+            state.screens.close(from);
+            state.screens.open(Screen::Detail { scroll: 0 });
+        }
+        None => super::toasts::show(state, "that run is no longer on the board"),
+    }
 }
 
 fn edit_filter(state: &mut State, key: KeyEvent) {

@@ -109,11 +109,7 @@ fn pushed(run: &Run) -> Vec<Branch> {
     out
 }
 
-fn unindex<K: std::hash::Hash + Eq, V: Ord>(
-    map: &mut HashMap<K, BTreeSet<V>>,
-    at: &K,
-    value: &V,
-) {
+fn unindex<K: std::hash::Hash + Eq, V: Ord>(map: &mut HashMap<K, BTreeSet<V>>, at: &K, value: &V) {
     if let Some(set) = map.get_mut(at) {
         set.remove(value);
         if set.is_empty() {
@@ -226,7 +222,13 @@ impl Ledger {
         for n in std::iter::once(&number).chain(before.as_ref()) {
             affected.extend(self.runs_by_number.get(n).into_iter().flatten().cloned());
         }
-        affected.extend(self.runs_by_branch.get(&branch).into_iter().flatten().cloned());
+        affected.extend(
+            self.runs_by_branch
+                .get(&branch)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
         for key in affected {
             self.refresh_own(&key, view);
         }
@@ -343,7 +345,11 @@ impl Ledger {
     }
 
     fn is_flagged(&self, entry: &Entry) -> bool {
-        !entry.own.is_empty() || entry.key.as_ref().is_some_and(|g| self.shared.contains_key(g))
+        !entry.own.is_empty()
+            || entry
+                .key
+                .as_ref()
+                .is_some_and(|g| self.shared.contains_key(g))
     }
 
     /// Moves a run's count to where it belongs now (its lane, or nowhere when it is fine).
@@ -476,7 +482,13 @@ mod tests {
 
     fn event() -> impl Strategy<Value = Event> {
         let run = (
-            (0u8..6, 0u8..2, 0..PHASES.len(), 0..REPOS.len(), 0..HEADS.len()),
+            (
+                0u8..6,
+                0u8..2,
+                0..PHASES.len(),
+                0..REPOS.len(),
+                0..HEADS.len(),
+            ),
             (
                 0..REAL.len(),
                 proptest::option::of(0u8..2),

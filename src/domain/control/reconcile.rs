@@ -64,17 +64,15 @@ impl Finding {
     /// What to look at next.
     pub fn advice(&self) -> &'static str {
         match self {
-            Finding::NoPr { .. } => {
-                "the run succeeded but no PR is open on its branch: read its logs and the runner's report"
-            }
+            Finding::NoPr { .. } => "no PR on its branch: read its logs and the runner's report",
             Finding::OrphanPr { .. } => {
-                "no run pushes this branch any more: review and merge or close the PR by hand"
+                "no run pushes this branch any more: merge or close the PR by hand"
             }
             Finding::HeadRenamed { .. } => {
-                "another run held the branch asked for: the PR, if any, is on the pushed one"
+                "the branch asked for was taken: its PR, if any, is on the pushed one"
             }
             Finding::SharedKey { .. } => {
-                "the controller admits one run per key: the others are refused as Duplicate"
+                "one run per key is admitted: the others are refused as Duplicate"
             }
         }
     }
