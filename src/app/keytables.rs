@@ -85,7 +85,9 @@ key_table! {
         PageUp "page_up" ["ctrl-u", "pgup"] "page up";
         Top "top" ["g", "home"] "top";
         Bottom "bottom" ["G", "end"] "bottom";
-        Logs "logs" ["l", "L", "right"] "the run's logs" => "logs";
+        NextStep "next_step" ["tab"] "select the next workflow step (l then opens the logs of its attempt's pod)" => "step";
+        PrevStep "prev_step" ["shift-tab"] "select the previous workflow step";
+        Logs "logs" ["l", "L", "right"] "the run's logs (of the selected step's pod when one is selected)" => "logs";
         OpenPr "open_pr" ["o"] "open the run's pull request in the browser" => "open PR";
         Refresh "refresh" ["r"] "refresh pull requests from GitHub now" => "refresh";
         EditItem "edit_item" ["e"] "edit the work item";

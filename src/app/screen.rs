@@ -27,8 +27,9 @@ pub struct FindingsView {
 pub enum Screen {
     #[default]
     Board,
-    /// The detail pane of the selected card.
-    Detail { scroll: u16 },
+    /// The detail pane of the selected card; `step`: the workflow step selected (its pod's logs
+    /// are what `l` opens).
+    Detail { scroll: u16, step: Option<usize> },
     /// `?`: the key tables of the screen behind it.
     Help { scroll: u16 },
     /// The work item editor.
@@ -70,6 +71,14 @@ pub enum Mode {
 }
 
 impl Screen {
+    /// The detail pane, at its top, no step selected.
+    pub fn detail() -> Screen {
+        Screen::Detail {
+            scroll: 0,
+            step: None,
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         match self {
             Screen::Board => Mode::Board,
@@ -266,7 +275,15 @@ impl Screens {
     /// The detail pane's scroll, when it is in front.
     pub fn detail_scroll(&self) -> Option<u16> {
         match self.front {
-            Screen::Detail { scroll } => Some(scroll),
+            Screen::Detail { scroll, .. } => Some(scroll),
+            _ => None,
+        }
+    }
+
+    /// The workflow step selected in the detail pane, when it is in front.
+    pub fn detail_step(&self) -> Option<usize> {
+        match self.front {
+            Screen::Detail { step, .. } => step,
             _ => None,
         }
     }
@@ -286,7 +303,10 @@ mod tests {
     #[test]
     fn back_returns_to_the_screen_underneath_with_its_state() {
         let mut s = Screens::default();
-        s.open(Screen::Detail { scroll: 7 });
+        s.open(Screen::detail());
+        if let Screen::Detail { scroll, .. } = s.front_mut() {
+            *scroll = 7;
+        }
         s.open(Screen::Help { scroll: 0 });
         assert_eq!(s.mode(), Mode::Help);
         assert_eq!(s.behind_mode(), Mode::Detail);
@@ -308,7 +328,7 @@ mod tests {
         let modes: Vec<Mode> = closed.iter().map(Screen::mode).collect();
         assert_eq!(modes, vec![Mode::Help, Mode::Waves]);
         assert_eq!(s.mode(), Mode::Board);
-        s.open(Screen::Detail { scroll: 0 });
+        s.open(Screen::detail());
         s.open(Screen::Board);
         assert_eq!(s.mode(), Mode::Board);
         assert_eq!(s.iter().count(), 1);

@@ -384,14 +384,21 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
 
     if !run.steps.is_empty() {
         heading(out, "Steps", theme);
-        for s in &run.steps {
+        let selected = state.screens.detail_step();
+        for (i, s) in run.steps.iter().enumerate() {
             let style = match s.phase {
                 steps::StepPhase::Failed => error,
                 steps::StepPhase::Retrying => warn,
                 _ => plain,
             };
+            // The step `l` opens the pod of (selected with tab / shift-tab).
+            let (marker, style) = if selected == Some(i) {
+                ("▸ ", theme.selected())
+            } else {
+                ("  ", style)
+            };
             out.push(Line::from(Span::styled(
-                format!("  {}", s.summary(now)),
+                format!("{marker}{}", s.summary(now)),
                 style,
             )));
             if let Some(m) = &s.message {
