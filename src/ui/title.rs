@@ -45,15 +45,24 @@ pub fn fit(
             .sum::<usize>()
             + 1
     };
+    // A part that means nothing without its word goes with it.
+    let with = |words: Words| -> Vec<Part> {
+        parts
+            .iter()
+            .filter(|p| !p.needs_word || words.shows(p))
+            .copied()
+            .collect()
+    };
     let mut ranks: Vec<u8> = parts.iter().map(|p| p.rank).collect();
     ranks.sort_unstable();
     ranks.dedup();
     for words in ranks.into_iter().rev().map(|r| Words(Some(r))) {
-        if width_of(parts, words) <= width {
-            return (parts.to_vec(), words);
+        let shown = with(words);
+        if width_of(&shown, words) <= width {
+            return (shown, words);
         }
     }
-    let mut kept = parts.to_vec();
+    let mut kept = with(Words::NONE);
     while !kept.is_empty() && width_of(&kept, Words::NONE) > width {
         let least = kept
             .iter()
@@ -143,6 +152,7 @@ mod tests {
             count,
             word,
             rank,
+            needs_word: false,
         }
     }
 
@@ -180,5 +190,25 @@ mod tests {
         assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["failed"]);
         assert!(fit(&parts, 2, one).0.is_empty());
         assert!(Words::ALL.shows(&parts[2]));
+    }
+
+    #[test]
+    fn a_part_that_needs_its_word_goes_with_it() {
+        let recent = Part {
+            needs_word: true,
+            ..part("in 1h", 2, 0)
+        };
+        let parts = [part("running", 4, 4), part("failed", 3, 0), recent];
+        let one = |_: &Part| 1;
+        // ' ⚠4 ⚠3 failed ⚠2 in 1h ' is 23 wide: words kept for rank 0.
+        let (shown, words) = fit(&parts, 23, one);
+        assert_eq!((shown.len(), words), (3, Words(Some(0))));
+        // Narrower: no words, and '⚠2' alone would read as another count: it goes.
+        let (shown, words) = fit(&parts, 12, one);
+        assert_eq!(words, Words::NONE);
+        assert_eq!(
+            shown.iter().map(|p| p.word).collect::<Vec<_>>(),
+            ["running", "failed"]
+        );
     }
 }
