@@ -214,6 +214,25 @@ fn detail_of_a_retrying_run_and_of_a_finished_run_about_to_go_at_200x60() {
     insta::assert_snapshot!("detail_retention", render(&mut s, 200, 60));
 }
 
+/// `tab` in the details selects a step (the second: `implement`, retrying): marked in Steps,
+/// named in the title with what `l` does.
+#[test]
+fn detail_with_a_step_selected_at_120x40() {
+    let mut s = morning();
+    select(&mut s, "retrying");
+    press(
+        &mut s,
+        [
+            key(crossterm::event::KeyCode::Enter),
+            key(crossterm::event::KeyCode::Tab),
+            key(crossterm::event::KeyCode::Tab),
+        ],
+    );
+    let screen = render(&mut s, 120, 40);
+    assert!(screen.contains("▸ implement Retrying"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn detail_of_a_rate_limited_run_at_80x24() {
     let mut s = morning();

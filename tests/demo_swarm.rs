@@ -141,9 +141,10 @@ fn prs_open_go_green_and_merge() {
 }
 
 /// The control room's story plays in the demo: a retried step, a saturated queue (and a rate
-/// limit with its countdown), a cancel a retry undoes, a deletion held by its finalizer, and a
-/// retention warning on a finished run whose PR is open — each seen at some point, with the
-/// clock running as in `swarm demo`.
+/// limit with its countdown), a cancel a retry undoes, a deletion held by its finalizer, a
+/// retention warning on a finished run whose PR is open, and the reconciliation's findings (an
+/// orphan PR, a renamed branch, a run finished without a PR) — each seen at some point, with
+/// the clock running as in `swarm demo`.
 #[test]
 fn control_room_story_plays() {
     use swarm_cockpit::domain::control::{blocked, follow, retention, steps, terminating};
@@ -182,13 +183,19 @@ fn control_room_story_plays() {
                 seen.insert("retention warning");
             }
         }
+        for f in state.cluster.control.reconcile.iter() {
+            seen.insert(f.kind());
+        }
         elapsed += 5.0;
     }
     assert_eq!(
         seen.into_iter().collect::<Vec<_>>(),
         [
+            "branch renamed",
             "cancel restarted",
             "deletion stuck",
+            "no PR",
+            "orphan PR",
             "rate limit countdown",
             "retention warning",
             "retrying step",

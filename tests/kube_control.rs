@@ -524,3 +524,153 @@ async fn headless_launch_into_a_saturated_queue_and_a_cancel_that_waits() {
         "{out}"
     );
 }
+
+/// §4 against a real API server: a Succeeded PR-producing run without a PR and a run whose
+/// `status.vcs.headBranch` the controller renamed are flagged — on their cards, in the lane
+/// headers and in the list — read through the real watchers into the real `update`, with the PR
+/// data the GitHub poller delivers (played here: the poller's client is tested in `github.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_and_prs_reconciled_from_a_real_server() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use swarm_cockpit::app::github::{GitHubHealth, GitHubStatus};
+    use swarm_cockpit::domain::control::reconcile::Finding;
+    use swarm_cockpit::domain::{PrState, PullRequest};
+    let Some(cluster) = TestCluster::start().await else {
+        return;
+    };
+    let ns = cluster.namespace.clone();
+    let key = |n: &str| ObjectKey::new(ns.clone(), n);
+    let vcs = |head: &str| {
+        json!({"provider": "github", "repository": "proompteng/lab", "headBranch": head,
+               "baseBranch": "main", "mode": "read-write"})
+    };
+    // Finished, PR-producing, and no PR on its branch.
+    cluster
+        .create(
+            RUN,
+            agent_run("no-pr", Some("A"), "ledger", "codex/swarm/no-pr"),
+        )
+        .await;
+    cluster
+        .patch_status(
+            RUN,
+            "no-pr",
+            json!({"phase": "Succeeded", "vcs": vcs("codex/swarm/no-pr")}),
+        )
+        .await;
+    // Asked for codex/swarm/fw, pushed codex/swarm/fw-2: another run held the branch.
+    cluster
+        .create(
+            RUN,
+            agent_run("renamed", Some("B"), "firewall", "codex/swarm/fw"),
+        )
+        .await;
+    cluster
+        .patch_status(
+            RUN,
+            "renamed",
+            json!({"phase": "Running", "vcs": vcs("codex/swarm/fw-2")}),
+        )
+        .await;
+    // Finished with its PR: nothing to say.
+    cluster
+        .create(
+            RUN,
+            agent_run("with-pr", Some("A"), "cost", "codex/swarm/with-pr"),
+        )
+        .await;
+    cluster
+        .patch_status(
+            RUN,
+            "with-pr",
+            json!({"phase": "Succeeded", "vcs": vcs("codex/swarm/with-pr")}),
+        )
+        .await;
+
+    let mut f = cluster.follow(Plan::default());
+    f.wait_until("three runs with their status", WAIT, |s| {
+        s.cluster.runs.len() == 3 && s.cluster.runs.values().all(|r| r.vcs_head_branch.is_some())
+    })
+    .await;
+    let texts = |s: &swarm_cockpit::app::State| -> Vec<String> {
+        s.cluster
+            .control
+            .reconcile
+            .iter()
+            .map(Finding::text)
+            .collect()
+    };
+    // Before GitHub has answered, only what the cluster alone says.
+    assert_eq!(
+        texts(&f.state),
+        [
+            "renamed: pushed codex/swarm/fw-2, not codex/swarm/fw (the controller renamed the branch)"
+        ]
+    );
+    // The poller's first good refresh: with-pr's PR, and an open PR on a swarm branch no run
+    // pushes.
+    let now = chrono::Utc::now();
+    update(
+        &mut f.state,
+        Msg::Source(SourceEvent::PullRequests(vec![
+            PullRequest::new(
+                "proompteng/lab",
+                "codex/swarm/with-pr",
+                31,
+                PrState::Open,
+                now,
+            ),
+            PullRequest::new("proompteng/lab", "codex/swarm/gone", 29, PrState::Open, now),
+        ])),
+    );
+    update(
+        &mut f.state,
+        Msg::Source(SourceEvent::GitHub(GitHubStatus {
+            health: GitHubHealth::Ok,
+            message: "ok".into(),
+            last_ok: Some(now),
+            retry_at: None,
+        })),
+    );
+    assert_eq!(
+        texts(&f.state),
+        [
+            "no-pr: finished without a pull request",
+            "PR #29 (proompteng/lab codex/swarm/gone) is open but its run is gone",
+            "renamed: pushed codex/swarm/fw-2, not codex/swarm/fw (the controller renamed the branch)",
+        ]
+    );
+    let ledger = &f.state.cluster.control.reconcile;
+    assert_eq!((ledger.lane(Some("A")), ledger.lane(Some("B"))), (1, 1));
+    assert!(ledger.of_run(&key("with-pr")).is_empty());
+    // On screen: the cards' flags and the lane headers' counts.
+    f.state.ensure_board();
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("backend");
+    terminal
+        .draw(|fr| swarm_cockpit::ui::draw(fr, &f.state, &swarm_cockpit::ui::Theme::default()))
+        .expect("draw");
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("≠ no PR"), "{screen}");
+    assert!(
+        screen.contains("≠ branch renamed → codex/swarm/fw-2"),
+        "{screen}"
+    );
+    assert!(screen.contains("≠1"), "{screen}");
+    assert!(screen.contains("≠3 to reconcile"), "{screen}");
+
+    // The controller gives up the renamed branch's run: deleted, its finding goes with it.
+    cluster.delete(RUN, "renamed").await;
+    f.wait_until("the renamed run gone", WAIT, |s| {
+        !s.cluster.runs.contains_key(&key("renamed"))
+    })
+    .await;
+    assert_eq!(
+        texts(&f.state),
+        [
+            "no-pr: finished without a pull request",
+            "PR #29 (proompteng/lab codex/swarm/gone) is open but its run is gone",
+        ]
+    );
+    assert_eq!(f.state.cluster.control.reconcile.lane(Some("B")), 0);
+}

@@ -511,3 +511,181 @@ fn the_logs_config_table_sets_the_view_and_refuses_nonsense() {
     let e = Config::parse("[logs]\nwrap = \"yes\"\n", "c.toml").expect_err("type");
     assert_eq!(e.line, 2);
 }
+
+/// A run of two workflow steps: `implement` done on attempt 1, `review` running its attempt 2.
+fn stepped_board() -> State {
+    let mut s = state();
+    let mut obj = run_json("fw-a1", Some("A"), Some("Running"));
+    obj["status"]["runtimeRef"] =
+        json!({"type": "workflow", "name": "fw-a1-step-2-attempt-2", "namespace": "agents"});
+    obj["status"]["workflow"] = json!({"phase": "Running", "steps": [
+        {"name": "implement", "phase": "Succeeded", "attempt": 1,
+         "jobRef": {"name": "fw-a1-step-1-attempt-1"}},
+        {"name": "review", "phase": "Running", "attempt": 2,
+         "jobRef": {"name": "fw-a1-step-2-attempt-2"}}]});
+    apply_run(&mut s, Run::from_json(&obj));
+    s.ensure_board();
+    s
+}
+
+fn step_pod(name: &str, minute: u32, job: &str) -> PodInfo {
+    PodInfo::from_json(&json!({
+        "metadata": {"name": name, "namespace": "agents",
+                     "creationTimestamp": format!("2026-02-10T11:{minute:02}:00Z"),
+                     "labels": {"agents.proompteng.ai/agent-run": "fw-a1", "job-name": job}},
+        "spec": {"containers": [{"name": "agent-runner"}]},
+        "status": {"phase": "Running"}
+    }))
+}
+
+fn detail_step(s: &State) -> Option<usize> {
+    s.screens.detail_step()
+}
+
+#[test]
+fn tab_selects_a_step_in_the_details_and_round_again() {
+    let mut s = stepped_board();
+    press(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(detail_step(&s), None);
+    press(&mut s, [key(KeyCode::Tab)]);
+    assert_eq!(detail_step(&s), Some(0));
+    press(&mut s, [key(KeyCode::Tab)]);
+    assert_eq!(detail_step(&s), Some(1));
+    // Past the last step: the whole run again.
+    press(&mut s, [key(KeyCode::Tab)]);
+    assert_eq!(detail_step(&s), None);
+    press(&mut s, [key(KeyCode::BackTab)]);
+    assert_eq!(detail_step(&s), Some(1));
+    press(&mut s, [key(KeyCode::BackTab), key(KeyCode::BackTab)]);
+    assert_eq!(detail_step(&s), None);
+
+    // A card without steps says so and selects nothing.
+    let mut s = board();
+    press(&mut s, [key(KeyCode::Enter), key(KeyCode::Tab)]);
+    assert_eq!(detail_step(&s), None);
+    assert_eq!(
+        s.toasts.current(s.now),
+        Some("no workflow steps reported for this card")
+    );
+}
+
+#[test]
+fn logs_of_a_selected_step_open_on_its_attempts_pod() {
+    let mut s = stepped_board();
+    // The second step, `review`, on its attempt 2.
+    press(
+        &mut s,
+        [key(KeyCode::Enter), key(KeyCode::Tab), key(KeyCode::Tab)],
+    );
+    let effects = press(&mut s, [ch('l')]);
+    assert_eq!(s.mode(), Mode::Logs);
+    assert!(effects.iter().any(|e| matches!(e, Effect::WatchPods(_))));
+    // Newest first: review's attempt 2, its attempt 1, implement's pod. The step's Job's pod is
+    // chosen without the picker.
+    let effects = press(
+        &mut s,
+        [pods_event(vec![
+            step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
+            step_pod("review-1", 5, "fw-a1-step-2-attempt-1"),
+            step_pod("implement-1", 1, "fw-a1-step-1-attempt-1"),
+        ])],
+    );
+    assert_eq!(stream_request(&effects).pod, "review-2");
+    assert_eq!(view(&s).picker, None);
+    assert_eq!(
+        view(&s).notice.as_deref(),
+        Some("step review · attempt 2: pod review-2")
+    );
+
+    // The first step's pod, from the details again.
+    press(
+        &mut s,
+        [key(KeyCode::Esc), key(KeyCode::Enter), key(KeyCode::Tab)],
+    );
+    assert_eq!(detail_step(&s), Some(0));
+    press(&mut s, [ch('l')]);
+    let effects = press(
+        &mut s,
+        [pods_event(vec![
+            step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
+            step_pod("implement-1", 1, "fw-a1-step-1-attempt-1"),
+        ])],
+    );
+    assert_eq!(stream_request(&effects).pod, "implement-1");
+}
+
+#[test]
+fn without_the_steps_pod_the_picker_opens_and_says_so_then_takes_it_when_it_comes() {
+    let mut s = stepped_board();
+    press(
+        &mut s,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            ch('l'),
+        ],
+    );
+    // Only attempt 1's pod so far (attempt 2's is being created): not the one asked for.
+    let effects = press(
+        &mut s,
+        [pods_event(vec![step_pod(
+            "review-1",
+            5,
+            "fw-a1-step-2-attempt-1",
+        )])],
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(view(&s).picker, Some(0));
+    assert_eq!(view(&s).stream, StreamState::Picking);
+    assert_eq!(
+        view(&s).notice.as_deref(),
+        Some("no pod of step review · attempt 2 among the run's pods (yet): pick one")
+    );
+    // Attempt 2's pod appears before the operator picked: it is the one shown.
+    let effects = press(
+        &mut s,
+        [pods_event(vec![
+            step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
+            step_pod("review-1", 5, "fw-a1-step-2-attempt-1"),
+        ])],
+    );
+    assert_eq!(stream_request(&effects).pod, "review-2");
+    assert_eq!(view(&s).picker, None);
+}
+
+#[test]
+fn a_pod_picked_by_hand_is_kept_when_the_steps_pod_comes_later() {
+    let mut s = stepped_board();
+    press(
+        &mut s,
+        [
+            key(KeyCode::Enter),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            ch('l'),
+        ],
+    );
+    press(
+        &mut s,
+        [pods_event(vec![step_pod(
+            "review-1",
+            5,
+            "fw-a1-step-2-attempt-1",
+        )])],
+    );
+    let effects = press(&mut s, [key(KeyCode::Enter)]);
+    assert_eq!(stream_request(&effects).pod, "review-1");
+    let effects = press(
+        &mut s,
+        [pods_event(vec![
+            step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
+            step_pod("review-1", 5, "fw-a1-step-2-attempt-1"),
+        ])],
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(
+        view(&s).pod.as_ref().map(|p| p.name.as_str()),
+        Some("review-1")
+    );
+}

@@ -447,30 +447,14 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let jump = rows.get(screen.selected).and_then(|r| r.jump.clone());
             match jump {
                 Some(Jump::Url(url)) => return vec![Effect::OpenUrl(url)],
-                Some(Jump::Run(key)) => jump_to_run(state, key),
+                Some(Jump::Run(key)) => {
+                    super::update::jump_to_run(state, key, super::screen::Mode::Audit)
+                }
                 None => {}
             }
         }
     }
     Vec::new()
-}
-
-/// Selects the run's card on the board and opens its details.
-fn jump_to_run(state: &mut State, key: ObjectKey) {
-    let id = CardId::Run(key);
-    state.ui.filter.clear();
-    state.mark_board_dirty();
-    state.ensure_board();
-    match state.board_view().position(&id) {
-        Some((lane, card)) => {
-            state.ui.lane = lane;
-            state.ui.card = card;
-            state.ui.selected = Some(id);
-            state.screens.close(super::screen::Mode::Audit);
-            state.screens.open(Screen::Detail { scroll: 0 });
-        }
-        None => super::toasts::show(state, "that run is no longer on the board"),
-    }
 }
 
 /// Drifting runs among a column's cards, for the lane header.

@@ -2,7 +2,9 @@
 //! whole when the plan, the work items or the filter change; a run's event moves just its card
 //! ([`Board::upsert_run`], [`Board::remove_run`]), so one status change at 10,000 runs costs
 //! a binary search and a shift in one lane, not a rebuild. Drawing a frame never sorts.
+use crate::domain::control::BlockReason;
 use crate::domain::{ObjectKey, Phase, Plan, Run, WorkItem, placement};
+use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,6 +22,32 @@ pub struct Card {
     pub phase: Phase,
     /// Pending or Blocked for longer than the stuck threshold.
     pub stuck: bool,
+    /// The limit a blocked run hit.
+    pub blocked: Option<BlockReason>,
+    /// When a failed run failed.
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+impl Card {
+    fn of_run(run: &Run, stuck: bool) -> Card {
+        Card {
+            id: CardId::Run(run.key.clone()),
+            phase: run.phase.clone(),
+            stuck,
+            blocked: crate::domain::control::blocked::blocked(run).map(|b| b.reason),
+            failed_at: run.failed_at(),
+        }
+    }
+
+    fn of_item(key: ObjectKey) -> Card {
+        Card {
+            id: CardId::WorkItem(key),
+            phase: Phase::NotLaunched,
+            stuck: false,
+            blocked: None,
+            failed_at: None,
+        }
+    }
 }
 
 /// Per-phase card counts, in [`Phase::COUNTED`] order.
@@ -34,6 +62,10 @@ pub struct Column {
     pub counts: PhaseCounts,
     /// Cards flagged as stuck.
     pub stuck: u32,
+    /// Blocked cards per reason.
+    pub blocked: BTreeMap<BlockReason, u32>,
+    /// Failed cards per time of failure (so "failed in the last hour" is a range, not a walk).
+    pub failed: BTreeMap<DateTime<Utc>, u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,11 +193,7 @@ impl Board {
                 continue;
             }
             let lane = placement::lane_of(run, item);
-            let card = Card {
-                id: CardId::Run(run.key.clone()),
-                phase: run.phase.clone(),
-                stuck: is_stuck(run, stuck),
-            };
+            let card = Card::of_run(run, is_stuck(run, stuck));
             place(lane, card, &mut columns);
         }
         for item in items.values() {
@@ -175,11 +203,7 @@ impl Board {
             if !matcher.matches_item(item) {
                 continue;
             }
-            let card = Card {
-                id: CardId::WorkItem(item.key.clone()),
-                phase: Phase::NotLaunched,
-                stuck: false,
-            };
+            let card = Card::of_item(item.key.clone());
             place(placement::item_lane(item), card, &mut columns);
         }
 
@@ -242,11 +266,7 @@ impl Board {
         let item = item_key.as_ref().and_then(|k| inputs.items.get(k));
         if CardMatcher::new(inputs.filter).matches_run(run, item) {
             let lane = placement::lane_of(run, item);
-            let card = Card {
-                id,
-                phase: run.phase.clone(),
-                stuck: is_stuck(run, inputs.stuck),
-            };
+            let card = Card::of_run(run, is_stuck(run, inputs.stuck));
             touched.push(self.put_card(lane, card)?);
         }
         self.settled(touched)
@@ -264,11 +284,7 @@ impl Board {
                 if let Some(item) = inputs.items.get(&key)
                     && CardMatcher::new(inputs.filter).matches_item(item)
                 {
-                    let card = Card {
-                        id: CardId::WorkItem(key),
-                        phase: Phase::NotLaunched,
-                        stuck: false,
-                    };
+                    let card = Card::of_item(key);
                     touched.push(self.put_card(placement::item_lane(item), card)?);
                 }
             }
@@ -357,6 +373,8 @@ impl Column {
             cards: Vec::new(),
             counts: [0; Phase::COUNTED.len()],
             stuck: 0,
+            blocked: BTreeMap::new(),
+            failed: BTreeMap::new(),
         }
     }
 
@@ -381,9 +399,28 @@ impl Column {
         if card.stuck {
             step(&mut self.stuck);
         }
+        if let Some(reason) = &card.blocked {
+            bump(&mut self.blocked, reason, add);
+        }
+        if let Some(at) = &card.failed_at {
+            bump(&mut self.failed, at, add);
+        }
         let key = card.phase.theme_key();
         if let Some(i) = Phase::COUNTED.iter().position(|k| *k == key) {
             step(&mut self.counts[i]);
+        }
+    }
+}
+
+/// Counts one more (or one less) under `key`; a count that reaches zero goes, so a column equals
+/// its rebuild.
+fn bump<K: Ord + Clone>(map: &mut BTreeMap<K, u32>, key: &K, up: bool) {
+    if up {
+        *map.entry(key.clone()).or_default() += 1;
+    } else if let Some(n) = map.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(key);
         }
     }
 }
@@ -463,14 +500,17 @@ mod tests {
     use serde_json::json;
 
     const LANES: [Option<&str>; 4] = [Some("A"), Some("B"), Some("Z"), None];
-    const PHASES: [Option<&str>; 6] = [
+    /// `Blocked` is a Pending run with a `Blocked` condition (its reason varies with the minute).
+    const PHASES: [Option<&str>; 7] = [
         None,
         Some("Pending"),
         Some("Running"),
         Some("Succeeded"),
         Some("Failed"),
         Some("Cancelled"),
+        Some("Blocked"),
     ];
+    const REASONS: [&str; 3] = ["QueueLimit", "RateLimit", "ConcurrencyLimit"];
 
     fn plan(with_lanes: bool) -> Plan {
         if !with_lanes {
@@ -498,8 +538,18 @@ mod tests {
                          "creationTimestamp": format!("2026-02-10T11:{minute:02}:00Z")},
             "spec": spec,
         });
-        if let Some(p) = PHASES[phase] {
-            obj["status"] = json!({"phase": p});
+        match PHASES[phase] {
+            Some("Blocked") => {
+                obj["status"] = json!({"phase": "Pending", "conditions": [{"type": "Blocked",
+                    "status": "True", "reason": REASONS[usize::from(minute) % REASONS.len()]}]});
+            }
+            // Failed at a time that varies (several failures may share one).
+            Some("Failed") => {
+                obj["status"] = json!({"phase": "Failed",
+                    "finishedAt": format!("2026-02-10T11:{:02}:00Z", minute % 7)});
+            }
+            Some(p) => obj["status"] = json!({"phase": p}),
+            None => {}
         }
         Run::from_json(&obj)
     }

@@ -8,6 +8,7 @@ use super::waves::{Confirm, ConfirmAction};
 use crate::domain::control::counts::{BlockedCounts, Contribution, Saturation};
 use crate::domain::control::duplicate::KeyIndex;
 use crate::domain::control::follow::{self, Intent, Outcome};
+use crate::domain::control::ledger::{self, Ledger};
 use crate::domain::control::{blocked, retention, terminating};
 use crate::domain::swarm::Swarm;
 use crate::domain::{ObjectKey, PrState, Run, placement};
@@ -21,6 +22,8 @@ pub struct Control {
     pub keys: KeyIndex,
     /// Runs per wave by outcome (the wave-finished notice reads it).
     pub waves: crate::domain::control::wave_tally::WaveTally,
+    /// Runs and PRs reconciled: every finding, kept per run and PR event.
+    pub reconcile: Ledger,
     /// Upstream Swarms (`swarm.proompteng.ai`), when that CRD is served.
     pub swarms: BTreeMap<ObjectKey, Swarm>,
     swarm_resync: Option<HashSet<ObjectKey>>,
@@ -40,6 +43,7 @@ impl Default for Control {
             blocked: BlockedCounts::default(),
             keys: KeyIndex::default(),
             waves: Default::default(),
+            reconcile: Ledger::default(),
             swarms: BTreeMap::new(),
             swarm_resync: None,
             follows: Vec::new(),
@@ -80,11 +84,11 @@ fn lane_of(state: &State, run: &Run) -> Option<String> {
     placement::lane_of(run, placement::item_of(run, &state.cluster.items)).map(str::to_owned)
 }
 
-fn contribution(state: &State, run: &Run) -> Option<Contribution> {
+fn contribution(run: &Run, lane: Option<String>) -> Option<Contribution> {
     let b = blocked::blocked(run)?;
     Some(Contribution {
         reason: b.reason,
-        lane: lane_of(state, run),
+        lane,
         namespace: run.key.namespace.clone(),
         repository: run.repository.clone(),
         agent: run.agent.clone(),
@@ -96,7 +100,8 @@ pub fn on_run(state: &mut State, key: &ObjectKey) {
     let Some(run) = state.cluster.runs.get(key) else {
         return on_run_gone(state, key);
     };
-    let c = contribution(state, run);
+    let lane = lane_of(state, run);
+    let c = contribution(run, lane.clone());
     let idem = run.idempotency_key.clone();
     let wave = (!run.is_template)
         .then(|| {
@@ -115,6 +120,7 @@ pub fn on_run(state: &mut State, key: &ObjectKey) {
         .control
         .waves
         .set(key, wave.as_ref().map(|(w, p)| (*w, p)));
+    reconcile_run(state, key, lane);
     refresh_follows(state, Some(key));
 }
 
@@ -123,7 +129,53 @@ pub fn on_run_gone(state: &mut State, key: &ObjectKey) {
     state.cluster.control.blocked.set(key, None);
     state.cluster.control.keys.set(key, None);
     state.cluster.control.waves.set(key, None);
+    reconcile_run(state, key, None);
     refresh_follows(state, Some(key));
+}
+
+/// Whether PR data is known, so a finished run without one can be said to have none: the
+/// GitHub poller refreshed at least once, or (without a poller: the demo) PRs have come.
+pub fn prs_known(state: &State) -> bool {
+    match &state.github.status {
+        Some(s) => s.last_ok.is_some(),
+        None => !state.cluster.prs.is_empty(),
+    }
+}
+
+/// The reconciliation ledger's one entry point per event: `what` is told the data as it is now.
+fn with_ledger(state: &mut State, what: impl FnOnce(&mut Ledger, &ledger::View)) {
+    let prs_known = prs_known(state);
+    let head_prefix = &state.settings.head_prefix;
+    let c = &mut *state.cluster;
+    let view = ledger::View {
+        runs: &c.runs,
+        prs: &c.prs,
+        keys: &c.control.keys,
+        prs_known,
+        head_prefix,
+    };
+    what(&mut c.control.reconcile, &view);
+}
+
+fn reconcile_run(state: &mut State, key: &ObjectKey, lane: Option<String>) {
+    with_ledger(state, |l, view| l.run_changed(key, lane, view));
+}
+
+/// After PRs were stored: their findings (orphans) and those of the runs they belong to.
+pub fn on_prs(state: &mut State, prs: &[crate::domain::pr::PrKey]) {
+    with_ledger(state, |l, view| {
+        for pk in prs {
+            l.pr_changed(pk, view);
+        }
+    });
+}
+
+/// After the GitHub status changed: PR data may have become known (or the other way round).
+pub fn on_github_status(state: &mut State) {
+    // Read first: an unchanged answer must not count as a change of the screen.
+    if state.cluster.control.reconcile.prs_known() != prs_known(state) {
+        with_ledger(state, |l, view| l.settings_changed(view));
+    }
 }
 
 /// After a work item changed or went: its runs' lane may have changed with it.
@@ -146,6 +198,7 @@ pub fn recount(state: &mut State) {
     state.cluster.control.blocked.clear();
     state.cluster.control.keys.clear();
     state.cluster.control.waves.clear();
+    state.cluster.control.reconcile = Ledger::default();
     let keys: Vec<ObjectKey> = state.cluster.runs.keys().cloned().collect();
     for key in keys {
         on_run(state, &key);

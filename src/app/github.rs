@@ -70,9 +70,11 @@ pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
     if prs.is_empty() {
         return;
     }
+    let keys: Vec<crate::domain::pr::PrKey> = prs.iter().map(PullRequest::key).collect();
     for pr in prs {
         state.cluster.upsert_pr(pr);
     }
+    super::control::on_prs(state, &keys);
     state.github.lane_counts_dirty = true;
 }
 
@@ -119,6 +121,7 @@ pub(super) fn recount_lanes(state: &mut State, columns: &[usize]) {
 pub fn apply_status(state: &mut State, status: GitHubStatus) {
     if state.github.status.as_ref() != Some(&status) {
         state.github.status = Some(status);
+        super::control::on_github_status(state);
     }
 }
 

@@ -41,6 +41,7 @@ fn first_screens(mode: &Mode) -> &'static [&'static str] {
         Mode::Waves => &["waves", "confirm", "confirm_typed"],
         Mode::Findings => &["findings"],
         Mode::Audit => &["audit"],
+        Mode::Reconcile => &["reconcile"],
         _ => &[],
     }
 }
@@ -261,6 +262,7 @@ mod tests {
             Mode::Editor,
             Mode::Waves,
             Mode::Audit,
+            Mode::Reconcile,
         ] {
             for width in [38, 60, 82] {
                 for l in lines_for(&state, mode, width) {

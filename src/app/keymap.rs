@@ -458,6 +458,7 @@ keymaps! {
     confirm_typed: TypedConfirmAction,
     palette: PaletteAction,
     audit: AuditAction,
+    reconcile: ReconcileAction,
 }
 
 #[cfg(test)]

@@ -67,6 +67,7 @@ key_table! {
         Retain "retain" ["R"] "retain the selected finished run past its TTL, with its logs (asks first)";
         SaveLogs "save_logs" ["S"] "save every pod log of the selected run to files";
         Audit "audit" ["m"] "conflict matrix and merge train of the open swarm PRs";
+        Reconcile "reconcile" ["p"] "runs and PRs reconciled: finished without a PR, orphan PRs, renamed branches, shared keys";
         Palette "palette" [":"] "command palette (:ctx, :ns, :lane, :wave, :theme, :plan, :readonly, :quit)";
         Help "help" ["?"] "this help" => "help";
         Back "back" ["esc"] "clear the filter";
@@ -84,7 +85,9 @@ key_table! {
         PageUp "page_up" ["ctrl-u", "pgup"] "page up";
         Top "top" ["g", "home"] "top";
         Bottom "bottom" ["G", "end"] "bottom";
-        Logs "logs" ["l", "L", "right"] "the run's logs" => "logs";
+        NextStep "next_step" ["tab"] "select the next workflow step (l then opens the logs of its attempt's pod)" => "step";
+        PrevStep "prev_step" ["shift-tab"] "select the previous workflow step";
+        Logs "logs" ["l", "L", "right"] "the run's logs (of the selected step's pod when one is selected)" => "logs";
         OpenPr "open_pr" ["o"] "open the run's pull request in the browser" => "open PR";
         Refresh "refresh" ["r"] "refresh pull requests from GitHub now" => "refresh";
         EditItem "edit_item" ["e"] "edit the work item";
@@ -315,5 +318,21 @@ key_table! {
         Refresh "refresh" ["r"] "fetch the clone and the PRs' changed files again" => "refresh";
         Help "help" ["?"] "this help" => "help";
         Back "back" ["esc", "q"] "back" => "back";
+    }
+}
+
+key_table! {
+    /// The list of runs and PRs that disagree (p on the board).
+    pub enum ReconcileAction = "reconcile", "Runs and PRs reconciled (p on the board)", text_entry: false {
+        Down "down" ["j", "down"] "next finding" => "move";
+        Up "up" ["k", "up"] "previous finding" => "move";
+        PageDown "page_down" ["ctrl-d", "pgdn"] "page down";
+        PageUp "page_up" ["ctrl-u", "pgup"] "page up";
+        Top "top" ["g", "home"] "first finding";
+        Bottom "bottom" ["G", "end"] "last finding";
+        Jump "jump" ["enter"] "jump to the finding's run (its card and details)" => "jump to run";
+        OpenPr "open_pr" ["o"] "open the finding's pull request in the browser (an orphan PR has no card)" => "open PR";
+        Help "help" ["?"] "help" => "help";
+        Back "back" ["esc", "q"] "back to the board" => "back";
     }
 }

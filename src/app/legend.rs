@@ -30,10 +30,11 @@ pub enum Badge {
     Retention,
     Retained,
     SwarmHeld,
+    Reconcile,
 }
 
 impl Badge {
-    pub const ALL: [Badge; 25] = [
+    pub const ALL: [Badge; 26] = [
         Badge::Stuck,
         Badge::Branch,
         Badge::NoPr,
@@ -59,6 +60,7 @@ impl Badge {
         Badge::Retention,
         Badge::Retained,
         Badge::SwarmHeld,
+        Badge::Reconcile,
     ];
 
     /// The key under `[badge]` in a theme file.
@@ -89,6 +91,7 @@ impl Badge {
             Badge::Retention => "retention",
             Badge::Retained => "retained",
             Badge::SwarmHeld => "swarm_held",
+            Badge::Reconcile => "reconcile",
         }
     }
 
@@ -120,6 +123,7 @@ impl Badge {
             Badge::Retention => "⧗",
             Badge::Retained => "⚑",
             Badge::SwarmHeld => "❄",
+            Badge::Reconcile => "≠",
         }
     }
 
@@ -161,6 +165,9 @@ impl Badge {
             Badge::Retained => "retained: kept past its TTL (annotation retain: true)",
             Badge::SwarmHeld => {
                 "title bar: an upstream Swarm is frozen or paused, new work will not progress"
+            }
+            Badge::Reconcile => {
+                "run and PR disagree: finished without a PR, branch renamed by the controller, idempotency key shared (lane header, title: how many; p lists them, orphan PRs too)"
             }
         }
     }

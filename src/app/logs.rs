@@ -10,7 +10,7 @@ use crate::domain::ObjectKey;
 use crate::domain::log_buffer::{
     FilterIndex, FilterMode, LineBatch, LogBuffer, Rows, Scroll, Search, TIMESTAMP_WIDTH, WrapCache,
 };
-use crate::domain::pod::PodInfo;
+use crate::domain::pod::{PodInfo, StepPod};
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use std::cell::RefCell;
@@ -166,6 +166,8 @@ pub struct LogView {
     /// Lines that arrived since following paused.
     pub unseen: u64,
     pub wrap_cache: RefCell<WrapCache>,
+    /// Opened on a workflow step: its attempt's pod is chosen as soon as it is among the pods.
+    pub step: Option<StepPod>,
 }
 
 /// Tail sizes `T` cycles through.
@@ -306,6 +308,20 @@ pub fn open_selected(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// `l` in the detail pane with its `i`-th workflow step selected: the logs of the pod of that
+/// step's current attempt (the picker, saying so, when the run has no such pod).
+pub fn open_selected_step(state: &mut State, i: usize) -> Vec<Effect> {
+    let Some(run) = state.selected_run() else {
+        return Vec::new();
+    };
+    let (key, step) = (run.key.clone(), StepPod::of(&run.steps, i));
+    let effects = open(state, &key);
+    if let Some(view) = state.screens.logs_mut() {
+        view.step = step;
+    }
+    effects
+}
+
 /// Opens the log view of a run: watches its pods first (the stream starts once one is known).
 pub fn open(state: &mut State, run: &ObjectKey) -> Vec<Effect> {
     let Some(r) = state.cluster.runs.get(run) else {
@@ -344,6 +360,7 @@ pub fn open(state: &mut State, run: &ObjectKey) -> Vec<Effect> {
         notice: None,
         unseen: 0,
         wrap_cache: RefCell::new(WrapCache::default()),
+        step: None,
     };
     // One log view at a time: opening another run's logs replaces it. The logs take the whole
     // screen in place of the run's details they were opened from: leaving them is the board.
@@ -401,6 +418,8 @@ fn choose_pod(state: &mut State, index: usize) -> Vec<Effect> {
     };
     view.picker = None;
     view.pod = Some(pod);
+    // Chosen (for the step, or by the operator): no longer waiting for the step's pod.
+    view.step = None;
     restart_stream(state)
 }
 
@@ -429,6 +448,23 @@ pub fn on_event(state: &mut State, event: LogEvent) -> Vec<Effect> {
                     *cursor = (*cursor).min(view.pods.len().saturating_sub(1));
                 }
                 return Vec::new();
+            }
+            if let Some(step) = &view.step {
+                if let Some(i) = crate::domain::pod::pod_of_step(&view.pods, step) {
+                    view.notice = Some(format!("{}: pod {}", step.label(), view.pods[i].name));
+                    return choose_pod(state, i);
+                }
+                if !view.pods.is_empty() {
+                    // Said once per change of the pods: the picker stays open for a choice, and
+                    // the step's pod is taken when it appears.
+                    view.notice = Some(format!(
+                        "no pod of {} among the run's pods (yet): pick one",
+                        step.label()
+                    ));
+                    view.picker = Some(view.picker.unwrap_or(0).min(view.pods.len() - 1));
+                    view.stream = StreamState::Picking;
+                    return Vec::new();
+                }
             }
             match view.pods.len() {
                 0 => {

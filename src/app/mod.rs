@@ -16,6 +16,7 @@ pub mod logs;
 pub mod msg;
 pub mod notify;
 pub mod palette;
+pub mod reconcile;
 pub mod screen;
 pub mod state;
 pub mod summary;

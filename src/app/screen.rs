@@ -9,6 +9,7 @@ use super::audit::AuditScreen;
 use super::editor::Editor;
 use super::logs::LogView;
 use super::palette::Palette;
+use super::reconcile::ReconcileView;
 use super::waves::{Confirm, WaveView};
 use crate::domain::checks::Finding;
 use crate::domain::manifest::ItemDraft;
@@ -26,8 +27,9 @@ pub struct FindingsView {
 pub enum Screen {
     #[default]
     Board,
-    /// The detail pane of the selected card.
-    Detail { scroll: u16 },
+    /// The detail pane of the selected card; `step`: the workflow step selected (its pod's logs
+    /// are what `l` opens).
+    Detail { scroll: u16, step: Option<usize> },
     /// `?`: the key tables of the screen behind it.
     Help { scroll: u16 },
     /// The work item editor.
@@ -46,6 +48,8 @@ pub enum Screen {
     Logs(Box<LogView>),
     /// The conflict matrix and merge train.
     Audit(AuditScreen),
+    /// Runs and PRs that disagree.
+    Reconcile(ReconcileView),
 }
 
 /// Which screen, without its state: what key tables, help and the status line go by.
@@ -63,9 +67,18 @@ pub enum Mode {
     Palette,
     Logs,
     Audit,
+    Reconcile,
 }
 
 impl Screen {
+    /// The detail pane, at its top, no step selected.
+    pub fn detail() -> Screen {
+        Screen::Detail {
+            scroll: 0,
+            step: None,
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         match self {
             Screen::Board => Mode::Board,
@@ -79,6 +92,7 @@ impl Screen {
             Screen::Palette(_) => Mode::Palette,
             Screen::Logs(_) => Mode::Logs,
             Screen::Audit(_) => Mode::Audit,
+            Screen::Reconcile(_) => Mode::Reconcile,
         }
     }
 }
@@ -244,6 +258,13 @@ impl Screens {
         })
     }
 
+    pub fn reconcile(&self) -> Option<&ReconcileView> {
+        self.iter().find_map(|s| match s {
+            Screen::Reconcile(r) => Some(r),
+            _ => None,
+        })
+    }
+
     pub fn drafts(&self) -> Option<&[ItemDraft]> {
         self.iter().find_map(|s| match s {
             Screen::Drafts(d) => Some(d.as_slice()),
@@ -254,7 +275,15 @@ impl Screens {
     /// The detail pane's scroll, when it is in front.
     pub fn detail_scroll(&self) -> Option<u16> {
         match self.front {
-            Screen::Detail { scroll } => Some(scroll),
+            Screen::Detail { scroll, .. } => Some(scroll),
+            _ => None,
+        }
+    }
+
+    /// The workflow step selected in the detail pane, when it is in front.
+    pub fn detail_step(&self) -> Option<usize> {
+        match self.front {
+            Screen::Detail { step, .. } => step,
             _ => None,
         }
     }
@@ -274,7 +303,10 @@ mod tests {
     #[test]
     fn back_returns_to_the_screen_underneath_with_its_state() {
         let mut s = Screens::default();
-        s.open(Screen::Detail { scroll: 7 });
+        s.open(Screen::detail());
+        if let Screen::Detail { scroll, .. } = s.front_mut() {
+            *scroll = 7;
+        }
         s.open(Screen::Help { scroll: 0 });
         assert_eq!(s.mode(), Mode::Help);
         assert_eq!(s.behind_mode(), Mode::Detail);
@@ -296,7 +328,7 @@ mod tests {
         let modes: Vec<Mode> = closed.iter().map(Screen::mode).collect();
         assert_eq!(modes, vec![Mode::Help, Mode::Waves]);
         assert_eq!(s.mode(), Mode::Board);
-        s.open(Screen::Detail { scroll: 0 });
+        s.open(Screen::detail());
         s.open(Screen::Board);
         assert_eq!(s.mode(), Mode::Board);
         assert_eq!(s.iter().count(), 1);

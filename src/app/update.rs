@@ -165,6 +165,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Mode::Palette => super::palette::on_key(state, key),
         Mode::Logs => super::logs::on_key(state, key),
         Mode::Audit => super::audit::on_key(state, key),
+        Mode::Reconcile => super::reconcile::on_key(state, key),
         Mode::Help => super::help::on_key(state, key),
         Mode::Detail => detail_key(state, key),
         Mode::Board if state.ui.filter_editing => {
@@ -182,9 +183,12 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(action) = state.settings.keymap.detail.action(&key) else {
         return Vec::new();
     };
-    let Screen::Detail { scroll } = state.screens.front_mut() else {
+    let steps = state.selected_run().map_or(0, |r| r.steps.len());
+    let Screen::Detail { scroll, step } = state.screens.front_mut() else {
         return Vec::new();
     };
+    // The runs' steps may have changed under the pane: a selection past them is none.
+    let selected = step.filter(|i| *i < steps);
     match action {
         DetailAction::Back => {
             state.screens.back();
@@ -196,6 +200,19 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         DetailAction::PageUp => *scroll = scroll.saturating_sub(10),
         DetailAction::Top => *scroll = 0,
         DetailAction::Bottom => *scroll = u16::MAX,
+        DetailAction::NextStep | DetailAction::PrevStep => {
+            if steps == 0 {
+                super::toasts::show(state, "no workflow steps reported for this card");
+                return Vec::new();
+            }
+            // The whole run, then each step in turn, and round again.
+            *step = match (selected, action == DetailAction::NextStep) {
+                (None, true) => Some(0),
+                (None, false) => Some(steps - 1),
+                (Some(i), true) => (i + 1 < steps).then_some(i + 1),
+                (Some(i), false) => i.checked_sub(1),
+            };
+        }
         DetailAction::OpenPr => return super::github::open_pr(state),
         DetailAction::Refresh => return super::github::refresh(state),
         DetailAction::EditItem => return super::workitems::edit_item(state, false),
@@ -203,7 +220,12 @@ fn detail_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         DetailAction::Approve => return super::workitems::approve(state),
         DetailAction::Revoke => return super::workitems::revoke(state),
         DetailAction::Validate => return super::workitems::validate(state),
-        DetailAction::Logs => return super::logs::open_selected(state),
+        DetailAction::Logs => {
+            return match selected {
+                Some(i) => super::logs::open_selected_step(state, i),
+                None => super::logs::open_selected(state),
+            };
+        }
         DetailAction::CancelRun => return super::waves::cancel(state, false, false),
         DetailAction::DeleteRun => return super::waves::cancel(state, true, false),
         DetailAction::Retain => return super::control::retain(state),
@@ -231,7 +253,7 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::OpenDetail => {
             if state.ui.selected.is_some() {
-                state.screens.open(Screen::Detail { scroll: 0 });
+                state.screens.open(Screen::detail());
             }
         }
         Action::Compact => state.ui.compact = !state.ui.compact,
@@ -255,8 +277,30 @@ fn board_action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Retain => return super::control::retain(state),
         Action::SaveLogs => return super::control::save_logs(state),
         Action::Audit => return super::audit::open(state, None),
+        Action::Reconcile => return super::reconcile::open(state),
     }
     Vec::new()
+}
+
+/// Selects a run's card on the board (clearing a filter that hides it) and opens its details
+/// in place of the `from` screen that jumped there.
+pub(super) fn jump_to_run(state: &mut State, key: crate::domain::ObjectKey, from: Mode) {
+    let id = super::board::CardId::Run(key);
+    if state.board_view().position(&id).is_none() && !state.ui.filter.is_empty() {
+        state.ui.filter.clear();
+        state.mark_board_dirty();
+    }
+    state.ensure_board();
+    match state.board_view().position(&id) {
+        Some((lane, card)) => {
+            state.ui.lane = lane;
+            state.ui.card = card;
+            state.ui.selected = Some(id);
+            state.screens.close(from);
+            state.screens.open(Screen::detail());
+        }
+        None => super::toasts::show(state, "that run is no longer on the board"),
+    }
 }
 
 fn edit_filter(state: &mut State, key: KeyEvent) {
@@ -352,7 +396,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
                 state.ui.lane = lane;
                 select_card(state, card);
                 if already && state.ui.selected.is_some() {
-                    state.screens.open(Screen::Detail { scroll: 0 });
+                    state.screens.open(Screen::detail());
                 }
             }
             Vec::new()
@@ -360,7 +404,7 @@ fn on_mouse(state: &mut State, mouse: MouseEvent) -> Vec<Effect> {
         (Mode::Board, MouseEventKind::ScrollDown) => board_action(state, Action::Down),
         (Mode::Board, MouseEventKind::ScrollUp) => board_action(state, Action::Up),
         (Mode::Detail, MouseEventKind::ScrollDown | MouseEventKind::ScrollUp) => {
-            if let Screen::Detail { scroll } = state.screens.front_mut() {
+            if let Screen::Detail { scroll, .. } = state.screens.front_mut() {
                 *scroll = if mouse.kind == MouseEventKind::ScrollDown {
                     scroll.saturating_add(3)
                 } else {

@@ -146,6 +146,56 @@ pub fn sort_newest_first(pods: &mut [PodInfo]) {
     });
 }
 
+/// A workflow step's current attempt, as the log view looks for its pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepPod {
+    /// 1-based position in `status.workflow.steps[]` (the `<n>` of `<run>-step-<n>-attempt-<m>`).
+    pub index: u32,
+    pub name: String,
+    pub attempt: Option<u32>,
+    /// The Job of the attempt (`jobRef.name`).
+    pub job: Option<String>,
+}
+
+impl StepPod {
+    /// The `i`-th (0-based) of a run's steps.
+    pub fn of(steps: &[super::control::WorkflowStep], i: usize) -> Option<StepPod> {
+        let step = steps.get(i)?;
+        Some(StepPod {
+            index: u32::try_from(i + 1).ok()?,
+            name: step.name.clone(),
+            attempt: step.attempt.and_then(|a| u32::try_from(a).ok()),
+            job: step.job.clone(),
+        })
+    }
+
+    /// `step implement · attempt 2`
+    pub fn label(&self) -> String {
+        match self.attempt {
+            Some(a) => format!("step {} · attempt {a}", self.name),
+            None => format!("step {}", self.name),
+        }
+    }
+}
+
+/// The pod of a step's attempt among a run's pods (newest first): the pod of the attempt's Job,
+/// else the newest pod of that step (its label, else its index) and attempt (any attempt when
+/// the step does not say). `None`: none of them is it.
+pub fn pod_of_step(pods: &[PodInfo], want: &StepPod) -> Option<usize> {
+    if let Some(job) = &want.job
+        && let Some(i) = pods.iter().position(|p| p.job.as_ref() == Some(job))
+    {
+        return Some(i);
+    }
+    pods.iter().position(|p| {
+        let same_step = match &p.step {
+            Some(name) => *name == want.name,
+            None => p.step_index == Some(want.index),
+        };
+        same_step && want.attempt.is_none_or(|a| p.attempt == Some(a))
+    })
+}
+
 /// The label selector for a run's pods.
 pub fn run_selector(run: &str) -> String {
     format!("{}={run}", labels::AGENT_RUN)
@@ -172,5 +222,47 @@ mod tests {
         assert_eq!(p.terminated.as_deref(), Some("Completed, exit code 0"));
         assert_eq!(p.restarts, 1);
         assert!(p.finished());
+    }
+
+    fn pod(name: &str, job: &str, step: Option<&str>) -> PodInfo {
+        let mut labels = json!({"job-name": job});
+        if let Some(s) = step {
+            labels[STEP] = json!(s);
+        }
+        PodInfo::from_json(
+            &json!({"metadata": {"name": name, "namespace": "ns", "labels": labels}}),
+        )
+    }
+
+    #[test]
+    fn a_steps_pod_is_its_jobs_else_its_step_and_attempt() {
+        // Newest first: the review step's pod, then implement's two attempts.
+        let pods = [
+            pod("rev-1", "r-step-2-attempt-1", Some("review")),
+            pod("impl-2", "r-step-1-attempt-2", None),
+            pod("impl-1", "r-step-1-attempt-1", Some("implement")),
+        ];
+        let want = |index, name: &str, attempt, job: Option<&str>| StepPod {
+            index,
+            name: name.into(),
+            attempt,
+            job: job.map(str::to_owned),
+        };
+        // By the attempt's Job.
+        let w = want(1, "implement", Some(1), Some("r-step-1-attempt-1"));
+        assert_eq!(pod_of_step(&pods, &w), Some(2));
+        // No Job named: step (by index where the pod has no step label) and attempt.
+        assert_eq!(
+            pod_of_step(&pods, &want(1, "implement", Some(2), None)),
+            Some(1)
+        );
+        // A Job no pod has (the attempt's pod is not there yet): not an older attempt's pod.
+        let w = want(1, "implement", Some(3), Some("r-step-1-attempt-3"));
+        assert_eq!(pod_of_step(&pods, &w), None);
+        // Without an attempt: the step's newest pod.
+        assert_eq!(pod_of_step(&pods, &want(2, "review", None, None)), Some(0));
+        // A pod's step label wins over its index: step 2 of the run is not "implement".
+        assert_eq!(pod_of_step(&pods, &want(2, "deploy", Some(1), None)), None);
+        assert_eq!(w.label(), "step implement · attempt 3");
     }
 }

@@ -189,6 +189,21 @@ impl Run {
         }
     }
 
+    /// When a failed run failed: `status.finishedAt`, else its `Failed` condition's transition,
+    /// else its last update. `None` for a run that has not failed (or says no time at all).
+    pub fn failed_at(&self) -> Option<DateTime<Utc>> {
+        if self.phase != Phase::Failed {
+            return None;
+        }
+        let condition = || {
+            self.conditions
+                .iter()
+                .find(|c| c.type_ == "Failed" && c.is_true())
+                .and_then(|c| c.last_transition)
+        };
+        self.finished_at.or_else(condition).or(self.updated_at)
+    }
+
     /// Age for active runs, duration for finished ones; `None` without timestamps.
     pub fn elapsed(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
         let start = self.started_at.or(self.created)?;

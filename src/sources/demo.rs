@@ -1,6 +1,7 @@
 //! The embedded demo swarm: the seed's Torghut lanes and first-wave work items, with runs moving
-//! Pending → Running → Succeeded/Failed, a Blocked (ConcurrencyLimit) run, an InvalidSpec run and
-//! PRs that open, go green and merge. It builds the same JSON the API server serves and converts it
+//! Pending → Running → Succeeded/Failed, a Blocked (ConcurrencyLimit) run, an InvalidSpec run,
+//! PRs that open, go green and merge, and what reconciling runs with PRs finds: an open PR whose
+//! run is gone, a head branch the controller renamed, a run that finishes without a PR. It builds the same JSON the API server serves and converts it
 //! with the same code as the real source, then sends the same messages.
 //!
 //! [`DemoSwarm`] is a pure, seeded script (testable without time); [`spawn`] drives it in real time.
@@ -45,6 +46,8 @@ enum Change {
     },
     Pr {
         item: String,
+        /// The branch, when not the item's head (an orphan PR, a renamed head).
+        head: Option<&'static str>,
         number: u64,
         state: PrState,
         checks: ChecksRollup,
@@ -106,6 +109,7 @@ impl DemoSwarm {
                 at,
                 change: Change::Pr {
                     item: item.into(),
+                    head: None,
                     number,
                     state,
                     checks: c,
@@ -285,9 +289,9 @@ impl DemoSwarm {
             );
         }
         if let Some(i) = item("ta-slippage-features") {
-            let t = jitter(150.0);
-            run(t, "ta-slippage-features-b1", &i, "Pending", None);
-            let t = t + jitter(30.0);
+            let pending = jitter(150.0);
+            run(pending, "ta-slippage-features-b1", &i, "Pending", None);
+            let t = pending + jitter(30.0);
             run(t, "ta-slippage-features-b1", &i, "Running", None);
             run(
                 t + jitter(240.0),
@@ -296,7 +300,30 @@ impl DemoSwarm {
                 "Succeeded",
                 None,
             );
+            // The branch asked for was taken: the controller pushed it with a suffix (and the
+            // run finishes without opening a PR).
+            steps.push(Step {
+                at: pending + 1.0,
+                change: Change::Merge {
+                    name: "ta-slippage-features-b1",
+                    patch: |_| {
+                        json!({"status": {"vcs": {"headBranch": "codex/swarm/lane-b/ta-slippage-features-2"}}})
+                    },
+                },
+            });
         }
+        // An open PR on a swarm branch whose run was deleted long ago: no card shows it.
+        prs.push(Step {
+            at: 0.0,
+            change: Change::Pr {
+                item: "position-limits".into(),
+                head: Some("codex/swarm/lane-a/position-limits"),
+                number: 96,
+                state: PrState::Open,
+                checks: checks(5, 0, 0),
+                review: Some(ReviewDecision::ReviewRequired),
+            },
+        });
         control_room_story(&mut steps, &mut jitter, &item);
         steps.extend(prs);
         // Stable order: by time, then as scripted.
@@ -438,8 +465,11 @@ impl DemoSwarm {
                     conditions.push(json!({"type": "Succeeded", "status": "True", "reason": "Completed", "lastTransitionTime": now.to_rfc3339()}));
                 }
                 status["conditions"] = Value::Array(conditions);
-                // A run refused for its spec never reached version control.
-                if condition.as_ref().is_none_or(|c| c.0 != "InvalidSpec") {
+                // A run refused for its spec never reached version control; the controller
+                // writes the branch it pushes once (a renamed one stays renamed).
+                if condition.as_ref().is_none_or(|c| c.0 != "InvalidSpec")
+                    && status.get("vcs").is_none()
+                {
                     status["vcs"] = json!({"provider": "github", "repository": self.repository, "headBranch": head, "baseBranch": "main", "mode": "read-write"});
                 }
                 obj["status"] = status;
@@ -460,15 +490,18 @@ impl DemoSwarm {
             }
             Change::Pr {
                 item,
+                head,
                 number,
                 state,
                 checks,
                 review,
             } => {
                 let planned = self.plan.items.iter().find(|i| i.name == item);
-                let head = planned
-                    .and_then(|i| i.head.clone())
-                    .unwrap_or_else(|| format!("codex/swarm/{item}"));
+                let head = head.map(str::to_owned).unwrap_or_else(|| {
+                    planned
+                        .and_then(|i| i.head.clone())
+                        .unwrap_or_else(|| format!("codex/swarm/{item}"))
+                });
                 let title = planned
                     .map(|i| i.summary.clone())
                     .unwrap_or_else(|| item.clone());
@@ -551,7 +584,7 @@ fn control_room_story(
             merge(t, $name, |now| json!({
                 "metadata": {"labels": {labels::LANE: "B", labels::WAVE: "2"}},
                 "spec": {"implementation": {"inline": {"text": "backfill", "summary": concat!("Backfill TA features for ", $symbol)}},
-                         "parameters": {"repository": "proompteng/lab", "base": "main", "head": concat!("codex/backfill/", $symbol), "stage": "implementation"},
+                         "parameters": {"repository": "proompteng/lab", "stage": "backfill"},
                          "idempotencyKey": concat!("backfill-", $symbol)},
                 "status": {"phase": "Pending", "conditions": [
                     {"type": "Accepted", "status": "True", "reason": "Submitted", "lastTransitionTime": now.to_rfc3339()},
@@ -569,7 +602,7 @@ fn control_room_story(
         json!({
             "metadata": {"labels": {labels::LANE: "B", labels::WAVE: "2"}},
             "spec": {"implementation": {"inline": {"text": "backfill", "summary": "Backfill TA features for TSLA"}},
-                     "parameters": {"repository": "proompteng/lab", "base": "main", "head": "codex/backfill/TSLA", "stage": "implementation"}},
+                     "parameters": {"repository": "proompteng/lab", "stage": "backfill"}},
             "status": {"phase": "Pending", "conditions": [
                 {"type": "Blocked", "status": "True", "reason": "RateLimit", "message": "agent codex-agent reached rate limit (retry after 45s)", "lastTransitionTime": now.to_rfc3339()}]}
         })

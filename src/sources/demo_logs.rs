@@ -16,13 +16,20 @@ use tokio::sync::mpsc;
 /// Lines of history each simulated pod has when its log is opened.
 pub const BACKLOG: usize = 240;
 
-/// The pods the demo gives a run: none before it starts; a failed run was retried once.
+/// The pods the demo gives a run: none before it starts, one per attempt of its step so far; a
+/// failed run was retried once.
 pub fn pods_for(query: &PodQuery, now: DateTime<Utc>) -> Vec<PodInfo> {
     let run = &query.run.name;
+    // The attempt the run is on (its runtime job `<run>-step-1-attempt-<m>`) had a pod each.
+    let current = query
+        .job
+        .as_deref()
+        .and_then(crate::domain::pod::parse_step_job)
+        .map_or(1, |(_, attempt)| attempt);
     let attempts = match query.phase {
         Phase::Pending | Phase::Template | Phase::NotLaunched => 0,
-        Phase::Failed => 2,
-        _ => 1,
+        Phase::Failed => current.max(2),
+        _ => current,
     };
     let mut pods: Vec<PodInfo> = (1..=attempts)
         .map(|attempt| {

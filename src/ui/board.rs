@@ -123,6 +123,7 @@ fn draw_column(
     let prs = idx.map(|i| state.github.lane_counts(i)).unwrap_or_default();
     header.extend(super::pr::lane_pr_spans(&prs, theme));
     header.extend(super::audit::lane_spans(state, column, theme));
+    header.extend(super::control::reconcile_spans(state, column, theme));
     let header = Line::from(header);
     frame.render_widget(Paragraph::new(header), Rect { height: 1, ..inner });
     if inner.height >= 2 {

@@ -74,6 +74,12 @@ pub fn card_flag(run: &Run, state: &State, theme: &Theme) -> Option<(String, Col
             theme.warning,
         ));
     }
+    if let Some(flag) = reconcile_flag(run, state) {
+        return Some((
+            format!("{} {flag}", badge(Badge::Reconcile)),
+            theme.badge_color(Badge::Reconcile),
+        ));
+    }
     if let Some(step) = steps::current(&run.steps).filter(|s| steps::worth_showing(s))
         && !run.phase.is_terminal()
     {
@@ -83,6 +89,67 @@ pub fn card_flag(run: &Run, state: &State, theme: &Theme) -> Option<(String, Col
         ));
     }
     None
+}
+
+/// What the reconciliation says on a run's card: `no PR · branch renamed → codex/x-2`.
+fn reconcile_flag(run: &Run, state: &State) -> Option<String> {
+    let findings = state.cluster.control.reconcile.of_run(&run.key);
+    if findings.is_empty() {
+        return None;
+    }
+    Some(
+        findings
+            .iter()
+            .map(|f| f.flag(&run.key))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    )
+}
+
+/// Whether counts kept per lane belong to `column`: its own lane's, and for the Unassigned
+/// column those of every lane no column shows.
+fn in_column<'a>(state: &'a State, column: &'a Column) -> impl Fn(Option<&str>) -> bool + 'a {
+    let shown: Vec<&str> = match column.lane {
+        Some(_) => Vec::new(),
+        None => state
+            .board_view()
+            .columns
+            .iter()
+            .filter_map(|c| c.lane.as_deref())
+            .collect(),
+    };
+    move |lane| match &column.lane {
+        Some(own) => lane == Some(own.as_str()),
+        None => lane.is_none_or(|l| !shown.contains(&l)),
+    }
+}
+
+/// `≠2` in the lane header: the lane's runs the reconciliation flags.
+pub fn reconcile_spans(state: &State, column: &Column, theme: &Theme) -> Vec<Span<'static>> {
+    let ledger = &state.cluster.control.reconcile;
+    if ledger.flagged_runs() == 0 {
+        return Vec::new();
+    }
+    let n: u32 = match &column.lane {
+        Some(lane) => ledger.lane(Some(lane)),
+        None => {
+            let belongs = in_column(state, column);
+            ledger
+                .lanes()
+                .filter(|(l, _)| belongs(*l))
+                .map(|(_, n)| n)
+                .sum()
+        }
+    };
+    if n == 0 {
+        return Vec::new();
+    }
+    vec![Span::styled(
+        format!(" {}{n}", theme.badge(Badge::Reconcile)),
+        Style::default()
+            .fg(theme.badge_color(Badge::Reconcile))
+            .add_modifier(Modifier::BOLD),
+    )]
 }
 
 /// The run that holds a duplicate's idempotency key, by name.
@@ -111,15 +178,10 @@ pub fn lane_spans(state: &State, column: &Column, theme: &Theme) -> Vec<Span<'st
             .map(|(r, n)| (r.word().to_owned(), n))
             .collect(),
         None => {
-            let shown: Vec<&str> = state
-                .board_view()
-                .columns
-                .iter()
-                .filter_map(|c| c.lane.as_deref())
-                .collect();
+            let belongs = in_column(state, column);
             let mut merged: std::collections::BTreeMap<String, u32> = Default::default();
             for (lane, reason, n) in counts.lanes() {
-                if lane.is_none_or(|l| !shown.contains(&l)) {
+                if belongs(lane) {
                     *merged.entry(reason.word().to_owned()).or_default() += n;
                 }
             }
@@ -305,16 +367,38 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
         );
     }
 
+    let findings = state.cluster.control.reconcile.of_run(&run.key);
+    if !findings.is_empty() {
+        heading(out, "Runs and PRs", theme);
+        for f in findings {
+            out.push(Line::from(Span::styled(
+                sanitize::display(&format!("  {} {}", theme.badge(Badge::Reconcile), f.text())),
+                warn,
+            )));
+            out.push(Line::from(Span::styled(
+                format!("    {}", f.advice()),
+                theme.muted(),
+            )));
+        }
+    }
+
     if !run.steps.is_empty() {
         heading(out, "Steps", theme);
-        for s in &run.steps {
+        let selected = state.screens.detail_step();
+        for (i, s) in run.steps.iter().enumerate() {
             let style = match s.phase {
                 steps::StepPhase::Failed => error,
                 steps::StepPhase::Retrying => warn,
                 _ => plain,
             };
+            // The step `l` opens the pod of (selected with tab / shift-tab).
+            let (marker, style) = if selected == Some(i) {
+                ("▸ ", theme.selected())
+            } else {
+                ("  ", style)
+            };
             out.push(Line::from(Span::styled(
-                format!("  {}", s.summary(now)),
+                format!("{marker}{}", s.summary(now)),
                 style,
             )));
             if let Some(m) = &s.message {

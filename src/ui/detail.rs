@@ -20,7 +20,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let lines = detail_lines(id, state, theme);
     let title = match id {
-        CardId::Run(k) => format!(" AgentRun {k} "),
+        CardId::Run(k) => {
+            // The selected step, and what `l` does with it: said where it is always in view.
+            let step = state
+                .screens
+                .detail_step()
+                .zip(state.cluster.runs.get(k))
+                .and_then(|(i, run)| crate::domain::pod::StepPod::of(&run.steps, i));
+            match step {
+                Some(step) => format!(
+                    " AgentRun {k} · ▸ {} ({}: its pod's logs) ",
+                    step.label(),
+                    state
+                        .settings
+                        .keymap
+                        .detail
+                        .key_hint(crate::app::keymap::DetailAction::Logs)
+                ),
+                None => format!(" AgentRun {k} "),
+            }
+        }
         CardId::WorkItem(k) => format!(" ImplementationSpec {k} "),
     };
     let rect = if area.width >= 100 {
@@ -48,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                     .border_type(BorderType::Thick)
                     .border_style(Style::default().fg(theme.border_focused))
                     .title(Span::styled(
-                        title,
+                        sanitize::one_line(&title),
                         Style::default()
                             .fg(theme.accent)
                             .add_modifier(Modifier::BOLD),
@@ -57,9 +76,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                         {
                             use crate::app::keymap::DetailAction as A;
                             let is_run = matches!(id, CardId::Run(_));
-                            // What applies to this card: PR and logs belong to runs.
-                            let items = state.settings.keymap.detail.footer_of(|a| {
-                                is_run || !matches!(a, A::Logs | A::OpenPr | A::Refresh)
+                            let has_steps =
+                                state.selected_run().is_some_and(|r| !r.steps.is_empty());
+                            // What applies to this card: PR and logs belong to runs, step
+                            // selection to runs that report steps.
+                            let items = state.settings.keymap.detail.footer_of(|a| match a {
+                                A::NextStep | A::PrevStep => has_steps,
+                                A::Logs | A::OpenPr | A::Refresh => is_run,
+                                _ => true,
                             });
                             super::footer::bordered(&items, rect.width)
                         },

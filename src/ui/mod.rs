@@ -11,6 +11,7 @@ pub mod help;
 pub mod logs;
 pub mod palette;
 pub mod pr;
+pub mod reconcile;
 pub mod status;
 pub mod theme;
 pub mod title;
@@ -58,5 +59,6 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme) {
         }
         Mode::Logs => {}
         Mode::Audit => audit::draw(frame, board_area, state, theme),
+        Mode::Reconcile => reconcile::draw(frame, board_area, state, theme),
     }
 }

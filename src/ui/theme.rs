@@ -334,7 +334,8 @@ impl Theme {
             | Badge::Retry
             | Badge::Terminating
             | Badge::Retention
-            | Badge::SwarmHeld => self.warning,
+            | Badge::SwarmHeld
+            | Badge::Reconcile => self.warning,
             Badge::Duplicate => self.error,
             Badge::Retained => self.ok,
             Badge::ChecksFailing

@@ -10,29 +10,22 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-/// Parts of at most this rank keep their word (`✘2 failed`) while the others are cut to numbers.
-const WORDY_RANK: u8 = 3;
-
-/// Which parts keep their word: all, the ones that need attention, or none.
+/// Which parts keep their word (`✘2 failed`): those of at most this rank (`None`: none). Words
+/// go one rank at a time, the least important first, before any part goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Words {
-    All,
-    Attention,
-    None,
-}
+pub struct Words(pub Option<u8>);
 
 impl Words {
+    pub const ALL: Words = Words(Some(u8::MAX));
+    pub const NONE: Words = Words(None);
+
     pub fn shows(self, part: &Part) -> bool {
-        match self {
-            Words::All => true,
-            Words::Attention => part.rank <= WORDY_RANK,
-            Words::None => false,
-        }
+        self.0.is_some_and(|max| part.rank <= max)
     }
 }
 
 /// The parts that fit in `width` columns, in display order, and which keep their words: words
-/// go first (the calm ones, then all), then the least important parts, one at a time.
+/// go first (the least important parts' first), then the least important parts, one at a time.
 pub fn fit(
     parts: &[Part],
     width: usize,
@@ -52,13 +45,25 @@ pub fn fit(
             .sum::<usize>()
             + 1
     };
-    for words in [Words::All, Words::Attention] {
-        if width_of(parts, words) <= width {
-            return (parts.to_vec(), words);
+    // A part that means nothing without its word goes with it.
+    let with = |words: Words| -> Vec<Part> {
+        parts
+            .iter()
+            .filter(|p| !p.needs_word || words.shows(p))
+            .copied()
+            .collect()
+    };
+    let mut ranks: Vec<u8> = parts.iter().map(|p| p.rank).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    for words in ranks.into_iter().rev().map(|r| Words(Some(r))) {
+        let shown = with(words);
+        if width_of(&shown, words) <= width {
+            return (shown, words);
         }
     }
-    let mut kept = parts.to_vec();
-    while !kept.is_empty() && width_of(&kept, Words::None) > width {
+    let mut kept = with(Words::NONE);
+    while !kept.is_empty() && width_of(&kept, Words::NONE) > width {
         let least = kept
             .iter()
             .enumerate()
@@ -67,7 +72,7 @@ pub fn fit(
             .unwrap_or(0);
         kept.remove(least);
     }
-    (kept, Words::None)
+    (kept, Words::NONE)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -147,6 +152,7 @@ mod tests {
             count,
             word,
             rank,
+            needs_word: false,
         }
     }
 
@@ -159,17 +165,20 @@ mod tests {
         ];
         let one = |_: &Part| 1;
         let (all, words) = fit(&parts, 80, one);
-        assert_eq!((all.len(), words), (3, Words::All));
+        assert_eq!((all.len(), words), (3, Words(Some(8))));
+        // ' ⚠4 running ⚠2 failed ⚠9 ' is 25 wide: succeeded's word went first.
+        let (all, words) = fit(&parts, 25, one);
+        assert_eq!((all.len(), words), (3, Words(Some(4))));
         let (all, words) = fit(&parts, 18, one);
         assert_eq!(
             (all.len(), words),
-            (3, Words::Attention),
+            (3, Words(Some(0))),
             "' ⚠4 ⚠2 failed ⚠9 '"
         );
         let (all, words) = fit(&parts, 12, one);
         assert_eq!(
             (all.len(), words),
-            (3, Words::None),
+            (3, Words::NONE),
             "' ⚠4 ⚠2 ⚠9 ' is 10 wide"
         );
         let (some, _) = fit(&parts, 8, one);
@@ -180,5 +189,26 @@ mod tests {
         let (some, _) = fit(&parts, 4, one);
         assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["failed"]);
         assert!(fit(&parts, 2, one).0.is_empty());
+        assert!(Words::ALL.shows(&parts[2]));
+    }
+
+    #[test]
+    fn a_part_that_needs_its_word_goes_with_it() {
+        let recent = Part {
+            needs_word: true,
+            ..part("in 1h", 2, 0)
+        };
+        let parts = [part("running", 4, 4), part("failed", 3, 0), recent];
+        let one = |_: &Part| 1;
+        // ' ⚠4 ⚠3 failed ⚠2 in 1h ' is 23 wide: words kept for rank 0.
+        let (shown, words) = fit(&parts, 23, one);
+        assert_eq!((shown.len(), words), (3, Words(Some(0))));
+        // Narrower: no words, and '⚠2' alone would read as another count: it goes.
+        let (shown, words) = fit(&parts, 12, one);
+        assert_eq!(words, Words::NONE);
+        assert_eq!(
+            shown.iter().map(|p| p.word).collect::<Vec<_>>(),
+            ["running", "failed"]
+        );
     }
 }

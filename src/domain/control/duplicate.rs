@@ -67,6 +67,16 @@ impl KeyIndex {
             .filter(move |k| **k != run.key)
     }
 
+    /// The runs with `key` in `namespace`.
+    pub fn runs(&self, namespace: &str, key: &str) -> Option<&BTreeSet<ObjectKey>> {
+        self.by_key.get(&(namespace.to_owned(), key.to_owned()))
+    }
+
+    /// The key a run was last set with.
+    pub fn key_of(&self, run: &ObjectKey) -> Option<&str> {
+        self.of_run.get(run).map(String::as_str)
+    }
+
     /// Keys held by more than one run, with the runs.
     pub fn shared(&self) -> impl Iterator<Item = (&(String, String), &BTreeSet<ObjectKey>)> {
         self.by_key.iter().filter(|(_, runs)| runs.len() > 1)

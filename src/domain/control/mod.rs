@@ -6,6 +6,7 @@ pub mod blocked;
 pub mod counts;
 pub mod duplicate;
 pub mod follow;
+pub mod ledger;
 pub mod reconcile;
 pub mod retention;
 pub mod steps;

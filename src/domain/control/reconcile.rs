@@ -51,6 +51,48 @@ impl Finding {
         }
     }
 
+    /// What kind of finding, in a word or two (the list view's first column).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Finding::NoPr { .. } => "no PR",
+            Finding::OrphanPr { .. } => "orphan PR",
+            Finding::HeadRenamed { .. } => "branch renamed",
+            Finding::SharedKey { .. } => "key shared",
+        }
+    }
+
+    /// What to look at next.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            Finding::NoPr { .. } => "no PR on its branch: read its logs and the runner's report",
+            Finding::OrphanPr { .. } => {
+                "no run pushes this branch any more: merge or close the PR by hand"
+            }
+            Finding::HeadRenamed { .. } => {
+                "the branch asked for was taken: its PR, if any, is on the pushed one"
+            }
+            Finding::SharedKey { .. } => {
+                "one run per key is admitted: the others are refused as Duplicate"
+            }
+        }
+    }
+
+    /// What a card of `about` says: `no PR`, `branch renamed → codex/x-2`, `key shared with b1`.
+    pub fn flag(&self, about: &ObjectKey) -> String {
+        match self {
+            Finding::HeadRenamed { real, .. } => format!("branch renamed → {real}"),
+            Finding::SharedKey { runs, .. } => {
+                let others: Vec<&str> = runs
+                    .iter()
+                    .filter(|r| *r != about)
+                    .map(|r| r.name.as_str())
+                    .collect();
+                format!("key shared with {}", others.join(", "))
+            }
+            other => other.kind().to_owned(),
+        }
+    }
+
     /// The run the finding is about (for lane counts), if one.
     pub fn run(&self) -> Option<&ObjectKey> {
         match self {
