@@ -58,13 +58,25 @@ fn compact_mode_and_the_legend_are_one_key_away() {
     tui.wait_for_text("Add an order firewall");
     tui.send("?");
     tui.wait_for_text("compact cards: one");
+    // `G` goes to the end: the last key table is there.
     tui.send("G");
-    tui.wait_for_text("Command palette (:");
+    tui.wait_for_text("Runs and PRs reconciled (p");
     tui.send("g");
     tui.wait_for_text("previous lane");
-    // A page down shows the legend, with the theme's symbols.
+    // Paging down reaches the legend (after the board's keys), with the theme's symbols.
     tui.send(" ");
     tui.wait_for_text("Symbols");
+    for _ in 0..3 {
+        if tui
+            .contents()
+            .contains("Blocked (e.g. by the concurrency limit)")
+        {
+            break;
+        }
+        let before = tui.contents();
+        tui.send(" ");
+        tui.wait_for("the next page", |s| s.contents() != before);
+    }
     tui.wait_for_text("Blocked (e.g. by the concurrency limit)");
     tui.send("\x1b");
     tui.wait_for_no_text("Symbols");

@@ -6,13 +6,19 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use support_pty::Tui;
 
+/// A draft the cockpit would offer (`<name>.json`) holds `needle`. The `.<name>.json.tmp` a write
+/// in progress leaves does not count: a kill before its rename leaves no draft of it (seen under
+/// load in CI, when the test matched the temp file and killed the cockpit before the rename).
 fn drafts_containing(home: &Path, needle: &str) -> bool {
     let dir = home.join(".local/state/swarm-cockpit/drafts");
     std::fs::read_dir(&dir)
         .map(|entries| {
-            entries
-                .flatten()
-                .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(needle)))
+            entries.flatten().any(|e| {
+                let path = e.path();
+                let offered = path.extension().is_some_and(|x| x == "json")
+                    && !e.file_name().to_string_lossy().starts_with('.');
+                offered && std::fs::read_to_string(&path).is_ok_and(|t| t.contains(needle))
+            })
         })
         .unwrap_or(false)
 }
