@@ -145,7 +145,7 @@ pub const UNASSIGNED: &str = "Unassigned";
 impl Board {
     pub fn build(
         plan: &Plan,
-        runs: &BTreeMap<ObjectKey, Run>,
+        runs: &crate::domain::RunMap,
         items: &BTreeMap<ObjectKey, WorkItem>,
         filter: &str,
         stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>,
@@ -607,7 +607,7 @@ mod tests {
                 .expect("time")
                 .to_utc();
             let stuck = Some((now, chrono::Duration::minutes(30)));
-            let mut runs: BTreeMap<ObjectKey, Run> = BTreeMap::new();
+            let mut runs = crate::domain::RunMap::new();
             let mut board = Board::build(&plan, &runs, &items, filter, stuck);
             for event in events {
                 let inputs = Inputs { items: &items, filter, stuck };
@@ -650,13 +650,16 @@ mod tests {
     fn a_status_change_moves_one_card_without_a_rebuild() {
         let plan = plan(true);
         let items = BTreeMap::new();
-        let mut runs = BTreeMap::new();
+        let mut runs = crate::domain::RunMap::new();
         for n in 0..5 {
             let r = run(n, 0, None, 2, 0);
             runs.insert(r.key.clone(), r);
         }
         let mut board = Board::build(&plan, &runs, &items, "", None);
-        let old = runs[&ObjectKey::new("ns", "run-3")].clone();
+        let old = runs
+            .get(&ObjectKey::new("ns", "run-3"))
+            .expect("run-3")
+            .clone();
         let failed = run(3, 0, None, 4, 0);
         let inputs = Inputs {
             items: &items,

@@ -40,7 +40,7 @@ pub struct Ui {
 #[derive(Debug, Clone)]
 pub struct ClusterData {
     pub origin: Origin,
-    pub runs: BTreeMap<ObjectKey, Run>,
+    pub runs: crate::domain::RunMap,
     pub items: BTreeMap<ObjectKey, WorkItem>,
     pub prs: HashMap<PrKey, PullRequest>,
     /// Phase changes seen per run (time, phase), for the timeline; bounded per run
@@ -117,7 +117,7 @@ impl ClusterData {
     pub fn new(origin: Origin) -> ClusterData {
         ClusterData {
             origin,
-            runs: BTreeMap::new(),
+            runs: crate::domain::RunMap::new(),
             items: BTreeMap::new(),
             prs: HashMap::new(),
             history: HashMap::new(),

@@ -19,6 +19,7 @@ pub mod pr;
 pub mod pr_link;
 pub mod resource;
 pub mod run;
+pub mod run_map;
 pub mod sanitize;
 pub mod signature;
 pub mod swarm;
@@ -36,4 +37,5 @@ pub use pr::{
 pub use pr_link::{PrLink, PrWanted};
 pub use resource::{ObjectKey, ResourceKind};
 pub use run::{Condition, Run};
+pub use run_map::RunMap;
 pub use work_item::WorkItem;

@@ -84,8 +84,9 @@ pub struct Run {
     pub vcs_head_branch: Option<String>,
     /// `status.workflow.steps[]`.
     pub steps: Vec<super::control::WorkflowStep>,
-    /// `status.runner`: the runner's terminal report.
-    pub runner: Option<super::control::RunnerReport>,
+    /// `status.runner`: the runner's terminal report. Boxed: only finished runs have one, and
+    /// inline it would cost 144 bytes in every run.
+    pub runner: Option<Box<super::control::RunnerReport>>,
     /// Fields that could not be read, each naming its path: shown on the card and in the detail pane.
     pub problems: Vec<String>,
 }
@@ -133,7 +134,7 @@ impl Run {
         let requested_head = parameters.get("head").cloned();
         let head_branch = vcs_head_branch.clone().or_else(|| requested_head.clone());
         let steps = super::control::steps::read_steps(&mut r, obj);
-        let runner = super::control::steps::read_runner(&mut r, obj);
+        let runner = super::control::steps::read_runner(&mut r, obj).map(Box::new);
         let finalizers = r
             .string_list(obj, "metadata.finalizers")
             .iter()
