@@ -4,25 +4,12 @@
 mod common;
 
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use swarm_cockpit::app::control::SwarmEvent;
 use swarm_cockpit::app::{Effect, Msg, Resource, SourceEvent, State, update};
 use swarm_cockpit::domain::control::BlockReason;
 use swarm_cockpit::domain::swarm::Swarm;
 use swarm_cockpit::domain::{ObjectKey, PrState, PullRequest, ResourceKind, Run};
-use swarm_cockpit::ui::{self, Theme};
-
-fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|f| ui::draw(f, state, &Theme::default()))
-        .expect("draw");
-    terminal.backend().to_string()
-}
 
 fn with(mut obj: Value, extra: Value) -> Value {
     fn merge(t: &mut Value, p: Value) {

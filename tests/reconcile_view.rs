@@ -5,24 +5,11 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use swarm_cockpit::app::github::{GitHubHealth, GitHubStatus};
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::{PrState, PullRequest, ResourceKind, Run};
-use swarm_cockpit::ui::{self, Theme};
-
-fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|f| ui::draw(f, state, &Theme::default()))
-        .expect("draw");
-    terminal.backend().to_string()
-}
 
 fn press(state: &mut State, code: KeyCode) {
     update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));

@@ -4,23 +4,13 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use swarm_cockpit::app::help::{self, HelpLine};
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::ResourceKind;
 use swarm_cockpit::sources::demo::DemoSwarm;
-use swarm_cockpit::ui::{self, Theme};
+use swarm_cockpit::ui::Theme;
 
 const SIZES: [(u16, u16); 4] = [(80, 24), (100, 30), (200, 60), (40, 15)];
-
-fn render(state: &mut State, width: u16, height: u16, theme: &Theme) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal.draw(|f| ui::draw(f, state, theme)).expect("draw");
-    terminal.backend().to_string()
-}
 
 fn press_keys(state: &mut State, keys: &str) {
     for c in keys.chars() {
@@ -62,10 +52,7 @@ fn demo() -> State {
 fn board_at_every_size() {
     for (w, h) in SIZES {
         let mut s = demo();
-        insta::assert_snapshot!(
-            format!("board_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        insta::assert_snapshot!(format!("board_{w}x{h}"), render(&mut s, w, h));
     }
 }
 
@@ -73,7 +60,7 @@ fn board_at_every_size() {
 fn board_scrolled_to_the_last_lane_at_80x24() {
     let mut s = demo();
     press_keys(&mut s, "lllll");
-    insta::assert_snapshot!(render(&mut s, 80, 24, &Theme::default()));
+    insta::assert_snapshot!(render(&mut s, 80, 24));
 }
 
 #[test]
@@ -81,10 +68,7 @@ fn compact_board_at_80x24_and_40x15() {
     for (w, h) in [(80, 24), (40, 15)] {
         let mut s = demo();
         press_keys(&mut s, "cll");
-        insta::assert_snapshot!(
-            format!("compact_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        insta::assert_snapshot!(format!("compact_{w}x{h}"), render(&mut s, w, h));
     }
 }
 
@@ -112,15 +96,9 @@ fn help_and_its_legend_at_every_size() {
             },
         );
         press_keys(&mut s, "?");
-        insta::assert_snapshot!(
-            format!("help_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        insta::assert_snapshot!(format!("help_{w}x{h}"), render(&mut s, w, h));
         scroll_help_to(&mut s, "Symbols");
-        insta::assert_snapshot!(
-            format!("help_legend_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        insta::assert_snapshot!(format!("help_legend_{w}x{h}"), render(&mut s, w, h));
     }
 }
 
@@ -139,7 +117,7 @@ fn help_text_is_never_cut_at_40_columns() {
     let mut seen = String::new();
     let max = help::max_scroll(&s);
     loop {
-        let screen = render(&mut s, 40, 15, &Theme::default());
+        let screen = render(&mut s, 40, 15);
         seen.push_str(&screen.replace(['┃', '"', '\n'], " "));
         if s.screens.help_scroll().unwrap_or(0) >= max {
             break;
@@ -177,7 +155,7 @@ fn the_legend_shows_a_custom_themes_symbols() {
     );
     press_keys(&mut s, "?");
     scroll_help_to(&mut s, "Symbols");
-    let screen = render(&mut s, 100, 60, &theme);
+    let screen = render_in(&mut s, 100, 60, &theme);
     // Symbols sit in a column 9 wide plus a gap of 2.
     for (symbol, meaning) in [
         ("R", "Running"),
@@ -188,7 +166,7 @@ fn the_legend_shows_a_custom_themes_symbols() {
         assert!(screen.contains(&row), "{row:?} in {screen}");
     }
     press_keys(&mut s, "?");
-    let board = render(&mut s, 80, 24, &theme);
+    let board = render_in(&mut s, 80, 24, &theme);
     assert!(
         board.contains("3 >>"),
         "the board's edge uses it too: {board}"

@@ -3,22 +3,16 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::{
     ChecksRollup, PrState, PullRequest, ResourceKind, ReviewDecision, Run,
 };
 use swarm_cockpit::sources::demo::DemoSwarm;
-use swarm_cockpit::ui::{self, Theme};
+use swarm_cockpit::ui::Theme;
 
 fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
+    let terminal = drawn(state, width, height, &Theme::default());
     // TestBackend cannot print an empty buffer; drawing into it is what is under test there.
     if width == 0 || height == 0 {
         return String::new();
@@ -309,17 +303,7 @@ fn built_in_themes_draw_the_same_layout() {
     for name in ["default", "light", "high-contrast"] {
         let theme = Theme::resolve(name, None).expect("theme");
         let mut s = demo_state();
-        update(
-            &mut s,
-            Msg::Resize {
-                width: 120,
-                height: 30,
-            },
-        );
-        s.ensure_board();
-        let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("backend");
-        terminal.draw(|f| ui::draw(f, &s, &theme)).expect("draw");
-        let text = terminal.backend().to_string();
+        let text = render_in(&mut s, 120, 30, &theme);
         assert!(text.contains("A · Trading"), "{name}");
         assert!(text.contains("cost-model-a1"), "{name}");
     }

@@ -3,10 +3,14 @@
 #![allow(dead_code)]
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{Effect, Msg, Resource, SourceEvent, State, update};
 use swarm_cockpit::domain::{Plan, Run, WorkItem};
+use swarm_cockpit::ui::{self, Theme};
 
 pub const PLAN: &str = r#"
 name = "test-plan"
@@ -147,4 +151,32 @@ pub fn typed(text: &str) -> Vec<Msg> {
 /// Applies messages in order, collecting every effect.
 pub fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     msgs.into_iter().flat_map(|m| update(state, m)).collect()
+}
+
+/// A test terminal of `width`×`height` with one frame of `state` drawn in `theme`, after the
+/// resize and the board rebuild the runtime does before a frame.
+pub fn drawn(state: &mut State, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+    update(state, Msg::Resize { width, height });
+    state.ensure_board();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| ui::draw(f, state, theme)).expect("draw");
+    terminal
+}
+
+/// The screen as text, in the default theme.
+pub fn render(state: &mut State, width: u16, height: u16) -> String {
+    render_in(state, width, height, &Theme::default())
+}
+
+/// The screen as text, in `theme`.
+pub fn render_in(state: &mut State, width: u16, height: u16, theme: &Theme) -> String {
+    drawn(state, width, height, theme).backend().to_string()
+}
+
+/// The screen's cells (styles included), in the default theme.
+pub fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
+    drawn(state, width, height, &Theme::default())
+        .backend()
+        .buffer()
+        .clone()
 }
