@@ -63,22 +63,9 @@ fn connected(state: &mut State) {
 fn open_pr(head: &str, number: u64) -> PullRequest {
     PullRequest {
         url: format!("https://github.com/proompteng/lab/pull/{number}"),
-        repository: "proompteng/lab".into(),
-        head_branch: head.into(),
-        number,
         title: "t".into(),
-        state: PrState::Open,
-        checks: Default::default(),
-        review: None,
         mergeable: Some(true),
-        fetched_at: t0(),
-        author: None,
-        head_sha: None,
-        updated_at: None,
-        check_runs: Vec::new(),
-        reviews: Vec::new(),
-        merge_state: None,
-        details_fetched_at: None,
+        ..PullRequest::new("proompteng/lab", head, number, PrState::Open, t0())
     }
 }
 
