@@ -48,18 +48,6 @@ fn delete(state: &mut State, name: &str) {
     );
 }
 
-fn connected(state: &mut State) {
-    for kind in ResourceKind::ALL {
-        update(
-            state,
-            Msg::Source(SourceEvent::Connection(
-                kind,
-                swarm_cockpit::app::ConnState::Connected,
-            )),
-        );
-    }
-}
-
 fn open_pr(head: &str, number: u64) -> PullRequest {
     PullRequest {
         url: format!("https://github.com/proompteng/lab/pull/{number}"),
@@ -74,7 +62,7 @@ fn open_pr(head: &str, number: u64) -> PullRequest {
 /// retrying.
 fn morning() -> State {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     for i in 0..12 {
         apply(
             &mut s,

@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
@@ -13,17 +12,6 @@ use swarm_cockpit::domain::Run;
 use swarm_cockpit::domain::log_buffer::LineBatch;
 use swarm_cockpit::domain::pod::PodInfo;
 use swarm_cockpit::ui::{self, Theme};
-
-fn keys(state: &mut State, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-}
 
 fn pod(name: &str, minute: u32, attempt: u32, phase: &str) -> PodInfo {
     PodInfo::from_json(&json!({

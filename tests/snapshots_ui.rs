@@ -20,43 +20,9 @@ fn render(state: &mut State, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
-fn keys(state: &mut State, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-}
-
-fn connected(state: &mut State) {
-    for kind in ResourceKind::ALL {
-        update(
-            state,
-            Msg::Source(SourceEvent::Connection(kind, ConnState::Connected)),
-        );
-    }
-}
-
 /// The demo's opening state, as an operator first sees it.
 fn demo_state() -> State {
-    let plan =
-        swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
-            .expect("plan");
-    let mut state = State::new(
-        plan.clone(),
-        swarm_cockpit::app::state::Origin {
-            context: "demo".into(),
-            namespace: Some("agents".into()),
-        },
-        t0(),
-    );
-    let mut demo = DemoSwarm::new(plan, 1);
-    for event in demo.advance(0.0, t0()) {
-        update(&mut state, Msg::Source(event));
-    }
+    let mut state = demo_opening();
     update(&mut state, Msg::Tick(t0() + chrono::Duration::seconds(5)));
     state
 }
@@ -137,7 +103,7 @@ fn empty_board_while_connecting() {
 #[test]
 fn empty_board_connected() {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     insta::assert_snapshot!(render(&mut s, 80, 24));
 }
 
@@ -159,7 +125,7 @@ fn error_state_when_the_crd_is_missing() {
 #[test]
 fn reconnecting_keeps_the_last_known_board() {
     let mut s = populated();
-    connected(&mut s);
+    connect_all(&mut s);
     update(
         &mut s,
         Msg::Source(SourceEvent::Connection(
@@ -177,7 +143,7 @@ fn reconnecting_keeps_the_last_known_board() {
 #[test]
 fn hostile_and_odd_objects_render_inert() {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     let mut weird = run_json("weird", Some("A"), Some("Hibernating"));
     weird["status"]["message"] = json!("evil \u{1b}[2J\u{1b}]0;pwned\u{7} done");
     apply_run(&mut s, Run::from_json(&weird));
@@ -207,7 +173,7 @@ fn hostile_and_odd_objects_render_inert() {
 #[test]
 fn pr_badges_cover_every_state() {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     let states = [
         ("draft", PrState::Draft, ChecksRollup::default(), None),
         (
