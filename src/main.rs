@@ -1,12 +1,13 @@
 use clap::Parser;
 use color_eyre::eyre::{WrapErr, eyre};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use swarm_cockpit::app::State;
 use swarm_cockpit::app::keymap::Keymaps;
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::cli::{Cli, Command, OutputFormat};
 use swarm_cockpit::config::Config;
 use swarm_cockpit::domain::Plan;
+use swarm_cockpit::domain::approval::Policy;
 use swarm_cockpit::domain::guardrails::Guardrails;
 use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::effects::{Executor, KubeCluster, KubeControl, NotifySettings};
@@ -98,15 +99,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
     let exit = match &cli.command {
         Some(Command::Completions { .. } | Command::Man) => return Ok(0),
         Some(Command::Wave { command }) => {
-            let plan = match &plan_path {
-                Some(p) => Plan::load(p)?,
-                None => default_plan(config_dir)?,
-            };
+            let plan = load_plan(plan_path.as_deref(), config_dir)?;
             let target = target(&cli, &config);
-            let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
-            configure(&mut state, &config, &keymap, cli.read_only);
-            state.settings.plan = plan;
-            state.settings.approvals = approvals.clone();
+            let state = headless_state(plan, &config, &keymap, cli.read_only, &approvals);
             let audit = audit_log(&state.settings.operator);
             let env = swarm_cockpit::wave_cli::WaveEnv {
                 state,
@@ -118,15 +113,9 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
         }
         Some(Command::Approve { names, output } | Command::Revoke { names, output }) => {
             let revoke = matches!(&cli.command, Some(Command::Revoke { .. }));
-            let plan = match &plan_path {
-                Some(p) => Plan::load(p)?,
-                None => default_plan(config_dir)?,
-            };
+            let plan = load_plan(plan_path.as_deref(), config_dir)?;
             let target = target(&cli, &config);
-            let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
-            configure(&mut state, &config, &keymap, cli.read_only);
-            state.settings.plan = plan;
-            state.settings.approvals = approvals.clone();
+            let state = headless_state(plan, &config, &keymap, cli.read_only, &approvals);
             let audit = audit_log(&state.settings.operator);
             let env = swarm_cockpit::approve_cli::ApproveEnv {
                 state,
@@ -137,10 +126,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             return Ok(rt.block_on(swarm_cockpit::approve_cli::run(env, names, revoke, *output)));
         }
         Some(Command::Audit { repo, wave, output }) => {
-            let plan = match &plan_path {
-                Some(p) => Plan::load(p)?,
-                None => default_plan(config_dir)?,
-            };
+            let plan = load_plan(plan_path.as_deref(), config_dir)?;
             let target = target(&cli, &config);
             let settings = config.audit.clone();
             let mut configured = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
@@ -169,10 +155,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             wave,
             output,
         }) => {
-            let plan = match &plan_path {
-                Some(p) => Plan::load(p)?,
-                None => default_plan(config_dir)?,
-            };
+            let plan = load_plan(plan_path.as_deref(), config_dir)?;
             let target = cluster.then(|| target(&cli, &config));
             let source = match &target {
                 Some(t) => ValidateSource::Cluster(t),
@@ -247,10 +230,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             })?
         }
         None => {
-            let plan = match plan_path {
-                Some(p) => Plan::load(&p)?,
-                None => default_plan(config_dir)?,
-            };
+            let plan = load_plan(plan_path.as_deref(), config_dir)?;
             let target = target(&cli, &config);
             rt.block_on(async move {
                 let conn = target
@@ -410,6 +390,22 @@ fn configure(state: &mut State, config: &Config, keymap: &Keymaps, read_only: bo
         .settings(paths::state_dir().map(|d| d.join("logs")));
 }
 
+/// The `State` the headless `swarm wave`, `approve` and `revoke` decide on: configured as the
+/// TUI's is, with the plan and the approval policy; they load the cluster data into it.
+fn headless_state(
+    plan: Plan,
+    config: &Config,
+    keymap: &Keymaps,
+    read_only: bool,
+    approvals: &Policy,
+) -> State {
+    let mut state = State::new(Plan::default(), Origin::default(), chrono::Utc::now());
+    configure(&mut state, config, keymap, read_only);
+    state.settings.plan = plan;
+    state.settings.approvals = approvals.clone();
+    state
+}
+
 fn notify_settings(config: &Config) -> NotifySettings {
     NotifySettings {
         bell: config.notifications.bell,
@@ -501,6 +497,14 @@ async fn run_validate(
         },
     }
     report.exit_code()
+}
+
+/// The plan `--plan` (or the config's `plan`) names, else [`default_plan`].
+fn load_plan(path: Option<&Path>, config_dir: Option<PathBuf>) -> color_eyre::Result<Plan> {
+    match path {
+        Some(p) => Ok(Plan::load(p)?),
+        None => default_plan(config_dir),
+    }
 }
 
 /// The plan in the config dir if there is one; otherwise lanes are discovered from run labels.

@@ -4,25 +4,12 @@
 mod common;
 
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use swarm_cockpit::app::control::SwarmEvent;
 use swarm_cockpit::app::{Effect, Msg, Resource, SourceEvent, State, update};
 use swarm_cockpit::domain::control::BlockReason;
 use swarm_cockpit::domain::swarm::Swarm;
 use swarm_cockpit::domain::{ObjectKey, PrState, PullRequest, ResourceKind, Run};
-use swarm_cockpit::ui::{self, Theme};
-
-fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|f| ui::draw(f, state, &Theme::default()))
-        .expect("draw");
-    terminal.backend().to_string()
-}
 
 fn with(mut obj: Value, extra: Value) -> Value {
     fn merge(t: &mut Value, p: Value) {
@@ -61,37 +48,12 @@ fn delete(state: &mut State, name: &str) {
     );
 }
 
-fn connected(state: &mut State) {
-    for kind in ResourceKind::ALL {
-        update(
-            state,
-            Msg::Source(SourceEvent::Connection(
-                kind,
-                swarm_cockpit::app::ConnState::Connected,
-            )),
-        );
-    }
-}
-
 fn open_pr(head: &str, number: u64) -> PullRequest {
     PullRequest {
         url: format!("https://github.com/proompteng/lab/pull/{number}"),
-        repository: "proompteng/lab".into(),
-        head_branch: head.into(),
-        number,
         title: "t".into(),
-        state: PrState::Open,
-        checks: Default::default(),
-        review: None,
         mergeable: Some(true),
-        fetched_at: t0(),
-        author: None,
-        head_sha: None,
-        updated_at: None,
-        check_runs: Vec::new(),
-        reviews: Vec::new(),
-        merge_state: None,
-        details_fetched_at: None,
+        ..PullRequest::new("proompteng/lab", head, number, PrState::Open, t0())
     }
 }
 
@@ -100,7 +62,7 @@ fn open_pr(head: &str, number: u64) -> PullRequest {
 /// retrying.
 fn morning() -> State {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     for i in 0..12 {
         apply(
             &mut s,

@@ -10,8 +10,6 @@ use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use github_mock::{EchoPullRequests, REPO, aliases, branch};
 use octocrab::secrecy::SecretString;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -1252,15 +1250,6 @@ async fn o_without_a_browser_shows_the_url() {
 
 // ----------------------------------------------------------------------------------------------
 // Snapshots
-
-fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("backend");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
-    terminal.backend().to_string()
-}
 
 fn spans_text(spans: &[ratatui::text::Span]) -> String {
     spans.iter().map(|s| s.content.as_ref()).collect()

@@ -3,10 +3,8 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use serde_json::json;
 use swarm_cockpit::app::logs::{LogEvent, StreamState};
 use swarm_cockpit::app::{Msg, State, update};
@@ -14,35 +12,6 @@ use swarm_cockpit::domain::Run;
 use swarm_cockpit::domain::log_buffer::LineBatch;
 use swarm_cockpit::domain::pod::PodInfo;
 use swarm_cockpit::ui::{self, Theme};
-
-fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
-    terminal.backend().buffer().clone()
-}
-
-fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
-    terminal.backend().to_string()
-}
-
-fn keys(state: &mut State, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-}
 
 fn pod(name: &str, minute: u32, attempt: u32, phase: &str) -> PodInfo {
     PodInfo::from_json(&json!({

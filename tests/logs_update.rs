@@ -614,11 +614,11 @@ fn logs_of_a_selected_step_open_on_its_attempts_pod() {
     assert_eq!(stream_request(&effects).pod, "implement-1");
 }
 
-#[test]
-fn without_the_steps_pod_the_picker_opens_and_says_so_then_takes_it_when_it_comes() {
-    let mut s = stepped_board();
+/// The logs of the `review` step (its attempt 2) opened from the details while the pod watch has
+/// found only attempt 1's pod (attempt 2's is being created): not the one asked for.
+fn review_logs_before_its_pod(s: &mut State) -> Vec<Effect> {
     press(
-        &mut s,
+        s,
         [
             key(KeyCode::Enter),
             key(KeyCode::Tab),
@@ -626,15 +626,28 @@ fn without_the_steps_pod_the_picker_opens_and_says_so_then_takes_it_when_it_come
             ch('l'),
         ],
     );
-    // Only attempt 1's pod so far (attempt 2's is being created): not the one asked for.
-    let effects = press(
-        &mut s,
+    press(
+        s,
         [pods_event(vec![step_pod(
             "review-1",
             5,
             "fw-a1-step-2-attempt-1",
         )])],
-    );
+    )
+}
+
+/// The pod watch once attempt 2's pod of `review` exists too.
+fn review_pods_of_both_attempts() -> Msg {
+    pods_event(vec![
+        step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
+        step_pod("review-1", 5, "fw-a1-step-2-attempt-1"),
+    ])
+}
+
+#[test]
+fn without_the_steps_pod_the_picker_opens_and_says_so_then_takes_it_when_it_comes() {
+    let mut s = stepped_board();
+    let effects = review_logs_before_its_pod(&mut s);
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(view(&s).picker, Some(0));
     assert_eq!(view(&s).stream, StreamState::Picking);
@@ -643,13 +656,7 @@ fn without_the_steps_pod_the_picker_opens_and_says_so_then_takes_it_when_it_come
         Some("no pod of step review · attempt 2 among the run's pods (yet): pick one")
     );
     // Attempt 2's pod appears before the operator picked: it is the one shown.
-    let effects = press(
-        &mut s,
-        [pods_event(vec![
-            step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
-            step_pod("review-1", 5, "fw-a1-step-2-attempt-1"),
-        ])],
-    );
+    let effects = press(&mut s, [review_pods_of_both_attempts()]);
     assert_eq!(stream_request(&effects).pod, "review-2");
     assert_eq!(view(&s).picker, None);
 }
@@ -657,32 +664,10 @@ fn without_the_steps_pod_the_picker_opens_and_says_so_then_takes_it_when_it_come
 #[test]
 fn a_pod_picked_by_hand_is_kept_when_the_steps_pod_comes_later() {
     let mut s = stepped_board();
-    press(
-        &mut s,
-        [
-            key(KeyCode::Enter),
-            key(KeyCode::Tab),
-            key(KeyCode::Tab),
-            ch('l'),
-        ],
-    );
-    press(
-        &mut s,
-        [pods_event(vec![step_pod(
-            "review-1",
-            5,
-            "fw-a1-step-2-attempt-1",
-        )])],
-    );
+    review_logs_before_its_pod(&mut s);
     let effects = press(&mut s, [key(KeyCode::Enter)]);
     assert_eq!(stream_request(&effects).pod, "review-1");
-    let effects = press(
-        &mut s,
-        [pods_event(vec![
-            step_pod("review-2", 9, "fw-a1-step-2-attempt-2"),
-            step_pod("review-1", 5, "fw-a1-step-2-attempt-1"),
-        ])],
-    );
+    let effects = press(&mut s, [review_pods_of_both_attempts()]);
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(
         view(&s).pod.as_ref().map(|p| p.name.as_str()),

@@ -5,24 +5,11 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
 use swarm_cockpit::app::github::{GitHubHealth, GitHubStatus};
 use swarm_cockpit::app::state::Mode;
-use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
-use swarm_cockpit::domain::{PrState, PullRequest, ResourceKind, Run};
-use swarm_cockpit::ui::{self, Theme};
-
-fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal
-        .draw(|f| ui::draw(f, state, &Theme::default()))
-        .expect("draw");
-    terminal.backend().to_string()
-}
+use swarm_cockpit::app::{Msg, SourceEvent, State, update};
+use swarm_cockpit::domain::{PrState, PullRequest, Run};
 
 fn press(state: &mut State, code: KeyCode) {
     update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
@@ -48,12 +35,7 @@ fn pr(head: &str, number: u64, state: PrState) -> PullRequest {
 /// pushed to another branch, and two runs sharing an idempotency key. An orphan PR.
 fn swarm() -> State {
     let mut s = state();
-    for kind in ResourceKind::ALL {
-        update(
-            &mut s,
-            Msg::Source(SourceEvent::Connection(kind, ConnState::Connected)),
-        );
-    }
+    connect_all(&mut s);
     let vcs = |head: &str| json!({"vcs": {"repository": "proompteng/lab", "headBranch": head}});
     apply_run(
         &mut s,

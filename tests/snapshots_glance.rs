@@ -3,57 +3,16 @@
 mod common;
 
 use common::*;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use swarm_cockpit::app::help::{self, HelpLine};
-use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
-use swarm_cockpit::domain::ResourceKind;
-use swarm_cockpit::sources::demo::DemoSwarm;
-use swarm_cockpit::ui::{self, Theme};
+use swarm_cockpit::app::{Msg, State, update};
+use swarm_cockpit::ui::Theme;
 
 const SIZES: [(u16, u16); 4] = [(80, 24), (100, 30), (200, 60), (40, 15)];
 
-fn render(state: &mut State, width: u16, height: u16, theme: &Theme) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    terminal.draw(|f| ui::draw(f, state, theme)).expect("draw");
-    terminal.backend().to_string()
-}
-
-fn press_keys(state: &mut State, keys: &str) {
-    for c in keys.chars() {
-        update(
-            state,
-            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-        );
-    }
-}
-
 /// The demo's opening state, connected.
 fn demo() -> State {
-    let plan =
-        swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
-            .expect("plan");
-    let mut state = State::new(
-        plan.clone(),
-        swarm_cockpit::app::state::Origin {
-            context: "demo".into(),
-            namespace: Some("agents".into()),
-        },
-        t0(),
-    );
-    let mut swarm = DemoSwarm::new(plan, 1);
-    for event in swarm.advance(0.0, t0()) {
-        update(&mut state, Msg::Source(event));
-    }
-    for kind in ResourceKind::ALL {
-        update(
-            &mut state,
-            Msg::Source(SourceEvent::Connection(kind, ConnState::Connected)),
-        );
-    }
+    let mut state = demo_opening();
+    connect_all(&mut state);
     update(&mut state, Msg::Tick(t0() + chrono::Duration::seconds(5)));
     state
 }
@@ -62,29 +21,23 @@ fn demo() -> State {
 fn board_at_every_size() {
     for (w, h) in SIZES {
         let mut s = demo();
-        insta::assert_snapshot!(
-            format!("board_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        insta::assert_snapshot!(format!("board_{w}x{h}"), render(&mut s, w, h));
     }
 }
 
 #[test]
 fn board_scrolled_to_the_last_lane_at_80x24() {
     let mut s = demo();
-    press_keys(&mut s, "lllll");
-    insta::assert_snapshot!(render(&mut s, 80, 24, &Theme::default()));
+    keys(&mut s, "lllll");
+    insta::assert_snapshot!(render(&mut s, 80, 24));
 }
 
 #[test]
 fn compact_board_at_80x24_and_40x15() {
     for (w, h) in [(80, 24), (40, 15)] {
         let mut s = demo();
-        press_keys(&mut s, "cll");
-        insta::assert_snapshot!(
-            format!("compact_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        keys(&mut s, "cll");
+        insta::assert_snapshot!(format!("compact_{w}x{h}"), render(&mut s, w, h));
     }
 }
 
@@ -96,7 +49,7 @@ fn scroll_help_to(state: &mut State, title: &str) {
         .position(|l| *l == HelpLine::Title(title.to_owned()))
         .expect("section present");
     for _ in 0..at {
-        press_keys(state, "j");
+        keys(state, "j");
     }
 }
 
@@ -111,16 +64,10 @@ fn help_and_its_legend_at_every_size() {
                 height: h,
             },
         );
-        press_keys(&mut s, "?");
-        insta::assert_snapshot!(
-            format!("help_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        keys(&mut s, "?");
+        insta::assert_snapshot!(format!("help_{w}x{h}"), render(&mut s, w, h));
         scroll_help_to(&mut s, "Symbols");
-        insta::assert_snapshot!(
-            format!("help_legend_{w}x{h}"),
-            render(&mut s, w, h, &Theme::default())
-        );
+        insta::assert_snapshot!(format!("help_legend_{w}x{h}"), render(&mut s, w, h));
     }
 }
 
@@ -135,16 +82,16 @@ fn help_text_is_never_cut_at_40_columns() {
             height: 15,
         },
     );
-    press_keys(&mut s, "?");
+    keys(&mut s, "?");
     let mut seen = String::new();
     let max = help::max_scroll(&s);
     loop {
-        let screen = render(&mut s, 40, 15, &Theme::default());
+        let screen = render(&mut s, 40, 15);
         seen.push_str(&screen.replace(['┃', '"', '\n'], " "));
         if s.screens.help_scroll().unwrap_or(0) >= max {
             break;
         }
-        press_keys(&mut s, "j");
+        keys(&mut s, "j");
     }
     let words: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
     for section in s.settings.keymap.sections() {
@@ -175,9 +122,9 @@ fn the_legend_shows_a_custom_themes_symbols() {
             height: 60,
         },
     );
-    press_keys(&mut s, "?");
+    keys(&mut s, "?");
     scroll_help_to(&mut s, "Symbols");
-    let screen = render(&mut s, 100, 60, &theme);
+    let screen = render_in(&mut s, 100, 60, &theme);
     // Symbols sit in a column 9 wide plus a gap of 2.
     for (symbol, meaning) in [
         ("R", "Running"),
@@ -187,8 +134,8 @@ fn the_legend_shows_a_custom_themes_symbols() {
         let row = format!("  {symbol:<11}{meaning}");
         assert!(screen.contains(&row), "{row:?} in {screen}");
     }
-    press_keys(&mut s, "?");
-    let board = render(&mut s, 80, 24, &theme);
+    keys(&mut s, "?");
+    let board = render_in(&mut s, 80, 24, &theme);
     assert!(
         board.contains("3 >>"),
         "the board's edge uses it too: {board}"

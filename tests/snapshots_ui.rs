@@ -3,22 +3,16 @@ mod common;
 
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::{
     ChecksRollup, PrState, PullRequest, ResourceKind, ReviewDecision, Run,
 };
 use swarm_cockpit::sources::demo::DemoSwarm;
-use swarm_cockpit::ui::{self, Theme};
+use swarm_cockpit::ui::Theme;
 
 fn render(state: &mut State, width: u16, height: u16) -> String {
-    update(state, Msg::Resize { width, height });
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
-    let theme = Theme::default();
-    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
+    let terminal = drawn(state, width, height, &Theme::default());
     // TestBackend cannot print an empty buffer; drawing into it is what is under test there.
     if width == 0 || height == 0 {
         return String::new();
@@ -26,43 +20,9 @@ fn render(state: &mut State, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
-fn keys(state: &mut State, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            c => KeyCode::Char(c),
-        };
-        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-}
-
-fn connected(state: &mut State) {
-    for kind in ResourceKind::ALL {
-        update(
-            state,
-            Msg::Source(SourceEvent::Connection(kind, ConnState::Connected)),
-        );
-    }
-}
-
 /// The demo's opening state, as an operator first sees it.
 fn demo_state() -> State {
-    let plan =
-        swarm_cockpit::domain::Plan::parse(swarm_cockpit::domain::plan::TORGHUT_PLAN, "plan.toml")
-            .expect("plan");
-    let mut state = State::new(
-        plan.clone(),
-        swarm_cockpit::app::state::Origin {
-            context: "demo".into(),
-            namespace: Some("agents".into()),
-        },
-        t0(),
-    );
-    let mut demo = DemoSwarm::new(plan, 1);
-    for event in demo.advance(0.0, t0()) {
-        update(&mut state, Msg::Source(event));
-    }
+    let mut state = demo_opening();
     update(&mut state, Msg::Tick(t0() + chrono::Duration::seconds(5)));
     state
 }
@@ -143,7 +103,7 @@ fn empty_board_while_connecting() {
 #[test]
 fn empty_board_connected() {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     insta::assert_snapshot!(render(&mut s, 80, 24));
 }
 
@@ -165,7 +125,7 @@ fn error_state_when_the_crd_is_missing() {
 #[test]
 fn reconnecting_keeps_the_last_known_board() {
     let mut s = populated();
-    connected(&mut s);
+    connect_all(&mut s);
     update(
         &mut s,
         Msg::Source(SourceEvent::Connection(
@@ -183,7 +143,7 @@ fn reconnecting_keeps_the_last_known_board() {
 #[test]
 fn hostile_and_odd_objects_render_inert() {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     let mut weird = run_json("weird", Some("A"), Some("Hibernating"));
     weird["status"]["message"] = json!("evil \u{1b}[2J\u{1b}]0;pwned\u{7} done");
     apply_run(&mut s, Run::from_json(&weird));
@@ -213,7 +173,7 @@ fn hostile_and_odd_objects_render_inert() {
 #[test]
 fn pr_badges_cover_every_state() {
     let mut s = state();
-    connected(&mut s);
+    connect_all(&mut s);
     let states = [
         ("draft", PrState::Draft, ChecksRollup::default(), None),
         (
@@ -309,17 +269,7 @@ fn built_in_themes_draw_the_same_layout() {
     for name in ["default", "light", "high-contrast"] {
         let theme = Theme::resolve(name, None).expect("theme");
         let mut s = demo_state();
-        update(
-            &mut s,
-            Msg::Resize {
-                width: 120,
-                height: 30,
-            },
-        );
-        s.ensure_board();
-        let mut terminal = Terminal::new(TestBackend::new(120, 30)).expect("backend");
-        terminal.draw(|f| ui::draw(f, &s, &theme)).expect("draw");
-        let text = terminal.backend().to_string();
+        let text = render_in(&mut s, 120, 30, &theme);
         assert!(text.contains("A · Trading"), "{name}");
         assert!(text.contains("cost-model-a1"), "{name}");
     }

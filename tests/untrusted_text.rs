@@ -4,31 +4,16 @@
 mod common;
 
 use common::*;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
-use swarm_cockpit::app::{Msg, State, update};
+use swarm_cockpit::app::State;
 use swarm_cockpit::domain::sanitize::needs_escape;
 use swarm_cockpit::domain::{Run, WorkItem};
-use swarm_cockpit::ui::{self, Theme};
 
 /// One of each kind: overrides, isolates, marks, zero-width, BOM, tag characters, C1.
 const NASTY: &str = "\u{202E}\u{2066}\u{200F}\u{200B}\u{FEFF}\u{E0041}\u{0085}";
 
 fn screen(state: &mut State) -> String {
-    update(
-        state,
-        Msg::Resize {
-            width: 160,
-            height: 48,
-        },
-    );
-    state.ensure_board();
-    let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("backend");
-    terminal
-        .draw(|f| ui::draw(f, state, &Theme::default()))
-        .expect("draw");
-    let buffer = terminal.backend().buffer().clone();
+    let buffer = draw(state, 160, 48);
     buffer.content().iter().map(|c| c.symbol()).collect()
 }
 

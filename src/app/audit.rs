@@ -480,7 +480,6 @@ mod tests {
     use crate::app::msg::{Msg, Resource, SourceEvent};
     use crate::app::state::Origin;
     use crate::app::update;
-    use crate::domain::audit::{ChangeSet, ChangeSource, ChangedFile, FileStatus};
     use crate::domain::{Plan, Run};
     use crossterm::event::KeyCode;
     use crossterm::event::{KeyEventKind, KeyEventState, KeyModifiers};
@@ -517,22 +516,6 @@ mod tests {
         s
     }
 
-    fn set(sha: &str, files: &[&str]) -> RunChanges {
-        RunChanges {
-            changes: Some(ChangeSet {
-                source: ChangeSource::Git,
-                head_sha: sha.into(),
-                base_sha: None,
-                files: files
-                    .iter()
-                    .map(|f| ChangedFile::new(*f, FileStatus::Modified))
-                    .collect(),
-                truncated: false,
-            }),
-            ..RunChanges::default()
-        }
-    }
-
     #[test]
     fn wanted_names_every_live_run_with_its_base() {
         let s = state();
@@ -551,9 +534,12 @@ mod tests {
             changes: vec![
                 (
                     ObjectKey::new("ns", "a"),
-                    set("1", &["src/x.rs", "etc/passwd"]),
+                    RunChanges::modified("1", &["src/x.rs", "etc/passwd"]),
                 ),
-                (ObjectKey::new("ns", "b"), set("2", &["src/x.rs"])),
+                (
+                    ObjectKey::new("ns", "b"),
+                    RunChanges::modified("2", &["src/x.rs"]),
+                ),
             ],
             textual: vec![(("1".into(), "2".into()), true)],
             required_checks: Vec::new(),

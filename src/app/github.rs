@@ -301,12 +301,6 @@ mod tests {
 
     const PLAN: &str = "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"a/**\"]\n\n[[lane]]\nid = \"B\"\ntitle = \"b\"\nowns = [\"b/**\"]\n";
     const PHASES: [&str; 4] = ["Running", "Succeeded", "Failed", "Pending"];
-    const PR_STATES: [PrState; 4] = [
-        PrState::Open,
-        PrState::Draft,
-        PrState::Merged,
-        PrState::Closed,
-    ];
 
     #[derive(Debug, Clone)]
     enum Event {
@@ -329,7 +323,7 @@ mod tests {
             4 => (0u8..8, 0u8..3, 0u8..4, 0..PHASES.len())
                 .prop_map(|(name, lane, head, phase)| Event::Run { name, lane, head, phase }),
             1 => (0u8..8).prop_map(Event::Gone),
-            2 => (0u8..4, 0..PR_STATES.len(), any::<bool>())
+            2 => (0u8..4, 0..PrState::ALL.len(), any::<bool>())
                 .prop_map(|(head, state, failing)| Event::Pr { head, state, failing }),
         ]
     }
@@ -366,7 +360,7 @@ mod tests {
                         crate::domain::ObjectKey::new("ns", format!("run-{name}")),
                     ),
                     Event::Pr { head, state: s, failing } => {
-                        let mut pr = PullRequest::new("o/r", format!("codex/h{head}"), u64::from(head) + 1, PR_STATES[s], now);
+                        let mut pr = PullRequest::new("o/r", format!("codex/h{head}"), u64::from(head) + 1, PrState::ALL[s], now);
                         pr.checks.failing = u32::from(failing);
                         SourceEvent::PullRequests(vec![pr])
                     }

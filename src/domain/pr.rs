@@ -10,6 +10,15 @@ pub enum PrState {
 }
 
 impl PrState {
+    /// Every state, the open ones first. Property tests draw a state as an index into this
+    /// (so do the cases proptest recorded): keep the order.
+    pub const ALL: [PrState; 4] = [
+        PrState::Open,
+        PrState::Draft,
+        PrState::Merged,
+        PrState::Closed,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             PrState::Draft => "draft",

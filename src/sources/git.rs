@@ -215,34 +215,8 @@ impl GitMirror {
             });
         };
         let range = format!("{base_sha}...{head_sha}");
-        let names = self
-            .run(&[
-                "diff",
-                "--name-status",
-                "-z",
-                "-M",
-                "--no-color",
-                "--no-ext-diff",
-                &range,
-            ])
-            .await?;
-        if names.code != 0 {
-            return Err(git_fault("git diff --name-status", &names));
-        }
-        let numstat = self
-            .run(&[
-                "diff",
-                "--numstat",
-                "-z",
-                "-M",
-                "--no-color",
-                "--no-ext-diff",
-                &range,
-            ])
-            .await?;
-        if numstat.code != 0 {
-            return Err(git_fault("git diff --numstat", &numstat));
-        }
+        let names = self.diff("--name-status", &range).await?;
+        let numstat = self.diff("--numstat", &range).await?;
         let merge_base = self.run(&["merge-base", &base_sha, &head_sha]).await?;
         let mut files = parse_name_status(&names.stdout);
         let binary = parse_numstat_binary(&numstat.stdout);
@@ -260,6 +234,26 @@ impl GitMirror {
             files,
             truncated: false,
         })
+    }
+
+    /// `git diff <format> <range>` with renames found, NUL-separated, whatever the user's git
+    /// config says about colour and external diff tools; a git failure is a fault.
+    async fn diff(&self, format: &str, range: &str) -> Result<Output, AuditFault> {
+        let out = self
+            .run(&[
+                "diff",
+                format,
+                "-z",
+                "-M",
+                "--no-color",
+                "--no-ext-diff",
+                range,
+            ])
+            .await?;
+        if out.code != 0 {
+            return Err(git_fault(&format!("git diff {format}"), &out));
+        }
+        Ok(out)
     }
 
     /// Whether two heads conflict textually when merged (`git merge-tree --write-tree`: no work

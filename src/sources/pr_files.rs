@@ -120,16 +120,7 @@ impl PrFilesClient {
                         names.insert(s.to_owned());
                     }
                 }
-                for c in checks
-                    .and_then(|c| c.get("checks"))
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(s) = c.get("context").and_then(Value::as_str) {
-                        names.insert(s.to_owned());
-                    }
-                }
+                names.extend(check_contexts(checks.and_then(|c| c.get("checks"))));
             }
             Err(FetchError::Http(404, _) | FetchError::Forbidden(_)) => {}
             Err(e) => return Err(e),
@@ -144,16 +135,8 @@ impl PrFilesClient {
                     if rule.get("type").and_then(Value::as_str) != Some("required_status_checks") {
                         continue;
                     }
-                    for c in rule
-                        .pointer("/parameters/required_status_checks")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(s) = c.get("context").and_then(Value::as_str) {
-                            names.insert(s.to_owned());
-                        }
-                    }
+                    let checks = rule.pointer("/parameters/required_status_checks");
+                    names.extend(check_contexts(checks));
                 }
             }
             Err(FetchError::Http(404, _) | FetchError::Forbidden(_)) => {}
@@ -235,6 +218,17 @@ fn parse_file(v: &Value) -> Option<ChangedFile> {
             .map(str::to_owned),
         binary,
     })
+}
+
+/// The `context` of each required check in a JSON array of them (`[{"context": …}, …]`: branch
+/// protection's `checks` and a ruleset's `required_status_checks` use the same shape).
+fn check_contexts(checks: Option<&Value>) -> impl Iterator<Item = String> + '_ {
+    checks
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("context").and_then(Value::as_str))
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 /// The card's audit flag: drift first, else the fault that kept its files unknown.
 pub fn card_flag(card: &Card, state: &State) -> Option<String> {
@@ -171,32 +171,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Some(w) => format!(" wave {w} "),
         None => " all waves ".into(),
     };
-    let block = Block::bordered()
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Line::from(vec![
-            Span::styled(
-                " Audit ",
-                Style::default()
-                    .fg(theme.accent)
-                    .add_modifier(Modifier::BOLD),
-            ),
-            tab(Tab::Conflicts, "conflict matrix"),
-            tab(Tab::Train, "merge train"),
-            Span::styled(scope, theme.muted()),
-        ]))
-        .title_bottom(Span::styled(
-            format!(
-                "{}· {} ",
-                super::footer::line(
-                    &state.settings.keymap.audit.footer(),
-                    usize::from(area.width) / 2
-                ),
-                state.audit.status.as_deref().unwrap_or("auditor: waiting")
-            ),
-            theme.muted(),
-        ))
-        .style(theme.base());
+    let title = Line::from(vec![
+        Span::styled(" Audit ", super::pane::title_style(theme)),
+        tab(Tab::Conflicts, "conflict matrix"),
+        tab(Tab::Train, "merge train"),
+        Span::styled(scope, theme.muted()),
+    ]);
+    let bottom = format!(
+        "{}· {} ",
+        super::footer::line(
+            &state.settings.keymap.audit.footer(),
+            usize::from(area.width) / 2
+        ),
+        state.audit.status.as_deref().unwrap_or("auditor: waiting")
+    );
+    let block = super::pane::frame(theme, title, bottom).style(theme.base());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let all = rows(state);

@@ -243,17 +243,12 @@ pub fn draw_banner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
 
 fn heading(out: &mut Vec<Line<'static>>, title: &str, theme: &Theme) {
     out.push(Line::default());
-    out.push(Line::from(Span::styled(
-        title.to_owned(),
-        Style::default()
-            .fg(theme.accent)
-            .add_modifier(Modifier::BOLD),
-    )));
+    out.push(super::pane::heading(title, theme));
 }
 
 fn row(out: &mut Vec<Line<'static>>, name: &str, value: String, style: Style, theme: &Theme) {
     out.push(Line::from(vec![
-        Span::styled(format!("{name:<14}"), theme.muted()),
+        super::pane::label(name, theme),
         Span::styled(sanitize::display(&value), style),
     ]));
 }

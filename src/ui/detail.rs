@@ -1,5 +1,6 @@
 //! The detail pane of the selected card: everything the cluster says about a run and its work item.
 use super::fmt::timestamp;
+use super::pane::{field, label, section};
 use super::theme::Theme;
 use crate::app::board::CardId;
 use crate::app::state::State;
@@ -9,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 /// Longest slice of a work item's text the pane shows (the editor shows all of it).
 const TEXT_PREVIEW_LINES: usize = 60;
@@ -53,6 +54,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     let inner_h = rect.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
+    use crate::app::keymap::DetailAction as A;
+    let is_run = matches!(id, CardId::Run(_));
+    let has_steps = state.selected_run().is_some_and(|r| !r.steps.is_empty());
+    // What applies to this card: PR and logs belong to runs, step selection to runs that
+    // report steps.
+    let keys = state.settings.keymap.detail.footer_of(|a| match a {
+        A::NextStep | A::PrevStep => has_steps,
+        A::Logs | A::OpenPr | A::Refresh => is_run,
+        _ => true,
+    });
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -62,34 +73,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 0,
             ))
             .style(theme.base())
-            .block(
-                Block::bordered()
-                    .border_type(BorderType::Thick)
-                    .border_style(Style::default().fg(theme.border_focused))
-                    .title(Span::styled(
-                        sanitize::one_line(&title),
-                        Style::default()
-                            .fg(theme.accent)
-                            .add_modifier(Modifier::BOLD),
-                    ))
-                    .title_bottom(Span::styled(
-                        {
-                            use crate::app::keymap::DetailAction as A;
-                            let is_run = matches!(id, CardId::Run(_));
-                            let has_steps =
-                                state.selected_run().is_some_and(|r| !r.steps.is_empty());
-                            // What applies to this card: PR and logs belong to runs, step
-                            // selection to runs that report steps.
-                            let items = state.settings.keymap.detail.footer_of(|a| match a {
-                                A::NextStep | A::PrevStep => has_steps,
-                                A::Logs | A::OpenPr | A::Refresh => is_run,
-                                _ => true,
-                            });
-                            super::footer::bordered(&items, rect.width)
-                        },
-                        theme.muted(),
-                    )),
-            ),
+            .block(super::pane::focused(
+                theme,
+                sanitize::one_line(&title),
+                &keys,
+                rect.width,
+            )),
         rect,
     );
 }
@@ -110,25 +99,6 @@ fn detail_lines(id: &CardId, state: &State, theme: &Theme) -> Vec<Line<'static>>
     out
 }
 
-fn section(out: &mut Vec<Line<'static>>, title: &str, theme: &Theme) {
-    if !out.is_empty() {
-        out.push(Line::default());
-    }
-    out.push(Line::from(Span::styled(
-        title.to_owned(),
-        Style::default()
-            .fg(theme.accent)
-            .add_modifier(Modifier::BOLD),
-    )));
-}
-
-fn field(out: &mut Vec<Line<'static>>, name: &str, value: impl Into<String>, theme: &Theme) {
-    out.push(Line::from(vec![
-        Span::styled(format!("{name:<14}"), theme.muted()),
-        Span::raw(sanitize::display(&value.into())),
-    ]));
-}
-
 fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "—".into())
 }
@@ -137,7 +107,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
     let phase = theme.phase(&run.phase);
     section(out, "Run", theme);
     out.push(Line::from(vec![
-        Span::styled(format!("{:<14}", "Phase"), theme.muted()),
+        label("Phase", theme),
         Span::styled(
             format!("{} {}", phase.symbol, run.phase.label()),
             Style::default().fg(phase.color),
@@ -196,7 +166,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
     section(out, "Contract", theme);
     field(out, "Required keys", join(&run.required_keys), theme);
     let missing = Line::from(vec![
-        Span::styled(format!("{:<14}", "Missing keys"), theme.muted()),
+        label("Missing keys", theme),
         Span::styled(
             join(&run.missing_keys),
             if run.missing_keys.is_empty() {
@@ -264,7 +234,7 @@ fn item_lines(out: &mut Vec<Line<'static>>, item: &WorkItem, state: &State, them
     field(out, "Source", opt(&item.source_provider), theme);
     let approval = state.approval_of(item);
     out.push(Line::from(vec![
-        Span::styled(format!("{:<14}", "Approval"), theme.muted()),
+        label("Approval", theme),
         super::board::approval_badge(&approval, theme),
         Span::styled(
             format!("  {}", sanitize::one_line(&approval.label())),

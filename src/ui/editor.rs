@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(editor) = state.screens.editor() else {
@@ -30,29 +30,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         editor.lane.as_deref().unwrap_or("?"),
         if editor.changed { " · modified" } else { "" },
     );
-    let outer = Block::bordered()
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(
-            title,
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(Span::styled(
-            {
-                let items = if editor.conflict.is_some() {
-                    state.settings.keymap.conflict.footer()
-                } else if editor.focus == crate::app::editor::Focus::Text {
-                    state.settings.keymap.editor_text.footer()
-                } else {
-                    state.settings.keymap.editor.footer()
-                };
-                super::footer::bordered(&items, area.width)
-            },
-            theme.muted(),
-        ))
-        .style(theme.base());
+    let keys = if editor.conflict.is_some() {
+        state.settings.keymap.conflict.footer()
+    } else if editor.focus == crate::app::editor::Focus::Text {
+        state.settings.keymap.editor_text.footer()
+    } else {
+        state.settings.keymap.editor.footer()
+    };
+    let outer = super::pane::focused(theme, title, &keys, area.width).style(theme.base());
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
 

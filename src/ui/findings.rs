@@ -22,24 +22,12 @@ pub fn draw_findings(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
             .wrap(Wrap { trim: true })
             .scroll((view.scroll, 0))
             .style(theme.base())
-            .block(
-                Block::bordered()
-                    .border_type(BorderType::Thick)
-                    .border_style(Style::default().fg(theme.border_focused))
-                    .title(Span::styled(
-                        format!(" {} ", sanitize::one_line(&view.title)),
-                        Style::default()
-                            .fg(theme.accent)
-                            .add_modifier(Modifier::BOLD),
-                    ))
-                    .title_bottom(Span::styled(
-                        super::footer::bordered(
-                            &state.settings.keymap.findings.footer(),
-                            rect.width,
-                        ),
-                        theme.muted(),
-                    )),
-            ),
+            .block(super::pane::focused(
+                theme,
+                format!(" {} ", sanitize::one_line(&view.title)),
+                &state.settings.keymap.findings.footer(),
+                rect.width,
+            )),
         rect,
     );
 }

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 fn styled(line: HelpLine, theme: &Theme) -> Line<'static> {
@@ -64,16 +64,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Paragraph::new(lines)
             .scroll((scroll, 0))
             .style(theme.base())
-            .block(
-                Block::bordered()
-                    .border_type(BorderType::Thick)
-                    .border_style(Style::default().fg(theme.border_focused))
-                    .title(Span::styled(" Help ", Style::default().fg(theme.accent)))
-                    .title_bottom(Span::styled(
-                        super::footer::bordered(&state.settings.keymap.help.footer(), rect.width),
-                        theme.muted(),
-                    )),
-            ),
+            .block(super::pane::frame(
+                theme,
+                Span::styled(" Help ", Style::default().fg(theme.accent)),
+                super::footer::bordered(&state.settings.keymap.help.footer(), rect.width),
+            )),
         rect,
     );
 }

@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -528,24 +528,17 @@ fn draw_picker(frame: &mut Frame, area: Rect, view: &LogView, state: &State, the
     let rect = crate::app::layout::centered(area, widest.max(36) + 2, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).style(theme.base()).block(
-            Block::bordered()
-                .border_type(BorderType::Thick)
-                .border_style(Style::default().fg(theme.border_focused))
-                .title(Span::styled(
-                    format!(
-                        " Pods of {} · newest first ",
-                        sanitize::one_line(&view.run.name)
-                    ),
-                    Style::default()
-                        .fg(theme.accent)
-                        .add_modifier(Modifier::BOLD),
-                ))
-                .title_bottom(Span::styled(
-                    super::footer::bordered(&state.settings.keymap.pods.footer(), rect.width),
-                    theme.muted(),
-                )),
-        ),
+        Paragraph::new(lines)
+            .style(theme.base())
+            .block(super::pane::focused(
+                theme,
+                format!(
+                    " Pods of {} · newest first ",
+                    sanitize::one_line(&view.run.name)
+                ),
+                &state.settings.keymap.pods.footer(),
+                rect.width,
+            )),
         rect,
     );
 }

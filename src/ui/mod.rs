@@ -10,6 +10,7 @@ pub mod footer;
 pub mod help;
 pub mod logs;
 pub mod palette;
+pub mod pane;
 pub mod pr;
 pub mod reconcile;
 pub mod status;

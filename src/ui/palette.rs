@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 const MAX_SHOWN: usize = 8;
 
@@ -67,16 +67,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).style(theme.base()).block(
-            Block::bordered()
-                .border_type(BorderType::Thick)
-                .border_style(Style::default().fg(theme.border_focused))
-                .title(Span::styled(" Command ", Style::default().fg(theme.accent)))
-                .title_bottom(Span::styled(
-                    super::footer::bordered(&state.settings.keymap.palette.footer(), rect.width),
-                    theme.muted(),
-                )),
-        ),
+        Paragraph::new(lines)
+            .style(theme.base())
+            .block(super::pane::frame(
+                theme,
+                Span::styled(" Command ", Style::default().fg(theme.accent)),
+                super::footer::bordered(&state.settings.keymap.palette.footer(), rect.width),
+            )),
         rect,
     );
 }

@@ -1,6 +1,7 @@
 //! Pull request views: the PR section of the detail pane, the PR counts in lane headers, and the
 //! GitHub segment of the status line. Read-only, like every view.
 use super::fmt::duration;
+use super::pane::{field, label, section};
 use super::theme::Theme;
 use crate::app::github::{GitHubHealth, LanePrs};
 use crate::app::state::State;
@@ -13,29 +14,6 @@ use ratatui::text::{Line, Span};
 const MAX_CHECKS: usize = 30;
 /// Most reviews listed (the newest).
 const MAX_REVIEWS: usize = 10;
-
-fn label(name: &str, theme: &Theme) -> Span<'static> {
-    Span::styled(format!("{name:<14}"), theme.muted())
-}
-
-fn field(out: &mut Vec<Line<'static>>, name: &str, value: impl Into<String>, theme: &Theme) {
-    out.push(Line::from(vec![
-        label(name, theme),
-        Span::raw(sanitize::display(&value.into())),
-    ]));
-}
-
-fn section(out: &mut Vec<Line<'static>>, title: &str, theme: &Theme) {
-    if !out.is_empty() {
-        out.push(Line::default());
-    }
-    out.push(Line::from(Span::styled(
-        title.to_owned(),
-        Style::default()
-            .fg(theme.accent)
-            .add_modifier(Modifier::BOLD),
-    )));
-}
 
 pub fn state_color(state: PrState, theme: &Theme) -> Color {
     match state {

@@ -9,9 +9,9 @@ use crate::domain::control::reconcile::Finding;
 use crate::domain::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 /// Width of the kind column (`branch renamed`).
@@ -41,20 +41,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ledger.total(),
         if ledger.total() == 1 { "" } else { "s" }
     );
-    let block = Block::bordered()
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(
-            title,
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(Span::styled(
-            super::footer::bordered(&state.settings.keymap.reconcile.footer(), area.width),
-            theme.muted(),
-        ))
-        .style(theme.base());
+    let keys = state.settings.keymap.reconcile.footer();
+    let block = super::pane::focused(theme, title, &keys, area.width).style(theme.base());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {

@@ -20,20 +20,9 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         return;
     };
     let all = waves::waves(state);
-    let outer = Block::bordered()
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Span::styled(
-            " Wave planner ",
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD),
-        ))
-        .title_bottom(Span::styled(
-            super::footer::bordered(&state.settings.keymap.waves.footer(), area.width),
-            theme.muted(),
-        ))
-        .style(theme.base());
+    let keys = state.settings.keymap.waves.footer();
+    let outer =
+        super::pane::focused(theme, " Wave planner ", &keys, area.width).style(theme.base());
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     if inner.width < 10 || inner.height < 3 {

@@ -3,10 +3,16 @@
 #![allow(dead_code)]
 use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 use swarm_cockpit::app::state::Origin;
-use swarm_cockpit::app::{Effect, Msg, Resource, SourceEvent, State, update};
-use swarm_cockpit::domain::{Plan, Run, WorkItem};
+use swarm_cockpit::app::{ConnState, Effect, Msg, Resource, SourceEvent, State, update};
+use swarm_cockpit::domain::plan::TORGHUT_PLAN;
+use swarm_cockpit::domain::{Plan, ResourceKind, Run, WorkItem};
+use swarm_cockpit::sources::demo::DemoSwarm;
+use swarm_cockpit::ui::{self, Theme};
 
 pub const PLAN: &str = r#"
 name = "test-plan"
@@ -147,4 +153,73 @@ pub fn typed(text: &str) -> Vec<Msg> {
 /// Applies messages in order, collecting every effect.
 pub fn press(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Effect> {
     msgs.into_iter().flat_map(|m| update(state, m)).collect()
+}
+
+/// A test terminal of `width`×`height` with one frame of `state` drawn in `theme`, after the
+/// resize and the board rebuild the runtime does before a frame.
+pub fn drawn(state: &mut State, width: u16, height: u16, theme: &Theme) -> Terminal<TestBackend> {
+    update(state, Msg::Resize { width, height });
+    state.ensure_board();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|f| ui::draw(f, state, theme)).expect("draw");
+    terminal
+}
+
+/// The screen as text, in the default theme.
+pub fn render(state: &mut State, width: u16, height: u16) -> String {
+    render_in(state, width, height, &Theme::default())
+}
+
+/// The screen as text, in `theme`.
+pub fn render_in(state: &mut State, width: u16, height: u16, theme: &Theme) -> String {
+    drawn(state, width, height, theme).backend().to_string()
+}
+
+/// The screen's cells (styles included), in the default theme.
+pub fn draw(state: &mut State, width: u16, height: u16) -> Buffer {
+    drawn(state, width, height, &Theme::default())
+        .backend()
+        .buffer()
+        .clone()
+}
+
+/// Keys typed into `state` one by one: `\n` is enter, `\x1b` esc, anything else its character.
+pub fn keys(state: &mut State, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+/// Every watched resource kind reported connected.
+pub fn connect_all(state: &mut State) {
+    for kind in ResourceKind::ALL {
+        update(
+            state,
+            Msg::Source(SourceEvent::Connection(kind, ConnState::Connected)),
+        );
+    }
+}
+
+/// The Torghut plan in context `demo`, namespace `agents`, at [`t0`], with the demo swarm's
+/// (seed 1) opening events applied; no tick yet.
+pub fn demo_opening() -> State {
+    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
+    let mut state = State::new(
+        plan.clone(),
+        Origin {
+            context: "demo".into(),
+            namespace: Some("agents".into()),
+        },
+        t0(),
+    );
+    let mut demo = DemoSwarm::new(plan, 1);
+    for event in demo.advance(0.0, t0()) {
+        update(&mut state, Msg::Source(event));
+    }
+    state
 }

@@ -181,6 +181,26 @@ pub struct RunChanges {
     pub fetched_at: Option<DateTime<Utc>>,
 }
 
+#[cfg(test)]
+impl RunChanges {
+    /// Read from git at `sha` with every file in `files` modified: the tests' change sets.
+    pub(crate) fn modified(sha: &str, files: &[&str]) -> RunChanges {
+        RunChanges {
+            changes: Some(ChangeSet {
+                source: ChangeSource::Git,
+                head_sha: sha.into(),
+                base_sha: None,
+                files: files
+                    .iter()
+                    .map(|f| ChangedFile::new(*f, FileStatus::Modified))
+                    .collect(),
+                truncated: false,
+            }),
+            ..RunChanges::default()
+        }
+    }
+}
+
 /// One run as the audit sees it.
 #[derive(Debug, Clone)]
 pub struct Subject<'a> {

@@ -280,9 +280,7 @@ fn checks_blocker(pr: &PullRequest, required: Option<Vec<String>>) -> Option<Blo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::audit::{
-        AuditReport, ChangeSet, ChangeSource, ChangedFile, FileStatus, RunChanges, audit, subjects,
-    };
+    use crate::domain::audit::{AuditReport, RunChanges, audit, subjects};
     use crate::domain::pr::{Check, PullRequest};
     use crate::domain::{ObjectKey, Plan, Run};
     use serde_json::json;
@@ -311,22 +309,6 @@ mod tests {
         p.review = Some(ReviewDecision::Approved);
         p.mergeable = Some(true);
         p
-    }
-
-    fn changes(sha: &str, files: &[&str]) -> RunChanges {
-        RunChanges {
-            changes: Some(ChangeSet {
-                source: ChangeSource::Git,
-                head_sha: sha.into(),
-                base_sha: None,
-                files: files
-                    .iter()
-                    .map(|f| ChangedFile::new(*f, FileStatus::Modified))
-                    .collect(),
-                truncated: false,
-            }),
-            ..RunChanges::default()
-        }
     }
 
     fn report(required: Option<Vec<String>>, textual: bool) -> AuditReport {
@@ -368,10 +350,13 @@ mod tests {
             prs.get(r.head_branch.as_deref().unwrap_or(""))
         });
         let known: HashMap<ObjectKey, RunChanges> = [
-            (ObjectKey::new("ns", "a"), changes("1", &["src/x.rs"])),
+            (
+                ObjectKey::new("ns", "a"),
+                RunChanges::modified("1", &["src/x.rs"]),
+            ),
             (
                 ObjectKey::new("ns", "b"),
-                changes("2", &["src/x.rs", "etc/y"]),
+                RunChanges::modified("2", &["src/x.rs", "etc/y"]),
             ),
         ]
         .into_iter()

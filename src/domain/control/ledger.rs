@@ -492,12 +492,6 @@ mod tests {
     const PHASES: [&str; 3] = ["Running", "Succeeded", "Failed"];
     const LANES: [Option<&str>; 3] = [Some("A"), Some("B"), None];
     const PR_HEADS: [&str; 5] = ["codex/a", "codex/b", "codex/a-2", "feature/x", "codex/b "];
-    const PR_STATES: [PrState; 4] = [
-        PrState::Open,
-        PrState::Draft,
-        PrState::Merged,
-        PrState::Closed,
-    ];
 
     #[derive(Debug, Clone)]
     struct RunSpec {
@@ -561,7 +555,7 @@ mod tests {
         prop_oneof![
             6 => run.prop_map(Event::Run),
             2 => (0u8..6, 0u8..2).prop_map(|(n, ns)| Event::Gone(n, ns)),
-            4 => (any::<bool>(), 0..PR_HEADS.len(), 1u64..4, 0..PR_STATES.len())
+            4 => (any::<bool>(), 0..PR_HEADS.len(), 1u64..4, 0..PrState::ALL.len())
                 .prop_map(|(upper, head, number, state)| Event::Pr { upper, head, number, state }),
             1 => any::<bool>().prop_map(Event::Known),
             1 => any::<bool>().prop_map(Event::Prefix),
@@ -633,7 +627,7 @@ mod tests {
                     }
                     Event::Pr { upper, head, number, state } => {
                         let repo = if upper { "O/R" } else { "o/r" };
-                        let pr = PullRequest::new(repo, PR_HEADS[head], number, PR_STATES[state], now);
+                        let pr = PullRequest::new(repo, PR_HEADS[head], number, PrState::ALL[state], now);
                         let pk = pr.key();
                         prs.insert(pk.clone(), pr);
                         let view = View { runs: &runs, prs: &prs, keys: &keys, prs_known: known, head_prefix: prefix };

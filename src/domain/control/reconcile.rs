@@ -186,25 +186,7 @@ mod tests {
     }
 
     fn pr(head: &str, number: u64, state: PrState) -> PullRequest {
-        PullRequest {
-            url: String::new(),
-            repository: "o/r".into(),
-            head_branch: head.into(),
-            number,
-            title: String::new(),
-            state,
-            checks: Default::default(),
-            review: None,
-            mergeable: None,
-            fetched_at: chrono::Utc::now(),
-            author: None,
-            head_sha: None,
-            updated_at: None,
-            check_runs: Vec::new(),
-            reviews: Vec::new(),
-            merge_state: None,
-            details_fetched_at: None,
-        }
+        PullRequest::new("o/r", head, number, state, chrono::Utc::now())
     }
 
     #[test]
