@@ -13,6 +13,7 @@ pub mod config;
 pub mod crash;
 pub mod domain;
 pub mod effects;
+pub mod heap_trim;
 pub mod paths;
 pub mod runtime;
 pub mod sources;

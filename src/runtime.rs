@@ -173,6 +173,7 @@ async fn run_loop(
     let mut published = 0;
     executor.offer_drafts();
     let mut terminal_effects: Vec<TerminalEffect> = Vec::new();
+    let mut heap_trim = crate::heap_trim::HeapTrim::default();
     let mut report = std::env::var_os(SOAK_REPORT).map(|path| SoakReport {
         path: path.into(),
         frames: Vec::new(),
@@ -239,6 +240,7 @@ async fn run_loop(
                 Err(_) => break,
             }
         }
+        heap_trim.after_batch(state.cluster.runs.len(), rx.is_empty());
         for effect in terminal_effects.drain(..) {
             match effect {
                 TerminalEffect::Quit => {

@@ -10,10 +10,14 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunMap(BTreeMap<ObjectKey, Box<Run>>);
 
+// The map's items are `&Box<Run>`: these take exactly that, to be `fn` pointers the iterators
+// can name (and so stay `Clone`).
+#[allow(clippy::borrowed_box)]
 fn unbox(run: &Box<Run>) -> &Run {
     run
 }
 
+#[allow(clippy::borrowed_box)]
 fn unbox_entry<'a>((key, run): (&'a ObjectKey, &'a Box<Run>)) -> (&'a ObjectKey, &'a Run) {
     (key, run)
 }
