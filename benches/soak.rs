@@ -287,15 +287,21 @@ async fn soak(a: Args) -> Vec<String> {
     if a.idle > 0 {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let (cpu0, t0) = (cpu_time(pid), Instant::now());
-        tokio::time::sleep(Duration::from_secs(a.idle)).await;
-        if let (Some(c0), Some(c1)) = (cpu0, cpu_time(pid)) {
+        // Two halves: while the runs are less than a minute old their cards' ages change every
+        // second (a redraw each), later only once a minute — the steady state of an idle board.
+        tokio::time::sleep(Duration::from_secs(a.idle) / 2).await;
+        let (cpu_half, t_half) = (cpu_time(pid), Instant::now());
+        tokio::time::sleep(Duration::from_secs(a.idle) - Duration::from_secs(a.idle) / 2).await;
+        if let (Some(c0), Some(ch), Some(c1)) = (cpu0, cpu_half, cpu_time(pid)) {
             let share = (c1 - c0).as_secs_f64() / t0.elapsed().as_secs_f64() * 100.0;
+            let second = (c1 - ch).as_secs_f64() / t_half.elapsed().as_secs_f64() * 100.0;
             println!(
                 "soak: idle CPU over {} s with {total_runs} runs on screen: {:.3} % of a core \
-                 ({:.0} ms of CPU)",
+                 ({:.0} ms of CPU); second half alone {:.3} %",
                 a.idle,
                 share,
-                (c1 - c0).as_secs_f64() * 1000.0
+                (c1 - c0).as_secs_f64() * 1000.0,
+                second
             );
             idle_cpu = Some(share);
         }
