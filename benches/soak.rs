@@ -552,6 +552,21 @@ fn check_frames(report: &serde_json::Value) -> Vec<String> {
         at(0.99),
         frames.last().copied().unwrap_or(0.0)
     );
+    // Which of the slow frames rebuilt the whole board (a list streaming in, a new lane) and
+    // which moved cards incrementally: the two have different causes.
+    let slow_rebuilds = report["frames_ms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(report["frames_rebuilt"].as_array().into_iter().flatten())
+        .filter(|(ms, rebuilt)| ms.as_f64().is_some_and(|m| m > 16.0) && rebuilt.as_bool() == Some(true))
+        .count();
+    if over > 0 {
+        println!(
+            "soak:   of the {over} over 16 ms, {slow_rebuilds} rebuilt the whole board, {} were incremental",
+            over - slow_rebuilds
+        );
+    }
     if over > 0 && cfg!(debug_assertions) {
         // CI's quick soak reuses the unoptimized test build: frame times there say nothing
         // about the cockpit a user runs.

@@ -190,6 +190,7 @@ async fn run_loop(
         );
         if state.needs_redraw() && last_draw.elapsed() >= gap {
             let started = Instant::now();
+            let rebuilt = state.board_needs_rebuild();
             state.ensure_board();
             crate::domain::clock::begin_frame();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
@@ -197,7 +198,7 @@ async fn run_loop(
             last_draw = Instant::now();
             gap = frame_gap(started.elapsed());
             if let Some(report) = report.as_mut() {
-                report.frames.push(started.elapsed());
+                report.frames.push((started.elapsed(), rebuilt));
             }
         }
         let next_frame = last_draw + gap;
@@ -304,7 +305,8 @@ pub const SOAK_REPORT: &str = "SWARM_SOAK_REPORT";
 
 struct SoakReport {
     path: std::path::PathBuf,
-    frames: Vec<Duration>,
+    /// Each frame's time, and whether it rebuilt the whole board.
+    frames: Vec<(Duration, bool)>,
 }
 
 impl SoakReport {
@@ -324,9 +326,10 @@ impl SoakReport {
         let ms: Vec<f64> = self
             .frames
             .iter()
-            .map(|d| d.as_secs_f64() * 1000.0)
+            .map(|(d, _)| d.as_secs_f64() * 1000.0)
             .collect();
-        let json = serde_json::json!({"runs": runs, "frames_ms": ms});
+        let rebuilt: Vec<bool> = self.frames.iter().map(|(_, r)| *r).collect();
+        let json = serde_json::json!({"runs": runs, "frames_ms": ms, "frames_rebuilt": rebuilt});
         if let Err(e) = std::fs::write(&self.path, json.to_string()) {
             tracing::warn!(path = %self.path.display(), error = %e, "cannot write the soak report");
         }

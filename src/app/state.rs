@@ -306,6 +306,11 @@ impl State {
         .unwrap_or(0)
     }
 
+    /// The next [`State::ensure_board`] rebuilds the whole board (not an incremental move).
+    pub fn board_needs_rebuild(&self) -> bool {
+        self.board_dirty
+    }
+
     /// Whether the screen no longer shows the state: something changed since the last frame, or
     /// the clock reached a text on it that now reads differently (or the frame is a minute old).
     pub fn needs_redraw(&self) -> bool {
