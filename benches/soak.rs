@@ -559,7 +559,9 @@ fn check_frames(report: &serde_json::Value) -> Vec<String> {
         .into_iter()
         .flatten()
         .zip(report["frames_rebuilt"].as_array().into_iter().flatten())
-        .filter(|(ms, rebuilt)| ms.as_f64().is_some_and(|m| m > 16.0) && rebuilt.as_bool() == Some(true))
+        .filter(|(ms, rebuilt)| {
+            ms.as_f64().is_some_and(|m| m > 16.0) && rebuilt.as_bool() == Some(true)
+        })
         .count();
     if over > 0 {
         println!(
