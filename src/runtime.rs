@@ -190,6 +190,7 @@ async fn run_loop(
         );
         if state.needs_redraw() && last_draw.elapsed() >= gap {
             let started = Instant::now();
+            let cpu_started = thread_cpu_time();
             let rebuilt = state.board_needs_rebuild();
             state.ensure_board();
             crate::domain::clock::begin_frame();
@@ -198,7 +199,8 @@ async fn run_loop(
             last_draw = Instant::now();
             gap = frame_gap(started.elapsed());
             if let Some(report) = report.as_mut() {
-                report.frames.push((started.elapsed(), rebuilt));
+                let cpu = thread_cpu_time().saturating_sub(cpu_started);
+                report.frames.push((started.elapsed(), cpu, rebuilt));
             }
         }
         let next_frame = last_draw + gap;
@@ -305,8 +307,25 @@ pub const SOAK_REPORT: &str = "SWARM_SOAK_REPORT";
 
 struct SoakReport {
     path: std::path::PathBuf,
-    /// Each frame's time, and whether it rebuilt the whole board.
-    frames: Vec<(Duration, bool)>,
+    /// Each frame's wall time, the CPU time this thread spent on it (less than the wall time
+    /// when the OS ran something else meanwhile), and whether it rebuilt the whole board.
+    frames: Vec<(Duration, Duration, bool)>,
+}
+
+/// CPU time of the calling thread (zero where it cannot be read).
+fn thread_cpu_time() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the call's duration.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    Duration::ZERO
 }
 
 impl SoakReport {
@@ -326,10 +345,16 @@ impl SoakReport {
         let ms: Vec<f64> = self
             .frames
             .iter()
-            .map(|(d, _)| d.as_secs_f64() * 1000.0)
+            .map(|(d, _, _)| d.as_secs_f64() * 1000.0)
             .collect();
-        let rebuilt: Vec<bool> = self.frames.iter().map(|(_, r)| *r).collect();
-        let json = serde_json::json!({"runs": runs, "frames_ms": ms, "frames_rebuilt": rebuilt});
+        let cpu_ms: Vec<f64> = self
+            .frames
+            .iter()
+            .map(|(_, c, _)| c.as_secs_f64() * 1000.0)
+            .collect();
+        let rebuilt: Vec<bool> = self.frames.iter().map(|(_, _, r)| *r).collect();
+        let json = serde_json::json!({"runs": runs, "frames_ms": ms, "frames_cpu_ms": cpu_ms,
+            "frames_rebuilt": rebuilt});
         if let Err(e) = std::fs::write(&self.path, json.to_string()) {
             tracing::warn!(path = %self.path.display(), error = %e, "cannot write the soak report");
         }
