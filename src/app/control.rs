@@ -95,10 +95,11 @@ fn contribution(run: &Run, lane: Option<String>) -> Option<Contribution> {
     })
 }
 
-/// After a run was inserted or replaced in `state.cluster.runs`: O(log n), whatever the swarm's size.
-pub fn on_run(state: &mut State, key: &ObjectKey) {
+/// After a run was inserted or replaced in `state.cluster.runs` (`before`: the version it
+/// replaced, `None` if new): O(log n), whatever the swarm's size.
+pub fn on_run(state: &mut State, key: &ObjectKey, before: Option<&Run>) {
     let Some(run) = state.cluster.runs.get(key) else {
-        return on_run_gone(state, key);
+        return on_run_gone(state, key, before);
     };
     let lane = lane_of(state, run);
     let c = contribution(run, lane.clone());
@@ -120,16 +121,16 @@ pub fn on_run(state: &mut State, key: &ObjectKey) {
         .control
         .waves
         .set(key, wave.as_ref().map(|(w, p)| (*w, p)));
-    reconcile_run(state, key, lane);
+    reconcile_run(state, key, before, lane);
     refresh_follows(state, Some(key));
 }
 
-/// After a run left `state.cluster.runs`.
-pub fn on_run_gone(state: &mut State, key: &ObjectKey) {
+/// After a run left `state.cluster.runs` (`before`: its last version).
+pub fn on_run_gone(state: &mut State, key: &ObjectKey, before: Option<&Run>) {
     state.cluster.control.blocked.set(key, None);
     state.cluster.control.keys.set(key, None);
     state.cluster.control.waves.set(key, None);
-    reconcile_run(state, key, None);
+    reconcile_run(state, key, before, None);
     refresh_follows(state, Some(key));
 }
 
@@ -157,8 +158,8 @@ fn with_ledger(state: &mut State, what: impl FnOnce(&mut Ledger, &ledger::View))
     what(&mut c.control.reconcile, &view);
 }
 
-fn reconcile_run(state: &mut State, key: &ObjectKey, lane: Option<String>) {
-    with_ledger(state, |l, view| l.run_changed(key, lane, view));
+fn reconcile_run(state: &mut State, key: &ObjectKey, before: Option<&Run>, lane: Option<String>) {
+    with_ledger(state, |l, view| l.run_changed(key, before, lane, view));
 }
 
 /// After PRs were stored: their findings (orphans) and those of the runs they belong to.
@@ -180,15 +181,16 @@ pub fn on_github_status(state: &mut State) {
 
 /// After a work item changed or went: its runs' lane may have changed with it.
 pub fn on_item(state: &mut State, item: &ObjectKey) {
-    let runs: Vec<ObjectKey> = state
+    // The runs themselves did not change: each is its own `before` (a work item has few runs).
+    let runs: Vec<Run> = state
         .cluster
         .runs
         .values()
         .filter(|r| placement::item_key(r).as_ref() == Some(item))
-        .map(|r| r.key.clone())
+        .cloned()
         .collect();
-    for key in runs {
-        on_run(state, &key);
+    for run in runs {
+        on_run(state, &run.key, Some(&run));
     }
 }
 
@@ -199,9 +201,10 @@ pub fn recount(state: &mut State) {
     state.cluster.control.keys.clear();
     state.cluster.control.waves.clear();
     state.cluster.control.reconcile = Ledger::default();
+    // Counted from nothing: no run has a version the counters saw before.
     let keys: Vec<ObjectKey> = state.cluster.runs.keys().cloned().collect();
     for key in keys {
-        on_run(state, &key);
+        on_run(state, &key, None);
     }
 }
 

@@ -75,7 +75,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
                     let key = run.key.clone();
                     let old = state.cluster.upsert_run(*run);
                     state.run_changed(old.as_ref(), &key);
-                    super::control::on_run(state, &key);
+                    super::control::on_run(state, &key, old.as_ref());
                 }
                 Resource::WorkItem(item) => {
                     // An item's lane and summary place and filter its runs: rebuild.
@@ -93,7 +93,7 @@ fn on_source(state: &mut State, event: SourceEvent) {
                 ResourceKind::AgentRun => {
                     if let Some(run) = state.cluster.remove_run(&key) {
                         state.run_removed(&run);
-                        super::control::on_run_gone(state, &key);
+                        super::control::on_run_gone(state, &key, Some(&run));
                     }
                 }
                 ResourceKind::ImplementationSpec => {

@@ -34,19 +34,15 @@ pub struct View<'a> {
 
 /// One run's part of the ledger.
 #[derive(Debug, Clone, Default, PartialEq)]
-/// Exact-sized slices and boxed rare parts: one entry per run (96 bytes, not 176, in a table of
-/// 16,384 slots at 10,000 runs).
+/// Small: one entry per run (56 bytes, not 176, in a table of 16,384 slots at 10,000 runs).
 struct Entry {
     /// The lane its card sits in (`None`: Unassigned).
     lane: Option<String>,
     /// Its own findings (no PR, a renamed head).
     own: Vec<Finding>,
-    /// The branches and PR numbers its PR is looked up by (`pr_link::find_pr`): a PR arriving
-    /// there may change whether it has one.
-    branches: Box<[Branch]>,
-    number: Option<Box<Number>>,
-    /// The branches it pushes: an open PR on one of them is not an orphan.
-    pushed: Box<[Branch]>,
+    /// Its idempotency key group. (The branches and PR number it is indexed under are not kept:
+    /// they are read again from the run as it was, which the caller passes — a copy per run
+    /// cost ~400 bytes of strings at 10,000 runs.)
     key: Option<Box<KeyGroup>>,
 }
 
@@ -166,9 +162,17 @@ fn unindex<K: std::hash::Hash + Eq, V: Ord>(map: &mut HashMap<K, Members<V>>, at
 }
 
 impl Ledger {
-    /// A run was inserted, replaced or deleted (`view.runs` says which); `lane` is where its
-    /// card sits. Call after the idempotency-key index saw the same event.
-    pub fn run_changed(&mut self, key: &ObjectKey, lane: Option<String>, view: &View) {
+    /// A run was inserted, replaced or deleted (`view.runs` says which); `before` is the version
+    /// of it the ledger was last told about (the one an upsert replaced, the one a delete
+    /// removed; `None` if it is new), `lane` is where its card sits. Call after the
+    /// idempotency-key index saw the same event.
+    pub fn run_changed(
+        &mut self,
+        key: &ObjectKey,
+        before: Option<&Run>,
+        lane: Option<String>,
+        view: &View,
+    ) {
         self.sync(view);
         let mut branches_moved: Vec<Branch> = Vec::new();
         let mut groups: Vec<KeyGroup> = Vec::new();
@@ -176,13 +180,14 @@ impl Ledger {
             for f in &old.own {
                 self.findings.remove(f);
             }
-            for b in old.branches.iter() {
+            let (branches, number) = before.map(links).unwrap_or_default();
+            for b in &branches {
                 unindex(&mut self.runs_by_branch, b, key);
             }
-            if let Some(n) = &old.number {
-                unindex(&mut self.runs_by_number, &**n, key);
+            if let Some(n) = &number {
+                unindex(&mut self.runs_by_number, n, key);
             }
-            for b in old.pushed {
+            for b in before.map(pushed).unwrap_or_default() {
                 if let Some(n) = self.pushed.get_mut(&b) {
                     *n -= 1;
                     if *n == 0 {
@@ -198,28 +203,25 @@ impl Ledger {
             let entry = Entry {
                 lane,
                 own: run_findings(run, find_pr(view.prs, run), self.prs_known),
-                branches: branches.into_boxed_slice(),
-                number: number.map(Box::new),
-                pushed: pushed(run).into_boxed_slice(),
                 key: run
                     .idempotency_key
                     .clone()
                     .map(|k| Box::new((run.key.namespace.clone(), k))),
             };
             self.findings.extend(entry.own.iter().cloned());
-            for b in entry.branches.iter() {
+            for b in &branches {
                 self.runs_by_branch
                     .entry(b.clone())
                     .or_default()
                     .insert(key.clone());
             }
-            if let Some(n) = &entry.number {
+            if let Some(n) = &number {
                 self.runs_by_number
-                    .entry((**n).clone())
+                    .entry(n.clone())
                     .or_default()
                     .insert(key.clone());
             }
-            for b in entry.pushed.iter() {
+            for b in &pushed(run) {
                 let n = self.pushed.entry(b.clone()).or_default();
                 *n += 1;
                 if *n == 1 {
@@ -611,18 +613,18 @@ mod tests {
                         let (run, lane) = run_of(&spec);
                         let key = run.key.clone();
                         keys.set(&key, run.idempotency_key.as_deref());
-                        runs.insert(key.clone(), run);
+                        let before = runs.insert(key.clone(), run);
                         lanes.insert(key.clone(), lane.clone());
                         let view = View { runs: &runs, prs: &prs, keys: &keys, prs_known: known, head_prefix: prefix };
-                        ledger.run_changed(&key, lane, &view);
+                        ledger.run_changed(&key, before.as_ref(), lane, &view);
                     }
                     Event::Gone(name, ns) => {
                         let key = ObjectKey::new(format!("ns{ns}"), format!("r{name}"));
-                        if runs.remove(&key).is_some() {
+                        if let Some(before) = runs.remove(&key) {
                             lanes.remove(&key);
                             keys.set(&key, None);
                             let view = View { runs: &runs, prs: &prs, keys: &keys, prs_known: known, head_prefix: prefix };
-                            ledger.run_changed(&key, None, &view);
+                            ledger.run_changed(&key, Some(&before), None, &view);
                         }
                     }
                     Event::Pr { upper, head, number, state } => {
@@ -638,7 +640,7 @@ mod tests {
                         // The app tells the ledger with its next event; a no-op run event here.
                         if let Some(key) = runs.keys().next().cloned() {
                             let view = View { runs: &runs, prs: &prs, keys: &keys, prs_known: known, head_prefix: prefix };
-                            ledger.run_changed(&key, lanes[&key].clone(), &view);
+                            ledger.run_changed(&key, runs.get(&key), lanes[&key].clone(), &view);
                         } else {
                             continue;
                         }
