@@ -63,19 +63,26 @@ fn compact_mode_and_the_legend_are_one_key_away() {
     tui.wait_for_text("Runs and PRs reconciled (p");
     tui.send("g");
     tui.wait_for_text("previous lane");
-    // Paging down reaches the legend (after the board's keys), with the theme's symbols.
+    // Paging down reaches the legend (after the board's keys), with the theme's symbols; then
+    // line by line (each `j` moves the "Symbols" heading up one row, so every step is seen on
+    // screen before the next) to its Blocked row.
     tui.send(" ");
     tui.wait_for_text("Symbols");
-    for _ in 0..3 {
+    let symbols_row = |s: &vt100::Screen| s.contents().lines().position(|l| l.contains("Symbols"));
+    for _ in 0..20 {
         if tui
             .contents()
             .contains("Blocked (e.g. by the concurrency limit)")
         {
             break;
         }
-        let before = tui.contents();
-        tui.send(" ");
-        tui.wait_for("the next page", |s| s.contents() != before);
+        let Some(row) = tui.with_screen(symbols_row) else {
+            break;
+        };
+        tui.send("j");
+        tui.wait_for("the help to scroll one line", |s| {
+            symbols_row(s).is_none_or(|r| r < row)
+        });
     }
     tui.wait_for_text("Blocked (e.g. by the concurrency limit)");
     tui.send("\x1b");
