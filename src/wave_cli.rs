@@ -271,6 +271,16 @@ pub async fn run(env: WaveEnv<'_>, command: &WaveCommand) -> i32 {
                         .unwrap_or_default()
                 ),
                 OutputFormat::Human => {
+                    // An empty answer must not look like a crash or a wrong namespace unsaid.
+                    if out.is_empty() {
+                        match only {
+                            Some(n) => println!("there is no wave {n}"),
+                            None => println!(
+                                "no waves: no work items (ImplementationSpecs) in {}",
+                                target.namespace.as_deref().unwrap_or("any namespace")
+                            ),
+                        }
+                    }
                     for w in &out {
                         println!(
                             "wave {} · {} — {}",

@@ -104,3 +104,26 @@ async fn without_the_agentrun_crd_validate_and_wave_degrade_and_say_so() {
         "{said}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wave_plan_of_an_empty_namespace_says_there_is_nothing() {
+    let Some(cluster) = TestCluster::start().await else {
+        return;
+    };
+    cluster.apply_crds().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let out = swarm(&cluster, dir.path(), &["wave", "plan"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!(
+            "no waves: no work items (ImplementationSpecs) in {}",
+            cluster.namespace
+        )
+    );
+    let out = swarm(&cluster, dir.path(), &["wave", "plan", "--wave", "3"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "there is no wave 3"
+    );
+}
