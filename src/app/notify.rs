@@ -5,7 +5,7 @@ use super::effect::Effect;
 use super::msg::{Resource, SourceEvent};
 use super::state::State;
 use crate::domain::pr::PrKey;
-use crate::domain::{ObjectKey, Phase, PullRequest, placement};
+use crate::domain::{ObjectKey, Phase, PullRequest};
 
 /// Checks summarised for notifications: green (all passed), red (any failed), or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,12 +94,9 @@ fn run_changed(state: &mut State, key: &ObjectKey, old: Option<Phase>) -> Vec<Ef
             .or_else(|| run.reason.clone())
             .unwrap_or_default()
     });
-    // The run's wave as the planner sees it: its label, else its work item's.
-    let wave = placement::wave_of(
-        run,
-        placement::item_of(run, &state.cluster.items),
-        &state.settings.plan,
-    );
+    // The run's wave as the planner sees it (its label, else its work item's), as the wave
+    // tally placed it for this event (`control::on_run` ran first).
+    let wave = state.cluster.control.waves.wave_of(key);
     state.cluster.record_phase(key, state.now, new.clone());
     // The first listing is the starting point, not news.
     let Some(old) = old else {

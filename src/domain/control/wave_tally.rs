@@ -66,6 +66,11 @@ impl WaveTally {
         }
     }
 
+    /// The wave the run is counted in (`None`: no wave, a template, or not counted).
+    pub fn wave_of(&self, run: &ObjectKey) -> Option<u32> {
+        self.of_run.get(run).map(|s| s.wave)
+    }
+
     pub fn get(&self, wave: u32) -> WaveCount {
         self.waves.get(&wave).copied().unwrap_or_default()
     }
