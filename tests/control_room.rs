@@ -192,7 +192,25 @@ fn detail_with_a_step_selected_at_120x40() {
     );
     let screen = render(&mut s, 120, 40);
     assert!(screen.contains("▸ implement Retrying"), "{screen}");
+    assert!(
+        screen.contains("▸ step implement · attempt 2 (l: its pod's logs) ━"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
+    // Narrower, the step stays whole and the key hint (the footer has it too) gives way.
+    let screen = render(&mut s, 100, 30);
+    let title = screen
+        .lines()
+        .find(|l| l.contains("AgentRun"))
+        .unwrap_or_default();
+    assert!(
+        title.contains("AgentRun agents/retrying · ▸ step implement · attempt 2 ━"),
+        "{title}"
+    );
+    assert!(
+        !title.contains('…') && !title.contains("its pod"),
+        "{title}"
+    );
 }
 
 #[test]

@@ -20,6 +20,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         return;
     };
     let lines = detail_lines(id, state, theme);
+    let rect = if area.width >= 100 {
+        Rect {
+            x: area.x + area.width / 3,
+            width: area.width - area.width / 3,
+            ..area
+        }
+    } else {
+        area
+    };
     let title = match id {
         CardId::Run(k) => {
             // The selected step, and what `l` does with it: said where it is always in view.
@@ -29,28 +38,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .zip(state.cluster.runs.get(k))
                 .and_then(|(i, run)| crate::domain::pod::StepPod::of(&run.steps, i));
             match step {
-                Some(step) => format!(
-                    " AgentRun {k} · ▸ {} ({}: its pod's logs) ",
-                    step.label(),
-                    state
+                // The key hint only when it fits: the footer names `l` too, the step matters more.
+                Some(step) => {
+                    let hint = state
                         .settings
                         .keymap
                         .detail
-                        .key_hint(crate::app::keymap::DetailAction::Logs)
-                ),
+                        .key_hint(crate::app::keymap::DetailAction::Logs);
+                    let full = format!(
+                        " AgentRun {k} · ▸ {} ({hint}: its pod's logs) ",
+                        step.label()
+                    );
+                    // Between the frame's two corners.
+                    let room = usize::from(rect.width).saturating_sub(2);
+                    if unicode_width::UnicodeWidthStr::width(full.as_str()) <= room {
+                        full
+                    } else {
+                        format!(" AgentRun {k} · ▸ {} ", step.label())
+                    }
+                }
                 None => format!(" AgentRun {k} "),
             }
         }
         CardId::WorkItem(k) => format!(" ImplementationSpec {k} "),
-    };
-    let rect = if area.width >= 100 {
-        Rect {
-            x: area.x + area.width / 3,
-            width: area.width - area.width / 3,
-            ..area
-        }
-    } else {
-        area
     };
     let inner_h = rect.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
