@@ -29,6 +29,9 @@ struct Row {
     outcome: String,
     /// 0 done, 1 refused, 3 the server refused.
     code: i32,
+    /// The item now carries an approval this command wrote: only then is the "unverified" note
+    /// news to the operator.
+    approved: bool,
 }
 
 fn find<'a>(items: &'a [WorkItem], name: &str) -> Result<&'a WorkItem, String> {
@@ -102,6 +105,7 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
                 name: name.clone(),
                 outcome: format!("refused: {e}"),
                 code: 1,
+                approved: false,
             },
             Ok(item) => {
                 let decided = if revoke {
@@ -124,7 +128,7 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
         };
         rows.push(row);
     }
-    if !revoke && state.settings.approvals.is_unverified() {
+    if rows.iter().any(|r| r.approved) && state.settings.approvals.is_unverified() {
         eprintln!("{}", crate::wave_cli::UNVERIFIED_NOTE);
     }
     match output {
@@ -162,6 +166,7 @@ fn refused(item: &WorkItem, refusal: &Refusal) -> Row {
         name,
         outcome,
         code,
+        approved: false,
     }
 }
 
@@ -185,6 +190,7 @@ async fn carry_out(
                 state.approval_of(&patched).label()
             },
             code: 0,
+            approved: !revoke,
         },
         Some(OpResult::PatchFailed { message, .. }) => Row {
             name,
@@ -198,11 +204,13 @@ async fn carry_out(
             } else {
                 3
             },
+            approved: false,
         },
         other => Row {
             name,
             outcome: format!("failed: no answer from the executor ({other:?})"),
             code: 3,
+            approved: false,
         },
     }
 }

@@ -287,6 +287,11 @@ async fn approve_is_refused_while_a_check_fails_and_unverified_mode_says_so() {
             .is_some_and(|o| o.contains("unverified")),
         "{json}"
     );
+    // Nothing approved (a failing check): the note would be noise.
+    let out = swarm(&cluster, &bare, &["approve", "broken"]);
+    let text = runs(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("UNVERIFIED"), "{text}");
     let out = swarm(
         &cluster,
         &bare,
