@@ -66,6 +66,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         set_draft_store(Some(DraftStore::new(dir.path().join("drafts"))));
         let draft = ItemDraft {
+            context: Some("prod".into()),
             namespace: "agents".into(),
             name: "fw".into(),
             lane: Some("A".into()),

@@ -98,6 +98,7 @@ fn work_item() -> WorkItem {
 
 fn draft(name: &str, text: &str) -> ItemDraft {
     ItemDraft {
+        context: Some("prod".into()),
         namespace: "agents".into(),
         name: name.into(),
         lane: Some("A".into()),
@@ -140,9 +141,11 @@ fn samples() -> Vec<Effect> {
         Effect::WriteDraft(Box::new(draft("fw", "typed"))),
         Effect::WriteBackup(Box::new(draft("fw", "mine"))),
         Effect::DeleteDraft {
+            context: Some("prod".into()),
             namespace: "agents".into(),
             name: "fw".into(),
         },
+        Effect::OfferDrafts,
         Effect::LaunchRuns {
             wave: 1,
             manifests: vec![run_manifest("fw-w1"), run_manifest("ks-w1")],
@@ -225,9 +228,10 @@ fn variant(effect: &Effect) -> usize {
         Effect::EnterReadOnly => 22,
         Effect::RetainRuns(_) => 23,
         Effect::SaveRunLogs { .. } => 24,
+        Effect::OfferDrafts => 25,
     }
 }
-const VARIANTS: usize = 25;
+const VARIANTS: usize = 26;
 
 /// Effects that would reach outside the test (the operator's browser, the terminal's clipboard):
 /// covered by the guard test, not executed here.
@@ -539,6 +543,7 @@ async fn draft_writes_and_deletes_land_in_the_order_they_were_asked_for() {
                 oracle.insert(name, Some(text));
             } else {
                 executor.execute(Effect::DeleteDraft {
+                    context: Some("prod".into()),
                     namespace: "agents".into(),
                     name: name.clone(),
                 });

@@ -8,6 +8,7 @@ use serde_json::json;
 use swarm_cockpit::app::msg::OpResult;
 use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Effect, Msg, SourceEvent, State, update};
+use swarm_cockpit::domain::manifest::ItemDraft;
 use swarm_cockpit::domain::pr::{ChecksRollup, PrState, PullRequest};
 use swarm_cockpit::domain::{ResourceKind, Run};
 
@@ -156,6 +157,7 @@ fn a_target_switch_leaves_no_pr_history_or_editor_of_the_old_cluster() {
         update(&mut s, m);
     }
     assert!(s.screens.editor().is_some_and(|e| e.changed));
+    let old_context = s.cluster.origin.context.clone();
     let effects = update(
         &mut s,
         Msg::Op(OpResult::TargetSwitched {
@@ -168,8 +170,59 @@ fn a_target_switch_leaves_no_pr_history_or_editor_of_the_old_cluster() {
     assert_eq!(s.mode(), Mode::Board);
     assert!(s.screens.editor().is_none());
     assert!(
-        effects.iter().any(|e| matches!(e, Effect::WriteDraft(_))),
-        "the operator's text is kept: {effects:?}"
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::WriteDraft(d) if d.context.as_deref() == Some(old_context.as_str()))),
+        "the operator's text is kept, as a draft of the cluster it was typed against: {effects:?}"
+    );
+    assert!(
+        effects.contains(&Effect::OfferDrafts),
+        "the new target's drafts are offered: {effects:?}"
+    );
+    // The draft just kept belongs to the old cluster: not offered here (it would be saved into
+    // prod's namespace of the same name); prod's own draft and an unscoped one are.
+    let draft = |context: Option<&str>, name: &str| ItemDraft {
+        context: context.map(str::to_owned),
+        namespace: "agents".into(),
+        name: name.into(),
+        lane: Some("A".into()),
+        wave: None,
+        depends_on: vec![],
+        text: "## Objective\nwords\n".into(),
+        base_resource_version: None,
+    };
+    update(
+        &mut s,
+        Msg::Op(OpResult::DraftsFound(vec![
+            draft(Some(&old_context), "typed-before-the-switch"),
+            draft(Some("prod"), "typed-in-prod"),
+            draft(None, "from-an-earlier-version"),
+        ])),
+    );
+    assert_eq!(s.mode(), Mode::Drafts);
+    let offered: Vec<&str> = s
+        .screens
+        .drafts()
+        .unwrap_or_default()
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(offered, ["typed-in-prod", "from-an-earlier-version"]);
+    // Restoring the unscoped one adopts it into prod: written there first, then its old file goes.
+    update(&mut s, ch('r'));
+    assert_eq!(
+        s.screens.editor().and_then(|e| e.context.as_deref()),
+        Some("prod")
+    );
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.mode(), Mode::Drafts, "the other draft is still offered");
+    let effects = update(&mut s, ch('r'));
+    assert_eq!(s.mode(), Mode::Editor);
+    assert!(
+        matches!(effects.as_slice(),
+            [Effect::WriteDraft(d), Effect::DeleteDraft { context: None, name, .. }]
+            if d.context.as_deref() == Some("prod") && d.name == "from-an-earlier-version" && name == "from-an-earlier-version"),
+        "{effects:?}"
     );
 }
 

@@ -344,6 +344,7 @@ fn approval_refused_findings_pane() {
 fn drafts_offer() {
     let mut s = demo_state();
     let draft = swarm_cockpit::domain::manifest::ItemDraft {
+        context: Some(s.cluster.origin.context.clone()),
         namespace: "agents".into(),
         name: "ta-spread-model".into(),
         lane: Some("B".into()),

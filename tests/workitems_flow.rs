@@ -340,6 +340,7 @@ fn validate_shows_findings_and_drafts_are_offered_and_restored() {
     press(&mut s, [key(KeyCode::Char('q'))]);
 
     let draft = ItemDraft {
+        context: Some(s.cluster.origin.context.clone()),
         namespace: "agents".into(),
         name: "fw".into(),
         lane: Some("A".into()),

@@ -37,6 +37,8 @@ pub struct Conflict {
 #[derive(Debug, Clone)]
 pub struct Editor {
     pub namespace: String,
+    /// The kube context the item belongs to: its drafts are kept (and offered) under it.
+    pub context: Option<String>,
     /// Single-line; editable only for a new item.
     pub name: TextArea<'static>,
     pub lane: Option<String>,
@@ -91,6 +93,7 @@ impl Editor {
             area: area(&s.body),
         }));
         Editor {
+            context: draft.context,
             namespace: draft.namespace,
             name: area(&draft.name),
             lane: draft.lane,
@@ -112,8 +115,15 @@ impl Editor {
         }
     }
 
-    pub fn open(item: &WorkItem) -> Editor {
-        Editor::from_draft(draft_of(item), false)
+    /// The editor of an existing item of the cluster watched through `context`.
+    pub fn open(item: &WorkItem, context: &str) -> Editor {
+        Editor::from_draft(
+            ItemDraft {
+                context: Some(context.to_owned()),
+                ..draft_of(item)
+            },
+            false,
+        )
     }
 
     pub fn name(&self) -> String {
@@ -138,6 +148,7 @@ impl Editor {
 
     pub fn draft(&self) -> ItemDraft {
         ItemDraft {
+            context: self.context.clone(),
             namespace: self.namespace.clone(),
             name: self.name(),
             lane: self.lane.clone(),
@@ -179,9 +190,10 @@ impl Editor {
     }
 }
 
-/// The draft an existing work item starts as.
+/// The draft an existing work item starts as (not yet tied to a context).
 pub fn draft_of(item: &WorkItem) -> ItemDraft {
     ItemDraft {
+        context: None,
         namespace: item.key.namespace.clone(),
         name: item.key.name.clone(),
         lane: item.lane.clone(),
@@ -429,6 +441,7 @@ impl Editor {
         let mut effects = Vec::new();
         if let Some(old) = self.drafted_as.take().filter(|old| *old != draft.name) {
             effects.push(Effect::DeleteDraft {
+                context: draft.context.clone(),
                 namespace: draft.namespace.clone(),
                 name: old,
             });

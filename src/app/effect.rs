@@ -7,10 +7,7 @@ use crate::domain::manifest::ItemDraft;
 pub enum Effect {
     /// Create (new) or update a work item; an update carries the resourceVersion it started from,
     /// so a concurrent change is a 409 conflict, never a silent overwrite.
-    SaveWorkItem {
-        draft: Box<ItemDraft>,
-        create: bool,
-    },
+    SaveWorkItem { draft: Box<ItemDraft>, create: bool },
     /// Merge-patch a work item's metadata (approve / revoke), preconditioned on its
     /// resourceVersion. `item` is the version the patch was made from.
     PatchWorkItem {
@@ -28,10 +25,15 @@ pub enum Effect {
     WriteDraft(Box<ItemDraft>),
     /// Keep a copy of the operator's text aside (when they took someone else's version).
     WriteBackup(Box<ItemDraft>),
+    /// Drop the draft of `namespace/name` typed against `context` (`None`: an unscoped draft of
+    /// an earlier version).
     DeleteDraft {
+        context: Option<String>,
         namespace: String,
         name: String,
     },
+    /// Offer the drafts left for the current context (at start and after a `:ctx` switch).
+    OfferDrafts,
     /// Create these AgentRuns in parallel; AlreadyExists counts as success.
     LaunchRuns {
         wave: u32,
@@ -58,14 +60,9 @@ pub enum Effect {
         namespace: Option<String>,
     },
     /// Tell the operator something happened: terminal bell and (if configured) a desktop notification.
-    Notify {
-        title: String,
-        body: String,
-    },
+    Notify { title: String, body: String },
     /// Suspend the UI and edit the text in `$EDITOR`.
-    ExternalEdit {
-        text: String,
-    },
+    ExternalEdit { text: String },
     /// Leave the cockpit (terminal restored by the runtime).
     Quit,
     /// Watch a run's pods for the log view (replaces any earlier watch).
@@ -108,6 +105,7 @@ impl Effect {
             Effect::WriteDraft(_)
             | Effect::WriteBackup(_)
             | Effect::DeleteDraft { .. }
+            | Effect::OfferDrafts
             | Effect::SetTheme(_)
             | Effect::LoadPlan(_)
             | Effect::SwitchTarget { .. }

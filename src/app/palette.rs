@@ -266,6 +266,8 @@ fn leave_target(state: &mut State, origin: super::state::Origin) -> Vec<Effect> 
     state.ui.lane = 0;
     state.ui.card = 0;
     state.mark_board_dirty();
+    // The drafts typed against the new target, if an earlier session left any.
+    effects.push(Effect::OfferDrafts);
     effects
 }
 

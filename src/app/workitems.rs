@@ -122,6 +122,7 @@ pub fn new_item(state: &mut State) -> Vec<Effect> {
         lane.to_ascii_lowercase()
     );
     let draft = ItemDraft {
+        context: Some(state.cluster.origin.context.clone()),
         namespace,
         name,
         lane: Some(lane.clone()),
@@ -152,7 +153,7 @@ pub fn edit_item(state: &mut State, external: bool) -> Vec<Effect> {
         super::toasts::show(state, "no work item selected");
         return Vec::new();
     };
-    open_editor(state, Editor::open(&item));
+    open_editor(state, Editor::open(&item, &state.cluster.origin.context));
     if external {
         return vec![Effect::ExternalEdit { text: item.text }];
     }
@@ -367,17 +368,16 @@ pub fn on_editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 return Vec::new();
             };
             let backup = editor.draft();
-            let mut fresh = Editor::open(&conflict.theirs);
+            let mut fresh = Editor::open(&conflict.theirs, &state.cluster.origin.context);
             fresh.message = Some("took their version; yours is kept in the drafts backup".into());
             **editor = fresh;
             recheck(state);
-            vec![
-                Effect::WriteBackup(Box::new(backup)),
-                Effect::DeleteDraft {
-                    namespace: editor_ns(state),
-                    name: editor_name(state),
-                },
-            ]
+            let delete = Effect::DeleteDraft {
+                context: backup.context.clone(),
+                namespace: backup.namespace.clone(),
+                name: backup.name.clone(),
+            };
+            vec![Effect::WriteBackup(Box::new(backup)), delete]
         }
         Outcome::Merge => {
             let Some(conflict) = editor.conflict.take() else {
@@ -447,18 +447,6 @@ fn follow_name_in_head(editor: &mut Editor, prefix: &str) {
     }
 }
 
-fn editor_ns(state: &State) -> String {
-    state
-        .screens
-        .editor()
-        .map(|e| e.namespace.clone())
-        .unwrap_or_default()
-}
-
-fn editor_name(state: &State) -> String {
-    state.screens.editor().map(|e| e.name()).unwrap_or_default()
-}
-
 fn save(state: &mut State) -> Vec<Effect> {
     if state.settings.read_only {
         if let Some(editor) = state.screens.editor_mut() {
@@ -519,6 +507,7 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
     match result {
         OpResult::Saved(item) => {
             let effects = vec![Effect::DeleteDraft {
+                context: Some(state.cluster.origin.context.clone()),
                 namespace: item.key.namespace.clone(),
                 name: item.key.name.clone(),
             }];
@@ -584,7 +573,11 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
             super::toasts::show(state, format!("{what} failed: {message}"));
             Vec::new()
         }
-        OpResult::DraftsFound(drafts) => {
+        OpResult::DraftsFound(mut drafts) => {
+            // Another context's drafts wait for it: restored here they would be saved into
+            // this cluster's namespace of the same name.
+            let here = state.cluster.origin.context.as_str();
+            drafts.retain(|d| d.context.as_deref().is_none_or(|c| c == here));
             if !drafts.is_empty() {
                 // Offered over the board only: never in the middle of someone's typing.
                 if state.mode() == Mode::Board {
@@ -665,7 +658,21 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 .cluster
                 .items
                 .contains_key(&ObjectKey::new(draft.namespace.clone(), draft.name.clone()));
+            // A draft of an earlier version (no context) is adopted by this one: rewritten
+            // under it as the operator types, its unscoped file dropped now.
+            let unscoped = draft.context.is_none().then(|| Effect::DeleteDraft {
+                context: None,
+                namespace: draft.namespace.clone(),
+                name: draft.name.clone(),
+            });
             let mut editor = Editor::from_draft(draft, is_new);
+            let mut effects = Vec::new();
+            if let Some(delete) = unscoped {
+                editor.context = Some(state.cluster.origin.context.clone());
+                // In this order, on the one file thread: never a moment without the text on disk.
+                effects = editor.write_draft();
+                effects.push(delete);
+            }
             editor.changed = true;
             editor.message = Some(format!(
                 "draft restored: {} saves it",
@@ -676,13 +683,14 @@ pub fn on_drafts_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 state.screens.back();
             }
             open_editor(state, editor);
-            Vec::new()
+            effects
         }
         DraftsAction::Discard => {
             if none_left {
                 state.screens.back();
             }
             vec![Effect::DeleteDraft {
+                context: draft.context,
                 namespace: draft.namespace,
                 name: draft.name,
             }]

@@ -11,6 +11,11 @@ use serde_json::{Value, json};
 /// A work item as the operator edits it: what is saved, and what a draft on disk holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemDraft {
+    /// The kube context the text was typed against: a draft is offered and restored only there,
+    /// never saved into another cluster's namespace of the same name. `None`: a draft written
+    /// before drafts were scoped (offered in any context).
+    #[serde(default)]
+    pub context: Option<String>,
     pub namespace: String,
     pub name: String,
     pub lane: Option<String>,
@@ -88,6 +93,7 @@ mod tests {
     #[test]
     fn manifest_round_trips_through_the_view_model() {
         let draft = ItemDraft {
+            context: None,
             namespace: "agents".into(),
             name: "order-firewall".into(),
             lane: Some("A".into()),

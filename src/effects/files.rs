@@ -16,6 +16,7 @@ pub enum FileJob {
     WriteDraft(Box<ItemDraft>),
     WriteBackup(Box<ItemDraft>),
     DeleteDraft {
+        context: Option<String>,
         namespace: String,
         name: String,
     },
@@ -107,8 +108,12 @@ fn run(drafts: Option<&DraftStore>, job: FileJob) -> Option<Msg> {
                 .err()
                 .map(|e| Msg::Op(OpResult::DraftWriteFailed(format!("backup: {e}"))))
         }
-        FileJob::DeleteDraft { namespace, name } => {
-            if let Err(e) = drafts?.delete(&namespace, &name) {
+        FileJob::DeleteDraft {
+            context,
+            namespace,
+            name,
+        } => {
+            if let Err(e) = drafts?.delete(context.as_deref(), &namespace, &name) {
                 tracing::warn!(error = %e, %name, "cannot delete draft");
             }
             None

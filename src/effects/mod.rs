@@ -229,9 +229,16 @@ impl Executor {
             // Files: one thread, in order.
             Effect::WriteDraft(draft) => self.file(FileJob::WriteDraft(draft)),
             Effect::WriteBackup(draft) => self.file(FileJob::WriteBackup(draft)),
-            Effect::DeleteDraft { namespace, name } => {
-                self.file(FileJob::DeleteDraft { namespace, name })
-            }
+            Effect::DeleteDraft {
+                context,
+                namespace,
+                name,
+            } => self.file(FileJob::DeleteDraft {
+                context,
+                namespace,
+                name,
+            }),
+            Effect::OfferDrafts => self.offer_drafts(),
             Effect::SaveLogs {
                 path,
                 contents,
@@ -366,6 +373,7 @@ impl Executor {
             Effect::WriteDraft(_)
             | Effect::WriteBackup(_)
             | Effect::DeleteDraft { .. }
+            | Effect::OfferDrafts
             | Effect::SetTheme(_)
             | Effect::LoadPlan(_)
             | Effect::SwitchTarget { .. }

@@ -17,7 +17,8 @@ impl DraftStore {
         &self.dir
     }
 
-    fn file_name(namespace: &str, name: &str) -> String {
+    /// `<context>__<namespace>__<name>.json`; drafts without a context keep their old name.
+    fn file_name(context: Option<&str>, namespace: &str, name: &str) -> String {
         let clean = |s: &str| -> String {
             s.chars()
                 .map(|c| {
@@ -34,32 +35,40 @@ impl DraftStore {
         } else {
             clean(name)
         };
-        format!("{}__{name}.json", clean(namespace))
+        match context {
+            Some(context) => format!("{}__{}__{name}.json", clean(context), clean(namespace)),
+            None => format!("{}__{name}.json", clean(namespace)),
+        }
     }
 
-    pub fn path_of(&self, namespace: &str, name: &str) -> PathBuf {
-        self.dir.join(Self::file_name(namespace, name))
+    pub fn path_of(&self, context: Option<&str>, namespace: &str, name: &str) -> PathBuf {
+        self.dir.join(Self::file_name(context, namespace, name))
+    }
+
+    fn file_name_of(draft: &ItemDraft) -> String {
+        Self::file_name(draft.context.as_deref(), &draft.namespace, &draft.name)
     }
 
     pub fn write(&self, draft: &ItemDraft) -> std::io::Result<PathBuf> {
-        write_atomically(
-            &self.dir,
-            &Self::file_name(&draft.namespace, &draft.name),
-            draft,
-        )
+        write_atomically(&self.dir, &Self::file_name_of(draft), draft)
     }
 
     /// A copy set aside (the operator took someone else's version): never offered for restore.
     pub fn write_backup(&self, draft: &ItemDraft, stamp: &str) -> std::io::Result<PathBuf> {
         let name = format!(
             "{}.{stamp}.json",
-            Self::file_name(&draft.namespace, &draft.name).trim_end_matches(".json")
+            Self::file_name_of(draft).trim_end_matches(".json")
         );
         write_atomically(&self.dir.join("backup"), &name, draft)
     }
 
-    pub fn delete(&self, namespace: &str, name: &str) -> std::io::Result<()> {
-        match std::fs::remove_file(self.path_of(namespace, name)) {
+    pub fn delete(
+        &self,
+        context: Option<&str>,
+        namespace: &str,
+        name: &str,
+    ) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path_of(context, namespace, name)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
@@ -120,6 +129,7 @@ mod tests {
 
     fn draft(name: &str, text: &str) -> ItemDraft {
         ItemDraft {
+            context: Some("prod".into()),
             namespace: "agents".into(),
             name: name.into(),
             lane: Some("A".into()),
@@ -144,8 +154,10 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(drafts.len(), 2);
         assert!(drafts.iter().any(|d| d.text == "two"));
-        store.delete("agents", "a").expect("delete");
-        store.delete("agents", "a").expect("deleting twice is fine");
+        store.delete(Some("prod"), "agents", "a").expect("delete");
+        store
+            .delete(Some("prod"), "agents", "a")
+            .expect("deleting twice is fine");
         assert_eq!(store.list().0.len(), 1);
         store
             .write_backup(&draft("a", "mine"), "20260210T120000")
@@ -162,5 +174,32 @@ mod tests {
         let (drafts, problems) = store.list();
         assert_eq!(drafts.len(), 1);
         assert!(problems[0].contains("agents__bad.json"));
+    }
+
+    #[test]
+    fn the_same_item_in_two_contexts_keeps_two_drafts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = DraftStore::new(dir.path());
+        let prod = draft("a", "typed against prod");
+        let staging = ItemDraft {
+            context: Some("staging".into()),
+            ..draft("a", "typed against staging")
+        };
+        let legacy = ItemDraft {
+            context: None,
+            ..draft("a", "from an earlier version")
+        };
+        for d in [&prod, &staging, &legacy] {
+            store.write(d).expect("write");
+        }
+        let (drafts, _) = store.list();
+        assert_eq!(drafts.len(), 3, "{drafts:?}");
+        store
+            .delete(Some("staging"), "agents", "a")
+            .expect("delete");
+        let (drafts, _) = store.list();
+        let mut left: Vec<_> = drafts.iter().map(|d| d.text.as_str()).collect();
+        left.sort();
+        assert_eq!(left, ["from an earlier version", "typed against prod"]);
     }
 }
