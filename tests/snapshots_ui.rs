@@ -393,6 +393,26 @@ fn wave_planner_with_refused_gates() {
     insta::assert_snapshot!(render(&mut s, 140, 30));
 }
 
+/// At 80×24 an item's head goes to a line of its own rather than wrap its PR state away from it.
+#[test]
+fn wave_planner_at_80x24() {
+    let mut s = demo_with_wave_one_approved();
+    keys(&mut s, "w");
+    let screen = render(&mut s, 80, 24);
+    for line in screen
+        .lines()
+        .filter(|l| l.contains("kill-switch-runbook") && !l.contains('⎇'))
+    {
+        assert!(
+            ["merged", "no PR", "draft", "open"]
+                .iter()
+                .any(|state| line.contains(state)),
+            "the PR state stays on the item's line: {line}"
+        );
+    }
+    insta::assert_snapshot!(screen);
+}
+
 #[test]
 fn wave_planner_later_wave_needs_merge_or_override() {
     let mut s = demo_with_wave_one_approved();

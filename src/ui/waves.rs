@@ -13,6 +13,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Clear, area);
@@ -90,27 +91,52 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
             .fg(theme.accent)
             .add_modifier(Modifier::BOLD),
     )));
+    // Names padded to the longest of the wave, not a fixed column: an 80-column planner keeps
+    // each item's approval and PR state on its line.
+    let name_width = wave
+        .items
+        .iter()
+        .map(|i| sanitize::one_line(&i.key.name).width())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let room = usize::from(detail.width.saturating_sub(2));
     for item in &wave.items {
         let approval = super::board::approval_badge(&state.approval_of(item), theme);
         let pr = match waves::item_pr_state(state, item) {
             Some(s) => s.label().to_owned(),
             None => "no PR".into(),
         };
-        lines.push(Line::from(vec![
+        let mut row = Line::from(vec![
             Span::styled(
                 format!("  {:<2}", item.lane.as_deref().unwrap_or("?")),
                 Style::default().fg(theme.accent),
             ),
             Span::styled(
-                format!("{:<28}", sanitize::one_line(&item.key.name)),
+                format!("{:<name_width$}  ", sanitize::one_line(&item.key.name)),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             approval,
-            Span::styled(
-                format!("  {pr}  ⎇ {}", item.head().unwrap_or("—")),
-                theme.muted(),
-            ),
-        ]));
+        ]);
+        let pr = Span::styled(format!("  {pr}"), theme.muted());
+        let head = Span::styled(
+            format!("  ⎇ {}", sanitize::one_line(item.head().unwrap_or("—"))),
+            theme.muted(),
+        );
+        // What does not fit goes to a line of its own, whole: never a PR state or a head
+        // wrapped away from the item it belongs to.
+        let mut next = Line::from(Span::raw("    "));
+        for part in [pr, head] {
+            if next.spans.len() == 1 && row.width() + part.width() <= room {
+                row.spans.push(part);
+            } else {
+                next.spans.push(part);
+            }
+        }
+        lines.push(row);
+        if next.spans.len() > 1 {
+            lines.push(next);
+        }
     }
     lines.push(Line::default());
     let findings = waves::gates(state, &all, view.selected, &view.overrides);
