@@ -45,13 +45,20 @@ pub fn fit(
             .sum::<usize>()
             + 1
     };
-    // A part that means nothing without its word goes with it.
+    // A part that means nothing without its word goes with it; neighbours of one symbol that
+    // both lost their words (`⏸6 queue-blocked ⏸1 rate-limited`) would read as `⏸6 ⏸1`: one
+    // sum instead.
     let with = |words: Words| -> Vec<Part> {
-        parts
-            .iter()
-            .filter(|p| !p.needs_word || words.shows(p))
-            .copied()
-            .collect()
+        let mut out: Vec<Part> = Vec::new();
+        for p in parts.iter().filter(|p| !p.needs_word || words.shows(p)) {
+            match out.last_mut() {
+                Some(last) if last.glyph == p.glyph && !words.shows(last) && !words.shows(p) => {
+                    last.count += p.count;
+                }
+                _ => out.push(*p),
+            }
+        }
+        out
     };
     let mut ranks: Vec<u8> = parts.iter().map(|p| p.rank).collect();
     ranks.sort_unstable();
@@ -144,11 +151,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::legend::{Badge, Glyph};
+    use crate::app::legend::Glyph;
 
+    /// A part with a symbol of its own (parts sharing one are summed when their words go).
     fn part(word: &'static str, count: u32, rank: u8) -> Part {
         Part {
-            glyph: Glyph::Badge(Badge::Stuck),
+            glyph: Glyph::Phase(word),
             count,
             word,
             rank,
@@ -190,6 +198,33 @@ mod tests {
         assert_eq!(some.iter().map(|p| p.word).collect::<Vec<_>>(), ["failed"]);
         assert!(fit(&parts, 2, one).0.is_empty());
         assert!(Words::ALL.shows(&parts[2]));
+    }
+
+    /// Blocked runs by reason: with their words, each reason; without, one sum, never
+    /// `⏸6 ⏸1 ⏸1`, which reads as three unexplained counts.
+    #[test]
+    fn parts_of_one_symbol_without_words_are_summed() {
+        let reason = |word: &'static str, count: u32| Part {
+            glyph: Glyph::Phase("blocked"),
+            ..part(word, count, 1)
+        };
+        let parts = [
+            part("failed", 2, 0),
+            reason("queue-blocked", 6),
+            reason("rate-limited", 1),
+            reason("concurrency-blocked", 1),
+        ];
+        let one = |_: &Part| 1;
+        let (shown, words) = fit(&parts, 80, one);
+        assert_eq!((shown.len(), words), (4, Words(Some(1))));
+        let (shown, words) = fit(&parts, 16, one);
+        assert_eq!(words, Words(Some(0)), "' ⚠2 failed ⚠8 '");
+        assert_eq!(
+            shown.iter().map(|p| (p.word, p.count)).collect::<Vec<_>>(),
+            [("failed", 2), ("queue-blocked", 8)]
+        );
+        let (shown, _) = fit(&parts, 7, one);
+        assert_eq!(shown.iter().map(|p| p.count).collect::<Vec<_>>(), [2, 8]);
     }
 
     #[test]
