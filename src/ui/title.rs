@@ -119,13 +119,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     left.extend(plan.clone());
     let left_w = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
     let mut room = width.saturating_sub(left_w(&left) + fixed_w);
+    // Something went (a part, or one that needs its word); parts summed together count whole.
+    let all: u32 = parts.iter().map(|p| p.count).sum();
+    let cut = |shown: &[Part]| shown.iter().map(|p| p.count).sum::<u32>() < all;
     let (mut shown, mut words) = fit(&parts, room, symbol_w);
-    if shown.len() < parts.len() && plan.is_some() {
+    if cut(&shown) && plan.is_some() {
         left = vec![name.clone()];
         room = width.saturating_sub(left_w(&left) + fixed_w);
         (shown, words) = fit(&parts, room, symbol_w);
     }
-    if shown.len() < parts.len() {
+    if cut(&shown) {
         left = vec![Span::styled(" swarm", style.add_modifier(Modifier::BOLD))];
         room = width.saturating_sub(left_w(&left) + fixed_w);
         (shown, words) = fit(&parts, room, symbol_w);
