@@ -10,7 +10,7 @@ use swarm_cockpit::app::state::Mode;
 use swarm_cockpit::app::{ConnState, Effect, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::manifest::ItemDraft;
 use swarm_cockpit::domain::pr::{ChecksRollup, PrState, PullRequest};
-use swarm_cockpit::domain::{ResourceKind, Run};
+use swarm_cockpit::domain::{Phase, ResourceKind, Run};
 
 fn typed(s: &mut State, text: &str) -> Vec<Effect> {
     text.chars()
@@ -301,8 +301,8 @@ fn a_failed_run_and_a_finished_wave_notify_once() {
     // The timeline saw the change.
     let history = &s.cluster.history[&swarm_cockpit::domain::ObjectKey::new("agents", "a")];
     assert_eq!(
-        history.iter().map(|(_, p)| p.label()).collect::<Vec<_>>(),
-        ["Running", "Failed"]
+        history.iter().map(|seen| seen.phase()).collect::<Vec<_>>(),
+        [Phase::Running, Phase::Failed]
     );
 }
 
@@ -325,7 +325,10 @@ fn phase_history_is_capped_and_pruned() {
     let history = &s.cluster.history[&a];
     assert_eq!(history.len(), HISTORY_PER_RUN);
     let last = phases[(HISTORY_PER_RUN * 3 - 1) % phases.len()];
-    assert_eq!(history.last().map(|(_, p)| p.label()), Some(last));
+    assert_eq!(
+        history.last().map(|seen| seen.phase()),
+        Some(Phase::parse(Some(last)))
+    );
     update(
         &mut s,
         Msg::Source(SourceEvent::Deleted(ResourceKind::AgentRun, a.clone())),

@@ -45,7 +45,7 @@ pub struct ClusterData {
     pub prs: HashMap<PrKey, PullRequest>,
     /// Phase changes seen per run (time, phase), for the timeline; bounded per run
     /// ([`MAX_HISTORY`]) and pruned when the run goes.
-    pub history: HashMap<ObjectKey, Vec<(DateTime<Utc>, crate::domain::Phase)>>,
+    pub history: HashMap<ObjectKey, Vec<crate::domain::phase::Seen>>,
     pub connection: BTreeMap<ResourceKind, ConnState>,
     pub last_event_at: Option<DateTime<Utc>>,
     /// Blocked-reason counters, idempotency keys, Swarms and the cancels followed through, of
@@ -103,7 +103,7 @@ impl ClusterData {
         if timeline.len() >= MAX_HISTORY {
             timeline.remove(0);
         }
-        timeline.push((at, phase));
+        timeline.push(crate::domain::phase::Seen::new(at, &phase));
     }
 
     /// Forgets a run that is gone: its object and its timeline.

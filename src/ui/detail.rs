@@ -304,8 +304,8 @@ fn timeline(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Them
             events.push((t, format!("{} → {}{reason}", c.type_, c.status)));
         }
     }
-    for (t, phase) in state.cluster.history.get(&run.key).into_iter().flatten() {
-        events.push((*t, format!("phase → {phase} (seen)")));
+    for seen in state.cluster.history.get(&run.key).into_iter().flatten() {
+        events.push((seen.at(), format!("phase → {} (seen)", seen.phase())));
     }
     if let Some(t) = run.finished_at {
         events.push((t, "finished".into()));
