@@ -42,10 +42,12 @@ pub fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) 
         Some(t) => format!("last event {} ago", crate::domain::clock::age(state.now, t)),
         None => "no events yet".into(),
     };
+    let counted =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let counts = format!(
-        "{} runs · {} items",
-        state.cluster.runs.len(),
-        state.cluster.items.len()
+        "{} · {}",
+        counted(state.cluster.runs.len(), "run", "runs"),
+        counted(state.cluster.items.len(), "item", "items")
     );
     let left = format!(" {} · {} ", state.cluster.origin.context, ns);
     // Optional segments, dropped from the right when the line is too narrow; the connection
