@@ -9,6 +9,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(editor) = state.screens.editor() else {
@@ -207,9 +208,9 @@ fn draw_conflict(frame: &mut Frame, area: Rect, editor: &Editor, theirs: &str, t
 }
 
 fn draw_findings(frame: &mut Frame, area: Rect, findings: &[Finding], theme: &Theme) {
-    let lines = finding_lines(findings, theme, false);
+    let lines = finding_lines(findings, theme, false, area.width.saturating_sub(2));
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()
                 .border_style(Style::default().fg(theme.border))
                 .title(" Findings "),
@@ -219,7 +220,14 @@ fn draw_findings(frame: &mut Frame, area: Rect, findings: &[Finding], theme: &Th
 }
 
 /// Findings as lines: severity, where (section:line), what, and the fix.
-pub fn finding_lines(findings: &[Finding], theme: &Theme, with_item: bool) -> Vec<Line<'static>> {
+/// The findings as lines of at most `width` columns: message and fix wrapped under their own
+/// indent, so a long one reads as one block instead of running back to the pane's edge.
+pub fn finding_lines(
+    findings: &[Finding],
+    theme: &Theme,
+    with_item: bool,
+    width: u16,
+) -> Vec<Line<'static>> {
     if findings.is_empty() {
         return vec![Line::from(Span::styled(
             "✔ all checks pass",
@@ -247,14 +255,21 @@ pub fn finding_lines(findings: &[Finding], theme: &Theme, with_item: bool) -> Ve
             Span::styled(format!("{sym} "), Style::default().fg(color)),
             Span::styled(place, Style::default().add_modifier(Modifier::BOLD)),
         ]));
-        lines.push(Line::from(Span::raw(format!(
-            "  {}",
-            sanitize::one_line(&f.message)
-        ))));
-        lines.push(Line::from(Span::styled(
-            format!("  fix: {}", sanitize::one_line(&f.fix)),
-            theme.muted(),
-        )));
+        let hanging = |first: &str, rest: &str, text: &str, style: Style| {
+            let room = usize::from(width).saturating_sub(first.width()).max(8);
+            crate::app::help::wrap(&sanitize::one_line(text), room)
+                .into_iter()
+                .enumerate()
+                .map(move |(i, l)| {
+                    Line::from(Span::styled(
+                        format!("{}{l}", if i == 0 { first } else { rest }),
+                        style,
+                    ))
+                })
+                .collect::<Vec<_>>()
+        };
+        lines.extend(hanging("  ", "  ", &f.message, Style::default()));
+        lines.extend(hanging("  fix: ", "       ", &f.fix, theme.muted()));
     }
     lines
 }

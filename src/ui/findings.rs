@@ -18,16 +18,21 @@ pub fn draw_findings(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
     let rect = layout::centered(area, 90, area.height.saturating_sub(2).max(3));
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(finding_lines(&view.findings, theme, false))
-            .wrap(Wrap { trim: true })
-            .scroll((view.scroll, 0))
-            .style(theme.base())
-            .block(super::pane::focused(
-                theme,
-                format!(" {} ", sanitize::one_line(&view.title)),
-                &state.settings.keymap.findings.footer(),
-                rect.width,
-            )),
+        Paragraph::new(finding_lines(
+            &view.findings,
+            theme,
+            false,
+            rect.width.saturating_sub(2),
+        ))
+        .wrap(Wrap { trim: false })
+        .scroll((view.scroll, 0))
+        .style(theme.base())
+        .block(super::pane::focused(
+            theme,
+            format!(" {} ", sanitize::one_line(&view.title)),
+            &state.settings.keymap.findings.footer(),
+            rect.width,
+        )),
         rect,
     );
 }

@@ -173,7 +173,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         )));
     }
     lines.extend(
-        finding_lines(&findings, theme, true)
+        finding_lines(&findings, theme, true, detail.width.saturating_sub(2))
             .into_iter()
             .filter(|_| !findings.is_empty()),
     );
