@@ -37,6 +37,14 @@ pub fn problem(path: &str) -> Option<String> {
     if path.ends_with(char::is_whitespace) || path.starts_with(char::is_whitespace) {
         return Some("the path starts or ends with a space".into());
     }
+    // A no-break, thin or ideographic space reads as a space (or as nothing) but names another
+    // file: `firewall\u{A0}/` is not `firewall/`.
+    if let Some(c) = path.chars().find(|&c| c.is_whitespace() && c != ' ') {
+        return Some(format!(
+            "the path contains the space character U+{:04X}; only the plain space may appear in a path",
+            c as u32
+        ));
+    }
     if path.contains('\\') {
         return Some("the path contains a backslash (separate directories with `/`)".into());
     }
@@ -46,6 +54,22 @@ pub fn problem(path: &str) -> Option<String> {
     if path.contains("//") {
         return Some("the path contains `//` (an empty directory name)".into());
     }
+    if let Some(problem) = segments_problem(path) {
+        return Some(problem);
+    }
+    // `%2e%2e` is `..` and `%2f` is `/` to whatever decodes it on the way to the agent.
+    let lower = path.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c"].iter().any(|e| lower.contains(e)) {
+        return Some(
+            "the path contains a percent-encoded `.`, `/` or `\\`; write the characters themselves"
+                .into(),
+        );
+    }
+    None
+}
+
+/// `..` and `.` segments.
+fn segments_problem(path: &str) -> Option<String> {
     for segment in path.split('/') {
         match segment {
             ".." => return Some("the path contains `..` (it could leave the lane)".into()),
@@ -54,6 +78,26 @@ pub fn problem(path: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Why one brace alternative of a glob, written out (`a/{..,x}/b` → `a/../b`; a class that
+/// can only be `.` written as `.`), is not a plain relative path: the same rules as a whole
+/// path, so braces or classes cannot hide a `..`, an absolute path or an empty directory name.
+pub fn alternative_problem(written: &str) -> Option<String> {
+    if written.is_empty() {
+        return None;
+    }
+    if written.starts_with('/') || written.starts_with('~') || has_drive(written) {
+        return Some(format!(
+            "the path's alternative `{written}` is absolute; write it relative to the repository root"
+        ));
+    }
+    if written.contains("//") {
+        return Some(format!(
+            "the path's alternative `{written}` contains `//` (an empty directory name)"
+        ));
+    }
+    segments_problem(written).map(|p| format!("{p}: its alternative `{written}`"))
 }
 
 fn has_drive(path: &str) -> bool {
@@ -89,6 +133,23 @@ mod tests {
     }
 
     #[test]
+    fn brace_alternatives_are_paths_of_their_own() {
+        for (written, what) in [
+            ("a/../b", "`..`"),
+            ("a/./b", "`.` segment"),
+            ("/etc/passwd", "absolute"),
+            ("~x", "absolute"),
+            ("a//b", "`//`"),
+        ] {
+            let p = alternative_problem(written).unwrap_or_else(|| panic!("{written}"));
+            assert!(p.contains(what), "{written}: {p}");
+        }
+        for ok in ["", "a/b/", "a/x/b", "**/x"] {
+            assert_eq!(alternative_problem(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
     fn every_way_to_hide_a_path_is_named() {
         for (bad, what) in [
             ("", "empty"),
@@ -108,6 +169,10 @@ mod tests {
             ("a/\u{202E}yp.b", "bidirectional"),
             ("a/\u{200B}b", "invisible"),
             ("\u{FEFF}a", "invisible"),
+            ("a/fire\u{A0}wall/**", "space character U+00A0"),
+            ("a/fire\u{3000}wall", "space character U+3000"),
+            ("a/%2e%2e/b", "percent-encoded"),
+            ("a/%2F/b", "percent-encoded"),
         ] {
             let p = problem(bad).unwrap_or_else(|| panic!("{bad:?} should be refused"));
             assert!(p.contains(what), "{bad:?}: {p}");
