@@ -45,6 +45,12 @@ pub fn problem(path: &str) -> Option<String> {
             c as u32
         ));
     }
+    if path.contains('`') {
+        return Some(
+            "the path contains a backtick: write one path per list item, in backticks or without"
+                .into(),
+        );
+    }
     if path.contains('\\') {
         return Some("the path contains a backslash (separate directories with `/`)".into());
     }
