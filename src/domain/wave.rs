@@ -247,11 +247,9 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
     let mut out = Vec::new();
     let manifest = run_manifest(item, 0, ctx.plan, ctx.settings, "", ctx.overrides);
     if let Some(params) = manifest["spec"]["parameters"].as_object() {
+        // The prompt too: with the override on it replaces the spec text the agent runs.
         for (key, value) in params {
             let value = value.as_str().unwrap_or_default();
-            if key == "prompt" {
-                continue;
-            }
             if let Some(r) = ctx.guardrails.parameter_refusal(key, value) {
                 out.push(finding(
                     Severity::Error,
@@ -306,11 +304,41 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
             specs: in_scope(item),
         })
         .collect();
+    let mut out = Vec::new();
     for run in in_flight {
         if !run.phase.is_in_flight() {
             continue;
         }
         let Some(item) = placement::item_in(run, all_items) else {
+            // A run of a work item that is gone (deleted, or in no list read) still changes
+            // paths — unknown ones. A launch in its repository cannot be shown conflict-free.
+            if let Some(name) = &run.work_item {
+                let repo = run
+                    .repository
+                    .as_deref()
+                    .and_then(conflicts::repository_identity);
+                let exposed = wave.items.iter().filter(|i| {
+                    let mine = i
+                        .parameters
+                        .get("repository")
+                        .and_then(|r| conflicts::repository_identity(r));
+                    matches!((&repo, &mine), (Some(a), Some(b)) if a == b)
+                        || repo.is_none()
+                        || mine.is_none()
+                });
+                for item in exposed {
+                    out.push(finding(
+                        Severity::Error,
+                        CheckId::InFlight,
+                        &item.key.name,
+                        format!(
+                            "the in-flight run {} executes the work item {name}, which is not found: the paths it is changing are unknown",
+                            run.key.name
+                        ),
+                        "wait for that run to finish, or cancel it (x); restore its work item if it was deleted",
+                    ));
+                }
+            }
             continue;
         };
         // The run this launch would create is the item itself (a relaunch); any other in-flight
@@ -324,18 +352,23 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
             specs: in_scope(item),
         });
     }
+    // A run works on the repository it was launched with (its parameters, or what the
+    // controller reports); a wave item on the one its text names.
     let claims: Vec<Claim> = owners
         .iter()
         .enumerate()
         .flat_map(|(i, o)| {
+            let repository = o
+                .run
+                .and_then(|r| r.repository.as_deref())
+                .or_else(|| o.item.parameters.get("repository").map(String::as_str));
             o.specs.iter().map(move |spec| Claim {
                 owner: i,
-                repository: o.item.parameters.get("repository").map(String::as_str),
+                repository,
                 spec,
             })
         })
         .collect();
-    let mut out = Vec::new();
     for c in conflicts::conflicts(&claims) {
         let (a, b) = (&claims[c.first], &claims[c.second]);
         let (oa, ob) = (&owners[a.owner], &owners[b.owner]);
