@@ -143,7 +143,12 @@ fn glob_strategy() -> impl Strategy<Value = String> {
         1 => Just("**".to_owned()),
         4 => proptest::collection::vec(atom, 1..=3).prop_map(|v| v.concat()),
     ];
-    proptest::collection::vec(segment, 1..=4).prop_map(|v| v.join("/"))
+    // Few enough alternatives to decide quickly (braces multiply them).
+    proptest::collection::vec(segment, 1..=4)
+        .prop_map(|v| v.join("/"))
+        .prop_filter("at most 16 brace alternatives", |g| {
+            super::syntax::alternatives(g).is_ok_and(|a| a.len() <= 16)
+        })
 }
 
 /// The meanings a pattern can have: globs (lanes, in-scope paths) and pathspecs, each keeping or
