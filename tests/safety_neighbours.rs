@@ -111,6 +111,12 @@ fn live_trading_spellings_in_the_parameters_are_refused() {
         "- TRADING_MODE=live",
         "- `APCA_API_BASE_URL`: `https://api.alpaca.markets`",
         "- strategy: \"live\"",
+        "- paper: 0.0",
+        "- paper: null",
+        "- PAPER: ~",
+        "- env: |\n    TRADING_MODE=live",
+        "- extraArgs: [\"--no-paper\"]",
+        "- config: paper_trading = false",
     ] {
         let w = with_params(&format!("{line}\n"));
         assert!(
@@ -174,16 +180,33 @@ fn paper_trading_and_ordinary_parameters_pass() {
 
 #[test]
 fn validation_commands_that_run_live_are_refused() {
-    let t = text("A", "fw", &["services/torghut/app/trading/firewall/**"]).replace(
-        "- `make test`",
+    for command in [
         "- `TRADING_MODE=live uv run python -m torghut.smoke`",
-    );
-    let w = work_item("fw", "A", "1", &t);
-    assert!(
-        !errors_of(&w, CheckId::Guardrails).is_empty(),
-        "{:#?}",
-        findings(&w)
-    );
+        "- `curl -s https://api.alpaca.markets/v2/account`",
+        "- `uv run python -m torghut.backtest --mode live`",
+        "- `uv run python -m torghut.main --no-paper`",
+    ] {
+        let t = text("A", "fw", &["services/torghut/app/trading/firewall/**"])
+            .replace("- `make test`", command);
+        let w = work_item("fw", "A", "1", &t);
+        assert!(
+            !errors_of(&w, CheckId::Guardrails).is_empty(),
+            "{command}: {:#?}",
+            findings(&w)
+        );
+    }
+    for command in [
+        "- `uv run pytest services/torghut/tests/trading/test_firewall.py::test_live_orders_are_refused`",
+        "- `uv run pytest -k live services/torghut/tests`",
+        "- `TRADING_MODE=paper uv run python -m torghut.smoke --paper`",
+        "- `npm run dev -- --live-reload`",
+    ] {
+        let t = text("A", "fw", &["services/torghut/app/trading/firewall/**"])
+            .replace("- `make test`", command);
+        let w = work_item("fw", "A", "1", &t);
+        let g = errors_of(&w, CheckId::Guardrails);
+        assert!(g.is_empty(), "{command}: {g:#?}");
+    }
 }
 
 #[test]

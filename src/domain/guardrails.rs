@@ -226,14 +226,19 @@ fn is_false(v: &str) -> bool {
     matches!(
         v,
         "false" | "0" | "no" | "off" | "n" | "f" | "disabled" | "disable" | "never"
-    )
+    ) || v.parse::<f64>().is_ok_and(|n| n == 0.0)
 }
 
 fn is_true(v: &str) -> bool {
     matches!(
         v,
         "true" | "1" | "yes" | "on" | "y" | "t" | "enabled" | "enable" | "always"
-    )
+    ) || v.parse::<f64>().is_ok_and(|n| n != 0.0 && n.is_finite())
+}
+
+/// A value that unsets a setting (`paper: null`): a flag left unset reads as false.
+fn is_unset(v: &str) -> bool {
+    matches!(v, "null" | "none" | "nil" | "~")
 }
 
 /// A value that selects real money: a word `live` (`live`, `LIVE`, `alpaca-live`, `live_v2`),
@@ -470,7 +475,8 @@ impl Guardrails {
         let v = normal_value(value);
         if let Some(paper) = PAPER_WORDS.iter().find(|w| k.contains(*w)) {
             let negated = negates(key, paper);
-            if (is_false(&v) && !negated) || (is_true(&v) && negated) {
+            let off = is_false(&v) || is_unset(&v);
+            if (off && !negated) || (is_true(&v) && negated) {
                 return Some(Refusal {
                     rule: "paper-off",
                     reason: "it turns paper trading off".into(),
