@@ -577,6 +577,67 @@ fn an_in_flight_run_of_a_deleted_item_holds_unknown_paths() {
     assert!(!checks::has_errors(&f), "{f:#?}");
 }
 
+#[test]
+fn a_branch_held_by_an_in_flight_run_is_taken_however_it_is_reported() {
+    let plan = plan();
+    let g = Guardrails::default();
+    let w = work_item(
+        "fw",
+        "A",
+        "1",
+        &text("A", "fw", &["services/torghut/app/trading/firewall/**"]),
+    );
+    for (requested, pushed) in [
+        ("codex/other", "refs/heads/codex/swarm/lane-a/fw"),
+        ("codex/swarm/lane-a/fw", "codex/renamed-by-the-controller"),
+    ] {
+        let run = Run::from_json(&json!({
+            "metadata": {"name": "r", "namespace": "agents"},
+            "spec": {"implementationSpecRef": {"name": "other"}, "parameters": {"head": requested}},
+            "status": {"phase": "Running", "vcs": {"headBranch": pushed}}
+        }));
+        let runs = [&run];
+        let ctx = Context {
+            plan: &plan,
+            items: &[],
+            in_flight: &runs,
+            head_prefix: "codex/",
+            allow_prompt_override: false,
+            guardrails: &g,
+        };
+        let f = checks::check_item(&w, &ctx);
+        assert!(
+            f.iter().any(|f| f.check == CheckId::HeadUnique),
+            "{pushed}: {f:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_broader_lane_stays_out_of_a_carved_sub_tree() {
+    for path in [
+        "argocd/applications/torghut/**/values.yaml",
+        "argocd/applications/torghut/t[a-b]/x.yaml",
+        "argocd/applications/torghut/{kill-switch,ta}/**",
+        "argocd/applications/torghut/*/alerts.yaml",
+    ] {
+        let w = work_item("ks", "C", "1", &text("C", "ks", &[path]));
+        let own = errors_of(&w, CheckId::LaneOwnership);
+        assert!(
+            own.iter().any(|f| f.message.contains("which lane")),
+            "{path}: {:#?}",
+            findings(&w)
+        );
+    }
+    let w = work_item(
+        "ks",
+        "C",
+        "1",
+        &text("C", "ks", &["argocd/applications/torghut/kill-switch/**"]),
+    );
+    assert!(errors_of(&w, CheckId::LaneOwnership).is_empty());
+}
+
 // ---- approvals ----
 
 #[test]

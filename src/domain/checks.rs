@@ -570,7 +570,19 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             // The item's own runs push its branch by design; a second launch is the wave gate's
             // business.
             let own_run = super::placement::is_run_of(run, item);
-            if !own_run && run.head_branch.as_deref() == Some(head.as_str()) {
+            // A branch is the same whether named `x` or `refs/heads/x` (as a controller may
+            // report it), and the run holds both the branch it asked for and the one it pushed.
+            let branch = |b: &str| {
+                b.trim()
+                    .strip_prefix("refs/heads/")
+                    .unwrap_or(b.trim())
+                    .to_owned()
+            };
+            let holds = [run.head_branch.as_deref(), run.requested_head.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|b| branch(b) == branch(head));
+            if !own_run && holds {
                 out.push(
                     Severity::Error,
                     CheckId::HeadUnique,
