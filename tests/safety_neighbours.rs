@@ -638,6 +638,58 @@ fn the_broader_lane_stays_out_of_a_carved_sub_tree() {
     assert!(errors_of(&w, CheckId::LaneOwnership).is_empty());
 }
 
+#[test]
+fn an_unmerged_pr_of_another_wave_holds_its_paths_after_the_override() {
+    let old = approved(
+        "old",
+        "A",
+        "1",
+        &["services/torghut/app/trading/firewall/**"],
+        "proompteng/lab",
+    );
+    let new = approved(
+        "new",
+        "A",
+        "2",
+        &["services/torghut/app/trading/firewall/x.py"],
+        "proompteng/lab",
+    );
+    let mut done = running("old-run", "old", "1", "proompteng/lab");
+    done.phase = swarm_cockpit::domain::Phase::Succeeded;
+    let plan = plan();
+    let items = [&old, &new];
+    let waves = wave::plan_waves(items, &plan);
+    let g = Guardrails::default();
+    let settings = LaunchSettings::default();
+    let overrides = Overrides {
+        unmerged_previous_wave: true,
+        prompt: false,
+    };
+    let policy = Policy::default();
+    for (state, refused) in [
+        (Some(PrState::Open), true),
+        (None, true),
+        (Some(PrState::Merged), false),
+        (Some(PrState::Closed), false),
+    ] {
+        let pr = move |_: &WorkItem| state;
+        let ctx = GateContext {
+            plan: &plan,
+            all_items: &items,
+            runs: &[&done],
+            pr_state: &pr,
+            head_prefix: "codex/",
+            guardrails: &g,
+            settings: &settings,
+            overrides: &overrides,
+            approvals: &policy,
+            now: "2026-02-11T00:00:00Z".parse().expect("time"),
+        };
+        let f = wave::gate_wave(&waves[1], &waves, &ctx);
+        assert_eq!(overlaps(&f) > 0, refused, "{state:?}: {f:#?}");
+    }
+}
+
 // ---- approvals ----
 
 #[test]
