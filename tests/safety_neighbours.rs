@@ -117,6 +117,11 @@ fn live_trading_spellings_in_the_parameters_are_refused() {
         "- env: |\n    TRADING_MODE=live",
         "- extraArgs: [\"--no-paper\"]",
         "- config: paper_trading = false",
+        "- mode: l\u{0456}ve",
+        "- paper: f\u{0430}lse",
+        "- mode: li\u{200B}ve",
+        "- \u{FF4D}\u{FF4F}\u{FF44}\u{FF45}: live",
+        "- endpoint: https://\u{0430}pi.alpaca.markets",
     ] {
         let w = with_params(&format!("{line}\n"));
         assert!(
@@ -294,6 +299,8 @@ fn path_tricks_are_refused() {
         "services/{.,x}/y",
         "a/{b,/c}",
         "services/torghut/app/trading/[.][.]/config.py",
+        "services/torghut/app/trading/f\u{0456}rewall/**",
+        "services/torghut/app/trading/\u{FF46}irewall/**",
     ] {
         assert!(hygiene(path), "{path:?} must be refused");
     }

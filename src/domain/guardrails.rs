@@ -351,6 +351,81 @@ fn is_live_flag(flag: &str) -> bool {
         })
 }
 
+/// Letters of other scripts that read as Latin ones (Cyrillic and Greek look-alikes), by the
+/// Latin letter they pass for.
+const LOOKALIKES: [(char, char); 52] = [
+    ('а', 'a'),
+    ('е', 'e'),
+    ('о', 'o'),
+    ('р', 'p'),
+    ('с', 'c'),
+    ('х', 'x'),
+    ('у', 'y'),
+    ('і', 'i'),
+    ('ј', 'j'),
+    ('ѕ', 's'),
+    ('һ', 'h'),
+    ('ԁ', 'd'),
+    ('ӏ', 'l'),
+    ('ԛ', 'q'),
+    ('ԝ', 'w'),
+    ('ѵ', 'v'),
+    ('А', 'A'),
+    ('В', 'B'),
+    ('Е', 'E'),
+    ('К', 'K'),
+    ('М', 'M'),
+    ('Н', 'H'),
+    ('О', 'O'),
+    ('Р', 'P'),
+    ('С', 'C'),
+    ('Т', 'T'),
+    ('Х', 'X'),
+    ('І', 'I'),
+    ('Ј', 'J'),
+    ('Ѕ', 'S'),
+    ('Ү', 'Y'),
+    ('α', 'a'),
+    ('ο', 'o'),
+    ('ρ', 'p'),
+    ('ν', 'v'),
+    ('ι', 'i'),
+    ('κ', 'k'),
+    ('Α', 'A'),
+    ('Β', 'B'),
+    ('Ε', 'E'),
+    ('Ζ', 'Z'),
+    ('Η', 'H'),
+    ('Ι', 'I'),
+    ('Κ', 'K'),
+    ('Μ', 'M'),
+    ('Ν', 'N'),
+    ('Ο', 'O'),
+    ('Ρ', 'P'),
+    ('Τ', 'T'),
+    ('Χ', 'X'),
+    ('Υ', 'Y'),
+    ('ℓ', 'l'),
+];
+
+/// Text as the agent (a reader, not a parser) takes it: invisible characters dropped, full-width
+/// forms and look-alike letters of other scripts read as the ASCII they pass for. `ＴＲＡＤＩＮＧ_ＭＯＤＥ:
+/// lіve` (a Cyrillic і) is an instruction to trade live to whoever reads it.
+fn as_read(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !super::paths::hygiene::is_invisible(c))
+        .map(|c| match c {
+            '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => LOOKALIKES
+                .iter()
+                .find(|(from, _)| *from == c)
+                .map_or(c, |(_, to)| *to),
+        })
+        .collect()
+}
+
 /// Text as a host name resolver reads it: the full-width forms and ideographic full stops that
 /// IDNA maps to ASCII made ASCII, percent-encoded ASCII decoded, lower case.
 fn host_text(text: &str) -> String {
@@ -384,6 +459,7 @@ fn host_text(text: &str) -> String {
 impl Guardrails {
     /// Why the parameter `key: value` must not reach a run, if it must not.
     pub fn parameter_refusal(&self, key: &str, value: &str) -> Option<Refusal> {
+        let (key, value) = (&as_read(key), &as_read(value));
         if let Some(r) = self.meaning(key, value) {
             return Some(r);
         }
@@ -418,6 +494,7 @@ impl Guardrails {
     /// Why a command the run executes (a validation command) must not run, if it must not: a
     /// live-trading setting, flag or endpoint written in it.
     pub fn command_refusal(&self, command: &str) -> Option<Refusal> {
+        let command = &as_read(command);
         if let Some(host) = self.live_endpoint_in(&host_text(command)) {
             return Some(Refusal {
                 rule: "live-endpoint",

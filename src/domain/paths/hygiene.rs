@@ -45,6 +45,9 @@ pub fn problem(path: &str) -> Option<String> {
             c as u32
         ));
     }
+    if let Some(problem) = lookalike_problem(path) {
+        return Some(problem);
+    }
     if path.contains('`') {
         return Some(
             "the path contains a backtick: write one path per list item, in backticks or without"
@@ -70,6 +73,33 @@ pub fn problem(path: &str) -> Option<String> {
             "the path contains a percent-encoded `.`, `/` or `\\`; write the characters themselves"
                 .into(),
         );
+    }
+    None
+}
+
+/// Characters that read as ASCII but are not: full-width forms (`ｆｉｒｅｗａｌｌ`), and Cyrillic or
+/// Greek letters in a directory name that also has Latin ones (`fіrewall` with a Cyrillic і).
+/// The agent reads the name it looks like; the checks would compare another one.
+fn lookalike_problem(path: &str) -> Option<String> {
+    if let Some(c) = path
+        .chars()
+        .find(|c| matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{1D400}'..='\u{1D7FF}'))
+    {
+        return Some(format!(
+            "the path contains U+{:04X}, a full-width or styled form of an ASCII character; write the character itself",
+            c as u32
+        ));
+    }
+    let other_script = |c: char| matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}');
+    for segment in path.split('/') {
+        if segment.chars().any(|c| c.is_ascii_alphabetic())
+            && let Some(c) = segment.chars().find(|&c| other_script(c))
+        {
+            return Some(format!(
+                "the directory or file name `{segment}` mixes Latin letters with U+{:04X}, a Greek or Cyrillic letter that may pass for a Latin one",
+                c as u32
+            ));
+        }
     }
     None
 }
@@ -124,6 +154,8 @@ mod tests {
             "x/",
             ".github/workflows/ci.yml",
             "a/..b/c",
+            "docs/\u{0440}\u{0443}\u{0441}/x.md",
+            "docs/caf\u{00E9}.md",
         ] {
             assert_eq!(problem(ok), None, "{ok}");
         }
@@ -179,6 +211,8 @@ mod tests {
             ("a/fire\u{3000}wall", "space character U+3000"),
             ("a/%2e%2e/b", "percent-encoded"),
             ("a/%2F/b", "percent-encoded"),
+            ("a/f\u{0456}rewall/**", "mixes Latin letters"),
+            ("a/\u{FF46}irewall/**", "full-width"),
         ] {
             let p = problem(bad).unwrap_or_else(|| panic!("{bad:?} should be refused"));
             assert!(p.contains(what), "{bad:?}: {p}");
