@@ -290,10 +290,14 @@ fn negates(key: &str, target: &str) -> bool {
     if words(key).iter().any(|w| NEGATIONS.contains(&w.as_str())) {
         return true;
     }
+    // Run together: `nopaper`, `disablepaper`, `paperdisabled`, `paperoff` (not `papernotes`).
     let k = normal_key(key);
     NEGATIONS
         .iter()
-        .any(|n| k.contains(&format!("{n}{target}")) || k.contains(&format!("{target}{n}")))
+        .any(|n| k.contains(&format!("{n}{target}")))
+        || ["disabled", "off"]
+            .iter()
+            .any(|n| k.ends_with(&format!("{target}{n}")))
 }
 
 /// The twins of paper trading a broker may call something else.
