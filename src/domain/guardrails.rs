@@ -314,8 +314,10 @@ fn live_target(k: &str) -> Option<&'static str> {
 /// `name: value` settings written inside a value: `TRADING_MODE=live`, `"paper": false`,
 /// `paper: false`, `--mode=live`.
 static PAIR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)([a-z0-9_.\-]+)["'`]?\s*([:=])\s*(?:!!\w+\s+)?["'`]?([a-z0-9_.:/@\-]+)"#)
-        .expect("valid regex")
+    Regex::new(
+        r#"(?i)([a-z0-9_.\-]+)\\?["'`]?\s*([:=])\s*(?:!!\w+\s+)?\\?["'`]?([a-z0-9_.:/@\-]+)"#,
+    )
+    .expect("valid regex")
 });
 /// A command-line flag and the value after it: `--mode live`, `--paper false`.
 static FLAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -422,6 +424,8 @@ fn as_read(text: &str) -> String {
             '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
             '\u{3000}' => ' ',
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' => '"',
             c => LOOKALIKES
                 .iter()
                 .find(|(from, _)| *from == c)
