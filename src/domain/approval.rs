@@ -190,7 +190,9 @@ pub fn content_document(item: &WorkItem) -> Value {
         Value::Object(m) => m.clone(),
         _ => serde_json::Map::new(),
     };
-    spec.insert("text".into(), Value::String(item.text.clone()));
+    // The text as read; one of another type was kept in `spec_rest` as it is.
+    spec.entry("text")
+        .or_insert_with(|| Value::String(item.text.clone()));
     json!({
         "hashVersion": 2,
         "lane": item.lane,
@@ -440,6 +442,17 @@ impl Policy {
         }
         if let Some(max_age) = self.max_age {
             match DateTime::parse_from_rfc3339(&claim.at) {
+                // A time ahead of the clock (beyond a few minutes of skew) would never reach
+                // the maximum age.
+                Ok(at) if at.with_timezone(&Utc) > now + chrono::Duration::minutes(5) => {
+                    return refused(
+                        &by,
+                        Refusal::Expired(format!(
+                            "approved at {}, a time that has not come yet: [approvals] max_age_days cannot be judged",
+                            claim.at
+                        )),
+                    );
+                }
                 Ok(at) if now.signed_duration_since(at) > max_age => {
                     return refused(
                         &by,

@@ -178,6 +178,22 @@ pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
 
 fn check_sections(t: &Template, out: &mut Out) {
     for kind in SectionKind::ALL {
+        if let Some(again) = t.sections_of(kind).nth(1) {
+            out.push(
+                Severity::Error,
+                CheckId::TemplateSection,
+                Some(kind),
+                Some(again.line),
+                format!(
+                    "the section \"{}\" is written twice: the agent reads both, the checks and the launch only the first",
+                    kind.title()
+                ),
+                "merge the two sections into one",
+            );
+        }
+    }
+    check_lookalike_headings(t, out);
+    for kind in SectionKind::ALL {
         let line = t.section(kind).map(|s| s.line);
         if t.section(kind).is_none() {
             out.push(
@@ -208,6 +224,51 @@ fn check_sections(t: &Template, out: &mut Out) {
                 } else {
                     "write at least one sentence"
                 },
+            );
+        }
+    }
+}
+
+/// A line that names a section the way a heading would (`In-scope paths:`, `**Parameters**`, a
+/// setext heading) without being its `##` heading: the agent may read what follows as that
+/// section, the checks read it as part of the one before.
+fn check_lookalike_headings(t: &Template, out: &mut Out) {
+    for section in &t.sections {
+        let mut in_fence = false;
+        let lines: Vec<&str> = section.body.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let trimmed = line.trim();
+            if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+                in_fence = !in_fence;
+                continue;
+            }
+            if in_fence || trimmed.is_empty() {
+                continue;
+            }
+            let setext = lines.get(i + 1).is_some_and(|next| {
+                let n = next.trim();
+                n.len() >= 2 && (n.chars().all(|c| c == '-') || n.chars().all(|c| c == '='))
+            });
+            let bare = trimmed.trim_matches(|c: char| "*_:#>".contains(c) || c.is_whitespace());
+            let decorated = bare.len() < trimmed.len() || setext;
+            let Some(kind) = SectionKind::from_title(bare) else {
+                continue;
+            };
+            if !decorated || bare.is_empty() {
+                continue;
+            }
+            out.push(
+                Severity::Error,
+                CheckId::TemplateSection,
+                Some(kind),
+                Some(section.line + 1 + i),
+                format!(
+                    "\"{}\" looks like the heading of the section \"{}\" but is not one: what follows is read as part of \"{}\"",
+                    crate::domain::sanitize::one_line(trimmed),
+                    kind.title(),
+                    section.title
+                ),
+                format!("write it as the heading `## {}`", kind.title()),
             );
         }
     }
@@ -312,6 +373,30 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         .and_then(|id| Some((ctx.plan.lane(id)?, territory.lane(id)?)));
     let credentials = ctx.guardrails.credential_set();
     let section = Some(SectionKind::InScopePaths);
+    // A path written as prose (no list marker) is one the agent may take as in scope and no
+    // check reads: every line of the section is a list item.
+    let mut in_fence = false;
+    for (line, text) in t.body_lines(SectionKind::InScopePaths) {
+        let trimmed = text.trim();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if trimmed.is_empty() || in_fence || super::template::list_item(text).is_some() {
+            continue;
+        }
+        out.push(
+            Severity::Error,
+            CheckId::PathHygiene,
+            section,
+            Some(line),
+            format!(
+                "\"{}\" is not a list item: the agent may read it as a path, the checks do not",
+                crate::domain::sanitize::one_line(trimmed)
+            ),
+            "write each in-scope path as its own `- ` list item, and notes in another section",
+        );
+    }
     for (line, spec) in in_scope_specs(t) {
         let spec = match spec {
             Ok(spec) => spec,
@@ -485,7 +570,19 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             // The item's own runs push its branch by design; a second launch is the wave gate's
             // business.
             let own_run = super::placement::is_run_of(run, item);
-            if !own_run && run.head_branch.as_deref() == Some(head.as_str()) {
+            // A branch is the same whether named `x` or `refs/heads/x` (as a controller may
+            // report it), and the run holds both the branch it asked for and the one it pushed.
+            let branch = |b: &str| {
+                b.trim()
+                    .strip_prefix("refs/heads/")
+                    .unwrap_or(b.trim())
+                    .to_owned()
+            };
+            let holds = [run.head_branch.as_deref(), run.requested_head.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|b| branch(b) == branch(head));
+            if !own_run && holds {
                 out.push(
                     Severity::Error,
                     CheckId::HeadUnique,
@@ -505,54 +602,167 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
 /// Text the template pre-fills for the operator to replace: never launched as written.
 pub const PLACEHOLDERS: [&str; 2] = [Template::OBJECTIVE_PLACEHOLDER, Template::PATH_PLACEHOLDER];
 
+/// Lower case, one space between words, no trailing punctuation: the template's sentences are
+/// found however they were retyped.
+fn loose(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    words
+        .join(" ")
+        .trim_end_matches(['.', ':', ';', '!', ','])
+        .to_owned()
+}
+
 fn is_placeholder(text: &str) -> bool {
     let t = text.trim().trim_matches('`').trim();
     let marker = t.trim_end_matches([':', '.']).to_ascii_uppercase();
+    // The first word as written: `TODO: describe it`, `- [ ] TBD`, `FIXME later`.
+    let first_word = t
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    let objective = loose(Template::OBJECTIVE_PLACEHOLDER);
+    let path = Template::PATH_PLACEHOLDER.trim_end_matches("/**");
     PLACEHOLDERS.contains(&t)
-        || matches!(marker.as_str(), "TODO" | "TBD" | "FIXME" | "XXX" | "...")
+        || loose(t).contains(&objective)
+        || t.contains(path)
+        || matches!(
+            marker.as_str(),
+            "TODO" | "TBD" | "FIXME" | "XXX" | "..." | "…"
+        )
+        || matches!(first_word, "TODO" | "TBD" | "FIXME" | "XXX")
         || (t.starts_with('<') && t.ends_with('>') && !t[1..t.len() - 1].contains(['<', '>']))
 }
 
-/// A section still holding the template's placeholder text is not filled in.
+/// A parameter value still holding a `<…>` to fill in (`head: codex/swarm/lane-a/<name>`): no
+/// parameter has angle brackets.
+fn is_placeholder_value(value: &str) -> bool {
+    is_placeholder(value)
+        || value
+            .find('<')
+            .is_some_and(|open| value[open..].contains('>'))
+}
+
+/// A section still holding the template's placeholder text is not filled in: every section the
+/// agent reads (one written twice, or one the template does not name, too).
 fn check_placeholders(t: &Template, out: &mut Out) {
-    for kind in SectionKind::ALL {
-        for (line, text) in t.body_lines(kind) {
+    for section in &t.sections {
+        let first = section.line + 1;
+        for (i, text) in section.body.lines().enumerate() {
+            let line = first + i;
             let content =
                 super::template::list_item(text).unwrap_or_else(|| text.trim().to_owned());
-            if !content.is_empty() && is_placeholder(&content) {
-                out.push(
-                    Severity::Error,
-                    CheckId::Placeholder,
-                    Some(kind),
-                    Some(line),
-                    format!(
+            let value = (section.kind == Some(SectionKind::Parameters))
+                .then(|| parameter_line(text))
+                .flatten()
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(_, v)| v);
+            let left =
+                is_placeholder(&content) || value.as_deref().is_some_and(is_placeholder_value);
+            if !content.is_empty() && left {
+                let what = section.kind.map_or_else(
+                    || section.title.to_lowercase(),
+                    |k| k.title().to_lowercase(),
+                );
+                out.findings.push(Finding {
+                    severity: Severity::Error,
+                    check: CheckId::Placeholder,
+                    item: out.item.to_owned(),
+                    section: Some(
+                        section
+                            .kind
+                            .map_or_else(|| section.title.clone(), |k| k.title().to_owned()),
+                    ),
+                    line: Some(line),
+                    message: format!(
                         "\"{}\" is placeholder text, not filled in",
                         crate::domain::sanitize::one_line(&content)
                     ),
-                    format!(
-                        "replace it with this work item's own {}",
-                        kind.title().to_lowercase()
-                    ),
-                );
+                    fix: format!("replace it with this work item's own {what}"),
+                });
             }
         }
     }
 }
 
-/// Parameters that would turn paper trading off, point at live trading or carry credentials.
+/// A line of a Parameters section as `key: value` (list marker and backticks dropped), or as a
+/// bare value (`TRADING_MODE=live`) with an empty key.
+fn parameter_line(line: &str) -> Option<(String, String)> {
+    let content = super::template::list_item(line).unwrap_or_else(|| line.trim().to_owned());
+    if content.is_empty() || content.starts_with("```") || content.starts_with("~~~") {
+        return None;
+    }
+    Some(match content.split_once(':') {
+        Some((k, v)) => (
+            k.trim().trim_matches('`').trim().to_owned(),
+            v.trim().trim_matches('`').trim().to_owned(),
+        ),
+        None => (String::new(), content),
+    })
+}
+
+/// Parameters that would turn paper trading off, point at live trading or carry credentials:
+/// every line of every Parameters section, as the agent reads them (a key given twice, a line
+/// that is not `key: value`, the `prompt` parameter), and every validation command.
 fn check_guardrail_parameters(t: &Template, guardrails: &Guardrails, out: &mut Out) {
-    for (key, (line, value)) in t.parameters() {
-        if key == "prompt" {
-            continue; // prompt precedence has its own check
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (line, text) in t.all_body_lines(SectionKind::Parameters) {
+        let Some((key, value)) = parameter_line(text) else {
+            continue;
+        };
+        if !key.is_empty() && super::template::list_item(text).is_some() {
+            let normal: String = key
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if let Some(first) = seen.insert(normal, line) {
+                out.push(
+                    Severity::Error,
+                    CheckId::TemplateSection,
+                    Some(SectionKind::Parameters),
+                    Some(line),
+                    format!(
+                        "parameter `{}` is given again (first on line {first}): the agent reads both values, the launch only one",
+                        crate::domain::sanitize::one_line(&key)
+                    ),
+                    "keep one value per parameter",
+                );
+            }
         }
         if let Some(r) = guardrails.parameter_refusal(&key, &value) {
+            let shown = if key.is_empty() {
+                value.clone()
+            } else {
+                format!("{key}: {value}")
+            };
             out.push(
                 Severity::Error,
                 CheckId::Guardrails,
                 Some(SectionKind::Parameters),
                 Some(line),
-                format!("parameter `{key}: {value}` is refused: {}", r.reason),
+                format!(
+                    "parameter `{}` is refused: {}",
+                    crate::domain::sanitize::one_line(&shown),
+                    r.reason
+                ),
                 "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
+            );
+        }
+    }
+    for (line, text) in t.all_body_lines(SectionKind::ValidationCommands) {
+        let command = super::template::list_item(text).unwrap_or_else(|| text.trim().to_owned());
+        if let Some(r) = guardrails.command_refusal(&command) {
+            out.push(
+                Severity::Error,
+                CheckId::Guardrails,
+                Some(SectionKind::ValidationCommands),
+                Some(line),
+                format!(
+                    "validation command `{}` is refused: {}",
+                    crate::domain::sanitize::one_line(&command),
+                    r.reason
+                ),
+                "validate in paper mode: the agent runs these commands",
             );
         }
     }

@@ -24,8 +24,38 @@ pub struct Conflict {
     pub witness: Witness,
 }
 
+/// Which repository a `repository` parameter names, however it is spelled: `owner/name` in
+/// lower case, from `owner/name`, `https://github.com/owner/name(.git)`, `git@host:owner/name.git`,
+/// `host/owner/name/` (GitHub names are case-insensitive; the host is left out, so one name on two
+/// hosts counts as one: a conflict too many, never one too few). `None` when nothing is named:
+/// an unknown repository conflicts with every one.
+pub fn repository_identity(repository: &str) -> Option<String> {
+    let mut r = repository.trim().to_ascii_lowercase();
+    if let Some(i) = r.find("://") {
+        r = r[i + 3..].to_owned();
+    }
+    // `git@github.com:owner/name`: the scp form's `:` separates the host.
+    if let Some((host, path)) = r.split_once(':')
+        && !host.contains('/')
+    {
+        r = format!("{host}/{path}");
+    }
+    let r = r.trim_end_matches('/');
+    let r = r.strip_suffix(".git").unwrap_or(r);
+    let parts: Vec<&str> = r.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [] => None,
+        [one] => Some((*one).to_owned()),
+        [.., owner, name] => Some(format!("{owner}/{name}")),
+    }
+}
+
 /// Every pair of claims of different owners in the same repository whose paths overlap.
 pub fn conflicts(claims: &[Claim]) -> Vec<Conflict> {
+    let repositories: Vec<Option<String>> = claims
+        .iter()
+        .map(|c| c.repository.and_then(repository_identity))
+        .collect();
     // Each claim's literal leading directories as text (`a/b/`), so a prefix of whole
     // directories is a prefix of the text ending at a `/`.
     let prefixes: Vec<&str> = claims.iter().map(|c| c.spec.literal_dirs()).collect();
@@ -46,8 +76,8 @@ pub fn conflicts(claims: &[Claim]) -> Vec<Conflict> {
                 if (k == p.len() && j <= i) || claims[i].owner == claims[j].owner {
                     continue;
                 }
-                let same_repo = match (claims[i].repository, claims[j].repository) {
-                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                let same_repo = match (&repositories[i], &repositories[j]) {
+                    (Some(a), Some(b)) => a == b,
                     _ => true,
                 };
                 if !same_repo {
@@ -123,6 +153,48 @@ mod tests {
             },
         ];
         assert!(conflicts(&claims).is_empty());
+    }
+
+    #[test]
+    fn one_repository_has_one_identity_however_spelled() {
+        for spelling in [
+            "proompteng/lab",
+            "Proompteng/Lab",
+            " proompteng/lab ",
+            "https://github.com/proompteng/lab",
+            "https://github.com/proompteng/lab.git",
+            "https://GitHub.com/proompteng/lab/",
+            "git@github.com:proompteng/lab.git",
+            "ssh://git@github.com/proompteng/lab.git",
+            "github.com/proompteng/lab",
+        ] {
+            assert_eq!(
+                repository_identity(spelling).as_deref(),
+                Some("proompteng/lab"),
+                "{spelling}"
+            );
+        }
+        assert_ne!(
+            repository_identity("proompteng/lab"),
+            repository_identity("proompteng/other")
+        );
+        assert_eq!(repository_identity(""), None);
+        assert_eq!(repository_identity(" / "), None);
+        // An unknown (empty) repository conflicts with any.
+        let s = specs(&["a/**", "a/b"]);
+        let claims = [
+            Claim {
+                owner: 0,
+                repository: Some(""),
+                spec: &s[0],
+            },
+            Claim {
+                owner: 1,
+                repository: Some("https://github.com/o/two.git"),
+                spec: &s[1],
+            },
+        ];
+        assert_eq!(conflicts(&claims).len(), 1);
     }
 
     fn path() -> impl Strategy<Value = String> {

@@ -47,7 +47,10 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "**/*creds*",
     "**/*password*",
     "**/*passwd*",
-    "**/token*",
+    // `token`, `token.json`, `token-cache`, `tokens_v2`, `access_token`: not `tokenizer.py`.
+    "**/token",
+    "**/token[-_]*",
+    "**/tokens[-_]*",
     "**/*token",
     "**/*tokens",
     "**/*token.*",
@@ -61,12 +64,29 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "**/*.pfx",
     "**/*.jks",
     "**/*.keystore",
+    "**/*.keytab",
+    "**/*.ppk",
+    "**/*.kdbx",
+    "**/*.gpg",
+    "**/*private*key*",
+    "**/*privkey*",
+    "**/*sa[-_]key*",
+    "**/*service*account*.json",
     "**/id_rsa*",
+    "**/id_dsa*",
     "**/id_ecdsa*",
     "**/id_ed25519*",
+    "**/*_rsa",
+    "**/*_ed25519",
     "**/.ssh",
+    "**/.gnupg",
+    // Encrypted secret files (SOPS and the like) are secrets too.
+    "**/*.sops",
+    "**/*.sops.*",
+    "**/*.enc.*",
     "**/.env",
     "**/.env.*",
+    "**/.envrc",
     "**/*.env",
     "**/*kubeconfig*",
     "**/.kube",
@@ -75,6 +95,17 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "**/.npmrc",
     "**/.pypirc",
     "**/.docker/config.json",
+    // Cloud and database clients' credentials.
+    "**/.aws",
+    "**/.azure",
+    "**/.config/gcloud",
+    "**/.s3cfg",
+    "**/.boto",
+    "**/.pgpass",
+    "**/.my.cnf",
+    "**/.terraformrc",
+    "**/*.tfstate",
+    "**/*.tfstate.*",
 ];
 
 pub const DEFAULT_LIVE_ENDPOINTS: &[&str] = &[
@@ -139,33 +170,90 @@ fn normal_key(key: &str) -> String {
         .collect()
 }
 
+/// The words of a key or value, lower case: split at anything but a letter or digit and where
+/// lower case turns to upper case (`disablePaperTrading` → `disable`, `paper`, `trading`).
+fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in text.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A value as a setting reads it: whitespace, quotes and YAML tags around it dropped, lower
+/// case, and only its first word when more follows (`false  # for now`, `False,`, `'live' # go`).
 fn normal_value(value: &str) -> String {
-    value
+    let v = value
         .trim()
-        .trim_matches(['"', '\'', '`'])
-        .trim()
-        .to_ascii_lowercase()
+        .trim_start_matches(['"', '\'', '`'])
+        .trim_start();
+    let v = v
+        .strip_prefix("!!bool")
+        .or_else(|| v.strip_prefix("!!str"))
+        .unwrap_or(v)
+        .trim_start()
+        .trim_start_matches(['"', '\'', '`'])
+        .to_ascii_lowercase();
+    // The first token: a value ends where a comment, a separator or a closing quote starts.
+    let end = v
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "_.:/-@".contains(c)))
+        .unwrap_or(v.len());
+    let first = v[..end].trim_end_matches(['.', ':']);
+    if first.is_empty() {
+        v.trim().to_owned()
+    } else {
+        first.to_owned()
+    }
 }
 
 fn is_false(v: &str) -> bool {
     matches!(
         v,
-        "false" | "0" | "no" | "off" | "n" | "f" | "disabled" | "disable"
-    )
+        "false" | "0" | "no" | "off" | "n" | "f" | "disabled" | "disable" | "never"
+    ) || v.parse::<f64>().is_ok_and(|n| n == 0.0)
 }
 
 fn is_true(v: &str) -> bool {
     matches!(
         v,
-        "true" | "1" | "yes" | "on" | "y" | "t" | "enabled" | "enable"
-    )
+        "true" | "1" | "yes" | "on" | "y" | "t" | "enabled" | "enable" | "always"
+    ) || v.parse::<f64>().is_ok_and(|n| n != 0.0 && n.is_finite())
 }
 
+/// A value that unsets a setting (`paper: null`): a flag left unset reads as false.
+fn is_unset(v: &str) -> bool {
+    matches!(v, "null" | "none" | "nil" | "~")
+}
+
+/// A value that selects real money: a word `live` (`live`, `LIVE`, `alpaca-live`, `live_v2`),
+/// `real` alone or before money/trading/account, `realmoney`, `livetrading`, `liveaccount`.
 fn is_live_word(v: &str) -> bool {
-    matches!(
-        normal_key(v).as_str(),
-        "live" | "real" | "realmoney" | "livetrading" | "liveaccount"
-    )
+    let w = words(v);
+    w.iter().enumerate().any(|(i, word)| {
+        matches!(
+            word.as_str(),
+            "live" | "realmoney" | "livetrading" | "liveaccount" | "livemode"
+        ) || (word == "real"
+            && (w.len() == 1
+                || w.get(i + 1)
+                    .is_some_and(|n| matches!(n.as_str(), "money" | "trading" | "account"))))
+    })
 }
 
 /// Keys that select where or how orders go.
@@ -192,36 +280,199 @@ fn is_money_key(k: &str) -> bool {
         .any(|w| k.contains(w))
 }
 
+/// Words that turn a key's meaning around (`disable_paper`, `PAPER_TRADING_DISABLED`, `no-live`).
+const NEGATIONS: [&str; 10] = [
+    "no", "not", "non", "disable", "disabled", "without", "skip", "bypass", "off", "never",
+];
+
+/// Whether the key says the opposite of `target` (`disable_paper`, `nopaper`, `paperOff`).
+fn negates(key: &str, target: &str) -> bool {
+    if words(key).iter().any(|w| NEGATIONS.contains(&w.as_str())) {
+        return true;
+    }
+    // Run together: `nopaper`, `disablepaper`, `paperdisabled`, `paperoff` (not `papernotes`).
+    let k = normal_key(key);
+    NEGATIONS
+        .iter()
+        .any(|n| k.contains(&format!("{n}{target}")))
+        || ["disabled", "off"]
+            .iter()
+            .any(|n| k.ends_with(&format!("{target}{n}")))
+}
+
+/// The twins of paper trading a broker may call something else.
+const PAPER_WORDS: [&str; 3] = ["paper", "sandbox", "testnet"];
+
+/// Keys whose true value means real money.
+fn live_target(k: &str) -> Option<&'static str> {
+    ["live", "realmoney", "realtrading", "realaccount"]
+        .into_iter()
+        .find(|t| k.contains(t))
+        .or((k == "real").then_some("real"))
+}
+
+/// `name: value` settings written inside a value: `TRADING_MODE=live`, `"paper": false`,
+/// `paper: false`, `--mode=live`.
 static PAIR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)([a-z0-9_.\-]+)["']?\s*[:=]\s*["'`]?([a-z0-9_.:/\-]+)"#).expect("valid regex")
-});
-static FLAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:^|[\s,;])--?(live|live[-_]trading|no[-_]paper|real[-_]money|enable[-_]live)\b",
+        r#"(?i)([a-z0-9_.\-]+)\\?["'`]?\s*([:=])\s*(?:!!\w+\s+)?\\?["'`]?([a-z0-9_.:/@\-]+)"#,
     )
     .expect("valid regex")
 });
+/// A command-line flag and the value after it: `--mode live`, `--paper false`.
+static FLAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:^|[\s,;"'`(\[])--?([a-z][a-z0-9_.\-]*)\s+["'`]?([a-z0-9_.:/@][a-z0-9_.:/@\-]*)"#,
+    )
+    .expect("valid regex")
+});
+/// A command-line flag on its own (or with `=value`, read by [`PAIR`]): `--live`, `--no-paper`.
+static FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:^|[\s,;"'`(\[])--?([a-z][a-z0-9_.\-]*)"#).expect("valid regex")
+});
+
+/// A flag that switches live trading on: `--live`, `--live-trading`, `--enable-live`,
+/// `--use-live-account`, `--go-live`, `--real-money`, `--real` — its words are a live word and
+/// words that only say "use it" (not `--live-reload`, `--deliver`).
+fn is_live_flag(flag: &str) -> bool {
+    const PLAIN: [&str; 14] = [
+        "enable", "enabled", "use", "with", "allow", "go", "trading", "trade", "account", "mode",
+        "money", "orders", "broker", "on",
+    ];
+    let w = words(flag);
+    let live = w.iter().any(|x| {
+        matches!(
+            x.as_str(),
+            "live" | "real" | "livetrading" | "realmoney" | "liveaccount"
+        )
+    });
+    live && is_live_word(flag)
+        && !negates(flag, "live")
+        && w.iter().all(|x| {
+            PLAIN.contains(&x.as_str())
+                || matches!(
+                    x.as_str(),
+                    "live" | "real" | "livetrading" | "realmoney" | "liveaccount"
+                )
+        })
+}
+
+/// Letters of other scripts that read as Latin ones (Cyrillic and Greek look-alikes), by the
+/// Latin letter they pass for.
+const LOOKALIKES: [(char, char); 52] = [
+    ('а', 'a'),
+    ('е', 'e'),
+    ('о', 'o'),
+    ('р', 'p'),
+    ('с', 'c'),
+    ('х', 'x'),
+    ('у', 'y'),
+    ('і', 'i'),
+    ('ј', 'j'),
+    ('ѕ', 's'),
+    ('һ', 'h'),
+    ('ԁ', 'd'),
+    ('ӏ', 'l'),
+    ('ԛ', 'q'),
+    ('ԝ', 'w'),
+    ('ѵ', 'v'),
+    ('А', 'A'),
+    ('В', 'B'),
+    ('Е', 'E'),
+    ('К', 'K'),
+    ('М', 'M'),
+    ('Н', 'H'),
+    ('О', 'O'),
+    ('Р', 'P'),
+    ('С', 'C'),
+    ('Т', 'T'),
+    ('Х', 'X'),
+    ('І', 'I'),
+    ('Ј', 'J'),
+    ('Ѕ', 'S'),
+    ('Ү', 'Y'),
+    ('α', 'a'),
+    ('ο', 'o'),
+    ('ρ', 'p'),
+    ('ν', 'v'),
+    ('ι', 'i'),
+    ('κ', 'k'),
+    ('Α', 'A'),
+    ('Β', 'B'),
+    ('Ε', 'E'),
+    ('Ζ', 'Z'),
+    ('Η', 'H'),
+    ('Ι', 'I'),
+    ('Κ', 'K'),
+    ('Μ', 'M'),
+    ('Ν', 'N'),
+    ('Ο', 'O'),
+    ('Ρ', 'P'),
+    ('Τ', 'T'),
+    ('Χ', 'X'),
+    ('Υ', 'Y'),
+    ('ℓ', 'l'),
+];
+
+/// Text as the agent (a reader, not a parser) takes it: invisible characters dropped, full-width
+/// forms and look-alike letters of other scripts read as the ASCII they pass for. `ＴＲＡＤＩＮＧ_ＭＯＤＥ:
+/// lіve` (a Cyrillic і) is an instruction to trade live to whoever reads it.
+fn as_read(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !super::paths::hygiene::is_invisible(c))
+        .map(|c| match c {
+            '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}' => '"',
+            c => LOOKALIKES
+                .iter()
+                .find(|(from, _)| *from == c)
+                .map_or(c, |(_, to)| *to),
+        })
+        .collect()
+}
+
+/// Text as a host name resolver reads it: the full-width forms and ideographic full stops that
+/// IDNA maps to ASCII made ASCII, percent-encoded ASCII decoded, lower case.
+fn host_text(text: &str) -> String {
+    let mapped: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{3002}' | '\u{FF0E}' | '\u{FF61}' => '.',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    let bytes = mapped.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = mapped.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+            && b.is_ascii()
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).to_lowercase()
+}
 
 impl Guardrails {
     /// Why the parameter `key: value` must not reach a run, if it must not.
     pub fn parameter_refusal(&self, key: &str, value: &str) -> Option<Refusal> {
+        let (key, value) = (&as_read(key), &as_read(value));
         if let Some(r) = self.meaning(key, value) {
             return Some(r);
         }
-        for caps in PAIR.captures_iter(value) {
-            let (k, v) = (&caps[1], &caps[2]);
-            if let Some(r) = self.meaning(k, v) {
-                return Some(Refusal {
-                    rule: r.rule,
-                    reason: format!("its value sets `{k}={v}`: {}", r.reason),
-                });
-            }
-        }
-        if let Some(flag) = FLAG.captures(value) {
-            return Some(Refusal {
-                rule: "live-flag",
-                reason: format!("its value passes the flag `--{}`", &flag[1]),
-            });
+        if let Some(r) = self.embedded_refusal(value) {
+            return Some(r);
         }
         if case_insensitive_set(&self.deny_parameter_names).is_match(key) {
             return Some(Refusal {
@@ -230,7 +481,16 @@ impl Guardrails {
                     .into(),
             });
         }
-        if case_insensitive_set(&self.deny_parameter_values).is_match(value.trim()) {
+        let values = case_insensitive_set(&self.deny_parameter_values);
+        let unquoted = value
+            .trim()
+            .trim_matches(['"', '\'', '`'])
+            .trim()
+            .to_owned();
+        if [value.trim().to_owned(), unquoted, normal_value(value)]
+            .iter()
+            .any(|v| values.is_match(v))
+        {
             return Some(Refusal {
                 rule: "deny-value",
                 reason: "its value is on the deny-list of live-trading values".into(),
@@ -239,34 +499,98 @@ impl Guardrails {
         None
     }
 
+    /// Why a command the run executes (a validation command) must not run, if it must not: a
+    /// live-trading setting, flag or endpoint written in it.
+    pub fn command_refusal(&self, command: &str) -> Option<Refusal> {
+        let command = &as_read(command);
+        if let Some(host) = self.live_endpoint_in(&host_text(command)) {
+            return Some(Refusal {
+                rule: "live-endpoint",
+                reason: format!("it points at the live broker API {host}"),
+            });
+        }
+        self.embedded_refusal(command)
+    }
+
+    /// A setting written inside a value: `name=value` / `name: value` pairs and command-line
+    /// flags, each read by its meaning. (The deny-list of names is for parameter names: an
+    /// embedded `TRADING_MODE=paper` is fine.)
+    fn embedded_refusal(&self, value: &str) -> Option<Refusal> {
+        let pairs = PAIR.captures_iter(value).filter_map(|caps| {
+            let (k, sep, v) = (caps.get(1)?, &caps[2], caps.get(3)?);
+            // `file.py::test_live` is a pytest node id, not a setting.
+            (sep == "=" || !v.as_str().starts_with(':')).then(|| (k.as_str(), v.as_str()))
+        });
+        let flags = FLAG_VALUE
+            .captures_iter(value)
+            .filter_map(|caps| Some((caps.get(1)?.as_str(), caps.get(2)?.as_str())));
+        for (k, v) in pairs.chain(flags) {
+            if let Some(r) = self.meaning(k, v) {
+                return Some(Refusal {
+                    rule: r.rule,
+                    reason: format!("its value sets `{k}={v}`: {}", r.reason),
+                });
+            }
+        }
+        for caps in FLAG.captures_iter(value) {
+            let flag = &caps[1];
+            // `--no-paper` is `paper` off, as `--disable-paper` is.
+            let (name, on) = match flag
+                .strip_prefix("no-")
+                .or_else(|| flag.strip_prefix("no_"))
+            {
+                Some(rest) => (rest, "false"),
+                None => (flag, "true"),
+            };
+            let paper_off = self
+                .meaning(name, on)
+                .is_some_and(|r| r.rule == "paper-off");
+            if is_live_flag(flag) || paper_off {
+                return Some(Refusal {
+                    rule: "live-flag",
+                    reason: format!("its value passes the flag `--{flag}`"),
+                });
+            }
+        }
+        None
+    }
+
     fn meaning(&self, key: &str, value: &str) -> Option<Refusal> {
         let k = normal_key(key);
         let v = normal_value(value);
-        if k.contains("paper") && is_false(&v) {
-            return Some(Refusal {
-                rule: "paper-off",
-                reason: "it turns paper trading off".into(),
-            });
+        if let Some(paper) = PAPER_WORDS.iter().find(|w| k.contains(*w)) {
+            let negated = negates(key, paper);
+            let off = is_false(&v) || is_unset(&v);
+            if (off && !negated) || (is_true(&v) && negated) {
+                return Some(Refusal {
+                    rule: "paper-off",
+                    reason: "it turns paper trading off".into(),
+                });
+            }
         }
-        if k.contains("live") && is_true(&v) {
-            return Some(Refusal {
-                rule: "live-on",
-                reason: "it turns live trading on".into(),
-            });
+        if let Some(live) = live_target(&k) {
+            let negated = negates(key, live);
+            if (is_true(&v) && !negated) || (is_false(&v) && negated) {
+                return Some(Refusal {
+                    rule: "live-on",
+                    reason: "it turns live trading on".into(),
+                });
+            }
         }
-        if is_mode_key(&k) && is_live_word(&v) {
+        if is_mode_key(&k) && (is_live_word(&v) || is_live_word(value)) {
             return Some(Refusal {
                 rule: "live-mode",
                 reason: "it selects live trading".into(),
             });
         }
-        if is_money_key(&k) && matches!(v.as_str(), "production" | "prod") {
+        let production = |w: &String| matches!(w.as_str(), "production" | "prod");
+        if is_money_key(&k) && words(&v).iter().any(production) {
             return Some(Refusal {
                 rule: "live-mode",
                 reason: "it selects the production (real-money) account".into(),
             });
         }
-        if let Some(host) = self.live_endpoint_in(&v) {
+        if let Some(host) = self.live_endpoint_in(&host_text(value)) {
             return Some(Refusal {
                 rule: "live-endpoint",
                 reason: format!("it points at the live broker API {host}"),

@@ -156,6 +156,24 @@ impl Template {
         self.sections.iter().find(|s| s.kind == Some(kind))
     }
 
+    /// Every section of a kind, in order (a kind written twice is a finding: the agent reads
+    /// both, the fields only the first).
+    pub fn sections_of(&self, kind: SectionKind) -> impl Iterator<Item = &Section> {
+        self.sections.iter().filter(move |s| s.kind == Some(kind))
+    }
+
+    /// The lines of every section of a kind, with their 1-based line numbers in the text.
+    pub fn all_body_lines(&self, kind: SectionKind) -> impl Iterator<Item = (usize, &str)> {
+        self.sections_of(kind).flat_map(|section| {
+            let first = section.line + 1;
+            section
+                .body
+                .lines()
+                .enumerate()
+                .map(move |(i, l)| (first + i, l))
+        })
+    }
+
     /// The body of a section, trimmed; empty when absent.
     pub fn text_of(&self, kind: SectionKind) -> String {
         self.section(kind)

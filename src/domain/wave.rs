@@ -212,7 +212,28 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             ));
         }
     }
-    out.extend(wave_conflicts(wave, &in_flight, ctx.all_items));
+    // A finished run whose PR is not merged (or whose PR state is unknown) still holds its
+    // paths until it merges: an item launched now that meets them conflicts with that PR (as
+    // it would after the override of the merge order). One per work item of another wave.
+    let mut open_prs: Vec<&Run> = Vec::new();
+    for run in ctx.runs.iter().copied() {
+        if run.phase.is_in_flight() || run.is_template {
+            continue;
+        }
+        let Some(item) = placement::item_in(run, ctx.all_items) else {
+            continue;
+        };
+        let in_this_wave = wave.items.iter().any(|w| w.key == item.key);
+        let settled = matches!(
+            (ctx.pr_state)(item),
+            Some(PrState::Merged | PrState::Closed)
+        );
+        let seen = open_prs.iter().any(|r| placement::is_run_of(r, item));
+        if !in_this_wave && !settled && !seen {
+            open_prs.push(run);
+        }
+    }
+    out.extend(conflicts_with(wave, &in_flight, &open_prs, ctx.all_items));
     // A rule reached twice (the text's parameters and the manifest's) is said once.
     let mut said = std::collections::HashSet::new();
     out.retain(|f| said.insert((f.item.clone(), f.check, f.message.clone())));
@@ -247,11 +268,9 @@ fn guardrail_findings(item: &WorkItem, ctx: &GateContext) -> Vec<Finding> {
     let mut out = Vec::new();
     let manifest = run_manifest(item, 0, ctx.plan, ctx.settings, "", ctx.overrides);
     if let Some(params) = manifest["spec"]["parameters"].as_object() {
+        // The prompt too: with the override on it replaces the spec text the agent runs.
         for (key, value) in params {
             let value = value.as_str().unwrap_or_default();
-            if key == "prompt" {
-                continue;
-            }
             if let Some(r) = ctx.guardrails.parameter_refusal(key, value) {
                 out.push(finding(
                     Severity::Error,
@@ -288,6 +307,16 @@ fn in_scope(item: &WorkItem) -> Vec<PathSpec> {
 /// The seed's core rule: no two work items in flight at the same time claim overlapping paths —
 /// within the wave (any lanes) and against every in-flight run of another work item.
 pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) -> Vec<Finding> {
+    conflicts_with(wave, in_flight, &[], all_items)
+}
+
+/// [`wave_conflicts`], with the finished runs whose PRs are still open holding their paths too.
+fn conflicts_with(
+    wave: &Wave,
+    in_flight: &[&Run],
+    open_prs: &[&Run],
+    all_items: &[&WorkItem],
+) -> Vec<Finding> {
     let own_run = |item: &WorkItem, run: &Run| {
         run.key.name == run_name(item, wave.number) && run.key.namespace == item.key.namespace
     };
@@ -306,11 +335,41 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
             specs: in_scope(item),
         })
         .collect();
+    let mut out = Vec::new();
     for run in in_flight {
         if !run.phase.is_in_flight() {
             continue;
         }
         let Some(item) = placement::item_in(run, all_items) else {
+            // A run of a work item that is gone (deleted, or in no list read) still changes
+            // paths — unknown ones. A launch in its repository cannot be shown conflict-free.
+            if let Some(name) = &run.work_item {
+                let repo = run
+                    .repository
+                    .as_deref()
+                    .and_then(conflicts::repository_identity);
+                let exposed = wave.items.iter().filter(|i| {
+                    let mine = i
+                        .parameters
+                        .get("repository")
+                        .and_then(|r| conflicts::repository_identity(r));
+                    matches!((&repo, &mine), (Some(a), Some(b)) if a == b)
+                        || repo.is_none()
+                        || mine.is_none()
+                });
+                for item in exposed {
+                    out.push(finding(
+                        Severity::Error,
+                        CheckId::InFlight,
+                        &item.key.name,
+                        format!(
+                            "the in-flight run {} executes the work item {name}, which is not found: the paths it is changing are unknown",
+                            run.key.name
+                        ),
+                        "wait for that run to finish, or cancel it (x); restore its work item if it was deleted",
+                    ));
+                }
+            }
             continue;
         };
         // The run this launch would create is the item itself (a relaunch); any other in-flight
@@ -324,18 +383,32 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
             specs: in_scope(item),
         });
     }
+    for run in open_prs {
+        if let Some(item) = placement::item_in(run, all_items) {
+            owners.push(Owner {
+                item,
+                run: Some(run),
+                specs: in_scope(item),
+            });
+        }
+    }
+    // A run works on the repository it was launched with (its parameters, or what the
+    // controller reports); a wave item on the one its text names.
     let claims: Vec<Claim> = owners
         .iter()
         .enumerate()
         .flat_map(|(i, o)| {
+            let repository = o
+                .run
+                .and_then(|r| r.repository.as_deref())
+                .or_else(|| o.item.parameters.get("repository").map(String::as_str));
             o.specs.iter().map(move |spec| Claim {
                 owner: i,
-                repository: o.item.parameters.get("repository").map(String::as_str),
+                repository,
                 spec,
             })
         })
         .collect();
-    let mut out = Vec::new();
     for c in conflicts::conflicts(&claims) {
         let (a, b) = (&claims[c.first], &claims[c.second]);
         let (oa, ob) = (&owners[a.owner], &owners[b.owner]);
@@ -360,13 +433,23 @@ pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) 
                     Severity::Error,
                     CheckId::PathOverlap,
                     &me.item.key.name,
-                    format!(
-                        "{} overlaps {}, which the in-flight run {} is changing (both name `{}`)",
-                        mine.spec.source(),
-                        theirs.spec.source(),
-                        run.key.name,
-                        c.witness
-                    ),
+                        if run.phase.is_in_flight() {
+                        format!(
+                            "{} overlaps {}, which the in-flight run {} is changing (both name `{}`)",
+                            mine.spec.source(),
+                            theirs.spec.source(),
+                            run.key.name,
+                            c.witness
+                        )
+                    } else {
+                        format!(
+                            "{} overlaps {}, which the unmerged PR of run {} changes (both name `{}`)",
+                            mine.spec.source(),
+                            theirs.spec.source(),
+                            run.key.name,
+                            c.witness
+                        )
+                    },
                     "wait for that run's PR to merge, or narrow the paths",
                 ));
             }

@@ -83,7 +83,10 @@ fn spec_rest(obj: &Value) -> Value {
     match obj.get("spec") {
         Some(Value::Object(m)) => {
             let mut rest = m.clone();
-            rest.remove("text");
+            // A text that is not a string stays here, as it is, so the approval hash covers it.
+            if rest.get("text").is_none_or(Value::is_string) {
+                rest.remove("text");
+            }
             Value::Object(rest)
         }
         _ => Value::Object(serde_json::Map::new()),
@@ -97,38 +100,17 @@ fn first_prose_line(text: &str) -> &str {
         .unwrap_or("")
 }
 
-/// The PR parameters a work item declares: `key: value` list items under a `Parameters` heading
-/// (any level, any case), values optionally in backticks.
+/// The PR parameters a work item declares, read exactly as the checks and the launch read them
+/// ([`Template::parameters`]: the Parameters section, any heading level and case, `-`/`*`/`+`/`1.`
+/// items, values optionally in backticks). One reading: the head-uniqueness and conflict gates
+/// must see the same `head` and `repository` the launched run is given.
 pub fn declared_parameters(text: &str) -> BTreeMap<String, String> {
-    let mut in_section = false;
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if let Some(heading) = trimmed.strip_prefix('#') {
-            in_section = heading
-                .trim_start_matches('#')
-                .trim()
-                .eq_ignore_ascii_case("parameters");
-            continue;
-        }
-        if !in_section {
-            continue;
-        }
-        let Some(item) = trimmed
-            .strip_prefix("- ")
-            .or_else(|| trimmed.strip_prefix("* "))
-        else {
-            continue;
-        };
-        if let Some((k, v)) = item.split_once(':') {
-            let key = k.trim().trim_matches('`');
-            let value = v.trim().trim_matches('`');
-            if !key.is_empty() && !value.is_empty() {
-                out.insert(sanitize::one_line(key), sanitize::one_line(value));
-            }
-        }
-    }
-    out
+    super::template::Template::parse(text)
+        .parameters()
+        .into_iter()
+        .filter(|(k, (_, v))| !k.is_empty() && !v.is_empty())
+        .map(|(k, (_, v))| (sanitize::one_line(&k), sanitize::one_line(&v)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -138,6 +138,30 @@ impl PathSpec {
             None => PathSpec::compile(source, Semantics::Glob, false)?,
         };
         spec.source = source.to_owned();
+        if let Some(alternatives) = &spec.alternatives {
+            // Each alternative is a path of its own: the same hygiene, and `dir/` a directory.
+            for tokens in alternatives.iter() {
+                if let Some(message) = hygiene::alternative_problem(&syntax::written(tokens)) {
+                    return Err(PathError { message });
+                }
+            }
+            if alternatives
+                .iter()
+                .any(|t| t.last() == Some(&Token::Separator))
+            {
+                let dirs: Vec<Vec<Token>> = alternatives
+                    .iter()
+                    .map(|t| {
+                        let mut t = t.clone();
+                        if t.last() == Some(&Token::Separator) {
+                            t.push(Token::DoubleStar);
+                        }
+                        t
+                    })
+                    .collect();
+                spec.alternatives = Some(dirs.into());
+            }
+        }
         Ok(spec)
     }
 

@@ -15,8 +15,10 @@ pub enum Token {
     /// `**` as written; whether it spans segments depends on its neighbours.
     DoubleStar,
     /// `[...]`: the characters listed, and whether it is `[!...]` (all others but `/`). Kept
-    /// apart so that ignoring case folds the list before negating, as globset does: with case
-    /// ignored, `[!a]` matches neither `a` nor `A`.
+    /// apart so that ignoring case (guard rules) negates before folding: a path matches when
+    /// one of its case variants does, so with case ignored `[!a]` matches `A` (not `a`) and
+    /// therefore `a` too. Globset folds first (`[!a]` then matches neither), which names fewer
+    /// paths: for a rule that refuses, the larger reading is the safe one.
     Class(CharSet, bool),
     /// `/`.
     Separator,
@@ -158,16 +160,37 @@ fn parse_class(chars: &[char], pos: &mut usize) -> Result<(CharSet, bool), Synta
 }
 
 impl Token {
-    /// The characters a `[...]` matches, ASCII case ignored or not. Never `/`.
+    /// The characters a `[...]` matches, ASCII case ignored or not: with case ignored, every
+    /// character one of whose case variants the class matches as written. Never `/`.
     pub fn class_set(set: &CharSet, negated: bool, fold_case: bool) -> CharSet {
-        let set = if fold_case {
-            set.fold_ascii_case()
+        let set = if negated {
+            set.complement()
         } else {
             set.clone()
         };
-        let set = if negated { set.complement() } else { set };
+        let set = if fold_case {
+            set.fold_ascii_case()
+        } else {
+            set
+        };
         set.intersect(&CharSet::not_slash())
     }
+}
+
+/// A brace-free alternative written out as a path for the hygiene rules: literals and `/` as
+/// they are, a class that can only match `.` as `.`, any other wildcard as a letter (it names a
+/// segment's characters, never a `/`, and is not itself a `.` or `..`).
+pub fn written(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|t| match t {
+            Token::Literal(c) => c.to_string(),
+            Token::Separator => "/".into(),
+            Token::Class(set, false) if set.ranges() == [('.' as u32, '.' as u32)] => ".".into(),
+            Token::DoubleStar => "**".into(),
+            _ => "x".into(),
+        })
+        .collect()
 }
 
 fn expand(nodes: &[Node]) -> Result<Vec<Vec<Token>>, SyntaxError> {
@@ -239,9 +262,16 @@ mod tests {
         assert!(neg.contains('b' as u32) && !neg.contains('a' as u32));
         assert!(neg.contains('A' as u32));
         assert!(!neg.contains('/' as u32), "a class never matches /");
+        // Case ignored, `[!a]` matches `A`, so `a` too (one of its case variants matches).
+        let folded = Token::class_set(listed, true, true);
+        assert!(folded.contains('a' as u32) && folded.contains('A' as u32));
+        assert!(folded.contains('b' as u32) && !folded.contains('/' as u32));
+        let Class(listed, true) = &alternatives("[!aA]").expect("valid")[0][0] else {
+            panic!("class")
+        };
         let folded = Token::class_set(listed, true, true);
         assert!(!folded.contains('a' as u32) && !folded.contains('A' as u32));
-        assert!(folded.contains('b' as u32) && !folded.contains('/' as u32));
+        assert!(folded.contains('b' as u32));
     }
 
     #[test]

@@ -1,32 +1,103 @@
 //! The algebra against brute force: every valid path up to a small depth over a small alphabet,
 //! matched by globset (an independent implementation) — the decisions must agree with it.
 use super::*;
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use proptest::prelude::*;
 
-fn reference(glob: &str, fold_case: bool) -> GlobMatcher {
-    GlobBuilder::new(glob)
-        .literal_separator(true)
-        .case_insensitive(fold_case)
-        .build()
-        .expect("generated globs are valid for globset")
-        .compile_matcher()
+/// Globset with case ignored lower-cases the glob and the path, so its `[!a]` matches neither
+/// `a` nor `A`. The cockpit's meaning (a path matches when one of its case variants does) names
+/// more: `[!a]` matches every letter. For the generated globs that is `[!a]`, `[!b-c]` → `?`:
+/// classes of lower-case letters only, whose other case is not listed. (The meaning itself is
+/// checked against an independent brute force below: `case_ignored_means_some_case_variant_matches`.)
+fn case_ignored(glob: &str, fold_case: bool) -> String {
+    if fold_case {
+        glob.replace("[!a]", "?").replace("[!b-c]", "?")
+    } else {
+        glob.to_owned()
+    }
+}
+
+/// Brace expansion by hand (globset refuses nested braces): the brace-free globs a glob stands for.
+fn expand_braces(glob: &str) -> Vec<String> {
+    let chars: Vec<char> = glob.chars().collect();
+    let Some(open) = chars.iter().position(|&c| c == '{') else {
+        return vec![glob.to_owned()];
+    };
+    let (mut depth, mut close, mut commas) = (0, open, Vec::new());
+    for (i, &c) in chars.iter().enumerate().skip(open) {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = i;
+                    break;
+                }
+            }
+            ',' if depth == 1 => commas.push(i),
+            _ => {}
+        }
+    }
+    let text = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+    let (head, tail) = (text(0, open), text(close + 1, chars.len()));
+    let mut bounds = vec![open];
+    bounds.extend(&commas);
+    bounds.push(close);
+    bounds
+        .windows(2)
+        .flat_map(|w| expand_braces(&format!("{head}{}{tail}", text(w[0] + 1, w[1]))))
+        .collect()
+}
+
+/// The reference matcher: globset, over the brace-free globs.
+struct GlobRef(GlobSet);
+
+impl GlobRef {
+    fn is_match(&self, path: &str) -> bool {
+        self.0.is_match(path)
+    }
+}
+
+fn reference(glob: &str, fold_case: bool) -> GlobRef {
+    let glob = &case_ignored(glob, fold_case);
+    let mut set = GlobSetBuilder::new();
+    for g in expand_braces(glob) {
+        set.add(
+            GlobBuilder::new(&g)
+                .literal_separator(true)
+                .case_insensitive(fold_case)
+                .build()
+                .expect("generated globs are valid for globset"),
+        );
+    }
+    GlobRef(set.build().expect("a valid set"))
 }
 
 /// The pathspec meaning, by definition: some leading part of the path (whole segments) is named
-/// by the glob without its trailing `/**`.
+/// by one of the glob's brace alternatives without its trailing `/**` (or `/`).
 fn reference_pathspec(glob: &str, fold_case: bool) -> impl Fn(&str) -> bool + use<> {
-    let mut g = glob;
-    while let Some(rest) = g.strip_suffix("/**") {
-        if rest.is_empty() {
-            break;
-        }
-        g = rest;
-    }
-    let m = reference(g, fold_case);
+    let matchers: Vec<GlobRef> = expand_braces(glob)
+        .iter()
+        .map(|alternative| {
+            let mut g = alternative.as_str();
+            loop {
+                if let Some(rest) = g.strip_suffix("/**").filter(|r| !r.is_empty()) {
+                    g = rest;
+                } else if let Some(rest) = g.strip_suffix('/').filter(|r| !r.is_empty()) {
+                    g = rest;
+                } else {
+                    break;
+                }
+            }
+            reference(g, fold_case)
+        })
+        .collect();
     move |path: &str| {
         let segments: Vec<&str> = path.split('/').collect();
-        (1..=segments.len()).any(|k| m.is_match(segments[..k].join("/")))
+        (1..=segments.len()).any(|k| {
+            let prefix = segments[..k].join("/");
+            matchers.iter().any(|m| m.is_match(&prefix))
+        })
     }
 }
 
@@ -61,12 +132,23 @@ fn glob_strategy() -> impl Strategy<Value = String> {
         1 => Just("[!a]".to_owned()),
         1 => Just("{a,b}".to_owned()),
         1 => Just("{a,b/a}".to_owned()),
+        1 => Just("c".to_owned()),
+        1 => Just("[a-b]".to_owned()),
+        1 => Just("[!b-c]".to_owned()),
+        1 => Just("b{,a}".to_owned()),
+        1 => Just("{a,{b,c*}}".to_owned()),
+        1 => Just("{a/**/b,c}".to_owned()),
     ];
     let segment = prop_oneof![
         1 => Just("**".to_owned()),
         4 => proptest::collection::vec(atom, 1..=3).prop_map(|v| v.concat()),
     ];
-    proptest::collection::vec(segment, 1..=4).prop_map(|v| v.join("/"))
+    // Few enough alternatives to decide quickly (braces multiply them).
+    proptest::collection::vec(segment, 1..=4)
+        .prop_map(|v| v.join("/"))
+        .prop_filter("at most 16 brace alternatives", |g| {
+            super::syntax::alternatives(g).is_ok_and(|a| a.len() <= 16)
+        })
 }
 
 /// The meanings a pattern can have: globs (lanes, in-scope paths) and pathspecs, each keeping or
@@ -233,6 +315,80 @@ proptest! {
         if let Ok(p) = PathSpec::parse(&s) {
             let _ = p.overlap(&p);
             let _ = p.example();
+        }
+    }
+}
+
+/// Every case variant of a path (its ASCII letters each in either case).
+fn case_variants(path: &str) -> Vec<String> {
+    path.chars().fold(vec![String::new()], |acc, c| {
+        let forms: Vec<char> = if c.is_ascii_alphabetic() {
+            vec![c.to_ascii_lowercase(), c.to_ascii_uppercase()]
+        } else {
+            vec![c]
+        };
+        acc.iter()
+            .flat_map(|p| forms.iter().map(move |f| format!("{p}{f}")))
+            .collect()
+    })
+}
+
+fn mixed_case_paths() -> Vec<String> {
+    let letters = ["a", "A", "b", "B"];
+    let mut segments: Vec<String> = letters.iter().map(|s| s.to_string()).collect();
+    for a in letters {
+        for b in letters {
+            segments.push(format!("{a}{b}"));
+        }
+    }
+    let mut paths = segments.clone();
+    for p in &segments {
+        for q in &segments {
+            paths.push(format!("{p}/{q}"));
+        }
+    }
+    paths
+}
+
+fn case_glob_strategy() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        Just("a"),
+        Just("A"),
+        Just("b"),
+        Just("*"),
+        Just("?"),
+        Just("[!a]"),
+        Just("[!aB]"),
+        Just("[A-a]"),
+        Just("[ab]"),
+        Just("{a,B}"),
+    ];
+    let segment = prop_oneof![
+        1 => Just("**".to_owned()),
+        4 => proptest::collection::vec(atom, 1..=2).prop_map(|v| v.concat()),
+    ];
+    proptest::collection::vec(segment, 1..=2).prop_map(|v| v.join("/"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Case ignored means: some case variant of the path is named by the glob as written (the
+    /// brute-force oracle: the case-sensitive reference on every variant). A guard rule errs on
+    /// the side of matching.
+    #[test]
+    fn case_ignored_means_some_case_variant_matches(glob in case_glob_strategy()) {
+        let exact = reference(&glob, false);
+        let exact_pathspec = reference_pathspec(&glob, false);
+        for semantics in [Semantics::Glob, Semantics::Pathspec] {
+            let s = spec(&glob, (semantics, true));
+            for p in mixed_case_paths() {
+                let brute = case_variants(&p).iter().any(|v| match semantics {
+                    Semantics::Glob => exact.is_match(v),
+                    Semantics::Pathspec => exact_pathspec(v),
+                });
+                prop_assert_eq!(s.matches(&p), brute, "{:?} {} {}", semantics, glob, p);
+            }
         }
     }
 }
