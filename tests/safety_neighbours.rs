@@ -592,6 +592,70 @@ fn an_in_flight_run_of_a_deleted_item_holds_unknown_paths() {
     assert!(!checks::has_errors(&f), "{f:#?}");
 }
 
+/// A run launched from an earlier text of its item works on the paths that text named, which
+/// the edited text no longer says: its paths are unknown, like those of a deleted item's run.
+#[test]
+fn an_in_flight_run_of_an_edited_item_holds_unknown_paths() {
+    let launched = approved(
+        "old",
+        "A",
+        "1",
+        &["services/torghut/app/trading/firewall/**"],
+        "proompteng/lab",
+    );
+    let new = approved(
+        "new",
+        "A",
+        "2",
+        &["services/torghut/app/trading/firewall/x.py"],
+        "proompteng/lab",
+    );
+    let mut obj = json!({
+        "metadata": {"name": "old-run", "namespace": "agents",
+            "labels": {"swarm.proompteng.ai/wave": "1"},
+            "annotations": {wave::CONTENT_HASH: launched.content_hash()}},
+        "spec": {"implementationSpecRef": {"name": "old"},
+            "parameters": {"repository": "proompteng/lab", "head": "codex/swarm/x/old-run"}},
+        "status": {"phase": "Running"}
+    });
+    let run = Run::from_json(&obj);
+    assert!(!run.launched_from_another_version_of(&launched));
+    // Unedited: the overlap is found from the item's paths, as before.
+    assert_eq!(overlaps(&gate(2, &[&launched, &new], &[&run])), 1);
+    // The item narrowed after the launch to something far away: the run still works on the
+    // firewall, so the launch is refused, not waved through.
+    let edited = approved(
+        "old",
+        "A",
+        "1",
+        &["services/torghut/docs/x.md"],
+        "proompteng/lab",
+    );
+    assert!(run.launched_from_another_version_of(&edited));
+    let f = gate(2, &[&edited, &new], &[&run]);
+    assert!(
+        f.iter().any(|f| f.check == CheckId::InFlight
+            && f.severity == Severity::Error
+            && f.message.contains("earlier version of old")),
+        "{f:#?}"
+    );
+    // A run that does not say what it was launched from (another tool) is judged as before;
+    // one of another repository is not this launch's concern.
+    obj["metadata"]["annotations"] = json!({});
+    assert!(!checks::has_errors(&gate(
+        2,
+        &[&edited, &new],
+        &[&Run::from_json(&obj)]
+    )));
+    obj["metadata"]["annotations"] = json!({wave::CONTENT_HASH: launched.content_hash()});
+    obj["spec"]["parameters"]["repository"] = json!("proompteng/other");
+    assert!(!checks::has_errors(&gate(
+        2,
+        &[&edited, &new],
+        &[&Run::from_json(&obj)]
+    )));
+}
+
 #[test]
 fn a_branch_held_by_an_in_flight_run_is_taken_however_it_is_reported() {
     let plan = plan();

@@ -87,8 +87,18 @@ pub struct Run {
     /// `status.runner`: the runner's terminal report. Boxed: only finished runs have one, and
     /// inline it would cost 144 bytes in every run.
     pub runner: Option<Box<super::control::RunnerReport>>,
+    /// The version of its work item the run was launched from: the first 64 bits of the
+    /// content hash the cockpit annotates (`swarm.proompteng.ai/work-item-hash`), `None` when a
+    /// run does not say (launched by another tool). Eight bytes, not the 67-character hash.
+    pub launched_from: Option<u64>,
     /// Fields that could not be read, each naming its path: shown on the card and in the detail pane.
     pub problems: Vec<String>,
+}
+
+/// The first 64 bits of a content hash of this version's form (`v2:` + hex); `None` for any other.
+pub fn hash_fingerprint(hash: &str) -> Option<u64> {
+    let hex = hash.trim().strip_prefix(super::approval::HASH_PREFIX)?;
+    u64::from_str_radix(hex.get(..16)?, 16).ok()
 }
 
 impl Run {
@@ -144,6 +154,10 @@ impl Run {
             .annotations
             .get(super::control::retention::RETAIN)
             .is_some_and(|v| v.trim() == "true");
+        let launched_from = meta
+            .annotations
+            .get(super::wave::CONTENT_HASH)
+            .and_then(|h| hash_fingerprint(h));
         let cancelled_by = meta
             .annotations
             .get(super::wave::CANCELLED_BY)
@@ -186,8 +200,16 @@ impl Run {
             vcs_head_branch,
             steps,
             runner,
+            launched_from,
             problems: r.problems,
         }
+    }
+
+    /// Whether the run was launched from another version of `item` than the one there now: the
+    /// text it works from (and so the paths it changes) is then unknown.
+    pub fn launched_from_another_version_of(&self, item: &super::WorkItem) -> bool {
+        self.launched_from
+            .is_some_and(|h| Some(h) != hash_fingerprint(&item.content_hash()))
     }
 
     /// When a failed run failed: `status.finishedAt`, else its `Failed` condition's transition,

@@ -340,41 +340,63 @@ fn conflicts_with(
         if !run.phase.is_in_flight() {
             continue;
         }
+        let unknown = |why: String, out: &mut Vec<Finding>| {
+            // The paths such a run is changing are unknown: a launch in its repository cannot
+            // be shown conflict-free.
+            let repo = run
+                .repository
+                .as_deref()
+                .and_then(conflicts::repository_identity);
+            let exposed = wave.items.iter().filter(|i| {
+                let mine = i
+                    .parameters
+                    .get("repository")
+                    .and_then(|r| conflicts::repository_identity(r));
+                matches!((&repo, &mine), (Some(a), Some(b)) if a == b)
+                    || repo.is_none()
+                    || mine.is_none()
+            });
+            for item in exposed {
+                out.push(finding(
+                    Severity::Error,
+                    CheckId::InFlight,
+                    &item.key.name,
+                    format!(
+                        "the in-flight run {} {why}: the paths it is changing are unknown",
+                        run.key.name
+                    ),
+                    "wait for that run to finish, or cancel it (x)",
+                ));
+            }
+        };
         let Some(item) = placement::item_in(run, all_items) else {
             // A run of a work item that is gone (deleted, or in no list read) still changes
-            // paths — unknown ones. A launch in its repository cannot be shown conflict-free.
+            // paths.
             if let Some(name) = &run.work_item {
-                let repo = run
-                    .repository
-                    .as_deref()
-                    .and_then(conflicts::repository_identity);
-                let exposed = wave.items.iter().filter(|i| {
-                    let mine = i
-                        .parameters
-                        .get("repository")
-                        .and_then(|r| conflicts::repository_identity(r));
-                    matches!((&repo, &mine), (Some(a), Some(b)) if a == b)
-                        || repo.is_none()
-                        || mine.is_none()
-                });
-                for item in exposed {
-                    out.push(finding(
-                        Severity::Error,
-                        CheckId::InFlight,
-                        &item.key.name,
-                        format!(
-                            "the in-flight run {} executes the work item {name}, which is not found: the paths it is changing are unknown",
-                            run.key.name
-                        ),
-                        "wait for that run to finish, or cancel it (x); restore its work item if it was deleted",
-                    ));
-                }
+                unknown(
+                    format!(
+                        "executes the work item {name}, which is not found (restore it if it was deleted)"
+                    ),
+                    &mut out,
+                );
             }
             continue;
         };
         // The run this launch would create is the item itself (a relaunch); any other in-flight
         // run — even an earlier one of the same item — holds its paths.
         if wave.items.iter().any(|w| own_run(w, run)) {
+            continue;
+        }
+        // Launched from an earlier text of its item: the paths it works on are the old ones,
+        // which the edited text no longer says.
+        if run.launched_from_another_version_of(item) {
+            unknown(
+                format!(
+                    "was launched from an earlier version of {}, edited since",
+                    item.key.name
+                ),
+                &mut out,
+            );
             continue;
         }
         owners.push(Owner {
