@@ -196,6 +196,38 @@ fn words(text: &str) -> Vec<String> {
     out
 }
 
+/// A setting's name that says it holds a secret, by its last words: `ALPACA_SECRET_KEY`,
+/// `APCA_API_KEY_ID`, `apiKey`, `db-password`, `GH_TOKEN`, `aws_credentials` (`tokenizer`,
+/// `max_tokens` and `--token-budget` are not).
+fn names_a_credential(key: &str) -> bool {
+    let w = words(key);
+    let last = |n: usize| w.len().checked_sub(n).map(|i| &w[i..]);
+    let one = last(1).is_some_and(|l| {
+        matches!(
+            l[0].as_str(),
+            "secret" | "password" | "passwd" | "token" | "credential" | "credentials" | "apikey"
+        )
+    });
+    let two = last(2).is_some_and(|l| {
+        matches!(
+            (l[0].as_str(), l[1].as_str()),
+            ("api" | "secret" | "private" | "access" | "signing", "key") | ("key", "id")
+        )
+    });
+    one || two
+}
+
+/// A value that is a secret rather than a reference to one (`$GH_TOKEN`, `${SECRET}`), a
+/// placeholder left empty, or a file path the run would read a mounted secret from.
+fn carries_a_secret(value: &str) -> bool {
+    let v = value.trim().trim_matches(['"', '\'', '`']).trim();
+    !(v.is_empty()
+        || v.starts_with('$')
+        || v.starts_with('/')
+        || v.starts_with("./")
+        || matches!(v.to_ascii_lowercase().as_str(), "null" | "none" | "~" | "-"))
+}
+
 /// A value as a setting reads it: whitespace, quotes and YAML tags around it dropped, lower
 /// case, and only its first word when more follows (`false  # for now`, `False,`, `'live' # go`).
 fn normal_value(value: &str) -> String {
@@ -525,6 +557,14 @@ impl Guardrails {
             .captures_iter(value)
             .filter_map(|caps| Some((caps.get(1)?.as_str(), caps.get(2)?.as_str())));
         for (k, v) in pairs.chain(flags) {
+            if names_a_credential(k) && carries_a_secret(v) {
+                return Some(Refusal {
+                    rule: "embedded-credential",
+                    reason: format!(
+                        "its value hands the run a credential (`{k}=…`): runs stay credential-less"
+                    ),
+                });
+            }
             if let Some(r) = self.meaning(k, v) {
                 return Some(Refusal {
                     rule: r.rule,
@@ -686,6 +726,33 @@ mod tests {
             ("enable_live", "true"),
         ] {
             assert!(refused(k, v).is_some(), "{k}: {v} must be refused");
+        }
+    }
+
+    /// A secret written into a value reaches the run as plain text: refused, whatever the
+    /// parameter is called. A reference to one, or a setting that only looks like it, is not.
+    #[test]
+    fn credentials_embedded_in_values_are_refused() {
+        for (k, v) in [
+            ("env", "ALPACA_SECRET_KEY=abc123"),
+            ("env", "APCA_API_KEY_ID=PK123 TRADING_MODE=paper"),
+            ("config", "{\"apiKey\": \"sk-live-1\"}"),
+            ("extraArgs", "--db-password hunter2"),
+            ("env", "GH_TOKEN=ghp_xxx"),
+            ("settings", "aws_credentials: AKIA..."),
+            ("env", "SIGNING_KEY='k'"),
+        ] {
+            assert_eq!(refused(k, v), Some("embedded-credential"), "{k}: {v}");
+        }
+        for (k, v) in [
+            ("env", "GH_TOKEN=$GH_TOKEN"),
+            ("env", "ALPACA_SECRET_KEY=${ALPACA_SECRET_KEY}"),
+            ("env", "TOKEN_FILE_PATH=/var/run/secrets/token"),
+            ("env", "max_tokens=4096 tokenizer=bpe"),
+            ("env", "TRADING_MODE=paper"),
+            ("flags", "--token-budget 20"),
+        ] {
+            assert_eq!(refused(k, v), None, "{k}: {v}");
         }
     }
 
