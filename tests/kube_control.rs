@@ -416,6 +416,20 @@ async fn headless_launch_into_a_saturated_queue_and_a_cancel_that_waits() {
             ),
         )
         .await;
+    // The backlog's own work item, in lane B: its runs hold its paths, which are not the
+    // firewall's (a run of an item that is not found would hold unknown paths and refuse the
+    // launch for that reason alone).
+    let backfill = text
+        .replace("Work item firewall.", "Backfill the TA features.")
+        .replace(
+            "services/torghut/app/trading/firewall/**",
+            "services/dorvud/technical-analysis-flink/backfill/**",
+        )
+        .replace("Nothing outside lane A.", "Nothing outside lane B.")
+        .replace("codex/swarm/lane-a/firewall", "codex/swarm/lane-b/backfill");
+    let mut obj = support::implementation_spec("backfill", Some("B"), "backfill", &backfill);
+    obj["metadata"]["labels"][labels::WAVE] = json!("2");
+    cluster.create(ResourceKind::ImplementationSpec, obj).await;
     let ns = cluster.namespace.clone();
     for i in 0..5 {
         let name = format!("backlog-{i}");
