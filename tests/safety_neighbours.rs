@@ -535,22 +535,29 @@ fn running(name: &str, item: &str, wave: &str, repo: &str) -> Run {
     }))
 }
 
+/// Wave 1's item owns the firewall; wave 2's changes one file of it.
+fn firewall_then_a_file_of_it() -> (WorkItem, WorkItem) {
+    (
+        approved(
+            "old",
+            "A",
+            "1",
+            &["services/torghut/app/trading/firewall/**"],
+            "proompteng/lab",
+        ),
+        approved(
+            "new",
+            "A",
+            "2",
+            &["services/torghut/app/trading/firewall/x.py"],
+            "proompteng/lab",
+        ),
+    )
+}
+
 #[test]
 fn in_flight_runs_of_other_waves_hold_their_paths() {
-    let old = approved(
-        "old",
-        "A",
-        "1",
-        &["services/torghut/app/trading/firewall/**"],
-        "proompteng/lab",
-    );
-    let new = approved(
-        "new",
-        "A",
-        "2",
-        &["services/torghut/app/trading/firewall/x.py"],
-        "proompteng/lab",
-    );
+    let (old, new) = firewall_then_a_file_of_it();
     let run = running("old-run", "old", "1", "proompteng/lab");
     let f = gate(2, &[&old, &new], &[&run]);
     assert_eq!(overlaps(&f), 1, "{f:#?}");
@@ -567,13 +574,7 @@ fn in_flight_runs_of_other_waves_hold_their_paths() {
 
 #[test]
 fn an_in_flight_run_of_a_deleted_item_holds_unknown_paths() {
-    let new = approved(
-        "new",
-        "A",
-        "2",
-        &["services/torghut/app/trading/firewall/x.py"],
-        "proompteng/lab",
-    );
+    let (_, new) = firewall_then_a_file_of_it();
     let run = running(
         "ghost-run",
         "ghost",
@@ -596,20 +597,7 @@ fn an_in_flight_run_of_a_deleted_item_holds_unknown_paths() {
 /// the edited text no longer says: its paths are unknown, like those of a deleted item's run.
 #[test]
 fn an_in_flight_run_of_an_edited_item_holds_unknown_paths() {
-    let launched = approved(
-        "old",
-        "A",
-        "1",
-        &["services/torghut/app/trading/firewall/**"],
-        "proompteng/lab",
-    );
-    let new = approved(
-        "new",
-        "A",
-        "2",
-        &["services/torghut/app/trading/firewall/x.py"],
-        "proompteng/lab",
-    );
+    let (launched, new) = firewall_then_a_file_of_it();
     let mut obj = json!({
         "metadata": {"name": "old-run", "namespace": "agents",
             "labels": {"swarm.proompteng.ai/wave": "1"},
@@ -719,20 +707,7 @@ fn the_broader_lane_stays_out_of_a_carved_sub_tree() {
 
 #[test]
 fn an_unmerged_pr_of_another_wave_holds_its_paths_after_the_override() {
-    let old = approved(
-        "old",
-        "A",
-        "1",
-        &["services/torghut/app/trading/firewall/**"],
-        "proompteng/lab",
-    );
-    let new = approved(
-        "new",
-        "A",
-        "2",
-        &["services/torghut/app/trading/firewall/x.py"],
-        "proompteng/lab",
-    );
+    let (old, new) = firewall_then_a_file_of_it();
     let mut done = running("old-run", "old", "1", "proompteng/lab");
     done.phase = swarm_cockpit::domain::Phase::Succeeded;
     let plan = plan();
