@@ -79,6 +79,17 @@ pub struct Section {
     pub line: usize,
 }
 
+impl Section {
+    /// The body's lines with their 1-based line numbers in the whole text.
+    pub fn numbered_lines(&self) -> impl Iterator<Item = (usize, &str)> {
+        let first = self.line + 1;
+        self.body
+            .lines()
+            .enumerate()
+            .map(move |(i, l)| (first + i, l))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {
     /// Text before the first heading.
@@ -164,14 +175,7 @@ impl Template {
 
     /// The lines of every section of a kind, with their 1-based line numbers in the text.
     pub fn all_body_lines(&self, kind: SectionKind) -> impl Iterator<Item = (usize, &str)> {
-        self.sections_of(kind).flat_map(|section| {
-            let first = section.line + 1;
-            section
-                .body
-                .lines()
-                .enumerate()
-                .map(move |(i, l)| (first + i, l))
-        })
+        self.sections_of(kind).flat_map(Section::numbered_lines)
     }
 
     /// The body of a section, trimmed; empty when absent.
@@ -183,14 +187,9 @@ impl Template {
 
     /// The lines of a section's body with their 1-based line numbers in the text.
     pub fn body_lines(&self, kind: SectionKind) -> impl Iterator<Item = (usize, &str)> {
-        self.section(kind).into_iter().flat_map(|section| {
-            let first = section.line + 1;
-            section
-                .body
-                .lines()
-                .enumerate()
-                .map(move |(i, l)| (first + i, l))
-        })
+        self.section(kind)
+            .into_iter()
+            .flat_map(Section::numbered_lines)
     }
 
     /// List items of a section with the line each is on (backticks around an item are dropped).
