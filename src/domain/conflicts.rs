@@ -51,6 +51,15 @@ pub fn repository_identity(repository: &str) -> Option<String> {
 }
 
 /// Every pair of claims of different owners in the same repository whose paths overlap.
+/// Whether two repository identities ([`repository_identity`]) may be one repository: equal,
+/// or either unknown (an unknown repository conflicts with every one).
+pub fn may_be_one(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
 pub fn conflicts(claims: &[Claim]) -> Vec<Conflict> {
     let repositories: Vec<Option<String>> = claims
         .iter()
@@ -76,11 +85,7 @@ pub fn conflicts(claims: &[Claim]) -> Vec<Conflict> {
                 if (k == p.len() && j <= i) || claims[i].owner == claims[j].owner {
                     continue;
                 }
-                let same_repo = match (&repositories[i], &repositories[j]) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => true,
-                };
-                if !same_repo {
+                if !may_be_one(&repositories[i], &repositories[j]) {
                     continue;
                 }
                 if let Some(witness) = claims[i].spec.overlap(claims[j].spec) {

@@ -208,8 +208,15 @@ impl Run {
     /// Whether the run was launched from another version of `item` than the one there now: the
     /// text it works from (and so the paths it changes) is then unknown.
     pub fn launched_from_another_version_of(&self, item: &super::WorkItem) -> bool {
+        self.launched_from_other_than(|| hash_fingerprint(&item.content_hash()))
+    }
+
+    /// [`Self::launched_from_another_version_of`] with the item's fingerprint supplied (hashed
+    /// once per item when many runs are judged); asked only of runs that say what they were
+    /// launched from.
+    pub fn launched_from_other_than(&self, item_fingerprint: impl FnOnce() -> Option<u64>) -> bool {
         self.launched_from
-            .is_some_and(|h| Some(h) != hash_fingerprint(&item.content_hash()))
+            .is_some_and(|h| Some(h) != item_fingerprint())
     }
 
     /// When a failed run failed: `status.finishedAt`, else its `Failed` condition's transition,

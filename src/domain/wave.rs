@@ -336,6 +336,10 @@ fn conflicts_with(
         })
         .collect();
     let mut out = Vec::new();
+    // Items' content fingerprints, hashed once each however many of their runs are in flight
+    // (the planner asks the gates every frame).
+    let mut fingerprints: std::collections::HashMap<&super::ObjectKey, Option<u64>> =
+        Default::default();
     for run in in_flight {
         if !run.phase.is_in_flight() {
             continue;
@@ -352,9 +356,7 @@ fn conflicts_with(
                     .parameters
                     .get("repository")
                     .and_then(|r| conflicts::repository_identity(r));
-                matches!((&repo, &mine), (Some(a), Some(b)) if a == b)
-                    || repo.is_none()
-                    || mine.is_none()
+                conflicts::may_be_one(&repo, &mine)
             });
             for item in exposed {
                 out.push(finding(
@@ -389,7 +391,12 @@ fn conflicts_with(
         }
         // Launched from an earlier text of its item: the paths it works on are the old ones,
         // which the edited text no longer says.
-        if run.launched_from_another_version_of(item) {
+        let fingerprint = || {
+            *fingerprints
+                .entry(&item.key)
+                .or_insert_with(|| super::run::hash_fingerprint(&item.content_hash()))
+        };
+        if run.launched_from_other_than(fingerprint) {
             unknown(
                 format!(
                     "was launched from an earlier version of {}, edited since",
@@ -455,23 +462,17 @@ fn conflicts_with(
                     Severity::Error,
                     CheckId::PathOverlap,
                     &me.item.key.name,
+                    format!(
+                        "{} overlaps {}, which {} (both name `{}`)",
+                        mine.spec.source(),
+                        theirs.spec.source(),
                         if run.phase.is_in_flight() {
-                        format!(
-                            "{} overlaps {}, which the in-flight run {} is changing (both name `{}`)",
-                            mine.spec.source(),
-                            theirs.spec.source(),
-                            run.key.name,
-                            c.witness
-                        )
-                    } else {
-                        format!(
-                            "{} overlaps {}, which the unmerged PR of run {} changes (both name `{}`)",
-                            mine.spec.source(),
-                            theirs.spec.source(),
-                            run.key.name,
-                            c.witness
-                        )
-                    },
+                            format!("the in-flight run {} is changing", run.key.name)
+                        } else {
+                            format!("the unmerged PR of run {} changes", run.key.name)
+                        },
+                        c.witness
+                    ),
                     "wait for that run's PR to merge, or narrow the paths",
                 ));
             }
