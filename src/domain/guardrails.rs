@@ -756,6 +756,42 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Generated settings `NAME=value` embedded in a parameter, the name joined from words
+        /// in any case and separator: refused exactly when the name ends in a credential word
+        /// (or pair) and the value is a literal, judged against the word list directly.
+        #[test]
+        fn embedded_credentials_follow_the_names_last_words(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "alpaca", "secret", "key", "api", "token", "tokens", "max", "password",
+                "id", "budget", "credentials", "private", "file", "path", "db",
+            ]), 1..4),
+            sep in proptest::sample::select(vec!["_", "-", ""]),
+            upper in proptest::bool::ANY,
+            value in proptest::sample::select(vec!["abc123", "$REF", "${REF}", "/run/secret", "x"]),
+        ) {
+            let name = words.join(sep);
+            let name = if upper { name.to_ascii_uppercase() } else { name };
+            let tail: Vec<&str> = words.iter().rev().take(2).rev().copied().collect();
+            // Joined without a separator the words run together into one (`APIKEY`).
+            let one_word = ["secret", "password", "token", "credentials", "apikey"];
+            let expected_name = if sep.is_empty() && words.len() > 1 {
+                one_word.contains(&words.concat().as_str())
+            } else {
+                let last = *tail.last().unwrap_or(&"");
+                ["secret", "password", "token", "credentials"].contains(&last)
+                    || (tail.len() == 2
+                        && matches!((tail[0], tail[1]),
+                            ("api" | "secret" | "private", "key") | ("key", "id")))
+            };
+            let literal = !value.starts_with('$') && !value.starts_with('/');
+            let refused = Guardrails::default()
+                .embedded_refusal(&format!("{name}={value}"))
+                .is_some_and(|r| r.rule == "embedded-credential");
+            proptest::prop_assert_eq!(refused, expected_name && literal, "{}={}", name, value);
+        }
+    }
+
     #[test]
     fn paper_trading_is_not_refused() {
         for (k, v) in [
