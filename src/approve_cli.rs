@@ -150,7 +150,7 @@ pub async fn run(env: ApproveEnv<'_>, names: &[String], revoke: bool, output: Ou
 
 /// What a refusal says for one name (and its exit code: nothing to do is not a failure).
 fn refused(item: &WorkItem, refusal: &Refusal) -> Row {
-    let name = item.key.name.clone();
+    let name = item.key.name.to_string();
     let (outcome, code) = match refusal {
         Refusal::NotApproved => ("not approved: nothing to revoke".to_owned(), 0),
         Refusal::AlreadyApproved(label) => (format!("already {label}"), 0),
@@ -179,7 +179,7 @@ async fn carry_out(
     effect: crate::app::Effect,
     revoke: bool,
 ) -> Row {
-    let name = item.key.name.clone();
+    let name = item.key.name.to_string();
     let results = executor.results(effect).await;
     match results.into_iter().next() {
         Some(OpResult::Patched { item: patched, .. }) => Row {

@@ -177,7 +177,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
             findings.push(Finding {
                 severity: Severity::Error,
                 check: crate::domain::checks::CheckId::Malformed,
-                item: item.key.name.clone(),
+                item: item.key.name.to_string(),
                 section: None,
                 line: None,
                 message: problem.clone(),

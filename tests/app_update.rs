@@ -38,7 +38,7 @@ fn cards_go_to_their_lanes_sorted_by_attention_and_strays_are_unassigned() {
         .cards
         .iter()
         .map(|c| match &c.id {
-            CardId::Run(k) | CardId::WorkItem(k) => k.name.clone(),
+            CardId::Run(k) | CardId::WorkItem(k) => k.name.to_string(),
         })
         .collect();
     assert_eq!(names, ["a-failed", "a-running", "a-done"]);

@@ -22,7 +22,7 @@ fn story(seed: u64) -> Vec<(u64, String, String)> {
             if let SourceEvent::Applied(Resource::Run(r)) = e {
                 out.push((
                     elapsed as u64,
-                    r.key.name.clone(),
+                    r.key.name.to_string(),
                     r.phase.label().to_owned(),
                 ));
             }

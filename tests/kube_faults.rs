@@ -50,7 +50,7 @@ fn board_runs(s: &State) -> Vec<(String, String)> {
     s.cluster
         .runs
         .values()
-        .map(|r| (r.key.name.clone(), r.phase.to_string()))
+        .map(|r| (r.key.name.to_string(), r.phase.to_string()))
         .collect()
 }
 

@@ -243,7 +243,7 @@ impl Driver {
             .cluster
             .runs
             .keys()
-            .map(|k| k.name.clone())
+            .map(|k| k.name.to_string())
             .collect()
     }
 

@@ -182,7 +182,7 @@ fn default_base(state: &State) -> String {
 pub fn base_of(state: &State, run: &crate::domain::Run) -> String {
     run.parameters
         .get("base")
-        .cloned()
+        .map(str::to_owned)
         .or_else(|| {
             state
                 .work_item_of(&CardId::Run(run.key.clone()))
@@ -204,7 +204,7 @@ pub fn wanted(state: &State) -> AuditWanted {
         .filter(|s| s.is_live())
         .map(|s| Target {
             key: s.run.key.clone(),
-            head_branch: s.run.head_branch.clone(),
+            head_branch: s.run.head_branch.as_deref().map(str::to_owned),
             base: base_of(state, s.run),
             pr: s
                 .pr

@@ -13,6 +13,7 @@ use crate::domain::control::{blocked, retention, terminating};
 use crate::domain::swarm::Swarm;
 use crate::domain::{ObjectKey, PrState, Run, placement};
 use chrono::{DateTime, Duration, Utc};
+use compact_str::CompactString;
 use std::collections::{BTreeMap, HashSet};
 
 /// Settings and derived state of the control room.
@@ -80,11 +81,11 @@ pub enum SwarmEvent {
 }
 
 /// The lane a run's card sits in ([`placement`]: its label, else its work item's).
-fn lane_of(state: &State, run: &Run) -> Option<String> {
-    placement::lane_of(run, placement::item_of(run, &state.cluster.items)).map(str::to_owned)
+fn lane_of(state: &State, run: &Run) -> Option<CompactString> {
+    placement::lane_of(run, placement::item_of(run, &state.cluster.items)).map(CompactString::from)
 }
 
-fn contribution(run: &Run, lane: Option<String>) -> Option<Contribution> {
+fn contribution(run: &Run, lane: Option<CompactString>) -> Option<Contribution> {
     let b = blocked::blocked(run)?;
     Some(Contribution {
         reason: b.reason,
@@ -158,7 +159,12 @@ fn with_ledger(state: &mut State, what: impl FnOnce(&mut Ledger, &ledger::View))
     what(&mut c.control.reconcile, &view);
 }
 
-fn reconcile_run(state: &mut State, key: &ObjectKey, before: Option<&Run>, lane: Option<String>) {
+fn reconcile_run(
+    state: &mut State,
+    key: &ObjectKey,
+    before: Option<&Run>,
+    lane: Option<CompactString>,
+) {
     with_ledger(state, |l, view| l.run_changed(key, before, lane, view));
 }
 

@@ -194,8 +194,8 @@ impl Editor {
 pub fn draft_of(item: &WorkItem) -> ItemDraft {
     ItemDraft {
         context: None,
-        namespace: item.key.namespace.clone(),
-        name: item.key.name.clone(),
+        namespace: item.key.namespace.to_string(),
+        name: item.key.name.to_string(),
         lane: item.lane.clone(),
         wave: item.wave.clone(),
         depends_on: item.depends_on.clone(),
@@ -219,7 +219,7 @@ fn name_findings(name: &str, item: &WorkItem) -> Vec<Finding> {
     vec![Finding {
         severity: checks::Severity::Error,
         check: crate::domain::checks::CheckId::Name,
-        item: item.key.name.clone(),
+        item: item.key.name.to_string(),
         section: None,
         line: None,
         message: format!("{name:?} is not a valid name"),

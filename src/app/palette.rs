@@ -45,7 +45,7 @@ pub fn candidates(state: &State) -> Vec<String> {
         .runs
         .keys()
         .chain(state.cluster.items.keys())
-        .map(|k| k.namespace.clone())
+        .map(|k| k.namespace.to_string())
         .chain(state.cluster.origin.namespace.clone())
         .collect();
     namespaces.sort();

@@ -75,7 +75,14 @@ fn next_revision() -> u64 {
 }
 
 /// What a run's PR is found by (see `domain::pr_link`).
-fn link_fields(run: &Run) -> (&Option<String>, &Option<String>, &Vec<String>, bool) {
+fn link_fields(
+    run: &Run,
+) -> (
+    &Option<compact_str::CompactString>,
+    &Option<compact_str::CompactString>,
+    &Vec<String>,
+    bool,
+) {
     (
         &run.repository,
         &run.head_branch,

@@ -89,7 +89,7 @@ pub fn new_item(state: &mut State) -> Vec<Effect> {
                 .items
                 .keys()
                 .next()
-                .map(|k| k.namespace.clone())
+                .map(|k| k.namespace.to_string())
         })
         .unwrap_or_else(|| "default".into());
     let name = editor::suggest_name(&lane, |n| {
@@ -508,8 +508,8 @@ pub fn on_op(state: &mut State, result: OpResult) -> Vec<Effect> {
         OpResult::Saved(item) => {
             let effects = vec![Effect::DeleteDraft {
                 context: Some(state.cluster.origin.context.clone()),
-                namespace: item.key.namespace.clone(),
-                name: item.key.name.clone(),
+                namespace: item.key.namespace.to_string(),
+                name: item.key.name.to_string(),
             }];
             let revoked = matches!(state.approval_of(&item), Approval::Revoked { .. });
             if let Some(editor) = state

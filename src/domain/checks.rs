@@ -808,7 +808,7 @@ fn check_safety(t: &Template, out: &mut Out) {
 fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
     let wave_of = |w: &WorkItem| super::placement::item_wave(w, ctx.plan);
     for dep in &item.depends_on {
-        match ctx.items.iter().find(|i| &i.key.name == dep) {
+        match ctx.items.iter().find(|i| i.key.name == dep) {
             None => out.push(
                 Severity::Warning,
                 CheckId::DependencyOrder,

@@ -6,6 +6,7 @@ use super::phase::Phase;
 use super::resource::ObjectKey;
 use super::sanitize;
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde_json::Value;
 
 /// Longest message kept per condition/status: enough to read, bounded so a 128 KiB message does
@@ -38,18 +39,18 @@ pub struct RuntimeRef {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     pub key: ObjectKey,
-    pub uid: Option<String>,
-    pub resource_version: Option<String>,
+    pub uid: Option<CompactString>,
+    pub resource_version: Option<CompactString>,
     pub created: Option<DateTime<Utc>>,
     /// Lane label; `None` means the work item's lane (or Unassigned) decides.
-    pub lane: Option<String>,
-    pub wave: Option<String>,
+    pub lane: Option<CompactString>,
+    pub wave: Option<CompactString>,
     /// The ImplementationSpec this run executes (`spec.implementationSpecRef.name` or the label).
-    pub work_item: Option<String>,
+    pub work_item: Option<CompactString>,
     /// Summary of an inline implementation, when the run carries one.
     pub inline_summary: Option<String>,
-    pub agent: Option<String>,
-    pub runtime_type: Option<String>,
+    pub agent: Option<CompactString>,
+    pub runtime_type: Option<CompactString>,
     /// The phase shown: the controller's, refined by conditions (Pending + Blocked → Blocked).
     pub phase: Phase,
     pub reason: Option<String>,
@@ -59,8 +60,8 @@ pub struct Run {
     pub updated_at: Option<DateTime<Utc>>,
     pub conditions: Vec<Condition>,
     pub parameters: Parameters,
-    pub repository: Option<String>,
-    pub head_branch: Option<String>,
+    pub repository: Option<CompactString>,
+    pub head_branch: Option<CompactString>,
     /// Boxed: most runs on a big board have none yet, and the run is stored inline in the board's
     /// map (72 bytes in every run otherwise).
     pub runtime_ref: Option<Box<RuntimeRef>>,
@@ -73,15 +74,15 @@ pub struct Run {
     pub finalizers: Vec<String>,
     /// `spec.ttlSecondsAfterFinished`: the controller deletes the finished run after this long.
     pub ttl_after_finished: Option<i64>,
-    pub idempotency_key: Option<String>,
+    pub idempotency_key: Option<CompactString>,
     /// Annotated `agents.proompteng.ai/retain: "true"`: kept past the retention sweep.
     pub retained: bool,
     /// Who cancelled it and when (`swarm.proompteng.ai/cancelled-by`).
-    pub cancelled_by: Option<String>,
+    pub cancelled_by: Option<CompactString>,
     /// The head branch asked for (`spec.parameters.head`).
-    pub requested_head: Option<String>,
+    pub requested_head: Option<CompactString>,
     /// The head branch the controller really pushed (`status.vcs.headBranch`).
-    pub vcs_head_branch: Option<String>,
+    pub vcs_head_branch: Option<CompactString>,
     /// `status.workflow.steps[]`.
     pub steps: Vec<super::control::WorkflowStep>,
     /// `status.runner`: the runner's terminal report. Boxed: only finished runs have one, and
@@ -121,7 +122,8 @@ impl Run {
         let phase = derive_phase(raw_phase.as_deref(), &conditions);
         let work_item = r
             .string(obj, "spec.implementationSpecRef.name")
-            .or_else(|| meta.labels.get(labels::WORK_ITEM).cloned());
+            .or_else(|| meta.labels.get(labels::WORK_ITEM).cloned())
+            .map(CompactString::from);
         let runtime_ref = r.at(obj, "status.runtimeRef").map(|_| {
             Box::new(RuntimeRef {
                 type_: r.string(obj, "status.runtimeRef.type"),
@@ -137,11 +139,13 @@ impl Run {
             .collect();
         let repository = r
             .string(obj, "status.vcs.repository")
-            .or_else(|| parameters.get("repository").cloned());
+            .map(|s| sanitize::one_line(&s))
+            .or_else(|| parameters.get("repository").map(str::to_owned))
+            .map(CompactString::from);
         let vcs_head_branch = r
             .string(obj, "status.vcs.headBranch")
-            .map(|s| sanitize::one_line(&s));
-        let requested_head = parameters.get("head").cloned();
+            .map(|s| CompactString::from(sanitize::one_line(&s)));
+        let requested_head = parameters.get("head").map(CompactString::from);
         let head_branch = vcs_head_branch.clone().or_else(|| requested_head.clone());
         let steps = super::control::steps::read_steps(&mut r, obj);
         let runner = super::control::steps::read_runner(&mut r, obj).map(Box::new);
@@ -161,20 +165,20 @@ impl Run {
         let cancelled_by = meta
             .annotations
             .get(super::wave::CANCELLED_BY)
-            .map(|v| short(v));
+            .map(|v| CompactString::from(short(v)));
         Run {
             key: ObjectKey::new(meta.namespace, meta.name),
-            uid: meta.uid,
-            resource_version: meta.resource_version,
+            uid: meta.uid.map(CompactString::from),
+            resource_version: meta.resource_version.map(CompactString::from),
             created: meta.created,
-            lane: meta.labels.get(labels::LANE).map(|s| s.trim().to_owned()),
-            wave: meta.labels.get(labels::WAVE).cloned(),
+            lane: meta.labels.get(labels::LANE).map(|s| s.trim().into()),
+            wave: meta.labels.get(labels::WAVE).map(CompactString::from),
             work_item,
             inline_summary: r
                 .string(obj, "spec.implementation.inline.summary")
                 .map(|s| short(&s)),
-            agent: r.string(obj, "spec.agentRef.name"),
-            runtime_type: r.string(obj, "spec.runtime.type"),
+            agent: r.string(obj, "spec.agentRef.name").map(CompactString::from),
+            runtime_type: r.string(obj, "spec.runtime.type").map(CompactString::from),
             phase,
             reason: r.string(obj, "status.reason").map(|s| short(&s)),
             message: r.string(obj, "status.message").map(|s| long(&s)),
@@ -183,8 +187,8 @@ impl Run {
             updated_at: r.time(obj, "status.updatedAt"),
             conditions,
             parameters,
-            repository: repository.map(|s| sanitize::one_line(&s)),
-            head_branch: head_branch.map(|s| sanitize::one_line(&s)),
+            repository,
+            head_branch,
             runtime_ref,
             required_keys: r.string_list(obj, "status.contract.requiredKeys"),
             missing_keys: r.string_list(obj, "status.contract.missingKeys"),
@@ -193,7 +197,9 @@ impl Run {
             deletion_requested: r.time(obj, "metadata.deletionTimestamp"),
             finalizers,
             ttl_after_finished: r.int(obj, "spec.ttlSecondsAfterFinished"),
-            idempotency_key: r.string(obj, "spec.idempotencyKey").map(|k| short(&k)),
+            idempotency_key: r
+                .string(obj, "spec.idempotencyKey")
+                .map(|k| short(&k).into()),
             retained,
             cancelled_by,
             requested_head,
@@ -260,14 +266,14 @@ impl Run {
 /// and a B-tree node costs about 540 bytes however few it holds — measured with
 /// `cargo bench --bench memory`, it was 45 % of a run's heap at 10,000 runs.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Parameters(Vec<(String, String)>);
+pub struct Parameters(Vec<(CompactString, CompactString)>);
 
 impl Parameters {
-    pub fn get(&self, key: &str) -> Option<&String> {
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| self.0[i].1.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -278,18 +284,21 @@ impl Parameters {
         self.0.len()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 
 /// The last value of a repeated key wins, as in a map.
-impl FromIterator<(String, String)> for Parameters {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
-        let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
+impl<K: Into<CompactString>, V: Into<CompactString>> FromIterator<(K, V)> for Parameters {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        let mut pairs: Vec<(CompactString, CompactString)> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         // Stable: equal keys keep their order, so the last one is the last of its run.
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+        let mut out: Vec<(CompactString, CompactString)> = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
             match out.last_mut() {
                 Some(last) if last.0 == k => last.1 = v,
@@ -302,14 +311,14 @@ impl FromIterator<(String, String)> for Parameters {
 }
 
 impl<'a> IntoIterator for &'a Parameters {
-    type Item = (&'a String, &'a String);
+    type Item = (&'a str, &'a str);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, String)>,
-        fn(&'a (String, String)) -> (&'a String, &'a String),
+        std::slice::Iter<'a, (CompactString, CompactString)>,
+        fn(&'a (CompactString, CompactString)) -> (&'a str, &'a str),
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 
@@ -444,9 +453,11 @@ mod tests {
             let map: BTreeMap<String, String> = pairs.iter().cloned().collect();
             let params: Parameters = pairs.into_iter().collect();
             proptest::prop_assert_eq!(params.len(), map.len());
-            proptest::prop_assert_eq!(params.get(&probe), map.get(&probe));
-            let listed: Vec<(&String, &String)> = params.iter().collect();
-            proptest::prop_assert_eq!(listed, map.iter().collect::<Vec<_>>());
+            proptest::prop_assert_eq!(params.get(&probe), map.get(&probe).map(String::as_str));
+            let listed: Vec<(&str, &str)> = params.iter().collect();
+            let expected: Vec<(&str, &str)> =
+                map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            proptest::prop_assert_eq!(listed, expected);
         }
     }
 

@@ -129,7 +129,7 @@ impl Swarm {
 
     /// `torghut lights-out · Active` — for the title bar and the detail.
     pub fn label(&self) -> String {
-        let mut out = self.key.name.clone();
+        let mut out = self.key.name.to_string();
         if let Some(m) = &self.mode {
             out.push_str(&format!(" {m}"));
         }

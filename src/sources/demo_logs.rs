@@ -40,7 +40,7 @@ pub fn pods_for(query: &PodQuery, now: DateTime<Utc>) -> Vec<PodInfo> {
                 _ => ("Failed", Some("Error, exit code 1".into())),
             };
             PodInfo {
-                namespace: query.run.namespace.clone(),
+                namespace: query.run.namespace.to_string(),
                 name: format!(
                     "{run}-step-1-attempt-{attempt}-{}",
                     pod_suffix(run, attempt)

@@ -276,11 +276,11 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
                 (summary, theme.muted())
             };
             CardText {
-                name: run.key.name.clone(),
+                name: run.key.name.to_string(),
                 age: run_age(run, state.now),
                 detail,
                 detail_style,
-                branch: run.head_branch.clone().unwrap_or_default(),
+                branch: run.head_branch.as_deref().unwrap_or_default().to_owned(),
                 badge: pr_badge(state.pr_for_run(run), state, theme),
             }
         }
@@ -289,7 +289,7 @@ fn card_text(card: &Card, state: &State, theme: &Theme) -> CardText {
                 return CardText::missing(&key.name, theme);
             };
             CardText {
-                name: item.key.name.clone(),
+                name: item.key.name.to_string(),
                 age: item
                     .created
                     .map(|c| crate::domain::clock::age(state.now, c))

@@ -161,7 +161,7 @@ fn holder_name(run: &Run, state: &State) -> Option<String> {
         .keys
         .others(run)
         .filter_map(|k| state.cluster.runs.get(k));
-    duplicate::holder(&d, candidates).map(|r| r.key.name.clone())
+    duplicate::holder(&d, candidates).map(|r| r.key.name.to_string())
 }
 
 /// The blocked reasons of a lane: ` queue 3 · rate 1`. The Unassigned column gathers the lanes
@@ -327,7 +327,7 @@ pub fn detail_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, them
         row(
             out,
             "Key",
-            d.key.clone().unwrap_or_else(|| "—".into()),
+            d.key.as_deref().unwrap_or("—").to_owned(),
             plain,
             theme,
         );

@@ -109,8 +109,9 @@ fn detail_lines(id: &CardId, state: &State, theme: &Theme) -> Vec<Line<'static>>
     out
 }
 
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_else(|| "—".into())
+fn opt<S: AsRef<str>>(v: &Option<S>) -> String {
+    v.as_ref()
+        .map_or_else(|| "—".into(), |s| s.as_ref().to_owned())
 }
 
 fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &Theme) {
@@ -170,7 +171,7 @@ fn run_lines(out: &mut Vec<Line<'static>>, run: &Run, state: &State, theme: &The
         out.push(Line::from(Span::styled("none", theme.muted())));
     }
     for (k, v) in &run.parameters {
-        field(out, k, v.clone(), theme);
+        field(out, k, v.to_owned(), theme);
     }
 
     section(out, "Contract", theme);

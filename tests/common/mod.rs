@@ -121,7 +121,7 @@ pub fn populated() -> State {
 pub fn selected_name(state: &State) -> Option<String> {
     use swarm_cockpit::app::board::CardId;
     state.selected_card().map(|id| match id {
-        CardId::Run(k) | CardId::WorkItem(k) => k.name.clone(),
+        CardId::Run(k) | CardId::WorkItem(k) => k.name.to_string(),
     })
 }
 

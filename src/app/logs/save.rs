@@ -19,7 +19,7 @@ pub(super) fn save(state: &mut State) -> Vec<Effect> {
     let pod = view
         .pod
         .as_ref()
-        .map_or_else(|| view.run.name.clone(), |p| p.name.clone());
+        .map_or_else(|| view.run.name.to_string(), |p| p.name.clone());
     let filtered = view.filtering();
     let name = format!(
         "{}-{}{}.log",

@@ -251,7 +251,10 @@ pub fn subjects<'a>(
     items: &'a BTreeMap<ObjectKey, WorkItem>,
     pr_of: impl Fn(&Run) -> Option<&'a PullRequest>,
 ) -> Vec<Subject<'a>> {
-    let mut by_item: HashMap<(String, String), Subject<'a>> = HashMap::new();
+    let mut by_item: HashMap<
+        (compact_str::CompactString, compact_str::CompactString),
+        Subject<'a>,
+    > = HashMap::new();
     let mut out = Vec::new();
     for run in runs {
         if run.is_template {
@@ -419,7 +422,7 @@ fn run_report(
         run: s.run.key.to_string(),
         lane: s.lane.map(str::to_owned),
         wave: s.wave,
-        head_branch: s.run.head_branch.clone(),
+        head_branch: s.run.head_branch.as_deref().map(str::to_owned),
         pr: s.pr.map(|p| p.number),
         source: changes.map(|c| c.source),
         head_sha: changes.map(|c| c.head_sha.clone()),

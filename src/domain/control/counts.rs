@@ -3,14 +3,15 @@
 //! lane headers, the title bar and the saturation banner never walk the runs.
 use super::blocked::BlockReason;
 use crate::domain::ObjectKey;
+use compact_str::CompactString;
 use std::collections::{BTreeMap, HashMap};
 
 /// A scope a controller limit applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
-    Namespace(String),
-    Repository(String),
-    Agent(String),
+    Namespace(CompactString),
+    Repository(CompactString),
+    Agent(CompactString),
 }
 
 impl Scope {
@@ -29,10 +30,10 @@ impl Scope {
 pub struct Contribution {
     pub reason: BlockReason,
     /// The lane its card sits in (`None`: Unassigned).
-    pub lane: Option<String>,
-    pub namespace: String,
-    pub repository: Option<String>,
-    pub agent: Option<String>,
+    pub lane: Option<CompactString>,
+    pub namespace: CompactString,
+    pub repository: Option<CompactString>,
+    pub agent: Option<CompactString>,
 }
 
 impl Contribution {
@@ -102,7 +103,7 @@ pub fn launch_hold<'a>(
 pub struct BlockedCounts {
     by_run: HashMap<ObjectKey, Contribution>,
     by_reason: BTreeMap<BlockReason, u32>,
-    by_lane: BTreeMap<(Option<String>, BlockReason), u32>,
+    by_lane: BTreeMap<(Option<CompactString>, BlockReason), u32>,
     by_scope: BTreeMap<(Scope, BlockReason), u32>,
 }
 
@@ -159,7 +160,7 @@ impl BlockedCounts {
 
     /// Blocked runs of one lane per reason.
     pub fn lane(&self, lane: Option<&str>) -> Vec<(BlockReason, u32)> {
-        let lane = lane.map(str::to_owned);
+        let lane = lane.map(CompactString::from);
         self.by_lane
             .range((lane.clone(), BlockReason::QueueLimit)..)
             .take_while(|((l, _), _)| *l == lane)
@@ -199,9 +200,9 @@ mod tests {
     fn c(reason: BlockReason, lane: Option<&str>, ns: &str, repo: Option<&str>) -> Contribution {
         Contribution {
             reason,
-            lane: lane.map(str::to_owned),
+            lane: lane.map(Into::into),
             namespace: ns.into(),
-            repository: repo.map(str::to_owned),
+            repository: repo.map(Into::into),
             agent: Some("codex".into()),
         }
     }
@@ -265,10 +266,10 @@ mod tests {
             c.map(
                 |(reason, lane, namespace, repository, agent)| Contribution {
                     reason,
-                    lane,
-                    namespace,
-                    repository,
-                    agent,
+                    lane: lane.map(Into::into),
+                    namespace: namespace.into(),
+                    repository: repository.map(Into::into),
+                    agent: agent.map(Into::into),
                 },
             )
         })

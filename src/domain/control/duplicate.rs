@@ -1,13 +1,14 @@
 //! `Duplicate` runs: the controller refused them because another run holds, or already
 //! completed, the same `spec.idempotencyKey`. The cockpit points at that run.
 use crate::domain::{ObjectKey, Phase, Run};
+use compact_str::CompactString;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
     /// `IdempotencyKeyInUse` or `IdempotencyKeyCompleted` (or what the controller wrote).
     pub reason: String,
-    pub key: Option<String>,
+    pub key: Option<CompactString>,
 }
 
 /// The run's `Duplicate=True` condition, if any.
@@ -26,13 +27,13 @@ pub fn duplicate(run: &Run) -> Option<Duplicate> {
 /// keys two runs share.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyIndex {
-    by_key: HashMap<(String, String), BTreeSet<ObjectKey>>,
-    of_run: HashMap<ObjectKey, String>,
+    by_key: HashMap<(CompactString, CompactString), BTreeSet<ObjectKey>>,
+    of_run: HashMap<ObjectKey, CompactString>,
 }
 
 impl KeyIndex {
     pub fn set(&mut self, run: &ObjectKey, key: Option<&str>) {
-        if self.of_run.get(run).map(String::as_str) == key {
+        if self.of_run.get(run).map(CompactString::as_str) == key {
             return;
         }
         if let Some(old) = self.of_run.remove(run) {
@@ -45,9 +46,9 @@ impl KeyIndex {
             }
         }
         if let Some(key) = key {
-            self.of_run.insert(run.clone(), key.to_owned());
+            self.of_run.insert(run.clone(), key.into());
             self.by_key
-                .entry((run.namespace.clone(), key.to_owned()))
+                .entry((run.namespace.clone(), key.into()))
                 .or_default()
                 .insert(run.clone());
         }
@@ -69,16 +70,18 @@ impl KeyIndex {
 
     /// The runs with `key` in `namespace`.
     pub fn runs(&self, namespace: &str, key: &str) -> Option<&BTreeSet<ObjectKey>> {
-        self.by_key.get(&(namespace.to_owned(), key.to_owned()))
+        self.by_key.get(&(namespace.into(), key.into()))
     }
 
     /// The key a run was last set with.
     pub fn key_of(&self, run: &ObjectKey) -> Option<&str> {
-        self.of_run.get(run).map(String::as_str)
+        self.of_run.get(run).map(CompactString::as_str)
     }
 
     /// Keys held by more than one run, with the runs.
-    pub fn shared(&self) -> impl Iterator<Item = (&(String, String), &BTreeSet<ObjectKey>)> {
+    pub fn shared(
+        &self,
+    ) -> impl Iterator<Item = (&(CompactString, CompactString), &BTreeSet<ObjectKey>)> {
         self.by_key.iter().filter(|(_, runs)| runs.len() > 1)
     }
 }

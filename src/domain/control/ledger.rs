@@ -9,6 +9,7 @@ use super::reconcile::{Finding, run_findings};
 use crate::domain::pr::PrKey;
 use crate::domain::pr_link::{self, find_pr, parse_pr_url};
 use crate::domain::{ObjectKey, PrState, PullRequest, Run};
+use compact_str::CompactString;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 type Prs = HashMap<PrKey, PullRequest>;
@@ -17,7 +18,7 @@ type Branch = (String, String);
 /// A repository (ASCII lower case) and a PR number.
 type Number = (String, u64);
 /// A namespace and an idempotency key.
-type KeyGroup = (String, String);
+type KeyGroup = (compact_str::CompactString, compact_str::CompactString);
 
 /// What the ledger reads besides its own bookkeeping: the cluster data as it is now (after the
 /// event), and the two settings findings depend on.
@@ -37,7 +38,7 @@ pub struct View<'a> {
 /// Small: one entry per run (56 bytes, not 176, in a table of 16,384 slots at 10,000 runs).
 struct Entry {
     /// The lane its card sits in (`None`: Unassigned).
-    lane: Option<String>,
+    lane: Option<CompactString>,
     /// Its own findings (no PR, a renamed head).
     own: Vec<Finding>,
     /// Its idempotency key group. (The branches and PR number it is indexed under are not kept:
@@ -62,8 +63,8 @@ pub struct Ledger {
     orphans: HashMap<PrKey, Finding>,
     shared: HashMap<KeyGroup, Finding>,
     /// The lane each flagged run is counted in.
-    counted: HashMap<ObjectKey, Option<String>>,
-    flagged: BTreeMap<Option<String>, u32>,
+    counted: HashMap<ObjectKey, Option<CompactString>>,
+    flagged: BTreeMap<Option<CompactString>, u32>,
     prs_known: bool,
     /// `None` until the first event says (then every PR is judged).
     head_prefix: Option<String>,
@@ -81,7 +82,7 @@ fn links(run: &Run) -> (Vec<Branch>, Option<Number>) {
     }
     let mut branches = Vec::new();
     if let (Some(repo), Some(head)) = (&run.repository, &run.head_branch) {
-        branches.push((lower(repo), head.clone()));
+        branches.push((lower(repo), head.to_string()));
         if let Some(k) = pr_link::branch_key(run) {
             branches.push(k);
         }
@@ -100,7 +101,7 @@ fn pushed(run: &Run) -> Vec<Branch> {
     let mut out: Vec<Branch> = [&run.requested_head, &run.vcs_head_branch, &run.head_branch]
         .into_iter()
         .flatten()
-        .map(|h| (lower(repo), h.clone()))
+        .map(|h| (lower(repo), h.to_string()))
         .collect();
     out.sort();
     out.dedup();
@@ -170,7 +171,7 @@ impl Ledger {
         &mut self,
         key: &ObjectKey,
         before: Option<&Run>,
-        lane: Option<String>,
+        lane: Option<CompactString>,
         view: &View,
     ) {
         self.sync(view);
@@ -373,7 +374,7 @@ impl Ledger {
             .runs(&group.0, &group.1)
             .filter(|runs| runs.len() > 1)
             .map(|runs| Finding::SharedKey {
-                key: group.1.clone(),
+                key: group.1.to_string(),
                 runs: runs.iter().cloned().collect(),
             });
         if self.shared.get(group) == want.as_ref() {
@@ -460,7 +461,7 @@ impl Ledger {
     /// Flagged runs of a lane (`None`: the runs without one).
     pub fn lane(&self, lane: Option<&str>) -> u32 {
         self.flagged
-            .get(&lane.map(str::to_owned))
+            .get(&lane.map(CompactString::from))
             .copied()
             .unwrap_or(0)
     }
@@ -616,7 +617,7 @@ mod tests {
                         let before = runs.insert(key.clone(), run);
                         lanes.insert(key.clone(), lane.clone());
                         let view = View { runs: &runs, prs: &prs, keys: &keys, prs_known: known, head_prefix: prefix };
-                        ledger.run_changed(&key, before.as_ref(), lane, &view);
+                        ledger.run_changed(&key, before.as_ref(), lane.map(Into::into), &view);
                     }
                     Event::Gone(name, ns) => {
                         let key = ObjectKey::new(format!("ns{ns}"), format!("r{name}"));
@@ -640,7 +641,7 @@ mod tests {
                         // The app tells the ledger with its next event; a no-op run event here.
                         if let Some(key) = runs.keys().next().cloned() {
                             let view = View { runs: &runs, prs: &prs, keys: &keys, prs_known: known, head_prefix: prefix };
-                            ledger.run_changed(&key, runs.get(&key), lanes[&key].clone(), &view);
+                            ledger.run_changed(&key, runs.get(&key), lanes[&key].clone().map(Into::into), &view);
                         } else {
                             continue;
                         }

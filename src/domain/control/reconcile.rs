@@ -120,8 +120,8 @@ pub fn run_findings(run: &Run, pr: Option<&PullRequest>, prs_known: bool) -> Vec
     {
         out.push(Finding::HeadRenamed {
             run: run.key.clone(),
-            asked: asked.clone(),
-            real: real.clone(),
+            asked: asked.to_string(),
+            real: real.to_string(),
         });
     }
     out
@@ -146,7 +146,7 @@ pub fn reconcile<'a>(
                 .into_iter()
                 .flatten()
             {
-                pushed.insert((repo.to_ascii_lowercase(), head.clone()));
+                pushed.insert((repo.as_str().to_ascii_lowercase(), head.to_string()));
             }
         }
     }
@@ -165,7 +165,7 @@ pub fn reconcile<'a>(
     }
     for ((_, key), runs) in keys.shared() {
         out.push(Finding::SharedKey {
-            key: key.clone(),
+            key: key.to_string(),
             runs: runs.iter().cloned().collect(),
         });
     }
@@ -225,7 +225,7 @@ mod tests {
         }
         let pr_of = |r: &Run| {
             prs.iter()
-                .find(|p| Some(&p.head_branch) == r.head_branch.as_ref())
+                .find(|p| Some(p.head_branch.as_str()) == r.head_branch.as_deref())
         };
         let found = reconcile(runs.iter(), prs.iter(), pr_of, true, &keys, "codex/");
         let texts: Vec<String> = found.iter().map(Finding::text).collect();
