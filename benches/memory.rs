@@ -22,6 +22,9 @@ use swarm_cockpit::domain::Run;
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Live heap blocks: each costs malloc at least a 32-byte chunk, whatever it holds, so many small
+/// blocks cost far more than their bytes.
+static BLOCKS: AtomicUsize = AtomicUsize::new(0);
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only a counter is added.
 unsafe impl GlobalAlloc for Counting {
@@ -30,6 +33,7 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+            BLOCKS.fetch_add(1, Ordering::Relaxed);
         }
         p
     }
@@ -38,6 +42,7 @@ unsafe impl GlobalAlloc for Counting {
         // SAFETY: forwarded as is.
         unsafe { System.dealloc(ptr, layout) };
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        BLOCKS.fetch_sub(1, Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -91,20 +96,22 @@ async fn bench(n: usize) {
     fill(&cluster, &namespace, n).await;
     // Settle what the set-up allocated (its client's connections) before the baseline.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (live0, rss0) = (live(), rss_mb());
+    let (live0, rss0, blocks0) = (live(), rss_mb(), BLOCKS.load(Ordering::Relaxed));
     let loaded = cockpit(&cluster, &namespace, n, &WatchTuning::default()).await;
     let mut state = loaded.state;
     // The aborted watchers and their connection go away.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (live1, rss1) = (live(), rss_mb());
+    let (live1, rss1, blocks1) = (live(), rss_mb(), BLOCKS.load(Ordering::Relaxed));
     println!(
         "memory: {} runs loaded in {:.0} ms; live heap {:.1} MB before, {:.1} MB after \
-         (+{:.1} MB); RSS {:.1} MB before, {:.1} MB after",
+         (+{:.1} MB, +{} blocks: {:.1} per run); RSS {:.1} MB before, {:.1} MB after",
         state.cluster.runs.len(),
         load::ms(loaded.full),
         mb(live0),
         mb(live1),
         mb(live1.saturating_sub(live0)),
+        blocks1.saturating_sub(blocks0),
+        blocks1.saturating_sub(blocks0) as f64 / state.cluster.runs.len().max(1) as f64,
         rss0,
         rss1
     );

@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 type Prs = HashMap<PrKey, PullRequest>;
 /// A repository (ASCII lower case) and a branch.
-type Branch = (String, String);
+type Branch = (CompactString, CompactString);
 /// A repository (ASCII lower case) and a PR number.
-type Number = (String, u64);
+type Number = (CompactString, u64);
 /// A namespace and an idempotency key.
 type KeyGroup = (compact_str::CompactString, compact_str::CompactString);
 
@@ -70,8 +70,10 @@ pub struct Ledger {
     head_prefix: Option<String>,
 }
 
-fn lower(repo: &str) -> String {
-    repo.to_ascii_lowercase()
+fn lower(repo: &str) -> CompactString {
+    let mut repo = CompactString::from(repo);
+    repo.make_ascii_lowercase();
+    repo
 }
 
 /// What `find_pr` looks a run's PR up by: the repository + head as spelled, normalized, and
@@ -82,14 +84,18 @@ fn links(run: &Run) -> (Vec<Branch>, Option<Number>) {
     }
     let mut branches = Vec::new();
     if let (Some(repo), Some(head)) = (&run.repository, &run.head_branch) {
-        branches.push((lower(repo), head.to_string()));
-        if let Some(k) = pr_link::branch_key(run) {
-            branches.push(k);
+        branches.push((lower(repo), head.clone()));
+        if let Some((repo, head)) = pr_link::branch_key(run) {
+            branches.push((repo.into(), head.into()));
         }
         branches.sort();
         branches.dedup();
     }
-    let number = run.artifact_urls.iter().find_map(|u| parse_pr_url(u));
+    let number = run
+        .artifact_urls
+        .iter()
+        .find_map(|u| parse_pr_url(u))
+        .map(|(repo, n)| (repo.into(), n));
     (branches, number)
 }
 
@@ -101,7 +107,7 @@ fn pushed(run: &Run) -> Vec<Branch> {
     let mut out: Vec<Branch> = [&run.requested_head, &run.vcs_head_branch, &run.head_branch]
         .into_iter()
         .flatten()
-        .map(|h| (lower(repo), h.to_string()))
+        .map(|h| (lower(repo), h.clone()))
         .collect();
     out.sort();
     out.dedup();
@@ -268,7 +274,7 @@ impl Ledger {
         let number = (lower(&pr.repository), pr.number);
         let before = self.pr_numbers.insert(pk.clone(), number.clone());
         let mut affected: BTreeSet<ObjectKey> = BTreeSet::new();
-        let branch = (lower(&pk.0), pk.1.clone());
+        let branch = (lower(&pk.0), CompactString::from(pk.1.as_str()));
         for n in std::iter::once(&number).chain(before.as_ref()) {
             affected.extend(self.runs_by_number.get(n).into_iter().flatten().cloned());
         }
@@ -313,7 +319,7 @@ impl Ledger {
 
     fn register(&mut self, pk: &PrKey, pr: &PullRequest) {
         self.prs_by_branch
-            .entry((lower(&pr.repository), pr.head_branch.clone()))
+            .entry((lower(&pr.repository), pr.head_branch.as_str().into()))
             .or_default()
             .insert(pk.clone());
     }
@@ -348,7 +354,7 @@ impl Ledger {
                     && pr.head_branch.starts_with(prefix)
                     && !self
                         .pushed
-                        .contains_key(&(lower(&pr.repository), pr.head_branch.clone()))
+                        .contains_key(&(lower(&pr.repository), pr.head_branch.as_str().into()))
             })
             .map(|pr| Finding::OrphanPr {
                 repository: pr.repository.clone(),
