@@ -66,23 +66,15 @@ pub async fn run(mut env: AuditEnv<'_>, wave: Option<u32>, output: OutputFormat)
         state.cluster.upsert_run(run);
     }
     if let Some(github) = env.github.as_mut() {
-        let mut links: Vec<_> = state
+        let links: Vec<_> = state
             .cluster
             .runs
             .values()
             .filter_map(pr_link::link_for_run)
             .collect();
-        links.sort();
-        links.dedup();
-        for chunk in links.chunks(crate::sources::github::CHUNK_SIZE) {
-            match github.fetch_batch(chunk, chrono::Utc::now()).await {
-                Ok(batch) => {
-                    for pr in batch.found.into_iter().filter_map(|(_, pr)| pr) {
-                        state.cluster.upsert_pr(pr);
-                    }
-                }
-                Err(e) => return fail(format!("GitHub: {}", e.summary())),
-            }
+        match github.fetch_all(links, chrono::Utc::now()).await {
+            Ok(prs) => prs.into_iter().for_each(|pr| state.cluster.upsert_pr(pr)),
+            Err(e) => return fail(format!("GitHub: {}", e.summary())),
         }
     }
     state.audit.enabled = true;

@@ -164,12 +164,21 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             let mut guardrails = Guardrails::default();
             config.guardrails.apply(&mut guardrails);
-            let opts = validate::Options {
+            let checks = ValidateChecks {
                 head_prefix,
                 guardrails: &guardrails,
                 wave: *wave,
             };
-            return Ok(rt.block_on(run_validate(&plan, source, &opts, *output)));
+            // PR states are read only for the cluster's runs (files have none).
+            let code = rt.block_on(async {
+                let github = if *cluster {
+                    github_client(&config)
+                } else {
+                    None
+                };
+                run_validate(&plan, source, &checks, github, *output).await
+            });
+            return Ok(code);
         }
         Some(Command::Demo {
             seed,
@@ -438,11 +447,19 @@ enum ValidateSource<'a> {
     Cluster(&'a kube::Target),
 }
 
+/// What `swarm validate` checks against, from its flags and the config.
+struct ValidateChecks<'a> {
+    head_prefix: &'a str,
+    guardrails: &'a Guardrails,
+    wave: Option<u32>,
+}
+
 /// `swarm validate`: prints the report; exit 0 clean, 1 failing checks, 2 unable to check.
 async fn run_validate(
     plan: &Plan,
     source: ValidateSource<'_>,
-    opts: &validate::Options<'_>,
+    checks: &ValidateChecks<'_>,
+    github: Option<github::GitHubClient>,
     output: OutputFormat,
 ) -> i32 {
     let loaded = match source {
@@ -472,7 +489,7 @@ async fn run_validate(
         );
         return 2;
     }
-    if let Some(n) = opts.wave
+    if let Some(n) = checks.wave
         && !listing
             .items
             .iter()
@@ -481,7 +498,38 @@ async fn run_validate(
         eprintln!("swarm validate: no work item is planned in wave {n}");
         return 2;
     }
-    let mut report = validate::validate(plan, &listing.items, &listing.runs, opts);
+    // A finished run's PR holds its paths until it is merged or closed; without GitHub every such
+    // PR counts as open, as at launch.
+    let finished = listing.runs.iter().any(|r| !r.phase.is_in_flight());
+    let prs = match github {
+        Some(mut github) if finished => {
+            match swarm_cockpit::wave_cli::fetch_prs(&mut github, &listing.items, &listing.runs)
+                .await
+            {
+                Ok(prs) => prs,
+                Err(e) => {
+                    eprintln!(
+                        "swarm validate: GitHub: {e} (PR states unknown: finished runs' PRs count as open)"
+                    );
+                    Default::default()
+                }
+            }
+        }
+        None if finished => {
+            eprintln!(
+                "swarm validate: no GitHub token: PR states unknown, finished runs' PRs count as open (set GH_TOKEN)"
+            );
+            Default::default()
+        }
+        _ => Default::default(),
+    };
+    let opts = validate::Options {
+        head_prefix: checks.head_prefix,
+        guardrails: checks.guardrails,
+        wave: checks.wave,
+        prs: &prs,
+    };
+    let mut report = validate::validate(plan, &listing.items, &listing.runs, &opts);
     if listing.missing.contains(&ResourceKind::AgentRun) {
         let why = kube::missing_crd_message(ResourceKind::AgentRun);
         eprintln!("swarm validate: {why}; in-flight checks skipped");

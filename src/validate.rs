@@ -2,10 +2,13 @@
 //! edits. Reads ImplementationSpec manifests (YAML, multi-document) or Markdown work item texts.
 use crate::domain::checks::{self, Context, Finding, Severity};
 use crate::domain::guardrails::Guardrails;
+use crate::domain::pr::{PrKey, PullRequest};
+use crate::domain::pr_link;
 use crate::domain::wave::{self, Wave};
 use crate::domain::{Plan, Run, WorkItem};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// A work item source that could not be read: file and, where known, line.
@@ -131,11 +134,15 @@ pub struct Options<'a> {
     pub guardrails: &'a Guardrails,
     /// Only this wave, checked as it would launch (the other items are context).
     pub wave: Option<u32>,
+    /// The runs' PRs, when GitHub was read: a finished run whose PR is not known to be merged or
+    /// closed still holds its paths (as at launch).
+    pub prs: &'a HashMap<PrKey, PullRequest>,
 }
 
 /// Runs the plan check, every item's checks, and the cross-item check: work items of one wave
-/// (they would be in flight together) and in-flight runs must not claim overlapping paths.
-pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Options) -> Report {
+/// (they would be in flight together), in-flight runs and finished runs whose PRs are still open
+/// must not claim overlapping paths. `listed` are the cluster's runs, finished ones included.
+pub fn validate(plan: &Plan, items: &[WorkItem], listed: &[Run], opts: &Options) -> Report {
     let head_prefix = opts.head_prefix;
     let mut findings = checks::check_plan(plan);
     if plan.lanes.is_empty() {
@@ -150,10 +157,13 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
         });
     }
     let all: Vec<&WorkItem> = items.iter().collect();
-    let runs: Vec<&Run> = in_flight
+    let listed: Vec<&Run> = listed.iter().collect();
+    let runs: Vec<&Run> = listed
         .iter()
+        .copied()
         .filter(|r| r.phase.is_in_flight())
         .collect();
+    let pr_state = |item: &WorkItem| pr_link::item_pr_state(opts.prs, item, listed.iter().copied());
     let ctx = Context {
         plan,
         items: &all,
@@ -198,8 +208,12 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
             })
             .collect()
     };
+    let conflicts = |w: &Wave| {
+        let holders = wave::open_pr_holders(w, &listed, &all, &pr_state);
+        wave::conflicts_with(w, &others(w), &holders, &all)
+    };
     for w in &waves {
-        findings.extend(wave::wave_conflicts(w, &others(w), &all));
+        findings.extend(conflicts(w));
     }
     // Items without a wave (Markdown files, say) may launch together: check them as one set.
     if opts.wave.is_none() {
@@ -212,7 +226,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], in_flight: &[Run], opts: &Optio
                 .cloned()
                 .collect(),
         };
-        findings.extend(wave::wave_conflicts(&unplanned, &others(&unplanned), &all));
+        findings.extend(conflicts(&unplanned));
     }
     let checked_items = items.iter().filter(|i| checked(i)).count();
     let errors = findings
@@ -251,10 +265,12 @@ mod cross_item_tests {
     fn an_items_own_run_is_not_a_conflict_but_another_items_run_is() {
         let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
         let guardrails = Guardrails::default();
+        let prs = HashMap::new();
         let opts = Options {
             head_prefix: "codex/",
             guardrails: &guardrails,
             wave: None,
+            prs: &prs,
         };
         let fw = item("fw", "services/torghut/app/trading/firewall/**");
         let own = running("fw-w1-run", "fw");

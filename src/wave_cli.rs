@@ -10,7 +10,7 @@ use crate::cli::{OutputFormat, WaveCommand};
 use crate::domain::checks::{Finding, Severity, has_errors};
 use crate::domain::control::follow::{self, Intent, Outcome};
 use crate::domain::pr::{PrKey, PullRequest};
-use crate::domain::pr_link::{self, PrLink};
+use crate::domain::pr_link;
 use crate::domain::wave::{self, Overrides, Wave};
 use crate::domain::{ObjectKey, Run, WorkItem, labels, placement};
 use crate::effects::{Headless, KubeCluster};
@@ -29,32 +29,22 @@ pub struct WaveEnv<'a> {
     pub github: Option<crate::sources::github::GitHubClient>,
 }
 
-/// The PRs of the work items' runs, fetched in batches of GraphQL aliases, keyed as the cockpit
-/// keeps them (so the gates read them with the same rule: `pr_link::item_pr_state`).
-async fn fetch_prs(
+/// The PRs of the work items' runs, keyed as the cockpit keeps them (so the gates read them with
+/// the same rule: `pr_link::item_pr_state`). Shared with `swarm validate --cluster`.
+pub async fn fetch_prs(
     github: &mut crate::sources::github::GitHubClient,
     items: &[WorkItem],
     runs: &[Run],
 ) -> Result<HashMap<PrKey, PullRequest>, String> {
-    let mut unique: Vec<PrLink> = runs
+    let links = runs
         .iter()
         .filter(|r| items.iter().any(|i| placement::is_run_of(r, i)))
-        .filter_map(pr_link::link_for_run)
-        .collect();
-    unique.sort();
-    unique.dedup();
-    let mut found = HashMap::new();
-    let now = chrono::Utc::now();
-    for chunk in unique.chunks(crate::sources::github::CHUNK_SIZE) {
-        let batch = github
-            .fetch_batch(chunk, now)
-            .await
-            .map_err(|e| e.summary())?;
-        for pr in batch.found.into_iter().filter_map(|(_, pr)| pr) {
-            found.insert(pr.key(), pr);
-        }
-    }
-    Ok(found)
+        .filter_map(pr_link::link_for_run);
+    let prs = github
+        .fetch_all(links, chrono::Utc::now())
+        .await
+        .map_err(|e| e.summary())?;
+    Ok(prs.into_iter().map(|pr| (pr.key(), pr)).collect())
 }
 
 /// The planner's gates for wave `w` (one of `waves`).

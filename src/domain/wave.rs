@@ -212,27 +212,7 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
             ));
         }
     }
-    // A finished run whose PR is not merged (or whose PR state is unknown) still holds its
-    // paths until it merges: an item launched now that meets them conflicts with that PR (as
-    // it would after the override of the merge order). One per work item of another wave.
-    let mut open_prs: Vec<&Run> = Vec::new();
-    for run in ctx.runs.iter().copied() {
-        if run.phase.is_in_flight() || run.is_template {
-            continue;
-        }
-        let Some(item) = placement::item_in(run, ctx.all_items) else {
-            continue;
-        };
-        let in_this_wave = wave.items.iter().any(|w| w.key == item.key);
-        let settled = matches!(
-            (ctx.pr_state)(item),
-            Some(PrState::Merged | PrState::Closed)
-        );
-        let seen = open_prs.iter().any(|r| placement::is_run_of(r, item));
-        if !in_this_wave && !settled && !seen {
-            open_prs.push(run);
-        }
-    }
+    let open_prs = open_pr_holders(wave, ctx.runs, ctx.all_items, ctx.pr_state);
     out.extend(conflicts_with(wave, &in_flight, &open_prs, ctx.all_items));
     // A rule reached twice (the text's parameters and the manifest's) is said once.
     let mut said = std::collections::HashSet::new();
@@ -304,14 +284,42 @@ fn in_scope(item: &WorkItem) -> Vec<PathSpec> {
         .collect()
 }
 
+/// The finished runs that still hold their work item's paths: a run whose PR is not merged or
+/// closed (or whose PR state is unknown) holds them until it merges, so an item launched now that
+/// meets them conflicts with that PR. One run per work item, none of `wave`'s own items.
+pub fn open_pr_holders<'a>(
+    wave: &Wave,
+    runs: &[&'a Run],
+    all_items: &[&WorkItem],
+    pr_state: &dyn Fn(&WorkItem) -> Option<PrState>,
+) -> Vec<&'a Run> {
+    let mut holders: Vec<&Run> = Vec::new();
+    for run in runs.iter().copied() {
+        if run.phase.is_in_flight() || run.is_template {
+            continue;
+        }
+        let Some(item) = placement::item_in(run, all_items) else {
+            continue;
+        };
+        let in_this_wave = wave.items.iter().any(|w| w.key == item.key);
+        let settled = matches!(pr_state(item), Some(PrState::Merged | PrState::Closed));
+        let seen = holders.iter().any(|r| placement::is_run_of(r, item));
+        if !in_this_wave && !settled && !seen {
+            holders.push(run);
+        }
+    }
+    holders
+}
+
 /// The seed's core rule: no two work items in flight at the same time claim overlapping paths —
 /// within the wave (any lanes) and against every in-flight run of another work item.
 pub fn wave_conflicts(wave: &Wave, in_flight: &[&Run], all_items: &[&WorkItem]) -> Vec<Finding> {
     conflicts_with(wave, in_flight, &[], all_items)
 }
 
-/// [`wave_conflicts`], with the finished runs whose PRs are still open holding their paths too.
-fn conflicts_with(
+/// [`wave_conflicts`], with the finished runs whose PRs are still open ([`open_pr_holders`])
+/// holding their paths too.
+pub fn conflicts_with(
     wave: &Wave,
     in_flight: &[&Run],
     open_prs: &[&Run],

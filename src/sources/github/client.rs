@@ -66,6 +66,25 @@ impl GitHubClient {
         self.requests
     }
 
+    /// Every PR of `links` (deduplicated), in batches of [`CHUNK_SIZE`]: what the headless
+    /// commands read once. The first failed batch fails the whole, so a command never judges on
+    /// half the PR states.
+    pub async fn fetch_all(
+        &mut self,
+        links: impl IntoIterator<Item = PrLink>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PullRequest>, FetchError> {
+        let mut unique: Vec<PrLink> = links.into_iter().collect();
+        unique.sort();
+        unique.dedup();
+        let mut found = Vec::new();
+        for chunk in unique.chunks(CHUNK_SIZE) {
+            let batch = self.fetch_batch(chunk, now).await?;
+            found.extend(batch.found.into_iter().filter_map(|(_, pr)| pr));
+        }
+        Ok(found)
+    }
+
     /// One GraphQL request for up to [`CHUNK_SIZE`] links.
     pub async fn fetch_batch(
         &mut self,
