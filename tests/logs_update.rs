@@ -188,6 +188,28 @@ fn several_pods_open_the_picker_newest_first() {
 }
 
 #[test]
+fn help_from_the_pod_picker_lists_the_picker_keys_first_and_returns_to_it() {
+    let mut s = board();
+    press(&mut s, [ch('L')]);
+    press(&mut s, [pods_event(vec![pod("a", 1, 1), pod("b", 2, 2)])]);
+    assert_eq!(view(&s).picker, Some(0));
+    press(&mut s, [ch('?')]);
+    assert_eq!(s.mode(), Mode::Help);
+    let titles: Vec<String> = swarm_cockpit::app::help::lines(&s, 80)
+        .into_iter()
+        .filter_map(|l| match l {
+            swarm_cockpit::app::help::HelpLine::Title(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert!(titles[0].starts_with("Pod picker"), "{titles:?}");
+    assert!(titles[1].starts_with("Logs"), "{titles:?}");
+    press(&mut s, [key(KeyCode::Esc)]);
+    assert_eq!(s.mode(), Mode::Logs);
+    assert_eq!(view(&s).picker, Some(0), "the picker is still open");
+}
+
+#[test]
 fn backing_out_of_the_first_picker_leaves_the_logs() {
     let mut s = board();
     press(&mut s, [ch('L')]);

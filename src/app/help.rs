@@ -32,10 +32,11 @@ pub enum HelpLine {
     Blank,
 }
 
-/// The screens whose keys `?` lists first when opened from `mode`.
-fn first_screens(mode: &Mode) -> &'static [&'static str] {
+/// The screens whose keys `?` lists first, in this order, when opened from `mode`.
+fn first_screens(state: &State, mode: &Mode) -> &'static [&'static str] {
     match mode {
         Mode::Detail => &["detail"],
+        Mode::Logs if picking_pod(state) => &["pods", "logs", "log_search"],
         Mode::Logs => &["logs", "pods", "log_search"],
         Mode::Editor => &["editor", "editor_text", "editor_search", "conflict"],
         Mode::Waves => &["waves", "confirm", "confirm_typed"],
@@ -44,6 +45,14 @@ fn first_screens(mode: &Mode) -> &'static [&'static str] {
         Mode::Reconcile => &["reconcile"],
         _ => &[],
     }
+}
+
+/// Whether the log view's pod picker is open (its keys are the ones in use).
+fn picking_pod(state: &State) -> bool {
+    state
+        .screens
+        .iter()
+        .any(|s| matches!(s, Screen::Logs(v) if v.picker.is_some()))
 }
 
 /// The whole help for the screen it was opened from, laid out for `width` columns (inside the
@@ -56,7 +65,7 @@ pub fn lines(state: &State, width: usize) -> Vec<HelpLine> {
 /// The help as opened from a `from` screen.
 fn lines_for(state: &State, from: Mode, width: usize) -> Vec<HelpLine> {
     let sections = state.settings.keymap.sections();
-    let first = first_screens(&from);
+    let first = first_screens(state, &from);
     // The one key that works everywhere comes first, and how to get out of here.
     let close: Vec<String> = state
         .settings
@@ -80,7 +89,10 @@ fn lines_for(state: &State, from: Mode, width: usize) -> Vec<HelpLine> {
         out.extend(wrap(section.title, width).into_iter().map(HelpLine::Title));
         rows(out, &section.rows, width);
     };
-    for s in sections.iter().filter(|s| first.contains(&s.screen)) {
+    for s in first
+        .iter()
+        .filter_map(|name| sections.iter().find(|s| s.screen == *name))
+    {
         add(&mut out, s);
     }
     if let Some(board) = sections.iter().find(|s| s.screen == "board") {

@@ -180,6 +180,7 @@ key_table! {
         Top "top" ["g", "home"] "newest pod";
         Bottom "bottom" ["G", "end"] "oldest pod";
         Choose "choose" ["enter", "l"] "show this pod's log" => "open";
+        Help "help" ["?"] "help (picker keys first)" => "help";
         Back "back" ["esc", "q"] "close the picker (without a pod: back to the board)" => "close";
     }
 }

@@ -107,6 +107,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         PodAction::Top => view.picker = Some(0),
         PodAction::Bottom => view.picker = Some(last),
         PodAction::Choose => return choose_pod(state, cursor),
+        PodAction::Help => crate::app::help::open(state),
         PodAction::Back => {
             if view.pod.is_none() {
                 // Nothing chosen yet: backing out of the picker leaves the logs.
