@@ -106,11 +106,9 @@ fn swarm(
     command.output().expect("run swarm")
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn wave_two_waits_for_wave_ones_merge() {
-    let Some(cluster) = TestCluster::start().await else {
-        return;
-    };
+/// A cluster with the CRDs, GitHub's GraphQL on wiremock (PRs numbered by their branch), a temp dir.
+async fn setup() -> Option<(TestCluster, MockServer, tempfile::TempDir)> {
+    let cluster = TestCluster::start().await?;
     cluster.apply_crds().await;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -118,7 +116,14 @@ async fn wave_two_waits_for_wave_ones_merge() {
         .respond_with(github_mock::EchoPullRequests)
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().expect("tempdir");
+    Some((cluster, server, tempfile::tempdir().expect("tempdir")))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wave_two_waits_for_wave_ones_merge() {
+    let Some((cluster, server, dir)) = setup().await else {
+        return;
+    };
 
     // Wave 1's PR is open (#1): wave 2 is refused by the merge order.
     let first = item(&cluster, "first", 1, 1).await;
@@ -160,17 +165,9 @@ async fn wave_two_waits_for_wave_ones_merge() {
 /// PR state is unknown and counts as open (and validate says so).
 #[tokio::test(flavor = "multi_thread")]
 async fn validate_holds_the_paths_of_unmerged_prs() {
-    let Some(cluster) = TestCluster::start().await else {
+    let Some((cluster, server, dir)) = setup().await else {
         return;
     };
-    cluster.apply_crds().await;
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(github_mock::EchoPullRequests)
-        .mount(&server)
-        .await;
-    let dir = tempfile::tempdir().expect("tempdir");
     let validate = |token| {
         swarm(
             &cluster,

@@ -77,8 +77,7 @@ pub struct Board {
     at: HashMap<CardId, (usize, u8)>,
     /// Runs per work item (filtered out or not): an item's own card shows only while it has none.
     runs_of_item: HashMap<ObjectKey, u32>,
-    /// The plan names no lanes: columns come from the runs, so a new lane (or one emptied)
-    /// falls back to a rebuild; a run moving within the lanes there are stays incremental.
+    /// The plan names no lanes: columns come from the runs (sorted by lane; one emptied goes).
     discover_lanes: bool,
     /// The first instant after which a run not flagged yet becomes stuck: the board is re-derived
     /// then, not on a timer. Only moves earlier between rebuilds (a run that left early makes one
@@ -240,8 +239,9 @@ impl Board {
     }
 
     /// A run was added or changed (`old` is what the board last saw of it): its card moves to
-    /// where a rebuild would put it. `None` when only a rebuild can say (a new column, the
-    /// Unassigned column appearing or emptying, a run switching work items, discovered lanes).
+    /// where a rebuild would put it, columns coming and going as a rebuild would have them (a
+    /// lane discovered or emptied, Unassigned appearing or emptying). `None` when only a rebuild
+    /// can say (a run switching work items, whose own card may come back).
     pub fn upsert_run(&mut self, old: Option<&Run>, run: &Run, inputs: &Inputs) -> Option<Touched> {
         let item_key = placement::item_key(run);
         if let Some(old) = old
@@ -267,7 +267,7 @@ impl Board {
         if CardMatcher::new(inputs.filter).matches_run(run, item) {
             let lane = placement::lane_of(run, item);
             let card = Card::of_run(run, is_stuck(run, inputs.stuck));
-            touched.push(self.put_card(lane, card)?);
+            touched.extend(self.put_card(lane, card));
         }
         self.settled(touched)
     }
@@ -285,7 +285,7 @@ impl Board {
                     && CardMatcher::new(inputs.filter).matches_item(item)
                 {
                     let card = Card::of_item(key);
-                    touched.push(self.put_card(placement::item_lane(item), card)?);
+                    touched.extend(self.put_card(placement::item_lane(item), card));
                 }
             }
         }
@@ -303,20 +303,36 @@ impl Board {
         Some(vec![col])
     }
 
-    /// Inserts a card where [`Board::build`] would have placed it and sorted it.
+    /// Inserts a card where [`Board::build`] would have placed it and sorted it; the columns
+    /// touched (with a new column, every one from there on: their indices moved).
     /// `lane` as [`placement`] gives it (trimmed, blank is none).
-    fn put_card(&mut self, lane: Option<&str>, card: Card) -> Option<usize> {
+    fn put_card(&mut self, lane: Option<&str>, card: Card) -> Touched {
         let own = lane.and_then(|id| {
             self.columns
                 .iter()
                 .position(|c| c.lane.as_deref() == Some(id))
         });
-        // Lanes discovered from labels: a lane not on the board yet is a new column, which only
-        // a rebuild puts in its sorted place.
-        if self.discover_lanes && lane.is_some() && own.is_none() {
-            return None;
-        }
-        let col = own.or_else(|| self.columns.iter().position(|c| c.lane.is_none()))?;
+        let mut touched = Touched::new();
+        let col = match (own, lane) {
+            (Some(col), _) => col,
+            // A lane discovered from labels gets its column in the sorted place a rebuild gives
+            // it: before every later lane and before Unassigned, which comes last.
+            (None, Some(id)) if self.discover_lanes => {
+                let col = self
+                    .columns
+                    .partition_point(|c| c.lane.as_deref().is_some_and(|l| l < id));
+                self.insert_column(col, Column::new(Some(id.to_owned()), id.to_owned()));
+                touched.extend(col..self.columns.len());
+                col
+            }
+            _ => match self.columns.iter().position(|c| c.lane.is_none()) {
+                Some(col) => col,
+                None => {
+                    self.columns.push(Column::new(None, UNASSIGNED.to_owned()));
+                    self.columns.len() - 1
+                }
+            },
+        };
         let column = &mut self.columns[col];
         let idx = column
             .cards
@@ -324,24 +340,57 @@ impl Board {
         self.at
             .insert(card.id.clone(), (col, card.phase.attention_rank()));
         column.insert(idx, card);
-        Some(col)
+        touched.push(col);
+        touched
     }
 
-    /// The Unassigned column shows only while it has cards (or is the only column): when it
-    /// empties, only a rebuild removes it.
-    fn settled(&self, mut touched: Touched) -> Option<Touched> {
-        let lone_empty_unassigned = self
-            .columns
-            .iter()
-            .any(|c| c.lane.is_none() && c.cards.is_empty())
-            && self.columns.len() > 1;
-        // A discovered lane exists while it has cards: an emptied one goes with a rebuild.
-        let empty_discovered = self.discover_lanes
-            && touched
-                .iter()
-                .any(|&i| self.columns.get(i).is_some_and(|c| c.cards.is_empty()));
-        if lone_empty_unassigned || empty_discovered {
-            return None;
+    /// A new column at `col`: the cards of the columns after it move one index on.
+    fn insert_column(&mut self, col: usize, column: Column) {
+        self.columns.insert(col, column);
+        for (c, _) in self.at.values_mut() {
+            if *c >= col {
+                *c += 1;
+            }
+        }
+    }
+
+    /// Column `col` (empty) goes: the cards of the columns after it move one index back.
+    fn remove_column(&mut self, col: usize) {
+        self.columns.remove(col);
+        for (c, _) in self.at.values_mut() {
+            if *c > col {
+                *c -= 1;
+            }
+        }
+    }
+
+    /// After cards moved: the columns a rebuild would not have go — a discovered lane left
+    /// empty, Unassigned left empty beside other columns — and Unassigned is there alone when
+    /// nothing else is. Returns the columns touched, as they are numbered now.
+    fn settled(&mut self, mut touched: Touched) -> Option<Touched> {
+        let mut moved_from: Option<usize> = None;
+        let mut col = 0;
+        while col < self.columns.len() {
+            let c = &self.columns[col];
+            let gone = c.cards.is_empty()
+                && match c.lane {
+                    Some(_) => self.discover_lanes,
+                    None => self.columns.len() > 1,
+                };
+            if gone {
+                self.remove_column(col);
+                moved_from = Some(moved_from.map_or(col, |m| m.min(col)));
+            } else {
+                col += 1;
+            }
+        }
+        if self.columns.is_empty() {
+            self.columns.push(Column::new(None, UNASSIGNED.to_owned()));
+            moved_from = Some(0);
+        }
+        if let Some(from) = moved_from {
+            touched.retain(|&t| t < from);
+            touched.extend(from..self.columns.len());
         }
         touched.sort_unstable();
         touched.dedup();
@@ -644,6 +693,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_lane_discovered_or_emptied_is_a_column_inserted_or_removed_not_a_rebuild() {
+        let plan = plan(false);
+        let items = BTreeMap::new();
+        let inputs = Inputs {
+            items: &items,
+            filter: "",
+            stuck: None,
+        };
+        let mut runs = crate::domain::RunMap::new();
+        let mut board = Board::build(&plan, &runs, &items, "", None);
+        let lanes = |b: &Board| {
+            b.columns
+                .iter()
+                .map(|c| c.title.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lanes(&board),
+            [UNASSIGNED],
+            "an empty board shows Unassigned alone"
+        );
+        // Lane B first, then A before it: each a column in its sorted place.
+        let b = run(1, 1, None, 2, 0);
+        runs.insert(b.key.clone(), b.clone());
+        assert_eq!(board.upsert_run(None, &b, &inputs), Some(vec![0]));
+        let a = run(2, 0, None, 2, 0);
+        runs.insert(a.key.clone(), a.clone());
+        assert_eq!(board.upsert_run(None, &a, &inputs), Some(vec![0, 1]));
+        assert_eq!(lanes(&board), ["A", "B"]);
+        assert_eq!(board.position(&CardId::Run(b.key.clone())), Some((1, 0)));
+        // A emptied: its column goes and B's cards move back one column.
+        runs.remove(&a.key);
+        assert_eq!(board.remove_run(&a, &inputs), Some(vec![0]));
+        assert_eq!(lanes(&board), ["B"]);
+        assert_eq!(board.position(&CardId::Run(b.key.clone())), Some((0, 0)));
+        assert_eq!(
+            board.columns,
+            Board::build(&plan, &runs, &items, "", None).columns
+        );
     }
 
     #[test]
