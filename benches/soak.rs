@@ -579,15 +579,28 @@ fn check_frames(report: &serde_json::Value) -> Vec<String> {
         println!("soak:   frames over 16 ms of the cockpit's own CPU time: {cpu_over}");
         // Which ones: their place in the run and what they did, to tell a start-up frame from
         // one under the churn.
-        let cpu = report["frames_cpu_ms"].as_array().cloned().unwrap_or_default();
-        let rebuilt = report["frames_rebuilt"].as_array().cloned().unwrap_or_default();
-        for (i, c) in cpu.iter().enumerate().filter_map(|(i, c)| Some((i, c.as_f64()?))) {
+        let cpu = report["frames_cpu_ms"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let rebuilt = report["frames_rebuilt"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (i, c) in cpu
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i, c.as_f64()?)))
+        {
             if c > 16.0 {
                 let what = match rebuilt.get(i).and_then(Value::as_bool) {
                     Some(true) => "rebuilt the whole board",
                     _ => "incremental",
                 };
-                println!("soak:     frame {i} of {}: {c:.1} ms of CPU, {what}", cpu.len());
+                println!(
+                    "soak:     frame {i} of {}: {c:.1} ms of CPU, {what}",
+                    cpu.len()
+                );
             }
         }
     }

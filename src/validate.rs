@@ -163,7 +163,8 @@ pub fn validate(plan: &Plan, items: &[WorkItem], listed: &[Run], opts: &Options)
         .copied()
         .filter(|r| r.phase.is_in_flight())
         .collect();
-    let pr_state = |item: &WorkItem| pr_link::item_pr_state(opts.prs, item, listed.iter().copied());
+    let states = pr_link::item_pr_states(opts.prs, listed.iter().copied());
+    let pr_state = |item: &WorkItem| states.get(&item.key).copied();
     let ctx = Context {
         plan,
         items: &all,

@@ -65,9 +65,11 @@ pub fn waves(state: &State) -> Vec<Wave> {
     wave::plan_waves(state.cluster.items.values(), &state.settings.plan)
 }
 
-/// The PR state of a work item: its latest run's PR.
-pub fn item_pr_state(state: &State, item: &WorkItem) -> Option<PrState> {
-    crate::domain::pr_link::item_pr_state(&state.cluster.prs, item, state.cluster.runs.values())
+/// Every work item's PR state (its newest run's PR), in one pass over the runs.
+pub fn item_pr_states(
+    state: &State,
+) -> std::collections::HashMap<crate::domain::ObjectKey, PrState> {
+    crate::domain::pr_link::item_pr_states(&state.cluster.prs, state.cluster.runs.values())
 }
 
 /// The gates for the selected wave.
@@ -77,7 +79,8 @@ pub fn gates(state: &State, waves: &[Wave], index: usize, overrides: &Overrides)
     };
     let items: Vec<&WorkItem> = state.cluster.items.values().collect();
     let runs: Vec<&Run> = state.cluster.runs.values().collect();
-    let pr_state = |item: &WorkItem| item_pr_state(state, item);
+    let states = item_pr_states(state);
+    let pr_state = |item: &WorkItem| states.get(&item.key).copied();
     let ctx = GateContext {
         plan: &state.settings.plan,
         all_items: &items,

@@ -37,6 +37,28 @@ pub fn item_in<'a>(run: &Run, items: &[&'a WorkItem]) -> Option<&'a WorkItem> {
     items.iter().copied().find(|i| is_run_of(run, i))
 }
 
+/// [`item_in`] for many runs: the items indexed by namespace and name once (the first of two
+/// with one key, as `item_in` finds it).
+pub struct ItemIndex<'a>(std::collections::HashMap<(&'a str, &'a str), &'a WorkItem>);
+
+impl<'a> ItemIndex<'a> {
+    pub fn new(items: &[&'a WorkItem]) -> ItemIndex<'a> {
+        let mut index = std::collections::HashMap::with_capacity(items.len());
+        for item in items {
+            index
+                .entry((item.key.namespace.as_str(), item.key.name.as_str()))
+                .or_insert(*item);
+        }
+        ItemIndex(index)
+    }
+
+    /// The work item `run` executes, if it is among the items.
+    pub fn item_of(&self, run: &Run) -> Option<&'a WorkItem> {
+        let name = run.work_item.as_deref()?;
+        self.0.get(&(run.key.namespace.as_str(), name)).copied()
+    }
+}
+
 fn present(label: Option<&str>) -> Option<&str> {
     label.map(str::trim).filter(|l| !l.is_empty())
 }

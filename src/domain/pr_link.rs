@@ -162,19 +162,41 @@ pub fn find_pr<'a>(prs: &'a HashMap<PrKey, PullRequest>, run: &Run) -> Option<&'
         .find(|pr| pr.number == number && pr.repository.eq_ignore_ascii_case(&repo))
 }
 
-/// The PR state of a work item: that of the newest of its runs with a known PR (a relaunch whose
-/// PR is not open yet does not hide the earlier run's merged one). The planner's merge-order gate
-/// and `swarm wave` both ask this.
-pub fn item_pr_state<'a>(
+/// The PR state of every work item: that of the newest of its runs with a known PR (a relaunch
+/// whose PR is not open yet does not hide the earlier run's merged one). The planner's merge-order
+/// gate, `swarm wave` and `swarm validate` read it. One pass over the runs: the planner asks it on
+/// every frame, and item by item it would be a pass over all runs per item.
+pub fn item_pr_states<'a>(
     prs: &HashMap<PrKey, PullRequest>,
-    item: &super::WorkItem,
     runs: impl IntoIterator<Item = &'a Run>,
-) -> Option<super::pr::PrState> {
-    runs.into_iter()
-        .filter(|r| super::placement::is_run_of(r, item))
-        .filter_map(|r| find_pr(prs, r).map(|pr| (r.created, pr.state)))
-        .max_by_key(|(created, _)| *created)
-        .map(|(_, s)| s)
+) -> HashMap<super::ObjectKey, super::pr::PrState> {
+    let mut newest: HashMap<
+        super::ObjectKey,
+        (Option<chrono::DateTime<chrono::Utc>>, super::pr::PrState),
+    > = HashMap::new();
+    if prs.is_empty() {
+        return HashMap::new();
+    }
+    for run in runs {
+        let Some(key) = super::placement::item_key(run) else {
+            continue;
+        };
+        let Some(pr) = find_pr(prs, run) else {
+            continue;
+        };
+        // As `max_by_key`: the newest run, the later one of two equally new.
+        match newest.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if run.created >= e.get().0 {
+                    e.insert((run.created, pr.state));
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((run.created, pr.state));
+            }
+        }
+    }
+    newest.into_iter().map(|(k, (_, s))| (k, s)).collect()
 }
 
 /// The URL `o` opens for a run: its PR's, else a PR URL among its artifacts.
@@ -210,6 +232,19 @@ mod tests {
     }
 
     /// A run of work item `fw` created at `at` on branch `head`.
+    /// The rule item by item, as written: the oracle for [`item_pr_states`].
+    fn item_pr_state<'a>(
+        prs: &HashMap<PrKey, PullRequest>,
+        item: &crate::domain::WorkItem,
+        runs: impl IntoIterator<Item = &'a Run>,
+    ) -> Option<PrState> {
+        runs.into_iter()
+            .filter(|r| crate::domain::placement::is_run_of(r, item))
+            .filter_map(|r| find_pr(prs, r).map(|pr| (r.created, pr.state)))
+            .max_by_key(|(created, _)| *created)
+            .map(|(_, s)| s)
+    }
+
     fn run_of_fw(name: &str, head: &str, at: &str) -> Run {
         Run::from_json(&json!({
             "metadata": {"name": name, "namespace": "agents", "creationTimestamp": at,
@@ -247,11 +282,66 @@ mod tests {
         let runs = [old.clone(), new.clone(), other.clone()];
         // The newer run has no PR yet: the older run's merged PR still counts; another item's
         // newer run does not.
-        assert_eq!(item_pr_state(&prs, &item, &runs), Some(PrState::Merged));
+        let state = |prs: &HashMap<PrKey, PullRequest>, runs: &[Run]| {
+            item_pr_states(prs, runs).get(&item.key).copied()
+        };
+        assert_eq!(state(&prs, &runs), Some(PrState::Merged));
         let open = PullRequest::new("proompteng/lab", "codex/fw-2", 2, PrState::Open, Utc::now());
         prs.insert(open.key(), open);
-        assert_eq!(item_pr_state(&prs, &item, &runs), Some(PrState::Open));
-        assert_eq!(item_pr_state(&prs, &item, &[other]), None);
+        assert_eq!(state(&prs, &runs), Some(PrState::Open));
+        assert_eq!(state(&prs, &[other]), None);
+    }
+
+    proptest::proptest! {
+        /// All items' states in one pass equal each item's asked alone: generated runs of a few
+        /// items (some sharing creation times, some without one) and PRs of some of their heads.
+        #[test]
+        fn item_pr_states_equal_item_pr_state_for_every_item(
+            runs in proptest::collection::vec((0u8..4, 0u8..6, proptest::option::of(0u8..4)), 0..24),
+            prs in proptest::collection::vec((0u8..6, 0usize..3), 0..8),
+        ) {
+            let runs: Vec<Run> = runs
+                .iter()
+                .enumerate()
+                .map(|(n, (item, head, hour))| {
+                    let mut r = run_of_fw(
+                        &format!("run-{n}"),
+                        &format!("codex/h-{head}"),
+                        &format!("2026-02-10T1{}:00:00Z", hour.unwrap_or(0)),
+                    );
+                    if hour.is_none() {
+                        r.created = None;
+                    }
+                    r.work_item = Some(format!("item-{item}").into());
+                    r
+                })
+                .collect();
+            let states = [PrState::Open, PrState::Merged, PrState::Closed];
+            let prs: HashMap<PrKey, PullRequest> = prs
+                .iter()
+                .map(|(head, state)| {
+                    let pr = PullRequest::new(
+                        "proompteng/lab",
+                        &format!("codex/h-{head}"),
+                        u64::from(*head) + 1,
+                        states[*state],
+                        Utc::now(),
+                    );
+                    (pr.key(), pr)
+                })
+                .collect();
+            let all = item_pr_states(&prs, &runs);
+            for i in 0u8..4 {
+                let item = crate::domain::WorkItem::from_json(&json!({
+                    "metadata": {"name": format!("item-{i}"), "namespace": "agents"},
+                    "spec": {"text": ""}
+                }));
+                proptest::prop_assert_eq!(
+                    all.get(&item.key).copied(),
+                    item_pr_state(&prs, &item, &runs)
+                );
+            }
+        }
     }
 
     #[test]

@@ -293,18 +293,22 @@ pub fn open_pr_holders<'a>(
     all_items: &[&WorkItem],
     pr_state: &dyn Fn(&WorkItem) -> Option<PrState>,
 ) -> Vec<&'a Run> {
+    let index = placement::ItemIndex::new(all_items);
+    // Each work item is decided once, at its first finished run: held or not.
+    let mut decided: std::collections::HashSet<&super::ObjectKey> =
+        wave.items.iter().map(|i| &i.key).collect();
     let mut holders: Vec<&Run> = Vec::new();
     for run in runs.iter().copied() {
         if run.phase.is_in_flight() || run.is_template {
             continue;
         }
-        let Some(item) = placement::item_in(run, all_items) else {
+        let Some(item) = index.item_of(run) else {
             continue;
         };
-        let in_this_wave = wave.items.iter().any(|w| w.key == item.key);
-        let settled = matches!(pr_state(item), Some(PrState::Merged | PrState::Closed));
-        let seen = holders.iter().any(|r| placement::is_run_of(r, item));
-        if !in_this_wave && !settled && !seen {
+        if !decided.insert(&item.key) {
+            continue;
+        }
+        if !matches!(pr_state(item), Some(PrState::Merged | PrState::Closed)) {
             holders.push(run);
         }
     }
@@ -328,6 +332,7 @@ pub fn conflicts_with(
     let own_run = |item: &WorkItem, run: &Run| {
         run.key.name == run_name(item, wave.number) && run.key.namespace == item.key.namespace
     };
+    let index = placement::ItemIndex::new(all_items);
     // Owners 0..n are the wave's items; then one per in-flight run of another work item.
     struct Owner<'a> {
         item: &'a WorkItem,
@@ -379,7 +384,7 @@ pub fn conflicts_with(
                 ));
             }
         };
-        let Some(item) = placement::item_in(run, all_items) else {
+        let Some(item) = index.item_of(run) else {
             // A run of a work item that is gone (deleted, or in no list read) still changes
             // paths.
             if let Some(name) = &run.work_item {
@@ -421,7 +426,7 @@ pub fn conflicts_with(
         });
     }
     for run in open_prs {
-        if let Some(item) = placement::item_in(run, all_items) {
+        if let Some(item) = index.item_of(run) {
             owners.push(Owner {
                 item,
                 run: Some(run),

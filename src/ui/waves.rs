@@ -39,6 +39,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
             theme.muted(),
         )));
     }
+    let pr_states = waves::item_pr_states(state);
     for (i, wave) in all.iter().enumerate() {
         let approved = wave
             .items
@@ -48,7 +49,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
         let merged = wave
             .items
             .iter()
-            .filter(|w| waves::item_pr_state(state, w) == Some(PrState::Merged))
+            .filter(|w| pr_states.get(&w.key) == Some(&PrState::Merged))
             .count();
         let style = if i == view.selected {
             theme.selected()
@@ -103,7 +104,7 @@ pub fn draw_planner(frame: &mut Frame, area: Rect, state: &State, theme: &Theme)
     let room = usize::from(detail.width.saturating_sub(2));
     for item in &wave.items {
         let approval = super::board::approval_badge(&state.approval_of(item), theme);
-        let pr = match waves::item_pr_state(state, item) {
+        let pr = match pr_states.get(&item.key) {
             Some(s) => s.label().to_owned(),
             None => "no PR".into(),
         };
