@@ -21,24 +21,53 @@ pub struct Guardrails {
     pub credential_paths: Vec<String>,
     /// Hosts of live (real-money) broker APIs; their paper/sandbox twins are not listed.
     pub live_endpoints: Vec<String>,
-    compiled: CredentialCache,
+    compiled: CompiledRules,
 }
 
-/// The compiled credential rules, rebuilt only when the globs change (the editor re-checks on
-/// every keystroke).
-#[derive(Debug, Default)]
-struct CredentialCache(Mutex<Option<(Vec<String>, Arc<PathSet>)>>);
+/// Something compiled from a list of patterns, rebuilt only when the patterns change: the editor
+/// re-checks on every keystroke and the planner on every frame, and the lists are public fields
+/// the config may change after construction.
+#[derive(Debug)]
+struct Compiled<T>(Mutex<Option<(Vec<String>, Arc<T>)>>);
 
-impl Clone for CredentialCache {
-    fn clone(&self) -> Self {
-        CredentialCache::default()
+impl<T> Default for Compiled<T> {
+    fn default() -> Self {
+        Compiled(Mutex::new(None))
     }
 }
 
-impl PartialEq for CredentialCache {
+impl<T> Compiled<T> {
+    fn get(&self, patterns: &[String], build: impl FnOnce(&[String]) -> T) -> Arc<T> {
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((kept, compiled)) = cache.as_ref()
+            && kept.as_slice() == patterns
+        {
+            return compiled.clone();
+        }
+        let compiled = Arc::new(build(patterns));
+        *cache = Some((patterns.to_vec(), compiled.clone()));
+        compiled
+    }
+}
+
+impl<T> Clone for Compiled<T> {
+    fn clone(&self) -> Self {
+        Compiled::default()
+    }
+}
+
+impl<T> PartialEq for Compiled<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
+}
+
+/// The compiled forms of the pattern lists.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct CompiledRules {
+    credentials: Compiled<PathSet>,
+    deny_names: Compiled<GlobSet>,
+    deny_values: Compiled<GlobSet>,
 }
 
 pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
@@ -140,7 +169,7 @@ impl Default for Guardrails {
             allowed_secrets: vec!["codex-github-token".into()],
             credential_paths: strings(DEFAULT_CREDENTIAL_PATHS),
             live_endpoints: strings(DEFAULT_LIVE_ENDPOINTS),
-            compiled: CredentialCache::default(),
+            compiled: CompiledRules::default(),
         }
     }
 }
@@ -506,14 +535,21 @@ impl Guardrails {
         if let Some(r) = self.embedded_refusal(value) {
             return Some(r);
         }
-        if case_insensitive_set(&self.deny_parameter_names).is_match(key) {
+        let names = self
+            .compiled
+            .deny_names
+            .get(&self.deny_parameter_names, case_insensitive_set);
+        if names.is_match(key) {
             return Some(Refusal {
                 rule: "deny-name",
                 reason: "its name is on the deny-list of live-trading and credential parameters"
                     .into(),
             });
         }
-        let values = case_insensitive_set(&self.deny_parameter_values);
+        let values = self
+            .compiled
+            .deny_values
+            .get(&self.deny_parameter_values, case_insensitive_set);
         let unquoted = value
             .trim()
             .trim_matches(['"', '\'', '`'])
@@ -661,20 +697,15 @@ impl Guardrails {
 
     /// The compiled credential rules (invalid globs are reported by the config loader).
     pub fn credential_set(&self) -> Arc<PathSet> {
-        let mut cache = self.compiled.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((globs, set)) = cache.as_ref()
-            && *globs == self.credential_paths
-        {
-            return set.clone();
-        }
-        let specs: Vec<PathSpec> = self
-            .credential_paths
-            .iter()
-            .filter_map(|g| PathSpec::guard(g).ok())
-            .collect();
-        let set = Arc::new(PathSet::new(&specs));
-        *cache = Some((self.credential_paths.clone(), set.clone()));
-        set
+        self.compiled
+            .credentials
+            .get(&self.credential_paths, |globs| {
+                let specs: Vec<PathSpec> = globs
+                    .iter()
+                    .filter_map(|g| PathSpec::guard(g).ok())
+                    .collect();
+                PathSet::new(&specs)
+            })
     }
 }
 
@@ -700,6 +731,26 @@ pub fn credential_path(spec: &PathSpec, rules: &PathSet) -> Option<(String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_deny_lists_follow_changes_to_the_lists() {
+        let mut g = Guardrails::default();
+        assert!(g.parameter_refusal("region", "moon").is_none());
+        // Compiled once by the call above; the lists are public and the config edits them.
+        g.deny_parameter_names.push("reg*".into());
+        assert_eq!(
+            g.parameter_refusal("region", "earth").map(|r| r.rule),
+            Some("deny-name")
+        );
+        g.deny_parameter_names.pop();
+        g.deny_parameter_values.push("moon".into());
+        assert_eq!(
+            g.parameter_refusal("region", "MOON").map(|r| r.rule),
+            Some("deny-value")
+        );
+        g.deny_parameter_values.clear();
+        assert!(g.parameter_refusal("region", "moon").is_none());
+    }
 
     fn refused(key: &str, value: &str) -> Option<&'static str> {
         Guardrails::default()

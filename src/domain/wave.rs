@@ -127,6 +127,30 @@ fn finding(severity: Severity, check: CheckId, item: &str, message: String, fix:
     }
 }
 
+/// The run launching each item of a wave creates, named once per gate evaluation: a name hashes
+/// its item's content, and the gates ask it for every pair of an item and an in-flight run.
+struct OwnRuns<'a>(HashMap<&'a super::ObjectKey, String>);
+
+impl<'a> OwnRuns<'a> {
+    fn of(wave: &'a Wave) -> OwnRuns<'a> {
+        OwnRuns(
+            wave.items
+                .iter()
+                .map(|i| (&i.key, run_name(i, wave.number)))
+                .collect(),
+        )
+    }
+
+    /// Whether `run` is the one launching `item` (one of the wave's) creates.
+    fn is(&self, item: &WorkItem, run: &Run) -> bool {
+        run.key.namespace == item.key.namespace
+            && self
+                .0
+                .get(&item.key)
+                .is_some_and(|name| *name == run.key.name)
+    }
+}
+
 /// The gates before launching `wave`: refused (errors) unless every item passes.
 pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -138,9 +162,8 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
         .collect();
     // The run this launch would create (already there after a first launch: relaunching is
     // idempotent). Any other in-flight run, even of the same item, holds its branch and paths.
-    let own_run = |item: &WorkItem, run: &Run| {
-        run.key.name == run_name(item, wave.number) && run.key.namespace == item.key.namespace
-    };
+    let own_runs = OwnRuns::of(wave);
+    let own_run = |item: &WorkItem, run: &Run| own_runs.is(item, run);
     // Approval, and the item's own checks.
     for item in &wave.items {
         match ctx.approvals.verify(item, ctx.plan, ctx.now) {
@@ -329,9 +352,8 @@ pub fn conflicts_with(
     open_prs: &[&Run],
     all_items: &[&WorkItem],
 ) -> Vec<Finding> {
-    let own_run = |item: &WorkItem, run: &Run| {
-        run.key.name == run_name(item, wave.number) && run.key.namespace == item.key.namespace
-    };
+    let own_runs = OwnRuns::of(wave);
+    let own_run = |item: &WorkItem, run: &Run| own_runs.is(item, run);
     let index = placement::ItemIndex::new(all_items);
     // Owners 0..n are the wave's items; then one per in-flight run of another work item.
     struct Owner<'a> {
