@@ -322,7 +322,7 @@ mod tests {
                 .map(|(head, state)| {
                     let pr = PullRequest::new(
                         "proompteng/lab",
-                        &format!("codex/h-{head}"),
+                        format!("codex/h-{head}"),
                         u64::from(*head) + 1,
                         states[*state],
                         Utc::now(),
