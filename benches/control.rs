@@ -2,7 +2,7 @@
 //! RateLimit), 5 lanes, 200×60. Goal: a frame drawn (banner, lane headers with reasons, cards
 //! with their why-line, title by reason) ≤ 1 ms median, and one watch event counts its reason
 //! without walking the runs (the counters move by one run; compared with a recount of all).
-use chrono::{TimeZone, Utc};
+mod scene;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -10,9 +10,8 @@ use serde_json::json;
 use std::hint::black_box;
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{Msg, Resource, SourceEvent, State, update};
+use swarm_cockpit::domain::Run;
 use swarm_cockpit::domain::control::counts::{BlockedCounts, Contribution};
-use swarm_cockpit::domain::plan::TORGHUT_PLAN;
-use swarm_cockpit::domain::{Plan, Run};
 use swarm_cockpit::ui::{self, Theme};
 
 const REASONS: [(&str, &str); 3] = [
@@ -50,19 +49,10 @@ fn run(i: usize, blocked: bool) -> Run {
 }
 
 fn state() -> State {
-    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
-    let now = Utc
-        .with_ymd_and_hms(2026, 2, 10, 12, 0, 0)
-        .single()
-        .expect("time");
-    let mut state = State::new(
-        plan,
-        Origin {
-            context: "bench".into(),
-            namespace: Some("agents".into()),
-        },
-        now,
-    );
+    let mut state = scene::torghut_state(Origin {
+        context: "bench".into(),
+        namespace: Some("agents".into()),
+    });
     for i in 0..10_000 {
         update(
             &mut state,

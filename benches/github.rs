@@ -6,15 +6,15 @@
 #[path = "../tests/github_mock/mod.rs"]
 mod github_mock;
 
-use chrono::{TimeZone, Utc};
+mod scene;
+use chrono::Utc;
 use github_mock::{EchoPullRequests, REPO, branch};
 use octocrab::secrecy::SecretString;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::{Msg, Resource, SourceEvent, State, github, update};
-use swarm_cockpit::domain::plan::TORGHUT_PLAN;
-use swarm_cockpit::domain::{Plan, PullRequest, Run};
+use swarm_cockpit::domain::{PullRequest, Run};
 use swarm_cockpit::sources::github::{GitHubClient, Poller, Scope};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -36,12 +36,7 @@ fn run(i: u64) -> Run {
 }
 
 fn state() -> State {
-    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
-    let now = Utc
-        .with_ymd_and_hms(2026, 2, 10, 12, 0, 0)
-        .single()
-        .expect("time");
-    let mut state = State::new(plan, Origin::default(), now);
+    let mut state = scene::torghut_state(Origin::default());
     for i in 1..=RUNS {
         update(
             &mut state,

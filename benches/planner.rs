@@ -4,17 +4,16 @@
 //! item's state was a pass over all runs, and each run's work item a scan of all items.
 //!
 //!     cargo bench --bench planner
-use chrono::{TimeZone, Utc};
+mod scene;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
 use std::hint::black_box;
 use swarm_cockpit::app::State;
 use swarm_cockpit::app::state::Origin;
 use swarm_cockpit::app::waves;
-use swarm_cockpit::domain::plan::TORGHUT_PLAN;
 use swarm_cockpit::domain::pr::{PrState, PullRequest};
 use swarm_cockpit::domain::wave::Overrides;
-use swarm_cockpit::domain::{Plan, Run, WorkItem};
+use swarm_cockpit::domain::{Run, WorkItem};
 
 const ITEMS: usize = 200;
 const RUNS_PER_ITEM: usize = 50;
@@ -46,12 +45,8 @@ fn run(item: usize, n: usize) -> Run {
 }
 
 fn state() -> State {
-    let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
-    let now = Utc
-        .with_ymd_and_hms(2026, 2, 10, 12, 0, 0)
-        .single()
-        .expect("time");
-    let mut state = State::new(plan, Origin::default(), now);
+    let now = scene::now();
+    let mut state = scene::torghut_state(Origin::default());
     for i in 0..ITEMS {
         state.cluster.upsert_item(item(i));
         for n in 0..RUNS_PER_ITEM {
