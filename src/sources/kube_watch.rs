@@ -11,11 +11,12 @@
 //! longer than its bookmark interval is stalled: it is dropped and reopened. A 410 Gone relists
 //! with the board kept (the resync markers remove only what the new list lacks).
 use super::kube::to_resource;
+use super::lean::Lean;
 use crate::app::msg::{ConnState, Msg, SourceEvent, WatchNote};
 use crate::domain::{ObjectKey, ResourceKind};
-use futures::StreamExt;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use futures::StreamExt;
 use kube::api::{Api, DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
 use kube::core::Status as ErrorResponse;
 use serde_json::Value;
@@ -103,7 +104,8 @@ impl WatchApi for KubeApi {
         Box::pin(async move {
             let mut request = request.map_err(kube::Error::BuildRequest)?;
             request.extensions_mut().insert("watch");
-            Ok(client.request_events::<Value>(request).await?.boxed())
+            let events = client.request_events::<Lean>(request).await?;
+            Ok(events.map(|event| event.map(unlean)).boxed())
         })
     }
 
@@ -140,7 +142,23 @@ pub async fn list_json(
         .list(params)
         .map_err(kube::Error::BuildRequest)?;
     request.extensions_mut().insert("list");
-    client.request::<ObjectList<Value>>(request).await
+    let page = client.request::<ObjectList<Lean>>(request).await?;
+    Ok(ObjectList {
+        types: page.types,
+        metadata: page.metadata,
+        items: page.items.into_iter().map(|o| o.0).collect(),
+    })
+}
+
+/// A watch event of a [`Lean`] object as the loop reads it.
+fn unlean(event: WatchEvent<Lean>) -> WatchEvent<Value> {
+    match event {
+        WatchEvent::Added(o) => WatchEvent::Added(o.0),
+        WatchEvent::Modified(o) => WatchEvent::Modified(o.0),
+        WatchEvent::Deleted(o) => WatchEvent::Deleted(o.0),
+        WatchEvent::Bookmark(b) => WatchEvent::Bookmark(b),
+        WatchEvent::Error(e) => WatchEvent::Error(e),
+    }
 }
 
 /// Runs the watch of `kind` until the receiver is dropped.

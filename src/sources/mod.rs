@@ -14,6 +14,7 @@ pub mod github;
 pub mod kube;
 pub mod kube_ops;
 pub mod kube_watch;
+pub mod lean;
 pub mod logs;
 pub mod pr_audit;
 pub mod pr_files;
