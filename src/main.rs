@@ -164,10 +164,12 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
             };
             let mut guardrails = Guardrails::default();
             config.guardrails.apply(&mut guardrails);
-            let checks = ValidateChecks {
+            // The PRs are read once the runs are (`run_validate`).
+            let opts = validate::Options {
                 head_prefix,
                 guardrails: &guardrails,
                 wave: *wave,
+                prs: Default::default(),
             };
             // PR states are read only for the cluster's runs (files have none).
             let code = rt.block_on(async {
@@ -176,7 +178,7 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 } else {
                     None
                 };
-                run_validate(&plan, source, &checks, github, *output).await
+                run_validate(&plan, source, opts, github, *output).await
             });
             return Ok(code);
         }
@@ -447,18 +449,11 @@ enum ValidateSource<'a> {
     Cluster(&'a kube::Target),
 }
 
-/// What `swarm validate` checks against, from its flags and the config.
-struct ValidateChecks<'a> {
-    head_prefix: &'a str,
-    guardrails: &'a Guardrails,
-    wave: Option<u32>,
-}
-
 /// `swarm validate`: prints the report; exit 0 clean, 1 failing checks, 2 unable to check.
 async fn run_validate(
     plan: &Plan,
     source: ValidateSource<'_>,
-    checks: &ValidateChecks<'_>,
+    mut opts: validate::Options<'_>,
     github: Option<github::GitHubClient>,
     output: OutputFormat,
 ) -> i32 {
@@ -489,7 +484,7 @@ async fn run_validate(
         );
         return 2;
     }
-    if let Some(n) = checks.wave
+    if let Some(n) = opts.wave
         && !listing
             .items
             .iter()
@@ -501,7 +496,7 @@ async fn run_validate(
     // A finished run's PR holds its paths until it is merged or closed; without GitHub every such
     // PR counts as open, as at launch.
     let finished = listing.runs.iter().any(|r| !r.phase.is_in_flight());
-    let prs = match github {
+    opts.prs = match github {
         Some(mut github) if finished => {
             match swarm_cockpit::wave_cli::fetch_prs(&mut github, &listing.items, &listing.runs)
                 .await
@@ -522,12 +517,6 @@ async fn run_validate(
             Default::default()
         }
         _ => Default::default(),
-    };
-    let opts = validate::Options {
-        head_prefix: checks.head_prefix,
-        guardrails: checks.guardrails,
-        wave: checks.wave,
-        prs: &prs,
     };
     let mut report = validate::validate(plan, &listing.items, &listing.runs, &opts);
     if listing.missing.contains(&ResourceKind::AgentRun) {

@@ -136,7 +136,7 @@ pub struct Options<'a> {
     pub wave: Option<u32>,
     /// The runs' PRs, when GitHub was read: a finished run whose PR is not known to be merged or
     /// closed still holds its paths (as at launch).
-    pub prs: &'a HashMap<PrKey, PullRequest>,
+    pub prs: HashMap<PrKey, PullRequest>,
 }
 
 /// Runs the plan check, every item's checks, and the cross-item check: work items of one wave
@@ -163,7 +163,7 @@ pub fn validate(plan: &Plan, items: &[WorkItem], listed: &[Run], opts: &Options)
         .copied()
         .filter(|r| r.phase.is_in_flight())
         .collect();
-    let states = pr_link::item_pr_states(opts.prs, listed.iter().copied());
+    let states = pr_link::item_pr_states(&opts.prs, listed.iter().copied());
     let pr_state = |item: &WorkItem| states.get(&item.key).copied();
     let ctx = Context {
         plan,
@@ -266,12 +266,11 @@ mod cross_item_tests {
     fn an_items_own_run_is_not_a_conflict_but_another_items_run_is() {
         let plan = Plan::parse(TORGHUT_PLAN, "plan.toml").expect("plan");
         let guardrails = Guardrails::default();
-        let prs = HashMap::new();
         let opts = Options {
             head_prefix: "codex/",
             guardrails: &guardrails,
             wave: None,
-            prs: &prs,
+            prs: HashMap::new(),
         };
         let fw = item("fw", "services/torghut/app/trading/firewall/**");
         let own = running("fw-w1-run", "fw");

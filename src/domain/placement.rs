@@ -31,14 +31,8 @@ pub fn item_of<'a>(run: &Run, items: &'a BTreeMap<ObjectKey, WorkItem>) -> Optio
     items.get(&item_key(run)?)
 }
 
-/// The work item a run executes, found in a list of items.
-pub fn item_in<'a>(run: &Run, items: &[&'a WorkItem]) -> Option<&'a WorkItem> {
-    run.work_item.as_ref()?;
-    items.iter().copied().find(|i| is_run_of(run, i))
-}
-
-/// [`item_in`] for many runs: the items indexed by namespace and name once (the first of two
-/// with one key, as `item_in` finds it).
+/// The work item of each of many runs, found in a list of items: indexed by namespace and name
+/// once (the first of two with one key).
 pub struct ItemIndex<'a>(std::collections::HashMap<(&'a str, &'a str), &'a WorkItem>);
 
 impl<'a> ItemIndex<'a> {
@@ -212,9 +206,10 @@ mod tests {
         r.key.namespace = "elsewhere".into();
         assert!(item_of(&r, &its).is_none());
         let all: Vec<&WorkItem> = its.values().collect();
-        assert!(item_in(&r, &all).is_none());
+        let index = ItemIndex::new(&all);
+        assert!(index.item_of(&r).is_none());
         r.key.namespace = "agents".into();
-        assert_eq!(item_in(&r, &all).map(|i| i.key.name.as_str()), Some("fw"));
+        assert_eq!(index.item_of(&r).map(|i| i.key.name.as_str()), Some("fw"));
     }
 
     #[test]

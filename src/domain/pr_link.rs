@@ -170,13 +170,13 @@ pub fn item_pr_states<'a>(
     prs: &HashMap<PrKey, PullRequest>,
     runs: impl IntoIterator<Item = &'a Run>,
 ) -> HashMap<super::ObjectKey, super::pr::PrState> {
+    if prs.is_empty() {
+        return HashMap::new();
+    }
     let mut newest: HashMap<
         super::ObjectKey,
         (Option<chrono::DateTime<chrono::Utc>>, super::pr::PrState),
     > = HashMap::new();
-    if prs.is_empty() {
-        return HashMap::new();
-    }
     for run in runs {
         let Some(key) = super::placement::item_key(run) else {
             continue;
@@ -231,7 +231,6 @@ mod tests {
         }))
     }
 
-    /// A run of work item `fw` created at `at` on branch `head`.
     /// The rule item by item, as written: the oracle for [`item_pr_states`].
     fn item_pr_state<'a>(
         prs: &HashMap<PrKey, PullRequest>,
@@ -245,6 +244,7 @@ mod tests {
             .map(|(_, s)| s)
     }
 
+    /// A run of work item `fw` created at `at` on branch `head`.
     fn run_of_fw(name: &str, head: &str, at: &str) -> Run {
         Run::from_json(&json!({
             "metadata": {"name": name, "namespace": "agents", "creationTimestamp": at,
