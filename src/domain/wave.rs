@@ -869,6 +869,66 @@ depends_on = []
         w
     }
 
+    proptest::proptest! {
+        /// `open_pr_holders` against the rule as stated, item by item: an item outside the wave
+        /// with at least one finished (non-template) run, whose PR state is neither merged nor
+        /// closed, is held by its first such run; nothing else is held. Generated runs of five
+        /// items (one of them in the wave, two missing from the items), any phase, some templates,
+        /// any PR state per item.
+        #[test]
+        fn open_pr_holders_follow_the_rule(
+            runs in proptest::collection::vec((0usize..5, 0usize..4, proptest::bool::weighted(0.2)), 0..20),
+            states in proptest::collection::vec(proptest::option::of(0usize..3), 5),
+        ) {
+            // Items 3 and 4 are named by runs but not among the items.
+            let items: Vec<WorkItem> = (0..3)
+                .map(|i| item(&format!("item-{i}"), "A", 1 + (i % 2) as u32, "services/x/**", false))
+                .collect();
+            let all: Vec<&WorkItem> = items.iter().collect();
+            let phases = ["Running", "Succeeded", "Failed", "Pending"];
+            let runs: Vec<Run> = runs
+                .iter()
+                .enumerate()
+                .map(|(n, (it, phase, template))| {
+                    let mut r = Run::from_json(&json!({
+                        "metadata": {"name": format!("r{n}"), "namespace": "agents"},
+                        "spec": {"implementationSpecRef": {"name": format!("item-{it}")}},
+                        "status": {"phase": phases[*phase]}
+                    }));
+                    r.is_template = *template;
+                    r
+                })
+                .collect();
+            let run_refs: Vec<&Run> = runs.iter().collect();
+            let pr_states = [PrState::Open, PrState::Merged, PrState::Closed];
+            let state_of = |item: &WorkItem| {
+                let i: usize = item.key.name.trim_start_matches("item-").parse().ok()?;
+                states[i].map(|s| pr_states[s])
+            };
+            let wave = Wave { number: 1, title: String::new(), items: vec![items[0].clone()] };
+            let held: Vec<&str> = open_pr_holders(&wave, &run_refs, &all, &state_of)
+                .iter()
+                .map(|r| r.key.name.as_str())
+                .collect();
+            let mut expected: Vec<&str> = Vec::new();
+            for item in all.iter().filter(|i| i.key != items[0].key) {
+                let first = runs.iter().find(|r| {
+                    !r.phase.is_in_flight()
+                        && !r.is_template
+                        && r.work_item.as_deref() == Some(item.key.name.as_str())
+                });
+                let settled = matches!(state_of(item), Some(PrState::Merged | PrState::Closed));
+                if let (Some(run), false) = (first, settled) {
+                    expected.push(run.key.name.as_str());
+                }
+            }
+            let mut held_sorted = held.clone();
+            held_sorted.sort_unstable();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(held_sorted, expected);
+        }
+    }
+
     fn gates(
         wave: &Wave,
         waves: &[Wave],
