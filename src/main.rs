@@ -495,7 +495,15 @@ async fn run_validate(
     }
     // A finished run's PR holds its paths until it is merged or closed; without GitHub every such
     // PR counts as open, as at launch.
-    let finished = listing.runs.iter().any(|r| !r.phase.is_in_flight());
+    // Only finished runs of the listed work items can hold paths (as at launch).
+    let finished = listing.runs.iter().any(|r| {
+        !r.phase.is_in_flight()
+            && !r.is_template
+            && listing
+                .items
+                .iter()
+                .any(|i| swarm_cockpit::domain::placement::is_run_of(r, i))
+    });
     opts.prs = match github {
         Some(mut github) if finished => {
             match swarm_cockpit::wave_cli::fetch_prs(&mut github, &listing.items, &listing.runs)
