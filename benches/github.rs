@@ -164,7 +164,7 @@ fn main() {
     for _ in 0..200 {
         let started = Instant::now();
         for column in &s.board_view().columns {
-            std::hint::black_box(github::column_prs(&s, column));
+            std::hint::black_box(swarm_cockpit::app::lane_prs::column_prs(&s, column));
         }
         samples.push(started.elapsed());
     }

@@ -13,9 +13,8 @@ use octocrab::secrecy::SecretString;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-use swarm_cockpit::app::github::{
-    self as gh, GitHubHealth, GitHubStatus, column_prs, lane_prs, lane_prs_merged,
-};
+use swarm_cockpit::app::github::{self as gh, GitHubHealth, GitHubStatus};
+use swarm_cockpit::app::lane_prs::{LanePrs, column_prs, lane_prs, lane_prs_merged};
 use swarm_cockpit::app::{Effect, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::{
     Check, CheckState, ChecksRollup, MergeState, PrLink, PrState, PrWanted, PullRequest, Review,
@@ -1183,7 +1182,7 @@ fn wanted_links_every_run_and_the_detail_pr_only_in_the_detail_pane() {
 #[test]
 fn lane_headers_count_prs_and_the_wave_gate_reads_them() {
     let s = lanes_state();
-    let a = gh::LanePrs {
+    let a = LanePrs {
         merged: 2,
         open: 2,
         failing: 1,

@@ -92,7 +92,7 @@ pub struct Inputs<'a> {
     pub stuck: Option<(chrono::DateTime<chrono::Utc>, chrono::Duration)>,
 }
 
-/// The columns an incremental change touched (their PR counts need recounting); `None` from
+/// The columns an incremental change touched (every other column is as it was); `None` from
 /// [`Board::upsert_run`]/[`Board::remove_run`] means "rebuild the board".
 pub type Touched = Vec<usize>;
 
@@ -404,6 +404,11 @@ impl Board {
     /// The column a card is in.
     pub fn column_of(&self, id: &CardId) -> Option<usize> {
         self.at.get(id).map(|(col, _)| *col)
+    }
+
+    /// The lane of the column a card is in (`Some(None)`: Unassigned; `None`: not on the board).
+    pub fn lane_of_card(&self, id: &CardId) -> Option<&Option<String>> {
+        self.columns.get(self.column_of(id)?).map(|c| &c.lane)
     }
 
     /// Where a card sits now (after a rebuild or an event moved it).

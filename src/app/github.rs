@@ -1,12 +1,12 @@
-//! The GitHub side of the pure app: what the poller last said, applying PR refreshes, the keys `o` and `r`, what the poller should fetch, and PR
-//! aggregates per lane (the wave gate "previous wave merged" reads [`lane_prs_merged`]).
-use super::board::{CardId, Column};
+//! The GitHub side of the pure app: what the poller last said, applying PR refreshes, the keys
+//! `o` and `r`, what the poller should fetch, and the lane headers' PR counts ([`super::lane_prs`]).
+use super::board::CardId;
 use super::effect::Effect;
+use super::lane_prs::{LanePrs, LaneTallies};
 use super::state::{Mode, State};
-use crate::domain::pr_link::{self, PrLink, PrWanted};
-use crate::domain::{ObjectKey, PullRequest, Run, placement};
+use crate::domain::pr_link::{self, PrWanted};
+use crate::domain::{PullRequest, Run};
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +49,13 @@ impl GitHubStatus {
 pub struct GitHubView {
     /// `None`: no poller was set up (the demo feeds PRs itself).
     pub status: Option<GitHubStatus>,
-    /// PR counts per board column (same order), rebuilt by [`State::ensure_board`] after the board
-    /// or the PRs changed, so drawing a lane header never walks its runs.
+    /// Each lane's PR counts, kept card by card as runs move ([`State::run_changed`]).
+    pub(super) tallies: LaneTallies,
+    /// PR counts per board column (same order), read from the tallies by
+    /// [`State::ensure_board`], so drawing a lane header never walks its runs.
     lane_counts: Vec<LanePrs>,
+    /// The tallies must be counted from scratch: the board was rebuilt or the PRs changed.
     pub(super) lane_counts_dirty: bool,
-    /// Columns whose cards moved since the last [`State::ensure_board`]: recounted then, once,
-    /// however many events moved them (a 10,000-run list must not recount a lane per run).
-    stale_lanes: std::collections::BTreeSet<usize>,
 }
 
 impl GitHubView {
@@ -78,44 +78,20 @@ pub fn apply_pull_requests(state: &mut State, prs: Vec<PullRequest>) {
     state.github.lane_counts_dirty = true;
 }
 
-/// Recomputes the lane headers' PR counts when the board or the PRs changed: every lane, or the
-/// lanes whose cards moved.
+/// The lane headers' PR counts for the board as it is: every lane counted again after a rebuild
+/// or a PR refresh, else read from the kept tallies.
 pub(super) fn ensure_lane_counts(state: &mut State) {
-    if !state.github.lane_counts_dirty
-        && state.github.lane_counts.len() == state.board_view().columns.len()
-    {
-        if !state.github.stale_lanes.is_empty() {
-            let stale = std::mem::take(&mut state.github.stale_lanes);
-            for i in stale {
-                if let Some(column) = state.board_view().columns.get(i) {
-                    let counts = column_prs(state, column);
-                    state.github.lane_counts[i] = counts;
-                }
-            }
-        }
-        return;
+    if state.github.lane_counts_dirty {
+        state.github.tallies = LaneTallies::rebuild(state);
+        state.github.lane_counts_dirty = false;
     }
-    state.github.stale_lanes.clear();
     let counts = state
         .board_view()
         .columns
         .iter()
-        .map(|c| column_prs(state, c))
+        .map(|c| state.github.tallies.counts(&c.lane))
         .collect();
     state.github.lane_counts = counts;
-    state.github.lane_counts_dirty = false;
-}
-
-/// Marks the columns an event changed (the others cannot have changed) for a recount at the next
-/// [`State::ensure_board`].
-pub(super) fn recount_lanes(state: &mut State, columns: &[usize]) {
-    if state.github.lane_counts.len() != state.board_view().columns.len() {
-        state.github.lane_counts_dirty = true;
-        return;
-    }
-    if !columns.is_empty() {
-        state.github.stale_lanes.extend(columns.iter().copied());
-    }
 }
 
 pub fn apply_status(state: &mut State, status: GitHubStatus) {
@@ -196,188 +172,4 @@ pub fn wanted_fingerprint(state: &State) -> u64 {
     (state.mode() == Mode::Detail).hash(&mut h);
     state.ui.selected.hash(&mut h);
     h.finish()
-}
-
-/// PR counts of a lane: distinct PRs by state, and runs whose PR is not known (yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LanePrs {
-    pub merged: u32,
-    /// Open or draft.
-    pub open: u32,
-    /// Open with a failing check (also counted in `open`).
-    pub failing: u32,
-    /// Closed without merging.
-    pub closed: u32,
-    /// Runs (distinct by link) without a known PR.
-    pub none: u32,
-}
-
-impl LanePrs {
-    pub fn total_prs(&self) -> u32 {
-        self.merged + self.open + self.closed
-    }
-
-    /// Every run of the lane has a merged PR (and there is at least one).
-    pub fn all_merged(&self) -> bool {
-        self.merged > 0 && self.open == 0 && self.closed == 0 && self.none == 0
-    }
-
-    fn count<'a>(state: &State, runs: impl Iterator<Item = &'a Run>) -> LanePrs {
-        let mut counts = LanePrs::default();
-        let mut seen_prs: HashSet<(&str, u64)> = HashSet::new();
-        let mut seen_links: HashSet<PrLink> = HashSet::new();
-        let mut linked_with_pr: HashSet<PrLink> = HashSet::new();
-        let mut unlinked: Vec<&ObjectKey> = Vec::new();
-        for run in runs {
-            if run.is_template {
-                continue;
-            }
-            match state.pr_for_run(run) {
-                Some(pr) => {
-                    if let Some(link) = pr_link::link_for_run(run) {
-                        linked_with_pr.insert(link);
-                    }
-                    if !seen_prs.insert((pr.repository.as_str(), pr.number)) {
-                        continue;
-                    }
-                    match pr.state {
-                        crate::domain::PrState::Merged => counts.merged += 1,
-                        crate::domain::PrState::Closed => counts.closed += 1,
-                        crate::domain::PrState::Open | crate::domain::PrState::Draft => {
-                            counts.open += 1;
-                            if pr.is_failing() {
-                                counts.failing += 1;
-                            }
-                        }
-                    }
-                }
-                None => match pr_link::link_for_run(run) {
-                    Some(link) => {
-                        seen_links.insert(link);
-                    }
-                    None => unlinked.push(&run.key),
-                },
-            }
-        }
-        // A retried run shares its predecessor's branch: one PR, counted once.
-        counts.none = seen_links.difference(&linked_with_pr).count() as u32 + unlinked.len() as u32;
-        counts
-    }
-}
-
-/// PR counts of one board column (the cards it shows, filter applied), for its header.
-pub fn column_prs(state: &State, column: &Column) -> LanePrs {
-    let runs = column.cards.iter().filter_map(|c| match &c.id {
-        CardId::Run(key) => state.cluster.runs.get(key),
-        CardId::WorkItem(_) => None,
-    });
-    LanePrs::count(state, runs)
-}
-
-/// PR counts of every run in `lane` (all of them, filter or not), optionally of one wave only.
-/// A run's lane and wave are its labels, else its work item's ([`placement`]).
-pub fn lane_prs(state: &State, lane: &str, wave: Option<u32>) -> LanePrs {
-    let lane = lane.trim();
-    let runs = state.cluster.runs.values().filter(|run| {
-        let place = placement::Placement::of(run, &state.cluster.items, &state.settings.plan);
-        place.lane == Some(lane) && wave.is_none_or(|w| place.wave == Some(w))
-    });
-    LanePrs::count(state, runs)
-}
-
-/// The wave gate: has every run of `lane` (in `wave`, if given) a merged PR?
-pub fn lane_prs_merged(state: &State, lane: &str, wave: Option<u32>) -> bool {
-    lane_prs(state, lane, wave).all_merged()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::app::state::Origin;
-    use crate::app::{Msg, Resource, SourceEvent, update};
-    use crate::domain::{Plan, PrState, PullRequest};
-    use proptest::prelude::*;
-    use serde_json::json;
-
-    const PLAN: &str = "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"a/**\"]\n\n[[lane]]\nid = \"B\"\ntitle = \"b\"\nowns = [\"b/**\"]\n";
-    const PHASES: [&str; 4] = ["Running", "Succeeded", "Failed", "Pending"];
-
-    #[derive(Debug, Clone)]
-    enum Event {
-        Run {
-            name: u8,
-            lane: u8,
-            head: u8,
-            phase: usize,
-        },
-        Gone(u8),
-        Pr {
-            head: u8,
-            state: usize,
-            failing: bool,
-        },
-    }
-
-    fn event() -> impl Strategy<Value = Event> {
-        prop_oneof![
-            4 => (0u8..8, 0u8..3, 0u8..4, 0..PHASES.len())
-                .prop_map(|(name, lane, head, phase)| Event::Run { name, lane, head, phase }),
-            1 => (0u8..8).prop_map(Event::Gone),
-            2 => (0u8..4, 0..PrState::ALL.len(), any::<bool>())
-                .prop_map(|(head, state, failing)| Event::Pr { head, state, failing }),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
-        /// The lane PR counts kept across events (recounting only lanes whose runs or links
-        /// changed) equal a count of every lane from scratch.
-        #[test]
-        fn lane_counts_kept_per_event_equal_a_recount(
-            events in proptest::collection::vec(event(), 1..40),
-            filter in prop_oneof![Just(""), Just("run-1"), Just("Failed")],
-        ) {
-            let now = chrono::Utc::now();
-            let plan = Plan::parse(PLAN, "plan.toml").expect("plan");
-            let mut state = State::new(plan, Origin::default(), now);
-            state.ui.filter = filter.to_owned();
-            state.ensure_board();
-            for e in events {
-                let msg = match e {
-                    Event::Run { name, lane, head, phase } => {
-                        let lane = ["A", "B", "Z"][usize::from(lane)];
-                        let run = crate::domain::Run::from_json(&json!({
-                            "metadata": {"name": format!("run-{name}"), "namespace": "ns",
-                                         "labels": {"swarm.proompteng.ai/lane": lane}},
-                            "spec": {"agentRef": {"name": "codex"},
-                                     "parameters": {"repository": "o/r", "head": format!("codex/h{head}")}},
-                            "status": {"phase": PHASES[phase]}
-                        }));
-                        SourceEvent::Applied(Resource::Run(Box::new(run)))
-                    }
-                    Event::Gone(name) => SourceEvent::Deleted(
-                        crate::domain::ResourceKind::AgentRun,
-                        crate::domain::ObjectKey::new("ns", format!("run-{name}")),
-                    ),
-                    Event::Pr { head, state: s, failing } => {
-                        let mut pr = PullRequest::new("o/r", format!("codex/h{head}"), u64::from(head) + 1, PrState::ALL[s], now);
-                        pr.checks.failing = u32::from(failing);
-                        SourceEvent::PullRequests(vec![pr])
-                    }
-                };
-                update(&mut state, Msg::Source(msg));
-                state.ensure_board();
-                let kept: Vec<LanePrs> = (0..state.board_view().columns.len())
-                    .map(|i| state.github.lane_counts(i))
-                    .collect();
-                let recounted: Vec<LanePrs> = state
-                    .board_view()
-                    .columns
-                    .iter()
-                    .map(|c| column_prs(&state, c))
-                    .collect();
-                prop_assert_eq!(kept, recounted);
-            }
-        }
-    }
 }

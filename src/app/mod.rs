@@ -10,6 +10,7 @@ pub mod github;
 pub mod help;
 pub mod keymap;
 pub mod keytables;
+pub mod lane_prs;
 pub mod layout;
 pub mod legend;
 pub mod logs;

@@ -454,7 +454,7 @@ impl State {
             return;
         };
         let id = CardId::Run(key.clone());
-        let column_before = self.board.column_of(&id);
+        let lane_before = self.board.lane_of_card(&id).cloned();
         let inputs = super::board::Inputs {
             items: &self.cluster.items,
             filter: &self.ui.filter,
@@ -465,10 +465,23 @@ impl State {
         // event, hundreds a second under churn) leaves them as they are.
         let same_prs = old.is_some_and(|o| link_fields(o) == link_fields(run));
         match self.board.upsert_run(old, run, &inputs) {
-            Some(touched) => {
-                let stayed = column_before.is_some() && self.board.column_of(&id) == column_before;
-                let recount: &[usize] = if same_prs && stayed { &[] } else { &touched };
-                self.board_moved(recount);
+            Some(_) => {
+                let lane_after = self.board.lane_of_card(&id).cloned();
+                if !(same_prs && lane_before.is_some() && lane_before == lane_after) {
+                    let tallies = &mut self.github.tallies;
+                    match (&lane_before, old) {
+                        (Some(lane), Some(old)) => tallies.card_left(lane, &self.cluster.prs, old),
+                        // A card without a version the board saw: only a recount can say.
+                        (Some(_), None) => self.github.lane_counts_dirty = true,
+                        (None, _) => {}
+                    }
+                    if let Some(lane) = &lane_after {
+                        self.github
+                            .tallies
+                            .card_joined(lane, &self.cluster.prs, run);
+                    }
+                }
+                self.board_moved();
             }
             None => self.board_dirty = true,
         }
@@ -479,22 +492,30 @@ impl State {
         if self.board_dirty {
             return;
         }
+        let lane = self
+            .board
+            .lane_of_card(&CardId::Run(run.key.clone()))
+            .cloned();
         let inputs = super::board::Inputs {
             items: &self.cluster.items,
             filter: &self.ui.filter,
             stuck: Some((self.now, self.settings.stuck_after)),
         };
         match self.board.remove_run(run, &inputs) {
-            Some(touched) => self.board_moved(&touched),
+            Some(_) => {
+                if let Some(lane) = &lane {
+                    self.github.tallies.card_left(lane, &self.cluster.prs, run);
+                }
+                self.board_moved();
+            }
             None => self.board_dirty = true,
         }
     }
 
-    /// After cards moved in `touched` columns: the selection follows its card, those lanes'
-    /// PR counts are recounted, and the audit report is redone when next needed.
-    fn board_moved(&mut self, touched: &[usize]) {
+    /// After cards moved: the selection follows its card, and the audit report is redone when
+    /// next needed (the lanes' PR counts were kept as the cards moved).
+    fn board_moved(&mut self) {
         self.reselect();
-        super::github::recount_lanes(self, touched);
         self.audit.dirty = true;
     }
 

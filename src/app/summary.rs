@@ -3,7 +3,7 @@
 //! Summed from the board's lane counts (kept up to date with the board, per reason and per time
 //! of failure too), so a frame never walks the runs.
 use super::board::PhaseCounts;
-use super::github::LanePrs;
+use super::lane_prs::LanePrs;
 use super::legend::{Badge, Glyph};
 use super::state::State;
 use crate::domain::control::BlockReason;

@@ -3,7 +3,8 @@
 use super::fmt::duration;
 use super::pane::{field, label, section};
 use super::theme::Theme;
-use crate::app::github::{GitHubHealth, LanePrs};
+use crate::app::github::GitHubHealth;
+use crate::app::lane_prs::LanePrs;
 use crate::app::state::State;
 use crate::domain::sanitize;
 use crate::domain::{CheckState, PrState, PullRequest, ReviewDecision, ReviewState, Run};
