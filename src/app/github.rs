@@ -85,13 +85,16 @@ pub(super) fn ensure_lane_counts(state: &mut State) {
         state.github.tallies = LaneTallies::rebuild(state);
         state.github.lane_counts_dirty = false;
     }
-    let counts = state
+    let counts: Vec<LanePrs> = state
         .board_view()
         .columns
         .iter()
         .map(|c| state.github.tallies.counts(&c.lane))
         .collect();
-    state.github.lane_counts = counts;
+    // Written only when they differ: a write is a change, and a change is a frame due.
+    if counts != state.github.lane_counts {
+        state.github.lane_counts = counts;
+    }
 }
 
 pub fn apply_status(state: &mut State, status: GitHubStatus) {
