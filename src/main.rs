@@ -493,9 +493,8 @@ async fn run_validate(
         eprintln!("swarm validate: no work item is planned in wave {n}");
         return 2;
     }
-    // A finished run's PR holds its paths until it is merged or closed; without GitHub every such
-    // PR counts as open, as at launch.
-    // Only finished runs of the listed work items can hold paths (as at launch).
+    // A finished run of a listed work item holds its paths until its PR is merged or closed;
+    // without GitHub every such PR counts as open, as at launch.
     let finished = listing.runs.iter().any(|r| {
         !r.phase.is_in_flight()
             && !r.is_template

@@ -36,11 +36,7 @@ impl LanePrs {
 
     /// Counts `runs` from scratch.
     fn count<'a>(prs: &HashMap<PrKey, PullRequest>, runs: impl Iterator<Item = &'a Run>) -> Self {
-        let mut tally = LaneTally::default();
-        for run in runs {
-            tally.add(&Share::of(prs, run));
-        }
-        tally.counts()
+        LaneTally::of(prs, runs).counts()
     }
 }
 
@@ -102,6 +98,15 @@ struct LaneTally {
 }
 
 impl LaneTally {
+    /// The tally of `runs`, counted from scratch.
+    fn of<'a>(prs: &HashMap<PrKey, PullRequest>, runs: impl Iterator<Item = &'a Run>) -> Self {
+        let mut tally = LaneTally::default();
+        for run in runs {
+            tally.add(&Share::of(prs, run));
+        }
+        tally
+    }
+
     fn counts(&self) -> LanePrs {
         LanePrs {
             merged: self.merged,
@@ -221,10 +226,7 @@ impl LaneTallies {
             .columns
             .iter()
             .map(|column| {
-                let mut tally = LaneTally::default();
-                for run in column_runs(state, column) {
-                    tally.add(&Share::of(prs, run));
-                }
+                let tally = LaneTally::of(prs, column_runs(state, column));
                 (column.lane.clone(), tally)
             })
             .collect();

@@ -468,9 +468,10 @@ impl State {
             Some(_) => {
                 let lane_after = self.board.lane_of_card(&id).cloned();
                 if !(same_prs && lane_before.is_some() && lane_before == lane_after) {
-                    let tallies = &mut self.github.tallies;
                     match (&lane_before, old) {
-                        (Some(lane), Some(old)) => tallies.card_left(lane, &self.cluster.prs, old),
+                        (Some(lane), Some(old)) => {
+                            self.github.tallies.card_left(lane, &self.cluster.prs, old)
+                        }
                         // A card without a version the board saw: only a recount can say.
                         (Some(_), None) => self.github.lane_counts_dirty = true,
                         (None, _) => {}
