@@ -28,9 +28,25 @@ const DRAW_SHARE: u32 = 4;
 /// However slow the last frame was, the next one is never further away than this.
 const MAX_FRAME_GAP: Duration = Duration::from_millis(250);
 
+/// While a (re)list streams in, frames come no more often than this: a board filling with
+/// thousands of cards is not read at 60 Hz, and each frame drawn meanwhile is CPU taken from
+/// decoding the list (and, on a small machine, from the API server sending it). The frame that
+/// shows the list complete is not held back: the resync's end lifts the limit.
+const LOADING_FRAME_GAP: Duration = Duration::from_millis(100);
+
 /// How long after a frame that took `cost` the next one may be drawn.
 pub fn frame_gap(cost: Duration) -> Duration {
     (cost * DRAW_SHARE).clamp(FRAME, MAX_FRAME_GAP)
+}
+
+/// The wait before the next frame: `gap` (from [`frame_gap`]), stretched while a list is
+/// `loading` unless the operator's input waits for its echo (keys are answered at once).
+pub fn paced(gap: Duration, loading: bool, input_waiting: bool) -> Duration {
+    if loading && !input_waiting {
+        gap.max(LOADING_FRAME_GAP)
+    } else {
+        gap
+    }
 }
 /// Upper bound on messages handled between two frames, so a flood (a 10k-object relist) cannot
 /// starve drawing and input.
@@ -169,6 +185,7 @@ async fn run_loop(
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw = Instant::now() - FRAME;
     let mut gap = FRAME;
+    let mut input_waiting = false;
     let mut sources_open = true;
     let mut published = 0;
     executor.offer_drafts();
@@ -188,7 +205,8 @@ async fn run_loop(
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
-        if state.needs_redraw() && last_draw.elapsed() >= gap {
+        let wait = paced(gap, state.loading(), input_waiting);
+        if state.needs_redraw() && last_draw.elapsed() >= wait {
             let started = Instant::now();
             let cpu_started = thread_cpu_time();
             let rebuilt = state.board_needs_rebuild();
@@ -198,16 +216,20 @@ async fn run_loop(
             state.mark_drawn(crate::domain::clock::end_frame());
             last_draw = Instant::now();
             gap = frame_gap(started.elapsed());
+            input_waiting = false;
             if let Some(report) = report.as_mut() {
                 let cpu = thread_cpu_time().saturating_sub(cpu_started);
                 report.frames.push((started.elapsed(), cpu, rebuilt));
             }
         }
-        let next_frame = last_draw + gap;
+        let next_frame = last_draw + paced(gap, state.loading(), input_waiting);
         let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match to_msg(event) {
-                    Some(msg) => msg,
+                    Some(msg) => {
+                        input_waiting = true;
+                        msg
+                    }
                     None => continue,
                 },
                 Some(Err(e)) => {
@@ -396,5 +418,17 @@ mod tests {
             Duration::from_millis(80)
         );
         assert_eq!(frame_gap(Duration::from_secs(1)), MAX_FRAME_GAP);
+    }
+
+    #[test]
+    fn a_loading_board_is_drawn_less_often_but_keys_are_echoed_at_once() {
+        assert_eq!(paced(FRAME, true, false), LOADING_FRAME_GAP);
+        assert_eq!(paced(FRAME, false, false), FRAME);
+        assert_eq!(paced(FRAME, true, true), FRAME, "a key waits for no list");
+        assert_eq!(
+            paced(MAX_FRAME_GAP, true, false),
+            MAX_FRAME_GAP,
+            "a slow frame's own gap is longer still"
+        );
     }
 }

@@ -340,6 +340,26 @@ fn a_relist_drops_objects_that_disappeared_while_disconnected() {
 }
 
 #[test]
+fn a_list_streaming_onto_shown_cards_is_loading_until_it_is_done() {
+    let mut s = populated();
+    let kind = ResourceKind::AgentRun;
+    update(&mut s, Msg::Source(SourceEvent::ResyncStarted(kind)));
+    assert!(
+        !s.loading(),
+        "no frame has shown cards yet: the first cards are not held back"
+    );
+    s.mark_drawn(None);
+    assert!(s.loading(), "cards on screen, the list still streaming");
+    update(&mut s, Msg::Source(SourceEvent::ResyncDone(kind)));
+    assert!(
+        !s.loading(),
+        "the frame showing the list complete is not paced"
+    );
+    s.mark_drawn(None);
+    assert!(!s.loading());
+}
+
+#[test]
 fn resync_done_without_start_is_ignored() {
     let mut s = populated();
     update(

@@ -191,7 +191,8 @@ pub async fn cockpit(
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "the board did not fill in 120 s");
-        if state.needs_redraw() && last_draw.is_none_or(|t| t.elapsed() >= gap) {
+        let wait = swarm_cockpit::runtime::paced(gap, state.loading(), false);
+        if state.needs_redraw() && last_draw.is_none_or(|t| t.elapsed() >= wait) {
             let frame_started = Instant::now();
             state.ensure_board();
             terminal
@@ -211,7 +212,8 @@ pub async fn cockpit(
                 break;
             }
         }
-        let next_frame = last_draw.map_or_else(Instant::now, |t| t + gap);
+        let wait = swarm_cockpit::runtime::paced(gap, state.loading(), false);
+        let next_frame = last_draw.map_or_else(Instant::now, |t| t + wait);
         tokio::select! {
             msg = rx.recv() => {
                 let Some(msg) = msg else { panic!("the watchers stopped") };

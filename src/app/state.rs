@@ -250,6 +250,8 @@ struct Drawn {
     stamp: u64,
     at: Option<DateTime<Utc>>,
     clock_change: Option<DateTime<Utc>>,
+    /// Whether it showed any run: the first cards of a list are drawn at once, the rest paced.
+    cards: bool,
 }
 
 /// However little the clock changes on screen, a frame is redrawn at least this often: a bound
@@ -318,6 +320,13 @@ impl State {
         self.board_dirty
     }
 
+    /// Whether a (re)list of some kind is streaming in (started, not yet done) onto a screen that
+    /// already shows cards: the runtime then paces frames (`runtime::paced`), and does not while
+    /// the first cards are awaited.
+    pub fn loading(&self) -> bool {
+        !self.cluster.resync.is_empty() && self.drawn.cards
+    }
+
     /// Whether the screen no longer shows the state: something changed since the last frame, or
     /// the clock reached a text on it that now reads differently (or the frame is a minute old).
     pub fn needs_redraw(&self) -> bool {
@@ -336,6 +345,7 @@ impl State {
             stamp: self.view_stamp(),
             at: Some(self.now),
             clock_change,
+            cards: !self.cluster.runs.is_empty(),
         };
     }
 
