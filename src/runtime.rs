@@ -35,19 +35,68 @@ const MAX_FRAME_GAP: Duration = Duration::from_millis(250);
 const LOADING_FRAME_GAP: Duration = Duration::from_millis(100);
 
 /// How long after a frame that took `cost` the next one may be drawn.
-pub fn frame_gap(cost: Duration) -> Duration {
+fn frame_gap(cost: Duration) -> Duration {
     (cost * DRAW_SHARE).clamp(FRAME, MAX_FRAME_GAP)
 }
 
 /// The wait before the next frame: `gap` (from [`frame_gap`]), stretched while a list is
 /// `loading` unless the operator's input waits for its echo (keys are answered at once).
-pub fn paced(gap: Duration, loading: bool, input_waiting: bool) -> Duration {
+fn paced(gap: Duration, loading: bool, input_waiting: bool) -> Duration {
     if loading && !input_waiting {
         gap.max(LOADING_FRAME_GAP)
     } else {
         gap
     }
 }
+
+/// When the next frame may be drawn: the runtime's rule, which the benches drive too so that they
+/// measure what the cockpit does.
+#[derive(Debug)]
+pub struct FramePacer {
+    last: Option<Instant>,
+    gap: Duration,
+    input_waiting: bool,
+}
+
+impl Default for FramePacer {
+    fn default() -> Self {
+        FramePacer {
+            last: None,
+            gap: FRAME,
+            input_waiting: false,
+        }
+    }
+}
+
+impl FramePacer {
+    fn wait(&self, state: &State) -> Duration {
+        paced(self.gap, state.loading(), self.input_waiting)
+    }
+
+    /// Whether a frame is due now: the screen is behind the state and the wait is over.
+    pub fn due(&self, state: &State) -> bool {
+        state.needs_redraw() && self.last.is_none_or(|t| t.elapsed() >= self.wait(state))
+    }
+
+    /// When a frame the state asks for may be drawn.
+    pub fn next_frame(&self, state: &State) -> Instant {
+        self.last
+            .map_or_else(Instant::now, |t| t + self.wait(state))
+    }
+
+    /// The operator's input arrived: its echo is not paced.
+    pub fn input(&mut self) {
+        self.input_waiting = true;
+    }
+
+    /// A frame was just drawn, at a cost of `cost`.
+    pub fn drawn(&mut self, cost: Duration) {
+        self.last = Some(Instant::now());
+        self.gap = frame_gap(cost);
+        self.input_waiting = false;
+    }
+}
+
 /// Upper bound on messages handled between two frames, so a flood (a 10k-object relist) cannot
 /// starve drawing and input.
 const MAX_BATCH: usize = 20_000;
@@ -183,9 +232,7 @@ async fn run_loop(
     let mut events = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_draw = Instant::now() - FRAME;
-    let mut gap = FRAME;
-    let mut input_waiting = false;
+    let mut pacer = FramePacer::default();
     let mut sources_open = true;
     let mut published = 0;
     executor.offer_drafts();
@@ -205,8 +252,7 @@ async fn run_loop(
                 .filter(|e| e.draft_pending)
                 .map(|e| e.draft()),
         );
-        let wait = paced(gap, state.loading(), input_waiting);
-        if state.needs_redraw() && last_draw.elapsed() >= wait {
+        if pacer.due(&state) {
             let started = Instant::now();
             let cpu_started = thread_cpu_time();
             let rebuilt = state.board_needs_rebuild();
@@ -214,20 +260,18 @@ async fn run_loop(
             crate::domain::clock::begin_frame();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
             state.mark_drawn(crate::domain::clock::end_frame());
-            last_draw = Instant::now();
-            gap = frame_gap(started.elapsed());
-            input_waiting = false;
+            pacer.drawn(started.elapsed());
             if let Some(report) = report.as_mut() {
                 let cpu = thread_cpu_time().saturating_sub(cpu_started);
                 report.frames.push((started.elapsed(), cpu, rebuilt));
             }
         }
-        let next_frame = last_draw + paced(gap, state.loading(), input_waiting);
+        let next_frame = pacer.next_frame(&state);
         let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => match to_msg(event) {
                     Some(msg) => {
-                        input_waiting = true;
+                        pacer.input();
                         msg
                     }
                     None => continue,

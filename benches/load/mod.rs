@@ -183,24 +183,21 @@ pub async fn cockpit(
     );
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let theme = Theme::default();
-    let mut last_draw: Option<Instant> = None;
-    let mut gap = FRAME;
+    let mut pacer = swarm_cockpit::runtime::FramePacer::default();
     let mut first_cards = None;
     let mut frames = 0;
     let mut longest_frame = Duration::ZERO;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "the board did not fill in 120 s");
-        let wait = swarm_cockpit::runtime::paced(gap, state.loading(), false);
-        if state.needs_redraw() && last_draw.is_none_or(|t| t.elapsed() >= wait) {
+        if pacer.due(&state) {
             let frame_started = Instant::now();
             state.ensure_board();
             terminal
                 .draw(|f| swarm_cockpit::ui::draw(f, &state, &theme))
                 .expect("draw");
             state.mark_drawn(None);
-            last_draw = Some(Instant::now());
-            gap = swarm_cockpit::runtime::frame_gap(frame_started.elapsed());
+            pacer.drawn(frame_started.elapsed());
             frames += 1;
             longest_frame = longest_frame.max(frame_started.elapsed());
             if first_cards.is_none() && !state.cluster.runs.is_empty() {
@@ -212,8 +209,7 @@ pub async fn cockpit(
                 break;
             }
         }
-        let wait = swarm_cockpit::runtime::paced(gap, state.loading(), false);
-        let next_frame = last_draw.map_or_else(Instant::now, |t| t + wait);
+        let next_frame = pacer.next_frame(&state);
         tokio::select! {
             msg = rx.recv() => {
                 let Some(msg) = msg else { panic!("the watchers stopped") };
@@ -229,7 +225,7 @@ pub async fn cockpit(
                     }
                 }
             }
-            () = tokio::time::sleep_until(tokio::time::Instant::from_std(next_frame)),
+            () = tokio::time::sleep_until(next_frame),
                 if state.needs_redraw() => {}
         }
     }

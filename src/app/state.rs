@@ -321,7 +321,7 @@ impl State {
     }
 
     /// Whether a (re)list of some kind is streaming in (started, not yet done) onto a screen that
-    /// already shows cards: the runtime then paces frames (`runtime::paced`), and does not while
+    /// already shows cards: the runtime then paces frames (`runtime::FramePacer`), and does not while
     /// the first cards are awaited.
     pub fn loading(&self) -> bool {
         !self.cluster.resync.is_empty() && self.drawn.cards
