@@ -15,10 +15,25 @@ pub enum Msg {
     /// The wall clock moved (ages on cards, "last event" in the status line).
     Tick(DateTime<Utc>),
     Source(SourceEvent),
+    /// Several events of one source in the order they happened, as one message: a watch hands
+    /// over a whole chunk of its stream at once (a 10,000-object list is ~40 messages, not 10,000
+    /// wake-ups of the UI loop). Applying it is applying each event as `Source`, in order.
+    Sources(Vec<SourceEvent>),
     /// From the log view's sources (pods, lines, stream state) and its save effect.
     Log(crate::app::logs::LogEvent),
     /// The outcome of an effect the runtime carried out.
     Op(OpResult),
+}
+
+impl Msg {
+    /// The message as single messages, a batch split into its events in order: what a test
+    /// driver applies one by one to see every intermediate state.
+    pub fn into_singles(self) -> Vec<Msg> {
+        match self {
+            Msg::Sources(events) => events.into_iter().map(Msg::Source).collect(),
+            other => vec![other],
+        }
+    }
 }
 
 /// Outcomes of mutating effects and of draft storage.

@@ -49,16 +49,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.ui.height = height;
             Vec::new()
         }
-        Msg::Source(event) => {
-            let watch = super::notify::Watch::before(state, &event);
-            on_source(state, event);
-            let mut effects = watch.after(state);
-            super::control::tell_verdicts(state, &mut effects);
-            effects
-        }
+        Msg::Source(event) => source(state, event),
+        Msg::Sources(events) => events
+            .into_iter()
+            .flat_map(|event| source(state, event))
+            .collect(),
         Msg::Key(key) => on_key(state, key),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
     }
+}
+
+fn source(state: &mut State, event: SourceEvent) -> Vec<Effect> {
+    let watch = super::notify::Watch::before(state, &event);
+    on_source(state, event);
+    let mut effects = watch.after(state);
+    super::control::tell_verdicts(state, &mut effects);
+    effects
 }
 
 fn on_source(state: &mut State, event: SourceEvent) {

@@ -180,6 +180,7 @@ pub async fn run(
             ever_connected: false,
             delivered: false,
             note: None,
+            held: None,
         },
         streaming,
     };
@@ -328,9 +329,20 @@ struct Watch<A> {
     streaming: bool,
 }
 
+/// One item of a watch stream.
+type StreamItem = kube::Result<WatchEvent<Value>>;
+
+/// A watch stream read in chunks: whatever has arrived (up to [`CHUNK`] events) at once, so the
+/// UI loop gets one message per chunk instead of one per object.
+type Chunks = futures::stream::ReadyChunks<EventStream>;
+
+/// Enough that a 10,000-object list is a few dozen messages; small enough that a chunk applies
+/// well within one frame.
+const CHUNK: usize = 256;
+
 /// A relist in progress beside (or instead of) the live stream.
 struct Relist {
-    stream: EventStream,
+    stream: Chunks,
     listed: usize,
 }
 
@@ -391,14 +403,14 @@ impl<A: WatchApi> Watch<A> {
         }
     }
 
-    async fn open(&self, initial: bool, rv: &str) -> Result<EventStream, End> {
+    async fn open(&self, initial: bool, rv: &str) -> Result<Chunks, End> {
         let opened = tokio::time::timeout(
             self.tuning.open_timeout,
             self.api.watch(self.params(initial), rv.to_owned()),
         )
         .await;
         match opened {
-            Ok(Ok(stream)) => Ok(stream),
+            Ok(Ok(stream)) => Ok(stream.ready_chunks(CHUNK)),
             Ok(Err(kube::Error::Api(s))) if initial && refuses_streaming(&s) => {
                 Err(End::NoStreaming)
             }
@@ -480,62 +492,78 @@ impl<A: WatchApi> Watch<A> {
         loop {
             let stall_at = last_delivery + self.tuning.stall_after;
             tokio::select! {
-                item = next(&mut live) => {
+                chunk = next(&mut live) => {
                     // Only the live stream's silence counts while no relist runs.
                     if relist.is_none() {
                         last_delivery = Instant::now();
                     }
-                    match item {
-                        None => {
-                            live = None;
-                            if relist.is_none() {
-                                return End::Planned { rv, delivered };
-                            }
+                    let Some(items) = chunk else {
+                        live = None;
+                        if relist.is_none() {
+                            return End::Planned { rv, delivered };
                         }
-                        Some(Err(e)) => return self.cut(&e, Some(rv)),
-                        Some(Ok(event)) => {
-                            delivered = true;
-                            if relist.is_some()
-                                && let WatchEvent::Added(o)
-                                | WatchEvent::Modified(o)
-                                | WatchEvent::Deleted(o) = &event
-                            {
-                                newer.note(o);
-                            }
-                            match self.live_event(event, &mut rv).await {
-                                Ok(()) => {}
-                                // The relist beside it carries on.
-                                Err(End::Gone) if relist.is_some() => live = None,
-                                Err(end) => return end,
-                            }
-                        }
+                        continue;
+                    };
+                    self.sink.hold();
+                    let beside = relist.is_some().then_some(&mut newer);
+                    let outcome = self.live_chunk(items, &mut rv, beside, &mut delivered).await;
+                    if !self.sink.release().await {
+                        return End::Closed;
+                    }
+                    match outcome {
+                        Ok(()) => {}
+                        // The relist beside it carries on.
+                        Err(End::Gone) if relist.is_some() => live = None,
+                        Err(end) => return end,
                     }
                 }
-                item = next_relist(&mut relist) => {
+                chunk = next_relist(&mut relist) => {
                     last_delivery = Instant::now();
-                    match item {
-                        None => return End::Lost {
+                    let Some(items) = chunk else {
+                        return End::Lost {
                             rv: live.is_some().then(|| rv.clone()),
                             state: ConnState::Reconnecting(format!(
                                 "the {} list ended early", self.kind.plural()
                             )),
                             quiet: false,
                             warming: false,
-                        },
-                        Some(Err(e)) => return self.cut(&e, None),
-                        Some(Ok(event)) => {
-                            let Some(r) = relist.as_mut() else { continue };
-                            match self.relist_event(event, r, &newer).await {
-                                Ok(None) => {}
-                                Ok(Some(end_rv)) => {
-                                    // The snapshot is complete: this stream goes on live.
-                                    rv = end_rv;
-                                    live = relist.take().map(|r| r.stream);
-                                    newer = Newer::default();
-                                }
-                                Err(end) => return end,
+                        };
+                    };
+                    self.sink.hold();
+                    let mut items = items.into_iter();
+                    let mut outcome = Ok(());
+                    while let Some(item) = items.next() {
+                        let Some(r) = relist.as_mut() else { break };
+                        let event = match item {
+                            Ok(event) => event,
+                            Err(e) => {
+                                outcome = Err(self.cut(&e, None));
+                                break;
+                            }
+                        };
+                        match self.relist_event(event, r, &newer).await {
+                            Ok(None) => {}
+                            Ok(Some(end_rv)) => {
+                                // The snapshot is complete: this stream goes on live, and the
+                                // rest of its chunk is live events.
+                                rv = end_rv;
+                                live = relist.take().map(|r| r.stream);
+                                newer = Newer::default();
+                                outcome =
+                                    self.live_chunk(items.by_ref(), &mut rv, None, &mut delivered).await;
+                                break;
+                            }
+                            Err(end) => {
+                                outcome = Err(end);
+                                break;
                             }
                         }
+                    }
+                    if !self.sink.release().await {
+                        return End::Closed;
+                    }
+                    if let Err(end) = outcome {
+                        return end;
                     }
                 }
                 () = tokio::time::sleep_until(stall_at) => {
@@ -554,6 +582,29 @@ impl<A: WatchApi> Watch<A> {
                 }
             }
         }
+    }
+
+    /// A chunk of the live stream, applied in order until one ends the stream. `beside`: a relist
+    /// runs beside it, whose older snapshot must not overwrite what this delivers.
+    async fn live_chunk(
+        &mut self,
+        items: impl IntoIterator<Item = StreamItem>,
+        rv: &mut String,
+        mut beside: Option<&mut Newer>,
+        delivered: &mut bool,
+    ) -> Result<(), End> {
+        for item in items {
+            let event = item.map_err(|e| self.cut(&e, Some(rv.clone())))?;
+            *delivered = true;
+            if let Some(newer) = beside.as_deref_mut()
+                && let WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) =
+                    &event
+            {
+                newer.note(o);
+            }
+            self.live_event(event, rv).await?;
+        }
+        Ok(())
     }
 
     fn cut(&self, e: &kube::Error, rv: Option<String>) -> End {
@@ -696,6 +747,7 @@ impl<A: WatchApi> Watch<A> {
             Ok(s) => s,
             Err(end) => return end,
         };
+        let mut delivered = true;
         if !self.sink.note(None).await || !self.sink.delivering().await {
             return End::Closed;
         }
@@ -721,9 +773,13 @@ impl<A: WatchApi> Watch<A> {
                         delivered: true,
                     };
                 }
-                Ok(Some(Err(e))) => return self.cut(&e, Some(rv)),
-                Ok(Some(Ok(event))) => {
-                    if let Err(end) = self.live_event(event, &mut rv).await {
+                Ok(Some(items)) => {
+                    self.sink.hold();
+                    let outcome = self.live_chunk(items, &mut rv, None, &mut delivered).await;
+                    if !self.sink.release().await {
+                        return End::Closed;
+                    }
+                    if let Err(end) = outcome {
                         return end;
                     }
                 }
@@ -766,14 +822,14 @@ impl<A: WatchApi> Watch<A> {
                     });
                 }
             };
+            self.sink.hold();
             for obj in &page.items {
-                if !self
-                    .sink
+                self.sink
                     .send(SourceEvent::Applied(to_resource(self.kind, obj)))
-                    .await
-                {
-                    return Err(End::Closed);
-                }
+                    .await;
+            }
+            if !self.sink.release().await {
+                return Err(End::Closed);
             }
             match page.metadata.continue_.filter(|c| !c.is_empty()) {
                 Some(token) => params = params.continue_token(&token),
@@ -789,14 +845,14 @@ impl<A: WatchApi> Watch<A> {
     }
 }
 
-async fn next(stream: &mut Option<EventStream>) -> Option<kube::Result<WatchEvent<Value>>> {
+async fn next(stream: &mut Option<Chunks>) -> Option<Vec<StreamItem>> {
     match stream {
         Some(s) => s.next().await,
         None => std::future::pending().await,
     }
 }
 
-async fn next_relist(relist: &mut Option<Relist>) -> Option<kube::Result<WatchEvent<Value>>> {
+async fn next_relist(relist: &mut Option<Relist>) -> Option<Vec<StreamItem>> {
     match relist {
         Some(r) => r.stream.next().await,
         None => std::future::pending().await,
@@ -844,14 +900,41 @@ struct Sink {
     /// Delivered since the last failure.
     delivered: bool,
     note: Option<String>,
+    /// Events held back while a chunk of a stream is applied, sent together on `release`.
+    held: Option<Vec<SourceEvent>>,
 }
 
 impl Sink {
-    async fn send(&self, event: SourceEvent) -> bool {
-        self.tx.send(Msg::Source(event)).await.is_ok()
+    /// Sends `event`, or holds it for the chunk's message. False once the receiver is gone.
+    async fn send(&mut self, event: SourceEvent) -> bool {
+        match &mut self.held {
+            Some(held) => {
+                held.push(event);
+                true
+            }
+            None => self.tx.send(Msg::Source(event)).await.is_ok(),
+        }
     }
 
-    async fn conn(&self, state: ConnState) -> bool {
+    /// Holds what is sent from now on until `release`.
+    fn hold(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// Sends what was held, in order, as one message. False once the receiver is gone.
+    async fn release(&mut self) -> bool {
+        let Some(mut held) = self.held.take() else {
+            return true;
+        };
+        let msg = match held.len() {
+            0 => return true,
+            1 => Msg::Source(held.pop().expect("one event")),
+            _ => Msg::Sources(held),
+        };
+        self.tx.send(msg).await.is_ok()
+    }
+
+    async fn conn(&mut self, state: ConnState) -> bool {
         self.send(SourceEvent::Connection(self.kind, state)).await
     }
 

@@ -14,6 +14,8 @@
 //! through the real `update` and waits for a condition on the resulting `State` (never a sleep).
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod singles;
+
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
@@ -625,7 +627,7 @@ pub fn condition(type_: &str, status: &str, reason: &str, message: &str) -> Valu
 /// Drives the real watchers into a real `State` through the real `update`, as the runtime does.
 pub struct Follower {
     pub state: State,
-    rx: mpsc::Receiver<Msg>,
+    rx: singles::Singles,
     tasks: Vec<JoinHandle<()>>,
     /// Every source event received, in order, one line each (for ordering checks and dumps).
     pub log: Vec<String>,
@@ -653,7 +655,7 @@ impl Follower {
         };
         Follower {
             state: State::new(plan, origin, chrono::Utc::now()),
-            rx,
+            rx: singles::Singles::new(rx),
             tasks,
             log: Vec::new(),
             effects: Vec::new(),
@@ -699,7 +701,7 @@ impl Follower {
             tokio::time::timeout(WAIT, executor.settled())
                 .await
                 .unwrap_or_else(|_| panic!("effects still in flight after {WAIT:?}"));
-            while let Ok(msg) = self.rx.try_recv() {
+            while let Some(msg) = self.rx.try_recv() {
                 match msg {
                     Msg::Op(result) => {
                         outcomes.push(result.clone());
@@ -735,7 +737,7 @@ impl Follower {
 
     /// Applies what has already arrived, without waiting.
     pub fn drain(&mut self) {
-        while let Ok(msg) = self.rx.try_recv() {
+        while let Some(msg) = self.rx.try_recv() {
             self.apply(msg);
         }
     }
