@@ -146,6 +146,9 @@ pub async fn typed_list(cluster: &TestCluster, namespace: &str, n: usize) -> Dur
 
 pub struct Load {
     pub first_cards: Duration,
+    /// CPU time (user + system, all threads) the bench process spent meanwhile: the cockpit's
+    /// share of the machine, which the local API server competes for.
+    pub cpu: Duration,
     pub full: Duration,
     pub frames: usize,
     pub longest_frame: Duration,
@@ -161,6 +164,7 @@ pub async fn cockpit(
     tuning: &WatchTuning,
 ) -> Load {
     let started = Instant::now();
+    let cpu_started = process_cpu_time();
     let conn = Connection {
         client: fresh_client(cluster).await,
         context: cluster.context.clone(),
@@ -235,9 +239,22 @@ pub async fn cockpit(
     }
     Load {
         first_cards: first_cards.unwrap_or(full),
+        cpu: process_cpu_time().saturating_sub(cpu_started),
         full,
         frames,
         longest_frame,
         state,
     }
+}
+
+/// User + system CPU time of this process so far.
+pub fn process_cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
