@@ -31,6 +31,8 @@ fn arg(name: &str, default: u64) -> u64 {
 }
 
 fn main() {
+    // The allocator tuned as the binary tunes it, before any thread starts.
+    swarm_cockpit::heap_trim::one_arena();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -22,6 +22,8 @@ use swarm_cockpit::ui::Theme;
 const LANES: [&str; 5] = ["A", "B", "C", "D", "E"];
 
 fn main() {
+    // The allocator tuned as the binary tunes it, before any thread starts.
+    swarm_cockpit::heap_trim::one_arena();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
