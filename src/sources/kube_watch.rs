@@ -10,6 +10,10 @@
 //! snapshot never overwrites a newer state the resumed stream already delivered. A stream silent for
 //! longer than its bookmark interval is stalled: it is dropped and reopened. A 410 Gone relists
 //! with the board kept (the resync markers remove only what the new list lacks).
+//!
+//! Streams are read in chunks (whatever has arrived, up to [`CHUNK`] events), and what a chunk
+//! produces goes to the UI loop as one message, in order: a 10,000-object list is a few dozen
+//! wake-ups of the UI loop, not 10,000.
 use super::kube::to_resource;
 use super::lean::Lean;
 use crate::app::msg::{ConnState, Msg, SourceEvent, WatchNote};
@@ -747,6 +751,7 @@ impl<A: WatchApi> Watch<A> {
             Ok(s) => s,
             Err(end) => return end,
         };
+        // Counted as delivering from the start here (no end-of-list bookmark to wait for).
         let mut delivered = true;
         if !self.sink.note(None).await || !self.sink.delivering().await {
             return End::Closed;
