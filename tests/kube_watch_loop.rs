@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use swarm_cockpit::app::msg::WatchNote;
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
+use swarm_cockpit::domain::run_doc::WireRun;
 use swarm_cockpit::domain::{ObjectKey, Phase, Plan, ResourceKind};
 use swarm_cockpit::sources::kube_watch::{EventStream, WatchApi, WatchTuning, run};
+use swarm_cockpit::sources::wire::{Object, map_event};
 use tokio::sync::mpsc;
 
 #[path = "support/singles.rs"]
@@ -91,12 +93,21 @@ impl WatchApi for Fake {
         })
     }
 
-    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>> {
+    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Object>>> {
         self.calls.lock().expect("calls").push("list".into());
         let page = self.lists.lock().expect("lists").pop_front();
         Box::pin(async move {
             match page {
-                Some(page) => Ok(serde_json::from_value(page).expect("a list page")),
+                Some(page) => {
+                    // Decoded off the wire, as the real API's pages are.
+                    let page: ObjectList<WireRun> =
+                        serde_json::from_value(page).expect("a list page");
+                    Ok(ObjectList {
+                        types: page.types,
+                        metadata: page.metadata,
+                        items: page.items.into_iter().map(Object::from).collect(),
+                    })
+                }
                 None => Err(status(500, "no more pages scripted")),
             }
         })
@@ -119,9 +130,9 @@ fn stream_of(steps: Vec<Step>) -> EventStream {
                     return Some((Err(err), steps));
                 }
                 Step::Event(v) => {
-                    let event: WatchEvent<Value> =
+                    let event: WatchEvent<WireRun> =
                         serde_json::from_value(v).expect("a watch event");
-                    return Some((Ok(event), steps));
+                    return Some((Ok(map_event(event, Object::from)), steps));
                 }
             }
         }

@@ -1,12 +1,15 @@
 //! The AgentRun view-model: only what the cockpit shows or reasons about, already made safe to
 //! display. Built leniently from the object's JSON (see [`super::fields`]).
-use super::fields::{Meta, Reader};
+use super::fields::Reader;
 use super::labels;
+use super::lenient::{Field, Obj};
 use super::phase::Phase;
 use super::resource::ObjectKey;
+use super::run_doc::RunDoc;
 use super::sanitize;
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Longest message kept per condition/status: enough to read, bounded so a 128 KiB message does
@@ -106,99 +109,133 @@ impl Run {
     /// Reads an AgentRun object (as served by the API server) into the view-model. Never fails:
     /// unreadable fields become [`Run::problems`].
     pub fn from_json(obj: &Value) -> Run {
+        // The tree is read through the same slots as the wire, so both share every rule. Reading
+        // slots from a JSON tree cannot fail: every kind of value has a slot.
+        let doc = Obj::<RunDoc>::deserialize(obj).unwrap_or_default();
+        Run::from_doc(doc.fields)
+    }
+
+    /// The view-model from an AgentRun's slots (decoded off the wire, or from a JSON tree).
+    /// Problems are reported in a fixed order, whatever the order of the object's keys.
+    pub fn from_doc(doc: RunDoc) -> Run {
         let mut r = Reader::default();
-        let meta = Meta::read(&mut r, obj);
-        let conditions = read_conditions(&mut r, obj);
+        let (meta, spec, status) = (doc.metadata.fields, doc.spec.fields, doc.status.fields);
+        let namespace = r.text("metadata.namespace", meta.namespace);
+        let name = r.text("metadata.name", meta.name);
+        let uid = r.text("metadata.uid", meta.uid);
+        let resource_version = r.text("metadata.resourceVersion", meta.resource_version);
+        let created = r.time_at("metadata.creationTimestamp", meta.created);
+        let labels_ = r.pairs_at("metadata.labels", meta.labels);
+        let annotations = r.pairs_at("metadata.annotations", meta.annotations);
+        let conditions = read_conditions(&mut r, status.conditions.as_ref());
         let parameters: Parameters = r
-            .string_map(obj, "spec.parameters")
+            .pairs_at("spec.parameters", spec.parameters)
+            .0
             .into_iter()
             .map(|(k, v)| (sanitize::one_line(&k), sanitize::one_line(&v)))
             .collect();
-        let raw_phase = r.string(obj, "status.phase");
-        let is_template = meta
-            .annotations
+        let raw_phase = r.text("status.phase", status.phase);
+        let is_template = annotations
             .get(labels::TEMPLATE)
             .is_some_and(|v| v == "true");
         let phase = derive_phase(raw_phase.as_deref(), &conditions);
         let work_item = r
-            .string(obj, "spec.implementationSpecRef.name")
-            .or_else(|| meta.labels.get(labels::WORK_ITEM).cloned())
+            .text(
+                "spec.implementationSpecRef.name",
+                spec.implementation_spec_ref.fields.name,
+            )
+            .or_else(|| labels_.get(labels::WORK_ITEM).cloned())
             .map(CompactString::from);
-        let runtime_ref = r.at(obj, "status.runtimeRef").map(|_| {
+        let runtime_ref = status.runtime_ref.is_present().then(|| {
+            let found = status.runtime_ref.fields;
             Box::new(RuntimeRef {
-                type_: r.string(obj, "status.runtimeRef.type"),
-                name: r.string(obj, "status.runtimeRef.name"),
-                namespace: r.string(obj, "status.runtimeRef.namespace"),
+                type_: r.text("status.runtimeRef.type", found.type_),
+                name: r.text("status.runtimeRef.name", found.name),
+                namespace: r.text("status.runtimeRef.namespace", found.namespace),
             })
         });
         let artifact_urls = r
-            .array(obj, "status.artifacts")
-            .iter()
-            .filter_map(|a| a.get("url").and_then(Value::as_str))
-            .map(sanitize::one_line)
+            .list_at("status.artifacts", status.artifacts)
+            .into_iter()
+            .filter_map(|a| match a.fields.url {
+                Field::Is(url) => Some(sanitize::one_line(&url)),
+                Field::Absent | Field::Not(_) => None,
+            })
             .collect();
         let repository = r
-            .string(obj, "status.vcs.repository")
+            .text("status.vcs.repository", status.vcs.fields.repository)
             .map(|s| sanitize::one_line(&s))
             .or_else(|| parameters.get("repository").map(str::to_owned))
             .map(CompactString::from);
         let vcs_head_branch = r
-            .string(obj, "status.vcs.headBranch")
+            .text("status.vcs.headBranch", status.vcs.fields.head_branch)
             .map(|s| CompactString::from(sanitize::one_line(&s)));
         let requested_head = parameters.get("head").map(CompactString::from);
         let head_branch = vcs_head_branch.clone().or_else(|| requested_head.clone());
-        let steps = super::control::steps::read_steps(&mut r, obj);
-        let runner = super::control::steps::read_runner(&mut r, obj).map(Box::new);
+        let steps =
+            super::control::steps::read_steps(&mut r, status.workflow.fields.steps.as_ref());
+        let runner =
+            super::control::steps::read_runner(&mut r, status.runner.as_ref()).map(Box::new);
         let finalizers = r
-            .string_list(obj, "metadata.finalizers")
+            .strings_at("metadata.finalizers", meta.finalizers)
             .iter()
             .map(|f| short(f))
             .collect();
-        let retained = meta
-            .annotations
+        let retained = annotations
             .get(super::control::retention::RETAIN)
             .is_some_and(|v| v.trim() == "true");
-        let launched_from = meta
-            .annotations
+        let launched_from = annotations
             .get(super::wave::CONTENT_HASH)
             .and_then(|h| hash_fingerprint(h));
-        let cancelled_by = meta
-            .annotations
+        let cancelled_by = annotations
             .get(super::wave::CANCELLED_BY)
             .map(|v| CompactString::from(short(v)));
         Run {
-            key: ObjectKey::new(meta.namespace, meta.name),
-            uid: meta.uid.map(CompactString::from),
-            resource_version: meta.resource_version.map(CompactString::from),
-            created: meta.created,
-            lane: meta.labels.get(labels::LANE).map(|s| s.trim().into()),
-            wave: meta.labels.get(labels::WAVE).map(CompactString::from),
+            key: ObjectKey::new(namespace.unwrap_or_default(), name.unwrap_or_default()),
+            uid: uid.map(CompactString::from),
+            resource_version: resource_version.map(CompactString::from),
+            created,
+            lane: labels_.get(labels::LANE).map(|s| s.trim().into()),
+            wave: labels_.get(labels::WAVE).map(CompactString::from),
             work_item,
             inline_summary: r
-                .string(obj, "spec.implementation.inline.summary")
+                .text(
+                    "spec.implementation.inline.summary",
+                    spec.implementation.fields.inline.fields.summary,
+                )
                 .map(|s| short(&s)),
-            agent: r.string(obj, "spec.agentRef.name").map(CompactString::from),
-            runtime_type: r.string(obj, "spec.runtime.type").map(CompactString::from),
+            agent: r
+                .text("spec.agentRef.name", spec.agent_ref.fields.name)
+                .map(CompactString::from),
+            runtime_type: r
+                .text("spec.runtime.type", spec.runtime.fields.type_)
+                .map(CompactString::from),
             phase,
-            reason: r.string(obj, "status.reason").map(|s| short(&s)),
-            message: r.string(obj, "status.message").map(|s| long(&s)),
-            started_at: r.time(obj, "status.startedAt"),
-            finished_at: r.time(obj, "status.finishedAt"),
-            updated_at: r.time(obj, "status.updatedAt"),
+            reason: r.text("status.reason", status.reason).map(|s| short(&s)),
+            message: r.text("status.message", status.message).map(|s| long(&s)),
+            started_at: r.time_at("status.startedAt", status.started_at),
+            finished_at: r.time_at("status.finishedAt", status.finished_at),
+            updated_at: r.time_at("status.updatedAt", status.updated_at),
             conditions,
             parameters,
             repository,
             head_branch,
             runtime_ref,
-            required_keys: r.string_list(obj, "status.contract.requiredKeys"),
-            missing_keys: r.string_list(obj, "status.contract.missingKeys"),
+            required_keys: r.strings_at(
+                "status.contract.requiredKeys",
+                status.contract.fields.required_keys,
+            ),
+            missing_keys: r.strings_at(
+                "status.contract.missingKeys",
+                status.contract.fields.missing_keys,
+            ),
             artifact_urls,
             is_template,
-            deletion_requested: r.time(obj, "metadata.deletionTimestamp"),
+            deletion_requested: r.time_at("metadata.deletionTimestamp", meta.deletion),
             finalizers,
-            ttl_after_finished: r.int(obj, "spec.ttlSecondsAfterFinished"),
+            ttl_after_finished: r.int_at("spec.ttlSecondsAfterFinished", spec.ttl_after_finished),
             idempotency_key: r
-                .string(obj, "spec.idempotencyKey")
+                .text("spec.idempotencyKey", spec.idempotency_key)
                 .map(|k| short(&k).into()),
             retained,
             cancelled_by,
@@ -322,7 +359,7 @@ impl<'a> IntoIterator for &'a Parameters {
     }
 }
 
-fn derive_phase(raw: Option<&str>, conditions: &[Condition]) -> Phase {
+pub(crate) fn derive_phase(raw: Option<&str>, conditions: &[Condition]) -> Phase {
     let phase = Phase::parse(raw);
     let blocked = conditions
         .iter()
@@ -334,8 +371,9 @@ fn derive_phase(raw: Option<&str>, conditions: &[Condition]) -> Phase {
     }
 }
 
-fn read_conditions(r: &mut Reader, obj: &Value) -> Vec<Condition> {
-    let items = r.array(obj, "status.conditions").to_vec();
+/// `status.conditions`, as found there (`None`: absent).
+fn read_conditions(r: &mut Reader, found: Option<&Value>) -> Vec<Condition> {
+    let items = r.items(found, "status.conditions");
     items
         .iter()
         .enumerate()
@@ -363,11 +401,11 @@ fn read_conditions(r: &mut Reader, obj: &Value) -> Vec<Condition> {
         .collect()
 }
 
-fn short(s: &str) -> String {
+pub(crate) fn short(s: &str) -> String {
     sanitize::one_line(&sanitize::truncate_chars(s, 120))
 }
 
-fn long(s: &str) -> String {
+pub(crate) fn long(s: &str) -> String {
     sanitize::display(&sanitize::truncate_chars(s, MAX_MESSAGE_CHARS))
 }
 

@@ -129,6 +129,7 @@ pub fn spawn_watchers_with(
             let api = KubeApi {
                 api: api(&conn.client, conn.namespace.as_deref(), *kind),
                 client: conn.client.clone(),
+                kind: *kind,
             };
             tokio::spawn(super::kube_watch::run(
                 api,
@@ -166,23 +167,22 @@ pub async fn list_all(target: &Target) -> color_eyre::Result<Listing> {
         let url = api(&conn.client, conn.namespace.as_deref(), kind)
             .resource_url()
             .to_owned();
-        let list =
-            match super::kube_watch::list_json(&conn.client, &url, &ListParams::default()).await {
-                Ok(list) => list,
-                Err(kube::Error::Api(s)) if s.code == 404 => {
-                    out.missing.push(kind);
-                    continue;
-                }
-                Err(e) => {
-                    return Err(color_eyre::eyre::eyre!(
-                        "cannot list {}: {}",
-                        kind.crd_name(),
-                        crate::domain::sanitize::one_line(&e.to_string())
-                    ));
-                }
-            };
-        for obj in &list.items {
-            match to_resource(kind, obj) {
+        let list = match super::wire::list(&conn.client, &url, &ListParams::default(), kind).await {
+            Ok(list) => list,
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                out.missing.push(kind);
+                continue;
+            }
+            Err(e) => {
+                return Err(color_eyre::eyre::eyre!(
+                    "cannot list {}: {}",
+                    kind.crd_name(),
+                    crate::domain::sanitize::one_line(&e.to_string())
+                ));
+            }
+        };
+        for obj in list.items {
+            match obj.0 {
                 Resource::Run(r) => out.runs.push(*r),
                 Resource::WorkItem(w) => out.items.push(*w),
             }
@@ -194,12 +194,4 @@ pub async fn list_all(target: &Target) -> color_eyre::Result<Listing> {
 /// How to install a missing CRD, for the headless commands' messages.
 pub fn missing_crd_message(kind: ResourceKind) -> String {
     super::kube_watch::crd_missing(kind)
-}
-
-/// Converts one served object (as JSON) into its view-model.
-pub fn to_resource(kind: ResourceKind, obj: &serde_json::Value) -> Resource {
-    match kind {
-        ResourceKind::AgentRun => Resource::Run(Box::new(Run::from_json(obj))),
-        ResourceKind::ImplementationSpec => Resource::WorkItem(Box::new(WorkItem::from_json(obj))),
-    }
 }

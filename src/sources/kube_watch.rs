@@ -14,16 +14,14 @@
 //! Streams are read in chunks (whatever has arrived, up to [`CHUNK`] events), and what a chunk
 //! produces goes to the UI loop as one message, in order: a 10,000-object list is a few dozen
 //! wake-ups of the UI loop, not 10,000.
-use super::kube::to_resource;
-use super::lean::Lean;
+pub use super::wire::EventStream;
+use super::wire::Object;
 use crate::app::msg::{ConnState, Msg, SourceEvent, WatchNote};
 use crate::domain::{ObjectKey, ResourceKind};
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use futures::stream::BoxStream;
 use kube::api::{Api, DynamicObject, ListParams, ObjectList, WatchEvent, WatchParams};
 use kube::core::Status as ErrorResponse;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -73,11 +71,6 @@ impl WatchTuning {
     }
 }
 
-/// Objects are decoded straight into JSON values, the form the view-models are read from: no
-/// typed object in between (kube's `DynamicObject` buffers spec and status through serde's
-/// `flatten` and would have to be turned back into JSON), and nothing of it is kept afterwards.
-pub type EventStream = BoxStream<'static, kube::Result<WatchEvent<Value>>>;
-
 /// What the loop needs from the API server (a seam, so the loop is tested against scripts).
 pub trait WatchApi: Send + Sync + 'static {
     fn watch(
@@ -85,7 +78,7 @@ pub trait WatchApi: Send + Sync + 'static {
         params: WatchParams,
         rv: String,
     ) -> BoxFuture<'static, kube::Result<EventStream>>;
-    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>>;
+    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Object>>>;
     /// Why the server might be silent (its storage), for the status line only: never a reason
     /// to call a watch connected.
     fn diagnose(&self) -> BoxFuture<'static, Option<String>>;
@@ -95,6 +88,7 @@ pub trait WatchApi: Send + Sync + 'static {
 pub struct KubeApi {
     pub api: Api<DynamicObject>,
     pub client: kube::Client,
+    pub kind: ResourceKind,
 }
 
 impl WatchApi for KubeApi {
@@ -103,19 +97,22 @@ impl WatchApi for KubeApi {
         params: WatchParams,
         rv: String,
     ) -> BoxFuture<'static, kube::Result<EventStream>> {
-        let client = self.client.clone();
+        let (client, kind) = (self.client.clone(), self.kind);
         let request = kube::core::Request::new(self.api.resource_url()).watch(&params, &rv);
         Box::pin(async move {
             let mut request = request.map_err(kube::Error::BuildRequest)?;
             request.extensions_mut().insert("watch");
-            let events = client.request_events::<Lean>(request).await?;
-            Ok(events.map(|event| event.map(unlean)).boxed())
+            super::wire::watch(&client, request, kind).await
         })
     }
 
-    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Value>>> {
-        let (client, url) = (self.client.clone(), self.api.resource_url().to_owned());
-        Box::pin(async move { list_json(&client, &url, &params).await })
+    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Object>>> {
+        let (client, url, kind) = (
+            self.client.clone(),
+            self.api.resource_url().to_owned(),
+            self.kind,
+        );
+        Box::pin(async move { super::wire::list(&client, &url, &params, kind).await })
     }
 
     fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
@@ -133,35 +130,6 @@ impl WatchApi for KubeApi {
                 Err(_) => Some("the API server is not answering".into()),
             }
         })
-    }
-}
-
-/// One list request (a page with `params.limit`) at `url`, its objects as JSON.
-pub async fn list_json(
-    client: &kube::Client,
-    url: &str,
-    params: &ListParams,
-) -> kube::Result<ObjectList<Value>> {
-    let mut request = kube::core::Request::new(url)
-        .list(params)
-        .map_err(kube::Error::BuildRequest)?;
-    request.extensions_mut().insert("list");
-    let page = client.request::<ObjectList<Lean>>(request).await?;
-    Ok(ObjectList {
-        types: page.types,
-        metadata: page.metadata,
-        items: page.items.into_iter().map(|o| o.0).collect(),
-    })
-}
-
-/// A watch event of a [`Lean`] object as the loop reads it.
-fn unlean(event: WatchEvent<Lean>) -> WatchEvent<Value> {
-    match event {
-        WatchEvent::Added(o) => WatchEvent::Added(o.0),
-        WatchEvent::Modified(o) => WatchEvent::Modified(o.0),
-        WatchEvent::Deleted(o) => WatchEvent::Deleted(o.0),
-        WatchEvent::Bookmark(b) => WatchEvent::Bookmark(b),
-        WatchEvent::Error(e) => WatchEvent::Error(e),
     }
 }
 
@@ -334,7 +302,7 @@ struct Watch<A> {
 }
 
 /// One item of a watch stream.
-type StreamItem = kube::Result<WatchEvent<Value>>;
+type StreamItem = kube::Result<WatchEvent<Object>>;
 
 /// A watch stream read in chunks: whatever has arrived (up to [`CHUNK`] events) at once, so the
 /// UI loop gets one message per chunk instead of one per object.
@@ -356,18 +324,18 @@ struct Relist {
 struct Newer(HashMap<ObjectKey, u64>);
 
 impl Newer {
-    fn note(&mut self, obj: &Value) {
+    fn note(&mut self, obj: &Object) {
         if let Some(rv) = object_rv(obj) {
-            self.0.insert(key_of(obj), rv);
+            self.0.insert(obj.key().clone(), rv);
         }
     }
 
     /// True when the snapshot's `obj` is older than what was already delivered.
-    fn supersedes(&self, obj: &Value) -> bool {
+    fn supersedes(&self, obj: &Object) -> bool {
         if self.0.is_empty() {
             return false;
         }
-        match (self.0.get(&key_of(obj)), object_rv(obj)) {
+        match (self.0.get(obj.key()), object_rv(obj)) {
             (Some(newer), Some(rv)) => *newer > rv,
             _ => false,
         }
@@ -376,23 +344,8 @@ impl Newer {
 
 /// resourceVersions are opaque to clients in general; every API server backed by etcd uses etcd's
 /// revision, so when both parse as integers they are ordered. Otherwise nothing is filtered.
-fn object_rv(obj: &Value) -> Option<u64> {
-    resource_version(obj)?.parse().ok()
-}
-
-fn resource_version(obj: &Value) -> Option<&str> {
-    obj.get("metadata")?.get("resourceVersion")?.as_str()
-}
-
-fn key_of(obj: &Value) -> ObjectKey {
-    let meta = |field: &str| {
-        obj.get("metadata")
-            .and_then(|m| m.get(field))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    ObjectKey::new(meta("namespace"), meta("name"))
+fn object_rv(obj: &Object) -> Option<u64> {
+    obj.resource_version()?.parse().ok()
 }
 
 const INITIAL_EVENTS_END: &str = "k8s.io/initial-events-end";
@@ -627,27 +580,24 @@ impl<A: WatchApi> Watch<A> {
     }
 
     /// One event of a live stream: applied, and proof the stream delivers.
-    async fn live_event(&mut self, event: WatchEvent<Value>, rv: &mut String) -> Result<(), End> {
+    async fn live_event(&mut self, event: WatchEvent<Object>, rv: &mut String) -> Result<(), End> {
         // Connected first, so the status line says so when the change is drawn.
         if !matches!(event, WatchEvent::Error(_)) && !self.sink.delivering().await {
             return Err(End::Closed);
         }
         let ok = match event {
             WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
-                if let Some(v) = resource_version(&obj) {
+                if let Some(v) = obj.resource_version() {
                     v.clone_into(rv);
                 }
-                self.sink
-                    .send(SourceEvent::Applied(to_resource(self.kind, &obj)))
-                    .await
+                self.sink.send(SourceEvent::Applied(obj.0)).await
             }
             WatchEvent::Deleted(obj) => {
-                if let Some(v) = resource_version(&obj) {
+                if let Some(v) = obj.resource_version() {
                     v.clone_into(rv);
                 }
-                self.sink
-                    .send(SourceEvent::Deleted(self.kind, key_of(&obj)))
-                    .await
+                let key = obj.key().clone();
+                self.sink.send(SourceEvent::Deleted(self.kind, key)).await
             }
             WatchEvent::Bookmark(bm) => {
                 *rv = bm.metadata.resource_version;
@@ -674,7 +624,7 @@ impl<A: WatchApi> Watch<A> {
     /// One event of a relist's snapshot; `Some(rv)` once it is complete.
     async fn relist_event(
         &mut self,
-        event: WatchEvent<Value>,
+        event: WatchEvent<Object>,
         relist: &mut Relist,
         newer: &Newer,
     ) -> Result<Option<String>, End> {
@@ -698,9 +648,9 @@ impl<A: WatchApi> Watch<A> {
                 }
                 let event = if newer.supersedes(&obj) {
                     // Keep the newer state; the object still exists.
-                    SourceEvent::Seen(self.kind, key_of(&obj))
+                    SourceEvent::Seen(self.kind, obj.key().clone())
                 } else {
-                    SourceEvent::Applied(to_resource(self.kind, &obj))
+                    SourceEvent::Applied(obj.0)
                 };
                 if !self.sink.send(event).await {
                     return Err(End::Closed);
@@ -828,10 +778,8 @@ impl<A: WatchApi> Watch<A> {
                 }
             };
             self.sink.hold();
-            for obj in &page.items {
-                self.sink
-                    .send(SourceEvent::Applied(to_resource(self.kind, obj)))
-                    .await;
+            for obj in page.items {
+                self.sink.send(SourceEvent::Applied(obj.0)).await;
             }
             if !self.sink.release().await {
                 return Err(End::Closed);

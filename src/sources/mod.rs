@@ -20,6 +20,7 @@ pub mod pr_audit;
 pub mod pr_files;
 pub mod signing;
 pub mod swarm_watch;
+pub mod wire;
 
 /// Sends what a background task should look at, when it may have changed: `last` holds the
 /// fingerprint of what was sent, so an unchanged state costs no allocation, and an equal value is

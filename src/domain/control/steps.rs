@@ -124,8 +124,9 @@ pub fn worth_showing(step: &WorkflowStep) -> bool {
         || step.looping.is_some()
 }
 
-pub fn read_steps(r: &mut Reader, obj: &Value) -> Vec<WorkflowStep> {
-    let items = r.array(obj, "status.workflow.steps").to_vec();
+/// `status.workflow.steps`, as found there (`None`: absent).
+pub fn read_steps(r: &mut Reader, found: Option<&Value>) -> Vec<WorkflowStep> {
+    let items = r.items(found, "status.workflow.steps");
     let mut out = Vec::with_capacity(items.len());
     for (i, s) in items.iter().enumerate() {
         let mut sub = Reader::default();
@@ -189,8 +190,9 @@ impl RunnerReport {
     }
 }
 
-pub fn read_runner(r: &mut Reader, obj: &Value) -> Option<RunnerReport> {
-    let runner = r.at(obj, "status.runner")?;
+/// `status.runner`, as found there (`None`: absent).
+pub fn read_runner(r: &mut Reader, found: Option<&Value>) -> Option<RunnerReport> {
+    let runner = found.filter(|v| !v.is_null())?;
     if !runner.is_object() {
         r.problems.push(format!(
             "status.runner: expected an object, got {}",
@@ -239,6 +241,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn steps_of(obj: &Value) -> Option<&Value> {
+        Reader::default().at(obj, "status.workflow.steps")
+    }
+
+    fn runner_of(obj: &Value) -> Option<&Value> {
+        Reader::default().at(obj, "status.runner")
+    }
+
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
             .expect("test fixture")
@@ -255,7 +265,7 @@ mod tests {
             {"name": "verify"}
         ]}}});
         let mut r = Reader::default();
-        let steps = read_steps(&mut r, &obj);
+        let steps = read_steps(&mut r, steps_of(&obj));
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(steps.len(), 3);
         let now = t("2026-03-01T10:00:05Z");
@@ -279,7 +289,7 @@ mod tests {
     fn current_step_falls_back_to_the_last_that_ran() {
         let obj = json!({"status": {"workflow": {"steps": [
             {"name": "a", "phase": "Succeeded"}, {"name": "b", "phase": "Failed", "attempt": 3}, {"name": "c"}]}}});
-        let steps = read_steps(&mut Reader::default(), &obj);
+        let steps = read_steps(&mut Reader::default(), steps_of(&obj));
         assert_eq!(current(&steps).map(|s| s.name.as_str()), Some("b"));
         assert_eq!(current(&[]), None);
     }
@@ -288,7 +298,7 @@ mod tests {
     fn bad_step_fields_are_problems_by_path_and_the_step_is_kept() {
         let obj = json!({"status": {"workflow": {"steps": [{"phase": "Running", "attempt": "two", "startedAt": "soon"}]}}});
         let mut r = Reader::default();
-        let steps = read_steps(&mut r, &obj);
+        let steps = read_steps(&mut r, steps_of(&obj));
         assert_eq!(steps[0].name, "step 1");
         assert_eq!(steps[0].phase, StepPhase::Running);
         assert_eq!(
@@ -305,7 +315,7 @@ mod tests {
         let obj = json!({"status": {"runner": {"exitCode": 137, "signal": "SIGKILL", "model": "gpt-5",
             "error": "oom\u{1b}[2J", "artifacts": {"logPath": "s3://logs/r1"}}}});
         let mut r = Reader::default();
-        let rep = read_runner(&mut r, &obj).expect("test fixture");
+        let rep = read_runner(&mut r, runner_of(&obj)).expect("test fixture");
         assert_eq!(rep.exit_code.as_deref(), Some("137"));
         assert_eq!(rep.log_path.as_deref(), Some("s3://logs/r1"));
         assert_eq!(
@@ -314,7 +324,7 @@ mod tests {
         );
         let mut r = Reader::default();
         assert_eq!(
-            read_runner(&mut r, &json!({"status": {"runner": "x"}})),
+            read_runner(&mut r, runner_of(&json!({"status": {"runner": "x"}}))),
             None
         );
         assert_eq!(
