@@ -3,6 +3,7 @@
 //! never take the board down.
 use super::lenient::{Field, Kind, StrMap};
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -121,7 +122,7 @@ impl Reader {
     // messages as the paths of a JSON tree above.
 
     /// A string slot.
-    pub fn text(&mut self, path: &str, field: Field<String>) -> Option<String> {
+    pub fn text<T>(&mut self, path: &str, field: Field<T>) -> Option<T> {
         match field {
             Field::Absent => None,
             Field::Is(s) => Some(s),
@@ -133,9 +134,9 @@ impl Reader {
     }
 
     /// A time slot (RFC 3339).
-    pub fn time_at(&mut self, path: &str, field: Field<String>) -> Option<DateTime<Utc>> {
+    pub fn time_at<T: AsRef<str>>(&mut self, path: &str, field: Field<T>) -> Option<DateTime<Utc>> {
         let raw = self.text(path, field)?;
-        self.parse_time(path, &raw)
+        self.parse_time(path, raw.as_ref())
     }
 
     /// A whole-number slot.
@@ -230,10 +231,10 @@ pub fn kind_of(v: &Value) -> Option<Kind> {
 /// String pairs in key order (labels, annotations): looked up by binary search. A B-tree node
 /// costs hundreds of bytes however few entries it holds.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Pairs(pub Vec<(String, String)>);
+pub struct Pairs(pub Vec<(CompactString, CompactString)>);
 
 impl Pairs {
-    pub fn get(&self, key: &str) -> Option<&String> {
+    pub fn get(&self, key: &str) -> Option<&CompactString> {
         self.0
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()

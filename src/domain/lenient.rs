@@ -7,6 +7,7 @@
 //! a JSON tree or from the wire. The shapes follow a JSON tree's rules exactly, because the tree
 //! reader is the reference they are tested against: `null` counts as absent, a repeated key's last
 //! value wins, and a path through something that is not an object leads nowhere, silently.
+use compact_str::CompactString;
 use serde::de::{
     Deserialize, DeserializeOwned, DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess,
     SeqAccess, Visitor,
@@ -71,6 +72,13 @@ impl Accept for String {
     }
 }
 
+/// Short strings (names, versions, times) are kept inline, with no allocation of their own.
+impl Accept for CompactString {
+    fn from_str(s: &str) -> Option<Self> {
+        Some(s.into())
+    }
+}
+
 /// A whole number, as a JSON tree's `as_i64` sees one: a fraction, or more than `i64::MAX`, is not.
 impl Accept for i64 {
     fn from_i64(n: i64) -> Option<Self> {
@@ -94,18 +102,18 @@ impl<T: DeserializeOwned> Accept for Vec<T> {
 /// A map whose values should be strings (labels, annotations, parameters), in key order, a
 /// repeated key's last value kept: as a JSON tree's map holds it.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct StrMap(pub Vec<(String, Field<String>)>);
+pub struct StrMap(pub Vec<(CompactString, Field<CompactString>)>);
 
 impl Accept for StrMap {
     fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Option<Self>, A::Error> {
-        let mut entries: Vec<(String, Field<String>)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value::<Field<String>>()?;
+        let mut entries: Vec<(CompactString, Field<CompactString>)> = Vec::new();
+        while let Some(key) = map.next_key::<CompactString>()? {
+            let value = map.next_value::<Field<CompactString>>()?;
             entries.push((key, value));
         }
         // Stable, so of a repeated key the last one read is the last of its run.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, Field<String>)> = Vec::with_capacity(entries.len());
+        let mut out: Vec<(CompactString, Field<CompactString>)> = Vec::with_capacity(entries.len());
         for (key, value) in entries {
             match out.last_mut() {
                 Some(last) if last.0 == key => last.1 = value,

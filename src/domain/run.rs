@@ -132,7 +132,7 @@ impl Run {
             .pairs_at("spec.parameters", spec.parameters)
             .0
             .into_iter()
-            .map(|(k, v)| (sanitize::one_line(&k), sanitize::one_line(&v)))
+            .map(|(k, v)| (sanitize::one_line_compact(k), sanitize::one_line_compact(v)))
             .collect();
         let raw_phase = r.text("status.phase", status.phase);
         let is_template = annotations
@@ -164,12 +164,11 @@ impl Run {
             .collect();
         let repository = r
             .text("status.vcs.repository", status.vcs.fields.repository)
-            .map(|s| sanitize::one_line(&s))
-            .or_else(|| parameters.get("repository").map(str::to_owned))
-            .map(CompactString::from);
+            .map(sanitize::one_line_compact)
+            .or_else(|| parameters.get("repository").map(CompactString::from));
         let vcs_head_branch = r
             .text("status.vcs.headBranch", status.vcs.fields.head_branch)
-            .map(|s| CompactString::from(sanitize::one_line(&s)));
+            .map(sanitize::one_line_compact);
         let requested_head = parameters.get("head").map(CompactString::from);
         let head_branch = vcs_head_branch.clone().or_else(|| requested_head.clone());
         let steps =
@@ -196,7 +195,7 @@ impl Run {
             resource_version: resource_version.map(CompactString::from),
             created,
             lane: labels_.get(labels::LANE).map(|s| s.trim().into()),
-            wave: labels_.get(labels::WAVE).map(CompactString::from),
+            wave: labels_.get(labels::WAVE).cloned(),
             work_item,
             inline_summary: r
                 .text(

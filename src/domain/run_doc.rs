@@ -4,10 +4,12 @@
 //! both paths share every rule.
 use super::lenient::{Field, Obj, Shape, StrMap};
 use crate::lenient_fields;
+use compact_str::CompactString;
 use serde::de::{Deserialize, Deserializer, Error};
 use serde_json::Value;
 
-type Text = Field<String>;
+/// Short strings mostly (names, versions, times): kept inline.
+type Text = Field<CompactString>;
 type Strings = Field<Vec<Field<String>>>;
 
 lenient_fields! {
@@ -87,9 +89,9 @@ lenient_fields! {
 
 lenient_fields! {
     pub struct RuntimeRefDoc {
-        "type" => type_: Text,
-        "name" => name: Text,
-        "namespace" => namespace: Text,
+        "type" => type_: Field<String>,
+        "name" => name: Field<String>,
+        "namespace" => namespace: Field<String>,
     }
 }
 

@@ -25,6 +25,22 @@ pub fn one_line(text: &str) -> String {
         .collect()
 }
 
+/// Whether [`one_line`] would leave `text` as it is (most names and branches): then the text can
+/// be kept without a copy.
+pub fn is_one_line(text: &str) -> bool {
+    text.chars()
+        .all(|c| c != '\n' && c != '\r' && escape_char(c) == c)
+}
+
+/// [`one_line`] of a compact string, kept as it is when nothing needs replacing.
+pub fn one_line_compact(text: compact_str::CompactString) -> compact_str::CompactString {
+    if is_one_line(&text) {
+        text
+    } else {
+        one_line(&text).into()
+    }
+}
+
 /// Keeps at most `max_chars` characters, marking the cut with `…`. Avoids holding 128 KiB texts
 /// in every card.
 pub fn truncate_chars(text: &str, max_chars: usize) -> String {
@@ -115,6 +131,17 @@ mod tests {
             '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{2067}', '\u{2068}', '\u{200F}',
         ] {
             assert!(needs_escape(c), "{c:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn is_one_line_says_whether_one_line_changes_the_text(
+            text in "[a-z\n\r\t\u{1b}\u{7f}\u{9b}\u{200b}\u{202e}\u{2028}é日 ]{0,8}"
+        ) {
+            proptest::prop_assert_eq!(is_one_line(&text), one_line(&text) == text);
+            let compact = one_line_compact(text.as_str().into());
+            proptest::prop_assert_eq!(compact.as_str(), one_line(&text));
         }
     }
 
