@@ -144,8 +144,7 @@ impl Run {
                 "spec.implementationSpecRef.name",
                 spec.implementation_spec_ref.fields.name,
             )
-            .or_else(|| labels_.get(labels::WORK_ITEM).cloned())
-            .map(CompactString::from);
+            .or_else(|| labels_.get(labels::WORK_ITEM).cloned());
         let runtime_ref = status.runtime_ref.is_present().then(|| {
             let found = status.runtime_ref.fields;
             Box::new(RuntimeRef {
@@ -191,8 +190,8 @@ impl Run {
             .map(|v| CompactString::from(short(v)));
         Run {
             key: ObjectKey::new(namespace.unwrap_or_default(), name.unwrap_or_default()),
-            uid: uid.map(CompactString::from),
-            resource_version: resource_version.map(CompactString::from),
+            uid,
+            resource_version,
             created,
             lane: labels_.get(labels::LANE).map(|s| s.trim().into()),
             wave: labels_.get(labels::WAVE).cloned(),
@@ -203,12 +202,8 @@ impl Run {
                     spec.implementation.fields.inline.fields.summary,
                 )
                 .map(|s| short(&s)),
-            agent: r
-                .text("spec.agentRef.name", spec.agent_ref.fields.name)
-                .map(CompactString::from),
-            runtime_type: r
-                .text("spec.runtime.type", spec.runtime.fields.type_)
-                .map(CompactString::from),
+            agent: r.text("spec.agentRef.name", spec.agent_ref.fields.name),
+            runtime_type: r.text("spec.runtime.type", spec.runtime.fields.type_),
             phase,
             reason: r.text("status.reason", status.reason).map(|s| short(&s)),
             message: r.text("status.message", status.message).map(|s| long(&s)),
