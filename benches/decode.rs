@@ -5,6 +5,9 @@
 //!
 //!     cargo bench --bench decode                   # 10,000 runs, 9 rounds
 //!     cargo bench --bench decode -- --runs 20000 --rounds 15
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use kube::api::ObjectList;
 use serde_json::{Value, json};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -53,58 +56,36 @@ fn flag(name: &str) -> Option<usize> {
 fn served_run(i: usize) -> Value {
     let lane = ["A", "B", "C", "D", "E"][i % 5];
     let name = format!("bench-{i:05}");
-    let mut obj = json!({
+    let head = format!("codex/swarm/lane-{}/bench-{i}", lane.to_lowercase());
+    let mut obj = support::agent_run(&name, Some(lane), &name, &head);
+    obj["apiVersion"] = json!("agents.proompteng.ai/v1alpha1");
+    obj["kind"] = json!("AgentRun");
+    let meta = &mut obj["metadata"];
+    meta["namespace"] = json!("bench");
+    meta["uid"] = json!(format!("6f1c2d3e-0000-4000-8000-{i:012}"));
+    meta["resourceVersion"] = json!((100_000 + i).to_string());
+    meta["generation"] = json!(1);
+    meta["creationTimestamp"] = json!("2026-12-03T10:00:00Z");
+    meta["labels"]["swarm.proompteng.ai/wave"] = json!("2");
+    meta["annotations"] =
+        json!({"swarm.proompteng.ai/work-item-hash": "v2:0123456789abcdef0123456789abcdef"});
+    meta["managedFields"] = json!([{
+        "manager": "swarm",
+        "operation": "Update",
         "apiVersion": "agents.proompteng.ai/v1alpha1",
-        "kind": "AgentRun",
-        "metadata": {
-            "name": name,
-            "namespace": "bench",
-            "uid": format!("6f1c2d3e-0000-4000-8000-{i:012}"),
-            "resourceVersion": (100_000 + i).to_string(),
-            "generation": 1,
-            "creationTimestamp": "2026-12-03T10:00:00Z",
-            "labels": {
-                "swarm.proompteng.ai/lane": lane,
-                "swarm.proompteng.ai/wave": "2",
-                "swarm.proompteng.ai/work-item": name
-            },
-            "annotations": {
-                "swarm.proompteng.ai/work-item-hash": "v2:0123456789abcdef0123456789abcdef"
-            },
-            "managedFields": [{
-                "manager": "swarm",
-                "operation": "Update",
-                "apiVersion": "agents.proompteng.ai/v1alpha1",
-                "time": "2026-12-03T10:00:00Z",
-                "fieldsType": "FieldsV1",
-                "fieldsV1": {"f:metadata": {"f:labels": {".": {},
-                    "f:swarm.proompteng.ai/lane": {}, "f:swarm.proompteng.ai/work-item": {}}},
-                    "f:spec": {".": {}, "f:agentRef": {".": {}, "f:name": {}},
-                    "f:parameters": {".": {}, "f:base": {}, "f:head": {}}}}
-            }]
-        },
-        "spec": {
-            "agentRef": {"name": "codex-agent"},
-            "implementationSpecRef": {"name": name},
-            "runtime": {"type": "workflow"},
-            "parameters": {
-                "repository": "proompteng/lab",
-                "base": "main",
-                "head": format!("codex/swarm/lane-{}/bench-{i}", lane.to_lowercase()),
-                "stage": "implementation"
-            },
-            "workflow": {"steps": [{"name": "implement", "timeoutSeconds": 7200}]}
-        }
-    });
+        "time": "2026-12-03T10:00:00Z",
+        "fieldsType": "FieldsV1",
+        "fieldsV1": {"f:metadata": {"f:labels": {".": {},
+            "f:swarm.proompteng.ai/lane": {}, "f:swarm.proompteng.ai/work-item": {}}},
+            "f:spec": {".": {}, "f:agentRef": {".": {}, "f:name": {}},
+            "f:parameters": {".": {}, "f:base": {}, "f:head": {}}}}
+    }]);
     if i.is_multiple_of(3) {
         obj["status"] = json!({
             "phase": "Running",
             "startedAt": "2026-12-03T10:01:00Z",
-            "conditions": [{"type": "Ready", "status": "True", "reason": "Running",
-                            "message": "the job is running",
-                            "lastTransitionTime": "2026-12-03T10:01:00Z"}],
-            "vcs": {"repository": "proompteng/lab",
-                    "headBranch": format!("codex/swarm/lane-{}/bench-{i}", lane.to_lowercase())}
+            "conditions": [support::condition("Ready", "True", "Running", "the job is running")],
+            "vcs": {"repository": "proompteng/lab", "headBranch": head}
         });
     }
     obj

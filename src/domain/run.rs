@@ -366,7 +366,7 @@ pub(crate) fn derive_phase(raw: Option<&str>, conditions: &[Condition]) -> Phase
 }
 
 /// `status.conditions`, as found there (`None`: absent).
-fn read_conditions(r: &mut Reader, found: Option<&Value>) -> Vec<Condition> {
+pub(crate) fn read_conditions(r: &mut Reader, found: Option<&Value>) -> Vec<Condition> {
     let items = r.items(found, "status.conditions");
     items
         .iter()

@@ -437,33 +437,10 @@ mod tests {
         use compact_str::CompactString;
         use serde_json::Value;
 
+        /// Conditions are read from JSON on both paths, by the same reader.
         fn read_conditions(r: &mut Reader, obj: &Value) -> Vec<Condition> {
-            let items = r.array(obj, "status.conditions").to_vec();
-            items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| {
-                    let mut sub = Reader::default();
-                    let type_ = sub.string(c, "type");
-                    let cond = type_.map(|t| Condition {
-                        type_: short(&t),
-                        status: sub.string(c, "status").unwrap_or_else(|| "Unknown".into()),
-                        reason: sub.string(c, "reason").map(|s| short(&s)),
-                        message: sub.string(c, "message").map(|s| long(&s)),
-                        last_transition: sub.time(c, "lastTransitionTime"),
-                    });
-                    if cond.is_none() {
-                        r.problems
-                            .push(format!("status.conditions[{i}].type: missing"));
-                    }
-                    r.problems.extend(
-                        sub.problems
-                            .into_iter()
-                            .map(|p| format!("status.conditions[{i}].{p}")),
-                    );
-                    cond
-                })
-                .collect()
+            let found = r.at(obj, "status.conditions");
+            crate::domain::run::read_conditions(r, found)
         }
 
         pub fn from_json(obj: &Value) -> Run {
