@@ -104,33 +104,36 @@ impl Reader {
         out
     }
 
-    fn problem(&mut self, path: &str, expected: &str, got: &Value) {
-        match kind_of(got) {
-            Some(kind) => self.wrong(path, expected, kind),
-            None => self
-                .problems
-                .push(format!("{path}: expected {expected}, got null")),
-        }
+    /// Reports `got`, a value of the wrong kind, at `path`.
+    pub fn problem(&mut self, path: &str, expected: &str, got: &Value) {
+        self.wrong(path, expected, kind_of(got));
     }
 
-    fn wrong(&mut self, path: &str, expected: &str, got: Kind) {
+    /// Reports a value of `kind` (`None`: null) where `expected` was wanted.
+    fn wrong(&mut self, path: &str, expected: &str, kind: Option<Kind>) {
+        let got = kind.map_or("null", Kind::name);
         self.problems
-            .push(format!("{path}: expected {expected}, got {}", got.name()));
+            .push(format!("{path}: expected {expected}, got {got}"));
     }
 
     // Slots decoded off the wire (see [`super::lenient`]), read with the same rules and
     // messages as the paths of a JSON tree above.
 
-    /// A string slot.
-    pub fn text<T>(&mut self, path: &str, field: Field<T>) -> Option<T> {
+    /// A slot's value; one of another kind is reported as not `expected`.
+    fn slot<T>(&mut self, path: &str, expected: &str, field: Field<T>) -> Option<T> {
         match field {
             Field::Absent => None,
-            Field::Is(s) => Some(s),
+            Field::Is(value) => Some(value),
             Field::Not(kind) => {
-                self.wrong(path, "a string", kind);
+                self.wrong(path, expected, Some(kind));
                 None
             }
         }
+    }
+
+    /// A string slot.
+    pub fn text<T>(&mut self, path: &str, field: Field<T>) -> Option<T> {
+        self.slot(path, "a string", field)
     }
 
     /// A time slot (RFC 3339).
@@ -141,65 +144,47 @@ impl Reader {
 
     /// A whole-number slot.
     pub fn int_at(&mut self, path: &str, field: Field<i64>) -> Option<i64> {
-        match field {
-            Field::Absent => None,
-            Field::Is(n) => Some(n),
-            Field::Not(kind) => {
-                self.wrong(path, "an integer", kind);
-                None
-            }
-        }
+        self.slot(path, "an integer", field)
     }
 
     /// A list slot.
     pub fn list_at<T>(&mut self, path: &str, field: Field<Vec<T>>) -> Vec<T> {
-        match field {
-            Field::Absent => Vec::new(),
-            Field::Is(items) => items,
-            Field::Not(kind) => {
-                self.wrong(path, "a list", kind);
-                Vec::new()
-            }
-        }
+        self.slot(path, "a list", field).unwrap_or_default()
     }
 
-    /// A list-of-strings slot; an item of another kind is reported by its index.
+    /// A list-of-strings slot; an item of another kind (or null) is reported by its index.
     pub fn strings_at(&mut self, path: &str, field: Field<Vec<Field<String>>>) -> Vec<String> {
         let items = self.list_at(path, field);
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             match item {
                 Field::Is(s) => out.push(s),
-                Field::Not(kind) => self.wrong(&format!("{path}[{i}]"), "a string", kind),
-                Field::Absent => self
-                    .problems
-                    .push(format!("{path}[{i}]: expected a string, got null")),
+                Field::Not(kind) => self.wrong(&format!("{path}[{i}]"), "a string", Some(kind)),
+                Field::Absent => self.wrong(&format!("{path}[{i}]"), "a string", None),
             }
         }
         out
     }
 
-    /// A `map[string]string` slot, in key order; values of another kind are reported.
-    pub fn pairs_at(&mut self, path: &str, field: Field<StrMap>) -> Pairs {
-        let entries = match field {
-            Field::Absent => return Pairs::default(),
-            Field::Is(StrMap(entries)) => entries,
-            Field::Not(kind) => {
-                self.wrong(path, "a map of strings", kind);
-                return Pairs::default();
-            }
-        };
+    /// A `map[string]string` slot, in key order; values of another kind (or null) are reported.
+    pub fn pairs_at(
+        &mut self,
+        path: &str,
+        field: Field<StrMap>,
+    ) -> Vec<(CompactString, CompactString)> {
+        let entries = self
+            .slot(path, "a map of strings", field)
+            .unwrap_or_default()
+            .0;
         let mut out = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             match v {
                 Field::Is(s) => out.push((k, s)),
-                Field::Not(kind) => self.wrong(&format!("{path}.{k}"), "a string", kind),
-                Field::Absent => self
-                    .problems
-                    .push(format!("{path}.{k}: expected a string, got null")),
+                Field::Not(kind) => self.wrong(&format!("{path}.{k}"), "a string", Some(kind)),
+                Field::Absent => self.wrong(&format!("{path}.{k}"), "a string", None),
             }
         }
-        Pairs(out)
+        out
     }
 
     fn parse_time(&mut self, path: &str, raw: &str) -> Option<DateTime<Utc>> {
@@ -217,7 +202,7 @@ impl Reader {
 }
 
 /// The kind of a JSON value, `None` for `null`.
-pub fn kind_of(v: &Value) -> Option<Kind> {
+fn kind_of(v: &Value) -> Option<Kind> {
     Some(match v {
         Value::Null => return None,
         Value::Bool(_) => Kind::Bool,
@@ -226,20 +211,6 @@ pub fn kind_of(v: &Value) -> Option<Kind> {
         Value::Array(_) => Kind::List,
         Value::Object(_) => Kind::Object,
     })
-}
-
-/// String pairs in key order (labels, annotations): looked up by binary search. A B-tree node
-/// costs hundreds of bytes however few entries it holds.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Pairs(pub Vec<(CompactString, CompactString)>);
-
-impl Pairs {
-    pub fn get(&self, key: &str) -> Option<&CompactString> {
-        self.0
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .ok()
-            .map(|i| &self.0[i].1)
-    }
 }
 
 /// Metadata common to every object.

@@ -194,10 +194,7 @@ impl RunnerReport {
 pub fn read_runner(r: &mut Reader, found: Option<&Value>) -> Option<RunnerReport> {
     let runner = found.filter(|v| !v.is_null())?;
     if !runner.is_object() {
-        r.problems.push(format!(
-            "status.runner: expected an object, got {}",
-            kind_of(runner)
-        ));
+        r.problem("status.runner", "an object", runner);
         return None;
     }
     let text = |path: &str, max: usize| -> Option<String> {
@@ -220,16 +217,6 @@ pub fn read_runner(r: &mut Reader, found: Option<&Value>) -> Option<RunnerReport
         error: text("error", MAX_STEP_MESSAGE),
         log_path: text("artifacts.logPath", 253),
     })
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Array(_) => "a list",
-        Value::String(_) => "a string",
-        Value::Number(_) => "a number",
-        Value::Bool(_) => "a boolean",
-        _ => "something else",
-    }
 }
 
 fn line(s: &str, max: usize) -> String {
