@@ -1,5 +1,6 @@
 //! Objects as the watches and lists decode them: each straight into its view-model as it comes
-//! off the wire. An AgentRun builds no JSON tree at all ([`crate::domain::run_doc`]); a work item
+//! off the wire. An AgentRun builds no JSON tree ([`crate::domain::run_doc`]; only its conditions,
+//! workflow steps and runner report, when it has them, are read as JSON); a work item
 //! is decoded as JSON without `metadata.managedFields` ([`super::lean`]) because it keeps the rest
 //! of its spec as JSON (the approval hash covers it), and there are far fewer of them.
 use super::lean::Lean;
