@@ -64,6 +64,26 @@ pub fn label(name: &str, theme: &Theme) -> Span<'static> {
 pub fn field(out: &mut Vec<Line<'static>>, name: &str, value: impl Into<String>, theme: &Theme) {
     out.push(Line::from(vec![
         label(name, theme),
-        Span::raw(sanitize::display(&value.into())),
+        // One line: a newline in the value is shown as `⏎` (a span would drop it silently).
+        Span::raw(sanitize::one_line(&value.into())),
     ]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_keeps_its_line_breaks_visible_on_its_one_line() {
+        let mut out = Vec::new();
+        field(
+            &mut out,
+            "Message",
+            "exit 1\nbad\u{1b}[2J",
+            &Theme::default(),
+        );
+        assert_eq!(out.len(), 1);
+        let text: String = out[0].spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(text, format!("{:<14}exit 1⏎bad␛[2J", "Message"));
+    }
 }
