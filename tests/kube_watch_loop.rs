@@ -6,10 +6,10 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use kube::api::{ListParams, ObjectList, WatchEvent, WatchParams};
 use serde_json::{Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use swarm_cockpit::app::msg::WatchNote;
+use swarm_cockpit::app::msg::{Resource, WatchNote};
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::run_doc::WireRun;
 use swarm_cockpit::domain::{ObjectKey, Phase, Plan, ResourceKind};
@@ -44,7 +44,9 @@ enum Reply {
 struct Fake {
     watches: Arc<Mutex<VecDeque<Reply>>>,
     lists: Arc<Mutex<VecDeque<Value>>>,
-    /// Every request, in order: `watch rv=… initial` / `list`.
+    /// What a GET of each name answers now (absent: 404).
+    objects: Arc<Mutex<HashMap<String, Value>>>,
+    /// Every request, in order: `watch rv=… initial` / `list` / `get NAME`.
     calls: Arc<Mutex<Vec<String>>>,
 }
 
@@ -58,6 +60,15 @@ impl Fake {
 
     fn calls(&self) -> Vec<String> {
         self.calls.lock().expect("calls").clone()
+    }
+
+    /// What storage holds for `name` from now on (`None`: it was deleted).
+    fn store(&self, name: &str, obj: Option<Value>) {
+        let mut objects = self.objects.lock().expect("objects");
+        match obj {
+            Some(obj) => objects.insert(name.to_owned(), obj),
+            None => objects.remove(name),
+        };
     }
 }
 
@@ -110,6 +121,25 @@ impl WatchApi for Fake {
                 }
                 None => Err(status(500, "no more pages scripted")),
             }
+        })
+    }
+
+    fn get(&self, key: &ObjectKey) -> BoxFuture<'static, kube::Result<Option<Object>>> {
+        self.calls
+            .lock()
+            .expect("calls")
+            .push(format!("get {}", key.name));
+        let found = self
+            .objects
+            .lock()
+            .expect("objects")
+            .get(key.name.as_str())
+            .cloned();
+        Box::pin(async move {
+            Ok(found.map(|obj| {
+                let run: WireRun = serde_json::from_value(obj).expect("a run");
+                Object::from(run)
+            }))
         })
     }
 
@@ -274,7 +304,10 @@ impl Drop for Driver {
 
 fn describe(e: &SourceEvent) -> String {
     match e {
-        SourceEvent::Applied(r) => format!("Applied {}", r.key().name),
+        SourceEvent::Applied(r) => match r {
+            Resource::Run(run) => format!("Applied {} {}", run.key.name, run.phase.label()),
+            Resource::WorkItem(w) => format!("Applied {}", w.key.name),
+        },
         SourceEvent::Deleted(_, k) => format!("Deleted {}", k.name),
         SourceEvent::Seen(_, k) => format!("Seen {}", k.name),
         SourceEvent::ResyncStarted(_) => "ResyncStarted".into(),
@@ -616,4 +649,106 @@ async fn events_after_the_end_of_a_list_in_the_same_chunk_are_live_ones() {
     })
     .await;
     assert!(connected(&d));
+}
+
+/// A server warming up its watch cache after a restart answers every watch 429 for seconds, but
+/// serves GETs from storage: the runs in flight are read one by one meanwhile, and their changes
+/// reach the board before any watch is served. Finished runs are not read. The resumed watch then
+/// replays older states, which never replace the newer one on the board, and "connected" waits
+/// for the watch.
+#[tokio::test(start_paused = true)]
+async fn while_the_cache_warms_up_the_runs_in_flight_are_read_one_by_one() {
+    let warming = Reply::Status(429, "storage is (re)initializing");
+    let mut replies = vec![Reply::Stream(vec![
+        added("a", 3, "Running"),
+        added("done", 4, "Succeeded"),
+        added("c", 5, "Pending"),
+        end_of_list(6),
+        Step::Cut,
+    ])];
+    // About three seconds of 429s (a retry every quarter second).
+    replies.extend(std::iter::repeat_n(warming, 12));
+    replies.extend([
+        // The resumed watch replays what happened since rv 6, oldest first.
+        Reply::Stream(vec![
+            modified("a", 7, "Running"),
+            modified("a", 8, "Blocked"),
+            deleted("c", 9),
+            Step::Hang,
+        ]),
+        // The relist beside it.
+        Reply::Stream(vec![
+            Step::Wait(Duration::from_millis(300)),
+            added("a", 8, "Blocked"),
+            added("done", 4, "Succeeded"),
+            end_of_list(9),
+            Step::Hang,
+        ]),
+    ]);
+    let fake = Fake::new(replies);
+    fake.store("a", Some(run_obj("a", 3, "Running")));
+    fake.store("c", Some(run_obj("c", 5, "Pending")));
+    fake.store("done", Some(run_obj("done", 4, "Succeeded")));
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until(
+        "waiting for the cache, and saying the runs are read meanwhile",
+        SOON,
+        |d| {
+            matches!(d.conn(), ConnState::Reconnecting(e)
+                if e.contains("cache to warm up") && e.contains("2 runs in flight read one by one"))
+        },
+    )
+    .await;
+    // While the server serves no watch: a changes twice, c is deleted.
+    fake.store("a", Some(run_obj("a", 7, "Running")));
+    fake.store("a", Some(run_obj("a", 8, "Blocked")));
+    fake.store("c", None);
+    let changed = tokio::time::Instant::now();
+    d.until("the change read by the bridge", SOON, |d| {
+        d.phase("a") == Some(Phase::Blocked) && d.phase("c").is_none()
+    })
+    .await;
+    assert!(
+        changed.elapsed() <= Duration::from_secs(1),
+        "{:?}",
+        changed.elapsed()
+    );
+    assert!(
+        matches!(d.conn(), ConnState::Reconnecting(_)),
+        "not connected before the watch delivers: {:?}",
+        d.conn()
+    );
+    let watches_so_far = fake
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("watch"))
+        .count();
+    assert!(watches_so_far < 14, "still warming: {:?}", fake.calls());
+    d.until("connected again", SOON, connected).await;
+    d.until("reconciled", SOON, |d| {
+        d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
+    })
+    .await;
+    assert_eq!(d.names(), ["a", "done"], "{:#?}", d.log);
+    assert_eq!(d.phase("a"), Some(Phase::Blocked));
+    // Once the board showed a Blocked, nothing older replaced it.
+    let blocked = d.index("Applied a Blocked").expect("a blocked");
+    assert!(
+        !d.log[blocked..].iter().any(|l| l == "Applied a Running"),
+        "{:#?}",
+        d.log
+    );
+    let gets: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("get"))
+        .collect();
+    assert!(gets.iter().any(|g| g == "get a"), "{gets:?}");
+    assert!(
+        !gets.iter().any(|g| g == "get done"),
+        "a finished run is not read: {gets:?}"
+    );
+    // A round at most every half second, over about three seconds of warm-up.
+    assert!(gets.len() <= 2 * 8, "{gets:?}");
 }

@@ -11,6 +11,10 @@
 //! longer than its bookmark interval is stalled: it is dropped and reopened. A 410 Gone relists
 //! with the board kept (the resync markers remove only what the new list lacks).
 //!
+//! While a restarted server rebuilds its watch cache (every watch answered 429, for seconds on a
+//! big server) the runs in flight are read one by one with GETs, which storage serves: their
+//! changes reach the board during the warm-up (see [`BRIDGE_MAX`]). That is never "connected".
+//!
 //! Streams are read in chunks (whatever has arrived, up to [`CHUNK`] events), and what a chunk
 //! produces goes to the UI loop as one message, in order: a 10,000-object list is a few dozen
 //! wake-ups of the UI loop, not 10,000.
@@ -79,6 +83,8 @@ pub trait WatchApi: Send + Sync + 'static {
         rv: String,
     ) -> BoxFuture<'static, kube::Result<EventStream>>;
     fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Object>>>;
+    /// One object as storage holds it now (`None`: it does not exist).
+    fn get(&self, key: &ObjectKey) -> BoxFuture<'static, kube::Result<Option<Object>>>;
     /// Why the server might be silent (its storage), for the status line only: never a reason
     /// to call a watch connected.
     fn diagnose(&self) -> BoxFuture<'static, Option<String>>;
@@ -113,6 +119,15 @@ impl WatchApi for KubeApi {
             self.kind,
         );
         Box::pin(async move { super::wire::list(&client, &url, &params, kind).await })
+    }
+
+    fn get(&self, key: &ObjectKey) -> BoxFuture<'static, kube::Result<Option<Object>>> {
+        let namespace = (!key.namespace.is_empty()).then_some(key.namespace.as_str());
+        let url = super::kube::api(&self.client, namespace, self.kind)
+            .resource_url()
+            .to_owned();
+        let (client, name, kind) = (self.client.clone(), key.name.clone(), self.kind);
+        Box::pin(async move { super::wire::get(&client, &url, &name, kind).await })
     }
 
     fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
@@ -155,6 +170,9 @@ pub async fn run(
             held: None,
         },
         streaming,
+        newer: Newer::default(),
+        in_flight: InFlight::default(),
+        last_bridge: None,
     };
     if !w.sink.conn(ConnState::Connecting).await {
         return;
@@ -223,9 +241,22 @@ pub async fn run(
             } => {
                 let state = if quiet {
                     match w.api.diagnose().await {
-                        Some(why) => with_diagnosis(state, &why),
+                        Some(why) => with_detail(state, &why),
                         None => state,
                     }
+                } else {
+                    state
+                };
+                // The server answers, but serves no watch until its cache is rebuilt: read the
+                // runs in flight one by one meanwhile.
+                let bridging = warming && !w.in_flight.0.is_empty();
+                let state = if bridging {
+                    let n = w.in_flight.0.len().min(BRIDGE_MAX);
+                    let what = if n == 1 { "run" } else { "runs" };
+                    with_detail(
+                        state,
+                        &format!("{n} {what} in flight read one by one meanwhile"),
+                    )
                 } else {
                     state
                 };
@@ -236,12 +267,16 @@ pub async fn run(
                     retry.reset();
                 }
                 let delay = retry.next_delay();
-                tokio::time::sleep(if warming {
-                    delay.min(WARMING_RETRY)
-                } else {
-                    delay
-                })
-                .await;
+                let retry_at = Instant::now()
+                    + if warming {
+                        delay.min(WARMING_RETRY)
+                    } else {
+                        delay
+                    };
+                if bridging && !w.bridge().await {
+                    return;
+                }
+                tokio::time::sleep_until(retry_at).await;
                 match rv {
                     Some(rv) => Start::Resume {
                         rv,
@@ -254,9 +289,9 @@ pub async fn run(
     }
 }
 
-fn with_diagnosis(state: ConnState, why: &str) -> ConnState {
+fn with_detail(state: ConnState, detail: &str) -> ConnState {
     match state {
-        ConnState::Reconnecting(e) => ConnState::Reconnecting(format!("{e}; {why}")),
+        ConnState::Reconnecting(e) => ConnState::Reconnecting(format!("{e}; {detail}")),
         other => other,
     }
 }
@@ -299,6 +334,11 @@ struct Watch<A> {
     tuning: WatchTuning,
     sink: Sink,
     streaming: bool,
+    /// What was delivered while a relist ran, or read by the bridge: newer than the relist's
+    /// snapshot, or than the events a resumed stream replays. Emptied when a relist completes.
+    newer: Newer,
+    in_flight: InFlight,
+    last_bridge: Option<Instant>,
 }
 
 /// One item of a watch stream.
@@ -341,6 +381,48 @@ impl Newer {
         }
     }
 }
+
+/// The objects in flight (their status is what changes next) and the resourceVersion each was
+/// last delivered at: what the bridge reads while the server serves no watch.
+#[derive(Default)]
+struct InFlight(HashMap<ObjectKey, u64>);
+
+impl InFlight {
+    fn track(&mut self, obj: &Object) {
+        if obj.in_flight() {
+            self.0
+                .insert(obj.key().clone(), object_rv(obj).unwrap_or_default());
+        } else if !self.0.is_empty() {
+            self.0.remove(obj.key());
+        }
+    }
+
+    fn forget(&mut self, key: &ObjectKey) {
+        if !self.0.is_empty() {
+            self.0.remove(key);
+        }
+    }
+
+    /// At most `n` of them, the most recently changed first.
+    fn latest(&self, n: usize) -> Vec<ObjectKey> {
+        let mut all: Vec<(&ObjectKey, u64)> = self.0.iter().map(|(k, rv)| (k, *rv)).collect();
+        all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        all.into_iter().take(n).map(|(k, _)| k.clone()).collect()
+    }
+}
+
+/// While a restarted server rebuilds its watch cache it answers every watch 429, for seconds on a
+/// big server; GETs are served from storage meanwhile. So the runs in flight are read one by one
+/// ("the bridge"): their changes reach the board during the warm-up, not after it. The resumed
+/// watch and its relist then deliver everything else, and never an older state than the bridge
+/// showed. At most this many runs, the most recently changed first…
+const BRIDGE_MAX: usize = 64;
+/// …at most this often…
+const BRIDGE_EVERY: Duration = Duration::from_millis(500);
+/// …this many requests at a time…
+const BRIDGE_CONCURRENCY: usize = 8;
+/// …and a round never holds up the next watch attempt for longer than this.
+const BRIDGE_BUDGET: Duration = Duration::from_secs(1);
 
 /// resourceVersions are opaque to clients in general; every API server backed by etcd uses etcd's
 /// revision, so when both parse as integers they are ordered. Otherwise nothing is filtered.
@@ -443,7 +525,6 @@ impl<A: WatchApi> Watch<A> {
                 (live, relist, rv)
             }
         };
-        let mut newer = Newer::default();
         let mut last_delivery = Instant::now();
         let mut delivered = false;
         loop {
@@ -462,7 +543,7 @@ impl<A: WatchApi> Watch<A> {
                         continue;
                     };
                     self.sink.hold();
-                    let beside = relist.is_some().then_some(&mut newer);
+                    let beside = relist.is_some();
                     let outcome = self.live_chunk(items, &mut rv, beside, &mut delivered).await;
                     if !self.sink.release().await {
                         return End::Closed;
@@ -498,16 +579,16 @@ impl<A: WatchApi> Watch<A> {
                                 break;
                             }
                         };
-                        match self.relist_event(event, r, &newer).await {
+                        match self.relist_event(event, r).await {
                             Ok(None) => {}
                             Ok(Some(end_rv)) => {
                                 // The snapshot is complete: this stream goes on live, and the
                                 // rest of its chunk is live events.
                                 rv = end_rv;
                                 live = relist.take().map(|r| r.stream);
-                                newer = Newer::default();
+                                self.newer = Newer::default();
                                 outcome =
-                                    self.live_chunk(items.by_ref(), &mut rv, None, &mut delivered).await;
+                                    self.live_chunk(items.by_ref(), &mut rv, false, &mut delivered).await;
                                 break;
                             }
                             Err(end) => {
@@ -547,21 +628,83 @@ impl<A: WatchApi> Watch<A> {
         &mut self,
         items: impl IntoIterator<Item = StreamItem>,
         rv: &mut String,
-        mut beside: Option<&mut Newer>,
+        beside: bool,
         delivered: &mut bool,
     ) -> Result<(), End> {
         for item in items {
             let event = item.map_err(|e| self.cut(&e, Some(rv.clone())))?;
             *delivered = true;
-            if let Some(newer) = beside.as_deref_mut()
+            if let WatchEvent::Added(o) | WatchEvent::Modified(o) = &event
+                && self.newer.supersedes(o)
+            {
+                // A resumed stream replaying a state older than the bridge already showed.
+                if let Some(v) = o.resource_version() {
+                    v.clone_into(rv);
+                }
+                if !self.sink.delivering().await {
+                    return Err(End::Closed);
+                }
+                continue;
+            }
+            if beside
                 && let WatchEvent::Added(o) | WatchEvent::Modified(o) | WatchEvent::Deleted(o) =
                     &event
             {
-                newer.note(o);
+                self.newer.note(o);
             }
             self.live_event(event, rv).await?;
         }
         Ok(())
+    }
+
+    /// One round of the bridge: the runs in flight read one by one, and what changed since they
+    /// were delivered sent on. False once the receiver is gone.
+    async fn bridge(&mut self) -> bool {
+        if self.last_bridge.is_some_and(|t| t.elapsed() < BRIDGE_EVERY) {
+            return true;
+        }
+        self.last_bridge = Some(Instant::now());
+        let deadline = Instant::now() + BRIDGE_BUDGET;
+        let reads: Vec<_> = self
+            .in_flight
+            .latest(BRIDGE_MAX)
+            .into_iter()
+            .map(|key| {
+                let read = self.api.get(&key);
+                async move { (key, read.await) }
+            })
+            .collect();
+        let mut answers = futures::stream::iter(reads).buffer_unordered(BRIDGE_CONCURRENCY);
+        self.sink.hold();
+        while let Ok(Some((key, answer))) = tokio::time::timeout_at(deadline, answers.next()).await
+        {
+            match answer {
+                Ok(Some(obj)) => {
+                    let known = self.in_flight.0.get(&key).copied();
+                    let changed = match (object_rv(&obj), known) {
+                        (Some(now), Some(before)) => now > before,
+                        (Some(_), None) => true,
+                        (None, _) => false,
+                    };
+                    if changed {
+                        self.newer.note(&obj);
+                        self.in_flight.track(&obj);
+                        if !self.sink.send(SourceEvent::Applied(obj.0)).await {
+                            return false;
+                        }
+                    }
+                }
+                Ok(None) => {
+                    self.in_flight.forget(&key);
+                    if !self.sink.send(SourceEvent::Deleted(self.kind, key)).await {
+                        return false;
+                    }
+                }
+                // The watch delivers it once the server serves one.
+                Err(e) => tracing::debug!(kind = %self.kind, %e, "bridge read failed"),
+            }
+        }
+        self.sink.release().await
     }
 
     fn cut(&self, e: &kube::Error, rv: Option<String>) -> End {
@@ -590,6 +733,7 @@ impl<A: WatchApi> Watch<A> {
                 if let Some(v) = obj.resource_version() {
                     v.clone_into(rv);
                 }
+                self.in_flight.track(&obj);
                 self.sink.send(SourceEvent::Applied(obj.0)).await
             }
             WatchEvent::Deleted(obj) => {
@@ -597,6 +741,7 @@ impl<A: WatchApi> Watch<A> {
                     v.clone_into(rv);
                 }
                 let key = obj.key().clone();
+                self.in_flight.forget(&key);
                 self.sink.send(SourceEvent::Deleted(self.kind, key)).await
             }
             WatchEvent::Bookmark(bm) => {
@@ -626,7 +771,6 @@ impl<A: WatchApi> Watch<A> {
         &mut self,
         event: WatchEvent<Object>,
         relist: &mut Relist,
-        newer: &Newer,
     ) -> Result<Option<String>, End> {
         match event {
             WatchEvent::Added(obj) | WatchEvent::Modified(obj) => {
@@ -646,10 +790,11 @@ impl<A: WatchApi> Watch<A> {
                         return Err(End::Closed);
                     }
                 }
-                let event = if newer.supersedes(&obj) {
+                let event = if self.newer.supersedes(&obj) {
                     // Keep the newer state; the object still exists.
                     SourceEvent::Seen(self.kind, obj.key().clone())
                 } else {
+                    self.in_flight.track(&obj);
                     SourceEvent::Applied(obj.0)
                 };
                 if !self.sink.send(event).await {
@@ -730,7 +875,7 @@ impl<A: WatchApi> Watch<A> {
                 }
                 Ok(Some(items)) => {
                     self.sink.hold();
-                    let outcome = self.live_chunk(items, &mut rv, None, &mut delivered).await;
+                    let outcome = self.live_chunk(items, &mut rv, false, &mut delivered).await;
                     if !self.sink.release().await {
                         return End::Closed;
                     }
@@ -779,6 +924,7 @@ impl<A: WatchApi> Watch<A> {
             };
             self.sink.hold();
             for obj in page.items {
+                self.in_flight.track(&obj);
                 self.sink.send(SourceEvent::Applied(obj.0)).await;
             }
             if !self.sink.release().await {
@@ -788,6 +934,8 @@ impl<A: WatchApi> Watch<A> {
                 Some(token) => params = params.continue_token(&token),
                 None => {
                     let rv = page.metadata.resource_version.unwrap_or_default();
+                    // Read after anything the bridge showed; the watch goes on from here.
+                    self.newer = Newer::default();
                     if !self.sink.send(SourceEvent::ResyncDone(self.kind)).await {
                         return Err(End::Closed);
                     }

@@ -38,6 +38,15 @@ impl Object {
             Resource::WorkItem(w) => w.resource_version.as_deref(),
         }
     }
+
+    /// A run still in flight: its status is what changes next. Work items change only when
+    /// someone edits them.
+    pub fn in_flight(&self) -> bool {
+        match &self.0 {
+            Resource::Run(r) => r.phase.is_in_flight(),
+            Resource::WorkItem(_) => false,
+        }
+    }
 }
 
 /// The watch events of one kind, their objects decoded.
@@ -105,6 +114,30 @@ pub async fn list(
             work_item,
         ),
     })
+}
+
+/// The object `name` of `kind` in the collection at `url`, read with one GET; `None` when the
+/// server says it does not exist (404). A GET is served from storage, not from the watch cache, so
+/// it answers while the server still rebuilds that cache after a restart.
+pub async fn get(
+    client: &kube::Client,
+    url: &str,
+    name: &str,
+    kind: ResourceKind,
+) -> kube::Result<Option<Object>> {
+    let mut request = kube::core::Request::new(url)
+        .get(name, &kube::api::GetParams::default())
+        .map_err(kube::Error::BuildRequest)?;
+    request.extensions_mut().insert("get");
+    let found = match kind {
+        ResourceKind::AgentRun => client.request::<WireRun>(request).await.map(Object::from),
+        ResourceKind::ImplementationSpec => client.request::<Lean>(request).await.map(work_item),
+    };
+    match found {
+        Ok(obj) => Ok(Some(obj)),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn items_into<A: Clone, B: Clone>(page: ObjectList<A>, into: impl Fn(A) -> B) -> ObjectList<B> {
