@@ -1,12 +1,14 @@
 //! Where the time goes after an API server restart: a private testenv holding N AgentRuns (default
-//! 20,000) watched by the cockpit's watchers; the API server is crashed (SIGKILL, 3 s down) and a
-//! status change is made as soon as the server serves AgentRuns again. Printed per try: when the
-//! custom resources were served again, when the server's watch cache could serve a watch again
-//! (probed with a watch from the last resourceVersion every 50 ms), when the change reached the
-//! board (through the real `update`), and when the status line said connected.
+//! 20,000), of which K (default 40) are in flight (Running) and the rest finished (Succeeded), as
+//! in a swarm with a history, watched by the cockpit's watchers; the API server is crashed
+//! (SIGKILL, 3 s down) and, as soon as the server serves AgentRuns again, two status changes are
+//! made: one to a run in flight, one to a finished run. Printed per try: when the custom
+//! resources were served again, when the server's watch cache could serve a watch again (probed
+//! with a watch from the last resourceVersion every 50 ms), when each change reached the board
+//! (through the real `update`), and when the status line said connected.
 //!
-//!     cargo bench --bench restart_latency                     # 20,000 runs, 3 tries
-//!     cargo bench --bench restart_latency -- --runs 2000 --tries 5
+//!     cargo bench --bench restart_latency                     # 20,000 runs, 40 in flight, 3 tries
+//!     cargo bench --bench restart_latency -- --runs 2000 --in-flight 10 --tries 5
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -38,10 +40,15 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(bench(arg("--runs", 20_000) as usize, arg("--tries", 3)));
+    runtime.block_on(bench(
+        arg("--runs", 20_000) as usize,
+        arg("--in-flight", 40) as usize,
+        arg("--tries", 3),
+    ));
 }
 
-async fn bench(runs: usize, tries: u64) {
+async fn bench(runs: usize, in_flight: usize, tries: u64) {
+    let in_flight = in_flight.clamp(1, runs);
     let Some(cluster) = TestCluster::private_testenv().await else {
         return;
     };
@@ -64,8 +71,26 @@ async fn bench(runs: usize, tries: u64) {
         .buffer_unordered(48)
         .collect::<Vec<()>>()
         .await;
+    // The first `in_flight` run, the rest finished.
+    futures::stream::iter(0..runs)
+        .map(|i| {
+            let cluster = Arc::clone(&cluster);
+            let phase = if i < in_flight {
+                "Running"
+            } else {
+                "Succeeded"
+            };
+            async move {
+                cluster
+                    .patch_status(RUN, &format!("load-{i:05}"), json!({"phase": phase}))
+                    .await;
+            }
+        })
+        .buffer_unordered(48)
+        .collect::<Vec<()>>()
+        .await;
     println!(
-        "restart_latency: {runs} AgentRuns created in {:.1} s",
+        "restart_latency: {runs} AgentRuns ({in_flight} in flight) created in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let mut f = cluster.follow(plan_ab());
@@ -92,16 +117,28 @@ async fn bench(runs: usize, tries: u64) {
         let back = Instant::now();
         cluster.wait_agents_served().await;
         let served = back.elapsed();
-        let name = format!("load-{:05}", (t as usize * 37) % runs);
+        let name = format!("load-{:05}", (t as usize * 7) % in_flight);
+        let finished = format!(
+            "load-{:05}",
+            in_flight + (t as usize * 37) % (runs - in_flight).max(1)
+        );
         let key = ObjectKey::new(cluster.namespace.clone(), name.as_str());
+        let finished_key = ObjectKey::new(cluster.namespace.clone(), finished.as_str());
         let changed = Instant::now();
-        cluster
-            .patch_status(
+        let message = format!("try {t}");
+        let finished_phase = if runs > in_flight {
+            "Succeeded"
+        } else {
+            "Running"
+        };
+        tokio::join!(
+            cluster.patch_status(RUN, &name, json!({"phase": "Running", "message": message}),),
+            cluster.patch_status(
                 RUN,
-                &name,
-                json!({"phase": "Running", "message": format!("try {t}")}),
+                &finished,
+                json!({"phase": finished_phase, "message": message}),
             )
-            .await;
+        );
         // The watch cache is ready when a watch from the last resourceVersion is accepted.
         let probe = {
             let api = cluster.api(RUN);
@@ -122,15 +159,26 @@ async fn bench(runs: usize, tries: u64) {
                 }
             })
         };
-        let message = format!("try {t}");
-        f.wait_until("the change on the board", Duration::from_secs(60), |s| {
+        let shows = |s: &swarm_cockpit::app::State, key: &ObjectKey| {
             s.cluster
                 .runs
-                .get(&key)
+                .get(key)
                 .is_some_and(|r| r.message.as_deref() == Some(message.as_str()))
-        })
+        };
+        f.wait_until(
+            "the in-flight change on the board",
+            Duration::from_secs(60),
+            |s| shows(s, &key),
+        )
         .await;
         let seen = changed.elapsed();
+        f.wait_until(
+            "the finished run's change on the board",
+            Duration::from_secs(60),
+            |s| shows(s, &finished_key),
+        )
+        .await;
+        let seen_finished = changed.elapsed();
         f.wait_until("connected", Duration::from_secs(60), |s| {
             s.overall_connection() == ConnState::Connected
         })
@@ -144,16 +192,15 @@ async fn bench(runs: usize, tries: u64) {
         let reconciled = back.elapsed();
         println!(
             "restart {t}: from the server answering: AgentRuns served {:>6.0} ms, watch cache \
-             ready {:>6.0} ms, connected {:>6.0} ms, relist done {:>6.0} ms; change → board {:>6.0} ms",
+             ready {:>6.0} ms, connected {:>6.0} ms, relist done {:>6.0} ms; change → board: run \
+             in flight {:>6.0} ms, finished run {:>6.0} ms",
             ms(served),
             ms(cache),
             ms(connected),
             ms(reconciled),
-            ms(seen)
+            ms(seen),
+            ms(seen_finished)
         );
-        // Put it back for the next try.
-        cluster
-            .patch_status(RUN, &name, json!({"phase": "Pending"}))
-            .await;
+        // Each try changes other runs; the next one's message differs anyway.
     }
 }
