@@ -658,6 +658,17 @@ async fn events_after_the_end_of_a_list_in_the_same_chunk_are_live_ones() {
 /// for the watch.
 #[tokio::test(start_paused = true)]
 async fn while_the_cache_warms_up_the_runs_in_flight_are_read_one_by_one() {
+    bridged_warm_up(false).await;
+}
+
+/// The same when the server accepts the watch and refuses it with the stream's one event (as the
+/// real server does), the relist beside it refused alike.
+#[tokio::test(start_paused = true)]
+async fn a_warm_up_refused_inside_the_streams_is_bridged_too() {
+    bridged_warm_up(true).await;
+}
+
+async fn bridged_warm_up(in_stream: bool) {
     let warming = Reply::Status(429, "storage is (re)initializing");
     let mut replies = vec![Reply::Stream(vec![
         added("a", 3, "Running"),
@@ -666,8 +677,19 @@ async fn while_the_cache_warms_up_the_runs_in_flight_are_read_one_by_one() {
         end_of_list(6),
         Step::Cut,
     ])];
-    // About three seconds of 429s (a retry every quarter second).
-    replies.extend(std::iter::repeat_n(warming, 12));
+    // About three seconds of 429s (a retry every quarter second): refused outright, or (as the
+    // real server does) accepted with the refusal as the stream's one event.
+    let refused_in_stream = Reply::Stream(vec![Step::Event(json!({"type": "ERROR", "object": {
+        "kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 429,
+        "reason": "TooManyRequests", "message": "storage is (re)initializing"}}))]);
+    for _ in 0..12 {
+        if in_stream {
+            // The resumed watch and the relist beside it.
+            replies.extend([refused_in_stream.clone(), refused_in_stream.clone()]);
+        } else {
+            replies.push(warming.clone());
+        }
+    }
     replies.extend([
         // The resumed watch replays what happened since rv 6, oldest first.
         Reply::Stream(vec![
@@ -724,7 +746,7 @@ async fn while_the_cache_warms_up_the_runs_in_flight_are_read_one_by_one() {
         .iter()
         .filter(|c| c.starts_with("watch"))
         .count();
-    assert!(watches_so_far < 14, "still warming: {:?}", fake.calls());
+    assert!(watches_so_far < 20, "still warming: {:?}", fake.calls());
     d.until("connected again", SOON, connected).await;
     d.until("reconciled", SOON, |d| {
         d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
@@ -751,4 +773,12 @@ async fn while_the_cache_warms_up_the_runs_in_flight_are_read_one_by_one() {
     );
     // A round at most every half second, over about three seconds of warm-up.
     assert!(gets.len() <= 2 * 8, "{gets:?}");
+    // Every attempt resumed from where the watch got, none relisted alone.
+    let live: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("watch") && !c.ends_with("initial"))
+        .collect();
+    assert_eq!(live.len(), 13, "{:?}", fake.calls());
+    assert!(live.iter().all(|c| c == "watch rv=6"), "{live:?}");
 }

@@ -600,8 +600,14 @@ impl<A: WatchApi> Watch<A> {
                     if !self.sink.release().await {
                         return End::Closed;
                     }
-                    if let Err(end) = outcome {
-                        return end;
+                    match outcome {
+                        // A relist refused beside a resumed watch: resume again from where that
+                        // watch got (a relist from scratch would bring the first change later).
+                        Err(End::Lost { rv: None, state, quiet, warming }) if !rv.is_empty() => {
+                            return End::Lost { rv: Some(rv), state, quiet, warming };
+                        }
+                        Err(end) => return end,
+                        Ok(()) => {}
                     }
                 }
                 () = tokio::time::sleep_until(stall_at) => {
@@ -756,7 +762,8 @@ impl<A: WatchApi> Watch<A> {
                     rv: (!rv.is_empty()).then(|| rv.clone()),
                     state: classify_status(self.kind, &s, self.sink.ever_connected),
                     quiet: false,
-                    warming: false,
+                    // Servers also refuse a watch this way: an error event, not a status.
+                    warming: s.code == 429,
                 });
             }
         };
@@ -824,7 +831,7 @@ impl<A: WatchApi> Watch<A> {
                 rv: None,
                 state: classify_status(self.kind, &s, self.sink.ever_connected),
                 quiet: false,
-                warming: false,
+                warming: s.code == 429,
             }),
         }
     }
