@@ -35,6 +35,13 @@ fn arg(name: &str, default: u64) -> u64 {
 fn main() {
     // The allocator tuned as the binary tunes it, before any thread starts.
     swarm_cockpit::heap_trim::one_arena();
+    // SWARM_LOG=swarm_cockpit::sources::kube_watch=debug shows what each watch did.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("SWARM_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -38,6 +38,8 @@ enum Step {
 enum Reply {
     Status(u16, &'static str),
     Stream(Vec<Step>),
+    /// The server holds the request this long, then answers with the stream.
+    Held(Duration, Vec<Step>),
 }
 
 #[derive(Clone, Default)]
@@ -100,6 +102,10 @@ impl WatchApi for Fake {
                 None => Ok(futures::stream::pending().boxed()),
                 Some(Reply::Status(code, message)) => Err(status(code, message)),
                 Some(Reply::Stream(steps)) => Ok(stream_of(steps)),
+                Some(Reply::Held(hold, steps)) => {
+                    tokio::time::sleep(hold).await;
+                    Ok(stream_of(steps))
+                }
             }
         })
     }
@@ -781,4 +787,65 @@ async fn bridged_warm_up(in_stream: bool) {
         .collect();
     assert_eq!(live.len(), 13, "{:?}", fake.calls());
     assert!(live.iter().all(|c| c == "watch rv=6"), "{live:?}");
+}
+
+/// A server rebuilding its watch cache may also hold the resumed watch unanswered instead of
+/// refusing it (the test server does): the bridge runs while the request waits, and the status
+/// line says the server is up and what the watch waits for.
+#[tokio::test(start_paused = true)]
+async fn a_watch_the_server_holds_after_a_restart_is_bridged() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![
+            added("a", 3, "Running"),
+            added("done", 4, "Succeeded"),
+            end_of_list(6),
+            Step::Cut,
+        ]),
+        Reply::Held(
+            Duration::from_secs(4),
+            vec![modified("a", 8, "Blocked"), Step::Hang],
+        ),
+        Reply::Stream(vec![
+            added("a", 8, "Blocked"),
+            added("done", 4, "Succeeded"),
+            end_of_list(9),
+            Step::Hang,
+        ]),
+    ]);
+    fake.store("a", Some(run_obj("a", 3, "Running")));
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until("reconnecting after the cut", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(_))
+    })
+    .await;
+    fake.store("a", Some(run_obj("a", 8, "Blocked")));
+    let changed = tokio::time::Instant::now();
+    d.until("the change read by the bridge", SOON, |d| {
+        d.phase("a") == Some(Phase::Blocked)
+    })
+    .await;
+    assert!(
+        changed.elapsed() <= Duration::from_secs(2),
+        "{:?}",
+        changed.elapsed()
+    );
+    assert!(
+        matches!(d.conn(), ConnState::Reconnecting(e)
+            if e.contains("waiting for it to serve the agentruns watch")
+                && e.contains("1 run in flight read one by one")),
+        "{:?}",
+        d.conn()
+    );
+    d.until("connected again", SOON, connected).await;
+    d.until("reconciled", SOON, |d| {
+        d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
+    })
+    .await;
+    assert_eq!(d.phase("a"), Some(Phase::Blocked));
+    assert!(
+        !fake.calls().iter().any(|c| c == "get done"),
+        "{:?}",
+        fake.calls()
+    );
 }

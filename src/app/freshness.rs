@@ -84,7 +84,13 @@ pub fn on_note(state: &mut State, kind: ResourceKind, note: WatchNote) {
 
 pub fn on_connection(state: &mut State, kind: ResourceKind, conn: &ConnState) {
     let now = state.now;
-    if state.cluster.connection.get(&kind) != Some(conn) {
+    // "reconnecting 12s" counts from when it began reconnecting, whatever it waited for since.
+    let was = state
+        .cluster
+        .connection
+        .get(&kind)
+        .map(std::mem::discriminant);
+    if was != Some(std::mem::discriminant(conn)) {
         state.freshness.watches.entry(kind).or_default().since = Some(now);
     }
     if *conn == ConnState::Connected {

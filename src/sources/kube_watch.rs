@@ -168,6 +168,7 @@ pub async fn run(
             delivered: false,
             note: None,
             held: None,
+            said: None,
         },
         streaming,
         newer: Newer::default(),
@@ -251,12 +252,7 @@ pub async fn run(
                 // runs in flight one by one meanwhile.
                 let bridging = warming && !w.in_flight.0.is_empty();
                 let state = if bridging {
-                    let n = w.in_flight.0.len().min(BRIDGE_MAX);
-                    let what = if n == 1 { "run" } else { "runs" };
-                    with_detail(
-                        state,
-                        &format!("{n} {what} in flight read one by one meanwhile"),
-                    )
+                    with_detail(state, &read_meanwhile(w.in_flight.0.len().min(BRIDGE_MAX)))
                 } else {
                     state
                 };
@@ -287,6 +283,11 @@ pub async fn run(
             }
         };
     }
+}
+
+fn read_meanwhile(n: usize) -> String {
+    let what = if n == 1 { "run" } else { "runs" };
+    format!("{n} {what} in flight read one by one meanwhile")
 }
 
 fn with_detail(state: ConnState, detail: &str) -> ConnState {
@@ -442,25 +443,21 @@ impl<A: WatchApi> Watch<A> {
         }
     }
 
-    async fn open(&self, initial: bool, rv: &str) -> Result<Chunks, End> {
-        let opened = tokio::time::timeout(
-            self.tuning.open_timeout,
-            self.api.watch(self.params(initial), rv.to_owned()),
-        )
-        .await;
-        match opened {
-            Ok(Ok(stream)) => Ok(stream.ready_chunks(CHUNK)),
-            Ok(Err(kube::Error::Api(s))) if initial && refuses_streaming(&s) => {
+    async fn open(&mut self, initial: bool, rv: &str) -> Result<Chunks, End> {
+        let watch = self.api.watch(self.params(initial), rv.to_owned());
+        match self.awaiting(watch).await? {
+            Some(Ok(stream)) => Ok(stream.ready_chunks(CHUNK)),
+            Some(Err(kube::Error::Api(s))) if initial && refuses_streaming(&s) => {
                 Err(End::NoStreaming)
             }
-            Ok(Err(kube::Error::Api(s))) if s.code == 410 => Err(End::Gone),
-            Ok(Err(e)) => Err(End::Lost {
+            Some(Err(kube::Error::Api(s))) if s.code == 410 => Err(End::Gone),
+            Some(Err(e)) => Err(End::Lost {
                 rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
                 state: classify(self.kind, &e, self.sink.ever_connected),
                 quiet: server_trouble(&e),
                 warming: warming(&e),
             }),
-            Err(_) => Err(End::Lost {
+            None => Err(End::Lost {
                 rv: (!rv.is_empty() && !initial).then(|| rv.to_owned()),
                 state: ConnState::Reconnecting(format!(
                     "opening the {} watch timed out after {}s",
@@ -471,6 +468,42 @@ impl<A: WatchApi> Watch<A> {
                 warming: false,
             }),
         }
+    }
+
+    /// Awaits a request (`None`: not answered within the open timeout). A server that holds the
+    /// request (one rebuilding its watch cache may) gets the bridge meanwhile.
+    async fn awaiting<T>(&mut self, request: BoxFuture<'static, T>) -> Result<Option<T>, End> {
+        let deadline = Instant::now() + self.tuning.open_timeout;
+        let mut request = request;
+        loop {
+            tokio::select! {
+                out = &mut request => return Ok(Some(out)),
+                () = tokio::time::sleep_until(deadline) => return Ok(None),
+                () = tokio::time::sleep(BRIDGE_EVERY), if self.bridging() => {
+                    if !self.bridge_waiting().await {
+                        return Err(End::Closed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bridge is due: the watch delivered before, has not since it was lost, and runs are in
+    /// flight.
+    fn bridging(&self) -> bool {
+        self.sink.ever_connected && !self.sink.connected && !self.in_flight.0.is_empty()
+    }
+
+    /// A bridge round while the server holds the watch (or it is open and silent) after a
+    /// disconnect: the server is up, so the status line says what the watch waits for.
+    async fn bridge_waiting(&mut self) -> bool {
+        let n = self.in_flight.0.len().min(BRIDGE_MAX);
+        let state = ConnState::Reconnecting(format!(
+            "the API server is up, waiting for it to serve the {} watch; {}",
+            self.kind.plural(),
+            read_meanwhile(n)
+        ));
+        self.sink.lost(state).await && self.bridge().await
     }
 
     /// Opens a streaming relist and announces it; the board keeps its cards meanwhile.
@@ -608,6 +641,13 @@ impl<A: WatchApi> Watch<A> {
                         }
                         Err(end) => return end,
                         Ok(()) => {}
+                    }
+                }
+                // Open, but nothing delivered yet since the disconnect (a server still rebuilding
+                // its watch cache may hold a watch silent).
+                () = tokio::time::sleep(BRIDGE_EVERY), if self.bridging() => {
+                    if !self.bridge_waiting().await {
+                        return End::Closed;
                     }
                 }
                 () = tokio::time::sleep_until(stall_at) => {
@@ -1010,6 +1050,8 @@ struct Sink {
     note: Option<String>,
     /// Events held back while a chunk of a stream is applied, sent together on `release`.
     held: Option<Vec<SourceEvent>>,
+    /// The connection state last sent (sent again only when it changes).
+    said: Option<ConnState>,
 }
 
 impl Sink {
@@ -1043,6 +1085,10 @@ impl Sink {
     }
 
     async fn conn(&mut self, state: ConnState) -> bool {
+        if self.said.as_ref() == Some(&state) {
+            return true;
+        }
+        self.said = Some(state.clone());
         self.send(SourceEvent::Connection(self.kind, state)).await
     }
 
