@@ -48,6 +48,8 @@ struct Fake {
     lists: Arc<Mutex<VecDeque<Value>>>,
     /// What a GET of each name answers now (absent: 404).
     objects: Arc<Mutex<HashMap<String, Value>>>,
+    /// GETs fail as on a network partition.
+    unreachable: Arc<std::sync::atomic::AtomicBool>,
     /// Every request, in order: `watch rv=… initial` / `list` / `get NAME`.
     calls: Arc<Mutex<Vec<String>>>,
 }
@@ -141,6 +143,13 @@ impl WatchApi for Fake {
             .expect("objects")
             .get(key.name.as_str())
             .cloned();
+        if self.unreachable.load(std::sync::atomic::Ordering::SeqCst) {
+            return Box::pin(async {
+                Err(kube::Error::Service(Box::new(std::io::Error::other(
+                    "no route to host",
+                ))))
+            });
+        }
         Box::pin(async move {
             Ok(found.map(|obj| {
                 let run: WireRun = serde_json::from_value(obj).expect("a run");
@@ -847,5 +856,37 @@ async fn a_watch_the_server_holds_after_a_restart_is_bridged() {
         !fake.calls().iter().any(|c| c == "get done"),
         "{:?}",
         fake.calls()
+    );
+}
+
+/// A held watch alone does not prove the server up (a partition holds requests too): the status
+/// line says "the API server is up" only once it answers the bridge's reads.
+#[tokio::test(start_paused = true)]
+async fn a_held_watch_with_no_read_answered_is_not_called_up() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![added("a", 3, "Running"), end_of_list(6), Step::Cut]),
+        Reply::Held(Duration::from_secs(4), vec![Step::Hang]),
+        Reply::Stream(vec![added("a", 3, "Running"), end_of_list(9), Step::Hang]),
+    ]);
+    fake.store("a", Some(run_obj("a", 3, "Running")));
+    fake.unreachable
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until("reconnecting after the cut", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(_))
+    })
+    .await;
+    d.until("connected again", Duration::from_secs(10), connected)
+        .await;
+    assert!(
+        fake.calls().iter().any(|c| c == "get a"),
+        "the bridge tried: {:?}",
+        fake.calls()
+    );
+    assert!(
+        !d.log.iter().any(|l| l.contains("the API server is up")),
+        "{:#?}",
+        d.log
     );
 }

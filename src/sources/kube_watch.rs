@@ -269,7 +269,7 @@ pub async fn run(
                     } else {
                         delay
                     };
-                if bridging && !w.bridge().await {
+                if bridging && !w.bridge(None).await {
                     return;
                 }
                 tokio::time::sleep_until(retry_at).await;
@@ -495,7 +495,8 @@ impl<A: WatchApi> Watch<A> {
     }
 
     /// A bridge round while the server holds the watch (or it is open and silent) after a
-    /// disconnect: the server is up, so the status line says what the watch waits for.
+    /// disconnect. Once it answers the reads it is up (not partitioned away), so the status line
+    /// says what the watch waits for.
     async fn bridge_waiting(&mut self) -> bool {
         let n = self.in_flight.0.len().min(BRIDGE_MAX);
         let state = ConnState::Reconnecting(format!(
@@ -503,7 +504,7 @@ impl<A: WatchApi> Watch<A> {
             self.kind.plural(),
             read_meanwhile(n)
         ));
-        self.sink.lost(state).await && self.bridge().await
+        self.bridge(Some(state)).await
     }
 
     /// Opens a streaming relist and announces it; the board keeps its cards meanwhile.
@@ -704,8 +705,9 @@ impl<A: WatchApi> Watch<A> {
     }
 
     /// One round of the bridge: the runs in flight read one by one, and what changed since they
-    /// were delivered sent on. False once the receiver is gone.
-    async fn bridge(&mut self) -> bool {
+    /// were delivered sent on, after `say` when the server answered any read. False once the
+    /// receiver is gone.
+    async fn bridge(&mut self, say: Option<ConnState>) -> bool {
         if self.last_bridge.is_some_and(|t| t.elapsed() < BRIDGE_EVERY) {
             return true;
         }
@@ -721,9 +723,18 @@ impl<A: WatchApi> Watch<A> {
             })
             .collect();
         let mut answers = futures::stream::iter(reads).buffer_unordered(BRIDGE_CONCURRENCY);
+        let mut read = Vec::new();
+        while let Ok(Some(answer)) = tokio::time::timeout_at(deadline, answers.next()).await {
+            read.push(answer);
+        }
         self.sink.hold();
-        while let Ok(Some((key, answer))) = tokio::time::timeout_at(deadline, answers.next()).await
+        if let Some(state) = say
+            && read.iter().any(|(_, answer)| answer.is_ok())
+            && !self.sink.lost(state).await
         {
+            return false;
+        }
+        for (key, answer) in read {
             match answer {
                 Ok(Some(obj)) => {
                     let known = self.in_flight.0.get(&key).copied();
