@@ -11,8 +11,8 @@
 //! longer than its bookmark interval is stalled: it is dropped and reopened. A 410 Gone relists
 //! with the board kept (the resync markers remove only what the new list lacks).
 //!
-//! While a restarted server rebuilds its watch cache (every watch answered 429, for seconds on a
-//! big server) the runs in flight are read one by one with GETs, which storage serves: their
+//! While a restarted server rebuilds its watch cache (every watch refused with 429 or held
+//! unanswered, for seconds on a big server) the runs in flight are read one by one with GETs, which storage serves: their
 //! changes reach the board during the warm-up (see [`BRIDGE_MAX`]). That is never "connected".
 //!
 //! Streams are read in chunks (whatever has arrived, up to [`CHUNK`] events), and what a chunk
@@ -412,8 +412,8 @@ impl InFlight {
     }
 }
 
-/// While a restarted server rebuilds its watch cache it answers every watch 429, for seconds on a
-/// big server; GETs are served from storage meanwhile. So the runs in flight are read one by one
+/// While a restarted server rebuilds its watch cache it refuses every watch with 429 or holds it
+/// unanswered, for seconds on a big server; GETs are served from storage meanwhile. So the runs in flight are read one by one
 /// ("the bridge"): their changes reach the board during the warm-up, not after it. The resumed
 /// watch and its relist then deliver everything else, and never an older state than the bridge
 /// showed. At most this many runs, the most recently changed first…
