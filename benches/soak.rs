@@ -9,7 +9,12 @@
 //!
 //! Flags: `--runs N`, `--rate R`, `--seconds S`, `--idle S` (the idle-CPU window before the
 //! churn, default 30), `--probe-ms MS` (how often the latency probe changes, default 250),
-//! `--rss-mb MB` (the RSS bound, default 50 in optimized builds). It prints:
+//! `--rss-mb MB` (the RSS bound, default 50 in optimized builds), `--same-priority` (see below).
+//!
+//! The cockpit runs at its normal priority and the API server, etcd and the bench itself (when
+//! they are on this machine) at nice 19: a model of a cluster elsewhere, so a frame's wall time is
+//! the cockpit's, not a wait for the core a local etcd holds (`local_cluster`). `--same-priority`
+//! leaves them equal, as the sessions before 13 measured. It prints:
 //! - how long the first cards and the whole board took to appear (from the process start);
 //! - idle CPU (% of one core, from `/proc/PID/stat`) with the N runs on screen and nothing changing;
 //! - **event → screen latency** under the churn: a probe run in a lane of its own (always on
@@ -23,6 +28,7 @@
 //!
 //! It exits non-zero when a check fails: the board differs from the server in any way, RSS went
 //! past the bound, or (optimized builds only) a frame took longer than 16 ms.
+mod local_cluster;
 #[path = "../tests/support/mod.rs"]
 mod support;
 #[path = "../tests/support_pty/mod.rs"]
@@ -51,6 +57,8 @@ struct Args {
     idle: u64,
     probe_ms: u64,
     rss_mb: u64,
+    /// Leave the local API server, etcd and the bench at the cockpit's priority.
+    same_priority: bool,
 }
 
 fn args() -> Args {
@@ -65,8 +73,10 @@ fn args() -> Args {
         probe_ms: 250,
         // Unoptimized builds (CI's quick soak) carry far more code and slack.
         rss_mb: if cfg!(debug_assertions) { 150 } else { 50 },
+        same_priority: false,
     };
     let argv: Vec<String> = std::env::args().collect();
+    out.same_priority = argv.iter().any(|a| a == "--same-priority");
     let value = |name: &str| {
         argv.iter()
             .position(|a| a == name)
@@ -232,6 +242,7 @@ async fn soak(a: Args) -> Vec<String> {
     let kubeconfig = cluster.kubeconfig.display().to_string();
     let report_env = report.display().to_string();
     let opened = Instant::now();
+    // The cockpit is started first so that it keeps the normal priority everything else leaves.
     let mut tui = Tui::spawn_with_env(
         home,
         &[
@@ -246,6 +257,38 @@ async fn soak(a: Args) -> Vec<String> {
         60,
         &[(swarm_cockpit::runtime::SOAK_REPORT, report_env.as_str())],
     );
+    let lowered = if a.same_priority {
+        println!("soak: the API server, etcd and the bench run at the cockpit's priority");
+        None
+    } else {
+        let lowered = local_cluster::lower_all_but_the_cockpit(
+            &cluster.kubeconfig,
+            &cluster.context,
+            tui.pid(),
+        );
+        let named: Vec<String> = lowered
+            .processes
+            .iter()
+            .map(|(what, pid)| format!("{what} (pid {pid})"))
+            .collect();
+        let groups: Vec<&str> = lowered
+            .autogroups
+            .iter()
+            .map(|(_, n, _)| n.as_str())
+            .collect();
+        println!(
+            "soak: a remote cluster's model: {} at nice {}{} beside the cockpit at its own \
+             priority (--same-priority leaves them equal)",
+            named.join(", "),
+            local_cluster::NICE,
+            if groups.is_empty() {
+                String::new()
+            } else {
+                format!(", their scheduling group {}", groups.join(", "))
+            }
+        );
+        Some(lowered)
+    };
     tui.wait_for_within("the first cards", Duration::from_secs(120), |s| {
         s.contents().contains("soak-")
     });
@@ -408,6 +451,8 @@ async fn soak(a: Args) -> Vec<String> {
     let _ = sampler.join();
     tui.send("q");
     let status = tui.wait_exit(Duration::from_secs(20));
+    // The measurement is over: the server and the bench get their priority back.
+    drop(lowered);
 
     let mut failures = Vec::new();
     if !status.success() {
@@ -577,31 +622,44 @@ fn check_frames(report: &serde_json::Value) -> Vec<String> {
             .filter(|c| c.as_f64().is_some_and(|c| c > 16.0))
             .count();
         println!("soak:   frames over 16 ms of the cockpit's own CPU time: {cpu_over}");
-        // Which ones: their place in the run and what they did, to tell a start-up frame from
-        // one under the churn.
-        let cpu = report["frames_cpu_ms"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let rebuilt = report["frames_rebuilt"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        for (i, c) in cpu
+        // Which ones: their place in the run, their CPU time and what they did, to tell a
+        // start-up frame from one under the churn and a wait for a core from work.
+        let column = |key: &str| report[key].as_array().cloned().unwrap_or_default();
+        let (wall, cpu, writing, rebuilt) = (
+            column("frames_ms"),
+            column("frames_cpu_ms"),
+            column("frames_write_ms"),
+            column("frames_rebuilt"),
+        );
+        let (faults, blocked, preempted) = (
+            column("frames_major_faults"),
+            column("frames_voluntary_switches"),
+            column("frames_involuntary_switches"),
+        );
+        for (i, ms) in wall
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| Some((i, c.as_f64()?)))
+            .filter_map(|(i, ms)| Some((i, ms.as_f64()?)))
+            .filter(|(_, ms)| *ms > 16.0)
         {
-            if c > 16.0 {
-                let what = match rebuilt.get(i).and_then(Value::as_bool) {
-                    Some(true) => "rebuilt the whole board",
-                    _ => "incremental",
-                };
-                println!(
-                    "soak:     frame {i} of {}: {c:.1} ms of CPU, {what}",
-                    cpu.len()
-                );
-            }
+            let what = match rebuilt.get(i).and_then(Value::as_bool) {
+                Some(true) => "rebuilt the whole board",
+                _ => "incremental",
+            };
+            let ms_of =
+                |column: &[Value]| column.get(i).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            let n = |column: &[Value]| column.get(i).and_then(Value::as_i64).unwrap_or(-1);
+            println!(
+                "soak:     frame {i} of {}: {ms:.1} ms, {:.1} ms of it the cockpit's CPU, {:.1} ms \
+                 writing to the terminal; {} major faults, blocked {} times, preempted {} times; \
+                 {what}",
+                wall.len(),
+                ms_of(&cpu),
+                ms_of(&writing),
+                n(&faults),
+                n(&blocked),
+                n(&preempted),
+            );
         }
     }
     if over > 0 && cfg!(debug_assertions) {

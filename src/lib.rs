@@ -17,6 +17,7 @@ pub mod heap_trim;
 pub mod paths;
 pub mod runtime;
 pub mod sources;
+pub mod timed_stdout;
 pub mod ui;
 pub mod validate;
 pub mod wave_cli;

@@ -3,6 +3,7 @@
 use crate::app::msg::OpResult;
 use crate::app::{Msg, State, update};
 use crate::effects::{Executor, TerminalEffect};
+use crate::timed_stdout::{TimedStdout, WritingTime};
 use crate::ui::{self, Theme};
 use chrono::Utc;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind};
@@ -13,7 +14,7 @@ use crossterm::terminal::{
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{self, Stdout};
+use std::io;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -211,8 +212,9 @@ async fn run_loop(
     let _guard = TerminalGuard;
     enable_raw_mode()?;
     execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    let mut terminal: Terminal<CrosstermBackend<Stdout>> =
-        Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let writing = WritingTime::default();
+    let mut terminal: Terminal<CrosstermBackend<TimedStdout>> =
+        Terminal::new(CrosstermBackend::new(TimedStdout::new(writing.clone())))?;
     // A plain clear: `Terminal::clear` asks the terminal for the cursor position, and a terminal
     // that does not answer would stall startup.
     execute!(
@@ -254,16 +256,22 @@ async fn run_loop(
         );
         if pacer.due(&state) {
             let started = Instant::now();
-            let cpu_started = thread_cpu_time();
+            let usage_before = ThreadUsage::now();
             let rebuilt = state.board_needs_rebuild();
             state.ensure_board();
             crate::domain::clock::begin_frame();
             terminal.draw(|frame| ui::draw(frame, &state, &theme))?;
             state.mark_drawn(crate::domain::clock::end_frame());
             pacer.drawn(started.elapsed());
+            let written_in = writing.take();
             if let Some(report) = report.as_mut() {
-                let cpu = thread_cpu_time().saturating_sub(cpu_started);
-                report.frames.push((started.elapsed(), cpu, rebuilt));
+                let usage = ThreadUsage::now().since(&usage_before);
+                report.frames.push(FrameTimes {
+                    wall: started.elapsed(),
+                    usage,
+                    writing: written_in,
+                    rebuilt,
+                });
             }
         }
         let next_frame = pacer.next_frame(&state);
@@ -344,7 +352,8 @@ async fn run_loop(
                         io::stdout(),
                         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
                     )?;
-                    terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+                    terminal =
+                        Terminal::new(CrosstermBackend::new(TimedStdout::new(writing.clone())))?;
                     events = EventStream::new();
                     let msg = match result {
                         Ok(text) => OpResult::ExternalEditDone(text),
@@ -373,25 +382,62 @@ pub const SOAK_REPORT: &str = "SWARM_SOAK_REPORT";
 
 struct SoakReport {
     path: std::path::PathBuf,
-    /// Each frame's wall time, the CPU time this thread spent on it (less than the wall time
-    /// when the OS ran something else meanwhile), and whether it rebuilt the whole board.
-    frames: Vec<(Duration, Duration, bool)>,
+    frames: Vec<FrameTimes>,
 }
 
-/// CPU time of the calling thread (zero where it cannot be read).
-fn thread_cpu_time() -> Duration {
-    #[cfg(target_os = "linux")]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec for the call's duration.
-        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
-            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+struct FrameTimes {
+    wall: Duration,
+    /// What this thread used and waited for during the frame.
+    usage: ThreadUsage,
+    /// The time spent writing to the terminal, a wait when it is slow to read.
+    writing: Duration,
+    /// Whether the frame rebuilt the whole board.
+    rebuilt: bool,
+}
+
+/// The calling thread's resource usage (`getrusage(RUSAGE_THREAD)`), to tell why a frame took
+/// longer than its work: preempted (involuntary switches), blocked (voluntary switches: a lock, a
+/// write), or paging its code back in (major faults).
+#[derive(Debug, Clone, Copy, Default)]
+struct ThreadUsage {
+    /// User and system CPU time: less than the wall time when the thread waited.
+    cpu: Duration,
+    major_faults: i64,
+    voluntary_switches: i64,
+    involuntary_switches: i64,
+}
+
+impl ThreadUsage {
+    /// Zero where it cannot be read.
+    fn now() -> Self {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: rusage is plain data, all zeroes is a valid value.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: `usage` is valid and writable for the call's duration.
+            if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } == 0 {
+                let time = |t: libc::timeval| {
+                    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+                };
+                return ThreadUsage {
+                    cpu: time(usage.ru_utime) + time(usage.ru_stime),
+                    major_faults: usage.ru_majflt,
+                    voluntary_switches: usage.ru_nvcsw,
+                    involuntary_switches: usage.ru_nivcsw,
+                };
+            }
+        }
+        ThreadUsage::default()
+    }
+
+    fn since(&self, before: &ThreadUsage) -> ThreadUsage {
+        ThreadUsage {
+            cpu: self.cpu.saturating_sub(before.cpu),
+            major_faults: self.major_faults - before.major_faults,
+            voluntary_switches: self.voluntary_switches - before.voluntary_switches,
+            involuntary_switches: self.involuntary_switches - before.involuntary_switches,
         }
     }
-    Duration::ZERO
 }
 
 impl SoakReport {
@@ -408,18 +454,21 @@ impl SoakReport {
                 (r.key.to_string(), run)
             })
             .collect();
-        let ms: Vec<f64> = self
-            .frames
-            .iter()
-            .map(|(d, _, _)| d.as_secs_f64() * 1000.0)
-            .collect();
-        let cpu_ms: Vec<f64> = self
-            .frames
-            .iter()
-            .map(|(_, c, _)| c.as_secs_f64() * 1000.0)
-            .collect();
-        let rebuilt: Vec<bool> = self.frames.iter().map(|(_, _, r)| *r).collect();
-        let json = serde_json::json!({"runs": runs, "frames_ms": ms, "frames_cpu_ms": cpu_ms,
+        let column = |of: fn(&FrameTimes) -> Duration| -> Vec<f64> {
+            self.frames
+                .iter()
+                .map(|f| of(f).as_secs_f64() * 1000.0)
+                .collect()
+        };
+        let rebuilt: Vec<bool> = self.frames.iter().map(|f| f.rebuilt).collect();
+        let count = |of: fn(&ThreadUsage) -> i64| -> Vec<i64> {
+            self.frames.iter().map(|f| of(&f.usage)).collect()
+        };
+        let json = serde_json::json!({"runs": runs, "frames_ms": column(|f| f.wall),
+            "frames_cpu_ms": column(|f| f.usage.cpu), "frames_write_ms": column(|f| f.writing),
+            "frames_major_faults": count(|u| u.major_faults),
+            "frames_voluntary_switches": count(|u| u.voluntary_switches),
+            "frames_involuntary_switches": count(|u| u.involuntary_switches),
             "frames_rebuilt": rebuilt});
         if let Err(e) = std::fs::write(&self.path, json.to_string()) {
             tracing::warn!(path = %self.path.display(), error = %e, "cannot write the soak report");
