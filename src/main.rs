@@ -15,7 +15,7 @@ use swarm_cockpit::sources::audit::AuditLog;
 use swarm_cockpit::sources::demo_logs::DemoLogs;
 use swarm_cockpit::sources::drafts::DraftStore;
 use swarm_cockpit::sources::logs::{Backend as LogBackend, LogRunner};
-use swarm_cockpit::sources::{demo, demo_cluster, github, kube};
+use swarm_cockpit::sources::{demo, demo_cluster, github, kube, kube_watch};
 use swarm_cockpit::ui::Theme;
 use swarm_cockpit::{paths, runtime, validate};
 use tokio::sync::mpsc;
@@ -261,19 +261,21 @@ fn run(cli: Cli) -> color_eyre::Result<i32> {
                 let (audit, _auditor) = start_audit(&config, &mut state, tx.clone());
                 let shared = kube::SharedClient::new(conn.client.clone());
                 let logs = LogRunner::new(LogBackend::Kube(shared.clone()), tx.clone());
-                let watchers = kube::spawn_watchers(&conn, tx.clone());
-                let cluster = KubeCluster::new(shared.clone()).with_control(KubeControl::new(
-                    shared.clone(),
-                    target.clone(),
-                    watchers,
-                ));
+                // The watches read the runs on screen first while a restarted server warms up.
+                let (on_screen, seen) =
+                    tokio::sync::watch::channel(kube_watch::OnScreen::new());
+                let watchers = kube::spawn_watchers_seeing(&conn, tx.clone(), &seen);
+                let cluster = KubeCluster::new(shared.clone()).with_control(
+                    KubeControl::new(shared.clone(), target.clone(), watchers).seeing(seen),
+                );
                 let executor = Executor::new(tx.clone(), std::sync::Arc::new(cluster), draft_store())
                     .with_audit(audit_log(&state.settings.operator), &state.settings.operator)
                     .with_read_only(state.settings.read_only)
                     .with_notify(notify_settings(&config))
                     .with_signer(signer)
                     .with_logs(logs)
-                    .with_links(github, audit);
+                    .with_links(github, audit)
+                    .with_screen(on_screen);
                 let contexts = KubeControl::contexts();
                 let _ = tx
                     .send(swarm_cockpit::app::Msg::Op(

@@ -13,7 +13,9 @@ use swarm_cockpit::app::msg::{Resource, WatchNote};
 use swarm_cockpit::app::{ConnState, Msg, SourceEvent, State, update};
 use swarm_cockpit::domain::run_doc::WireRun;
 use swarm_cockpit::domain::{ObjectKey, Phase, Plan, ResourceKind};
-use swarm_cockpit::sources::kube_watch::{EventStream, WatchApi, WatchTuning, run};
+use swarm_cockpit::sources::kube_watch::{
+    EventStream, OnScreen, WatchApi, WatchTuning, run, run_seeing,
+};
 use swarm_cockpit::sources::wire::{Object, map_event};
 use tokio::sync::mpsc;
 
@@ -251,7 +253,17 @@ struct Driver {
 impl Driver {
     fn start(fake: Fake) -> Driver {
         let (tx, rx) = mpsc::channel(256);
-        let task = tokio::spawn(run(fake, KIND, tx, tuning()));
+        Driver::with_task(rx, tokio::spawn(run(fake, KIND, tx, tuning())))
+    }
+
+    /// A watch told which runs are on screen.
+    fn start_seeing(fake: Fake, on_screen: tokio::sync::watch::Receiver<OnScreen>) -> Driver {
+        let (tx, rx) = mpsc::channel(256);
+        let task = tokio::spawn(run_seeing(fake, KIND, tx, tuning(), on_screen));
+        Driver::with_task(rx, task)
+    }
+
+    fn with_task(rx: mpsc::Receiver<Msg>, task: tokio::task::JoinHandle<()>) -> Driver {
         let mut state = State::new(Plan::default(), Default::default(), chrono::Utc::now());
         // Only the AgentRun watch runs here: the other kind counts as connected.
         state
@@ -733,7 +745,7 @@ async fn bridged_warm_up(in_stream: bool) {
         SOON,
         |d| {
             matches!(d.conn(), ConnState::Reconnecting(e)
-                if e.contains("cache to warm up") && e.contains("2 runs in flight read one by one"))
+                if e.contains("cache to warm up") && e.contains("2 runs on screen or in flight read one by one"))
         },
     )
     .await;
@@ -798,6 +810,98 @@ async fn bridged_warm_up(in_stream: bool) {
     assert!(live.iter().all(|c| c == "watch rv=6"), "{live:?}");
 }
 
+/// The runs on screen are read too, whatever their phase: a change to a finished run the operator
+/// is looking at reaches the board during the warm-up. A finished run off screen waits for the
+/// watch.
+#[tokio::test(start_paused = true)]
+async fn a_finished_run_on_screen_is_read_while_the_server_warms_up() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![
+            added("a", 3, "Running"),
+            added("shown", 4, "Succeeded"),
+            added("unseen", 5, "Succeeded"),
+            end_of_list(6),
+            Step::Cut,
+        ]),
+        Reply::Held(
+            Duration::from_secs(4),
+            vec![
+                modified("shown", 8, "Failed"),
+                modified("unseen", 9, "Failed"),
+                Step::Hang,
+            ],
+        ),
+        Reply::Stream(vec![
+            added("a", 3, "Running"),
+            added("shown", 8, "Failed"),
+            added("unseen", 9, "Failed"),
+            end_of_list(9),
+            Step::Hang,
+        ]),
+    ]);
+    fake.store("a", Some(run_obj("a", 3, "Running")));
+    fake.store("shown", Some(run_obj("shown", 4, "Succeeded")));
+    fake.store("unseen", Some(run_obj("unseen", 5, "Succeeded")));
+    let (screen, on_screen) = tokio::sync::watch::channel(OnScreen::new());
+    let mut d = Driver::start_seeing(fake.clone(), on_screen);
+    d.until("connected", SOON, connected).await;
+    screen.send_replace(vec![(ObjectKey::new("ns", "shown"), 4)]);
+    d.until("reconnecting after the cut", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(_))
+    })
+    .await;
+    fake.store("shown", Some(run_obj("shown", 8, "Failed")));
+    fake.store("unseen", Some(run_obj("unseen", 9, "Failed")));
+    let changed = tokio::time::Instant::now();
+    d.until("the run on screen read by the bridge", SOON, |d| {
+        d.phase("shown") == Some(Phase::Failed)
+    })
+    .await;
+    assert!(
+        changed.elapsed() <= Duration::from_secs(2),
+        "{:?}",
+        changed.elapsed()
+    );
+    assert_eq!(
+        d.phase("unseen"),
+        Some(Phase::Succeeded),
+        "a finished run off screen waits for the watch"
+    );
+    assert!(
+        matches!(d.conn(), ConnState::Reconnecting(e)
+            if e.contains("2 runs on screen or in flight read one by one")),
+        "{:?}",
+        d.conn()
+    );
+    // Later rounds read it again and find nothing newer (the board may still show rv 4 to the
+    // bridge's list): applied once, not once a round.
+    let reads_of_shown = |fake: &Fake| fake.calls().iter().filter(|c| *c == "get shown").count();
+    d.until("two more rounds", SOON, |_| reads_of_shown(&fake) >= 3)
+        .await;
+    assert!(matches!(d.conn(), ConnState::Reconnecting(_)));
+    assert_eq!(
+        d.log
+            .iter()
+            .filter(|l| *l == "Applied shown Failed")
+            .count(),
+        1,
+        "{:#?}",
+        d.log
+    );
+    d.until("connected again", SOON, connected).await;
+    d.until("the watch's change to the run off screen", SOON, |d| {
+        d.phase("unseen") == Some(Phase::Failed)
+    })
+    .await;
+    let gets: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("get"))
+        .collect();
+    assert!(gets.iter().any(|g| g == "get shown"), "{gets:?}");
+    assert!(!gets.iter().any(|g| g == "get unseen"), "{gets:?}");
+}
+
 /// A server rebuilding its watch cache may also hold the resumed watch unanswered instead of
 /// refusing it (the test server does): the bridge runs while the request waits, and the status
 /// line says the server is up and what the watch waits for.
@@ -842,7 +946,7 @@ async fn a_watch_the_server_holds_after_a_restart_is_bridged() {
     assert!(
         matches!(d.conn(), ConnState::Reconnecting(e)
             if e.contains("waiting for it to serve the agentruns watch")
-                && e.contains("1 run in flight read one by one")),
+                && e.contains("1 run on screen or in flight read one by one")),
         "{:?}",
         d.conn()
     );

@@ -16,6 +16,7 @@ pub mod legend;
 pub mod logs;
 pub mod msg;
 pub mod notify;
+pub mod on_screen;
 pub mod palette;
 pub mod reconcile;
 pub mod screen;

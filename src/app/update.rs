@@ -380,7 +380,7 @@ fn page_size(state: &State) -> usize {
     })
 }
 
-fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
+pub(super) fn visible_columns(state: &State) -> Vec<(usize, Rect)> {
     let (_, board, _) = layout::screen_with(
         Rect::new(0, 0, state.ui.width, state.ui.height),
         super::control::banner_rows(state),

@@ -81,6 +81,8 @@ pub struct Executor {
     logs: Option<LogRunner>,
     github: Option<GitHubLink>,
     pr_audit: Option<AuditLink>,
+    /// Where the watches learn which runs are on screen.
+    on_screen: Option<watch::Sender<crate::sources::kube_watch::OnScreen>>,
     notify: NotifySettings,
     /// What the GitHub poller and the auditor were last told to look at.
     fingerprints: (Option<u64>, Option<u64>),
@@ -108,6 +110,7 @@ impl Executor {
             logs: None,
             github: None,
             pr_audit: None,
+            on_screen: None,
             notify: NotifySettings::default(),
             fingerprints: (None, None),
         }
@@ -166,7 +169,26 @@ impl Executor {
     }
 
     /// Tells the GitHub poller and the auditor what the board links, when it may have changed.
+    /// Tells the watches which runs are on screen (see [`Executor::publish`]).
+    pub fn with_screen(
+        mut self,
+        on_screen: watch::Sender<crate::sources::kube_watch::OnScreen>,
+    ) -> Executor {
+        self.on_screen = Some(on_screen);
+        self
+    }
+
     pub fn publish(&mut self, state: &crate::app::State) {
+        if let Some(on_screen) = &self.on_screen {
+            let shown = crate::app::on_screen::runs(state);
+            on_screen.send_if_modified(|current| {
+                let changed = *current != shown;
+                if changed {
+                    *current = shown;
+                }
+                changed
+            });
+        }
         if let Some(github) = &self.github {
             github.publish(state, &mut self.fingerprints.0);
         }

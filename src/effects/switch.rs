@@ -11,6 +11,7 @@ pub struct KubeControl {
     client: crate::sources::kube::SharedClient,
     target: Arc<tokio::sync::Mutex<crate::sources::kube::Target>>,
     watchers: Arc<tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    on_screen: tokio::sync::watch::Receiver<crate::sources::kube_watch::OnScreen>,
 }
 
 impl KubeControl {
@@ -23,7 +24,17 @@ impl KubeControl {
             client,
             target: Arc::new(tokio::sync::Mutex::new(target)),
             watchers: Arc::new(tokio::sync::Mutex::new(watchers)),
+            on_screen: crate::sources::kube_watch::nothing_on_screen(),
         }
+    }
+
+    /// The watches started on a switch are told which runs are on screen.
+    pub fn seeing(
+        mut self,
+        on_screen: tokio::sync::watch::Receiver<crate::sources::kube_watch::OnScreen>,
+    ) -> KubeControl {
+        self.on_screen = on_screen;
+        self
     }
 
     /// The kubeconfig's context names, for `:ctx` completion.
@@ -71,7 +82,7 @@ impl KubeControl {
             namespace: conn.namespace.clone(),
         };
         let _ = tx.send(Msg::Op(switched)).await;
-        *watchers = crate::sources::kube::spawn_watchers(&conn, tx);
+        *watchers = crate::sources::kube::spawn_watchers_seeing(&conn, tx, &self.on_screen);
         *self.target.lock().await = target;
     }
 }

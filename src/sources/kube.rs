@@ -117,11 +117,30 @@ pub fn spawn_watchers(conn: &Connection, tx: mpsc::Sender<Msg>) -> Vec<JoinHandl
     spawn_watchers_with(conn, tx, &WatchTuning::default())
 }
 
+/// [`spawn_watchers`], told which runs are on screen (the bridge reads those first while a
+/// restarted server serves no watch).
+pub fn spawn_watchers_seeing(
+    conn: &Connection,
+    tx: mpsc::Sender<Msg>,
+    on_screen: &tokio::sync::watch::Receiver<super::kube_watch::OnScreen>,
+) -> Vec<JoinHandle<()>> {
+    spawn_watchers_tuned(conn, tx, &WatchTuning::default(), on_screen)
+}
+
 /// [`spawn_watchers`] with other timings (tests shorten the stall detection).
 pub fn spawn_watchers_with(
     conn: &Connection,
     tx: mpsc::Sender<Msg>,
     tuning: &WatchTuning,
+) -> Vec<JoinHandle<()>> {
+    spawn_watchers_tuned(conn, tx, tuning, &super::kube_watch::nothing_on_screen())
+}
+
+fn spawn_watchers_tuned(
+    conn: &Connection,
+    tx: mpsc::Sender<Msg>,
+    tuning: &WatchTuning,
+    on_screen: &tokio::sync::watch::Receiver<super::kube_watch::OnScreen>,
 ) -> Vec<JoinHandle<()>> {
     let mut watchers: Vec<JoinHandle<()>> = ResourceKind::ALL
         .iter()
@@ -131,11 +150,12 @@ pub fn spawn_watchers_with(
                 client: conn.client.clone(),
                 kind: *kind,
             };
-            tokio::spawn(super::kube_watch::run(
+            tokio::spawn(super::kube_watch::run_seeing(
                 api,
                 *kind,
                 tx.clone(),
                 tuning.clone(),
+                on_screen.clone(),
             ))
         })
         .collect();

@@ -12,8 +12,9 @@
 //! with the board kept (the resync markers remove only what the new list lacks).
 //!
 //! While a restarted server rebuilds its watch cache (every watch refused with 429 or held
-//! unanswered, for seconds on a big server) the runs in flight are read one by one with GETs, which storage serves: their
-//! changes reach the board during the warm-up (see [`BRIDGE_MAX`]). That is never "connected".
+//! unanswered, for seconds on a big server) the runs on screen and the runs in flight are read one
+//! by one with GETs, which storage serves: their changes reach the board during the warm-up (see
+//! [`BRIDGE_MAX`]). That is never "connected".
 //!
 //! Streams are read in chunks (whatever has arrived, up to [`CHUNK`] events), and what a chunk
 //! produces goes to the UI loop as one message, in order: a 10,000-object list is a few dozen
@@ -28,7 +29,7 @@ use kube::api::{Api, DynamicObject, ListParams, ObjectList, WatchEvent, WatchPar
 use kube::core::Status as ErrorResponse;
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 /// Timing of the watches. The defaults suit a real cluster; tests shorten them.
@@ -148,12 +149,32 @@ impl WatchApi for KubeApi {
     }
 }
 
+/// The runs on screen and the resourceVersion each is shown at ([`crate::app::on_screen`]): the
+/// bridge reads them first.
+pub type OnScreen = Vec<crate::app::on_screen::Shown>;
+
 /// Runs the watch of `kind` until the receiver is dropped.
 pub async fn run(
     api: impl WatchApi,
     kind: ResourceKind,
     tx: mpsc::Sender<Msg>,
     tuning: WatchTuning,
+) {
+    run_seeing(api, kind, tx, tuning, nothing_on_screen()).await;
+}
+
+/// For watches no screen follows (tests, benches): nothing is ever on screen.
+pub fn nothing_on_screen() -> watch::Receiver<OnScreen> {
+    watch::channel(OnScreen::new()).1
+}
+
+/// [`run`], told what is on screen (read for AgentRuns only).
+pub async fn run_seeing(
+    api: impl WatchApi,
+    kind: ResourceKind,
+    tx: mpsc::Sender<Msg>,
+    tuning: WatchTuning,
+    on_screen: watch::Receiver<OnScreen>,
 ) {
     let streaming = tuning.streaming_lists;
     let mut w = Watch {
@@ -173,6 +194,7 @@ pub async fn run(
         streaming,
         newer: Newer::default(),
         in_flight: InFlight::default(),
+        on_screen,
         last_bridge: None,
     };
     if !w.sink.conn(ConnState::Connecting).await {
@@ -249,10 +271,11 @@ pub async fn run(
                     state
                 };
                 // The server answers, but serves no watch until its cache is rebuilt: read the
-                // runs in flight one by one meanwhile.
-                let bridging = warming && !w.in_flight.0.is_empty();
+                // runs on screen and in flight one by one meanwhile.
+                let to_read = w.bridge_set().len();
+                let bridging = warming && to_read > 0;
                 let state = if bridging {
-                    with_detail(state, &read_meanwhile(w.in_flight.0.len().min(BRIDGE_MAX)))
+                    with_detail(state, &read_meanwhile(to_read))
                 } else {
                     state
                 };
@@ -287,7 +310,7 @@ pub async fn run(
 
 fn read_meanwhile(n: usize) -> String {
     let what = if n == 1 { "run" } else { "runs" };
-    format!("{n} {what} in flight read one by one meanwhile")
+    format!("{n} {what} on screen or in flight read one by one meanwhile")
 }
 
 fn with_detail(state: ConnState, detail: &str) -> ConnState {
@@ -339,6 +362,7 @@ struct Watch<A> {
     /// snapshot, or than the events a resumed stream replays. Emptied when a relist completes.
     newer: Newer,
     in_flight: InFlight,
+    on_screen: watch::Receiver<OnScreen>,
     last_bridge: Option<Instant>,
 }
 
@@ -405,19 +429,24 @@ impl InFlight {
     }
 
     /// At most `n` of them, the most recently changed first.
-    fn latest(&self, n: usize) -> Vec<ObjectKey> {
+    fn latest(&self, n: usize) -> Vec<(ObjectKey, u64)> {
         let mut all: Vec<(&ObjectKey, u64)> = self.0.iter().map(|(k, rv)| (k, *rv)).collect();
         all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        all.into_iter().take(n).map(|(k, _)| k.clone()).collect()
+        all.into_iter()
+            .take(n)
+            .map(|(k, rv)| (k.clone(), rv))
+            .collect()
     }
 }
 
 /// While a restarted server rebuilds its watch cache it refuses every watch with 429 or holds it
-/// unanswered, for seconds on a big server; GETs are served from storage meanwhile. So the runs in flight are read one by one
-/// ("the bridge"): their changes reach the board during the warm-up, not after it. The resumed
-/// watch and its relist then deliver everything else, and never an older state than the bridge
-/// showed. At most this many runs, the most recently changed first…
-const BRIDGE_MAX: usize = 64;
+/// unanswered, for seconds on a big server; GETs are served from storage meanwhile. So the runs
+/// the operator sees, whatever their phase, and the runs in flight (their status is what changes
+/// next) are read one by one ("the bridge"): their changes reach the board during the warm-up,
+/// not after it. The resumed watch and its relist then deliver everything else, and never an
+/// older state than the bridge showed. At most this many runs: those on screen, then those in
+/// flight, the most recently changed first…
+const BRIDGE_MAX: usize = 96;
 /// …at most this often…
 const BRIDGE_EVERY: Duration = Duration::from_millis(500);
 /// …this many requests at a time…
@@ -488,17 +517,53 @@ impl<A: WatchApi> Watch<A> {
         }
     }
 
-    /// The bridge is due: the watch delivered before, has not since it was lost, and runs are in
-    /// flight.
+    /// The bridge is due: the watch delivered before, has not since it was lost, and runs are on
+    /// screen or in flight.
     fn bridging(&self) -> bool {
-        self.sink.ever_connected && !self.sink.connected && !self.in_flight.0.is_empty()
+        self.sink.ever_connected
+            && !self.sink.connected
+            && (!self.in_flight.0.is_empty() || self.sees_runs())
+    }
+
+    fn sees_runs(&self) -> bool {
+        self.kind == ResourceKind::AgentRun && !self.on_screen.borrow().is_empty()
+    }
+
+    /// What a bridge round reads, with the resourceVersion each is known at: the runs on screen,
+    /// then those in flight, the most recently changed first; at most [`BRIDGE_MAX`].
+    fn bridge_set(&self) -> Vec<(ObjectKey, u64)> {
+        let mut set: Vec<(ObjectKey, u64)> = Vec::new();
+        if self.kind == ResourceKind::AgentRun {
+            for (key, shown) in self.on_screen.borrow().iter() {
+                if set.len() == BRIDGE_MAX {
+                    return set;
+                }
+                if !set.iter().any(|(k, _)| k == key) {
+                    // The board may not show the bridge's last read yet.
+                    let known = [self.in_flight.0.get(key), self.newer.0.get(key)]
+                        .into_iter()
+                        .flatten()
+                        .fold(*shown, |a, b| a.max(*b));
+                    set.push((key.clone(), known));
+                }
+            }
+        }
+        for (key, rv) in self.in_flight.latest(BRIDGE_MAX) {
+            if set.len() == BRIDGE_MAX {
+                break;
+            }
+            if !set.iter().any(|(k, _)| *k == key) {
+                set.push((key, rv));
+            }
+        }
+        set
     }
 
     /// A bridge round while the server holds the watch (or it is open and silent) after a
     /// disconnect. Once it answers the reads it is up (not partitioned away), so the status line
     /// says what the watch waits for.
     async fn bridge_waiting(&mut self) -> bool {
-        let n = self.in_flight.0.len().min(BRIDGE_MAX);
+        let n = self.bridge_set().len();
         let state = ConnState::Reconnecting(format!(
             "the API server is up, waiting for it to serve the {} watch; {}",
             self.kind.plural(),
@@ -704,9 +769,9 @@ impl<A: WatchApi> Watch<A> {
         Ok(())
     }
 
-    /// One round of the bridge: the runs in flight read one by one, and what changed since they
-    /// were delivered sent on, after `say` when the server answered any read. False once the
-    /// receiver is gone.
+    /// One round of the bridge: the runs on screen and in flight read one by one, and what changed
+    /// since they were delivered sent on, after `say` when the server answered any read. False
+    /// once the receiver is gone.
     async fn bridge(&mut self, say: Option<ConnState>) -> bool {
         if self.last_bridge.is_some_and(|t| t.elapsed() < BRIDGE_EVERY) {
             return true;
@@ -714,12 +779,11 @@ impl<A: WatchApi> Watch<A> {
         self.last_bridge = Some(Instant::now());
         let deadline = Instant::now() + BRIDGE_BUDGET;
         let reads: Vec<_> = self
-            .in_flight
-            .latest(BRIDGE_MAX)
+            .bridge_set()
             .into_iter()
-            .map(|key| {
+            .map(|(key, known)| {
                 let read = self.api.get(&key);
-                async move { (key, read.await) }
+                async move { (key, known, read.await) }
             })
             .collect();
         let mut answers = futures::stream::iter(reads).buffer_unordered(BRIDGE_CONCURRENCY);
@@ -729,20 +793,15 @@ impl<A: WatchApi> Watch<A> {
         }
         self.sink.hold();
         if let Some(state) = say
-            && read.iter().any(|(_, answer)| answer.is_ok())
+            && read.iter().any(|(_, _, answer)| answer.is_ok())
             && !self.sink.lost(state).await
         {
             return false;
         }
-        for (key, answer) in read {
+        for (key, known, answer) in read {
             match answer {
                 Ok(Some(obj)) => {
-                    let known = self.in_flight.0.get(&key).copied();
-                    let changed = match (object_rv(&obj), known) {
-                        (Some(now), Some(before)) => now > before,
-                        (Some(_), None) => true,
-                        (None, _) => false,
-                    };
+                    let changed = object_rv(&obj).is_some_and(|now| now > known);
                     if changed {
                         self.newer.note(&obj);
                         self.in_flight.track(&obj);
