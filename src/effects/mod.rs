@@ -168,7 +168,6 @@ impl Executor {
             .submit(FileJob::OfferDrafts, InFlight::new(&self.in_flight));
     }
 
-    /// Tells the GitHub poller and the auditor what the board links, when it may have changed.
     /// Tells the watches which runs are on screen (see [`Executor::publish`]).
     pub fn with_screen(
         mut self,
@@ -178,6 +177,8 @@ impl Executor {
         self
     }
 
+    /// Tells the watches which runs are on screen, and the GitHub poller and the auditor what
+    /// the board links, when it may have changed.
     pub fn publish(&mut self, state: &crate::app::State) {
         if let Some(on_screen) = &self.on_screen {
             let shown = crate::app::on_screen::runs(state);
