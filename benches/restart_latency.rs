@@ -2,7 +2,9 @@
 //! 20,000), of which K (default 40) are in flight (Running) and the rest finished (Succeeded), as
 //! in a swarm with a history, watched by the cockpit's watchers; the API server is crashed
 //! (SIGKILL, 3 s down) and, as soon as the server serves AgentRuns again, two status changes are
-//! made: one to a run in flight, one to a finished run. Printed per try: when the custom
+//! made: one to a run in flight, one to a finished run off screen, one to a finished run on
+//! screen (the selected one; the watchers are told what is on screen, as the runtime tells them).
+//! Printed per try: when the custom
 //! resources were served again, when the server's watch cache could serve a watch again (probed
 //! with a watch from the last resourceVersion every 50 ms), when each change reached the board
 //! (through the real `update`), and when the status line said connected.
@@ -18,7 +20,8 @@ use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{TestCluster, WAIT, agent_run, plan_ab};
-use swarm_cockpit::app::ConnState;
+use swarm_cockpit::app::board::CardId;
+use swarm_cockpit::app::{ConnState, Msg, update};
 use swarm_cockpit::domain::{ObjectKey, ResourceKind};
 
 const RUN: ResourceKind = ResourceKind::AgentRun;
@@ -100,7 +103,14 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
         "restart_latency: {runs} AgentRuns ({in_flight} in flight) created in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let mut f = cluster.follow(plan_ab());
+    let mut f = cluster.follow_seeing(plan_ab());
+    update(
+        &mut f.state,
+        Msg::Resize {
+            width: 200,
+            height: 60,
+        },
+    );
     f.wait_until("connected with every run", Duration::from_secs(300), |s| {
         s.overall_connection() == ConnState::Connected && s.cluster.runs.len() == runs
     })
@@ -115,6 +125,14 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
             .metadata
             .resource_version
             .unwrap_or_default();
+        // The finished run on screen: the selected one (always among the runs on screen).
+        let shown = format!(
+            "load-{:05}",
+            in_flight + (t as usize * 37 + 11) % (runs - in_flight).max(1)
+        );
+        let shown_key = ObjectKey::new(cluster.namespace.clone(), shown.as_str());
+        f.state.ui.selected = Some(CardId::Run(shown_key.clone()));
+        f.publish_screen();
         let ((), ()) = tokio::join!(
             cluster.restart_apiserver_unwaited(3, false),
             f.wait_until("reconnecting", WAIT, |s| {
@@ -143,6 +161,11 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
             cluster.patch_status(
                 RUN,
                 &finished,
+                json!({"phase": finished_phase, "message": message}),
+            ),
+            cluster.patch_status(
+                RUN,
+                &shown,
                 json!({"phase": finished_phase, "message": message}),
             )
         );
@@ -180,6 +203,13 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
         .await;
         let seen = changed.elapsed();
         f.wait_until(
+            "the change to the finished run on screen",
+            Duration::from_secs(60),
+            |s| shows(s, &shown_key),
+        )
+        .await;
+        let seen_shown = changed.elapsed();
+        f.wait_until(
             "the finished run's change on the board",
             Duration::from_secs(60),
             |s| shows(s, &finished_key),
@@ -200,12 +230,14 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
         println!(
             "restart {t}: from the server answering: AgentRuns served {:>6.0} ms, watch cache \
              ready {:>6.0} ms, connected {:>6.0} ms, relist done {:>6.0} ms; change → board: run \
-             in flight {:>6.0} ms, finished run {:>6.0} ms",
+             in flight {:>6.0} ms, finished run on screen {:>6.0} ms, finished run off screen \
+             {:>6.0} ms",
             ms(served),
             ms(cache),
             ms(connected),
             ms(reconciled),
             ms(seen),
+            ms(seen_shown),
             ms(seen_finished)
         );
         // Each try changes other runs; the next one's message differs anyway.

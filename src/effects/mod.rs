@@ -181,14 +181,10 @@ impl Executor {
     /// the board links, when it may have changed.
     pub fn publish(&mut self, state: &crate::app::State) {
         if let Some(on_screen) = &self.on_screen {
-            let shown = crate::app::on_screen::runs(state);
-            on_screen.send_if_modified(|current| {
-                let changed = *current != shown;
-                if changed {
-                    *current = shown;
-                }
-                changed
-            });
+            crate::sources::kube_watch::publish_on_screen(
+                on_screen,
+                crate::app::on_screen::runs(state),
+            );
         }
         if let Some(github) = &self.github {
             github.publish(state, &mut self.fingerprints.0);

@@ -163,6 +163,17 @@ pub async fn run(
     run_seeing(api, kind, tx, tuning, nothing_on_screen()).await;
 }
 
+/// Tells the watches what is on screen now, waking them only when it changed.
+pub fn publish_on_screen(to: &watch::Sender<OnScreen>, shown: OnScreen) {
+    to.send_if_modified(|current| {
+        let changed = *current != shown;
+        if changed {
+            *current = shown;
+        }
+        changed
+    });
+}
+
 /// For watches no screen follows (tests, benches): nothing is ever on screen.
 pub fn nothing_on_screen() -> watch::Receiver<OnScreen> {
     watch::channel(OnScreen::new()).1

@@ -463,6 +463,11 @@ impl TestCluster {
         Follower::start(&self.connection(), plan)
     }
 
+    /// [`TestCluster::follow`] with the watchers told which runs are on screen.
+    pub fn follow_seeing(&self, plan: Plan) -> Follower {
+        Follower::start_seeing(&self.connection(), plan)
+    }
+
     /// [`TestCluster::follow`] with other watch timings (short stall detection).
     pub fn follow_with(&self, plan: Plan, tuning: &WatchTuning) -> Follower {
         Follower::start_with(&self.connection(), plan, tuning)
@@ -638,6 +643,8 @@ pub struct Follower {
     /// The channel's sending side, for an executor (weak: when the watchers stop, the channel
     /// closes and a wait says so).
     tx: mpsc::WeakSender<Msg>,
+    /// Where the watchers learn which runs are on screen, as the runtime tells them.
+    screen: Option<tokio::sync::watch::Sender<swarm_cockpit::sources::kube_watch::OnScreen>>,
 }
 
 impl Follower {
@@ -647,8 +654,30 @@ impl Follower {
 
     pub fn start_with(conn: &Connection, plan: Plan, tuning: &WatchTuning) -> Follower {
         let (tx, rx) = mpsc::channel(1024);
+        let tasks = spawn_watchers_with(conn, tx.clone(), tuning);
+        Self::following(conn, plan, tx, rx, tasks, None)
+    }
+
+    /// Watchers told which runs are on screen after every message, as the runtime tells them
+    /// (the state needs a size: `Msg::Resize`).
+    pub fn start_seeing(conn: &Connection, plan: Plan) -> Follower {
+        let (tx, rx) = mpsc::channel(1024);
+        let (screen, seen) =
+            tokio::sync::watch::channel(swarm_cockpit::sources::kube_watch::OnScreen::new());
+        let tasks = swarm_cockpit::sources::kube::spawn_watchers_seeing(conn, tx.clone(), &seen);
+        Self::following(conn, plan, tx, rx, tasks, Some(screen))
+    }
+
+    fn following(
+        conn: &Connection,
+        plan: Plan,
+        tx: mpsc::Sender<Msg>,
+        rx: mpsc::Receiver<Msg>,
+        tasks: Vec<JoinHandle<()>>,
+        screen: Option<tokio::sync::watch::Sender<swarm_cockpit::sources::kube_watch::OnScreen>>,
+    ) -> Follower {
         let weak = tx.downgrade();
-        let tasks = spawn_watchers_with(conn, tx, tuning);
+        drop(tx);
         let origin = swarm_cockpit::app::state::Origin {
             context: conn.context.clone(),
             namespace: conn.namespace.clone(),
@@ -661,6 +690,7 @@ impl Follower {
             effects: Vec::new(),
             sizes: Vec::new(),
             tx: weak,
+            screen,
         }
     }
 
@@ -749,6 +779,18 @@ impl Follower {
         // The runtime would execute these; tests may inspect them.
         self.effects.extend(update(&mut self.state, msg));
         self.sizes.push(self.state.cluster.runs.len());
+        self.publish_screen();
+    }
+
+    /// Tells the watchers (when started seeing) which runs are on screen now.
+    pub fn publish_screen(&mut self) {
+        if let Some(screen) = &self.screen {
+            self.state.ensure_board();
+            swarm_cockpit::sources::kube_watch::publish_on_screen(
+                screen,
+                swarm_cockpit::app::on_screen::runs(&self.state),
+            );
+        }
     }
 
     /// Index in [`Follower::log`] of the first line containing `needle`.
