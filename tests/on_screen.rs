@@ -61,3 +61,64 @@ proptest! {
         prop_assert_eq!(&shown, &drawn_names(&screen), "screen:\n{}", screen);
     }
 }
+
+/// Runs a launch created are read too until the board has them: a wave launched while a restarted
+/// server warms up shows its runs without waiting for the watch. A failed create is not read.
+#[test]
+fn runs_just_launched_count_until_the_board_has_them() {
+    use swarm_cockpit::app::msg::{LaunchOutcome, OpResult};
+    use swarm_cockpit::app::screen::Screen;
+    use swarm_cockpit::app::waves::{LaunchRow, WaveView};
+    let mut state = state();
+    update(
+        &mut state,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    let row = |name: &str| LaunchRow {
+        name: name.into(),
+        namespace: "agents".into(),
+        lane: "A".into(),
+        outcome: None,
+    };
+    state.screens.open(Screen::Waves(WaveView {
+        progress: vec![row("q0001"), row("q0002"), row("q0003")],
+        ..WaveView::default()
+    }));
+    let launched = |name: &str, outcome| {
+        Msg::Op(OpResult::Launched {
+            name: name.into(),
+            outcome,
+        })
+    };
+    update(&mut state, launched("q0001", LaunchOutcome::Created));
+    update(
+        &mut state,
+        launched("q0002", LaunchOutcome::Failed("forbidden".into())),
+    );
+    let names = |state: &swarm_cockpit::app::State| -> Vec<String> {
+        on_screen::runs(state)
+            .into_iter()
+            .map(|(key, _)| format!("{}/{}", key.namespace, key.name))
+            .collect()
+    };
+    assert_eq!(
+        names(&state),
+        ["agents/q0001"],
+        "created, not yet on the board"
+    );
+    update(&mut state, launched("q0003", LaunchOutcome::Exists));
+    assert_eq!(names(&state), ["agents/q0001", "agents/q0003"]);
+    apply_run(&mut state, run("q0001", Some("A"), None));
+    state.ensure_board();
+    let after = names(&state);
+    assert_eq!(
+        after.iter().filter(|n| *n == "agents/q0001").count(),
+        1,
+        "once on the board it is read as a card, not twice: {after:?}"
+    );
+    assert!(after.contains(&"agents/q0003".to_owned()), "{after:?}");
+    assert!(!after.contains(&"agents/q0002".to_owned()), "{after:?}");
+}

@@ -47,6 +47,7 @@ pub struct Confirm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaunchRow {
     pub name: String,
+    pub namespace: String,
     pub lane: String,
     pub outcome: Option<LaunchOutcome>,
 }
@@ -398,6 +399,7 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         ConfirmAction::Launch { wave, manifests } => {
+            let watched = state.cluster.origin.namespace.clone().unwrap_or_default();
             if let Some(view) = state.screens.waves_mut() {
                 view.progress = manifests
                     .iter()
@@ -406,6 +408,9 @@ pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                             .as_str()
                             .unwrap_or_default()
                             .to_owned(),
+                        namespace: m["metadata"]["namespace"]
+                            .as_str()
+                            .map_or_else(|| watched.clone(), str::to_owned),
                         lane: m["metadata"]["labels"][crate::domain::labels::LANE]
                             .as_str()
                             .unwrap_or_default()
