@@ -148,6 +148,20 @@ pub fn page_offset(selected: usize, per_page: usize) -> usize {
         .map_or(0, |page| page * per_page)
 }
 
+/// The cards of a column that are on screen, as indices into its `len` cards: the page holding
+/// card `selected` (pass 0 for a lane other than the selected one). One rule for the view, the
+/// mouse and what the watches read first.
+pub fn visible_cards(
+    column: Rect,
+    compact: bool,
+    selected: usize,
+    len: usize,
+) -> std::ops::Range<usize> {
+    let per_page = cards_per_page(column, compact);
+    let start = page_offset(selected, per_page);
+    start.min(len)..(start + per_page).min(len)
+}
+
 /// A centered overlay, at most `max_w`×`max_h`, never larger than the screen.
 pub fn centered(area: Rect, max_w: u16, max_h: u16) -> Rect {
     let w = max_w.min(area.width);

@@ -22,14 +22,13 @@ pub fn runs(state: &State) -> Vec<Shown> {
         let Some(column) = board.columns.get(lane) else {
             continue;
         };
-        let per_page = layout::cards_per_page(rect, state.ui.compact).max(1);
-        let selected_in_lane = if lane == state.ui.lane {
-            state.ui.card
-        } else {
-            0
-        };
-        let offset = layout::page_offset(selected_in_lane, per_page);
-        for card in column.cards.iter().skip(offset).take(per_page) {
+        let visible = layout::visible_cards(
+            rect,
+            state.ui.compact,
+            super::update::selected_in(state, lane),
+            column.cards.len(),
+        );
+        for card in &column.cards[visible] {
             if let CardId::Run(key) = &card.id
                 && !keys.contains(&key)
             {

@@ -434,14 +434,17 @@ fn hit_card(state: &State, x: u16, y: u16) -> Option<(usize, usize)> {
     if !area.contains(pos) {
         return None;
     }
-    let per_page = layout::cards_per_page(rect, state.ui.compact);
-    let selected_in_lane = if lane == state.ui.lane {
+    let len = state.board_view().columns.get(lane)?.cards.len();
+    let offset = layout::visible_cards(rect, state.ui.compact, selected_in(state, lane), len).start;
+    let idx = offset + usize::from((y - area.y) / layout::card_height(rect, state.ui.compact));
+    (idx < len).then_some((lane, idx))
+}
+
+/// The index whose page a lane shows: the selected card in the selected lane, else the first.
+pub(super) fn selected_in(state: &State, lane: usize) -> usize {
+    if lane == state.ui.lane {
         state.ui.card
     } else {
         0
-    };
-    let offset = layout::page_offset(selected_in_lane, per_page);
-    let idx = offset + usize::from((y - area.y) / layout::card_height(rect, state.ui.compact));
-    let len = state.board_view().columns.get(lane)?.cards.len();
-    (idx < len).then_some((lane, idx))
+    }
 }

@@ -157,11 +157,11 @@ fn draw_column(
         );
         return;
     }
-    let per_page = layout::cards_per_page(rect, state.ui.compact);
     let card_h = layout::card_height(rect, state.ui.compact);
     let selected_idx = if selected_lane { state.ui.card } else { 0 };
-    let offset = layout::page_offset(selected_idx, per_page);
-    for (i, card) in column.cards.iter().skip(offset).take(per_page).enumerate() {
+    let visible = layout::visible_cards(rect, state.ui.compact, selected_idx, column.cards.len());
+    let offset = visible.start;
+    for (i, card) in column.cards[visible.clone()].iter().enumerate() {
         let y = cards_area.y + i as u16 * card_h;
         let height = card_h.min(3).min(cards_area.y + cards_area.height - y);
         let card_rect = Rect {
@@ -172,11 +172,11 @@ fn draw_column(
         let is_selected = selected_lane && offset + i == state.ui.card;
         draw_card(frame, card_rect, card, is_selected, state, theme);
     }
-    if offset + per_page < column.cards.len() && cards_area.height > 0 {
+    if visible.end < column.cards.len() && cards_area.height > 0 {
         let more = format!(
             "{} {} more",
             theme.badge(Badge::MoreBelow),
-            column.cards.len() - offset - per_page
+            column.cards.len() - visible.end
         );
         let y = rect.y + rect.height - 1;
         let w = (more.width() as u16).min(rect.width.saturating_sub(2));
