@@ -256,7 +256,8 @@ async fn run_loop(
         );
         if pacer.due(&state) {
             let started = Instant::now();
-            let usage_before = ThreadUsage::now();
+            // Two syscalls a frame, only for the soak's report.
+            let usage_before = report.is_some().then(ThreadUsage::now);
             let rebuilt = state.board_needs_rebuild();
             state.ensure_board();
             crate::domain::clock::begin_frame();
@@ -264,8 +265,8 @@ async fn run_loop(
             state.mark_drawn(crate::domain::clock::end_frame());
             pacer.drawn(started.elapsed());
             let written_in = writing.take();
-            if let Some(report) = report.as_mut() {
-                let usage = ThreadUsage::now().since(&usage_before);
+            if let (Some(report), Some(before)) = (report.as_mut(), usage_before) {
+                let usage = ThreadUsage::now().since(&before);
                 report.frames.push(FrameTimes {
                     wall: started.elapsed(),
                     usage,

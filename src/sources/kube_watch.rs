@@ -283,8 +283,8 @@ pub async fn run_seeing(
                 };
                 // The server answers, but serves no watch until its cache is rebuilt: read the
                 // runs on screen and in flight one by one meanwhile.
-                let to_read = w.bridge_set().len();
-                let bridging = warming && to_read > 0;
+                let to_read = if warming { w.bridge_len() } else { 0 };
+                let bridging = to_read > 0;
                 let state = if bridging {
                     with_detail(state, &read_meanwhile(to_read))
                 } else {
@@ -540,6 +540,20 @@ impl<A: WatchApi> Watch<A> {
         self.kind == ResourceKind::AgentRun && !self.on_screen.borrow().is_empty()
     }
 
+    /// How many runs [`Watch::bridge_set`] holds, for the status line, without ordering the runs
+    /// in flight (tens of thousands in a namespace of status-less runs).
+    fn bridge_len(&self) -> usize {
+        let mut shown_only = std::collections::HashSet::new();
+        if self.kind == ResourceKind::AgentRun {
+            for (key, _) in self.on_screen.borrow().iter() {
+                if !self.in_flight.0.contains_key(key) {
+                    shown_only.insert(key.clone());
+                }
+            }
+        }
+        (shown_only.len() + self.in_flight.0.len()).min(BRIDGE_MAX)
+    }
+
     /// What a bridge round reads, with the resourceVersion each is known at: the runs on screen,
     /// then those in flight, the most recently changed first; at most [`BRIDGE_MAX`].
     fn bridge_set(&self) -> Vec<(ObjectKey, u64)> {
@@ -574,7 +588,7 @@ impl<A: WatchApi> Watch<A> {
     /// disconnect. Once it answers the reads it is up (not partitioned away), so the status line
     /// says what the watch waits for.
     async fn bridge_waiting(&mut self) -> bool {
-        let n = self.bridge_set().len();
+        let n = self.bridge_len();
         let state = ConnState::Reconnecting(format!(
             "the API server is up, waiting for it to serve the {} watch; {}",
             self.kind.plural(),
