@@ -265,7 +265,8 @@ async fn soak(a: Args) -> Vec<String> {
             &cluster.kubeconfig,
             &cluster.context,
             tui.pid(),
-        );
+        )
+        .await;
         let named: Vec<String> = lowered
             .processes
             .iter()

@@ -61,9 +61,9 @@ impl Drop for Lowered {
 }
 
 /// Lowers everything listed above; the cockpit (`cockpit`, already started) keeps its priority.
-pub fn lower_all_but_the_cockpit(kubeconfig: &Path, context: &str, cockpit: u32) -> Lowered {
+pub async fn lower_all_but_the_cockpit(kubeconfig: &Path, context: &str, cockpit: u32) -> Lowered {
     let mut candidates = vec![("the bench".to_owned(), std::process::id())];
-    if let Some(port) = loopback_port(kubeconfig, context) {
+    if let Some(port) = loopback_port(kubeconfig, context).await {
         for pid in listeners(port) {
             candidates.push((format!("the API server on port {port}"), pid));
         }
@@ -143,25 +143,16 @@ fn lower_threads(pid: u32) -> Vec<(u32, i32)> {
 }
 
 /// The port of the context's server when it is on this machine (loopback).
-fn loopback_port(kubeconfig: &Path, context: &str) -> Option<u16> {
+async fn loopback_port(kubeconfig: &Path, context: &str) -> Option<u16> {
     let config = kube::config::Kubeconfig::read_from(kubeconfig).ok()?;
-    let cluster_name = config
-        .contexts
-        .iter()
-        .find(|c| c.name == context)?
-        .context
-        .as_ref()?
-        .cluster
-        .clone();
-    let server = config
-        .clusters
-        .iter()
-        .find(|c| c.name == cluster_name)?
-        .cluster
-        .as_ref()?
-        .server
-        .clone()?;
-    let uri: http::Uri = server.parse().ok()?;
+    let options = kube::config::KubeConfigOptions {
+        context: Some(context.to_owned()),
+        ..Default::default()
+    };
+    let uri = kube::Config::from_custom_kubeconfig(config, &options)
+        .await
+        .ok()?
+        .cluster_url;
     let host = uri.host()?.trim_matches(['[', ']']);
     let local = host == "localhost"
         || host
