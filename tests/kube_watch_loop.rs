@@ -52,7 +52,7 @@ struct Fake {
     objects: Arc<Mutex<HashMap<String, Value>>>,
     /// GETs fail as on a network partition.
     unreachable: Arc<std::sync::atomic::AtomicBool>,
-    /// Every request, in order: `watch rv=… initial` / `list` / `get NAME`.
+    /// Every request, in order: `watch rv=… initial` / `list` / `get NAME` / `answers`.
     calls: Arc<Mutex<Vec<String>>>,
 }
 
@@ -162,6 +162,12 @@ impl WatchApi for Fake {
 
     fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
         Box::pin(async { Some("the API server's storage (etcd) is not answering".into()) })
+    }
+
+    fn answers(&self) -> BoxFuture<'static, bool> {
+        self.calls.lock().expect("calls").push("answers".into());
+        let up = !self.unreachable.load(std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move { up })
     }
 }
 
@@ -961,6 +967,57 @@ async fn a_watch_the_server_holds_after_a_restart_is_bridged() {
         "{:?}",
         fake.calls()
     );
+}
+
+/// Nothing on screen or in flight when the resumed watch is held: the status line still says the
+/// server is up once it answers, and a run launched meanwhile is read as soon as it is on screen
+/// (the bridge's timer does not depend on what was on screen when the request was sent).
+#[tokio::test(start_paused = true)]
+async fn a_run_launched_while_the_watch_is_held_is_read_though_nothing_was_on_screen() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![end_of_list(6), Step::Cut]),
+        Reply::Held(
+            Duration::from_secs(6),
+            vec![added("launched", 8, "Pending"), Step::Hang],
+        ),
+        Reply::Stream(vec![
+            added("launched", 8, "Pending"),
+            end_of_list(9),
+            Step::Hang,
+        ]),
+    ]);
+    let (screen, on_screen) = tokio::sync::watch::channel(OnScreen::new());
+    let mut d = Driver::start_seeing(fake.clone(), on_screen);
+    d.until("connected", SOON, connected).await;
+    d.until("the server said up while the watch is held", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(e)
+            if e == "the API server is up, waiting for it to serve the agentruns watch")
+    })
+    .await;
+    assert!(d.names().is_empty());
+    // The launch creates the run; the wave planner shows it until the board has it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    fake.store("launched", Some(run_obj("launched", 8, "Pending")));
+    screen.send_replace(vec![(ObjectKey::new("ns", "launched"), 0)]);
+    let launched = tokio::time::Instant::now();
+    d.until("the launched run read by the bridge", SOON, |d| {
+        d.phase("launched") == Some(Phase::Pending)
+    })
+    .await;
+    assert!(
+        launched.elapsed() <= Duration::from_secs(1),
+        "{:?}",
+        launched.elapsed()
+    );
+    assert!(
+        matches!(d.conn(), ConnState::Reconnecting(e)
+            if e.contains("1 run on screen or in flight read one by one")),
+        "{:?}",
+        d.conn()
+    );
+    d.until("connected again", Duration::from_secs(10), connected)
+        .await;
+    assert_eq!(d.names(), ["launched"]);
 }
 
 /// A held watch alone does not prove the server up (a partition holds requests too): the status

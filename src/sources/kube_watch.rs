@@ -89,6 +89,9 @@ pub trait WatchApi: Send + Sync + 'static {
     /// Why the server might be silent (its storage), for the status line only: never a reason
     /// to call a watch connected.
     fn diagnose(&self) -> BoxFuture<'static, Option<String>>;
+    /// Whether the server answers a small read of this kind now (one item from storage), for the
+    /// status line only: never a reason to call a watch connected.
+    fn answers(&self) -> BoxFuture<'static, bool>;
 }
 
 /// The real API server.
@@ -129,6 +132,11 @@ impl WatchApi for KubeApi {
             .to_owned();
         let (client, name, kind) = (self.client.clone(), key.name.clone(), self.kind);
         Box::pin(async move { super::wire::get(&client, &url, &name, kind).await })
+    }
+
+    fn answers(&self) -> BoxFuture<'static, bool> {
+        let list = self.list(ListParams::default().limit(1));
+        Box::pin(async move { list.await.is_ok() })
     }
 
     fn diagnose(&self) -> BoxFuture<'static, Option<String>> {
@@ -519,7 +527,10 @@ impl<A: WatchApi> Watch<A> {
             tokio::select! {
                 out = &mut request => return Ok(Some(out)),
                 () = tokio::time::sleep_until(deadline) => return Ok(None),
-                () = tokio::time::sleep(BRIDGE_EVERY), if self.bridging() => {
+                // Enabled by whether the watch waits to deliver again, not by whether anything is
+                // on screen yet: a `select!` weighs its conditions once, and what is on screen
+                // changes while the request waits (a launch, a scroll, a filter).
+                () = tokio::time::sleep(BRIDGE_EVERY), if self.bridge_due() => {
                     if !self.bridge_waiting().await {
                         return Err(End::Closed);
                     }
@@ -528,16 +539,10 @@ impl<A: WatchApi> Watch<A> {
         }
     }
 
-    /// The bridge is due: the watch delivered before, has not since it was lost, and runs are on
-    /// screen or in flight.
-    fn bridging(&self) -> bool {
-        self.sink.ever_connected
-            && !self.sink.connected
-            && (!self.in_flight.0.is_empty() || self.sees_runs())
-    }
-
-    fn sees_runs(&self) -> bool {
-        self.kind == ResourceKind::AgentRun && !self.on_screen.borrow().is_empty()
+    /// The bridge is due: the watch delivered before and has not since it was lost. A round
+    /// reads what is on screen or in flight then, or only asks whether the server answers.
+    fn bridge_due(&self) -> bool {
+        self.sink.ever_connected && !self.sink.connected
     }
 
     /// How many runs [`Watch::bridge_set`] holds, for the status line, without ordering the runs
@@ -588,12 +593,14 @@ impl<A: WatchApi> Watch<A> {
     /// disconnect. Once it answers the reads it is up (not partitioned away), so the status line
     /// says what the watch waits for.
     async fn bridge_waiting(&mut self) -> bool {
-        let n = self.bridge_len();
-        let state = ConnState::Reconnecting(format!(
-            "the API server is up, waiting for it to serve the {} watch; {}",
-            self.kind.plural(),
-            read_meanwhile(n)
-        ));
+        let waiting = format!(
+            "the API server is up, waiting for it to serve the {} watch",
+            self.kind.plural()
+        );
+        let state = match self.bridge_len() {
+            0 => ConnState::Reconnecting(waiting),
+            n => ConnState::Reconnecting(format!("{waiting}; {}", read_meanwhile(n))),
+        };
         self.bridge(Some(state)).await
     }
 
@@ -736,7 +743,7 @@ impl<A: WatchApi> Watch<A> {
                 }
                 // Open, but nothing delivered yet since the disconnect (a server still rebuilding
                 // its watch cache may hold a watch silent).
-                () = tokio::time::sleep(BRIDGE_EVERY), if self.bridging() => {
+                () = tokio::time::sleep(BRIDGE_EVERY), if self.bridge_due() => {
                     if !self.bridge_waiting().await {
                         return End::Closed;
                     }
@@ -803,8 +810,22 @@ impl<A: WatchApi> Watch<A> {
         }
         self.last_bridge = Some(Instant::now());
         let deadline = Instant::now() + BRIDGE_BUDGET;
-        let reads: Vec<_> = self
-            .bridge_set()
+        let set = self.bridge_set();
+        if set.is_empty() {
+            // Nothing to read, but a held watch alone tells nothing (a partition holds requests
+            // too): one small read says whether the server is up.
+            return match say {
+                Some(state)
+                    if tokio::time::timeout_at(deadline, self.api.answers())
+                        .await
+                        .unwrap_or(false) =>
+                {
+                    self.sink.lost(state).await
+                }
+                _ => true,
+            };
+        }
+        let reads: Vec<_> = set
             .into_iter()
             .map(|(key, known)| {
                 let read = self.api.get(&key);
