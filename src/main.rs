@@ -26,6 +26,18 @@ fn main() {
         eprintln!("swarm: cannot install error hooks: {e}");
     }
     let cli = Cli::parse();
+    // The headless commands promise 2 for "could not run" (a plan or config that cannot be read
+    // included), so a script tells it from a refusal (1).
+    let could_not_run = match cli.command {
+        Some(
+            Command::Validate { .. }
+            | Command::Wave { .. }
+            | Command::Approve { .. }
+            | Command::Revoke { .. }
+            | Command::Audit { .. },
+        ) => 2,
+        _ => 1,
+    };
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -33,7 +45,7 @@ fn main() {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            1
+            could_not_run
         }
     };
     std::process::exit(code);

@@ -143,6 +143,37 @@ fn unreadable_input_exits_2_naming_file_and_line() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/x.yaml: cannot read"));
 }
 
+/// A plan or config that cannot be read is "could not run" (2) for every headless command, not a
+/// refusal (1): a script must tell a broken input from a gate that said no.
+#[test]
+fn a_plan_or_config_that_cannot_be_read_exits_2_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = dir.path().join("broken-plan.toml");
+    std::fs::write(&plan, "name = \"p\"\n[[lane]]\nid = \"A\"\nowns = [\"\"]\n").expect("write");
+    let config = dir.path().join("broken-config.toml");
+    std::fs::write(&config, "operator = [\n").expect("write");
+    let item = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/implementationspecs/order-firewall.yaml"
+    );
+    let plan = plan.to_str().expect("utf8");
+    let config = config.to_str().expect("utf8");
+    for (args, names) in [
+        (vec!["validate", "--plan", plan, item], "broken-plan.toml"),
+        (vec!["wave", "--plan", plan, "plan"], "broken-plan.toml"),
+        (vec!["approve", "--plan", plan, "x"], "broken-plan.toml"),
+        (
+            vec!["--config", config, "validate", "--plan", PLAN, item],
+            "broken-config.toml",
+        ),
+    ] {
+        let out = swarm(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(names), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn undeclared_lane_overlap_in_the_plan_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
