@@ -193,6 +193,8 @@ fn check_sections(t: &Template, out: &mut Out) {
         }
     }
     check_lookalike_headings(t, out);
+    check_path_sections(t, out);
+    check_parameter_lines(t, out);
     for kind in SectionKind::ALL {
         let line = t.section(kind).map(|s| s.line);
         if t.section(kind).is_none() {
@@ -226,6 +228,75 @@ fn check_sections(t: &Template, out: &mut Out) {
                 },
             );
         }
+    }
+}
+
+/// Whether a heading the template does not name speaks of paths or scope (`Additional in-scope
+/// paths`, `Also in scope`, `Files`): the agent may take what it lists as in scope. The
+/// out-of-scope constraints are the one section about scope that lists no in-scope paths.
+fn speaks_of_paths(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let out_of_scope =
+        words.windows(3).any(|w| w == ["out", "of", "scope"]) || words.contains(&"outofscope");
+    !out_of_scope
+        && words.iter().any(|w| {
+            matches!(
+                *w,
+                "scope" | "inscope" | "path" | "paths" | "file" | "files"
+            )
+        })
+}
+
+/// Paths are read from one section: another section about paths or scope is an error.
+fn check_path_sections(t: &Template, out: &mut Out) {
+    for section in t.sections.iter().filter(|s| s.kind.is_none()) {
+        if !speaks_of_paths(&section.title) {
+            continue;
+        }
+        out.findings.push(Finding {
+            severity: Severity::Error,
+            check: CheckId::TemplateSection,
+            item: out.item.to_owned(),
+            section: Some(section.title.clone()),
+            line: Some(section.line),
+            message: format!(
+                "the section \"{}\" speaks of paths, but paths are read only from ## In-scope paths: the agent may take what it lists as in scope, no check reads it",
+                crate::domain::sanitize::one_line(&section.title)
+            ),
+            fix: "list every path under `## In-scope paths` (one `- ` item each), or rename the section if it lists none".into(),
+        });
+    }
+}
+
+/// Every non-blank line of a Parameters section is a `- key: value` item: any other line is
+/// read by the agent and dropped by the launch.
+fn check_parameter_lines(t: &Template, out: &mut Out) {
+    for (line, text) in t.all_body_lines(SectionKind::Parameters) {
+        let trimmed = text.trim();
+        let key_value = super::template::list_item(text)
+            .and_then(|item| {
+                item.split_once(':')
+                    .map(|(k, _)| !k.trim().trim_matches('`').trim().is_empty())
+            })
+            .unwrap_or(false);
+        if trimmed.is_empty() || key_value {
+            continue;
+        }
+        out.push(
+            Severity::Error,
+            CheckId::TemplateSection,
+            Some(SectionKind::Parameters),
+            Some(line),
+            format!(
+                "\"{}\" is not a `key: value` parameter: the agent reads it, the launch does not pass it",
+                crate::domain::sanitize::one_line(trimmed)
+            ),
+            "write it as `- key: value`, or move the note to another section",
+        );
     }
 }
 
@@ -356,13 +427,87 @@ fn check_lane(item: &WorkItem, ctx: &Context, out: &mut Out) {
     }
 }
 
+/// The one path of an in-scope list item as written after its marker: a bare path, or one in
+/// backticks (the only place a space may stand). Anything after it — prose, a comment, a second
+/// path — is refused rather than read as part of one literal glob no other item would meet.
+fn one_path(item: &str) -> Result<&str, String> {
+    let shown = crate::domain::sanitize::one_line(item.trim());
+    let several = || {
+        format!(
+            "\"{shown}\" holds more than one path: one path per list item (what follows the path is never checked)"
+        )
+    };
+    if let Some(quoted) = item.strip_prefix('`') {
+        let Some(end) = quoted.find('`') else {
+            return Err(format!("\"{shown}\" opens a backtick it does not close"));
+        };
+        return if quoted[end + 1..].trim().is_empty() {
+            Ok(&quoted[..end])
+        } else {
+            Err(several())
+        };
+    }
+    // Trailing spaces are the path hygiene's to refuse (as before); a space inside is a second word.
+    if item.trim_end().contains(char::is_whitespace) {
+        return Err(several());
+    }
+    Ok(item)
+}
+
+/// How to fix a malformed in-scope path.
+const PATH_FIX: &str = "write a plain repository-relative path or glob such as `services/torghut/app/trading/firewall/**`";
+const ONE_PATH_FIX: &str = "put each path on its own `- ` line (in backticks if it has a space), and notes in another section";
+
+/// Why an in-scope path is refused, and how to fix it.
+type PathRefusal = (String, &'static str);
+
+/// The in-scope paths with, for a refused one, its reason and fix.
+fn in_scope_entries(t: &Template) -> Vec<(usize, Result<PathSpec, PathRefusal>)> {
+    t.raw_items(SectionKind::InScopePaths)
+        .into_iter()
+        .map(|(line, item)| {
+            let spec = one_path(&item)
+                .map_err(|e| (e, ONE_PATH_FIX))
+                .and_then(|path| PathSpec::parse(path).map_err(|e| (e.message, PATH_FIX)));
+            (line, spec)
+        })
+        .collect()
+}
+
 /// The in-scope paths of a work item, parsed: hygiene and syntax errors are reported with their
 /// line and the path is left out of every other check.
 pub fn in_scope_specs(t: &Template) -> Vec<(usize, Result<PathSpec, String>)> {
-    t.raw_items(SectionKind::InScopePaths)
+    in_scope_entries(t)
         .into_iter()
-        .map(|(line, path)| (line, PathSpec::parse(&path).map_err(|e| e.message)))
+        .map(|(line, spec)| (line, spec.map_err(|(message, _)| message)))
         .collect()
+}
+
+/// Every non-blank line of the In-scope paths section is a path list item: a line the agent may
+/// read as a path (prose, a code block, a table, a comment) and no check reads is an error.
+fn check_path_lines(t: &Template, out: &mut Out) {
+    for (line, text) in t.body_lines(SectionKind::InScopePaths) {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || super::template::list_item(text).is_some() {
+            continue;
+        }
+        let what = if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            "a code block"
+        } else {
+            "not a list item"
+        };
+        out.push(
+            Severity::Error,
+            CheckId::PathHygiene,
+            Some(SectionKind::InScopePaths),
+            Some(line),
+            format!(
+                "\"{}\" is {what}: the agent may read it as a path, the checks do not",
+                crate::domain::sanitize::one_line(trimmed)
+            ),
+            "write each in-scope path as its own `- ` list item, and notes in another section",
+        );
+    }
 }
 
 /// Each in-scope path: plain, inside the lane's territory (sub-trees of other lanes excluded),
@@ -373,41 +518,18 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         .and_then(|id| Some((ctx.plan.lane(id)?, territory.lane(id)?)));
     let credentials = ctx.guardrails.credential_set();
     let section = Some(SectionKind::InScopePaths);
-    // A path written as prose (no list marker) is one the agent may take as in scope and no
-    // check reads: every line of the section is a list item.
-    let mut in_fence = false;
-    for (line, text) in t.body_lines(SectionKind::InScopePaths) {
-        let trimmed = text.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if trimmed.is_empty() || in_fence || super::template::list_item(text).is_some() {
-            continue;
-        }
-        out.push(
-            Severity::Error,
-            CheckId::PathHygiene,
-            section,
-            Some(line),
-            format!(
-                "\"{}\" is not a list item: the agent may read it as a path, the checks do not",
-                crate::domain::sanitize::one_line(trimmed)
-            ),
-            "write each in-scope path as its own `- ` list item, and notes in another section",
-        );
-    }
-    for (line, spec) in in_scope_specs(t) {
+    check_path_lines(t, out);
+    for (line, spec) in in_scope_entries(t) {
         let spec = match spec {
             Ok(spec) => spec,
-            Err(problem) => {
+            Err((problem, fix)) => {
                 out.push(
                     Severity::Error,
                     CheckId::PathHygiene,
                     section,
                     Some(line),
                     problem,
-                    "write a plain repository-relative path or glob such as `services/torghut/app/trading/firewall/**`",
+                    fix,
                 );
                 continue;
             }
@@ -1163,6 +1285,136 @@ mod tests {
             .collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].line, Some(2));
+    }
+
+    fn errors_of(text: &str, check: CheckId) -> Vec<Finding> {
+        let plan = plan();
+        check_item(&item("fw", "A", text), &ctx(&plan, &[], &[]))
+            .into_iter()
+            .filter(|f| f.check == check && f.severity == Severity::Error)
+            .collect()
+    }
+
+    fn with_paths(paths: &str) -> String {
+        good("codex/swarm/lane-a/fw")
+            .replace("- `services/torghut/app/trading/firewall/**`\n", paths)
+    }
+
+    #[test]
+    fn an_in_scope_item_is_exactly_one_path() {
+        let fw = "services/torghut/app/trading/firewall";
+        for extra in [
+            format!("- {fw}/** and kubernetes/torghut/**\n"),
+            format!("- {fw}/**, kubernetes/torghut/**\n"),
+            format!("- {fw}/** - also kubernetes/torghut/x.yaml\n"),
+            format!("- {fw}/** (and {fw}/risk/**)\n"),
+            format!("- {fw}/** # the firewall\n"),
+            format!("- `{fw}/**` and `kubernetes/torghut/**`\n"),
+            format!("- `{fw}/**` (the firewall)\n"),
+            format!("* {fw}/a.py {fw}/b.py\n"),
+            format!("1. {fw}/**\tkubernetes/**\n"),
+            format!("- `{fw}/**\n"),
+        ] {
+            let f = errors_of(&with_paths(&extra), CheckId::PathHygiene);
+            assert_eq!(f.len(), 1, "{extra:?}: {f:#?}");
+            assert_eq!(f[0].line, Some(5), "{extra:?}");
+            assert!(errors_of(&with_paths(&extra), CheckId::LaneOwnership).is_empty());
+        }
+        for one in [
+            format!("- {fw}/**\n"),
+            format!("- `{fw}/**`\n"),
+            format!("* `{fw}/**`  \n"),
+            format!("1. {fw}/x.py\n"),
+        ] {
+            assert!(
+                errors_of(&with_paths(&one), CheckId::PathHygiene).is_empty(),
+                "{one:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_line_of_in_scope_paths_is_a_path_item() {
+        let fw = "- services/torghut/app/trading/firewall/**\n";
+        for (body, errors) in [
+            (format!("{fw}```\nkubernetes/torghut/**\n```\n"), 3),
+            (format!("{fw}~~~\n- kubernetes/torghut/**\n~~~\n"), 2),
+            (format!("{fw}kubernetes/torghut/**\n"), 1),
+            (format!("{fw}| kubernetes/torghut/** |\n"), 1),
+            (format!("{fw}<!-- kubernetes/torghut/** -->\n"), 1),
+            (format!("{fw}    kubernetes/torghut/**\n"), 1),
+        ] {
+            let f = errors_of(&with_paths(&body), CheckId::PathHygiene);
+            assert_eq!(f.len(), errors, "{body:?}: {f:#?}");
+        }
+        // A fenced list item is still read as a path: outside lane A here.
+        let fenced = format!("{fw}```\n- kubernetes/torghut/**\n```\n");
+        assert_eq!(
+            errors_of(&with_paths(&fenced), CheckId::LaneOwnership).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn paths_are_read_only_from_in_scope_paths() {
+        let base = good("codex/swarm/lane-a/fw");
+        for extra in [
+            "## Additional in-scope paths\n- kubernetes/torghut/**\n",
+            "## Also in scope\n- kubernetes/torghut/**\n",
+            "### Files\n- kubernetes/torghut/**\n",
+            "Also in scope\n----\n- kubernetes/torghut/**\n",
+            "More paths\n===\n- kubernetes/torghut/**\n",
+            "## Scope notes\n- none\n",
+        ] {
+            let f = errors_of(&format!("{base}\n{extra}"), CheckId::TemplateSection);
+            assert_eq!(f.len(), 1, "{extra:?}: {f:#?}");
+            assert!(
+                f[0].message.contains("read only from ## In-scope paths"),
+                "{f:#?}"
+            );
+        }
+        for fine in [
+            "## Notes\n- none\n",
+            "## Out of scope notes\n- none\n",
+            "Notes\n---\n- x\n",
+        ] {
+            assert!(
+                errors_of(&format!("{base}\n{fine}"), CheckId::TemplateSection).is_empty(),
+                "{fine:?}"
+            );
+        }
+        // A setext heading of a known section written twice is a duplicate, as `##` is.
+        let twice = format!("{base}\nIn-scope paths\n--------------\n- kubernetes/torghut/**\n");
+        let f = errors_of(&twice, CheckId::TemplateSection);
+        assert!(
+            f.iter().any(|f| f.message.contains("written twice")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn a_parameters_line_is_key_value() {
+        let base = good("codex/swarm/lane-a/fw");
+        for bad in [
+            "- TRADING_MODE=live",
+            "- live trading",
+            "notes here",
+            "- : value",
+            "```",
+        ] {
+            let text = base.replace(
+                "- stage: implementation",
+                &format!("- stage: implementation\n{bad}"),
+            );
+            let f = errors_of(&text, CheckId::TemplateSection);
+            assert_eq!(f.len(), 1, "{bad:?}: {f:#?}");
+            assert!(f[0].message.contains("is not a `key: value` parameter"));
+        }
+        let text = base.replace(
+            "- stage: implementation",
+            "- stage: implementation\n- `gitopsPath`: `argocd/x`\n",
+        );
+        assert!(errors_of(&text, CheckId::TemplateSection).is_empty());
     }
 
     #[test]
