@@ -252,12 +252,30 @@ fn speaks_of_paths(title: &str) -> bool {
         })
 }
 
-/// Paths are read from one section: another section about paths or scope is an error.
+/// Whether the section at `index` is a sub-heading of In-scope paths (`### Backend` under it):
+/// Markdown nests it there, so the agent reads its items as in-scope paths.
+fn under_in_scope_paths(t: &Template, index: usize) -> bool {
+    let level = t.sections[index].level();
+    t.sections[..index]
+        .iter()
+        .rev()
+        .find(|s| s.level() < level)
+        .is_some_and(|parent| parent.kind == Some(SectionKind::InScopePaths))
+}
+
+/// Paths are read from one section: another section about paths or scope, or a sub-heading of
+/// In-scope paths, is an error.
 fn check_path_sections(t: &Template, out: &mut Out) {
-    for section in t.sections.iter().filter(|s| s.kind.is_none()) {
-        if !speaks_of_paths(&section.title) {
+    for (index, section) in t.sections.iter().enumerate() {
+        let what = if section.kind.is_some() {
             continue;
-        }
+        } else if under_in_scope_paths(t, index) {
+            "is a sub-heading of In-scope paths"
+        } else if speaks_of_paths(&section.title) {
+            "speaks of paths"
+        } else {
+            continue;
+        };
         out.findings.push(Finding {
             severity: Severity::Error,
             check: CheckId::TemplateSection,
@@ -265,7 +283,7 @@ fn check_path_sections(t: &Template, out: &mut Out) {
             section: Some(section.title.clone()),
             line: Some(section.line),
             message: format!(
-                "the section \"{}\" speaks of paths, but paths are read only from ## In-scope paths: the agent may take what it lists as in scope, no check reads it",
+                "the section \"{}\" {what}, but paths are read only from ## In-scope paths: the agent may take what it lists as in scope, no check reads it",
                 crate::domain::sanitize::one_line(&section.title)
             ),
             fix: "list every path under `## In-scope paths` (one `- ` item each), or rename the section if it lists none".into(),
@@ -1698,6 +1716,22 @@ mod tests {
         ] {
             let f = errors_of(&format!("{base}\n{extra}"), CheckId::TemplateSection);
             assert_eq!(f.len(), 1, "{extra:?}: {f:#?}");
+            assert!(
+                f[0].message.contains("read only from ## In-scope paths"),
+                "{f:#?}"
+            );
+        }
+        // A sub-heading of In-scope paths, whatever its title, nests there for the agent.
+        for sub in [
+            "### Infra\n- kubernetes/torghut/**\n",
+            "#### Also\n- kubernetes/**\n",
+        ] {
+            let text = base.replace(
+                "- `services/torghut/app/trading/firewall/**`\n",
+                &format!("- `services/torghut/app/trading/firewall/**`\n{sub}"),
+            );
+            let f = errors_of(&text, CheckId::TemplateSection);
+            assert_eq!(f.len(), 1, "{sub:?}: {f:#?}");
             assert!(
                 f[0].message.contains("read only from ## In-scope paths"),
                 "{f:#?}"

@@ -92,6 +92,20 @@ impl Section {
 }
 
 impl Section {
+    /// The heading's level: the number of `#`, or 1 for a setext `===` underline and 2 for `---`.
+    pub fn level(&self) -> usize {
+        match self.heading.split_once('\n') {
+            Some((_, underline)) if underline.trim().starts_with('=') => 1,
+            Some(_) => 2,
+            None => self
+                .heading
+                .trim_start()
+                .chars()
+                .take_while(|c| *c == '#')
+                .count(),
+        }
+    }
+
     /// How many lines the heading takes: 2 for a setext heading, else 1.
     pub fn heading_lines(&self) -> usize {
         self.heading.matches('\n').count() + 1
