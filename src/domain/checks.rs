@@ -173,6 +173,7 @@ pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
     check_guardrail_parameters(&template, ctx.guardrails, &mut out);
     check_safety(&template, &mut out);
     check_dependencies(item, ctx, &mut out);
+    check_wave_label(item, &mut out);
     out.findings
 }
 
@@ -193,6 +194,8 @@ fn check_sections(t: &Template, out: &mut Out) {
         }
     }
     check_lookalike_headings(t, out);
+    check_path_sections(t, out);
+    check_parameter_lines(t, out);
     for kind in SectionKind::ALL {
         let line = t.section(kind).map(|s| s.line);
         if t.section(kind).is_none() {
@@ -226,6 +229,93 @@ fn check_sections(t: &Template, out: &mut Out) {
                 },
             );
         }
+    }
+}
+
+/// Whether a heading the template does not name speaks of paths or scope (`Additional in-scope
+/// paths`, `Also in scope`, `Files`): the agent may take what it lists as in scope. The
+/// out-of-scope constraints are the one section about scope that lists no in-scope paths.
+fn speaks_of_paths(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let out_of_scope =
+        words.windows(3).any(|w| w == ["out", "of", "scope"]) || words.contains(&"outofscope");
+    !out_of_scope
+        && words.iter().any(|w| {
+            matches!(
+                *w,
+                "scope" | "inscope" | "path" | "paths" | "file" | "files"
+            )
+        })
+}
+
+/// Whether the section at `index` is a sub-heading of In-scope paths (`### Backend` under it):
+/// Markdown nests it there, so the agent reads its items as in-scope paths.
+fn under_in_scope_paths(t: &Template, index: usize) -> bool {
+    let level = t.sections[index].level();
+    t.sections[..index]
+        .iter()
+        .rev()
+        .find(|s| s.level() < level)
+        .is_some_and(|parent| parent.kind == Some(SectionKind::InScopePaths))
+}
+
+/// Paths are read from one section: another section about paths or scope, or a sub-heading of
+/// In-scope paths, is an error.
+fn check_path_sections(t: &Template, out: &mut Out) {
+    for (index, section) in t.sections.iter().enumerate() {
+        let what = if section.kind.is_some() {
+            continue;
+        } else if under_in_scope_paths(t, index) {
+            "is a sub-heading of In-scope paths"
+        } else if speaks_of_paths(&section.title) {
+            "speaks of paths"
+        } else {
+            continue;
+        };
+        out.findings.push(Finding {
+            severity: Severity::Error,
+            check: CheckId::TemplateSection,
+            item: out.item.to_owned(),
+            section: Some(section.title.clone()),
+            line: Some(section.line),
+            message: format!(
+                "the section \"{}\" {what}, but paths are read only from ## In-scope paths: the agent may take what it lists as in scope, no check reads it",
+                crate::domain::sanitize::one_line(&section.title)
+            ),
+            fix: "list every path under `## In-scope paths` (one `- ` item each), or rename the section if it lists none".into(),
+        });
+    }
+}
+
+/// Every non-blank line of a Parameters section is a `- key: value` item: any other line is
+/// read by the agent and dropped by the launch.
+fn check_parameter_lines(t: &Template, out: &mut Out) {
+    for (line, text) in t.all_body_lines(SectionKind::Parameters) {
+        let trimmed = text.trim();
+        let key_value = super::template::list_item(text)
+            .and_then(|item| {
+                item.split_once(':')
+                    .map(|(k, _)| !k.trim().trim_matches('`').trim().is_empty())
+            })
+            .unwrap_or(false);
+        if trimmed.is_empty() || key_value {
+            continue;
+        }
+        out.push(
+            Severity::Error,
+            CheckId::TemplateSection,
+            Some(SectionKind::Parameters),
+            Some(line),
+            format!(
+                "\"{}\" is not a `key: value` parameter: the agent reads it, the launch does not pass it",
+                crate::domain::sanitize::one_line(trimmed)
+            ),
+            "write it as `- key: value`, or move the note to another section",
+        );
     }
 }
 
@@ -356,13 +446,87 @@ fn check_lane(item: &WorkItem, ctx: &Context, out: &mut Out) {
     }
 }
 
+/// The one path of an in-scope list item as written after its marker: a bare path, or one in
+/// backticks (the only place a space may stand). Anything after it — prose, a comment, a second
+/// path — is refused rather than read as part of one literal glob no other item would meet.
+fn one_path(item: &str) -> Result<&str, String> {
+    let shown = crate::domain::sanitize::one_line(item.trim());
+    let several = || {
+        format!(
+            "\"{shown}\" holds more than one path: one path per list item (what follows the path is never checked)"
+        )
+    };
+    if let Some(quoted) = item.strip_prefix('`') {
+        let Some(end) = quoted.find('`') else {
+            return Err(format!("\"{shown}\" opens a backtick it does not close"));
+        };
+        return if quoted[end + 1..].trim().is_empty() {
+            Ok(&quoted[..end])
+        } else {
+            Err(several())
+        };
+    }
+    // Trailing spaces are the path hygiene's to refuse (as before); a space inside is a second word.
+    if item.trim_end().contains(char::is_whitespace) {
+        return Err(several());
+    }
+    Ok(item)
+}
+
+/// How to fix a malformed in-scope path.
+const PATH_FIX: &str = "write a plain repository-relative path or glob such as `services/torghut/app/trading/firewall/**`";
+const ONE_PATH_FIX: &str = "put each path on its own `- ` line (in backticks if it has a space), and notes in another section";
+
+/// Why an in-scope path is refused, and how to fix it.
+type PathRefusal = (String, &'static str);
+
+/// The in-scope paths with, for a refused one, its reason and fix.
+fn in_scope_entries(t: &Template) -> Vec<(usize, Result<PathSpec, PathRefusal>)> {
+    t.raw_items(SectionKind::InScopePaths)
+        .into_iter()
+        .map(|(line, item)| {
+            let spec = one_path(&item)
+                .map_err(|e| (e, ONE_PATH_FIX))
+                .and_then(|path| PathSpec::parse(path).map_err(|e| (e.message, PATH_FIX)));
+            (line, spec)
+        })
+        .collect()
+}
+
 /// The in-scope paths of a work item, parsed: hygiene and syntax errors are reported with their
 /// line and the path is left out of every other check.
 pub fn in_scope_specs(t: &Template) -> Vec<(usize, Result<PathSpec, String>)> {
-    t.raw_items(SectionKind::InScopePaths)
+    in_scope_entries(t)
         .into_iter()
-        .map(|(line, path)| (line, PathSpec::parse(&path).map_err(|e| e.message)))
+        .map(|(line, spec)| (line, spec.map_err(|(message, _)| message)))
         .collect()
+}
+
+/// Every non-blank line of the In-scope paths section is a path list item: a line the agent may
+/// read as a path (prose, a code block, a table, a comment) and no check reads is an error.
+fn check_path_lines(t: &Template, out: &mut Out) {
+    for (line, text) in t.body_lines(SectionKind::InScopePaths) {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || super::template::list_item(text).is_some() {
+            continue;
+        }
+        let what = if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            "a code block"
+        } else {
+            "not a list item"
+        };
+        out.push(
+            Severity::Error,
+            CheckId::PathHygiene,
+            Some(SectionKind::InScopePaths),
+            Some(line),
+            format!(
+                "\"{}\" is {what}: the agent may read it as a path, the checks do not",
+                crate::domain::sanitize::one_line(trimmed)
+            ),
+            "write each in-scope path as its own `- ` list item, and notes in another section",
+        );
+    }
 }
 
 /// Each in-scope path: plain, inside the lane's territory (sub-trees of other lanes excluded),
@@ -373,41 +537,18 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
         .and_then(|id| Some((ctx.plan.lane(id)?, territory.lane(id)?)));
     let credentials = ctx.guardrails.credential_set();
     let section = Some(SectionKind::InScopePaths);
-    // A path written as prose (no list marker) is one the agent may take as in scope and no
-    // check reads: every line of the section is a list item.
-    let mut in_fence = false;
-    for (line, text) in t.body_lines(SectionKind::InScopePaths) {
-        let trimmed = text.trim();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if trimmed.is_empty() || in_fence || super::template::list_item(text).is_some() {
-            continue;
-        }
-        out.push(
-            Severity::Error,
-            CheckId::PathHygiene,
-            section,
-            Some(line),
-            format!(
-                "\"{}\" is not a list item: the agent may read it as a path, the checks do not",
-                crate::domain::sanitize::one_line(trimmed)
-            ),
-            "write each in-scope path as its own `- ` list item, and notes in another section",
-        );
-    }
-    for (line, spec) in in_scope_specs(t) {
+    check_path_lines(t, out);
+    for (line, spec) in in_scope_entries(t) {
         let spec = match spec {
             Ok(spec) => spec,
-            Err(problem) => {
+            Err((problem, fix)) => {
                 out.push(
                     Severity::Error,
                     CheckId::PathHygiene,
                     section,
                     Some(line),
                     problem,
-                    "write a plain repository-relative path or glob such as `services/torghut/app/trading/firewall/**`",
+                    fix,
                 );
                 continue;
             }
@@ -551,20 +692,30 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
                 ),
             );
         }
-        for other in ctx.items {
-            if other.key != item.key && other.head() == Some(head.as_str()) {
-                out.push(
-                    Severity::Error,
-                    CheckId::HeadUnique,
-                    Some(SectionKind::Parameters),
-                    Some(*line),
-                    format!(
-                        "head {head:?} is also the head of work item {}",
-                        other.key.name
-                    ),
-                    "give each work item its own branch",
-                );
-            }
+        for other in ctx.items.iter().filter(|o| o.key != item.key) {
+            let Some(theirs) = other.head().filter(|h| refs_collide(head, h)) else {
+                continue;
+            };
+            let message = if theirs == head.as_str() {
+                format!(
+                    "head {head:?} is also the head of work item {}",
+                    other.key.name
+                )
+            } else {
+                format!(
+                    "head {head:?} and the head {theirs:?} of work item {} cannot both exist in git: {}",
+                    other.key.name,
+                    collision_reason(head, theirs)
+                )
+            };
+            out.push(
+                Severity::Error,
+                CheckId::HeadUnique,
+                Some(SectionKind::Parameters),
+                Some(*line),
+                message,
+                "give each work item its own branch, none a directory of another's (codex/swarm/lane-a/<work-item>)",
+            );
         }
         for run in ctx.in_flight {
             // The item's own runs push its branch by design; a second launch is the wave gate's
@@ -581,7 +732,7 @@ fn check_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out)
             let holds = [run.head_branch.as_deref(), run.requested_head.as_deref()]
                 .into_iter()
                 .flatten()
-                .any(|b| branch(b) == branch(head));
+                .any(|b| refs_collide(&branch(b), &branch(head)));
             if !own_run && holds {
                 out.push(
                     Severity::Error,
@@ -768,36 +919,222 @@ fn check_guardrail_parameters(t: &Template, guardrails: &Guardrails, out: &mut O
     }
 }
 
+/// The words of a safety-gate line, lower case, as read: hyphens and punctuation split words
+/// (`paper-only` is `paper only`), apostrophes do not (`don't` is `dont`).
+fn gate_words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace(['\'', '’'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+const NEGATIONS: [&str; 8] = [
+    "no", "not", "never", "dont", "without", "nor", "cannot", "mustnt",
+];
+
+/// Whether the word at `i` is negated by one of the `within` words before it (`do not allow`,
+/// `no live trading allowed`).
+fn negated_within(words: &[String], i: usize, within: usize) -> bool {
+    words[i.saturating_sub(within)..i]
+        .iter()
+        .any(|w| NEGATIONS.contains(&w.as_str()))
+}
+
+fn negated(words: &[String], i: usize) -> bool {
+    negated_within(words, i, 2)
+}
+
+/// Words that make a gate conditional or lift it, whatever they are said of: a gate "except
+/// rotating the key", "waived for this item", "not required here" is no gate. A permission
+/// counts unless negated (`no credential changes allowed` is the gate); an exception always.
+fn weakened(words: &[String]) -> bool {
+    const EXCEPTIONS: [&str; 17] = [
+        "except",
+        "excepting",
+        "unless",
+        "waive",
+        "waived",
+        "waiver",
+        "optional",
+        "exempt",
+        "exception",
+        "bypass",
+        "bypassed",
+        "override",
+        "overridden",
+        "suspended",
+        "lifted",
+        "relaxed",
+        "skipped",
+    ];
+    const PERMISSIONS: [&str; 5] = ["allowed", "allow", "allows", "permitted", "permit"];
+    let phrase = |a: &str, b: &[&str]| {
+        words
+            .windows(2)
+            .any(|w| w[0] == a && b.contains(&w[1].as_str()))
+    };
+    words.iter().enumerate().any(|(i, w)| {
+        EXCEPTIONS.contains(&w.as_str())
+            || (PERMISSIONS.contains(&w.as_str()) && !negated_within(words, i, 4))
+    }) || phrase(
+        "not",
+        &[
+            "required",
+            "needed",
+            "enforced",
+            "apply",
+            "applicable",
+            "mandatory",
+        ],
+    ) || phrase("n", &["a"])
+        || phrase("no", &["longer"])
+        || live_enabled(words)
+}
+
+/// Live trading turned on in the line: `live` followed closely by enabled/on/allowed/yes/true,
+/// or `enable(d)` shortly before it, not negated (`no live enablement`, `live trading stays
+/// disabled`, `never enable live trading` are the gate itself).
+fn live_enabled(words: &[String]) -> bool {
+    const ON: [&str; 8] = [
+        "enabled",
+        "enable",
+        "on",
+        "allowed",
+        "permitted",
+        "yes",
+        "true",
+        "ok",
+    ];
+    const TURN_ON: [&str; 4] = ["enable", "enabled", "enabling", "activate"];
+    (0..words.len()).filter(|&i| words[i] == "live").any(|l| {
+        let after = (l + 1..words.len().min(l + 5))
+            .take_while(|&j| words[j] != "paper")
+            .any(|j| ON.contains(&words[j].as_str()) && !negated(words, j));
+        let before = (l.saturating_sub(3)..l)
+            .any(|j| TURN_ON.contains(&words[j].as_str()) && !negated(words, j));
+        after || before
+    })
+}
+
+/// The paper gate turned off in the line: `no paper-only restriction`, `paper trading off`,
+/// `paper mode disabled` (the words after `paper` up to any `live`, which the gate disables).
+fn paper_denied(words: &[String]) -> bool {
+    const OFF: [&str; 6] = ["off", "false", "disabled", "removed", "dropped", "ended"];
+    (0..words.len()).filter(|&i| words[i] == "paper").any(|p| {
+        negated(words, p)
+            || words[p + 1..]
+                .iter()
+                .take_while(|w| *w != "live")
+                .any(|w| OFF.contains(&w.as_str()))
+    })
+}
+
+/// A line declaring paper trading only: it speaks of paper trading (`paper-only`, `Paper trading
+/// only`, `keep paper trading on`) or keeps live trading off (`no live trading`, `live trading
+/// stays disabled`).
+fn declares_paper(words: &[String]) -> bool {
+    const OFF: [&str; 5] = ["disabled", "off", "forbidden", "prohibited", "never"];
+    words.iter().any(|w| w == "paper")
+        || (0..words.len())
+            .filter(|&i| words[i] == "live")
+            .any(|l| negated(words, l) || words[l + 1..].iter().any(|w| OFF.contains(&w.as_str())))
+}
+
+const CREDENTIAL_WORDS: [&str; 14] = [
+    "credential",
+    "credentials",
+    "secret",
+    "secrets",
+    "key",
+    "keys",
+    "apikey",
+    "apikeys",
+    "token",
+    "tokens",
+    "password",
+    "passwords",
+    "kubeconfig",
+    "kubeconfigs",
+];
+
+fn is_credential_word(w: &str) -> bool {
+    CREDENTIAL_WORDS.contains(&w)
+}
+
+/// A line declaring no credential changes: a negation shortly before a credential word (`no
+/// credentials changes`, `No secret changes`, `Do not touch credentials`, `Never modify secrets or
+/// API keys`), `credential-less`, or credentials left as they are (`Leave credentials untouched`,
+/// `secrets stay unchanged`).
+fn declares_no_credentials(words: &[String]) -> bool {
+    const KEPT: [&str; 5] = ["untouched", "unchanged", "alone", "intact", "unmodified"];
+    let near_negation = (0..words.len()).any(|i| {
+        NEGATIONS.contains(&words[i].as_str())
+            && words[i + 1..].iter().take(4).any(|w| is_credential_word(w))
+    });
+    let less = words
+        .windows(2)
+        .any(|w| w[0] == "credential" && w[1] == "less")
+        || words.iter().any(|w| w == "credentialless");
+    let kept = words.iter().any(|w| is_credential_word(w))
+        && words.iter().any(|w| KEPT.contains(&w.as_str()));
+    near_negation || less || kept
+}
+
+/// The Safety gates section declares both gates, each in a line that does not weaken it; a line
+/// that speaks of a gate and weakens it (waives, excepts, allows, turns live on) is an error on
+/// its own, naming the gate.
 fn check_safety(t: &Template, out: &mut Out) {
     let Some(section) = t.section(SectionKind::SafetyGates) else {
         return;
     };
-    let gates: Vec<String> = t
-        .items(SectionKind::SafetyGates)
-        .into_iter()
-        .map(|(_, g)| g.to_lowercase())
-        .collect();
-    let declared = |needle: &[&str]| gates.iter().any(|g| needle.iter().any(|n| g.contains(n)));
-    if !declared(&["paper-only", "paper only", "paper trading"]) {
+    let section_kind = Some(SectionKind::SafetyGates);
+    let (mut paper, mut credentials) = (false, false);
+    for (line, text) in t.body_lines(SectionKind::SafetyGates) {
+        let words = gate_words(text);
+        let about_paper = words.iter().any(|w| w == "paper" || w == "live");
+        let about_credentials = words.iter().any(|w| is_credential_word(w));
+        let weak = weakened(&words);
+        let paper_off = about_paper && (weak || paper_denied(&words));
+        let credentials_off = about_credentials && weak;
+        let item = super::template::list_item(text).is_some();
+        paper |= item && !paper_off && declares_paper(&words);
+        credentials |= item && !credentials_off && declares_no_credentials(&words);
+        for (off, gate) in [
+            (paper_off, "paper-only"),
+            (credentials_off, "no-credentials-changes"),
+        ] {
+            if off {
+                out.push(
+                    Severity::Error,
+                    CheckId::SafetyGates,
+                    section_kind,
+                    Some(line),
+                    format!(
+                        "\"{}\" weakens the {gate} gate: a gate holds for every run, without exceptions",
+                        crate::domain::sanitize::one_line(text.trim())
+                    ),
+                    format!("state the {gate} gate without conditions; live trading or a credential change is a person's work, not a run's"),
+                );
+            }
+        }
+    }
+    if !paper {
         out.push(
             Severity::Error,
             CheckId::SafetyGates,
-            Some(SectionKind::SafetyGates),
+            section_kind,
             Some(section.line),
             "the paper-only gate is not declared".into(),
             "add `- paper-only` (paper trading is the default; no live enablement)",
         );
     }
-    if !declared(&[
-        "no credential",
-        "no credentials",
-        "credential-less",
-        "no secrets",
-    ]) {
+    if !credentials {
         out.push(
             Severity::Error,
             CheckId::SafetyGates,
-            Some(SectionKind::SafetyGates),
+            section_kind,
             Some(section.line),
             "the no-credentials-changes gate is not declared".into(),
             "add `- no credentials changes`",
@@ -805,33 +1142,144 @@ fn check_safety(t: &Template, out: &mut Out) {
     }
 }
 
-fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
-    let wave_of = |w: &WorkItem| super::placement::item_wave(w, ctx.plan);
-    for dep in &item.depends_on {
-        match ctx.items.iter().find(|i| i.key.name == dep) {
-            None => out.push(
-                Severity::Warning,
-                CheckId::DependencyOrder,
-                None,
-                None,
-                format!("depends on {dep:?}, which is not a known work item"),
-                "fix the name in swarm.proompteng.ai/depends-on, or create that work item",
+/// A wave label must be a number: one that is not (`1st`, `two`) would drop the work item out of
+/// every wave, unlaunched and unchecked as part of one, with nothing said.
+fn check_wave_label(item: &WorkItem, out: &mut Out) {
+    let Some(label) = item
+        .wave
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    else {
+        return;
+    };
+    if label.parse::<u32>().is_err() {
+        out.push(
+            Severity::Error,
+            CheckId::Malformed,
+            None,
+            None,
+            format!(
+                "the wave label {:?} is not a wave number: the work item is in no wave",
+                crate::domain::sanitize::one_line(label)
             ),
-            Some(other) => {
-                if let (Some(mine), Some(theirs)) = (wave_of(item), wave_of(other))
-                    && theirs > mine
-                {
-                    out.push(
-                        Severity::Error,
-                        CheckId::DependencyOrder,
-                        None,
-                        None,
-                        format!("depends on {dep} (wave {theirs}) but is planned in the earlier wave {mine}"),
-                        "move this work item to a later wave, or drop the dependency",
-                    );
+            format!(
+                "set the label {} to the wave's number, e.g. \"1\"",
+                super::labels::WAVE
+            ),
+        );
+    }
+}
+
+/// A shortest dependency path from `start` back to itself (`[start, …, start]`), if `start` is on
+/// a cycle: breadth-first over `deps`, so the message names the tightest loop.
+pub fn cycle_through<'a>(
+    start: &'a str,
+    deps: &dyn Fn(&str) -> Vec<&'a str>,
+) -> Option<Vec<&'a str>> {
+    let mut parent: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for next in deps(node) {
+            if next == start {
+                let mut path = vec![start, node];
+                let mut at = node;
+                while at != start {
+                    at = parent[at];
+                    path.push(at);
                 }
+                path.reverse();
+                return Some(path);
+            }
+            if !parent.contains_key(next) {
+                parent.insert(next, node);
+                queue.push_back(next);
             }
         }
+    }
+    None
+}
+
+/// Dependencies: known, not the item itself, not on a cycle, and merged before the item starts —
+/// so in an earlier wave (a wave launches together: a dependency in the same wave would still be
+/// in flight when its dependent starts, one in a later wave after it). An unknown dependency is a
+/// warning here (`swarm validate` may be given part of the items) and an error at launch.
+fn check_dependencies(item: &WorkItem, ctx: &Context, out: &mut Out) {
+    let wave_of = |w: &WorkItem| super::placement::item_wave(w, ctx.plan);
+    let name = item.key.name.as_str();
+    let by_name = |n: &str| {
+        (n == name)
+            .then_some(item)
+            .or_else(|| ctx.items.iter().copied().find(|i| i.key.name == n))
+    };
+    // Self-dependencies are said on their own; the cycle search follows the other edges.
+    let deps = |n: &str| {
+        by_name(n)
+            .map(|i| {
+                i.depends_on
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|d| *d != n)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut push = |severity, message: String, fix: &str| {
+        out.push(severity, CheckId::DependencyOrder, None, None, message, fix)
+    };
+    for dep in &item.depends_on {
+        if dep == name {
+            push(
+                Severity::Error,
+                format!("depends on itself ({name} → {name}): it can never start"),
+                "drop its own name from swarm.proompteng.ai/depends-on",
+            );
+            continue;
+        }
+        let Some(other) = by_name(dep) else {
+            let near = ctx
+                .items
+                .iter()
+                .find(|i| i.key.name.eq_ignore_ascii_case(dep))
+                .map(|i| format!(" (names are case-sensitive: did you mean {}?)", i.key.name))
+                .unwrap_or_default();
+            push(
+                Severity::Warning,
+                format!("depends on {dep:?}, which is not a known work item{near}"),
+                "fix the name in swarm.proompteng.ai/depends-on, or create that work item (`wave launch` refuses it)",
+            );
+            continue;
+        };
+        let (Some(mine), Some(theirs)) = (wave_of(item), wave_of(other)) else {
+            continue;
+        };
+        if theirs > mine {
+            push(
+                Severity::Error,
+                format!(
+                    "depends on {dep} (wave {theirs}) but is planned in the earlier wave {mine}"
+                ),
+                "move this work item to a later wave, or drop the dependency",
+            );
+        } else if theirs == mine {
+            push(
+                Severity::Error,
+                format!(
+                    "depends on {dep}, which is in the same wave {mine}: a wave launches together, so this work item would start before {dep} is merged"
+                ),
+                "move this work item to a later wave than its dependency (the seed merges in dependency order), or drop the dependency",
+            );
+        }
+    }
+    if let Some(cycle) = cycle_through(name, &deps) {
+        push(
+            Severity::Error,
+            format!(
+                "its dependencies form a cycle: {}: none of them can start first",
+                cycle.join(" → ")
+            ),
+            "break the cycle: drop one of these dependencies in swarm.proompteng.ai/depends-on",
+        );
     }
 }
 
@@ -894,6 +1342,28 @@ pub fn check_plan(plan: &Plan) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// Whether two branches cannot both exist in one clone: the same name, the same name but for
+/// case (one file on a case-insensitive file system), or one a directory of the other
+/// (`a/b` is a file where `a/b/c` needs a directory — git refuses the second ref). Case is
+/// folded for the directory rule too: on a case-insensitive clone `A` and `a/x` collide as well.
+pub fn refs_collide(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let under = |long: &str, short: &str| {
+        long.strip_prefix(short)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    a == b || under(&a, &b) || under(&b, &a)
+}
+
+/// Why two colliding (different) branch names cannot both exist.
+fn collision_reason(a: &str, b: &str) -> &'static str {
+    if a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase() {
+        "they differ only in case (one ref on a case-insensitive clone)"
+    } else {
+        "one is a directory of the other (git refuses a ref under an existing one)"
+    }
 }
 
 /// Git's branch-name rules (`git check-ref-format --branch`), as a reason when broken.
@@ -1163,6 +1633,410 @@ mod tests {
             .collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].line, Some(2));
+    }
+
+    fn errors_of(text: &str, check: CheckId) -> Vec<Finding> {
+        let plan = plan();
+        check_item(&item("fw", "A", text), &ctx(&plan, &[], &[]))
+            .into_iter()
+            .filter(|f| f.check == check && f.severity == Severity::Error)
+            .collect()
+    }
+
+    fn with_paths(paths: &str) -> String {
+        good("codex/swarm/lane-a/fw")
+            .replace("- `services/torghut/app/trading/firewall/**`\n", paths)
+    }
+
+    #[test]
+    fn an_in_scope_item_is_exactly_one_path() {
+        let fw = "services/torghut/app/trading/firewall";
+        for extra in [
+            format!("- {fw}/** and kubernetes/torghut/**\n"),
+            format!("- {fw}/**, kubernetes/torghut/**\n"),
+            format!("- {fw}/** - also kubernetes/torghut/x.yaml\n"),
+            format!("- {fw}/** (and {fw}/risk/**)\n"),
+            format!("- {fw}/** # the firewall\n"),
+            format!("- `{fw}/**` and `kubernetes/torghut/**`\n"),
+            format!("- `{fw}/**` (the firewall)\n"),
+            format!("* {fw}/a.py {fw}/b.py\n"),
+            format!("1. {fw}/**\tkubernetes/**\n"),
+            format!("- `{fw}/**\n"),
+        ] {
+            let f = errors_of(&with_paths(&extra), CheckId::PathHygiene);
+            assert_eq!(f.len(), 1, "{extra:?}: {f:#?}");
+            assert_eq!(f[0].line, Some(5), "{extra:?}");
+            assert!(errors_of(&with_paths(&extra), CheckId::LaneOwnership).is_empty());
+        }
+        for one in [
+            format!("- {fw}/**\n"),
+            format!("- `{fw}/**`\n"),
+            format!("* `{fw}/**`  \n"),
+            format!("1. {fw}/x.py\n"),
+        ] {
+            assert!(
+                errors_of(&with_paths(&one), CheckId::PathHygiene).is_empty(),
+                "{one:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_line_of_in_scope_paths_is_a_path_item() {
+        let fw = "- services/torghut/app/trading/firewall/**\n";
+        for (body, errors) in [
+            (format!("{fw}```\nkubernetes/torghut/**\n```\n"), 3),
+            (format!("{fw}~~~\n- kubernetes/torghut/**\n~~~\n"), 2),
+            (format!("{fw}kubernetes/torghut/**\n"), 1),
+            (format!("{fw}| kubernetes/torghut/** |\n"), 1),
+            (format!("{fw}<!-- kubernetes/torghut/** -->\n"), 1),
+            (format!("{fw}    kubernetes/torghut/**\n"), 1),
+        ] {
+            let f = errors_of(&with_paths(&body), CheckId::PathHygiene);
+            assert_eq!(f.len(), errors, "{body:?}: {f:#?}");
+        }
+        // A fenced list item is still read as a path: outside lane A here.
+        let fenced = format!("{fw}```\n- kubernetes/torghut/**\n```\n");
+        assert_eq!(
+            errors_of(&with_paths(&fenced), CheckId::LaneOwnership).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn paths_are_read_only_from_in_scope_paths() {
+        let base = good("codex/swarm/lane-a/fw");
+        for extra in [
+            "## Additional in-scope paths\n- kubernetes/torghut/**\n",
+            "## Also in scope\n- kubernetes/torghut/**\n",
+            "### Files\n- kubernetes/torghut/**\n",
+            "Also in scope\n----\n- kubernetes/torghut/**\n",
+            "More paths\n===\n- kubernetes/torghut/**\n",
+            "## Scope notes\n- none\n",
+        ] {
+            let f = errors_of(&format!("{base}\n{extra}"), CheckId::TemplateSection);
+            assert_eq!(f.len(), 1, "{extra:?}: {f:#?}");
+            assert!(
+                f[0].message.contains("read only from ## In-scope paths"),
+                "{f:#?}"
+            );
+        }
+        // A sub-heading of In-scope paths, whatever its title, nests there for the agent.
+        for sub in [
+            "### Infra\n- kubernetes/torghut/**\n",
+            "#### Also\n- kubernetes/**\n",
+        ] {
+            let text = base.replace(
+                "- `services/torghut/app/trading/firewall/**`\n",
+                &format!("- `services/torghut/app/trading/firewall/**`\n{sub}"),
+            );
+            let f = errors_of(&text, CheckId::TemplateSection);
+            assert_eq!(f.len(), 1, "{sub:?}: {f:#?}");
+            assert!(
+                f[0].message.contains("read only from ## In-scope paths"),
+                "{f:#?}"
+            );
+        }
+        for fine in [
+            "## Notes\n- none\n",
+            "## Out of scope notes\n- none\n",
+            "Notes\n---\n- x\n",
+        ] {
+            assert!(
+                errors_of(&format!("{base}\n{fine}"), CheckId::TemplateSection).is_empty(),
+                "{fine:?}"
+            );
+        }
+        // A setext heading of a known section written twice is a duplicate, as `##` is.
+        let twice = format!("{base}\nIn-scope paths\n--------------\n- kubernetes/torghut/**\n");
+        let f = errors_of(&twice, CheckId::TemplateSection);
+        assert!(
+            f.iter().any(|f| f.message.contains("written twice")),
+            "{f:#?}"
+        );
+    }
+
+    #[test]
+    fn a_parameters_line_is_key_value() {
+        let base = good("codex/swarm/lane-a/fw");
+        for bad in [
+            "- TRADING_MODE=live",
+            "- live trading",
+            "notes here",
+            "- : value",
+            "```",
+        ] {
+            let text = base.replace(
+                "- stage: implementation",
+                &format!("- stage: implementation\n{bad}"),
+            );
+            let f = errors_of(&text, CheckId::TemplateSection);
+            assert_eq!(f.len(), 1, "{bad:?}: {f:#?}");
+            assert!(f[0].message.contains("is not a `key: value` parameter"));
+        }
+        let text = base.replace(
+            "- stage: implementation",
+            "- stage: implementation\n- `gitopsPath`: `argocd/x`\n",
+        );
+        assert!(errors_of(&text, CheckId::TemplateSection).is_empty());
+    }
+
+    fn in_wave(name: &str, wave: &str, deps: &[&str]) -> WorkItem {
+        let mut w = WorkItem::from_json(&json!({"metadata": {"name": name, "namespace": "agents",
+            "labels": {"swarm.proompteng.ai/lane": "A", "swarm.proompteng.ai/wave": wave}},
+            "spec": {"text": good(&format!("codex/swarm/lane-a/{name}")), "summary": "s"}}));
+        w.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
+        w
+    }
+
+    fn dep_findings(of: &WorkItem, items: &[&WorkItem]) -> Vec<Finding> {
+        let plan = plan();
+        check_item(of, &ctx(&plan, items, &[]))
+            .into_iter()
+            .filter(|f| f.check == CheckId::DependencyOrder)
+            .collect()
+    }
+
+    #[test]
+    fn dependencies_must_merge_before_their_dependents_start() {
+        let b1 = in_wave("b", "1", &[]);
+        let same = in_wave("a", "1", &["b"]);
+        let f = dep_findings(&same, &[&same, &b1]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].severity == Severity::Error && f[0].message.contains("same wave 1"));
+        let after = in_wave("a", "2", &["b"]);
+        assert!(dep_findings(&after, &[&after, &b1]).is_empty());
+        let itself = in_wave("a", "1", &["a"]);
+        let f = dep_findings(&itself, &[&itself]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].message.contains("depends on itself"));
+        // Case matters: `B` is not `b` (a warning in validate, refused at launch).
+        let case = in_wave("a", "2", &["B"]);
+        let f = dep_findings(&case, &[&case, &b1]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(f[0].message.contains("did you mean b?"));
+        // A cycle of three across waves names its members in order.
+        let (x, y, z) = (
+            in_wave("x", "3", &["y"]),
+            in_wave("y", "2", &["z"]),
+            in_wave("z", "1", &["x"]),
+        );
+        let items = [&x, &y, &z];
+        for (w, cycle) in [
+            (&x, "x → y → z → x"),
+            (&y, "y → z → x → y"),
+            (&z, "z → x → y → z"),
+        ] {
+            let f = dep_findings(w, &items);
+            assert!(
+                f.iter().any(|f| f.message.contains(cycle)),
+                "{cycle}: {f:#?}"
+            );
+        }
+        // Depending on a cycle is not being on it.
+        let outside = in_wave("o", "4", &["x"]);
+        let f = dep_findings(&outside, &[&outside, &x, &y, &z]);
+        assert!(f.iter().all(|f| !f.message.contains("cycle")), "{f:#?}");
+    }
+
+    #[test]
+    fn a_wave_label_that_is_not_a_number_is_an_error() {
+        let plan = plan();
+        for (label, bad) in [
+            ("1st", true),
+            ("two", true),
+            ("-1", true),
+            ("1.0", true),
+            ("2", false),
+            (" 3 ", false),
+        ] {
+            let w = in_wave("a", label, &[]);
+            let f = check_item(&w, &ctx(&plan, &[], &[]));
+            let malformed = f
+                .iter()
+                .any(|f| f.check == CheckId::Malformed && f.message.contains("wave label"));
+            assert_eq!(malformed, bad, "{label:?}: {f:#?}");
+        }
+    }
+
+    /// Brute force: `start` reaches itself over one edge or more (depth-first, every path).
+    fn on_cycle(start: usize, edges: &[Vec<usize>]) -> bool {
+        fn reach(at: usize, target: usize, edges: &[Vec<usize>], seen: &mut Vec<bool>) -> bool {
+            edges[at].iter().any(|&n| {
+                n == target
+                    || (!seen[n] && {
+                        seen[n] = true;
+                        reach(n, target, edges, seen)
+                    })
+            })
+        }
+        let mut seen = vec![false; edges.len()];
+        reach(start, start, edges, &mut seen)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cycles_are_found_exactly(raw in proptest::collection::vec(proptest::collection::vec(0usize..7, 0..4), 1..7)) {
+            let n = raw.len();
+            // Self-loops are reported apart from cycles.
+            let edges: Vec<Vec<usize>> = raw.iter().enumerate()
+                .map(|(i, e)| e.iter().map(|x| x % n).filter(|&x| x != i).collect())
+                .collect();
+            let names: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
+            let index = |s: &str| names.iter().position(|x| x == s).expect("name");
+            let deps = |s: &str| edges[index(s)].iter().map(|&j| names[j].as_str()).collect();
+            for (i, name) in names.iter().enumerate() {
+                let found = cycle_through(name, &deps);
+                proptest::prop_assert_eq!(found.is_some(), on_cycle(i, &edges), "node {} of {:?}", i, edges);
+                if let Some(cycle) = found {
+                    proptest::prop_assert_eq!(cycle.first(), Some(&name.as_str()));
+                    proptest::prop_assert_eq!(cycle.last(), Some(&name.as_str()));
+                    for pair in cycle.windows(2) {
+                        proptest::prop_assert!(edges[index(pair[0])].contains(&index(pair[1])));
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn colliding_refs_are_prefixes_at_a_slash_or_equal_ignoring_case(
+            refs in proptest::collection::vec("[aAbB]{1,2}(/[aAbB]{1,2}){0,2}", 2..5)
+        ) {
+            for a in &refs {
+                for b in &refs {
+                    let (la, lb) = (a.to_lowercase(), b.to_lowercase());
+                    let prefix = |x: &str, y: &str| x.len() > y.len() && x.starts_with(y) && x.as_bytes()[y.len()] == b'/';
+                    let oracle = la == lb || prefix(&la, &lb) || prefix(&lb, &la);
+                    proptest::prop_assert_eq!(refs_collide(a, b), oracle, "{} {}", a, b);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn heads_git_cannot_hold_together_are_refused() {
+        let plan = plan();
+        for (a, b, collide) in [
+            ("codex/swarm/lane-a", "codex/swarm/lane-a/x", true),
+            ("codex/swarm/lane-a/X", "codex/swarm/lane-a/x", true),
+            ("codex/swarm/Lane-A", "codex/swarm/lane-a/x", true),
+            ("codex/swarm/lane-a/x", "codex/swarm/lane-a/xy", false),
+            ("codex/swarm/lane-a/x-1", "codex/swarm/lane-a/x", false),
+        ] {
+            let one = item("one", "A", &good(a));
+            let two = item("two", "A", &good(b));
+            let items = [&one, &two];
+            let f = check_item(&one, &ctx(&plan, &items, &[]));
+            let refused = f.iter().any(|f| f.check == CheckId::HeadUnique);
+            assert_eq!(refused, collide, "{a} {b}: {f:#?}");
+            let run = Run::from_json(&json!({"metadata": {"name": "r", "namespace": "agents"},
+                "spec": {"implementationSpecRef": {"name": "other"}, "parameters": {"head": b}},
+                "status": {"phase": "Running"}}));
+            let f = check_item(&one, &ctx(&plan, &[], &[&run]));
+            assert_eq!(
+                f.iter().any(|f| f.check == CheckId::HeadUnique),
+                collide,
+                "run {b}"
+            );
+        }
+    }
+
+    /// The safety-gate findings of a Safety gates section: (paper missing, credentials missing,
+    /// lines that weaken a gate).
+    fn gates_of(gates: &str) -> (bool, bool, Vec<usize>) {
+        let text = good("codex/swarm/lane-a/fw")
+            .replace("- paper-only\n- no credentials changes\n", gates);
+        let f = errors_of(&text, CheckId::SafetyGates);
+        let missing = |what: &str| {
+            f.iter()
+                .any(|f| f.message.contains(what) && f.message.contains("not declared"))
+        };
+        let weak = f
+            .iter()
+            .filter(|f| f.message.contains("weakens"))
+            .filter_map(|f| f.line)
+            .collect();
+        (missing("paper-only"), missing("no-credentials"), weak)
+    }
+
+    #[test]
+    fn safety_gates_count_only_when_not_weakened() {
+        let creds = "- no credentials changes\n";
+        let paper = "- paper-only\n";
+        // Declarations of the paper gate, with the credentials gate given.
+        for ok in [
+            "- paper-only",
+            "- Paper trading only: live trading stays disabled by default",
+            "- Live trading stays disabled by default (paper-only)",
+            "- Keep paper trading on.",
+            "- No live trading",
+            "- Never enable live trading; paper mode only",
+            "- Do not allow live trading (paper only)",
+            "- Live trading stays off; paper trading on",
+        ] {
+            assert_eq!(
+                gates_of(&format!("{ok}\n{creds}")),
+                (false, false, vec![]),
+                "{ok}"
+            );
+        }
+        // The paper gate weakened in its own bullet: an error on that line, and not declared.
+        for weak in [
+            "- paper trading off for this test",
+            "- no paper-only restriction",
+            "- paper-only (waived for this item: live trading allowed)",
+            "- Paper trading only is NOT required here: live trading is enabled for this item.",
+            "- paper-only unless the operator says otherwise",
+            "- paper-only, except for the final smoke test",
+            "- paper mode disabled",
+            "- paper-only is optional",
+            "- live trading enabled; paper trading as a fallback",
+            "- paper-only (n/a for this item)",
+        ] {
+            assert_eq!(
+                gates_of(&format!("{weak}\n{creds}")),
+                (true, false, vec![18]),
+                "{weak}"
+            );
+        }
+        // Declarations of the credentials gate.
+        for ok in [
+            "- no credentials changes",
+            "- No credentials or secrets changes",
+            "- No secret changes",
+            "- Do not touch credentials.",
+            "- Never modify secrets or API keys",
+            "- Leave credentials untouched",
+            "- Don't rotate any keys",
+            "- credential-less",
+            "- No credential changes allowed",
+            "- Secrets stay unchanged",
+        ] {
+            assert_eq!(
+                gates_of(&format!("{paper}{ok}\n")),
+                (false, false, vec![]),
+                "{ok}"
+            );
+        }
+        for weak in [
+            "- no credentials changes (except rotating the Alpaca key)",
+            "- Credentials changes are allowed (rotate the Alpaca key).",
+            "- no secret changes unless needed for the test",
+            "- no credentials changes (waived)",
+            "- API keys may be rotated when permitted",
+        ] {
+            assert_eq!(
+                gates_of(&format!("{paper}{weak}\n")),
+                (false, true, vec![19]),
+                "{weak}"
+            );
+        }
+        // A waiver elsewhere in the section still counts, even with both gates declared.
+        let (p, c, weak) = gates_of(&format!(
+            "{paper}{creds}- live trading allowed for this item\n"
+        ));
+        assert_eq!((p, c, weak), (false, false, vec![20]));
     }
 
     #[test]

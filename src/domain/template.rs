@@ -67,7 +67,8 @@ fn normalize(s: &str) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
-    /// The heading line exactly as written, without its newline.
+    /// The heading exactly as written, without its last newline: one line (`## Title`), or two
+    /// for a setext heading (`Title` and its `---`/`===` underline, joined by their newline).
     pub heading: String,
     /// Whether the heading line ended with a newline (false only for a last line without one).
     pub heading_newline: bool,
@@ -82,11 +83,32 @@ pub struct Section {
 impl Section {
     /// The body's lines with their 1-based line numbers in the whole text.
     pub fn numbered_lines(&self) -> impl Iterator<Item = (usize, &str)> {
-        let first = self.line + 1;
+        let first = self.line + self.heading_lines();
         self.body
             .lines()
             .enumerate()
             .map(move |(i, l)| (first + i, l))
+    }
+}
+
+impl Section {
+    /// The heading's level: the number of `#`, or 1 for a setext `===` underline and 2 for `---`.
+    pub fn level(&self) -> usize {
+        match self.heading.split_once('\n') {
+            Some((_, underline)) if underline.trim().starts_with('=') => 1,
+            Some(_) => 2,
+            None => self
+                .heading
+                .trim_start()
+                .chars()
+                .take_while(|c| *c == '#')
+                .count(),
+        }
+    }
+
+    /// How many lines the heading takes: 2 for a setext heading, else 1.
+    pub fn heading_lines(&self) -> usize {
+        self.heading.matches('\n').count() + 1
     }
 }
 
@@ -114,38 +136,89 @@ fn heading_title(line: &str) -> Option<&str> {
     Some(rest.trim().trim_end_matches('#').trim())
 }
 
+/// A line without its line ending.
+fn content_of(line: &str) -> &str {
+    let content = line.strip_suffix('\n').unwrap_or(line);
+    content.strip_suffix('\r').unwrap_or(content)
+}
+
+fn is_fence(content: &str) -> bool {
+    let t = content.trim_start();
+    t.starts_with("```") || t.starts_with("~~~")
+}
+
+/// A setext underline: up to 3 spaces, then only `=` (one or more) or only `-` (two or more: a
+/// single `-` is an empty list item), trailing spaces allowed.
+fn is_setext_underline(content: &str) -> bool {
+    let trimmed = content.trim_start();
+    if content.len() - trimmed.len() > 3 {
+        return false;
+    }
+    let t = trimmed.trim_end();
+    (!t.is_empty() && t.chars().all(|c| c == '=')) || (t.len() >= 2 && t.chars().all(|c| c == '-'))
+}
+
+/// A line that can be the text of a setext heading: a paragraph line (not blank, not a list
+/// item, quote, table row, fence or ATX heading, indented at most 3 spaces). Markdown renders
+/// `Title` over `---` as a heading, so the agent reads a new section there.
+fn setext_title(content: &str) -> Option<&str> {
+    let trimmed = content.trim_start();
+    let paragraph = !trimmed.is_empty()
+        && content.len() - trimmed.len() <= 3
+        && list_item(content).is_none()
+        && !trimmed.starts_with(['>', '|', '<'])
+        && !is_fence(content)
+        && heading_title(content).is_none();
+    paragraph.then(|| trimmed.trim_end())
+}
+
 impl Template {
     pub fn parse(text: &str) -> Template {
         let mut template = Template::default();
         let mut in_fence = false;
-        for (index, line) in text.split_inclusive('\n').enumerate() {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut index = 0;
+        while index < lines.len() {
+            let line = lines[index];
             let line_no = index + 1;
-            let content = line.strip_suffix('\n').unwrap_or(line);
-            let content = content.strip_suffix('\r').unwrap_or(content);
-            if content.trim_start().starts_with("```") || content.trim_start().starts_with("~~~") {
+            let content = content_of(line);
+            if is_fence(content) {
                 in_fence = !in_fence;
             }
-            let title = if in_fence {
-                None
-            } else {
-                heading_title(content)
-            };
-            match title {
-                Some(title) if !content.trim_start().starts_with("```") => {
-                    template.sections.push(Section {
-                        heading: line.strip_suffix('\n').unwrap_or(line).to_owned(),
-                        heading_newline: line.ends_with('\n'),
-                        title: title.to_owned(),
-                        kind: SectionKind::from_title(title),
-                        body: String::new(),
-                        line: line_no,
-                    });
+            let atx = (!in_fence && !is_fence(content))
+                .then(|| heading_title(content))
+                .flatten();
+            // A paragraph line over an underline. Lines of the paragraph above it (Markdown
+            // makes them part of the heading too) stay in the body before it: still read there.
+            let setext = (!in_fence && atx.is_none())
+                .then(|| setext_title(content))
+                .flatten()
+                .filter(|_| {
+                    lines
+                        .get(index + 1)
+                        .is_some_and(|n| is_setext_underline(content_of(n)))
+                });
+            let (title, heading, taken) = match (atx, setext) {
+                (Some(title), _) => (title, line.to_owned(), 1),
+                (None, Some(title)) => (title, format!("{line}{}", lines[index + 1]), 2),
+                (None, None) => {
+                    match template.sections.last_mut() {
+                        Some(section) => section.body.push_str(line),
+                        None => template.preamble.push_str(line),
+                    }
+                    index += 1;
+                    continue;
                 }
-                _ => match template.sections.last_mut() {
-                    Some(section) => section.body.push_str(line),
-                    None => template.preamble.push_str(line),
-                },
-            }
+            };
+            template.sections.push(Section {
+                heading: heading.strip_suffix('\n').unwrap_or(&heading).to_owned(),
+                heading_newline: heading.ends_with('\n'),
+                title: title.to_owned(),
+                kind: SectionKind::from_title(title),
+                body: String::new(),
+                line: line_no,
+            });
+            index += taken;
         }
         template
     }
@@ -256,25 +329,19 @@ impl Template {
     /// The in-scope path a new work item starts with when its lane has no globs.
     pub const PATH_PLACEHOLDER: &'static str = "path/to/change/**";
 
-    /// List items of a section as written: outer backticks dropped, but spaces inside them and
-    /// at the end of the line kept (the path checks refuse them).
+    /// List items of a section as written after their marker (`- `, `1. `): backticks, spaces
+    /// inside them and at the end of the line kept, for the path checks to judge.
     pub fn raw_items(&self, kind: SectionKind) -> Vec<(usize, String)> {
         self.body_lines(kind)
             .filter_map(|(line, l)| {
                 list_item(l)?;
                 let l = l.strip_suffix('\r').unwrap_or(l).trim_start();
-                let rest = l[1..].trim_start();
                 let rest = if l.starts_with(['-', '*', '+']) {
-                    rest
+                    &l[1..]
                 } else {
-                    l.trim_start_matches(|c: char| c.is_ascii_digit())[1..].trim_start()
+                    &l.trim_start_matches(|c: char| c.is_ascii_digit())[1..]
                 };
-                let item = rest
-                    .strip_prefix('`')
-                    .and_then(|s| s.trim_end().strip_suffix('`'))
-                    .filter(|s| !s.contains('`'))
-                    .unwrap_or(rest);
-                Some((line, item.to_owned()))
+                Some((line, rest.trim_start().to_owned()))
             })
             .collect()
     }
@@ -370,6 +437,27 @@ mod tests {
     }
 
     #[test]
+    fn setext_headings_are_headings() {
+        let t = Template::parse(
+            "## Objective\nDo it.\nAlso in scope\n----\n- a/**\nParameters\n==\n- head: x\n- b\n---\n",
+        );
+        let titles: Vec<_> = t
+            .sections
+            .iter()
+            .map(|s| (s.title.as_str(), s.line))
+            .collect();
+        assert_eq!(
+            titles,
+            [("Objective", 1), ("Also in scope", 3), ("Parameters", 6)]
+        );
+        assert_eq!(t.sections[1].numbered_lines().next(), Some((5, "- a/**")));
+        assert_eq!(t.parameters()["head"], (8, "x".into()));
+        // Under a list item, in a fence or after a blank line, `---` is a rule, not an underline.
+        let t = Template::parse("## Objective\n- a\n---\n```\nx\n---\n```\n\n---\n");
+        assert_eq!(t.sections.len(), 1);
+    }
+
+    #[test]
     fn render_is_lossless() {
         for text in [
             SAMPLE,
@@ -379,6 +467,8 @@ mod tests {
             "## A\n",
             "no headings\r\nat all",
             "#\n##\n#######x\n",
+            "Title\n---\nbody\r\nT2\r\n===",
+            "x\n==",
         ] {
             assert_eq!(Template::parse(text).render(), text);
         }
@@ -431,6 +521,7 @@ mod tests {
                 Just("## Objective".to_owned()), Just("# in-scope paths".to_owned()),
                 Just("```".to_owned()), Just("- `a/**`".to_owned()), Just("* b".to_owned()),
                 Just("- key: value".to_owned()), Just("".to_owned()), "[ -~]{0,20}",
+                Just("---".to_owned()), Just("===".to_owned()), Just("Also in scope".to_owned()),
             ], 0..30), trailing_newline: bool) {
             let mut text = lines.join("\n");
             if trailing_newline { text.push('\n'); }

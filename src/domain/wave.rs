@@ -202,6 +202,23 @@ pub fn gate_wave(wave: &Wave, waves: &[Wave], ctx: &GateContext) -> Vec<Finding>
         );
         out.extend(guardrail_findings(item, ctx));
     }
+    // A dependency must be a work item that exists: its own checks only warn (`swarm validate`
+    // may see part of the items), the launch sees them all.
+    for item in &wave.items {
+        for dep in item
+            .depends_on
+            .iter()
+            .filter(|d| !ctx.all_items.iter().any(|i| i.key.name == d.as_str()))
+        {
+            out.push(finding(
+                Severity::Error,
+                CheckId::DependencyOrder,
+                &item.key.name,
+                format!("depends on {dep:?}, which is not a known work item: it would start without what it builds on"),
+                "fix the name in swarm.proompteng.ai/depends-on (names are case-sensitive), or create that work item",
+            ));
+        }
+    }
     // One run at a time per work item: another in-flight run already pushes its branch.
     for item in &wave.items {
         for run in in_flight
@@ -958,6 +975,35 @@ depends_on = []
             now: chrono::Utc::now(),
         };
         gate_wave(wave, waves, &ctx)
+    }
+
+    #[test]
+    fn a_dependency_that_is_not_a_work_item_is_refused_at_launch() {
+        let first = item("fw", "A", 1, "services/torghut/app/trading/fw/**", true);
+        let with = |deps: &[&str]| {
+            let mut w = item("ks", "C", 2, "kubernetes/ks/**", false);
+            w.depends_on = deps.iter().map(|d| (*d).to_owned()).collect();
+            crate::domain::approval::record_unsigned(&mut w, &plan(), "ana", "t");
+            w
+        };
+        for (deps, refused) in [(&["fw"][..], false), (&["ghost"], true), (&["FW"], true)] {
+            let b = with(deps);
+            let waves = plan_waves([&first, &b], &plan());
+            let f = gates(
+                &waves[1],
+                &waves,
+                &[&first, &b],
+                &[],
+                true,
+                &Overrides::default(),
+            );
+            let dep: Vec<_> = f
+                .iter()
+                .filter(|f| f.check == CheckId::DependencyOrder)
+                .collect();
+            assert_eq!(!dep.is_empty(), refused, "{deps:?}: {f:#?}");
+            assert!(dep.iter().all(|f| f.severity == Severity::Error));
+        }
     }
 
     #[test]
