@@ -813,7 +813,7 @@ fn check_guardrail_parameters(item: &WorkItem, t: &Template, ctx: &Context, out:
         for r in guardrails.line_refusals(&l.text, l.code) {
             let text = crate::domain::sanitize::one_line(l.text.trim());
             let (shown, line) = match &l.field {
-                Some(field) => (format!("{field} (line {}) \"{text}\"", l.line), None),
+                Some(_) => (format!("\"{text}\" (line {})", l.line), None),
                 None => (format!("\"{text}\""), Some(l.line)),
             };
             let before = out.findings.len();

@@ -743,22 +743,27 @@ impl Guardrails {
     /// clause, and what a clause says no to (`never set TRADING_MODE=live`) is clean; a line
     /// of code (`code`: inside a fenced block) is read as written.
     pub fn text_refusal(&self, line: &str, code: bool) -> Option<Refusal> {
+        self.text_refusals(line, code).into_iter().next()
+    }
+
+    /// Every refusal of [`Guardrails::text_refusal`] in a line, one per clause.
+    fn text_refusals(&self, line: &str, code: bool) -> Vec<Refusal> {
         let line = &as_read(line);
         if code {
-            return self.concrete_refusal(line);
+            return self.concrete_refusal(line).into_iter().collect();
         }
-        for (_, clause) in prose::clauses(line) {
-            if let Some(r) = self.concrete_refusal(prose::affirmative_part(clause)) {
-                return Some(r);
-            }
-            if prose::live_instruction(clause) {
-                return Some(Refusal {
-                    rule: "live-instruction",
-                    reason: "it tells the agent to trade live".into(),
-                });
-            }
-        }
-        None
+        prose::clauses(line)
+            .into_iter()
+            .filter_map(|(_, clause)| {
+                self.concrete_refusal(prose::affirmative_part(clause))
+                    .or_else(|| {
+                        prose::live_instruction(clause).then(|| Refusal {
+                            rule: "live-instruction",
+                            reason: "it tells the agent to trade live".into(),
+                        })
+                    })
+            })
+            .collect()
     }
 
     /// Why a line tries to take precedence over the spec text, its gates or the system prompt
@@ -778,12 +783,13 @@ impl Guardrails {
     /// What one line of prose (or of a code block in it) says that the guardrails refuse: a live
     /// setting, command or instruction, and an attempt to override the spec's precedence.
     pub fn line_refusals(&self, text: &str, code: bool) -> Vec<Refusal> {
-        let mut found: Vec<Refusal> = self.text_refusal(text, code).into_iter().collect();
+        let mut found = self.text_refusals(text, code);
         if code {
             found.extend(self.command_refusal(text));
         }
         found.extend(self.precedence_refusal(text));
-        found.dedup_by(|a, b| a.rule == b.rule);
+        let mut rules = std::collections::HashSet::new();
+        found.retain(|r| rules.insert(r.rule));
         found
     }
 

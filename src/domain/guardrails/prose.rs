@@ -39,6 +39,26 @@ const NEGATORS: &[&str] = &[
     "forbids",
     "prohibit",
     "prohibits",
+    "refuse",
+    "refuses",
+    "reject",
+    "rejects",
+    "block",
+    "blocks",
+    "deny",
+    "denies",
+];
+
+/// Words that say a clause describes what is kept out (`orders to api.alpaca.markets are
+/// refused`), wherever they stand in it.
+const KEPT_OUT: &[&str] = &[
+    "refused",
+    "rejected",
+    "blocked",
+    "denied",
+    "forbidden",
+    "prevented",
+    "prohibited",
 ];
 
 /// Words after a live object that keep it off (`set live trading to disabled`).
@@ -104,8 +124,15 @@ fn tokens(clause: &str) -> Vec<String> {
         .collect()
 }
 
-/// The part of a clause before its first negation: what the clause asks for affirmatively.
+/// The part of a clause before its first negation: what the clause asks for affirmatively
+/// (nothing, when the clause says what it names is kept out).
 pub fn affirmative_part(clause: &str) -> &str {
+    if tokens(clause)
+        .iter()
+        .any(|w| KEPT_OUT.contains(&w.as_str()))
+    {
+        return "";
+    }
     let mut at = 0;
     for word in clause.split_inclusive(char::is_whitespace) {
         let t = word
