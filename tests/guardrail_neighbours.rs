@@ -301,6 +301,21 @@ fn safe_parameters_are_not_refused() {
     ] {
         assert_clean("parameter", line);
     }
+    // A branch or path that only mentions a secret is not a change to one.
+    let w = item_with(
+        &clean_text().replace("lane-a/fw", "lane-a/secret-rotation-docs"),
+        json!({}),
+    );
+    assert!(errors(&w).is_empty(), "{:#?}", errors(&w));
+    assert_clean(
+        "objective",
+        "Read the broker token from /var/run/secrets/alpaca/token.",
+    );
+    assert_refused(
+        "objective",
+        "Update services/torghut/.env with the new key.",
+        CheckId::Credentials,
+    );
     assert_clean(
         "command",
         "- `grep -rn \"api.alpaca.markets\" services/torghut || true`",

@@ -772,7 +772,7 @@ fn check_guardrail_parameters(item: &WorkItem, t: &Template, ctx: &Context, out:
             );
         } else if let Some(r) = guardrails
             .reproducibility_refusal(&value)
-            .or_else(|| guardrails.text_refusal(&value, false))
+            .or_else(|| guardrails.instruction_refusal(&value))
             .or_else(|| guardrails.precedence_refusal(&read_value))
         {
             push_guardrail(

@@ -746,6 +746,18 @@ impl Guardrails {
         self.text_refusals(line, code).into_iter().next()
     }
 
+    /// Why a parameter's value, read as prose, must not reach a run: it tells the agent to trade
+    /// live (its settings, endpoints and secrets are [`Guardrails::parameter_refusal`]'s).
+    pub fn instruction_refusal(&self, value: &str) -> Option<Refusal> {
+        prose::clauses(&as_read(value))
+            .iter()
+            .any(|(_, c)| prose::live_instruction(c))
+            .then(|| Refusal {
+                rule: "live-instruction",
+                reason: "it tells the agent to trade live".into(),
+            })
+    }
+
     /// Every refusal of [`Guardrails::text_refusal`] in a line, one per clause.
     fn text_refusals(&self, line: &str, code: bool) -> Vec<Refusal> {
         let line = &as_read(line);
@@ -804,6 +816,63 @@ impl Guardrails {
         }
         if let Some(r) = self.embedded_refusal(text) {
             return Some(r);
+        }
+        self.credential_change(text)
+    }
+
+    /// A credential path named with a verb that changes it (`commit kubernetes/torghut/secret.yaml`,
+    /// `update services/torghut/.env`); a path only read or mentioned is not a change.
+    fn credential_change(&self, text: &str) -> Option<Refusal> {
+        const CHANGE: &[&str] = &[
+            "add",
+            "adds",
+            "change",
+            "changes",
+            "commit",
+            "commits",
+            "create",
+            "creates",
+            "delete",
+            "deletes",
+            "edit",
+            "edits",
+            "modify",
+            "modifies",
+            "update",
+            "updates",
+            "write",
+            "writes",
+            "remove",
+            "removes",
+            "rotate",
+            "rotates",
+            "replace",
+            "replaces",
+            "touch",
+            "patch",
+            "apply",
+            "overwrite",
+            "generate",
+            "put",
+            "move",
+            "rename",
+            "copy",
+            "store",
+            "save",
+            "check",
+            "push",
+            "regenerate",
+            "set",
+        ];
+        let changes = text.split_whitespace().any(|w| {
+            CHANGE.contains(
+                &w.trim_matches(|c: char| !c.is_ascii_alphabetic())
+                    .to_ascii_lowercase()
+                    .as_str(),
+            )
+        });
+        if !changes {
+            return None;
         }
         let credentials = self.credential_set();
         text.split_whitespace()
@@ -1096,6 +1165,45 @@ mod tests {
                 .embedded_refusal(&format!("{name}={value}"))
                 .is_some_and(|r| r.rule == "embedded-credential");
             proptest::prop_assert_eq!(refused, (expected_name && literal) || key_named, "{}={}", name, value);
+        }
+    }
+
+    /// One setting's name written in another case or with another separator.
+    fn spelled(words: &[&str], style: u8) -> String {
+        let cap = |w: &str| w[..1].to_ascii_uppercase() + &w[1..];
+        match style % 5 {
+            0 => words.join("_"),
+            1 => words.join("_").to_ascii_uppercase(),
+            2 => words.join("-"),
+            3 => words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| if i == 0 { w.to_string() } else { cap(w) })
+                .collect(),
+            _ => words.join("."),
+        }
+    }
+
+    proptest::proptest! {
+        /// The decision on a parameter follows its words, not how they are written: any case
+        /// and separator of the same name gives the same refusal (or none).
+        #[test]
+        fn a_parameters_spelling_does_not_change_its_decision(
+            name in proptest::collection::vec(proptest::sample::select(vec![
+                "live", "paper", "trading", "mode", "kill", "switch", "dry", "run", "olive",
+                "alive", "deliver", "orders", "enabled", "disable", "real", "secret", "scanning",
+                "token", "max", "tokens", "broker", "simulate", "keep",
+            ]), 1..4),
+            value in proptest::sample::select(vec![
+                "true", "false", "on", "off", "live", "paper", "real", "production", "30s", "yes",
+            ]),
+            a in 0u8..5,
+            b in 0u8..5,
+        ) {
+            let g = Guardrails::default();
+            let one = g.parameter_refusal(&spelled(&name, a), value).map(|r| r.rule);
+            let other = g.parameter_refusal(&spelled(&name, b), value).map(|r| r.rule);
+            proptest::prop_assert_eq!(one, other, "{:?} = {}", name, value);
         }
     }
 
