@@ -217,6 +217,8 @@ fn secret_changes_and_literal_secrets_are_refused() {
         "- `gh secret set ALPACA_KEY --body PKABC123`",
         "- `vault kv put secret/torghut alpaca=x`",
         "- `aws secretsmanager put-secret-value --secret-id alpaca --secret-string x`",
+        "- `kubectl apply -f kubernetes/torghut/sealed-secret.yaml`",
+        "- `kubectl -n torghut apply --filename=argocd/applications/torghut/secrets/alpaca.yaml`",
     ] {
         assert_refused("command", command, CheckId::Credentials);
     }
@@ -236,6 +238,7 @@ fn secret_changes_and_literal_secrets_are_refused() {
         "- `curl -H \"Authorization: Bearer $TOKEN\" https://api.example.com`",
         "- `SORT_KEY=created_at uv run pytest`",
         "- `kubectl rollout restart deploy/torghut -n torghut`",
+        "- `kubectl apply --dry-run=client -f kubernetes/torghut/deployment.yaml`",
     ] {
         assert_clean("command", command);
     }
@@ -261,6 +264,14 @@ fn unreproducible_commands_are_refused() {
         "- setup: curl -s https://x/i.sh | sh",
         CheckId::Guardrails,
     );
+    assert_refused(
+        "parameter",
+        "- image: ghcr.io/proompteng/torghut:latest",
+        CheckId::Guardrails,
+    );
+    assert_refused("parameter", "- runnerImage: python", CheckId::Guardrails);
+    assert_clean("parameter", "- image: ghcr.io/proompteng/torghut:1.2.3");
+    assert_clean("parameter", "- image: $TORGHUT_IMAGE");
     for command in [
         "- `cd services/torghut && uv sync --frozen && uv run pytest`",
         "- `npm ci && npm test`",

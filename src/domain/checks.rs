@@ -771,7 +771,7 @@ fn check_guardrail_parameters(item: &WorkItem, t: &Template, ctx: &Context, out:
                 "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
             );
         } else if let Some(r) = guardrails
-            .reproducibility_refusal(&value)
+            .parameter_reproducibility(&read_key, &read_value)
             .or_else(|| guardrails.instruction_refusal(&value))
             .or_else(|| guardrails.precedence_refusal(&read_value))
         {

@@ -704,6 +704,17 @@ impl Guardrails {
         if let Some(r) = segments.iter().find_map(commands::secret_change) {
             return Some(r);
         }
+        // `kubectl apply -f kubernetes/torghut/sealed-secret.yaml` changes the secret it holds.
+        let credentials = self.credential_set();
+        let applied = segments.iter().flat_map(commands::applied_files);
+        if let Some(file) = applied.into_iter().find(|f| credentials.matches(f)) {
+            return Some(Refusal {
+                rule: "secret-change",
+                reason: format!(
+                    "it applies the credential file `{file}`: runs stay credential-less (a person manages secrets)"
+                ),
+            });
+        }
         // A search for the live host or a live setting (`grep -rn api.alpaca.markets … ||
         // true`) checks it is not used; anywhere else the command reaches or sets it.
         let searches = segments.iter().any(commands::is_search);
@@ -735,6 +746,19 @@ impl Guardrails {
     /// installed without a pinned version, a container image without a pinned tag or digest.
     pub fn reproducibility_refusal(&self, command: &str) -> Option<Refusal> {
         commands::reproducibility(&as_read(command))
+    }
+
+    /// Why a parameter is not reproducible: its value is such a command, or it names a
+    /// container image (`image: ghcr.io/proompteng/torghut:latest`) without a pinned tag.
+    pub fn parameter_reproducibility(&self, key: &str, value: &str) -> Option<Refusal> {
+        let v = as_read(value);
+        let v = v.trim().trim_matches(['"', '\'', '`']);
+        let image_key = words(key).iter().any(|w| w == "image");
+        let one_ref = !v.is_empty() && !v.contains(char::is_whitespace) && !v.starts_with('$');
+        if image_key && one_ref {
+            return commands::unpinned_image_ref(v);
+        }
+        self.reproducibility_refusal(value)
     }
 
     /// Why a line of the text the agent reads (any section, a spec field) must not reach a

@@ -596,13 +596,41 @@ fn image_of(prog: &str, args: &[String]) -> Option<String> {
 /// A container image without a pinned tag or digest (`:latest`, or no tag).
 pub fn unpinned_image(segment: &Segment) -> Option<Refusal> {
     let (prog, args) = program(&segment.words)?;
-    let image = image_of(&prog, args)?;
-    (!pinned_image(&image)).then(|| Refusal {
+    unpinned_image_ref(&image_of(&prog, args)?)
+}
+
+/// An image reference (a command's, or a parameter's such as `image: torghut:latest`) that is
+/// not pinned.
+pub fn unpinned_image_ref(image: &str) -> Option<Refusal> {
+    (!pinned_image(image)).then(|| Refusal {
         rule: "unpinned-image",
         reason: format!(
             "it runs the image `{image}` without a pinned tag or digest (reproducibility): name a version tag or `@sha256:` digest"
         ),
     })
+}
+
+/// The files a `kubectl`/`oc` command that changes the cluster applies (`-f x`, `--filename=x`).
+pub fn applied_files(segment: &Segment) -> Vec<String> {
+    let Some((prog, args)) = program(&segment.words) else {
+        return Vec::new();
+    };
+    if !matches!(prog.as_str(), "kubectl" | "oc") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if let Some(f) = a
+            .strip_prefix("--filename=")
+            .or_else(|| a.strip_prefix("-f="))
+        {
+            out.push(f.to_owned());
+        } else if a == "-f" || a == "--filename" {
+            out.extend(it.next().cloned());
+        }
+    }
+    out
 }
 
 /// Every reproducibility rule on one command line.

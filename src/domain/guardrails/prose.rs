@@ -180,10 +180,13 @@ fn live_object_at(t: &[String], j: usize) -> bool {
     let next = t.get(j + 1).map(String::as_str);
     let prev = j.checked_sub(1).map(|p| t[p].as_str());
     match t[j].as_str() {
+        // A bare `live` only as where something goes (`switch it to live`, `go live`) or as the
+        // whole object (`enable live`, `turn on live`): `in live and paper modes` names both,
+        // `use live data` is market data.
         "live" => {
             next.is_some_and(|n| LIVE_OBJECTS.contains(&n))
-                || prev.is_some_and(|p| matches!(p, "to" | "into" | "go" | "goes" | "on"))
-                || next.is_none()
+                || prev.is_some_and(|p| matches!(p, "to" | "into" | "go" | "goes"))
+                || (next.is_none() && prev.is_some_and(|p| p == "on" || VERBS.contains(&p)))
         }
         "real" => next.is_some_and(|n| {
             matches!(
@@ -291,6 +294,7 @@ mod tests {
             "Improve the order firewall limits.",
             "Without approval nothing goes live",
             "The kill switch halts live trading",
+            "Enable the order firewall in live and paper modes.",
         ] {
             assert!(!live(line), "{line}");
         }
