@@ -348,6 +348,9 @@ fn the_built_in_rules_match_words_without_a_deny_list() {
         ("alive_check", "true"),
         ("olive_branch", "yes"),
         ("liveness", "1"),
+        // (With the default deny-list `*live*` these names are refused as configured.)
+        ("liveReload", "true"),
+        ("live_market_data", "true"),
     ] {
         assert_eq!(g.parameter_refusal(k, v), None, "{k}: {v}");
     }

@@ -404,9 +404,41 @@ fn negated(kw: &[String]) -> bool {
 /// The twins of paper trading a broker may call something else.
 const PAPER_WORDS: [&str; 3] = ["paper", "sandbox", "testnet"];
 
-/// Keys whose true value means real money: the word `live`, or `real` alone or before
-/// money/trading/account/orders (`enable_real_money`, `real_orders`).
+/// Words that make `live` mean something other than money: live reload, live data, live logs.
+const LIVE_NOT_MONEY: &[&str] = &[
+    "reload",
+    "reloading",
+    "preview",
+    "refresh",
+    "stream",
+    "streaming",
+    "data",
+    "quote",
+    "quotes",
+    "feed",
+    "log",
+    "logs",
+    "tail",
+    "view",
+    "server",
+    "share",
+    "demo",
+    "edit",
+    "coding",
+    "update",
+    "updates",
+    "probe",
+    "chat",
+    "market",
+    "prices",
+];
+
+/// Keys whose true value means real money: the word `live` (not `liveReload`, `live_data`), or
+/// `real` alone or before money/trading/account/orders (`enable_real_money`, `real_orders`).
 fn is_live_key(kw: &[String]) -> bool {
+    if any_word(kw, LIVE_NOT_MONEY) {
+        return false;
+    }
     kw.iter().enumerate().any(|(i, w)| {
         w == "live"
             || (w == "real"

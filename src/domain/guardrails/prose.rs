@@ -243,7 +243,7 @@ pub fn precedence_override(clause: &str) -> bool {
         .expect("valid regex")
     });
     static ROLE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\byou\s+are\s+now\b|^\s*(?:system|assistant|developer)\s*:|\bfollow\s+only\s+(?:this|these|my)\b|\bnew\s+instructions\s*:")
+        Regex::new(r"(?i)\byou\s+are\s+now\s+(?:in\s+\w+\s+mode|(?:an?\s+)?(?:unrestricted|unfiltered|uncensored|jailbroken|free|allowed|permitted|authorized|root|admin|dan)\b|no\s+longer|acting\s+as|operating\s+(?:as|in|without))|^\s*(?:system|assistant|developer)\s*:|\bfollow\s+only\s+(?:this|these|my)\b|\bnew\s+instructions\s*:")
             .expect("valid regex")
     });
     let affirmative = affirmative_part(clause);
@@ -318,6 +318,7 @@ mod tests {
             "The firewall ignores stale quotes.",
             "Document the prompt precedence rule.",
             "Skip the slow tests in CI.",
+            "You are now responsible for the firewall module.",
         ] {
             assert!(!overrides(line), "{line}");
         }
