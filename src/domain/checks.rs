@@ -170,7 +170,7 @@ pub fn check_item(item: &WorkItem, ctx: &Context) -> Vec<Finding> {
     check_lane(item, ctx, &mut out);
     check_paths(item, &template, ctx, &mut out);
     check_parameters(item, &template, ctx, &mut out);
-    check_guardrail_parameters(&template, ctx.guardrails, &mut out);
+    check_guardrail_parameters(item, &template, ctx, &mut out);
     check_safety(&template, &mut out);
     check_dependencies(item, ctx, &mut out);
     check_wave_label(item, &mut out);
@@ -851,10 +851,14 @@ fn parameter_line(line: &str) -> Option<(String, String)> {
     })
 }
 
-/// Parameters that would turn paper trading off, point at live trading or carry credentials:
-/// every line of every Parameters section, as the agent reads them (a key given twice, a line
-/// that is not `key: value`, the `prompt` parameter), and every validation command.
-fn check_guardrail_parameters(t: &Template, guardrails: &Guardrails, out: &mut Out) {
+/// The trading-safety guardrails on everything the agent reads: every line of every Parameters
+/// section as the agent reads it (a key given twice, a line that is not `key: value`, the
+/// `prompt` parameter and any parameter named like one), every validation command (safety and
+/// reproducibility), every other line of the text and every string field of the spec (concrete
+/// live settings, endpoints, secrets and credential paths, instructions to trade live or to
+/// override the spec).
+fn check_guardrail_parameters(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
+    let guardrails = ctx.guardrails;
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (line, text) in t.all_body_lines(SectionKind::Parameters) {
         let Some((key, value)) = parameter_line(text) else {
@@ -880,42 +884,114 @@ fn check_guardrail_parameters(t: &Template, guardrails: &Guardrails, out: &mut O
                 );
             }
         }
+        let shown = if key.is_empty() {
+            value.clone()
+        } else {
+            format!("{key}: {value}")
+        };
+        let shown = crate::domain::sanitize::one_line(&shown);
+        // `prompt = x` and `prompt=x` are the parameter `prompt` to whoever reads them.
+        let (read_key, read_value) = if key.is_empty() {
+            value
+                .split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .unwrap_or_default()
+        } else {
+            (key.clone(), value.clone())
+        };
+        // The exact `prompt: …` is check_parameters' finding; any other spelling is this one.
+        if key != "prompt" && guardrails::names_a_prompt(&read_key) && !ctx.allow_prompt_override {
+            out.push(
+                Severity::Error,
+                CheckId::PromptPrecedence,
+                Some(SectionKind::Parameters),
+                Some(line),
+                format!(
+                    "parameter `{shown}` is a prompt: it overrides the spec text (prompt precedence)"
+                ),
+                "remove it and put the instructions in the text; use the explicit prompt-override action if you really mean it",
+            );
+        }
         if let Some(r) = guardrails.parameter_refusal(&key, &value) {
-            let shown = if key.is_empty() {
-                value.clone()
-            } else {
-                format!("{key}: {value}")
-            };
             out.push(
                 Severity::Error,
                 CheckId::Guardrails,
                 Some(SectionKind::Parameters),
                 Some(line),
-                format!(
-                    "parameter `{}` is refused: {}",
-                    crate::domain::sanitize::one_line(&shown),
-                    r.reason
-                ),
+                format!("parameter `{shown}` is refused: {}", r.reason),
                 "remove it: paper trading is the default and runs stay credential-less (see [guardrails] in the config)",
+            );
+        } else if let Some(r) = guardrails
+            .parameter_reproducibility(&read_key, &read_value)
+            .or_else(|| guardrails.instruction_refusal(&value))
+            .or_else(|| guardrails.precedence_refusal(&read_value))
+        {
+            push_guardrail(
+                out,
+                &r,
+                Some(SectionKind::Parameters),
+                Some(line),
+                &format!("parameter `{shown}`"),
             );
         }
     }
     for (line, text) in t.all_body_lines(SectionKind::ValidationCommands) {
         let command = super::template::list_item(text).unwrap_or_else(|| text.trim().to_owned());
+        let shown = format!(
+            "validation command `{}`",
+            crate::domain::sanitize::one_line(&command)
+        );
+        let section = Some(SectionKind::ValidationCommands);
         if let Some(r) = guardrails.command_refusal(&command) {
-            out.push(
-                Severity::Error,
-                CheckId::Guardrails,
-                Some(SectionKind::ValidationCommands),
-                Some(line),
-                format!(
-                    "validation command `{}` is refused: {}",
-                    crate::domain::sanitize::one_line(&command),
-                    r.reason
-                ),
-                "validate in paper mode: the agent runs these commands",
-            );
+            if r.rule == "secret-change" {
+                push_guardrail(out, &r, section, Some(line), &shown);
+            } else {
+                out.push(
+                    Severity::Error,
+                    CheckId::Guardrails,
+                    section,
+                    Some(line),
+                    format!("{shown} is refused: {}", r.reason),
+                    "validate in paper mode: the agent runs these commands",
+                );
+            }
         }
+        if let Some(r) = guardrails.reproducibility_refusal(&command) {
+            push_guardrail(out, &r, section, Some(line), &shown);
+        }
+    }
+    for l in guardrails::prose_lines(item, t) {
+        for r in guardrails.line_refusals(&l.text, l.code) {
+            let text = crate::domain::sanitize::one_line(l.text.trim());
+            let (shown, line) = match &l.field {
+                Some(_) => (format!("\"{text}\" (line {})", l.line), None),
+                None => (format!("\"{text}\""), Some(l.line)),
+            };
+            let before = out.findings.len();
+            push_guardrail(out, &r, l.section, line, &shown);
+            // A spec field is named as the finding's section.
+            if let (Some(field), Some(f)) = (&l.field, out.findings.get_mut(before)) {
+                f.section = Some(field.clone());
+            }
+        }
+    }
+
+    /// A guardrail finding: what (`shown`) is refused, by which rule, and how to fix it.
+    fn push_guardrail(
+        out: &mut Out,
+        r: &guardrails::Refusal,
+        section: Option<SectionKind>,
+        line: Option<usize>,
+        shown: &str,
+    ) {
+        out.push(
+            Severity::Error,
+            r.check(),
+            section,
+            line,
+            format!("{shown} is refused ({}): {}", r.rule, r.reason),
+            r.fix(),
+        );
     }
 }
 

@@ -3,16 +3,24 @@
 //! One table (the README's "Guardrails") and one place that applies it; the work item checks,
 //! `swarm validate` and the launch gate all call these.
 use super::paths::{PathSet, PathSpec};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use std::sync::{Arc, LazyLock, Mutex};
+
+mod commands;
+mod prose;
+mod reading;
+mod words;
+pub use self::reading::{ReadLine, prose_lines};
+use self::words::{WordPattern, has_run, words};
 
 /// The configurable part (`[guardrails]` in the config). Defaults cover the seed's Torghut setup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guardrails {
-    /// Glob patterns (case-insensitive) on parameter names, refused whatever their value.
+    /// Patterns on the words of parameter names (see [`WordPattern`]), refused unless the
+    /// value keeps paper trading on (`trading_mode: paper`, `disable_live: true`).
     pub deny_parameter_names: Vec<String>,
-    /// Glob patterns (case-insensitive) on parameter values, refused whatever their name.
+    /// Patterns on the words of parameter values, refused whatever their name: an entry open at
+    /// an end (`*live-trading*`) matches one token of the value, a closed one (`live`) the whole.
     pub deny_parameter_values: Vec<String>,
     /// Secrets a run may mount; anything else is refused.
     pub allowed_secrets: Vec<String>,
@@ -66,8 +74,8 @@ impl<T> PartialEq for Compiled<T> {
 #[derive(Debug, Default, Clone, PartialEq)]
 struct CompiledRules {
     credentials: Compiled<PathSet>,
-    deny_names: Compiled<GlobSet>,
-    deny_values: Compiled<GlobSet>,
+    deny_names: Compiled<Vec<WordPattern>>,
+    deny_values: Compiled<Vec<WordPattern>>,
 }
 
 pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
@@ -147,17 +155,25 @@ impl Default for Guardrails {
     fn default() -> Self {
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         Guardrails {
+            // Whole words: `*secret` is a name ending in the word secret (`ALPACA_SECRET`, not
+            // `secret_scanning`), `*token` not `max_tokens`/`tokenizer`.
             deny_parameter_names: strings(&[
                 "*live*",
                 "*trading_mode*",
-                "*tradingmode*",
-                "*credential*",
-                "*password*",
-                "*api_key*",
-                "*apikey*",
-                "*secret*",
-                "*token*",
                 "*broker*",
+                "*credential",
+                "*credentials",
+                "*password",
+                "*passwd",
+                "*api_key",
+                "*api_key_id",
+                "*key_id",
+                "*secret",
+                "*secrets",
+                "*secret_key",
+                "*private_key",
+                "*access_key",
+                "*token",
             ]),
             deny_parameter_values: strings(&[
                 "live",
@@ -174,6 +190,20 @@ impl Default for Guardrails {
     }
 }
 
+/// Whether a parameter's name makes it a prompt (`Prompt`, `system_prompt`, `promptOverride`,
+/// `spec.parameters.prompt`): its words include `prompt` (not `prompt_version`, `prompt_hash`:
+/// the reproducibility record of which prompt ran).
+pub fn names_a_prompt(key: &str) -> bool {
+    let w = words(key);
+    w.iter().any(|x| x == "prompt" || x == "prompts")
+        && !w.iter().any(|x| {
+            matches!(
+                x.as_str(),
+                "version" | "hash" | "digest" | "sha" | "checksum" | "revision"
+            )
+        })
+}
+
 /// A parameter the guardrails refuse, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -181,48 +211,8 @@ pub struct Refusal {
     pub reason: String,
 }
 
-fn case_insensitive_set(patterns: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        if let Ok(g) = GlobBuilder::new(p).case_insensitive(true).build() {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
-/// Letters and digits only, lower case: `TRADING_MODE`, `trading-mode`, `tradingMode` are one key.
-fn normal_key(key: &str) -> String {
-    key.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// The words of a key or value, lower case: split at anything but a letter or digit and where
-/// lower case turns to upper case (`disablePaperTrading` → `disable`, `paper`, `trading`).
-fn words(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in text.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
+fn word_patterns(entries: &[String]) -> Vec<WordPattern> {
+    entries.iter().filter_map(|e| WordPattern::new(e)).collect()
 }
 
 /// A setting's name that says it holds a secret, by its last words: `ALPACA_SECRET_KEY`,
@@ -244,6 +234,26 @@ fn names_a_credential(key: &str) -> bool {
         )
     });
     one || two
+}
+
+/// A name ending in `key` that is not one of [`names_a_credential`]'s (`ALPACA_KEY`,
+/// `BROKER_KEY`, but also `SORT_KEY`): a credential when its value looks like one.
+fn names_a_key(key: &str) -> bool {
+    words(key)
+        .last()
+        .is_some_and(|l| matches!(l.as_str(), "key" | "keys"))
+}
+
+/// A value shaped like a key or token: six or more characters of letters and digits (both),
+/// no spaces (`PKABC123`, `sk-live-1`, `ghp_xxx1`), not a word (`created_at`) or a number.
+fn looks_like_a_secret(value: &str) -> bool {
+    let v = value.trim().trim_matches(['"', '\'', '`']);
+    v.len() >= 6
+        && v.chars().any(|c| c.is_ascii_alphabetic())
+        && v.chars().any(|c| c.is_ascii_digit())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_+/=.".contains(c))
+        && carries_a_secret(v)
 }
 
 /// A value that is a secret rather than a reference to one (`$GH_TOKEN`, `${SECRET}`), a
@@ -283,6 +293,17 @@ fn normal_value(value: &str) -> String {
     }
 }
 
+/// A whole value as a deny-list entry reads it: a `#` comment and the quotes around it dropped
+/// (`'live' # go` is `live`; `live trading stays disabled` stays what it says).
+fn whole_value(value: &str) -> String {
+    let v = value.split(" #").next().unwrap_or(value);
+    v.trim()
+        .trim_matches(['"', '\'', '`'])
+        .trim()
+        .trim_end_matches([',', '.'])
+        .to_owned()
+}
+
 fn is_false(v: &str) -> bool {
     matches!(
         v,
@@ -291,10 +312,15 @@ fn is_false(v: &str) -> bool {
 }
 
 fn is_true(v: &str) -> bool {
+    is_bool_true(v) || v.parse::<f64>().is_ok_and(|n| n != 0.0 && n.is_finite())
+}
+
+/// A true value spelled as a boolean (not any non-zero number: `order_timeout: 30` is no switch).
+fn is_bool_true(v: &str) -> bool {
     matches!(
         v,
         "true" | "1" | "yes" | "on" | "y" | "t" | "enabled" | "enable" | "always"
-    ) || v.parse::<f64>().is_ok_and(|n| n != 0.0 && n.is_finite())
+    )
 }
 
 /// A value that unsets a setting (`paper: null`): a flag left unset reads as false.
@@ -303,73 +329,181 @@ fn is_unset(v: &str) -> bool {
 }
 
 /// A value that selects real money: a word `live` (`live`, `LIVE`, `alpaca-live`, `live_v2`),
-/// `real` alone or before money/trading/account, `realmoney`, `livetrading`, `liveaccount`.
+/// `real` alone or before money/trading/account/orders, `realmoney`, `livetrading`.
 fn is_live_word(v: &str) -> bool {
     let w = words(v);
     w.iter().enumerate().any(|(i, word)| {
-        matches!(
-            word.as_str(),
-            "live" | "realmoney" | "livetrading" | "liveaccount" | "livemode"
-        ) || (word == "real"
-            && (w.len() == 1
-                || w.get(i + 1)
-                    .is_some_and(|n| matches!(n.as_str(), "money" | "trading" | "account"))))
+        word == "live"
+            || (word == "real"
+                && (w.len() == 1
+                    || w.get(i + 1).is_some_and(|n| {
+                        matches!(n.as_str(), "money" | "trading" | "account" | "orders")
+                    })))
     })
 }
 
+/// A value that names paper trading or its twins (`paper`, `alpaca-paper`, `sandbox`).
+fn is_paper_word(v: &str) -> bool {
+    words(v).iter().any(|w| PAPER_WORDS.contains(&w.as_str()))
+}
+
+fn any_word(kw: &[String], set: &[&str]) -> bool {
+    kw.iter().any(|w| set.contains(&w.as_str()))
+}
+
 /// Keys that select where or how orders go.
-fn is_mode_key(k: &str) -> bool {
-    [
-        "mode",
-        "env",
-        "environment",
-        "account",
-        "broker",
-        "trading",
-        "stage",
-        "profile",
-        "target",
-    ]
-    .iter()
-    .any(|w| k.contains(w))
+fn is_mode_key(kw: &[String]) -> bool {
+    any_word(
+        kw,
+        &[
+            "mode",
+            "modes",
+            "env",
+            "environment",
+            "account",
+            "accounts",
+            "broker",
+            "trading",
+            "stage",
+            "profile",
+            "target",
+            "execution",
+            "endpoint",
+            "venue",
+            "routing",
+        ],
+    )
 }
 
 /// Keys that say which money is at stake: "production" there means real money.
-fn is_money_key(k: &str) -> bool {
-    ["trading", "broker", "account", "alpaca", "order"]
-        .iter()
-        .any(|w| k.contains(w))
+fn is_money_key(kw: &[String]) -> bool {
+    any_word(
+        kw,
+        &[
+            "trading",
+            "broker",
+            "account",
+            "alpaca",
+            "order",
+            "orders",
+            "execution",
+        ],
+    )
 }
 
-/// Words that turn a key's meaning around (`disable_paper`, `PAPER_TRADING_DISABLED`, `no-live`).
+/// Words that turn a key's meaning around (`disable_paper`, `PAPER_TRADING_DISABLED`, `no-live`,
+/// and run together: `nopaper`, `paperOff`).
 const NEGATIONS: [&str; 10] = [
     "no", "not", "non", "disable", "disabled", "without", "skip", "bypass", "off", "never",
 ];
 
-/// Whether the key says the opposite of `target` (`disable_paper`, `nopaper`, `paperOff`).
-fn negates(key: &str, target: &str) -> bool {
-    if words(key).iter().any(|w| NEGATIONS.contains(&w.as_str())) {
-        return true;
-    }
-    // Run together: `nopaper`, `disablepaper`, `paperdisabled`, `paperoff` (not `papernotes`).
-    let k = normal_key(key);
-    NEGATIONS
-        .iter()
-        .any(|n| k.contains(&format!("{n}{target}")))
-        || ["disabled", "off"]
-            .iter()
-            .any(|n| k.ends_with(&format!("{target}{n}")))
+fn negated(kw: &[String]) -> bool {
+    any_word(kw, &NEGATIONS)
 }
 
 /// The twins of paper trading a broker may call something else.
 const PAPER_WORDS: [&str; 3] = ["paper", "sandbox", "testnet"];
 
-/// Keys whose true value means real money.
-fn live_target(k: &str) -> Option<&'static str> {
-    ["live", "realmoney", "realtrading", "realaccount"]
-        .into_iter()
-        .find(|t| k.contains(t))
-        .or((k == "real").then_some("real"))
+/// Words that make `live` mean something other than money: live reload, live data, live logs.
+const LIVE_NOT_MONEY: &[&str] = &[
+    "reload",
+    "reloading",
+    "preview",
+    "refresh",
+    "stream",
+    "streaming",
+    "data",
+    "quote",
+    "quotes",
+    "feed",
+    "log",
+    "logs",
+    "tail",
+    "view",
+    "server",
+    "share",
+    "demo",
+    "edit",
+    "coding",
+    "update",
+    "updates",
+    "probe",
+    "chat",
+    "market",
+    "prices",
+];
+
+/// Keys whose true value means real money: the word `live` (not `liveReload`, `live_data`), or
+/// `real` alone or before money/trading/account/orders (`enable_real_money`, `real_orders`).
+fn is_live_key(kw: &[String]) -> bool {
+    if any_word(kw, LIVE_NOT_MONEY) {
+        return false;
+    }
+    kw.iter().enumerate().any(|(i, w)| {
+        w == "live"
+            || (w == "real"
+                && (kw.len() == 1
+                    || kw.get(i + 1).is_some_and(|n| {
+                        matches!(n.as_str(), "money" | "trading" | "account" | "orders")
+                    })))
+    })
+}
+
+/// Keys whose true value keeps trading safe and whose false value lifts that: the kill switch, a
+/// dry run, a simulation (`kill_switch: off`, `dry_run: false`, `simulate: false`).
+fn is_safety_switch(kw: &[String]) -> bool {
+    has_run(kw, &["kill", "switch"])
+        || has_run(kw, &["dry", "run"])
+        || any_word(
+            kw,
+            &[
+                "killswitch",
+                "dryrun",
+                "simulate",
+                "simulated",
+                "simulation",
+            ],
+        )
+}
+
+/// Keys that switch sending orders on (`orders_enabled`, `submit_orders`, `ENABLE_ORDER_SUBMISSION`).
+fn is_order_switch(kw: &[String]) -> bool {
+    any_word(kw, &["orders", "order"])
+        && any_word(
+            kw,
+            &[
+                "enabled",
+                "enable",
+                "submit",
+                "submission",
+                "send",
+                "place",
+                "placement",
+                "execute",
+                "allowed",
+                "allow",
+            ],
+        )
+}
+
+/// Whether `key: value` keeps paper trading on by what it says: a paper key set true, a live key
+/// set false (or a negated one true), a mode set to paper, a safety switch on.
+fn keeps_paper(key: &str, value: &str) -> bool {
+    let kw = words(key);
+    let v = normal_value(value);
+    let neg = negated(&kw);
+    // Whether the key's switch is set to `want`, a negated name read the other way round.
+    let set_to = |want: bool| {
+        if want != neg {
+            is_true(&v)
+        } else {
+            is_false(&v)
+        }
+    };
+    (any_word(&kw, &PAPER_WORDS) && set_to(true))
+        || (is_live_key(&kw) && set_to(false))
+        || (is_mode_key(&kw) && is_paper_word(value) && !is_live_word(value))
+        || (is_safety_switch(&kw) && set_to(true))
 }
 
 /// `name: value` settings written inside a value: `TRADING_MODE=live`, `"paper": false`,
@@ -379,6 +513,12 @@ static PAIR: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)([a-z0-9_.\-]+)\\?["'`]?\s*([:=])\s*(?:!!\w+\s+)?\\?["'`]?([a-z0-9_.:/@\-]+)"#,
     )
     .expect("valid regex")
+});
+/// A flag whose `=value` is itself a setting (`--env=TRADING_MODE=live`, `--set=paper=false`,
+/// `--from-literal=KEY=v`): read as `--env TRADING_MODE=live` so the setting is a pair of its own.
+static NESTED_FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(^|[\s,;"'`(\[])(--?[a-z][a-z0-9_.\-]*)=([^\s"'`=:]*[=:])"#)
+        .expect("valid regex")
 });
 /// A command-line flag and the value after it: `--mode live`, `--paper false`.
 static FLAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -392,30 +532,24 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(?:^|[\s,;"'`(\[])--?([a-z][a-z0-9_.\-]*)"#).expect("valid regex")
 });
 
-/// A flag that switches live trading on: `--live`, `--live-trading`, `--enable-live`,
-/// `--use-live-account`, `--go-live`, `--real-money`, `--real` — its words are a live word and
-/// words that only say "use it" (not `--live-reload`, `--deliver`).
+/// Words that only say "use it" next to a live word in a flag or argument.
+const PLAIN: [&str; 15] = [
+    "enable", "enabled", "use", "with", "allow", "go", "trading", "trade", "account", "mode",
+    "money", "orders", "broker", "on", "is",
+];
+
+/// A flag or argument that switches live trading on: `--live`, `--live-trading`,
+/// `--enable-live`, `--use-live-account`, `--go-live`, `--real-money`, `--real`, `trade-live`
+/// — its words are a live word and words that only say "use it" (not `--live-reload`,
+/// `--deliver`, `test_live_guard.py`).
 fn is_live_flag(flag: &str) -> bool {
-    const PLAIN: [&str; 14] = [
-        "enable", "enabled", "use", "with", "allow", "go", "trading", "trade", "account", "mode",
-        "money", "orders", "broker", "on",
-    ];
     let w = words(flag);
-    let live = w.iter().any(|x| {
-        matches!(
-            x.as_str(),
-            "live" | "real" | "livetrading" | "realmoney" | "liveaccount"
-        )
-    });
-    live && is_live_word(flag)
-        && !negates(flag, "live")
-        && w.iter().all(|x| {
-            PLAIN.contains(&x.as_str())
-                || matches!(
-                    x.as_str(),
-                    "live" | "real" | "livetrading" | "realmoney" | "liveaccount"
-                )
-        })
+    let live_word = |x: &String| matches!(x.as_str(), "live" | "real");
+    w.iter().any(live_word)
+        && is_live_word(flag)
+        && !negated(&w)
+        && w.iter()
+            .all(|x| PLAIN.contains(&x.as_str()) || live_word(x))
 }
 
 /// Letters of other scripts that read as Latin ones (Cyrillic and Greek look-alikes), by the
@@ -525,6 +659,24 @@ fn host_text(text: &str) -> String {
     String::from_utf8_lossy(&out).to_lowercase()
 }
 
+/// A command argument that is itself a live switch: `torghut.trade live`, `make trade-live`,
+/// `run --go live` read as a flag's value is left to the flag's meaning (`pytest -k live` and
+/// `-m "not live"` select tests).
+fn live_argument(segment: &commands::Segment) -> Option<Refusal> {
+    let (_, args) = commands::program(&segment.words)?;
+    args.iter()
+        .enumerate()
+        .filter(|(i, a)| {
+            let flag_value = *i > 0 && args[i - 1].starts_with('-');
+            !a.starts_with('-') && !flag_value
+        })
+        .find(|(_, a)| !a.contains(['/', '=', ':']) && !a.contains(".py") && is_live_flag(a))
+        .map(|(_, a)| Refusal {
+            rule: "live-flag",
+            reason: format!("it passes the argument `{a}`, which switches live trading on"),
+        })
+}
+
 impl Guardrails {
     /// Why the parameter `key: value` must not reach a run, if it must not.
     pub fn parameter_refusal(&self, key: &str, value: &str) -> Option<Refusal> {
@@ -538,27 +690,16 @@ impl Guardrails {
         let names = self
             .compiled
             .deny_names
-            .get(&self.deny_parameter_names, case_insensitive_set);
-        if names.is_match(key) {
+            .get(&self.deny_parameter_names, word_patterns);
+        // A deny-listed name passes only with a value that keeps paper trading on.
+        if names.iter().any(|p| p.is_match(key)) && !keeps_paper(key, value) {
             return Some(Refusal {
                 rule: "deny-name",
                 reason: "its name is on the deny-list of live-trading and credential parameters"
                     .into(),
             });
         }
-        let values = self
-            .compiled
-            .deny_values
-            .get(&self.deny_parameter_values, case_insensitive_set);
-        let unquoted = value
-            .trim()
-            .trim_matches(['"', '\'', '`'])
-            .trim()
-            .to_owned();
-        if [value.trim().to_owned(), unquoted, normal_value(value)]
-            .iter()
-            .any(|v| values.is_match(v))
-        {
+        if self.denied_value(value) {
             return Some(Refusal {
                 rule: "deny-value",
                 reason: "its value is on the deny-list of live-trading values".into(),
@@ -567,23 +708,246 @@ impl Guardrails {
         None
     }
 
+    /// A value on the deny-list: a closed entry (`live`) is the whole value, an open one
+    /// (`*live-trading*`) one whitespace-separated token of it, both by whole words.
+    fn denied_value(&self, value: &str) -> bool {
+        let values = self
+            .compiled
+            .deny_values
+            .get(&self.deny_parameter_values, word_patterns);
+        let whole = whole_value(value);
+        values.iter().any(|p| {
+            if p.open {
+                value
+                    .split_whitespace()
+                    .any(|t| p.is_match(t.trim_matches(['"', '\'', '`', ',', ';'])))
+            } else {
+                p.is_match(&whole)
+            }
+        })
+    }
+
     /// Why a command the run executes (a validation command) must not run, if it must not: a
-    /// live-trading setting, flag or endpoint written in it.
+    /// live-trading setting, flag, argument or endpoint written in it, a change to secrets, a
+    /// secret written into it. (Reproducibility is [`Guardrails::reproducibility_refusal`].)
     pub fn command_refusal(&self, command: &str) -> Option<Refusal> {
         let command = &as_read(command);
-        if let Some(host) = self.live_endpoint_in(&host_text(command)) {
+        let segments = commands::segments(command);
+        if let Some(r) = segments.iter().find_map(commands::secret_change) {
+            return Some(r);
+        }
+        // `kubectl apply -f kubernetes/torghut/sealed-secret.yaml` changes the secret it holds.
+        let credentials = self.credential_set();
+        let applied = segments.iter().flat_map(commands::applied_files);
+        if let Some(file) = applied.into_iter().find(|f| credentials.matches(f)) {
+            return Some(Refusal {
+                rule: "secret-change",
+                reason: format!(
+                    "it applies the credential file `{file}`: runs stay credential-less (a person manages secrets)"
+                ),
+            });
+        }
+        // A search for the live host or a live setting (`grep -rn api.alpaca.markets … ||
+        // true`) checks it is not used; anywhere else the command reaches or sets it.
+        let searches = segments.iter().any(commands::is_search);
+        let run: Vec<&commands::Segment> = segments
+            .iter()
+            .filter(|s| !commands::is_search(s))
+            .collect();
+        let text = if searches {
+            run.iter()
+                .map(|s| s.words.join(" "))
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        } else {
+            command.clone()
+        };
+        if let Some(host) = self.live_endpoint_in(&host_text(&text)) {
             return Some(Refusal {
                 rule: "live-endpoint",
                 reason: format!("it points at the live broker API {host}"),
             });
         }
-        self.embedded_refusal(command)
+        if let Some(r) = run.into_iter().find_map(live_argument) {
+            return Some(r);
+        }
+        self.embedded_refusal(&text)
+    }
+
+    /// Why a command is not reproducible, if it is not: a download run as a program, a package
+    /// installed without a pinned version, a container image without a pinned tag or digest.
+    pub fn reproducibility_refusal(&self, command: &str) -> Option<Refusal> {
+        commands::reproducibility(&as_read(command))
+    }
+
+    /// Why a parameter is not reproducible: its value is such a command, or it names a
+    /// container image (`image: ghcr.io/proompteng/torghut:latest`) without a pinned tag.
+    pub fn parameter_reproducibility(&self, key: &str, value: &str) -> Option<Refusal> {
+        let v = as_read(value);
+        let v = v.trim().trim_matches(['"', '\'', '`']);
+        let image_key = words(key).iter().any(|w| w == "image");
+        let one_ref = !v.is_empty() && !v.contains(char::is_whitespace) && !v.starts_with('$');
+        if image_key && one_ref {
+            return commands::unpinned_image_ref(v);
+        }
+        self.reproducibility_refusal(value)
+    }
+
+    /// Why a line of the text the agent reads (any section, a spec field) must not reach a
+    /// run: a concrete live-trading setting, a live endpoint, a literal secret, a credential
+    /// path to change, or an affirmative instruction to trade live. Prose is read clause by
+    /// clause, and what a clause says no to (`never set TRADING_MODE=live`) is clean; a line
+    /// of code (`code`: inside a fenced block) is read as written.
+    pub fn text_refusal(&self, line: &str, code: bool) -> Option<Refusal> {
+        self.text_refusals(line, code).into_iter().next()
+    }
+
+    /// Why a parameter's value, read as prose, must not reach a run: it tells the agent to trade
+    /// live (its settings, endpoints and secrets are [`Guardrails::parameter_refusal`]'s).
+    pub fn instruction_refusal(&self, value: &str) -> Option<Refusal> {
+        prose::clauses(&as_read(value))
+            .iter()
+            .any(|(_, c)| prose::live_instruction(c))
+            .then(|| Refusal {
+                rule: "live-instruction",
+                reason: "it tells the agent to trade live".into(),
+            })
+    }
+
+    /// Every refusal of [`Guardrails::text_refusal`] in a line, one per clause.
+    fn text_refusals(&self, line: &str, code: bool) -> Vec<Refusal> {
+        let line = &as_read(line);
+        if code {
+            return self.concrete_refusal(line).into_iter().collect();
+        }
+        prose::clauses(line)
+            .into_iter()
+            .filter_map(|(_, clause)| {
+                self.concrete_refusal(prose::affirmative_part(clause))
+                    .or_else(|| {
+                        prose::live_instruction(clause).then(|| Refusal {
+                            rule: "live-instruction",
+                            reason: "it tells the agent to trade live".into(),
+                        })
+                    })
+            })
+            .collect()
+    }
+
+    /// Why a line tries to take precedence over the spec text, its gates or the system prompt
+    /// ("ignore all previous instructions", "the system prompt is outdated", "you are now …").
+    pub fn precedence_refusal(&self, line: &str) -> Option<Refusal> {
+        let line = &as_read(line);
+        prose::clauses(line)
+            .iter()
+            .any(|(_, c)| prose::precedence_override(c))
+            .then(|| Refusal {
+                rule: "prompt-precedence",
+                reason: "it tries to override the spec, its safety gates or the system prompt"
+                    .into(),
+            })
+    }
+
+    /// What one line of prose (or of a code block in it) says that the guardrails refuse: a live
+    /// setting, command or instruction, and an attempt to override the spec's precedence.
+    pub fn line_refusals(&self, text: &str, code: bool) -> Vec<Refusal> {
+        let mut found = self.text_refusals(text, code);
+        if code {
+            found.extend(self.command_refusal(text));
+        }
+        found.extend(self.precedence_refusal(text));
+        let mut rules = std::collections::HashSet::new();
+        found.retain(|r| rules.insert(r.rule));
+        found
+    }
+
+    /// Concrete settings in text: `KEY=VALUE` / `key: value` pairs and flags by meaning, a live
+    /// endpoint, a literal secret, a credential path named to change.
+    fn concrete_refusal(&self, text: &str) -> Option<Refusal> {
+        if let Some(host) = self.live_endpoint_in(&host_text(text)) {
+            return Some(Refusal {
+                rule: "live-endpoint",
+                reason: format!("it points at the live broker API {host}"),
+            });
+        }
+        if let Some(r) = self.embedded_refusal(text) {
+            return Some(r);
+        }
+        self.credential_change(text)
+    }
+
+    /// A credential path named with a verb that changes it (`commit kubernetes/torghut/secret.yaml`,
+    /// `update services/torghut/.env`); a path only read or mentioned is not a change.
+    fn credential_change(&self, text: &str) -> Option<Refusal> {
+        const CHANGE: &[&str] = &[
+            "add",
+            "adds",
+            "change",
+            "changes",
+            "commit",
+            "commits",
+            "create",
+            "creates",
+            "delete",
+            "deletes",
+            "edit",
+            "edits",
+            "modify",
+            "modifies",
+            "update",
+            "updates",
+            "write",
+            "writes",
+            "remove",
+            "removes",
+            "rotate",
+            "rotates",
+            "replace",
+            "replaces",
+            "touch",
+            "patch",
+            "apply",
+            "overwrite",
+            "generate",
+            "put",
+            "move",
+            "rename",
+            "copy",
+            "store",
+            "save",
+            "check",
+            "push",
+            "regenerate",
+            "set",
+        ];
+        let changes = text.split_whitespace().any(|w| {
+            CHANGE.contains(
+                &w.trim_matches(|c: char| !c.is_ascii_alphabetic())
+                    .to_ascii_lowercase()
+                    .as_str(),
+            )
+        });
+        if !changes {
+            return None;
+        }
+        let credentials = self.credential_set();
+        text.split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| "`'\"()[]{},;:".contains(c))
+                    .trim_end_matches('.')
+            })
+            .find(|w| (w.contains('/') || w.starts_with('.')) && credentials.matches(w))
+            .map(|path| Refusal {
+                rule: "credential-path",
+                reason: format!("it names the credential path `{path}` to change"),
+            })
     }
 
     /// A setting written inside a value: `name=value` / `name: value` pairs and command-line
-    /// flags, each read by its meaning. (The deny-list of names is for parameter names: an
-    /// embedded `TRADING_MODE=paper` is fine.)
+    /// flags, each read by its meaning, and literal secrets. (The deny-list of names is for
+    /// parameter names: an embedded `TRADING_MODE=paper` is fine.)
     fn embedded_refusal(&self, value: &str) -> Option<Refusal> {
+        let value = &NESTED_FLAG.replace_all(value, "$1$2 $3");
         let pairs = PAIR.captures_iter(value).filter_map(|caps| {
             let (k, sep, v) = (caps.get(1)?, &caps[2], caps.get(3)?);
             // `file.py::test_live` is a pytest node id, not a setting.
@@ -593,7 +957,9 @@ impl Guardrails {
             .captures_iter(value)
             .filter_map(|caps| Some((caps.get(1)?.as_str(), caps.get(2)?.as_str())));
         for (k, v) in pairs.chain(flags) {
-            if names_a_credential(k) && carries_a_secret(v) {
+            let credential = (names_a_credential(k) && carries_a_secret(v))
+                || (names_a_key(k) && looks_like_a_secret(v));
+            if credential {
                 return Some(Refusal {
                     rule: "embedded-credential",
                     reason: format!(
@@ -628,43 +994,49 @@ impl Guardrails {
                 });
             }
         }
-        None
+        commands::embedded_secret(value)
     }
 
     fn meaning(&self, key: &str, value: &str) -> Option<Refusal> {
-        let k = normal_key(key);
+        let kw = words(key);
         let v = normal_value(value);
-        if let Some(paper) = PAPER_WORDS.iter().find(|w| k.contains(*w)) {
-            let negated = negates(key, paper);
+        let neg = negated(&kw);
+        let refusal = |rule: &'static str, reason: &str| {
+            Some(Refusal {
+                rule,
+                reason: reason.into(),
+            })
+        };
+        if any_word(&kw, &PAPER_WORDS) {
             let off = is_false(&v) || is_unset(&v);
-            if (off && !negated) || (is_true(&v) && negated) {
-                return Some(Refusal {
-                    rule: "paper-off",
-                    reason: "it turns paper trading off".into(),
-                });
+            if (off && !neg) || (is_true(&v) && neg) {
+                return refusal("paper-off", "it turns paper trading off");
             }
         }
-        if let Some(live) = live_target(&k) {
-            let negated = negates(key, live);
-            if (is_true(&v) && !negated) || (is_false(&v) && negated) {
-                return Some(Refusal {
-                    rule: "live-on",
-                    reason: "it turns live trading on".into(),
-                });
+        if is_live_key(&kw) && ((is_true(&v) && !neg) || (is_false(&v) && neg)) {
+            return refusal("live-on", "it turns live trading on");
+        }
+        if is_safety_switch(&kw) {
+            let off = is_false(&v) || is_unset(&v);
+            if (off && !neg) || (is_true(&v) && neg) {
+                return refusal(
+                    "safety-off",
+                    "it turns a safety switch off (kill switch, dry run or simulation): orders would go out",
+                );
             }
         }
-        if is_mode_key(&k) && (is_live_word(&v) || is_live_word(value)) {
-            return Some(Refusal {
-                rule: "live-mode",
-                reason: "it selects live trading".into(),
-            });
+        if is_order_switch(&kw) && !neg && is_bool_true(&v) {
+            return refusal("live-on", "it turns sending orders on");
+        }
+        if is_mode_key(&kw) && (is_live_word(&v) || is_live_word(value)) {
+            return refusal("live-mode", "it selects live trading");
         }
         let production = |w: &String| matches!(w.as_str(), "production" | "prod");
-        if is_money_key(&k) && words(&v).iter().any(production) {
-            return Some(Refusal {
-                rule: "live-mode",
-                reason: "it selects the production (real-money) account".into(),
-            });
+        if is_money_key(&kw) && words(&v).iter().any(production) {
+            return refusal(
+                "live-mode",
+                "it selects the production (real-money) account",
+            );
         }
         if let Some(host) = self.live_endpoint_in(&host_text(value)) {
             return Some(Refusal {
@@ -737,7 +1109,8 @@ mod tests {
         let mut g = Guardrails::default();
         assert!(g.parameter_refusal("region", "moon").is_none());
         // Compiled once by the call above; the lists are public and the config edits them.
-        g.deny_parameter_names.push("reg*".into());
+        // (An entry matches whole words: `reg*` would be a name starting with the word `reg`.)
+        g.deny_parameter_names.push("region*".into());
         assert_eq!(
             g.parameter_refusal("region", "earth").map(|r| r.rule),
             Some("deny-name")
@@ -823,23 +1196,70 @@ mod tests {
         ) {
             let name = words.join(sep);
             let name = if upper { name.to_ascii_uppercase() } else { name };
-            let tail: Vec<&str> = words.iter().rev().take(2).rev().copied().collect();
-            // Joined without a separator the words run together into one (`APIKEY`).
-            let one_word = ["secret", "password", "token", "credentials", "apikey"];
-            let expected_name = if sep.is_empty() && words.len() > 1 {
-                one_word.contains(&words.concat().as_str())
+            // Joined without a separator the words run together into one (`MAXTOKEN`), unless
+            // all of them are vocabulary words a reader splits again (`APIKEY`, `SECRETKEY`).
+            let concat = words.concat();
+            let read: Vec<&str> = if sep.is_empty()
+                && words.len() > 1
+                && !words.iter().all(|w| self::words::VOCABULARY.contains(w))
+            {
+                vec![concat.as_str()]
             } else {
-                let last = *tail.last().unwrap_or(&"");
-                ["secret", "password", "token", "credentials"].contains(&last)
-                    || (tail.len() == 2
-                        && matches!((tail[0], tail[1]),
-                            ("api" | "secret" | "private", "key") | ("key", "id")))
+                words.clone()
             };
+            let tail: Vec<&str> = read.iter().rev().take(2).rev().copied().collect();
+            let last = *tail.last().unwrap_or(&"");
+            let expected_name = ["secret", "password", "token", "credentials"].contains(&last)
+                || (tail.len() == 2
+                    && matches!((tail[0], tail[1]),
+                        ("api" | "secret" | "private", "key") | ("key", "id")));
+            // A name ending in `key` (`ALPACA_KEY`) holds a credential when its value looks
+            // like one: letters and digits, six or more.
+            let key_named = last == "key" && value == "abc123";
             let literal = !value.starts_with('$') && !value.starts_with('/');
             let refused = Guardrails::default()
                 .embedded_refusal(&format!("{name}={value}"))
                 .is_some_and(|r| r.rule == "embedded-credential");
-            proptest::prop_assert_eq!(refused, expected_name && literal, "{}={}", name, value);
+            proptest::prop_assert_eq!(refused, (expected_name && literal) || key_named, "{}={}", name, value);
+        }
+    }
+
+    /// One setting's name written in another case or with another separator.
+    fn spelled(words: &[&str], style: u8) -> String {
+        let cap = |w: &str| w[..1].to_ascii_uppercase() + &w[1..];
+        match style % 5 {
+            0 => words.join("_"),
+            1 => words.join("_").to_ascii_uppercase(),
+            2 => words.join("-"),
+            3 => words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| if i == 0 { w.to_string() } else { cap(w) })
+                .collect(),
+            _ => words.join("."),
+        }
+    }
+
+    proptest::proptest! {
+        /// The decision on a parameter follows its words, not how they are written: any case
+        /// and separator of the same name gives the same refusal (or none).
+        #[test]
+        fn a_parameters_spelling_does_not_change_its_decision(
+            name in proptest::collection::vec(proptest::sample::select(vec![
+                "live", "paper", "trading", "mode", "kill", "switch", "dry", "run", "olive",
+                "alive", "deliver", "orders", "enabled", "disable", "real", "secret", "scanning",
+                "token", "max", "tokens", "broker", "simulate", "keep",
+            ]), 1..4),
+            value in proptest::sample::select(vec![
+                "true", "false", "on", "off", "live", "paper", "real", "production", "30s", "yes",
+            ]),
+            a in 0u8..5,
+            b in 0u8..5,
+        ) {
+            let g = Guardrails::default();
+            let one = g.parameter_refusal(&spelled(&name, a), value).map(|r| r.rule);
+            let other = g.parameter_refusal(&spelled(&name, b), value).map(|r| r.rule);
+            proptest::prop_assert_eq!(one, other, "{:?} = {}", name, value);
         }
     }
 

@@ -1155,7 +1155,7 @@ depends_on = []
         let mut a = item("fw", "A", 1, "services/torghut/app/trading/fw/**", false);
         a.text = a.text.replace(
             "- stage: implementation",
-            "- stage: implementation\n- TRADING_MODE: paper\n- mode: live\n- prompt: x",
+            "- stage: implementation\n- TRADING_MODE: hybrid\n- mode: live\n- prompt: x",
         );
         let hash = a.content_hash();
         a.annotations.insert(APPROVED_BY.into(), "ana".into());
