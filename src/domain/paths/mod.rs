@@ -4,8 +4,10 @@
 //!
 //! Semantics (the README's "Paths" section): a glob names the repository paths it matches, as
 //! globset does with a literal separator: `*`, `?` and `[...]` stay within one directory name;
-//! `**` as a whole segment spans any number of them; `{a,b}` is either. A path without
-//! wildcards names that one file; a directory is written `dir/**` (or `dir/`, the same).
+//! `**` as a whole segment spans any number of them; `{a,b}` is either. A plain path (no `*`,
+//! `?`, `[`, `{`) names that path and everything beneath it — a file or a directory, since a git
+//! tree cannot hold both a file `dir` and a directory `dir/`, as `swarm audit` reads it; a
+//! directory may also be written `dir/**` (or `dir/`), which names only what is beneath.
 //! Guard rules (credential paths) name their matches and everything beneath them.
 mod automaton;
 mod charset;
@@ -114,8 +116,9 @@ pub struct PathSpec {
     /// ASCII case ignored (guard rules).
     fold_case: bool,
     semantics: Semantics,
-    /// The brace-free alternatives; none for a plain path (it names its source alone, and the
-    /// checks parse thousands of them on every run).
+    /// The brace-free alternatives; none for a plain path (it names its source and everything
+    /// beneath, decided mostly by comparing text, and the checks parse thousands of them on
+    /// every run).
     alternatives: Option<Arc<[Vec<Token>]>>,
     /// The literal leading directories, each with its `/` (`a/b/` of `a/b/*.py`), are
     /// `source[..dirs_len]`: no path of this and of a glob whose leading directories differ
@@ -176,8 +179,8 @@ impl PathSpec {
         fold_case: bool,
     ) -> Result<PathSpec, PathError> {
         let plain = !fold_case && semantics == Semantics::Glob;
-        // Without wildcards, braces or classes (and so without syntax errors), a glob names its
-        // text alone.
+        // Without wildcards, braces or classes (and so without syntax errors), a glob is a plain
+        // path: its text and everything beneath.
         let literal =
             plain && !source.ends_with('/') && !source.contains(['*', '?', '[', '{', '}']);
         let alternatives = if literal {
@@ -229,9 +232,18 @@ impl PathSpec {
         Re::Alt(
             self.tokens()
                 .iter()
-                .map(|tokens| alternative_re(tokens, self.semantics, self.fold_case))
+                .map(|tokens| alternative_re(tokens, self.language(), self.fold_case))
                 .collect(),
         )
+    }
+
+    /// The meaning its tokens have: a plain path names what is beneath it too, as a pathspec.
+    fn language(&self) -> Semantics {
+        if self.literal().is_some() {
+            Semantics::Pathspec
+        } else {
+            self.semantics
+        }
     }
 
     /// The language after the prefix, determinised. The prefix is one literal or `/` token per
@@ -242,7 +254,7 @@ impl PathSpec {
             let skip = self.text_prefix().chars().count();
             let tokens = self.tokens();
             let tails: Vec<&[Token]> = tokens.iter().map(|t| &t[skip..]).collect();
-            rest::rest(self.semantics, self.fold_case, &tails)
+            rest::rest(self.language(), self.fold_case, &tails)
         })
     }
 
@@ -260,8 +272,8 @@ impl PathSpec {
     }
 
     pub fn matches(&self, path: &str) -> bool {
-        if self.alternatives.is_none() {
-            return path == self.source;
+        if let Some(plain) = self.literal() {
+            return is_at_or_beneath(path, plain);
         }
         let Some(rest) = path.strip_prefix(self.text_prefix()) else {
             return false;
@@ -272,7 +284,7 @@ impl PathSpec {
         }
     }
 
-    /// The one path a glob without wildcards names (its language is that path alone).
+    /// The text of a plain path (its language is that path and everything beneath).
     fn literal(&self) -> Option<&str> {
         self.alternatives.is_none().then_some(self.source.as_str())
     }
@@ -283,11 +295,20 @@ impl PathSpec {
     }
 
     fn overlap_via(&self, other: &PathSpec, via: Via) -> Option<Witness> {
-        if let Some(path) = self.literal() {
-            return other.matches(path).then(|| Witness::Path(path.to_owned()));
+        // Two plain paths meet when one lies at or beneath the other: the deeper one is common.
+        if let (Some(a), Some(b)) = (self.literal(), other.literal()) {
+            let deeper = if a.len() >= b.len() { a } else { b };
+            return (self.matches(deeper) && other.matches(deeper))
+                .then(|| Witness::Path(deeper.to_owned()));
         }
-        if let Some(path) = other.literal() {
-            return self.matches(path).then(|| Witness::Path(path.to_owned()));
+        // A plain path the other names is common (and the shortest of its paths); else only
+        // something beneath it can be, which the search below looks for.
+        for (plain, glob) in [(self, other), (other, self)] {
+            if let Some(path) = plain.literal()
+                && glob.matches(path)
+            {
+                return Some(Witness::Path(path.to_owned()));
+            }
         }
         // Literal leading directories that differ settle it at once.
         if !self.prefix_compatible(other) {
@@ -307,8 +328,11 @@ impl PathSpec {
     }
 
     fn uncovered_via(&self, cover: &PathSet, via: Via) -> Option<Witness> {
-        if let Some(path) = self.literal() {
-            return (!cover.matches(path)).then(|| Witness::Path(path.to_owned()));
+        // A plain path outside settles it; inside, what is beneath it is searched below.
+        if let Some(path) = self.literal()
+            && !cover.matches(path)
+        {
+            return Some(Witness::Path(path.to_owned()));
         }
         // Containment needs every path inside, so the shortest one outside settles it at once;
         // and a glob that names no path is inside anything.
@@ -364,8 +388,10 @@ impl PathSpec {
     fn covers_via(&self, other: &PathSpec, via: Via) -> bool {
         // The quick answers first, on this one's own automaton: most globs are not covered, and
         // their shortest path shows it.
-        if let Some(path) = other.literal() {
-            return self.matches(path);
+        if let Some(path) = other.literal()
+            && !self.matches(path)
+        {
+            return false;
         }
         match &*other.example_search(via) {
             Search::Found(example) if !self.matches(example) => return false,
@@ -449,6 +475,12 @@ fn search_dfa(required: &[Side], forbidden: Option<&mut Dfa>) -> Search {
         Search::Found(rest) => Search::Found(format!("{common}{rest}")),
         other => other,
     }
+}
+
+/// Whether `path` is `plain` or lies beneath it.
+fn is_at_or_beneath(path: &str, plain: &str) -> bool {
+    path.strip_prefix(plain)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The length of the leading directory names of a glob that hold no wildcard, each with its `/`:
