@@ -24,8 +24,43 @@ pub enum Semantics {
     Pathspec,
 }
 
-fn any_chars() -> Re {
-    Re::Star(Box::new(Re::Set(CharSet::any())))
+/// What the wildcards match: any character (but `/` within a segment), or — for a glob's
+/// literal reading — only [`FILLER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wild {
+    Any,
+    Filler,
+}
+
+/// A character no rule names: in a glob's literal reading its wildcards match only this, so
+/// they add nothing a rule's own text could recognise (a rule's wildcards still match it).
+pub const FILLER: char = '\u{E000}';
+
+impl Wild {
+    /// What a wildcard within a segment matches.
+    fn segment(self) -> CharSet {
+        match self {
+            Wild::Any => CharSet::not_slash(),
+            Wild::Filler => CharSet::single(FILLER),
+        }
+    }
+
+    /// What a wildcard across segments matches.
+    fn any(self) -> CharSet {
+        match self {
+            Wild::Any => CharSet::any(),
+            Wild::Filler => CharSet::single(FILLER).union(&CharSet::single('/')),
+        }
+    }
+
+    /// A class: the filler when it allows it (`[!a]`), else the characters it lists (`[ab]`
+    /// chooses them explicitly).
+    fn class(self, set: CharSet) -> CharSet {
+        match self {
+            Wild::Filler if set.contains(FILLER as u32) => CharSet::single(FILLER),
+            _ => set,
+        }
+    }
 }
 
 fn slash() -> Re {
@@ -40,6 +75,17 @@ fn is_recursive(tokens: &[Token], i: usize) -> bool {
 
 /// One brace-free alternative as a regular expression.
 pub fn alternative_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -> Re {
+    wild_re(tokens, semantics, fold_case, Wild::Any)
+}
+
+/// Its literal reading: the paths it names with every wildcard (`*`, `?`, `**`, a class that
+/// allows any character) matching only [`FILLER`] — what its own text names.
+pub fn literal_reading_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -> Re {
+    wild_re(tokens, semantics, fold_case, Wild::Filler)
+}
+
+fn wild_re(tokens: &[Token], semantics: Semantics, fold_case: bool, wild: Wild) -> Re {
+    let any_chars = || Re::Star(Box::new(Re::Set(wild.any())));
     let mut t: Vec<Token> = tokens.to_vec();
     // `**/**` is `**`.
     let mut i = 0;
@@ -104,9 +150,11 @@ pub fn alternative_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -
         };
         parts.push(match &t[i] {
             Token::Literal(c) => Re::Set(fold(CharSet::single(*c))),
-            Token::AnyChar => Re::Set(CharSet::not_slash()),
-            Token::Star | Token::DoubleStar => Re::Star(Box::new(Re::Set(CharSet::not_slash()))),
-            Token::Class(set, negated) => Re::Set(Token::class_set(set, *negated, fold_case)),
+            Token::AnyChar => Re::Set(wild.segment()),
+            Token::Star | Token::DoubleStar => Re::Star(Box::new(Re::Set(wild.segment()))),
+            Token::Class(set, negated) => {
+                Re::Set(wild.class(Token::class_set(set, *negated, fold_case)))
+            }
             Token::Separator => slash(),
         });
         i += 1;

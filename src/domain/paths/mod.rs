@@ -18,8 +18,8 @@ mod product;
 mod rest;
 mod syntax;
 
-pub use automaton::Semantics;
-use automaton::{Automaton, Re, alternative_re};
+use automaton::{Automaton, Re, alternative_re, literal_reading_re};
+pub use automaton::{FILLER, Semantics};
 use decide::{Search, Valid};
 use dfa::Dfa;
 use product::Start;
@@ -401,6 +401,59 @@ impl PathSpec {
         other
             .uncovered_via(&PathSet::new(std::slice::from_ref(self)), via)
             .is_none()
+    }
+
+    /// A path of its literal reading that `set` names, if any: with every wildcard matching
+    /// only a character no rule names (`*` nothing or filler, `?` filler, `**` filler
+    /// directories, a class its listed characters or filler), its own text still names a path
+    /// of `set` — `.env*` and `*.env*` name `.env`, `config/*` names nothing by its text.
+    pub fn literally_names(&self, set: &PathSet) -> Option<Witness> {
+        match self.literal_reading_hit(set)? {
+            Witness::Path(p) => Some(Witness::Path(self.without_filler(p, set))),
+            too_complex => Some(too_complex),
+        }
+    }
+
+    /// [`PathSpec::literally_names`] before its filler is spelled as a letter: a path of the
+    /// literal reading itself.
+    pub fn literal_reading_hit(&self, set: &PathSet) -> Option<Witness> {
+        let re = Re::Alt(
+            self.tokens()
+                .iter()
+                .map(|t| literal_reading_re(t, self.language(), self.fold_case))
+                .collect(),
+        );
+        let Some(reading) = Dfa::complete(&Automaton::new(&re)) else {
+            return Some(Witness::TooComplex);
+        };
+        let start = Start {
+            dfa: &reading,
+            state: reading.start(),
+        };
+        let found = set.with_dfa(|rules| {
+            let state = rules.start();
+            product::search_with(
+                &[start],
+                Some((rules, state)),
+                product::Lazy::Required,
+                Valid::Start,
+            )
+        });
+        witness(found)
+    }
+
+    /// A path found in the literal reading, its filler spelled as a letter when it is still a
+    /// path of this one and of `set` (it always is of this one: a wildcard that matches the
+    /// filler matches a letter too, but a rule may tell them apart).
+    fn without_filler(&self, path: String, set: &PathSet) -> String {
+        if !path.contains(FILLER) {
+            return decide::readable(path, |p| self.matches(p) && set.matches(p));
+        }
+        ['x', 'a', 'z', '0', '_', '-']
+            .into_iter()
+            .map(|c| path.replace(FILLER, &c.to_string()))
+            .find(|p| self.matches(p) && set.matches(p))
+            .unwrap_or(path)
     }
 
     /// The shortest path it names (none for a glob that names no valid path).
