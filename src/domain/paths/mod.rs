@@ -18,7 +18,7 @@ mod product;
 mod rest;
 mod syntax;
 
-use automaton::{Automaton, Re, alternative_re, literal_reading_re};
+use automaton::{Automaton, Re, alternative_re};
 pub use automaton::{FILLER, Semantics};
 use decide::{Search, Valid};
 use dfa::Dfa;
@@ -415,31 +415,31 @@ impl PathSpec {
     }
 
     /// [`PathSpec::literally_names`] before its filler is spelled as a letter: a path of the
-    /// literal reading itself.
+    /// literal reading itself. The literal prefix is read straight through (it holds no
+    /// wildcard, so it reads the same literally); the search starts after it.
     pub fn literal_reading_hit(&self, set: &PathSet) -> Option<Witness> {
-        let re = Re::Alt(
-            self.tokens()
-                .iter()
-                .map(|t| literal_reading_re(t, self.language(), self.fold_case))
-                .collect(),
-        );
-        let Some(reading) = Dfa::complete(&Automaton::new(&re)) else {
+        let prefix = self.text_prefix();
+        let valid = Valid::Start.walk(prefix)?;
+        let Some(reading) = self.rest().reading() else {
             return Some(Witness::TooComplex);
         };
         let start = Start {
-            dfa: &reading,
+            dfa: reading,
             state: reading.start(),
         };
         let found = set.with_dfa(|rules| {
-            let state = rules.start();
+            let state = rules.walk_mut(rules.start(), prefix);
             product::search_with(
                 &[start],
                 Some((rules, state)),
                 product::Lazy::Required,
-                Valid::Start,
+                valid,
             )
         });
-        witness(found)
+        witness(match found {
+            Search::Found(rest) => Search::Found(format!("{prefix}{rest}")),
+            other => other,
+        })
     }
 
     /// A path found in the literal reading, its filler spelled as a letter when it is still a
