@@ -202,6 +202,50 @@ fn check(
     )
 }
 
+/// Wildcard globs on and near credentials (several stars in a name, `?`, classes, `**`), each
+/// decided against the default credential rules: with freshly compiled rules (their lazy
+/// automaton built on the way) and with the cached ones. These took minutes (or hit the node
+/// limit) before universal states were found by a fixed point.
+const WILDCARD_CREDENTIAL_GLOBS: &[&str] = &[
+    "services/torghut/app/trading/*secret*",
+    "kubernetes/torghut/*secret*",
+    "services/torghut/app/trading/*secret*.py",
+    "services/torghut/app/trading/*-secret.yaml",
+    "services/torghut/app/trading/secret*",
+    "services/torghut/app/trading/.env*",
+    "services/torghut/app/trading/*.env*",
+    "**/*secret*",
+    "a/*?[ab]*password*x*",
+    "services/torghut/app/trading/*[!a]*.yaml",
+    "services/torghut/app/**/*.py",
+];
+
+fn wildcard_credentials(rounds: usize) {
+    println!("  credential rules on wildcard globs (best of {rounds}; fresh rules / cached):");
+    let cached = Guardrails::default();
+    for glob in WILDCARD_CREDENTIAL_GLOBS {
+        let (mut fresh_best, mut cached_best) = (Duration::MAX, Duration::MAX);
+        let mut refused = false;
+        for _ in 0..rounds {
+            let fresh = Guardrails::default();
+            let t = Instant::now();
+            let spec = PathSpec::parse(glob).expect("bench glob");
+            refused = guardrails::credential_path(&spec, &fresh.credential_set()).is_some();
+            fresh_best = fresh_best.min(t.elapsed());
+            let t = Instant::now();
+            let spec = PathSpec::parse(glob).expect("bench glob");
+            guardrails::credential_path(&spec, &cached.credential_set());
+            cached_best = cached_best.min(t.elapsed());
+        }
+        println!(
+            "    {glob}: {} / {} ({})",
+            ms(fresh_best),
+            ms(cached_best),
+            if refused { "refused" } else { "passes" }
+        );
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
@@ -263,4 +307,5 @@ fn main() {
         ms(territory_time + first.total()),
         ms(later.total())
     );
+    wildcard_credentials(5);
 }

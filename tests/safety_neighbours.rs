@@ -535,6 +535,39 @@ fn running(name: &str, item: &str, wave: &str, repo: &str) -> Run {
     }))
 }
 
+/// A plain path may name a directory: it claims everything beneath it, as `swarm audit` reads
+/// it, so a file under it (or a glob reaching under it) conflicts; a sibling with a longer name
+/// does not.
+#[test]
+fn a_plain_path_claims_what_is_beneath_it() {
+    let dir = "services/torghut/app/trading/sizing";
+    for (other, conflicts) in [
+        ("services/torghut/app/trading/sizing/core.py", true),
+        ("services/torghut/app/trading/sizing/**/*.py", true),
+        ("services/torghut/app/trading/*/core.py", true),
+        ("services/torghut/app/trading/sizing", true),
+        ("services/torghut/app/trading/sizing_v2/core.py", false),
+        ("services/torghut/app/trading/sizing.py", false),
+        ("services/torghut/app/trading/risk/**", false),
+    ] {
+        let a = approved("one", "A", "1", &[dir], "proompteng/lab");
+        let b = approved("two", "A", "1", &[other], "proompteng/lab");
+        let f = gate(1, &[&a, &b], &[]);
+        assert_eq!(overlaps(&f), usize::from(conflicts), "{other}: {f:#?}");
+    }
+    // Lanes: one owning a plain directory and one owning a file in it overlap.
+    let plan = Plan::parse(
+        "[[lane]]\nid = \"A\"\ntitle = \"a\"\nowns = [\"src/a\"]\n\
+         [[lane]]\nid = \"B\"\ntitle = \"b\"\nowns = [\"src/a/b.py\"]\n\
+         [[lane]]\nid = \"C\"\ntitle = \"c\"\nowns = [\"src/ab/**\"]\n",
+        "p.toml",
+    )
+    .expect("plan");
+    let f = checks::check_plan(&plan);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].message.contains("both name `src/a/b.py`"), "{f:#?}");
+}
+
 /// Wave 1's item owns the firewall; wave 2's changes one file of it.
 fn firewall_then_a_file_of_it() -> (WorkItem, WorkItem) {
     (
@@ -820,9 +853,14 @@ mod generated_waves {
         out
     }
 
-    /// The reference matcher: globset, braces expanded by hand.
+    /// The reference matcher: globset, braces expanded by hand; a plain path (no wildcard,
+    /// class or brace) names itself and everything beneath it, as `swarm audit` reads it.
     fn reference(glob: &str) -> GlobSet {
-        let mut alternatives = vec![glob.to_owned()];
+        let mut alternatives = if glob.contains(['*', '?', '[', '{']) {
+            vec![glob.to_owned()]
+        } else {
+            vec![glob.to_owned(), format!("{glob}/**")]
+        };
         while let Some(i) = alternatives.iter().position(|g| g.contains('{')) {
             let g = alternatives.remove(i);
             let (open, close) = (g.find('{').expect("brace"), g.find('}').expect("brace"));

@@ -554,15 +554,24 @@ fn check_paths(item: &WorkItem, t: &Template, ctx: &Context, out: &mut Out) {
             }
         };
         let path = spec.source();
-        if let Some((example, rule)) = guardrails::credential_path(&spec, &credentials) {
-            out.push(
+        match guardrails::credential_path(&spec, &credentials) {
+            Some(guardrails::CredentialHit::Names { example, rule }) => out.push(
                 Severity::Error,
                 CheckId::Credentials,
                 section,
                 Some(line),
                 format!("{path} changes credentials: `{example}` is a credential path (rule `{rule}`)"),
                 "runs stay credential-less: leave secrets, keys, tokens, .env files and kubeconfigs to a person (see [guardrails] credential_paths)",
-            );
+            ),
+            Some(guardrails::CredentialHit::Undecided) => out.push(
+                Severity::Error,
+                CheckId::Credentials,
+                section,
+                Some(line),
+                format!("{path}: whether it changes credentials could not be decided (the glob is too complex to compare with the credential rules), so it is refused"),
+                "narrow the glob (fewer wildcards in one name, or the files themselves) so the check can decide it",
+            ),
+            None => {}
         }
         let Some((plan_lane, lane)) = lane else {
             continue;

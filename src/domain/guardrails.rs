@@ -2,7 +2,7 @@
 //! at live trading, an in-scope path that changes credentials, a secret a run may not mount.
 //! One table (the README's "Guardrails") and one place that applies it; the work item checks,
 //! `swarm validate` and the launch gate all call these.
-use super::paths::{PathSet, PathSpec};
+use super::paths::{PathSet, PathSpec, Witness};
 use regex::Regex;
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -1081,23 +1081,54 @@ impl Guardrails {
     }
 }
 
-/// An in-scope path that would change credentials: some brace alternative of it lies entirely
-/// in the credential rules. Returns an example path of it and the rule that names it.
-pub fn credential_path(spec: &PathSpec, rules: &PathSet) -> Option<(String, String)> {
+/// Why an in-scope path is refused as a change to credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialHit {
+    /// It names this credential path, which the rule names.
+    Names { example: String, rule: String },
+    /// Whether it names one could not be decided: refused, the safe answer.
+    Undecided,
+}
+
+/// An in-scope path that would change credentials, by one rule with two readings:
+/// - its literal reading names a credential path: with every wildcard matching only filler (a
+///   character no rule names), its own text still spells one — `.env*` and `*.env*` (`.env`),
+///   `*token*` (`token`), `*.key*`, a plain `services/torghut/.env`;
+/// - or some brace alternative of it lies entirely on credentials (`*secret*`: whatever its
+///   wildcards match, the name holds `secret`).
+///
+/// A glob whose wildcards would have to spell the credential part (`config/*`, `services/x/**`,
+/// `*.py`) merely could hold a secret file and is not refused (the PR audit's guarded-path rule
+/// sees the files it really changes). A decision that cannot be made refuses.
+pub fn credential_path(spec: &PathSpec, rules: &PathSet) -> Option<CredentialHit> {
     if rules.is_empty() {
         return None;
     }
-    spec.alternatives().into_iter().find_map(|alt| {
-        if alt.uncovered_by(rules).is_some() {
-            return None;
-        }
-        let example = alt.example()?;
+    let names = |example: String| {
         let rule = rules
             .matching(&example)
             .map(|r| r.source().to_owned())
             .unwrap_or_default();
-        Some((example, rule))
-    })
+        CredentialHit::Names { example, rule }
+    };
+    let mut undecided = false;
+    match spec.literally_names(rules) {
+        Some(Witness::Path(example)) => return Some(names(example)),
+        Some(Witness::TooComplex) => undecided = true,
+        None => {}
+    }
+    for alt in spec.alternatives() {
+        match alt.uncovered_by(rules) {
+            None => {
+                if let Some(example) = alt.example() {
+                    return Some(names(example));
+                }
+            }
+            Some(Witness::TooComplex) => undecided = true,
+            Some(Witness::Path(_)) => {}
+        }
+    }
+    undecided.then_some(CredentialHit::Undecided)
 }
 
 #[cfg(test)]
@@ -1279,6 +1310,224 @@ mod tests {
             ("notes", "delivery tracking"),
         ] {
             assert_eq!(refused(k, v), None, "{k}: {v}");
+        }
+    }
+
+    fn hit(path: &str) -> Option<CredentialHit> {
+        let rules = Guardrails::default().credential_set();
+        credential_path(&PathSpec::parse(path).expect("valid"), &rules)
+    }
+
+    /// Globs with several stars in a name, `?`, classes and `**`, against the default rules:
+    /// decided (not left to the node limit, which refuses), and fast — these took minutes.
+    #[test]
+    fn wildcard_globs_on_credentials_are_decided_quickly() {
+        let started = std::time::Instant::now();
+        for path in [
+            "services/torghut/app/trading/*secret*",
+            "kubernetes/torghut/*secret*",
+            "services/torghut/app/trading/*secret*.py",
+            "services/torghut/app/trading/*-secret.yaml",
+            "services/torghut/app/trading/secret*",
+            "services/torghut/app/trading/*[Ss]ecret*",
+            "kubernetes/**/*secret*/**",
+            "**/*password*.txt",
+            "a/*_rsa*",
+            "a/*?*credential*?*",
+            "services/torghut/app/trading/.env*",
+            "services/torghut/app/trading/*.env*",
+            "services/torghut/app/trading/*token*",
+            "services/torghut/app/trading/*.key*",
+            "services/torghut/{app,lib}/**/*apikey*",
+        ] {
+            let found = hit(path);
+            assert!(
+                matches!(found, Some(CredentialHit::Names { .. })),
+                "{path}: {found:?}"
+            );
+        }
+        for path in [
+            "services/torghut/app/trading/**",
+            "services/torghut/app/trading/*",
+            "services/torghut/app/trading/config/*",
+            "services/torghut/app/trading/*.py",
+            "services/torghut/app/**/*.py",
+            "services/torghut/app/trading/*key*",
+            "services/torghut/app/trading/*env*",
+            "services/torghut/app/trading/.env?",
+            "services/torghut/app/trading/?ecret*",
+            "services/torghut/app/trading/id_*",
+            "services/torghut/app/trading/*[!a]*.yaml",
+            "kubernetes/torghut/**/*.yaml",
+        ] {
+            assert_eq!(hit(path), None, "{path}");
+        }
+        // Debug build, shared machine: seconds at most (the old search took minutes).
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    }
+
+    /// The literal reading picks the credential part out of the glob's own text.
+    #[test]
+    fn a_glob_that_spells_a_credential_name_is_refused() {
+        for (path, example) in [
+            (
+                "services/torghut/app/trading/.env*",
+                "services/torghut/app/trading/.env",
+            ),
+            (
+                "services/torghut/app/trading/*.env*",
+                "services/torghut/app/trading/a.env",
+            ),
+            (
+                "services/torghut/app/trading/*.ENV",
+                "services/torghut/app/trading/a.ENV",
+            ),
+            ("deploy/**/tls.key", "deploy/tls.key"),
+            ("deploy/*/id_rsa", "deploy/x/id_rsa"),
+        ] {
+            let Some(CredentialHit::Names { example: found, .. }) = hit(path) else {
+                panic!("{path} must be refused");
+            };
+            assert_eq!(found, example, "{path}");
+        }
+    }
+
+    /// Rules of a small alphabet (pathspecs, case ignored) and globs over it.
+    fn tiny_rule() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let atom = prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("."),
+            Just("*"),
+            Just("?"),
+            Just("[ab]")
+        ];
+        let name = proptest::collection::vec(atom, 1..=3).prop_map(|v| v.concat());
+        (any::<bool>(), proptest::collection::vec(name, 1..=2)).prop_map(|(anywhere, v)| {
+            format!("{}{}", if anywhere { "**/" } else { "" }, v.join("/"))
+        })
+    }
+
+    fn tiny_glob() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let atom = prop_oneof![
+            3 => Just("a"), 2 => Just("b"), 2 => Just("."), 3 => Just("*"), 1 => Just("?"),
+            1 => Just("[ab]"), 1 => Just("[!a]"),
+        ];
+        let segment = prop_oneof![
+            1 => Just("**".to_owned()),
+            5 => proptest::collection::vec(atom, 1..=3).prop_map(|v| v.concat()),
+        ];
+        proptest::collection::vec(segment, 1..=2).prop_map(|v| v.join("/"))
+    }
+
+    /// The literal reading written out as a regular expression, by hand from the glob's text:
+    /// wildcards match only the filler, a positive class its characters; a plain path names
+    /// what is beneath it (filler directories) too.
+    fn literal_reading_oracle(glob: &str) -> Regex {
+        let f = format!("\\x{{{:X}}}", crate::domain::paths::FILLER as u32);
+        let segments: Vec<&str> = glob.split('/').collect();
+        let mut re = String::from("^");
+        for (i, seg) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            if *seg == "**" {
+                // `**/` any filler directories (or none), a trailing `**` anything beneath.
+                re.push_str(&format!("(?:[{f}/]*{})?", if last { "" } else { "/" }));
+                continue;
+            }
+            let mut chars = seg.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '*' => re.push_str(&format!("{f}*")),
+                    '?' => re.push_str(&f),
+                    '[' => {
+                        let class: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                        if class.starts_with('!') {
+                            re.push_str(&f);
+                        } else {
+                            re.push_str(&format!("[{class}]"));
+                        }
+                    }
+                    c => re.push_str(&regex::escape(&c.to_string())),
+                }
+            }
+            if !last {
+                re.push('/');
+            }
+        }
+        if !glob.contains(['*', '?', '[']) {
+            re.push_str(&format!("(?:/[{f}/]*)?"));
+        }
+        re.push('$');
+        Regex::new(&re).expect("a valid oracle")
+    }
+
+    fn tiny_paths() -> Vec<String> {
+        let chars = ['a', 'b', '.', crate::domain::paths::FILLER];
+        let mut names: Vec<String> = chars.iter().map(|c| c.to_string()).collect();
+        for _ in 1..3 {
+            let longer: Vec<String> = names
+                .iter()
+                .filter(|n| n.chars().count() == names[names.len() - 1].chars().count())
+                .flat_map(|n| chars.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            names.extend(longer);
+        }
+        let mut paths = names.clone();
+        for a in &names {
+            for b in &names {
+                paths.push(format!("{a}/{b}"));
+            }
+        }
+        paths
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// The credential decision against brute force over every path of up to two names of up
+        /// to three characters of {a, b, ., filler}: a glob whose literal reading (the oracle's
+        /// regular expression) names a credential path (the rules matched by globset, each with
+        /// everything beneath it) is refused; whatever is refused names its example, a credential
+        /// path; what is refused without a literal hit lies wholly on the rules.
+        #[test]
+        fn credential_decisions_agree_with_brute_force(
+            rules in proptest::collection::vec(tiny_rule(), 1..=3),
+            glob in tiny_glob(),
+        ) {
+            let Ok(spec) = PathSpec::parse(&glob) else { return Ok(()) };
+            // A rule names its matches and everything beneath: `x/**` names `x` too.
+            let compiled: Vec<globset::GlobMatcher> = rules.iter().map(|r| {
+                let r = r.strip_suffix("/**").filter(|r| !r.is_empty()).unwrap_or(r);
+                globset::GlobBuilder::new(r).literal_separator(true).case_insensitive(true).build().expect("valid").compile_matcher()
+            }).collect();
+            // The rules name no `z`: to them it is what the filler is, and globset reads it as
+            // one character (its `?` is a byte).
+            let credential = |p: &str| {
+                let p = p.replace(crate::domain::paths::FILLER, "z");
+                let segments: Vec<&str> = p.split('/').collect();
+                (1..=segments.len()).any(|k| compiled.iter().any(|m| m.is_match(segments[..k].join("/"))))
+            };
+            let reading = literal_reading_oracle(&glob);
+            let paths = tiny_paths();
+            let literal_hit = paths.iter().find(|p| reading.is_match(p) && credential(p));
+            let set = PathSet::new(&rules.iter().map(|r| PathSpec::guard(r).expect("valid")).collect::<Vec<_>>());
+            let raw = spec.literal_reading_hit(&set);
+            if let Some(Witness::Path(w)) = &raw {
+                proptest::prop_assert!(reading.is_match(w) && credential(w), "{glob} {rules:?}: literal hit {w:?} not in {}", reading.as_str());
+            }
+            match credential_path(&spec, &set) {
+                Some(CredentialHit::Names { example, .. }) => {
+                    proptest::prop_assert!(spec.matches(&example) && credential(&example), "{glob} {rules:?}: {example}");
+                    if raw.is_none() {
+                        let outside = paths.iter().find(|p| spec.matches(p) && !credential(p));
+                        proptest::prop_assert!(outside.is_none(), "{glob} {rules:?}: refused by {example}, yet {outside:?} is no credential");
+                    }
+                }
+                Some(CredentialHit::Undecided) => proptest::prop_assert!(false, "small globs are decided"),
+                None => proptest::prop_assert!(literal_hit.is_none(), "{glob} {rules:?}: missed {literal_hit:?}"),
+            }
         }
     }
 

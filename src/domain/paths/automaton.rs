@@ -24,8 +24,43 @@ pub enum Semantics {
     Pathspec,
 }
 
-fn any_chars() -> Re {
-    Re::Star(Box::new(Re::Set(CharSet::any())))
+/// What the wildcards match: any character (but `/` within a segment), or — for a glob's
+/// literal reading — only [`FILLER`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wild {
+    Any,
+    Filler,
+}
+
+/// A character no rule names: in a glob's literal reading its wildcards match only this, so
+/// they add nothing a rule's own text could recognise (a rule's wildcards still match it).
+pub const FILLER: char = '\u{E000}';
+
+impl Wild {
+    /// What a wildcard within a segment matches.
+    fn segment(self) -> CharSet {
+        match self {
+            Wild::Any => CharSet::not_slash(),
+            Wild::Filler => CharSet::single(FILLER),
+        }
+    }
+
+    /// What a wildcard across segments matches.
+    fn any(self) -> CharSet {
+        match self {
+            Wild::Any => CharSet::any(),
+            Wild::Filler => CharSet::single(FILLER).union(&CharSet::single('/')),
+        }
+    }
+
+    /// A class: the filler when it allows it (`[!a]`), else the characters it lists (`[ab]`
+    /// chooses them explicitly).
+    fn class(self, set: CharSet) -> CharSet {
+        match self {
+            Wild::Filler if set.contains(FILLER as u32) => CharSet::single(FILLER),
+            _ => set,
+        }
+    }
 }
 
 fn slash() -> Re {
@@ -40,6 +75,17 @@ fn is_recursive(tokens: &[Token], i: usize) -> bool {
 
 /// One brace-free alternative as a regular expression.
 pub fn alternative_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -> Re {
+    wild_re(tokens, semantics, fold_case, Wild::Any)
+}
+
+/// Its literal reading: the paths it names with every wildcard (`*`, `?`, `**`, a class that
+/// allows any character) matching only [`FILLER`] — what its own text names.
+pub fn literal_reading_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -> Re {
+    wild_re(tokens, semantics, fold_case, Wild::Filler)
+}
+
+fn wild_re(tokens: &[Token], semantics: Semantics, fold_case: bool, wild: Wild) -> Re {
+    let any_chars = || Re::Star(Box::new(Re::Set(wild.any())));
     let mut t: Vec<Token> = tokens.to_vec();
     // `**/**` is `**`.
     let mut i = 0;
@@ -104,9 +150,11 @@ pub fn alternative_re(tokens: &[Token], semantics: Semantics, fold_case: bool) -
         };
         parts.push(match &t[i] {
             Token::Literal(c) => Re::Set(fold(CharSet::single(*c))),
-            Token::AnyChar => Re::Set(CharSet::not_slash()),
-            Token::Star | Token::DoubleStar => Re::Star(Box::new(Re::Set(CharSet::not_slash()))),
-            Token::Class(set, negated) => Re::Set(Token::class_set(set, *negated, fold_case)),
+            Token::AnyChar => Re::Set(wild.segment()),
+            Token::Star | Token::DoubleStar => Re::Star(Box::new(Re::Set(wild.segment()))),
+            Token::Class(set, negated) => {
+                Re::Set(wild.class(Token::class_set(set, *negated, fold_case)))
+            }
             Token::Separator => slash(),
         });
         i += 1;
@@ -136,8 +184,9 @@ pub struct Automaton {
     pub(super) closure: Vec<StateSet>,
     start: StateSet,
     pub(super) accept: u32,
-    /// States from which every continuation is accepted (inside a trailing `/**`, say): a set
-    /// holding one accepts all its extensions, so a search for paths outside can stop there.
+    /// States from which every continuation is accepted (inside a trailing `/**`, after the
+    /// `secret` of `**/*secret*` as a guard rule): a set holding one accepts all its extensions,
+    /// so a search for paths outside can stop there.
     pub(super) universal: StateSet,
 }
 
@@ -262,27 +311,43 @@ fn has(set: &StateSet, s: usize) -> bool {
     set[s / 64] & (1 << (s % 64)) != 0
 }
 
-/// States that accept every continuation because they sit on an accepting "any character"
-/// loop (a trailing `/**`, a guard rule's "and everything beneath"): some state in their closure
-/// steps on every character to a set holding itself and the accept state. Only a subset of all
-/// universal states, which is all the search needs to cut its work (a missed one costs time,
-/// never correctness), found in one pass.
+/// States from which every continuation is accepted, as the greatest fixed point: start from the
+/// states whose closure accepts, and drop each one for which some character leads to no state
+/// still kept, until none is dropped. What is left is sound (every character leads to a kept
+/// state, each accepting) and catches more than an "any character" loop: the state after
+/// `secret` in a guard rule `**/*secret*` (more of the name, or `/` and anything beneath) is
+/// universal, so a subset holding it is [`super::dfa::ALL`] and the search stops there instead
+/// of telling apart every combination of the other rules' partial matches (which made a
+/// containment search over the credential rules exponential).
 fn universal_states(states: &[State], closure: &[StateSet], accept: u32) -> StateSet {
     let n = states.len();
     let words = n.div_ceil(64);
-    let mut looping = vec![0u64; words];
-    for (m, state) in states.iter().enumerate() {
-        let on_loop = state.edges.iter().any(|(cs, to)| {
-            let target = &closure[*to as usize];
-            cs.is_universe() && has(target, m) && has(target, accept as usize)
-        });
-        if on_loop {
-            looping[m / 64] |= 1 << (m % 64);
+    let mut kept: Vec<bool> = closure.iter().map(|c| has(c, accept as usize)).collect();
+    let intersects_kept = |set: &StateSet, kept: &[bool]| Automaton::members(set).any(|t| kept[t]);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for s in 0..n {
+            if !kept[s] {
+                continue;
+            }
+            let mut covered = CharSet::default();
+            for t in Automaton::members(&closure[s]) {
+                for (cs, to) in &states[t].edges {
+                    if intersects_kept(&closure[*to as usize], &kept) {
+                        covered = covered.union(cs);
+                    }
+                }
+            }
+            if !covered.is_universe() {
+                kept[s] = false;
+                changed = true;
+            }
         }
     }
     let mut set = vec![0u64; words];
-    for (s, c) in closure.iter().enumerate() {
-        if c.iter().zip(&looping).any(|(a, b)| a & b != 0) {
+    for (s, &k) in kept.iter().enumerate() {
+        if k {
             set[s / 64] |= 1 << (s % 64);
         }
     }

@@ -80,6 +80,14 @@ impl CharSet {
         CharSet { ranges }
     }
 
+    pub fn union(&self, other: &CharSet) -> CharSet {
+        let mut out = CharSet {
+            ranges: self.ranges.iter().chain(&other.ranges).copied().collect(),
+        };
+        out.normalize();
+        out
+    }
+
     /// Everything in the universe that is not in the set.
     pub fn complement(&self) -> CharSet {
         let mut out = Vec::new();

@@ -7,8 +7,9 @@
 //!   (a lane, the credential rules), whose full determinisation can be exponential (`**/*a*`,
 //!   `**/*b*`, …: every combination of names seen) while decisions only ever visit a few states.
 //!
-//! An accepting subset holding a state on an accepting "any character" loop (inside a trailing
-//! `/**`) accepts every continuation: all such subsets are one state, [`ALL`], never expanded.
+//! A subset holding a universal NFA state (every continuation accepted: inside a trailing `/**`,
+//! after the `secret` of the guard rule `**/*secret*`) accepts every continuation: all such
+//! subsets are one state, [`ALL`], never expanded.
 use super::automaton::{Automaton, StateSet};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -60,7 +61,7 @@ struct Compiled {
     closure: Vec<StateSet>,
     /// Only states with an edge, and the accepting one, tell subsets apart.
     mask: StateSet,
-    /// Subsets holding one of these accept every continuation.
+    /// Subsets holding one of these accept every continuation (the NFA's universal states).
     looping: StateSet,
     accept: usize,
     start: StateSet,
@@ -179,14 +180,16 @@ impl Dfa {
 
     /// The id of a closed subset of NFA states (masked in place).
     fn intern(&mut self, set: &mut [u64]) -> u32 {
+        // Before masking: a universal state may have no edge of its own (an ε-only state whose
+        // closure accepts everything).
+        if intersects(set, &self.nfa.looping) {
+            return ALL;
+        }
         for (w, m) in set.iter_mut().zip(&self.nfa.mask) {
             *w &= m;
         }
         let a = self.nfa.accept;
         let accepting = set[a / 64] & (1 << (a % 64)) != 0;
-        if accepting && intersects(set, &self.nfa.looping) {
-            return ALL;
-        }
         if let Some(&id) = self.ids.get(&*set) {
             return id;
         }

@@ -4,8 +4,10 @@
 //!
 //! Semantics (the README's "Paths" section): a glob names the repository paths it matches, as
 //! globset does with a literal separator: `*`, `?` and `[...]` stay within one directory name;
-//! `**` as a whole segment spans any number of them; `{a,b}` is either. A path without
-//! wildcards names that one file; a directory is written `dir/**` (or `dir/`, the same).
+//! `**` as a whole segment spans any number of them; `{a,b}` is either. A plain path (no `*`,
+//! `?`, `[`, `{`) names that path and everything beneath it — a file or a directory, since a git
+//! tree cannot hold both a file `dir` and a directory `dir/`, as `swarm audit` reads it; a
+//! directory may also be written `dir/**` (or `dir/`), which names only what is beneath.
 //! Guard rules (credential paths) name their matches and everything beneath them.
 mod automaton;
 mod charset;
@@ -16,8 +18,8 @@ mod product;
 mod rest;
 mod syntax;
 
-pub use automaton::Semantics;
 use automaton::{Automaton, Re, alternative_re};
+pub use automaton::{FILLER, Semantics};
 use decide::{Search, Valid};
 use dfa::Dfa;
 use product::Start;
@@ -114,8 +116,9 @@ pub struct PathSpec {
     /// ASCII case ignored (guard rules).
     fold_case: bool,
     semantics: Semantics,
-    /// The brace-free alternatives; none for a plain path (it names its source alone, and the
-    /// checks parse thousands of them on every run).
+    /// The brace-free alternatives; none for a plain path (it names its source and everything
+    /// beneath, decided mostly by comparing text, and the checks parse thousands of them on
+    /// every run).
     alternatives: Option<Arc<[Vec<Token>]>>,
     /// The literal leading directories, each with its `/` (`a/b/` of `a/b/*.py`), are
     /// `source[..dirs_len]`: no path of this and of a glob whose leading directories differ
@@ -176,8 +179,8 @@ impl PathSpec {
         fold_case: bool,
     ) -> Result<PathSpec, PathError> {
         let plain = !fold_case && semantics == Semantics::Glob;
-        // Without wildcards, braces or classes (and so without syntax errors), a glob names its
-        // text alone.
+        // Without wildcards, braces or classes (and so without syntax errors), a glob is a plain
+        // path: its text and everything beneath.
         let literal =
             plain && !source.ends_with('/') && !source.contains(['*', '?', '[', '{', '}']);
         let alternatives = if literal {
@@ -229,9 +232,18 @@ impl PathSpec {
         Re::Alt(
             self.tokens()
                 .iter()
-                .map(|tokens| alternative_re(tokens, self.semantics, self.fold_case))
+                .map(|tokens| alternative_re(tokens, self.language(), self.fold_case))
                 .collect(),
         )
+    }
+
+    /// The meaning its tokens have: a plain path names what is beneath it too, as a pathspec.
+    fn language(&self) -> Semantics {
+        if self.literal().is_some() {
+            Semantics::Pathspec
+        } else {
+            self.semantics
+        }
     }
 
     /// The language after the prefix, determinised. The prefix is one literal or `/` token per
@@ -242,7 +254,7 @@ impl PathSpec {
             let skip = self.text_prefix().chars().count();
             let tokens = self.tokens();
             let tails: Vec<&[Token]> = tokens.iter().map(|t| &t[skip..]).collect();
-            rest::rest(self.semantics, self.fold_case, &tails)
+            rest::rest(self.language(), self.fold_case, &tails)
         })
     }
 
@@ -260,8 +272,8 @@ impl PathSpec {
     }
 
     pub fn matches(&self, path: &str) -> bool {
-        if self.alternatives.is_none() {
-            return path == self.source;
+        if let Some(plain) = self.literal() {
+            return is_at_or_beneath(path, plain);
         }
         let Some(rest) = path.strip_prefix(self.text_prefix()) else {
             return false;
@@ -272,7 +284,7 @@ impl PathSpec {
         }
     }
 
-    /// The one path a glob without wildcards names (its language is that path alone).
+    /// The text of a plain path (its language is that path and everything beneath).
     fn literal(&self) -> Option<&str> {
         self.alternatives.is_none().then_some(self.source.as_str())
     }
@@ -283,11 +295,20 @@ impl PathSpec {
     }
 
     fn overlap_via(&self, other: &PathSpec, via: Via) -> Option<Witness> {
-        if let Some(path) = self.literal() {
-            return other.matches(path).then(|| Witness::Path(path.to_owned()));
+        // Two plain paths meet when one lies at or beneath the other: the deeper one is common.
+        if let (Some(a), Some(b)) = (self.literal(), other.literal()) {
+            let deeper = if a.len() >= b.len() { a } else { b };
+            return (self.matches(deeper) && other.matches(deeper))
+                .then(|| Witness::Path(deeper.to_owned()));
         }
-        if let Some(path) = other.literal() {
-            return self.matches(path).then(|| Witness::Path(path.to_owned()));
+        // A plain path the other names is common (and the shortest of its paths); else only
+        // something beneath it can be, which the search below looks for.
+        for (plain, glob) in [(self, other), (other, self)] {
+            if let Some(path) = plain.literal()
+                && glob.matches(path)
+            {
+                return Some(Witness::Path(path.to_owned()));
+            }
         }
         // Literal leading directories that differ settle it at once.
         if !self.prefix_compatible(other) {
@@ -307,8 +328,11 @@ impl PathSpec {
     }
 
     fn uncovered_via(&self, cover: &PathSet, via: Via) -> Option<Witness> {
-        if let Some(path) = self.literal() {
-            return (!cover.matches(path)).then(|| Witness::Path(path.to_owned()));
+        // A plain path outside settles it; inside, what is beneath it is searched below.
+        if let Some(path) = self.literal()
+            && !cover.matches(path)
+        {
+            return Some(Witness::Path(path.to_owned()));
         }
         // Containment needs every path inside, so the shortest one outside settles it at once;
         // and a glob that names no path is inside anything.
@@ -364,8 +388,10 @@ impl PathSpec {
     fn covers_via(&self, other: &PathSpec, via: Via) -> bool {
         // The quick answers first, on this one's own automaton: most globs are not covered, and
         // their shortest path shows it.
-        if let Some(path) = other.literal() {
-            return self.matches(path);
+        if let Some(path) = other.literal()
+            && !self.matches(path)
+        {
+            return false;
         }
         match &*other.example_search(via) {
             Search::Found(example) if !self.matches(example) => return false,
@@ -375,6 +401,59 @@ impl PathSpec {
         other
             .uncovered_via(&PathSet::new(std::slice::from_ref(self)), via)
             .is_none()
+    }
+
+    /// A path of its literal reading that `set` names, if any: with every wildcard matching
+    /// only a character no rule names (`*` nothing or filler, `?` filler, `**` filler
+    /// directories, a class its listed characters or filler), its own text still names a path
+    /// of `set` — `.env*` and `*.env*` name `.env`, `config/*` names nothing by its text.
+    pub fn literally_names(&self, set: &PathSet) -> Option<Witness> {
+        match self.literal_reading_hit(set)? {
+            Witness::Path(p) => Some(Witness::Path(self.without_filler(p, set))),
+            too_complex => Some(too_complex),
+        }
+    }
+
+    /// [`PathSpec::literally_names`] before its filler is spelled as a letter: a path of the
+    /// literal reading itself. The literal prefix is read straight through (it holds no
+    /// wildcard, so it reads the same literally); the search starts after it.
+    pub fn literal_reading_hit(&self, set: &PathSet) -> Option<Witness> {
+        let prefix = self.text_prefix();
+        let valid = Valid::Start.walk(prefix)?;
+        let Some(reading) = self.rest().reading() else {
+            return Some(Witness::TooComplex);
+        };
+        let start = Start {
+            dfa: reading,
+            state: reading.start(),
+        };
+        let found = set.with_dfa(|rules| {
+            let state = rules.walk_mut(rules.start(), prefix);
+            product::search_with(
+                &[start],
+                Some((rules, state)),
+                product::Lazy::Required,
+                valid,
+            )
+        });
+        witness(match found {
+            Search::Found(rest) => Search::Found(format!("{prefix}{rest}")),
+            other => other,
+        })
+    }
+
+    /// A path found in the literal reading, its filler spelled as a letter when it is still a
+    /// path of this one and of `set` (it always is of this one: a wildcard that matches the
+    /// filler matches a letter too, but a rule may tell them apart).
+    fn without_filler(&self, path: String, set: &PathSet) -> String {
+        if !path.contains(FILLER) {
+            return decide::readable(path, |p| self.matches(p) && set.matches(p));
+        }
+        ['x', 'a', 'z', '0', '_', '-']
+            .into_iter()
+            .map(|c| path.replace(FILLER, &c.to_string()))
+            .find(|p| self.matches(p) && set.matches(p))
+            .unwrap_or(path)
     }
 
     /// The shortest path it names (none for a glob that names no valid path).
@@ -449,6 +528,12 @@ fn search_dfa(required: &[Side], forbidden: Option<&mut Dfa>) -> Search {
         Search::Found(rest) => Search::Found(format!("{common}{rest}")),
         other => other,
     }
+}
+
+/// Whether `path` is `plain` or lies beneath it.
+fn is_at_or_beneath(path: &str, plain: &str) -> bool {
+    path.strip_prefix(plain)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The length of the leading directory names of a glob that hold no wildcard, each with its `/`:

@@ -38,6 +38,26 @@ impl Hash for Node {
 /// `valid`) accepted from every `required` start and not from the `forbidden` one. The path found
 /// excludes the text already read.
 pub fn search(required: &[Start], forbidden: Option<(&mut Dfa, u32)>, valid: Valid) -> Search {
+    search_with(required, forbidden, Lazy::Forbidden, valid)
+}
+
+/// What the lazy automaton of a search stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lazy {
+    /// The path found is not one of its paths (containment: a path outside a union).
+    Forbidden,
+    /// The path found is one of its paths too (a glob's literal reading against the credential
+    /// rules, whose union is too large to determinise whole).
+    Required,
+}
+
+/// [`search`] with the lazy automaton in either role.
+pub fn search_with(
+    required: &[Start],
+    forbidden: Option<(&mut Dfa, u32)>,
+    role: Lazy,
+    valid: Valid,
+) -> Search {
     assert!(
         (1..MAX_COMPONENTS).contains(&required.len()),
         "1 or 2 required automata"
@@ -53,6 +73,7 @@ pub fn search(required: &[Start], forbidden: Option<(&mut Dfa, u32)>, valid: Val
     let mut search = Product {
         required,
         forbidden,
+        role,
     };
     let root = Node { states, valid };
     if search.pruned(&root) {
@@ -99,6 +120,7 @@ pub fn search(required: &[Start], forbidden: Option<(&mut Dfa, u32)>, valid: Val
 struct Product<'a> {
     required: &'a [Start<'a>],
     forbidden: Option<&'a mut Dfa>,
+    role: Lazy,
 }
 
 thread_local! {
@@ -127,10 +149,10 @@ impl Product<'_> {
     fn pruned(&self, node: &Node) -> bool {
         let n = self.required.len();
         node.states[..n].contains(&DEAD)
-            || self
-                .forbidden
-                .as_deref()
-                .is_some_and(|f| f.is_universal(node.states[n]))
+            || self.forbidden.as_deref().is_some_and(|f| match self.role {
+                Lazy::Forbidden => f.is_universal(node.states[n]),
+                Lazy::Required => node.states[n] == DEAD,
+            })
     }
 
     fn is_goal(&self, node: &Node) -> bool {
@@ -144,7 +166,7 @@ impl Product<'_> {
             && self
                 .forbidden
                 .as_deref()
-                .is_none_or(|f| !f.accepts(node.states[n]))
+                .is_none_or(|f| f.accepts(node.states[n]) == (self.role == Lazy::Required))
     }
 
     /// Distinct successors of `node` into `step.out`, most readable character first.
@@ -161,7 +183,7 @@ impl Product<'_> {
         for (j, dfa) in components.enumerate() {
             let t = dfa.transitions(node.states[j]);
             let hi_of = |i: usize| t.get(i + 1).map_or(END, |r| r.0) - 1;
-            let keep = |target: u32| j >= n || target != DEAD;
+            let keep = |target: u32| (j >= n && self.role == Lazy::Forbidden) || target != DEAD;
             if j == 0 {
                 for (i, &(lo, target)) in t.iter().enumerate() {
                     if keep(target) {

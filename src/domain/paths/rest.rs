@@ -1,7 +1,7 @@
 //! The determinised rests of globs — what follows a glob's literal leading directories (`**`,
 //! `*.py`, `test_*.py`) — shared by every spec with the same rest. The checks parse in-scope paths
 //! anew on every run and most end in one of a few ways, so the automata outlive the specs.
-use super::automaton::{Automaton, Re, Semantics, alternative_re};
+use super::automaton::{Automaton, Re, Semantics, alternative_re, literal_reading_re};
 use super::decide::{self, Search, Valid};
 use super::dfa::Dfa;
 use super::product::{self, Start};
@@ -23,6 +23,9 @@ pub struct Rest {
     pub dfa: Option<Dfa>,
     /// Its shortest readable path, by where the path syntax stands before it.
     examples: [OnceLock<Search>; 3],
+    /// Its literal reading (wildcards matching only the filler) determinised; none when too
+    /// large. Built on first use (the credential check).
+    reading: OnceLock<Option<Dfa>>,
 }
 
 impl Rest {
@@ -39,7 +42,23 @@ impl Rest {
             alternatives,
             dfa: Dfa::complete(&Automaton::new(&re)),
             examples: Default::default(),
+            reading: OnceLock::new(),
         }
+    }
+
+    /// Its literal reading, determinised (none when too large).
+    pub fn reading(&self) -> Option<&Dfa> {
+        self.reading
+            .get_or_init(|| {
+                let re = Re::Alt(
+                    self.alternatives
+                        .iter()
+                        .map(|t| literal_reading_re(t, self.semantics, self.fold_case))
+                        .collect(),
+                );
+                Dfa::complete(&Automaton::new(&re))
+            })
+            .as_ref()
     }
 
     fn is(&self, semantics: Semantics, fold_case: bool, tails: &[&[Token]]) -> bool {

@@ -164,9 +164,18 @@ fn spec(glob: &str, (semantics, fold_case): (Semantics, bool)) -> PathSpec {
     PathSpec::compile(glob, semantics, fold_case).expect("valid")
 }
 
-/// The reference matcher of one glob.
+/// A plain path, as `swarm audit` reads one: no wildcard, class or brace.
+fn is_plain(glob: &str) -> bool {
+    !glob.contains(['*', '?', '[', '{']) && !glob.ends_with('/')
+}
+
+/// The reference matcher of one glob. A plain path (a glob without wildcards, case kept) names
+/// itself and everything beneath it, exactly as a pathspec does.
 fn oracle((semantics, fold_case): (Semantics, bool), glob: &str) -> Box<dyn Fn(&str) -> bool> {
     match semantics {
+        Semantics::Glob if !fold_case && is_plain(glob) => {
+            Box::new(reference_pathspec(glob, false))
+        }
         Semantics::Glob => {
             let m = reference(glob, fold_case);
             Box::new(move |p| m.is_match(p))
@@ -421,17 +430,120 @@ fn wildcards_in_the_middle_are_decided_exactly() {
 }
 
 #[test]
-fn a_plain_path_is_one_file_and_a_trailing_slash_a_directory() {
+fn a_plain_path_names_itself_and_everything_beneath() {
+    // A file `sizing` and a directory `sizing/` cannot both be in a git tree: the plain path
+    // claims whichever it is, as `swarm audit` reads it.
     assert_eq!(
-        overlap_witness("services/torghut/app", "services/torghut/app/config.py"),
-        None
+        overlap_witness("a/trading/sizing", "a/trading/sizing/core.py").as_deref(),
+        Some("a/trading/sizing/core.py")
     );
+    assert_eq!(
+        overlap_witness("a/trading/sizing/core.py", "a/trading/sizing").as_deref(),
+        Some("a/trading/sizing/core.py")
+    );
+    assert_eq!(
+        overlap_witness("a/trading/sizing", "a/trading/sizing/**/*.py").as_deref(),
+        Some("a/trading/sizing/a.py")
+    );
+    assert_eq!(
+        overlap_witness("a/trading/sizing", "a/*/sizing").as_deref(),
+        Some("a/trading/sizing")
+    );
+    // Not a longer name, nor a sibling.
+    assert_eq!(overlap_witness("a/sizing", "a/sizing2/x.py"), None);
+    assert_eq!(overlap_witness("a/sizing", "a/sizing.py"), None);
+    assert_eq!(overlap_witness("a/sizing", "a/sizing*.py"), None);
+    assert_eq!(overlap_witness("a/b.py", "a/b.pyc"), None);
+    // Whatever its name looks like, a plain path may be a directory.
+    assert_eq!(
+        overlap_witness("docs/x.md", "**/config.py").as_deref(),
+        Some("docs/x.md/config.py")
+    );
+    assert_eq!(overlap_witness("docs/x.md", "src/**/config.py"), None);
+    // A directory written `dir/` or `dir/**` is only what is beneath; the plain path is more.
+    assert!(pathspec("a/b").covers(&pathspec("a/b/**")));
+    assert!(pathspec("a/b").covers(&pathspec("a/b/c")));
+    assert!(pathspec("a/b").covers(&pathspec("a/b/c/*.py")));
+    assert!(!pathspec("a/b/**").covers(&pathspec("a/b")));
+    assert!(!pathspec("a/*").covers(&pathspec("a/b")));
+    assert!(pathspec("a/**").covers(&pathspec("a/b")));
     assert!(pathspec("a/b/").covers(&pathspec("a/b/**")));
     assert!(pathspec("a/b/**").covers(&pathspec("a/b/")));
     assert!(pathspec("a/b/").covers(&pathspec("a/b/c/*.py")));
-    assert!(!pathspec("a/b/**").covers(&pathspec("a/b")));
-    assert_eq!(overlap_witness("a/b.py", "a/b.pyc"), None);
-    assert_eq!(overlap_witness("docs/x.md", "**/config.py"), None);
+    // Ownership: a lane owning `src/a` owns `src/a/b.py`; one owning `a/*.py` does not own all
+    // of a plain `a/x.py` (it names `a/x.py/…` too), one owning `a/*.py` and `a/*.py/**` does.
+    let lane = PathSet::new(&[pathspec("src/a")]);
+    assert_eq!(pathspec("src/a/b.py").uncovered_by(&lane), None);
+    assert_eq!(pathspec("src/a/**").uncovered_by(&lane), None);
+    assert!(pathspec("src/ab").uncovered_by(&lane).is_some());
+    let files = PathSet::new(&[pathspec("a/*.py")]);
+    assert_eq!(
+        pathspec("a/x.py").uncovered_by(&files),
+        Some(Witness::Path("a/x.py/a".into()))
+    );
+    let trees = PathSet::new(&[pathspec("a/*.py"), pathspec("a/*.py/**")]);
+    assert_eq!(pathspec("a/x.py").uncovered_by(&trees), None);
+}
+
+/// What `swarm audit` makes of a path or glob: the same meaning, path by path.
+#[test]
+fn plain_paths_match_as_the_audit_reads_them() {
+    use crate::domain::audit::drift::path_matches;
+    for glob in [
+        "a/b", "a/b/", "a/b/**", "a/*", "a/b.py", "a/{b,c}", "b", "a]b",
+    ] {
+        for path in all_paths()
+            .iter()
+            .map(|p| format!("a/{p}"))
+            .chain(["a]b".to_owned(), "a]b/c".to_owned()])
+        {
+            assert_eq!(
+                pathspec(glob).matches(&path),
+                path_matches(glob, &path),
+                "{glob} on {path}"
+            );
+        }
+    }
+}
+
+fn plain_strategy() -> impl Strategy<Value = String> {
+    let segment = prop_oneof![Just("a"), Just("b"), Just("ab"), Just("c")];
+    proptest::collection::vec(segment, 1..=3).prop_map(|v| v.join("/"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Plain paths against globs and each other, both ways round: overlap, containment and
+    /// covering agree with brute force where a plain path names itself and what is beneath.
+    #[test]
+    fn plain_paths_are_trees_in_every_decision(
+        plain in plain_strategy(),
+        other in prop_oneof![plain_strategy(), glob_strategy()],
+    ) {
+        let paths = all_paths();
+        let meaning = (Semantics::Glob, false);
+        let (op, oo) = (oracle(meaning, &plain), oracle(meaning, &other));
+        let (sp, so) = (spec(&plain, meaning), spec(&other, meaning));
+        for p in &paths {
+            prop_assert_eq!(sp.matches(p), op(p), "{} on {}", plain, p);
+        }
+        for (a, b, oa, ob) in [(&sp, &so, &op, &oo), (&so, &sp, &oo, &op)] {
+            let brute = paths.iter().find(|p| oa(p) && ob(p));
+            match a.overlap(b) {
+                Some(Witness::Path(w)) => prop_assert!(oa(&w) && ob(&w), "{w} of {} ∩ {}", a.source(), b.source()),
+                Some(Witness::TooComplex) => prop_assert!(false, "small globs are decided"),
+                None => prop_assert!(brute.is_none(), "{} ∩ {} missed {:?}", a.source(), b.source(), brute),
+            }
+            let outside = paths.iter().find(|p| oa(p) && !ob(p));
+            match a.uncovered_by(&PathSet::new(std::slice::from_ref(b))) {
+                Some(Witness::Path(w)) => prop_assert!(oa(&w) && !ob(&w), "{w}: {} ⊆ {}", a.source(), b.source()),
+                Some(Witness::TooComplex) => prop_assert!(false, "small globs are decided"),
+                None => prop_assert!(outside.is_none(), "{} ⊆ {} but {:?}", a.source(), b.source(), outside),
+            }
+            prop_assert_eq!(b.covers(a), a.uncovered_by(&PathSet::new(std::slice::from_ref(b))).is_none());
+        }
+    }
 }
 
 #[test]
