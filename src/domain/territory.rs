@@ -50,7 +50,9 @@ impl LaneTerritory {
     }
 
     pub fn ownership(&self, spec: &PathSpec) -> Ownership<'_> {
-        if let Some(outside) = spec.uncovered_by(&self.owns) {
+        if let Some(outside) = spec.uncovered_by(&self.owns)
+            && !self.owns_as_a_file(spec)
+        {
             return Ownership::Outside(outside);
         }
         let carved = self
@@ -65,6 +67,26 @@ impl LaneTerritory {
             .map(|i| &globs[i])
             .find(|g| spec.covers(g));
         Ownership::Inside { carved, whole }
+    }
+
+    /// Whether `spec` is a plain path the lane owns as a file: the path itself is the lane's,
+    /// and no lane glob names anything beneath it (`replay.py` in a lane owning `scripts/*.py`).
+    /// A plain path names what is beneath it too, since git paths name files or directories;
+    /// where the lane's own globs make it a file, reading it as a directory would refuse every
+    /// file a lane owns by pattern. (Overlaps between work items still read it as both.)
+    fn owns_as_a_file(&self, spec: &PathSpec) -> bool {
+        let Some(path) = spec.literal() else {
+            return false;
+        };
+        let Ok(beneath) = PathSpec::parse(&format!("{path}/**")) else {
+            return false;
+        };
+        self.owns.matches(path)
+            && self
+                .owns
+                .specs()
+                .iter()
+                .all(|g| beneath.overlap(g).is_none())
     }
 
     /// The lane globs `spec` may cover, in the lane's order: to cover a glob, it must name the
@@ -253,13 +275,39 @@ mod tests {
         ) {
             let globs = parsed(&owns);
             let lane = LaneTerritory::new("L".into(), PathSet::new(&globs));
+            // Every path of up to five segments over the glob's letters: a lane glob of up to
+            // three segments that names a path beneath a plain path of up to three names one
+            // of these.
+            let mut all: Vec<String> = vec![String::new()];
+            let mut universe = Vec::new();
+            for _ in 0..5 {
+                all = all
+                    .iter()
+                    .flat_map(|p| ["a", "b", "ab", "c"].map(|s| if p.is_empty() { s.to_owned() } else { format!("{p}/{s}") }))
+                    .collect();
+                universe.extend(all.iter().cloned());
+            }
+            // Brute force: a plain path the lane owns itself, with nothing beneath it owned.
+            let as_a_file = |spec: &PathSpec| {
+                spec.literal().is_some_and(|p| {
+                    lane.owns.matches(p)
+                        && !universe.iter().any(|q| {
+                            q.strip_prefix(p).is_some_and(|rest| rest.starts_with('/'))
+                                && lane.owns.matches(q)
+                        })
+                })
+            };
             for spec in parsed(&paths) {
                 match lane.ownership(&spec) {
                     Ownership::Outside(w) => {
                         prop_assert_eq!(Some(w), spec.uncovered_by(&lane.owns));
+                        prop_assert!(!as_a_file(&spec), "{} in {:?}", spec.source(), owns);
                     }
                     Ownership::Inside { carved, whole } => {
-                        prop_assert!(spec.uncovered_by(&lane.owns).is_none());
+                        prop_assert!(
+                            spec.uncovered_by(&lane.owns).is_none() || as_a_file(&spec),
+                            "{} in {:?}", spec.source(), owns
+                        );
                         prop_assert!(carved.is_empty());
                         let brute = globs.iter().position(|g| spec.covers(g));
                         let found = whole.and_then(|w| lane.owns.specs().iter().position(|g| std::ptr::eq(g, w)));
@@ -268,6 +316,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A lane that owns files by pattern owns each of them named plainly; a plain path the lane
+    /// owns only part of what is beneath stays outside.
+    #[test]
+    fn a_plain_path_the_lane_makes_a_file_is_the_lanes() {
+        let lane = |globs: &[&str]| {
+            let specs: Vec<PathSpec> = globs
+                .iter()
+                .map(|g| PathSpec::parse(g).expect("glob"))
+                .collect();
+            LaneTerritory::new("L".into(), PathSet::new(&specs))
+        };
+        let inside = |l: &LaneTerritory, p: &str| {
+            matches!(
+                l.ownership(&PathSpec::parse(p).expect("path")),
+                Ownership::Inside { .. }
+            )
+        };
+        let scripts = lane(&["packages/scripts/*.py", "docs/**"]);
+        assert!(inside(&scripts, "packages/scripts/replay.py"));
+        assert!(inside(&scripts, "docs/runbook.md"));
+        assert!(!inside(&scripts, "packages/scripts/replay.sh"));
+        assert!(!inside(&scripts, "packages/scripts"));
+        assert!(!inside(&scripts, "packages/scripts/sub/replay.py"));
+        // Part of what is beneath is the lane's, part not: read as a directory, and outside.
+        let mixed = lane(&["src/*.py", "src/a.py/keep/**"]);
+        assert!(!inside(&mixed, "src/a.py"));
+        assert!(inside(&mixed, "src/b.py"));
     }
 
     #[test]

@@ -285,7 +285,7 @@ impl PathSpec {
     }
 
     /// The text of a plain path (its language is that path and everything beneath).
-    fn literal(&self) -> Option<&str> {
+    pub fn literal(&self) -> Option<&str> {
         self.alternatives.is_none().then_some(self.source.as_str())
     }
 
