@@ -95,6 +95,13 @@ pub const DEFAULT_CREDENTIAL_PATHS: &[&str] = &[
     "**/*apikey*",
     "**/*api-key*",
     "**/*api_key*",
+    // `alpaca_api_keys.json`, `keys/alpaca.json`, a private key armored (`private.asc`), and the
+    // token stores of package managers and registries named `auth.json`.
+    "**/*api*keys*",
+    "**/*keys.json",
+    "**/keys/*.json",
+    "**/*private*.asc",
+    "**/auth.json",
     "**/*.pem",
     "**/*.key",
     "**/*.p12",
@@ -1389,6 +1396,30 @@ mod tests {
                 panic!("{path} must be refused");
             };
             assert_eq!(found, example, "{path}");
+        }
+    }
+
+    /// Key stores named as such are credentials; files that merely mention keys are not.
+    #[test]
+    fn key_stores_are_credential_paths() {
+        for path in [
+            "services/torghut/app/trading/keys/alpaca.json",
+            "services/torghut/app/trading/alpaca_keys.json",
+            "services/torghut/app/trading/api-keys.yaml",
+            "services/torghut/app/trading/private.asc",
+            "services/torghut/app/trading/auth.json",
+        ] {
+            assert!(hit(path).is_some(), "{path} must be refused");
+        }
+        for path in [
+            "services/torghut/app/trading/keys.py",
+            "services/torghut/app/trading/key_metrics.py",
+            "services/torghut/app/trading/public.asc",
+            "services/torghut/app/trading/keys/README.md",
+            "services/torghut/app/trading/auth.py",
+            "services/torghut/app/trading/monkey.json",
+        ] {
+            assert!(hit(path).is_none(), "{path} must pass");
         }
     }
 
