@@ -56,7 +56,7 @@ async fn keyboard_from_empty_lane_to_approved_item_then_editor_and_namespace_swi
     let editor = write_file(
         home.path(),
         "editor.sh",
-        "#!/bin/sh\nprintf -- '- added in the editor\\n' >> \"$1\"\n",
+        "#!/bin/sh\nprintf -- '- notes: added in the editor\\n' >> \"$1\"\n",
     );
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .expect("chmod");
@@ -136,7 +136,11 @@ async fn keyboard_from_empty_lane_to_approved_item_then_editor_and_namespace_swi
         .expect("saved on the server");
     let item =
         swarm_cockpit::domain::WorkItem::from_json(&serde_json::to_value(&saved).expect("json"));
-    assert!(item.text.contains("- added in the editor"), "{}", item.text);
+    assert!(
+        item.text.contains("- notes: added in the editor"),
+        "{}",
+        item.text
+    );
     let policy = swarm_cockpit::config::ApprovalsConfig {
         allowed_signers: Some(signers.clone()),
         ..Default::default()

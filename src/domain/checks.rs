@@ -1096,7 +1096,7 @@ fn live_enabled(words: &[String]) -> bool {
     (0..words.len()).filter(|&i| words[i] == "live").any(|l| {
         let after = (l + 1..words.len().min(l + 5))
             .take_while(|&j| words[j] != "paper")
-            .any(|j| ON.contains(&words[j].as_str()) && !negated(words, j));
+            .any(|j| ON.contains(&words[j].as_str()) && !negated_within(words, j, 4));
         let before = (l.saturating_sub(3)..l)
             .any(|j| TURN_ON.contains(&words[j].as_str()) && !negated(words, j));
         after || before
@@ -1121,10 +1121,20 @@ fn paper_denied(words: &[String]) -> bool {
 /// stays disabled`).
 fn declares_paper(words: &[String]) -> bool {
     const OFF: [&str; 5] = ["disabled", "off", "forbidden", "prohibited", "never"];
+    const ENABLED: [&str; 5] = ["enabled", "enable", "on", "activated", "used"];
     words.iter().any(|w| w == "paper")
-        || (0..words.len())
-            .filter(|&i| words[i] == "live")
-            .any(|l| negated(words, l) || words[l + 1..].iter().any(|w| OFF.contains(&w.as_str())))
+        || (0..words.len()).filter(|&i| words[i] == "live").any(|l| {
+            negated(words, l)
+                || words[l + 1..].iter().any(|w| OFF.contains(&w.as_str()))
+                // `Live trading is not to be enabled`, `must never be turned on`.
+                || (l + 1..words.len().min(l + 6)).any(|n| {
+                    NEGATIONS.contains(&words[n].as_str())
+                        && words[n + 1..]
+                            .iter()
+                            .take(4)
+                            .any(|w| ENABLED.contains(&w.as_str()))
+                })
+        })
 }
 
 const CREDENTIAL_WORDS: [&str; 14] = [
@@ -1164,7 +1174,47 @@ fn declares_no_credentials(words: &[String]) -> bool {
         || words.iter().any(|w| w == "credentialless");
     let kept = words.iter().any(|w| is_credential_word(w))
         && words.iter().any(|w| KEPT.contains(&w.as_str()));
-    near_negation || less || kept
+    near_negation || less || kept || negated_change_after(words)
+}
+
+/// A credential word, then a negated change a few words on: `Credentials and secrets are not to
+/// be changed`, `API keys must never be rotated`, `secrets may not be touched`.
+fn negated_change_after(words: &[String]) -> bool {
+    const CHANGES: [&str; 22] = [
+        "change",
+        "changed",
+        "modify",
+        "modified",
+        "touch",
+        "touched",
+        "rotate",
+        "rotated",
+        "edit",
+        "edited",
+        "commit",
+        "committed",
+        "write",
+        "written",
+        "alter",
+        "altered",
+        "update",
+        "updated",
+        "replace",
+        "replaced",
+        "add",
+        "added",
+    ];
+    (0..words.len())
+        .filter(|&c| is_credential_word(&words[c]))
+        .any(|c| {
+            (c + 1..words.len().min(c + 8)).any(|n| {
+                NEGATIONS.contains(&words[n].as_str())
+                    && words[n + 1..]
+                        .iter()
+                        .take(4)
+                        .any(|w| CHANGES.contains(&w.as_str()))
+            })
+        })
 }
 
 /// The Safety gates section declares both gates, each in a line that does not weaken it; a line
@@ -2059,6 +2109,8 @@ mod tests {
             "- Never enable live trading; paper mode only",
             "- Do not allow live trading (paper only)",
             "- Live trading stays off; paper trading on",
+            "- Live trading is not to be enabled",
+            "- Live trading must never be turned on or enabled",
         ] {
             assert_eq!(
                 gates_of(&format!("{ok}\n{creds}")),
@@ -2097,6 +2149,9 @@ mod tests {
             "- credential-less",
             "- No credential changes allowed",
             "- Secrets stay unchanged",
+            "- Credentials and secrets are not to be changed.",
+            "- API keys must never be rotated",
+            "- Secrets may not be touched by this run",
         ] {
             assert_eq!(
                 gates_of(&format!("{paper}{ok}\n")),
@@ -2110,6 +2165,7 @@ mod tests {
             "- no secret changes unless needed for the test",
             "- no credentials changes (waived)",
             "- API keys may be rotated when permitted",
+            "- Secrets are not to be changed, except the Alpaca key",
         ] {
             assert_eq!(
                 gates_of(&format!("{paper}{weak}\n")),

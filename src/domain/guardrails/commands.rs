@@ -509,6 +509,72 @@ pub fn unpinned_install(segment: &Segment) -> Option<Refusal> {
     )
 }
 
+/// A tool run straight from a registry (`uvx ruff`, `uv tool run`, `pipx run black`, `pnpm dlx`,
+/// `yarn dlx`) fetches its newest version on every run unless pinned (`ruff@0.5.0`,
+/// `--from ruff==0.5.0`, `--spec black==24.1.0`, `--package x@1.2.3`). `npx`/`bunx` run the
+/// project's own locked binary when it has one, so they are not judged here.
+pub fn unpinned_runner(segment: &Segment) -> Option<Refusal> {
+    let (prog, args) = program(&segment.words)?;
+    let is = |i: usize, w: &str| args.get(i).is_some_and(|a| a == w);
+    let rest: &[String] = match prog.as_str() {
+        "uvx" => args,
+        "uv" if is(0, "tool") && is(1, "run") => &args[2..],
+        "pipx" if is(0, "run") => &args[1..],
+        "pnpm" | "yarn" if is(0, "dlx") => &args[1..],
+        _ => return None,
+    };
+    const PIN_OPTIONS: &[&str] = &["--from", "--spec", "--package"];
+    const VALUE_OPTIONS: &[&str] = &["--from", "--spec", "--package", "--with", "--python", "-p"];
+    let mut tool = None;
+    let mut words = rest.iter();
+    while let Some(w) = words.next() {
+        let (name, inline) = match w.split_once('=') {
+            Some((n, v)) if n.starts_with('-') => (n, Some(v.to_owned())),
+            _ => (w.as_str(), None),
+        };
+        if name.starts_with('-') {
+            let value = match inline {
+                Some(v) => Some(v),
+                None if VALUE_OPTIONS.contains(&name) => words.next().cloned(),
+                None => None,
+            };
+            if PIN_OPTIONS.contains(&name) {
+                // The option names what is fetched: it decides, whatever the tool is called.
+                return value
+                    .filter(|v| !pinned_tool(v))
+                    .and_then(|v| unpinned_tool_refusal(&v));
+            }
+            continue;
+        }
+        tool = Some(w.clone());
+        break;
+    }
+    tool.filter(|t| !pinned_tool(t))
+        .and_then(|t| unpinned_tool_refusal(&t))
+}
+
+/// A tool spec pinned to one version: `name==1.2.3`, `name@1.2.3`, `@scope/name@1.2.3`, or a
+/// local path or commit-pinned URL.
+fn pinned_tool(spec: &str) -> bool {
+    if is_local_or_pinned_source(spec) {
+        return true;
+    }
+    if let Some((_, v)) = spec.split_once("==") {
+        return exact_version(v);
+    }
+    let body = spec.strip_prefix('@').unwrap_or(spec);
+    body.rsplit_once('@').is_some_and(|(_, v)| exact_version(v))
+}
+
+fn unpinned_tool_refusal(tool: &str) -> Option<Refusal> {
+    refusal(
+        "unpinned-package",
+        format!(
+            "it runs `{tool}` fetched from a registry without a pinned version (reproducibility): pin it (`{tool}@1.2.3`, `--from {tool}==1.2.3`), or run the project's locked tool (`uv run`)"
+        ),
+    )
+}
+
 /// Options of `docker run`/`create` that take no value (anything else starting with `-` and
 /// without `=` is taken to take one).
 const DOCKER_BOOL_OPTIONS: &[&str] = &[
@@ -637,8 +703,11 @@ pub fn applied_files(segment: &Segment) -> Vec<String> {
 pub fn reproducibility(command: &str) -> Option<Refusal> {
     let segs = segments(command);
     download_to_shell(command, &segs).or_else(|| {
-        segs.iter()
-            .find_map(|s| unpinned_install(s).or_else(|| unpinned_image(s)))
+        segs.iter().find_map(|s| {
+            unpinned_install(s)
+                .or_else(|| unpinned_runner(s))
+                .or_else(|| unpinned_image(s))
+        })
     })
 }
 
@@ -664,6 +733,37 @@ mod tests {
             .or_else(|| embedded_secret(command))
             .or_else(|| reproducibility(command))
             .map(|r| r.rule)
+    }
+
+    #[test]
+    fn tools_run_from_a_registry_must_be_pinned() {
+        for c in [
+            "uvx ruff check .",
+            "uvx --python 3.12 black .",
+            "uv tool run mypy services/torghut",
+            "pipx run black .",
+            "pnpm dlx create-vite app",
+            "yarn dlx eslint .",
+            "uvx --from ruff ruff check",
+            "pipx run --spec black black .",
+            "cd services/torghut && uvx ruff check",
+        ] {
+            assert_eq!(rule(c), Some("unpinned-package"), "{c}");
+        }
+        for c in [
+            "uvx ruff@0.5.0 check .",
+            "uvx --from ruff==0.5.0 ruff check",
+            "uvx --from=ruff==0.5.0 ruff check",
+            "uv tool run black==24.1.0 .",
+            "pipx run --spec black==24.1.0 black .",
+            "pnpm dlx create-vite@5.2.0 app",
+            "yarn dlx @scope/tool@1.0.0",
+            "npx eslint .",
+            "uv run ruff check",
+            "uvx ./tools/lint",
+        ] {
+            assert_eq!(rule(c), None, "{c}");
+        }
     }
 
     #[test]
