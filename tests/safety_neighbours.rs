@@ -840,10 +840,13 @@ mod generated_waves {
     /// Every valid path of up to four one-letter segments over {a, b, c}, under `x/`: each
     /// generated glob's wildcards match one letter, so two globs that overlap at all overlap on
     /// one of these.
+    /// Every path under `x/` of up to six more segments: deep enough for a common path of a
+    /// plain path (up to three segments after `x`, and everything beneath it) and a glob (up to
+    /// three more), such as `x/a/a/a/b/a` of `x/a/a/a` and `x/**/b/a`.
     fn all_paths() -> Vec<String> {
         let mut out = Vec::new();
         let mut last = vec!["x".to_owned()];
-        for _ in 0..4 {
+        for _ in 0..6 {
             last = last
                 .iter()
                 .flat_map(|p| ["a", "b", "c"].map(|s| format!("{p}/{s}")))

@@ -69,24 +69,13 @@ impl LaneTerritory {
         Ownership::Inside { carved, whole }
     }
 
-    /// Whether `spec` is a plain path the lane owns as a file: the path itself is the lane's,
-    /// and no lane glob names anything beneath it (`replay.py` in a lane owning `scripts/*.py`).
-    /// A plain path names what is beneath it too, since git paths name files or directories;
-    /// where the lane's own globs make it a file, reading it as a directory would refuse every
-    /// file a lane owns by pattern. (Overlaps between work items still read it as both.)
+    /// Whether `spec` is a plain path the lane owns as the file it names (`replay.py` in a lane
+    /// owning `scripts/*.py`, `tests/test_x.py` in one owning `**/test_*.py`). A plain path names
+    /// what is beneath it too, since git paths name files or directories, and the wave's
+    /// conflict check reads it so; for ownership, reading every file a lane owns by pattern as a
+    /// possible directory would refuse them all, and what a PR really changes is the audit's.
     fn owns_as_a_file(&self, spec: &PathSpec) -> bool {
-        let Some(path) = spec.literal() else {
-            return false;
-        };
-        let Ok(beneath) = PathSpec::parse(&format!("{path}/**")) else {
-            return false;
-        };
-        self.owns.matches(path)
-            && self
-                .owns
-                .specs()
-                .iter()
-                .all(|g| beneath.overlap(g).is_none())
+        spec.literal().is_some_and(|path| self.owns.matches(path))
     }
 
     /// The lane globs `spec` may cover, in the lane's order: to cover a glob, it must name the
@@ -275,27 +264,9 @@ mod tests {
         ) {
             let globs = parsed(&owns);
             let lane = LaneTerritory::new("L".into(), PathSet::new(&globs));
-            // Every path of up to five segments over the glob's letters: a lane glob of up to
-            // three segments that names a path beneath a plain path of up to three names one
-            // of these.
-            let mut all: Vec<String> = vec![String::new()];
-            let mut universe = Vec::new();
-            for _ in 0..5 {
-                all = all
-                    .iter()
-                    .flat_map(|p| ["a", "b", "ab", "c"].map(|s| if p.is_empty() { s.to_owned() } else { format!("{p}/{s}") }))
-                    .collect();
-                universe.extend(all.iter().cloned());
-            }
-            // Brute force: a plain path the lane owns itself, with nothing beneath it owned.
+            // A plain path the lane's globs name, read as the file it names.
             let as_a_file = |spec: &PathSpec| {
-                spec.literal().is_some_and(|p| {
-                    lane.owns.matches(p)
-                        && !universe.iter().any(|q| {
-                            q.strip_prefix(p).is_some_and(|rest| rest.starts_with('/'))
-                                && lane.owns.matches(q)
-                        })
-                })
+                spec.literal().is_some_and(|p| globs.iter().any(|g| g.matches(p)))
             };
             for spec in parsed(&paths) {
                 match lane.ownership(&spec) {
@@ -318,8 +289,7 @@ mod tests {
         }
     }
 
-    /// A lane that owns files by pattern owns each of them named plainly; a plain path the lane
-    /// owns only part of what is beneath stays outside.
+    /// A lane that owns files by pattern owns each of them named plainly.
     #[test]
     fn a_plain_path_the_lane_makes_a_file_is_the_lanes() {
         let lane = |globs: &[&str]| {
@@ -341,10 +311,11 @@ mod tests {
         assert!(!inside(&scripts, "packages/scripts/replay.sh"));
         assert!(!inside(&scripts, "packages/scripts"));
         assert!(!inside(&scripts, "packages/scripts/sub/replay.py"));
-        // Part of what is beneath is the lane's, part not: read as a directory, and outside.
-        let mixed = lane(&["src/*.py", "src/a.py/keep/**"]);
-        assert!(!inside(&mixed, "src/a.py"));
-        assert!(inside(&mixed, "src/b.py"));
+        // A lane glob that also names paths beneath the file does not make it a directory.
+        let tests = lane(&["**/test_*.py"]);
+        assert!(inside(&tests, "services/torghut/tests/test_limits.py"));
+        assert!(!inside(&tests, "services/torghut/tests"));
+        assert!(!inside(&tests, "services/torghut/tests/limits.py"));
     }
 
     #[test]
