@@ -80,6 +80,29 @@ fn assert_clean(section: &str, line: &str) {
     assert!(f.is_empty(), "{section} {line:?} must be clean: {f:#?}");
 }
 
+/// A live setting the same sentence describes being refused is a description (a firewall's
+/// acceptance criteria say so); told to the agent, or with the refusal negated, it is refused.
+#[test]
+fn a_setting_described_as_refused_is_a_description() {
+    for line in [
+        "When TRADING_MODE=live is configured, the firewall blocks every order.",
+        "A test sets TRADING_MODE=live and asserts the firewall refuses the order.",
+        "If `paper: false` is read at startup, startup fails with a clear error.",
+        "With api.alpaca.markets as the endpoint, every order is rejected.",
+    ] {
+        assert_clean("criteria", &format!("- {line}"));
+    }
+    for line in [
+        "Set TRADING_MODE=live so the firewall rejects paper orders.",
+        "When the tests pass, set TRADING_MODE=live, then the firewall refuses nothing.",
+        "With TRADING_MODE=live, the firewall no longer blocks orders.",
+        "TRADING_MODE=live is the default from now on.",
+        "The firewall blocks every order. TRADING_MODE=live is the new default.",
+    ] {
+        assert_refused("criteria", &format!("- {line}"), CheckId::Guardrails);
+    }
+}
+
 #[test]
 fn the_template_and_its_safe_wording_are_clean() {
     assert!(errors(&item_with(&clean_text(), json!({}))).is_empty());

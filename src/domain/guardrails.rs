@@ -827,16 +827,36 @@ impl Guardrails {
         if code {
             return self.concrete_refusal(line).into_iter().collect();
         }
-        prose::clauses(line)
+        prose::sentences(line)
             .into_iter()
-            .filter_map(|(_, clause)| {
-                self.concrete_refusal(prose::affirmative_part(clause))
-                    .or_else(|| {
-                        prose::live_instruction(clause).then(|| Refusal {
-                            rule: "live-instruction",
-                            reason: "it tells the agent to trade live".into(),
+            .flat_map(|sentence| {
+                let clauses: Vec<&str> = prose::clauses(sentence)
+                    .into_iter()
+                    .map(|(_, c)| c)
+                    .collect();
+                (0..clauses.len())
+                    .filter_map(|i| {
+                        let clause = clauses[i];
+                        // A setting the sentence describes being refused (`When TRADING_MODE=live
+                        // is configured, the firewall blocks every order`) is a description, unless
+                        // the clause tells the agent to make it (`Set TRADING_MODE=live so …`).
+                        let described_refused = !prose::gives_an_instruction(clause)
+                            && clauses[i + 1..]
+                                .iter()
+                                .any(|c| prose::describes_a_refusal(c));
+                        let concrete = if described_refused {
+                            None
+                        } else {
+                            self.concrete_refusal(prose::affirmative_part(clause))
+                        };
+                        concrete.or_else(|| {
+                            prose::live_instruction(clause).then(|| Refusal {
+                                rule: "live-instruction",
+                                reason: "it tells the agent to trade live".into(),
+                            })
                         })
                     })
+                    .collect::<Vec<_>>()
             })
             .collect()
     }

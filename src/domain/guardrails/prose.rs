@@ -246,6 +246,69 @@ const BEFORE_IMPERATIVE: &[&str] = &[
     "let's", "first", "finally", "agent",
 ];
 
+/// Whether a clause gives an instruction: a verb first, or after `please`/`must`/`to`/…
+/// (`Set TRADING_MODE=live`, `then enable it`; not `A test sets …`, `When … is configured`).
+pub fn gives_an_instruction(clause: &str) -> bool {
+    let t = tokens(clause);
+    (0..t.len()).any(|p| {
+        VERBS.contains(&t[p].as_str()) && (p == 0 || BEFORE_IMPERATIVE.contains(&t[p - 1].as_str()))
+    })
+}
+
+/// Verbs that describe something being refused (`the firewall blocks every order`).
+const DESCRIBED_REFUSALS: &[&str] = &[
+    "blocks",
+    "refuses",
+    "rejects",
+    "denies",
+    "halts",
+    "fails",
+    "aborts",
+    "errors",
+    "raises",
+    "stops",
+    "prevents",
+    "forbids",
+    "disallows",
+    "refused",
+    "rejected",
+    "blocked",
+    "denied",
+    "halted",
+    "stopped",
+    "prevented",
+];
+
+/// Whether a clause says something is refused, not negated (`the firewall blocks every
+/// order`, `startup fails`, `the order is rejected`; not `the firewall no longer blocks it`).
+pub fn describes_a_refusal(clause: &str) -> bool {
+    // Negations proper: NEGATORS also holds the refusal verbs themselves.
+    const NOT: &[&str] = &[
+        "no", "not", "never", "without", "nor", "none", "nothing", "neither", "don't", "doesn't",
+        "dont", "doesnt", "cannot", "can't", "cant", "won't", "wont", "isn't", "aren't",
+    ];
+    let t = tokens(clause);
+    t.iter().any(|w| DESCRIBED_REFUSALS.contains(&w.as_str()))
+        && !t.iter().any(|w| NOT.contains(&w.as_str()))
+}
+
+/// The sentences of a line: split at `.` before a blank, `;`, `!` and `?`.
+pub fn sentences(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = line.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        let next_blank = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+        if matches!(c, b';' | b'!' | b'?') || (c == b'.' && next_blank) {
+            out.push(&line[start..i]);
+            start = i + 1;
+        }
+    }
+    out.push(&line[start..]);
+    out.retain(|s| !s.trim().is_empty());
+    out
+}
+
 /// An affirmative instruction to trade live in one clause: a verb as an instruction (first in
 /// the clause or after `please`/`must`/`to`/…), then a live object after it, no negation before
 /// the object and no "off" state after it. (`The kill switch halts live trading` has no
