@@ -1127,13 +1127,7 @@ fn declares_paper(words: &[String]) -> bool {
             negated(words, l)
                 || words[l + 1..].iter().any(|w| OFF.contains(&w.as_str()))
                 // `Live trading is not to be enabled`, `must never be turned on`.
-                || (l + 1..words.len().min(l + 6)).any(|n| {
-                    NEGATIONS.contains(&words[n].as_str())
-                        && words[n + 1..]
-                            .iter()
-                            .take(4)
-                            .any(|w| ENABLED.contains(&w.as_str()))
-                })
+                || negation_then(words, l + 1..l + 6, |w| ENABLED.contains(&w))
         })
 }
 
@@ -1164,10 +1158,7 @@ fn is_credential_word(w: &str) -> bool {
 /// `secrets stay unchanged`).
 fn declares_no_credentials(words: &[String]) -> bool {
     const KEPT: [&str; 5] = ["untouched", "unchanged", "alone", "intact", "unmodified"];
-    let near_negation = (0..words.len()).any(|i| {
-        NEGATIONS.contains(&words[i].as_str())
-            && words[i + 1..].iter().take(4).any(|w| is_credential_word(w))
-    });
+    let near_negation = negation_then(words, 0..words.len(), is_credential_word);
     let less = words
         .windows(2)
         .any(|w| w[0] == "credential" && w[1] == "less")
@@ -1175,6 +1166,18 @@ fn declares_no_credentials(words: &[String]) -> bool {
     let kept = words.iter().any(|w| is_credential_word(w))
         && words.iter().any(|w| KEPT.contains(&w.as_str()));
     near_negation || less || kept || negated_change_after(words)
+}
+
+/// A negation at a position in `at` (clipped to the words) with a word `target` accepts among
+/// the four after it (`no … credentials`, `not to be changed`).
+fn negation_then(
+    words: &[String],
+    at: std::ops::Range<usize>,
+    target: impl Fn(&str) -> bool,
+) -> bool {
+    (at.start..at.end.min(words.len())).any(|n| {
+        NEGATIONS.contains(&words[n].as_str()) && words[n + 1..].iter().take(4).any(|w| target(w))
+    })
 }
 
 /// A credential word, then a negated change a few words on: `Credentials and secrets are not to
@@ -1206,15 +1209,7 @@ fn negated_change_after(words: &[String]) -> bool {
     ];
     (0..words.len())
         .filter(|&c| is_credential_word(&words[c]))
-        .any(|c| {
-            (c + 1..words.len().min(c + 8)).any(|n| {
-                NEGATIONS.contains(&words[n].as_str())
-                    && words[n + 1..]
-                        .iter()
-                        .take(4)
-                        .any(|w| CHANGES.contains(&w.as_str()))
-            })
-        })
+        .any(|c| negation_then(words, c + 1..c + 8, |w| CHANGES.contains(&w)))
 }
 
 /// The Safety gates section declares both gates, each in a line that does not weaken it; a line

@@ -338,7 +338,12 @@ fn is_unset(v: &str) -> bool {
 /// A value that selects real money: a word `live` (`live`, `LIVE`, `alpaca-live`, `live_v2`),
 /// `real` alone or before money/trading/account/orders, `realmoney`, `livetrading`.
 fn is_live_word(v: &str) -> bool {
-    let w = words(v);
+    says_real_money(&words(v))
+}
+
+/// The words hold `live`, or `real` alone or before money/trading/account/orders: what a value
+/// and a key both say of real money.
+fn says_real_money(w: &[String]) -> bool {
     w.iter().enumerate().any(|(i, word)| {
         word == "live"
             || (word == "real"
@@ -443,17 +448,7 @@ const LIVE_NOT_MONEY: &[&str] = &[
 /// Keys whose true value means real money: the word `live` (not `liveReload`, `live_data`), or
 /// `real` alone or before money/trading/account/orders (`enable_real_money`, `real_orders`).
 fn is_live_key(kw: &[String]) -> bool {
-    if any_word(kw, LIVE_NOT_MONEY) {
-        return false;
-    }
-    kw.iter().enumerate().any(|(i, w)| {
-        w == "live"
-            || (w == "real"
-                && (kw.len() == 1
-                    || kw.get(i + 1).is_some_and(|n| {
-                        matches!(n.as_str(), "money" | "trading" | "account" | "orders")
-                    })))
-    })
+    !any_word(kw, LIVE_NOT_MONEY) && says_real_money(kw)
 }
 
 /// Keys whose true value keeps trading safe and whose false value lifts that: the kill switch, a
@@ -815,10 +810,7 @@ impl Guardrails {
         prose::clauses(&as_read(value))
             .iter()
             .any(|(_, c)| prose::live_instruction(c))
-            .then(|| Refusal {
-                rule: "live-instruction",
-                reason: "it tells the agent to trade live".into(),
-            })
+            .then(Self::live_instruction)
     }
 
     /// Every refusal of [`Guardrails::text_refusal`] in a line, one per clause.
@@ -850,10 +842,7 @@ impl Guardrails {
                             self.concrete_refusal(prose::affirmative_part(clause))
                         };
                         concrete.or_else(|| {
-                            prose::live_instruction(clause).then(|| Refusal {
-                                rule: "live-instruction",
-                                reason: "it tells the agent to trade live".into(),
-                            })
+                            prose::live_instruction(clause).then(Self::live_instruction)
                         })
                     })
                     .collect::<Vec<_>>()
@@ -901,6 +890,14 @@ impl Guardrails {
             return Some(r);
         }
         self.credential_change(text)
+    }
+
+    /// The refusal of an affirmative instruction to trade live, wherever it is read.
+    fn live_instruction() -> Refusal {
+        Refusal {
+            rule: "live-instruction",
+            reason: "it tells the agent to trade live".into(),
+        }
     }
 
     /// A credential path named with a verb that changes it (`commit kubernetes/torghut/secret.yaml`,

@@ -83,9 +83,7 @@ pub fn clauses(line: &str) -> Vec<(usize, &str)> {
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
-        let next_blank = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
-        let punct = matches!(c, b';' | b'!' | b'?' | b',') || (c == b'.' && next_blank);
-        if punct {
+        if ends_sentence(bytes, i) || c == b',' {
             out.push((start, &line[start..i]));
             start = i + 1;
         } else if c.is_ascii_whitespace() {
@@ -292,14 +290,20 @@ pub fn describes_a_refusal(clause: &str) -> bool {
         && !t.iter().any(|w| NOT.contains(&w.as_str()))
 }
 
-/// The sentences of a line: split at `.` before a blank, `;`, `!` and `?`.
+/// Whether the byte at `i` ends a sentence: `;`, `!`, `?`, or `.` before a blank or the end
+/// (not the dot of `config.py`).
+fn ends_sentence(bytes: &[u8], i: usize) -> bool {
+    let next_blank = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
+    matches!(bytes[i], b';' | b'!' | b'?') || (bytes[i] == b'.' && next_blank)
+}
+
+/// The sentences of a line: split where [`ends_sentence`] says.
 pub fn sentences(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = line.as_bytes();
-    for (i, &c) in bytes.iter().enumerate() {
-        let next_blank = bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace());
-        if matches!(c, b';' | b'!' | b'?') || (c == b'.' && next_blank) {
+    for i in 0..bytes.len() {
+        if ends_sentence(bytes, i) {
             out.push(&line[start..i]);
             start = i + 1;
         }
