@@ -3,7 +3,9 @@
 //! in a swarm with a history, watched by the cockpit's watchers; the API server is crashed
 //! (SIGKILL, 3 s down) and, as soon as the server serves AgentRuns again, four changes are
 //! made: one to a work item, one to a run in flight, one to a finished run off screen, one to a finished run on
-//! screen (the selected one; the watchers are told what is on screen, as the runtime tells them).
+//! screen (the selected one; the watchers are told what is on screen, as the runtime tells them),
+//! and a run is created by another client. With `--beside B`, B more runs live in a namespace the
+//! cockpit does not watch (a big server, a small swarm).
 //! Printed per try: when the custom
 //! resources were served again, when the server's watch cache could serve a watch again (probed
 //! with a watch from the last resourceVersion every 50 ms), when each change reached the board
@@ -11,6 +13,7 @@
 //!
 //!     cargo bench --bench restart_latency                     # 20,000 runs, 40 in flight, 3 tries
 //!     cargo bench --bench restart_latency -- --runs 2000 --in-flight 10 --tries 5
+//!     cargo bench --bench restart_latency -- --runs 100 --beside 20000   # small swarm, big server
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -56,10 +59,11 @@ fn main() {
         arg("--runs", 20_000) as usize,
         arg("--in-flight", 40) as usize,
         arg("--tries", 3),
+        arg("--beside", 0) as usize,
     ));
 }
 
-async fn bench(runs: usize, in_flight: usize, tries: u64) {
+async fn bench(runs: usize, in_flight: usize, tries: u64, beside: usize) {
     let in_flight = in_flight.clamp(1, runs);
     let Some(cluster) = TestCluster::private_testenv().await else {
         return;
@@ -67,6 +71,41 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
     cluster.apply_crds().await;
     let cluster = Arc::new(cluster);
     let started = Instant::now();
+    if beside > 0 {
+        let other = format!("{}-beside", cluster.namespace);
+        let ns: k8s_openapi::api::core::v1::Namespace =
+            serde_json::from_value(json!({"metadata": {"name": other}})).expect("namespace");
+        kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(cluster.client.clone())
+            .create(&Default::default(), &ns)
+            .await
+            .expect("create the namespace beside");
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+            cluster.client.clone(),
+            &other,
+            &swarm_cockpit::sources::kube::api_resource(RUN),
+        );
+        futures::stream::iter(0..beside)
+            .map(|i| {
+                let api = api.clone();
+                let other = other.clone();
+                async move {
+                    let name = format!("beside-{i:05}");
+                    let mut obj = agent_run(&name, Some("A"), &name, &format!("codex/b/{i}"));
+                    obj["apiVersion"] = json!("agents.proompteng.ai/v1alpha1");
+                    obj["kind"] = json!("AgentRun");
+                    obj["metadata"]["namespace"] = json!(other);
+                    api.create(
+                        &Default::default(),
+                        &serde_json::from_value(obj).expect("an object"),
+                    )
+                    .await
+                    .expect("create a run beside");
+                }
+            })
+            .buffer_unordered(48)
+            .collect::<Vec<()>>()
+            .await;
+    }
     futures::stream::iter(0..runs)
         .map(|i| {
             let cluster = Arc::clone(&cluster);
@@ -108,7 +147,8 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
         )
         .await;
     println!(
-        "restart_latency: {runs} AgentRuns ({in_flight} in flight) created in {:.1} s",
+        "restart_latency: {runs} AgentRuns ({in_flight} in flight), {beside} in a namespace \
+         beside, created in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let mut f = cluster.follow_seeing(plan_ab());
@@ -174,7 +214,13 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
             "Running"
         };
         let item_key = ObjectKey::new(cluster.namespace.clone(), WORK_ITEM);
+        let created = format!("elsewhere-{t}");
+        let created_key = ObjectKey::new(cluster.namespace.clone(), created.as_str());
         tokio::join!(
+            cluster.create(
+                RUN,
+                agent_run(&created, Some("A"), &created, &format!("codex/e/{t}"))
+            ),
             cluster.patch(ITEM, WORK_ITEM, json!({"spec": {"summary": message}})),
             cluster.patch_status(RUN, &name, json!({"phase": "Running", "message": message}),),
             cluster.patch_status(
@@ -222,13 +268,14 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
                 .get(&item_key)
                 .is_some_and(|w| w.summary == message)
         };
-        let arrived: [std::cell::Cell<Option<Duration>>; 4] = Default::default();
+        let arrived: [std::cell::Cell<Option<Duration>>; 5] = Default::default();
         f.wait_until("every change on the board", Duration::from_secs(60), |s| {
             let now = [
                 shows(s, &key),
                 shows(s, &shown_key),
                 shows(s, &finished_key),
                 item_shows(s),
+                s.cluster.runs.contains_key(&created_key),
             ];
             for (cell, shown) in arrived.iter().zip(now) {
                 if shown && cell.get().is_none() {
@@ -238,7 +285,7 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
             arrived.iter().all(|c| c.get().is_some())
         })
         .await;
-        let [seen, seen_shown, seen_finished, seen_item] =
+        let [seen, seen_shown, seen_finished, seen_item, seen_created] =
             arrived.map(|c| c.get().unwrap_or_default());
         f.wait_until("connected", Duration::from_secs(60), |s| {
             s.overall_connection() == ConnState::Connected
@@ -254,7 +301,7 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
         println!(
             "restart {t}: from the server answering: AgentRuns served {:>6.0} ms, watch cache \
              ready {:>6.0} ms, connected {:>6.0} ms, relist done {:>6.0} ms; change → board: run \
-             in flight {:>6.0} ms, finished run on screen {:>6.0} ms, finished run {} {:>6.0} ms, work item {:>6.0} ms",
+             in flight {:>6.0} ms, finished run on screen {:>6.0} ms, finished run {} {:>6.0} ms, work item {:>6.0} ms, run created elsewhere {:>6.0} ms",
             ms(served),
             ms(cache),
             ms(connected),
@@ -267,7 +314,8 @@ async fn bench(runs: usize, in_flight: usize, tries: u64) {
                 "off screen"
             },
             ms(seen_finished),
-            ms(seen_item)
+            ms(seen_item),
+            ms(seen_created)
         );
         // Each try changes other runs; the next one's message differs anyway.
     }

@@ -50,9 +50,13 @@ struct Fake {
     lists: Arc<Mutex<VecDeque<Value>>>,
     /// What a GET of each name answers now (absent: 404).
     objects: Arc<Mutex<HashMap<String, Value>>>,
-    /// GETs fail as on a network partition.
+    /// GETs and lists fail as on a network partition.
     unreachable: Arc<std::sync::atomic::AtomicBool>,
-    /// Every request, in order: `watch rv=… initial` / `list` / `get NAME` / `answers`.
+    /// A list of the whole kind (not a scripted page) gets every stored object in one page; off,
+    /// the namespace holds more than one page (a continue token).
+    namespace_fits: Arc<std::sync::atomic::AtomicBool>,
+    /// Every request, in order: `watch rv=… initial` / `list` (a scripted page) / `list whole` /
+    /// `get NAME` / `answers`.
     calls: Arc<Mutex<Vec<String>>>,
 }
 
@@ -66,6 +70,52 @@ impl Fake {
 
     fn calls(&self) -> Vec<String> {
         self.calls.lock().expect("calls").clone()
+    }
+
+    /// The watch requests alone, in order.
+    fn watches(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.starts_with("watch"))
+            .collect()
+    }
+
+    /// What storage holds, as a list of the whole kind answers it (names in order, as etcd's
+    /// keys are; its resourceVersion the newest object's).
+    fn whole_list(&self) -> ObjectList<Object> {
+        let objects = self.objects.lock().expect("objects");
+        let mut names: Vec<&String> = objects.keys().collect();
+        names.sort();
+        let items: Vec<Object> = names
+            .iter()
+            .map(|n| {
+                Object::from(serde_json::from_value::<WireRun>(objects[*n].clone()).expect("a run"))
+            })
+            .collect();
+        let newest = items
+            .iter()
+            .filter_map(|o| o.resource_version()?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(1);
+        let fits = self
+            .namespace_fits
+            .load(std::sync::atomic::Ordering::SeqCst);
+        serde_json::from_value::<ObjectList<WireRun>>(json!({
+            "apiVersion": "v1", "kind": "List",
+            "metadata": {"resourceVersion": newest.to_string(),
+                         "continue": if fits { "" } else { "more" }},
+            "items": [],
+        }))
+        .map(|empty| ObjectList {
+            types: empty.types,
+            metadata: empty.metadata,
+            items: if fits {
+                items
+            } else {
+                items.into_iter().take(1).collect()
+            },
+        })
+        .expect("a list")
     }
 
     /// What storage holds for `name` from now on (`None`: it was deleted).
@@ -114,7 +164,19 @@ impl WatchApi for Fake {
         })
     }
 
-    fn list(&self, _: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Object>>> {
+    fn list(&self, params: ListParams) -> BoxFuture<'static, kube::Result<ObjectList<Object>>> {
+        if params.limit != Some(tuning().page_size) {
+            self.calls.lock().expect("calls").push("list whole".into());
+            if self.unreachable.load(std::sync::atomic::Ordering::SeqCst) {
+                return Box::pin(async {
+                    Err(kube::Error::Service(Box::new(std::io::Error::other(
+                        "no route to host",
+                    ))))
+                });
+            }
+            let list = self.whole_list();
+            return Box::pin(async move { Ok(list) });
+        }
         self.calls.lock().expect("calls").push("list".into());
         let page = self.lists.lock().expect("lists").pop_front();
         Box::pin(async move {
@@ -557,7 +619,7 @@ async fn a_server_warming_up_its_cache_is_retried_quickly_and_said_so() {
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(fake.calls().len(), 4);
+    assert_eq!(fake.watches().len(), 4, "{:?}", fake.calls());
 }
 
 #[tokio::test(start_paused = true)]
@@ -780,6 +842,13 @@ async fn bridged_warm_up(in_stream: bool) {
         .filter(|c| c.starts_with("watch"))
         .count();
     assert!(watches_so_far < 20, "still warming: {:?}", fake.calls());
+    // The namespace holds more than a page: asked once in this outage, then one by one.
+    assert_eq!(
+        fake.calls().iter().filter(|c| *c == "list whole").count(),
+        1,
+        "{:?}",
+        fake.calls()
+    );
     d.until("connected again", SOON, connected).await;
     d.until("reconciled", SOON, |d| {
         d.log.iter().filter(|l| *l == "ResyncDone").count() == 2
@@ -1050,4 +1119,188 @@ async fn a_held_watch_with_no_read_answered_is_not_called_up() {
         "{:#?}",
         d.log
     );
+}
+
+/// A namespace small enough for one page is read whole during the warm-up: a run created
+/// elsewhere and one deleted elsewhere reach the board too, though nothing was on screen or in
+/// flight, and no run is read one by one. The replayed watch then never brings back the deleted
+/// run nor an older state.
+#[tokio::test(start_paused = true)]
+async fn while_the_cache_warms_up_a_small_namespace_is_read_whole() {
+    let warming = Reply::Status(429, "storage is (re)initializing");
+    let mut replies = vec![Reply::Stream(vec![
+        added("a", 3, "Running"),
+        added("c", 4, "Pending"),
+        added("done", 5, "Succeeded"),
+        end_of_list(6),
+        Step::Cut,
+    ])];
+    replies.extend(std::iter::repeat_n(warming, 12));
+    replies.extend([
+        // The resumed watch replays what happened since rv 6, oldest first.
+        Reply::Stream(vec![
+            modified("a", 7, "Running"),
+            modified("a", 8, "Blocked"),
+            modified("c", 9, "Running"),
+            deleted("c", 10),
+            added("elsewhere", 11, "Pending"),
+            Step::Hang,
+        ]),
+        Reply::Stream(vec![
+            Step::Wait(Duration::from_millis(300)),
+            added("a", 8, "Blocked"),
+            added("done", 5, "Succeeded"),
+            added("elsewhere", 11, "Pending"),
+            end_of_list(11),
+            Step::Hang,
+        ]),
+    ]);
+    let fake = Fake::new(replies);
+    fake.namespace_fits
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    fake.store("a", Some(run_obj("a", 3, "Running")));
+    fake.store("c", Some(run_obj("c", 4, "Pending")));
+    fake.store("done", Some(run_obj("done", 5, "Succeeded")));
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until("the whole namespace read meanwhile", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(e)
+            if e.contains("cache to warm up") && e.contains("all agentruns read from storage meanwhile (3)"))
+    })
+    .await;
+    // While the server serves no watch: a changes twice, c is deleted, a run is created
+    // elsewhere (by another cockpit or the controller).
+    fake.store("a", Some(run_obj("a", 8, "Blocked")));
+    fake.store("c", None);
+    fake.store("elsewhere", Some(run_obj("elsewhere", 11, "Pending")));
+    let changed = tokio::time::Instant::now();
+    d.until("every change read by the bridge", SOON, |d| {
+        d.phase("a") == Some(Phase::Blocked)
+            && d.phase("c").is_none()
+            && d.phase("elsewhere") == Some(Phase::Pending)
+    })
+    .await;
+    assert!(
+        changed.elapsed() <= Duration::from_secs(1),
+        "{:?}",
+        changed.elapsed()
+    );
+    assert!(
+        matches!(d.conn(), ConnState::Reconnecting(_)),
+        "{:?}",
+        d.conn()
+    );
+    d.until("connected again", SOON, connected).await;
+    d.until("reconciled", SOON, |d| {
+        d.log.iter().filter(|l| *l == "ResyncDone").count() == 3
+    })
+    .await;
+    assert_eq!(d.names(), ["a", "done", "elsewhere"], "{:#?}", d.log);
+    assert_eq!(d.phase("a"), Some(Phase::Blocked));
+    let blocked = d.index("Applied a Blocked").expect("a blocked");
+    assert!(
+        !d.log[blocked..].iter().any(|l| l == "Applied a Running"),
+        "{:#?}",
+        d.log
+    );
+    let c_gone = d.index("Deleted c").expect("c deleted");
+    assert!(
+        !d.log[c_gone..].iter().any(|l| l.starts_with("Applied c")),
+        "{:#?}",
+        d.log
+    );
+    assert!(
+        !fake.calls().iter().any(|c| c.starts_with("get ")),
+        "{:?}",
+        fake.calls()
+    );
+    // Never a blank board: from the first list on, only c's deletion shrinks it.
+    let full = d.sizes.iter().position(|n| *n == 3).expect("three listed");
+    assert!(d.sizes[full..].iter().all(|n| *n >= 2), "{:?}", d.sizes);
+}
+
+/// A watch the restarted server holds, nothing on screen: a run created elsewhere meanwhile is on
+/// the board within a bridge round, and the status line says the namespace is read whole.
+#[tokio::test(start_paused = true)]
+async fn a_run_created_elsewhere_while_the_watch_is_held_is_read() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![added("a", 3, "Succeeded"), end_of_list(6), Step::Cut]),
+        Reply::Held(
+            Duration::from_secs(6),
+            vec![added("elsewhere", 8, "Running"), Step::Hang],
+        ),
+        Reply::Stream(vec![
+            added("a", 3, "Succeeded"),
+            added("elsewhere", 8, "Running"),
+            end_of_list(9),
+            Step::Hang,
+        ]),
+    ]);
+    fake.namespace_fits
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    fake.store("a", Some(run_obj("a", 3, "Succeeded")));
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until("the server said up while the watch is held", SOON, |d| {
+        matches!(d.conn(), ConnState::Reconnecting(e)
+            if e == "the API server is up, waiting for it to serve the agentruns watch; \
+                     all agentruns read from storage meanwhile (1)")
+    })
+    .await;
+    fake.store("elsewhere", Some(run_obj("elsewhere", 8, "Running")));
+    let created = tokio::time::Instant::now();
+    d.until("the run created elsewhere", SOON, |d| {
+        d.phase("elsewhere") == Some(Phase::Running)
+    })
+    .await;
+    assert!(
+        created.elapsed() <= Duration::from_secs(1),
+        "{:?}",
+        created.elapsed()
+    );
+    d.until("connected again", Duration::from_secs(10), connected)
+        .await;
+    assert_eq!(d.names(), ["a", "elsewhere"]);
+}
+
+/// While a relist's snapshot is under way (open, still silent), the bridge's whole reads add to
+/// the board but never start or end a count of their own: the relist's end alone removes what it
+/// did not see.
+#[tokio::test(start_paused = true)]
+async fn the_bridge_never_nests_a_count_inside_a_relist() {
+    let fake = Fake::new(vec![
+        Reply::Stream(vec![
+            added("a", 3, "Running"),
+            added("gone", 4, "Running"),
+            end_of_list(6),
+            Step::Cut,
+        ]),
+        // Resumed and silent; the relist beside it answers after three seconds.
+        Reply::Stream(vec![Step::Hang]),
+        Reply::Stream(vec![
+            Step::Wait(Duration::from_secs(3)),
+            added("a", 7, "Succeeded"),
+            end_of_list(8),
+            Step::Hang,
+        ]),
+    ]);
+    fake.namespace_fits
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    fake.store("a", Some(run_obj("a", 7, "Succeeded")));
+    let mut d = Driver::start(fake.clone());
+    d.until("connected", SOON, connected).await;
+    d.until("the bridge read a", SOON, |d| {
+        d.phase("a") == Some(Phase::Succeeded)
+    })
+    .await;
+    d.until("connected again", SOON, connected).await;
+    assert_eq!(d.names(), ["a"], "{:#?}", d.log);
+    let markers: Vec<&String> = d.log.iter().filter(|l| l.starts_with("Resync")).collect();
+    assert_eq!(
+        markers,
+        ["ResyncStarted", "ResyncDone", "ResyncStarted", "ResyncDone"],
+        "{:#?}",
+        d.log
+    );
+    assert!(fake.calls().iter().any(|c| c == "list whole"));
 }

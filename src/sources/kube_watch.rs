@@ -12,9 +12,10 @@
 //! with the board kept (the resync markers remove only what the new list lacks).
 //!
 //! While a restarted server rebuilds its watch cache (every watch refused with 429 or held
-//! unanswered, for seconds on a big server) the runs on screen and the runs in flight are read one
-//! by one with GETs, which storage serves: their changes reach the board during the warm-up (see
-//! [`BRIDGE_MAX`]). That is never "connected".
+//! unanswered, for seconds on a big server) storage still serves reads, so "the bridge" reads it:
+//! the whole kind in one list when it holds at most [`WHOLE_MAX`] objects in scope (runs created or
+//! deleted elsewhere included), else the runs on screen and the runs in flight one by one (see
+//! [`BRIDGE_MAX`]). Their changes reach the board during the warm-up. That is never "connected".
 //!
 //! Streams are read in chunks (whatever has arrived, up to [`CHUNK`] events), and what a chunk
 //! produces goes to the UI loop as one message, in order: a 10,000-object list is a few dozen
@@ -206,6 +207,7 @@ pub async fn run_seeing(
             connected: false,
             ever_connected: false,
             delivered: false,
+            connections: 0,
             note: None,
             held: None,
             said: None,
@@ -215,6 +217,8 @@ pub async fn run_seeing(
         in_flight: InFlight::default(),
         on_screen,
         last_bridge: None,
+        whole: WholeList::default(),
+        relisting: false,
     };
     if !w.sink.conn(ConnState::Connecting).await {
         return;
@@ -291,12 +295,10 @@ pub async fn run_seeing(
                 };
                 // The server answers, but serves no watch until its cache is rebuilt: read the
                 // runs on screen and in flight one by one meanwhile.
-                let to_read = if warming { w.bridge_len() } else { 0 };
-                let bridging = to_read > 0;
-                let state = if bridging {
-                    with_detail(state, &read_meanwhile(to_read))
-                } else {
-                    state
+                let bridging = warming && w.bridge_worth();
+                let state = match w.bridge_detail() {
+                    Some(detail) if bridging => with_detail(state, &detail),
+                    _ => state,
                 };
                 if !w.sink.lost(state).await {
                     return;
@@ -325,6 +327,10 @@ pub async fn run_seeing(
             }
         };
     }
+}
+
+fn whole_meanwhile(kind: ResourceKind, n: usize) -> String {
+    format!("all {} read from storage meanwhile ({n})", kind.plural())
 }
 
 fn read_meanwhile(n: usize) -> String {
@@ -383,6 +389,27 @@ struct Watch<A> {
     in_flight: InFlight,
     on_screen: watch::Receiver<OnScreen>,
     last_bridge: Option<Instant>,
+    whole: WholeList,
+    /// A relist's snapshot is being delivered (the app counts what it sees until its end).
+    relisting: bool,
+}
+
+/// What the bridge learnt by listing the whole kind from storage during one outage (from a
+/// disconnect to the watch delivering again, counted by [`Sink::connections`]).
+#[derive(Default)]
+struct WholeList {
+    connection: u64,
+    state: Whole,
+}
+
+#[derive(Default)]
+enum Whole {
+    #[default]
+    Untried,
+    /// More than [`WHOLE_MAX`]: not asked again in this outage.
+    TooMany,
+    /// Every object and the resourceVersion storage held it at, as last delivered.
+    Listed(HashMap<ObjectKey, u64>),
 }
 
 /// One item of a watch stream.
@@ -472,6 +499,10 @@ const BRIDGE_EVERY: Duration = Duration::from_millis(500);
 const BRIDGE_CONCURRENCY: usize = 8;
 /// …and a round never holds up the next watch attempt for longer than this.
 const BRIDGE_BUDGET: Duration = Duration::from_secs(1);
+/// A bridge round lists the whole kind (in the watched namespace) when storage holds at most this
+/// many: one page, a small range of storage's keys however big the server (its warm-up reads all
+/// of them). Bigger, it is asked once per outage and the one-by-one reads take over.
+const WHOLE_MAX: u32 = 500;
 
 /// resourceVersions are opaque to clients in general; every API server backed by etcd uses etcd's
 /// revision, so when both parse as integers they are ordered. Otherwise nothing is filtered.
@@ -545,6 +576,39 @@ impl<A: WatchApi> Watch<A> {
         self.sink.ever_connected && !self.sink.connected
     }
 
+    /// What the bridge learnt in this outage.
+    fn whole_now(&self) -> &Whole {
+        if self.whole.connection == self.sink.connections {
+            &self.whole.state
+        } else {
+            &Whole::Untried
+        }
+    }
+
+    fn set_whole(&mut self, state: Whole) {
+        self.whole = WholeList {
+            connection: self.sink.connections,
+            state,
+        };
+    }
+
+    /// Whether a bridge round has anything to read: the whole kind (unless storage holds too
+    /// many), or the runs on screen and in flight.
+    fn bridge_worth(&self) -> bool {
+        !matches!(self.whole_now(), Whole::TooMany) || self.bridge_len() > 0
+    }
+
+    /// What the bridge reads meanwhile, for the status line.
+    fn bridge_detail(&self) -> Option<String> {
+        match self.whole_now() {
+            Whole::Listed(all) => Some(whole_meanwhile(self.kind, all.len())),
+            _ => match self.bridge_len() {
+                0 => None,
+                n => Some(read_meanwhile(n)),
+            },
+        }
+    }
+
     /// How many runs [`Watch::bridge_set`] holds, for the status line, without ordering the runs
     /// in flight (tens of thousands in a namespace of status-less runs).
     fn bridge_len(&self) -> usize {
@@ -597,11 +661,7 @@ impl<A: WatchApi> Watch<A> {
             "the API server is up, waiting for it to serve the {} watch",
             self.kind.plural()
         );
-        let state = match self.bridge_len() {
-            0 => ConnState::Reconnecting(waiting),
-            n => ConnState::Reconnecting(format!("{waiting}; {}", read_meanwhile(n))),
-        };
-        self.bridge(Some(state)).await
+        self.bridge(Some(ConnState::Reconnecting(waiting))).await
     }
 
     /// Opens a streaming relist and announces it; the board keeps its cards meanwhile.
@@ -618,11 +678,14 @@ impl<A: WatchApi> Watch<A> {
         if !self.sink.send(SourceEvent::ResyncStarted(self.kind)).await {
             return Err(End::Closed);
         }
+        self.relisting = true;
         Ok(Relist { stream, listed: 0 })
     }
 
     async fn session(&mut self, start: Start) -> End {
         tracing::debug!(kind = %self.kind, ?start, "watch session");
+        // A relist cut short ended with its session; the next one starts its own count.
+        self.relisting = false;
         if !self.streaming {
             return self.list_then_watch(start).await;
         }
@@ -810,6 +873,22 @@ impl<A: WatchApi> Watch<A> {
         }
         self.last_bridge = Some(Instant::now());
         let deadline = Instant::now() + BRIDGE_BUDGET;
+        if !matches!(self.whole_now(), Whole::TooMany) {
+            let list = self.api.list(ListParams::default().limit(WHOLE_MAX));
+            match tokio::time::timeout_at(deadline, list).await {
+                Ok(Ok(list)) if list.metadata.continue_.as_deref().is_none_or(str::is_empty) => {
+                    return self.bridge_whole(list, say).await;
+                }
+                Ok(Ok(_)) => self.set_whole(Whole::TooMany),
+                // Storage failing or slow: the reads below say whether it answers.
+                Ok(Err(e)) => tracing::debug!(kind = %self.kind, %e, "bridge list failed"),
+                Err(_) => tracing::debug!(kind = %self.kind, "bridge list timed out"),
+            }
+        }
+        let say = say.map(|state| match self.bridge_detail() {
+            Some(detail) => with_detail(state, &detail),
+            None => state,
+        });
         let set = self.bridge_set();
         if set.is_empty() {
             // Nothing to read, but a held watch alone tells nothing (a partition holds requests
@@ -866,6 +945,72 @@ impl<A: WatchApi> Watch<A> {
                 Err(e) => tracing::debug!(kind = %self.kind, %e, "bridge read failed"),
             }
         }
+        self.sink.release().await
+    }
+
+    /// A bridge round that read every object of the kind from storage. The first of an outage
+    /// reconciles the board as a relist does (unless a relist's own snapshot is under way: its
+    /// end does); later ones deliver what changed since the previous, deletions included. Each
+    /// delivered state is one the resumed watch's replay and the relist must not go back on.
+    async fn bridge_whole(&mut self, list: ObjectList<Object>, say: Option<ConnState>) -> bool {
+        let listed_at: Option<u64> = list
+            .metadata
+            .resource_version
+            .as_deref()
+            .and_then(|v| v.parse().ok());
+        let before = match std::mem::take(&mut self.whole.state) {
+            Whole::Listed(all) if self.whole.connection == self.sink.connections => Some(all),
+            _ => None,
+        };
+        self.sink.hold();
+        if let Some(state) = say {
+            let state = with_detail(state, &whole_meanwhile(self.kind, list.items.len()));
+            if !self.sink.lost(state).await {
+                return false;
+            }
+        }
+        let reconcile = before.is_none() && !self.relisting;
+        if reconcile && !self.sink.send(SourceEvent::ResyncStarted(self.kind)).await {
+            return false;
+        }
+        let mut now = HashMap::with_capacity(list.items.len());
+        for obj in list.items {
+            let key = obj.key().clone();
+            let rv = object_rv(&obj);
+            now.insert(key.clone(), rv.unwrap_or_default());
+            let unchanged =
+                rv.is_some() && before.as_ref().and_then(|b| b.get(&key)) == rv.as_ref();
+            let event = if unchanged || self.newer.supersedes(&obj) {
+                if !reconcile {
+                    continue;
+                }
+                SourceEvent::Seen(self.kind, key)
+            } else {
+                self.newer.note(&obj);
+                self.in_flight.track(&obj);
+                SourceEvent::Applied(obj.0)
+            };
+            if !self.sink.send(event).await {
+                return false;
+            }
+        }
+        if reconcile && !self.sink.send(SourceEvent::ResyncDone(self.kind)).await {
+            return false;
+        }
+        for key in before.into_iter().flat_map(HashMap::into_keys) {
+            if now.contains_key(&key) {
+                continue;
+            }
+            // Gone by `listed_at`: a replayed older state of it must not bring it back.
+            if let Some(at) = listed_at {
+                self.newer.0.insert(key.clone(), at);
+            }
+            self.in_flight.forget(&key);
+            if !self.sink.send(SourceEvent::Deleted(self.kind, key)).await {
+                return false;
+            }
+        }
+        self.set_whole(Whole::Listed(now));
         self.sink.release().await
     }
 
@@ -971,6 +1116,7 @@ impl<A: WatchApi> Watch<A> {
                 if !bm.metadata.annotations.contains_key(INITIAL_EVENTS_END) {
                     return Ok(None);
                 }
+                self.relisting = false;
                 let ok = self.sink.send(SourceEvent::ResyncDone(self.kind)).await
                     && self.sink.delivering().await
                     && self.sink.note(None).await;
@@ -1059,6 +1205,7 @@ impl<A: WatchApi> Watch<A> {
         {
             return Err(End::Closed);
         }
+        self.relisting = true;
         let mut params = ListParams::default().limit(self.tuning.page_size);
         loop {
             let page =
@@ -1099,6 +1246,7 @@ impl<A: WatchApi> Watch<A> {
                     let rv = page.metadata.resource_version.unwrap_or_default();
                     // Read after anything the bridge showed; the watch goes on from here.
                     self.newer = Newer::default();
+                    self.relisting = false;
                     if !self.sink.send(SourceEvent::ResyncDone(self.kind)).await {
                         return Err(End::Closed);
                     }
@@ -1163,6 +1311,8 @@ struct Sink {
     ever_connected: bool,
     /// Delivered since the last failure.
     delivered: bool,
+    /// How many times the watch became connected: one outage ends at each.
+    connections: u64,
     note: Option<String>,
     /// Events held back while a chunk of a stream is applied, sent together on `release`.
     held: Option<Vec<SourceEvent>>,
@@ -1216,6 +1366,7 @@ impl Sink {
         }
         self.connected = true;
         self.ever_connected = true;
+        self.connections += 1;
         self.conn(ConnState::Connected).await
     }
 
