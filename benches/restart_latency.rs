@@ -72,34 +72,15 @@ async fn bench(runs: usize, in_flight: usize, tries: u64, beside: usize) {
     let cluster = Arc::new(cluster);
     let started = Instant::now();
     if beside > 0 {
-        let other = format!("{}-beside", cluster.namespace);
-        let ns: k8s_openapi::api::core::v1::Namespace =
-            serde_json::from_value(json!({"metadata": {"name": other}})).expect("namespace");
-        kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(cluster.client.clone())
-            .create(&Default::default(), &ns)
-            .await
-            .expect("create the namespace beside");
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            cluster.client.clone(),
-            &other,
-            &swarm_cockpit::sources::kube::api_resource(RUN),
-        );
+        let other = cluster.namespace_beside("beside").await;
         futures::stream::iter(0..beside)
             .map(|i| {
-                let api = api.clone();
-                let other = other.clone();
+                let other = &other;
                 async move {
                     let name = format!("beside-{i:05}");
-                    let mut obj = agent_run(&name, Some("A"), &name, &format!("codex/b/{i}"));
-                    obj["apiVersion"] = json!("agents.proompteng.ai/v1alpha1");
-                    obj["kind"] = json!("AgentRun");
-                    obj["metadata"]["namespace"] = json!(other);
-                    api.create(
-                        &Default::default(),
-                        &serde_json::from_value(obj).expect("an object"),
-                    )
-                    .await
-                    .expect("create a run beside");
+                    other
+                        .create_run(agent_run(&name, Some("A"), &name, &format!("codex/b/{i}")))
+                        .await;
                 }
             })
             .buffer_unordered(48)

@@ -106,29 +106,16 @@ async fn after_a_crash_and_a_graceful_restart_changes_made_right_away_arrive_wit
     .await;
     // A write in a namespace the cockpit does not watch moves the server's resourceVersion past
     // the watch's own: after the restart, resuming from it may be refused as too old (410).
-    let other = format!("{}-other", cluster.namespace);
-    let ns: k8s_openapi::api::core::v1::Namespace =
-        serde_json::from_value(json!({"metadata": {"name": other}})).expect("namespace");
-    kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(cluster.client.clone())
-        .create(&Default::default(), &ns)
+    cluster
+        .namespace_beside("other")
         .await
-        .expect("create the other namespace");
-    let elsewhere: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-        cluster.client.clone(),
-        &other,
-        &swarm_cockpit::sources::kube::api_resource(RUN),
-    );
-    let mut obj = agent_run("elsewhere", Some("A"), "elsewhere", "codex/elsewhere");
-    obj["apiVersion"] = json!("agents.proompteng.ai/v1alpha1");
-    obj["kind"] = json!("AgentRun");
-    obj["metadata"]["namespace"] = json!(other);
-    elsewhere
-        .create(
-            &Default::default(),
-            &serde_json::from_value(obj).expect("an object"),
-        )
-        .await
-        .expect("create a run elsewhere");
+        .create_run(agent_run(
+            "elsewhere",
+            Some("A"),
+            "elsewhere",
+            "codex/elsewhere",
+        ))
+        .await;
 
     for (round, graceful) in [(0, false), (1, true)] {
         let from = f.log.len();

@@ -68,6 +68,14 @@ impl Fake {
         }
     }
 
+    /// A server whose namespace fits in one page of a whole list.
+    fn small_namespace(replies: Vec<Reply>) -> Fake {
+        let fake = Fake::new(replies);
+        fake.namespace_fits
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        fake
+    }
+
     fn calls(&self) -> Vec<String> {
         self.calls.lock().expect("calls").clone()
     }
@@ -1155,9 +1163,7 @@ async fn while_the_cache_warms_up_a_small_namespace_is_read_whole() {
             Step::Hang,
         ]),
     ]);
-    let fake = Fake::new(replies);
-    fake.namespace_fits
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let fake = Fake::small_namespace(replies);
     fake.store("a", Some(run_obj("a", 3, "Running")));
     fake.store("c", Some(run_obj("c", 4, "Pending")));
     fake.store("done", Some(run_obj("done", 5, "Succeeded")));
@@ -1223,7 +1229,7 @@ async fn while_the_cache_warms_up_a_small_namespace_is_read_whole() {
 /// the board within a bridge round, and the status line says the namespace is read whole.
 #[tokio::test(start_paused = true)]
 async fn a_run_created_elsewhere_while_the_watch_is_held_is_read() {
-    let fake = Fake::new(vec![
+    let fake = Fake::small_namespace(vec![
         Reply::Stream(vec![added("a", 3, "Succeeded"), end_of_list(6), Step::Cut]),
         Reply::Held(
             Duration::from_secs(6),
@@ -1236,8 +1242,6 @@ async fn a_run_created_elsewhere_while_the_watch_is_held_is_read() {
             Step::Hang,
         ]),
     ]);
-    fake.namespace_fits
-        .store(true, std::sync::atomic::Ordering::SeqCst);
     fake.store("a", Some(run_obj("a", 3, "Succeeded")));
     let mut d = Driver::start(fake.clone());
     d.until("connected", SOON, connected).await;
@@ -1268,7 +1272,7 @@ async fn a_run_created_elsewhere_while_the_watch_is_held_is_read() {
 /// did not see.
 #[tokio::test(start_paused = true)]
 async fn the_bridge_never_nests_a_count_inside_a_relist() {
-    let fake = Fake::new(vec![
+    let fake = Fake::small_namespace(vec![
         Reply::Stream(vec![
             added("a", 3, "Running"),
             added("gone", 4, "Running"),
@@ -1284,8 +1288,6 @@ async fn the_bridge_never_nests_a_count_inside_a_relist() {
             Step::Hang,
         ]),
     ]);
-    fake.namespace_fits
-        .store(true, std::sync::atomic::Ordering::SeqCst);
     fake.store("a", Some(run_obj("a", 7, "Succeeded")));
     let mut d = Driver::start(fake.clone());
     d.until("connected", SOON, connected).await;

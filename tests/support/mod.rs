@@ -458,6 +458,22 @@ impl TestCluster {
             .unwrap_or_else(|e| panic!("delete {kind} {name}: {e}"));
     }
 
+    /// Creates the namespace `{namespace}-{suffix}` beside the test's own, which the cockpit does
+    /// not watch.
+    pub async fn namespace_beside(&self, suffix: &str) -> Beside {
+        let namespace = format!("{}-{suffix}", self.namespace);
+        let ns: Namespace =
+            serde_json::from_value(json!({"metadata": {"name": namespace}})).expect("namespace");
+        Api::<Namespace>::all(self.client.clone())
+            .create(&PostParams::default(), &ns)
+            .await
+            .unwrap_or_else(|e| panic!("create namespace {namespace}: {e}"));
+        Beside {
+            runs: api(&self.client, Some(&namespace), ResourceKind::AgentRun),
+            namespace,
+        }
+    }
+
     /// Starts the cockpit's watchers on this namespace, feeding a fresh `State` with `plan`.
     pub fn follow(&self, plan: Plan) -> Follower {
         Follower::start(&self.connection(), plan)
@@ -475,6 +491,27 @@ impl TestCluster {
 }
 
 /// A stopped etcd, to start again.
+/// A namespace beside the test's own ([`TestCluster::namespace_beside`]).
+pub struct Beside {
+    pub namespace: String,
+    pub runs: Api<DynamicObject>,
+}
+
+impl Beside {
+    /// Creates an AgentRun there from its JSON (apiVersion/kind/namespace filled in).
+    pub async fn create_run(&self, mut obj: Value) {
+        let ar = api_resource(ResourceKind::AgentRun);
+        obj["apiVersion"] = json!(ar.api_version);
+        obj["kind"] = json!(ar.kind);
+        obj["metadata"]["namespace"] = json!(self.namespace);
+        let obj: DynamicObject = serde_json::from_value(obj).expect("a DynamicObject");
+        self.runs
+            .create(&PostParams::default(), &obj)
+            .await
+            .unwrap_or_else(|e| panic!("create a run in {}: {e}", self.namespace));
+    }
+}
+
 pub struct EtcdStopped {
     argv: Vec<String>,
     pid_file: PathBuf,
