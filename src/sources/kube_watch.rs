@@ -441,6 +441,11 @@ impl Newer {
         }
     }
 
+    /// `key` was gone from storage at `rv`: no state of it older than that may bring it back.
+    fn gone(&mut self, key: ObjectKey, rv: u64) {
+        self.0.insert(key, rv);
+    }
+
     /// True when the snapshot's `obj` is older than what was already delivered.
     fn supersedes(&self, obj: &Object) -> bool {
         if self.0.is_empty() {
@@ -578,11 +583,15 @@ impl<A: WatchApi> Watch<A> {
 
     /// What the bridge learnt in this outage.
     fn whole_now(&self) -> &Whole {
-        if self.whole.connection == self.sink.connections {
+        if self.whole_is_current() {
             &self.whole.state
         } else {
             &Whole::Untried
         }
+    }
+
+    fn whole_is_current(&self) -> bool {
+        self.whole.connection == self.sink.connections
     }
 
     fn set_whole(&mut self, state: Whole) {
@@ -958,8 +967,9 @@ impl<A: WatchApi> Watch<A> {
             .resource_version
             .as_deref()
             .and_then(|v| v.parse().ok());
+        let current = self.whole_is_current();
         let before = match std::mem::take(&mut self.whole.state) {
-            Whole::Listed(all) if self.whole.connection == self.sink.connections => Some(all),
+            Whole::Listed(all) if current => Some(all),
             _ => None,
         };
         self.sink.hold();
@@ -1003,7 +1013,7 @@ impl<A: WatchApi> Watch<A> {
             }
             // Gone by `listed_at`: a replayed older state of it must not bring it back.
             if let Some(at) = listed_at {
-                self.newer.0.insert(key.clone(), at);
+                self.newer.gone(key.clone(), at);
             }
             self.in_flight.forget(&key);
             if !self.sink.send(SourceEvent::Deleted(self.kind, key)).await {
